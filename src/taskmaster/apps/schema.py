@@ -1,0 +1,161 @@
+"""What an application YAML may contain: document types, page types, fields, exports.
+
+An application is `document_types -> pages (page types) -> fields`. A page type is either
+a *fingerprint* (a known form: a reference image plus field zones in its pixel frame) or a
+*layout* page (no template: fields are located on the page's full text, e.g. receipts).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+FieldKind = Literal["text", "comb", "date", "checkbox", "signature", "barcode", "layout"]
+FieldType = Literal["string", "date", "phone", "zip", "state", "alnum", "email", "enum",
+                    "boolean", "amount", "integer"]
+BBox = tuple[int, int, int, int]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Option(Strict):
+    """One box of a checkbox group."""
+
+    value: str | bool
+    label: str = ""
+    bbox: BBox
+
+
+class FieldDef(Strict):
+    """One field of a page type.
+
+    `bbox` and every nested box are in pixels of the page type's reference image.
+    `boxes` (comb) has one box per character; `parts` (date) the DD, MM, YYYY zones.
+    """
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str = ""
+    kind: FieldKind
+    type: FieldType = "string"
+    required: bool = False
+    bbox: BBox | None = None
+    boxes: list[BBox] = []
+    parts: list[BBox] = []
+    options: list[Option] = []
+    format: str | None = None          # e.g. DD/MM/YYYY for dates
+    style: str | None = None           # "box" | "underline" for text fields
+    lines: int = 1
+    symbology: list[str] = []
+    pattern: str | None = None         # regex the canonical value must match
+    checksum: Literal["luhn", "mod10", "none"] = "none"
+    keep_text: bool = False            # keep the text as printed (whitespace normalised)
+    locate: dict[str, Any] = {}        # layout fields: how to find the value on the page
+    min_confidence: float | None = None  # override the application's accept threshold
+
+    @model_validator(mode="after")
+    def _zones(self) -> FieldDef:
+        if self.kind != "layout" and self.bbox is None:
+            raise ValueError(f"field {self.name!r} of kind {self.kind!r} needs a bbox")
+        if self.kind == "comb" and not self.boxes:
+            raise ValueError(f"comb field {self.name!r} needs boxes (one per character)")
+        if self.kind == "checkbox" and not self.options:
+            raise ValueError(f"checkbox field {self.name!r} needs options")
+        if self.type == "enum" and not self.options:
+            raise ValueError(f"enum field {self.name!r} needs options")
+        return self
+
+
+class PageType(Strict):
+    """A page layout: a fingerprint (reference image) or a template-free layout page."""
+
+    name: str
+    reference: str | None = None       # reference image, relative to the application file
+    size: tuple[int, int] | None = None  # reference width, height in pixels
+    dpi: int = 300
+    classify: dict[str, Any] = {}      # layout pages: keywords/patterns that identify them
+    fields: list[FieldDef] = []
+
+    @model_validator(mode="after")
+    def _has_identity(self) -> PageType:
+        if self.reference is None and not self.classify:
+            raise ValueError(f"page type {self.name!r} needs a reference image or classify rules")
+        names = [f.name for f in self.fields]
+        dupes = {n for n in names if names.count(n) > 1}
+        if dupes:
+            raise ValueError(f"page type {self.name!r} repeats field names: {sorted(dupes)}")
+        return self
+
+
+class PageSlot(Strict):
+    """A page of a document type, in order."""
+
+    type: str
+    optional: bool = False
+
+
+class DocumentType(Strict):
+    """A kind of document: its pages in order. The first page starts a new document."""
+
+    name: str
+    pages: list[PageSlot]
+
+
+class ExportDef(Strict):
+    """One export of finished documents."""
+
+    kind: str                        # "json" | "csv" | "sql" | a plugin's name
+    options: dict[str, Any] = {}
+
+
+class Application(Strict):
+    """A named, versioned capture configuration."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    version: int = 1
+    title: str = ""
+    description: str = ""
+    accept_confidence: float = Field(0.9, ge=0, le=1)
+    page_types: list[PageType]
+    document_types: list[DocumentType]
+    exports: list[ExportDef] = [ExportDef(kind="json")]
+
+    @model_validator(mode="after")
+    def _references(self) -> Application:
+        known = {p.name for p in self.page_types}
+        for doc in self.document_types:
+            for slot in doc.pages:
+                if slot.type not in known:
+                    raise ValueError(f"document type {doc.name!r} names unknown page type "
+                                     f"{slot.type!r} (known: {sorted(known)})")
+            if not doc.pages or doc.pages[0].optional:
+                raise ValueError(f"document type {doc.name!r} must start with a required page")
+            seen: dict[str, str] = {}
+            for slot in doc.pages:
+                page = self.page_type(slot.type)
+                for f in page.fields:
+                    if f.name in seen and seen[f.name] != page.name:
+                        raise ValueError(f"field {f.name!r} appears on page types {seen[f.name]!r} "
+                                         f"and {page.name!r} of document type {doc.name!r}; "
+                                         "give one of them its own name")
+                    seen[f.name] = page.name
+        return self
+
+    def page_type(self, name: str) -> PageType:
+        for p in self.page_types:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def document_type_for_page(self, page_type: str) -> DocumentType | None:
+        """The document type a page of this type starts (None if it only continues one)."""
+        for doc in self.document_types:
+            if doc.pages[0].type == page_type:
+                return doc
+        return None
+
+    def fields_of(self, doc: DocumentType) -> list[tuple[str, FieldDef]]:
+        """Every field of a document type with the page type it sits on, in order."""
+        return [(slot.type, f) for slot in doc.pages for f in self.page_type(slot.type).fields]
