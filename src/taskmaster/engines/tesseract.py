@@ -27,6 +27,7 @@ import tesserocr  # noqa: E402  (after OMP_THREAD_LIMIT on purpose)
 PSM_SINGLE_LINE = tesserocr.PSM.SINGLE_LINE
 PSM_BLOCK = tesserocr.PSM.SINGLE_BLOCK
 PSM_AUTO = tesserocr.PSM.AUTO
+_MIN_INK_PIXELS = 12
 
 
 def default_tessdata() -> str:
@@ -93,7 +94,8 @@ class TesseractEngine:
         `char_confidences` has one entry per character of `text`, spaces and newlines
         taking the confidence of the word before them.
         """
-        if image.size == 0:
+        # LSTM hallucinates a word or two on blank paper; no ink means no text.
+        if image.size == 0 or int(np.count_nonzero(image < 128)) < _MIN_INK_PIXELS:
             return Reading("", 0.0, engine=self.name)
         psm = PSM_BLOCK if multiline else PSM_SINGLE_LINE
         lines: list[list[tuple[str, float, list[float]]]] = []
@@ -104,7 +106,7 @@ class TesseractEngine:
                 # Walk symbols; word and line starts are read from the same position, so
                 # every character gets its own confidence and every word its own.
                 for s in tesserocr.iterate_level(it, sym):
-                    ch = s.GetUTF8Text(sym) or ""
+                    ch = _text(s, sym)
                     if not ch.strip():
                         continue
                     if s.IsAtBeginningOf(tline) or not lines:
@@ -131,7 +133,7 @@ class TesseractEngine:
                     block += 1
                 if w.IsAtBeginningOf(tesserocr.RIL.TEXTLINE):
                     line += 1
-                text = (w.GetUTF8Text(level) or "").strip()
+                text = _text(w, level).strip()
                 box = w.BoundingBox(level)
                 if not text or box is None:
                     continue
@@ -144,6 +146,14 @@ class TesseractEngine:
 def _bbox(box: tuple[int, int, int, int]) -> BBox:
     x0, y0, x1, y1 = box
     return int(x0), int(y0), int(x1), int(y1)
+
+
+def _text(it: tesserocr.PyResultIterator, level: int) -> str:
+    """The iterator's text at `level`; tesserocr raises where Tesseract has none."""
+    try:
+        return str(it.GetUTF8Text(level) or "")
+    except RuntimeError:
+        return ""
 
 
 def _unit(conf: float) -> float:
