@@ -1,0 +1,101 @@
+"""`taskmaster process` (one-shot capture) and `taskmaster import` (queue files)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from sqlalchemy import select
+
+from taskmaster.db.models import Batch, Document, InputFile
+from taskmaster.pipeline.context import TaskContext
+from taskmaster.pipeline.results import document_result
+from taskmaster.pipeline.runner import run_batch
+from taskmaster.pipeline.services import Services
+from taskmaster.pipeline.submit import create_batch
+from taskmaster.settings import Settings
+
+err = Console(stderr=True)
+
+
+def _read_inputs(files: list[Path]) -> tuple[list[tuple[str, bytes]], int]:
+    inputs, failed = [], 0
+    for path in files:
+        try:
+            inputs.append((path.name, path.read_bytes()))
+        except OSError as exc:
+            err.print(f"{path}: cannot read: {exc.strerror}", highlight=False)
+            failed += 1
+    return inputs, failed
+
+
+def process(
+    files: list[Path] = typer.Argument(..., help="PDF, TIFF, PNG or JPEG files."),
+    app: list[str] = typer.Option(None, "--app", "-a",
+                                  help="Application(s) to identify pages against "
+                                       "(repeatable; default: all installed)."),
+    as_json: bool = typer.Option(False, "--json", help="Print only the JSON array to stdout."),
+) -> None:
+    """Capture files in-process, without a server, and print the documents found."""
+    settings = Settings()
+    svc = Services.create(settings)
+    apps = list(app) if app else svc.apps.names()
+    inputs, failed = _read_inputs(files)
+    results: list[dict[str, object]] = []
+    if inputs:
+        batch_id = create_batch(svc, inputs, apps, origin="cli", actor="cli")
+        with Progress(console=err, transient=True, disable=not err.is_terminal) as progress:
+            progress.add_task(f"capturing {len(inputs)} file(s)", total=None)
+            run_batch(svc, TaskContext(batch_id=batch_id, worker="cli"))
+        with svc.db.session() as session:
+            batch = session.get_one(Batch, batch_id)
+            for f in session.scalars(select(InputFile).where(InputFile.batch_id == batch_id)
+                                     .order_by(InputFile.seq)):
+                if f.status == "failed":
+                    err.print(f"{f.name}: {f.error}", highlight=False, soft_wrap=True)
+                    failed += 1
+            if batch.status == "failed":
+                err.print(f"batch {batch_id} failed: {batch.error}", highlight=False)
+                failed += 1
+            docs = session.scalars(select(Document).where(Document.batch_id == batch_id)
+                                   .order_by(Document.seq))
+            results = [document_result(d) for d in docs]
+    svc.close()
+    if as_json:
+        sys.stdout.write(json.dumps(results, indent=1) + "\n")
+    else:
+        _print_table(results)
+    raise typer.Exit(2 if failed else 0)
+
+
+def _print_table(results: list[dict[str, object]]) -> None:
+    out = Console()
+    for doc in results:
+        out.print(f"[bold]{doc['document']}[/] {doc['type'] or 'unidentified'} "
+                  f"({doc['status']})")
+        fields = doc["fields"]
+        assert isinstance(fields, dict)
+        for name, f in fields.items():
+            mark = "" if f["status"] == "ok" else f"  [yellow]{f['status']}[/]"
+            out.print(f"  {name:<24} {f['value']!s:<30} {f['confidence']:.2f}{mark}",
+                      highlight=False)
+
+
+def import_(
+    path: Path = typer.Argument(..., help="A file, or a folder of files, to queue."),
+    app: list[str] = typer.Option(..., "--app", "-a", help="Application(s) for the batch."),
+    priority: int = typer.Option(0, help="Higher runs first."),
+) -> None:
+    """Queue files as a batch for the server's workers; prints the batch id."""
+    files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+    inputs, failed = _read_inputs(files)
+    svc = Services.create(Settings())
+    batch_id = create_batch(svc, inputs, list(app), priority=priority, origin="cli",
+                            actor="cli")
+    svc.close()
+    typer.echo(batch_id)
+    raise typer.Exit(2 if failed else 0)

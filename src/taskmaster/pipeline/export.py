@@ -1,0 +1,40 @@
+"""export: deliver finished documents to every export of their application, once."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from taskmaster.db.models import Document, ExportRecord, utcnow
+from taskmaster.exporters import Exporter, ExportTarget
+from taskmaster.pipeline.context import TaskContext
+from taskmaster.pipeline.results import document_result
+from taskmaster.pipeline.services import Services
+from taskmaster.plugins import create
+
+log = logging.getLogger(__name__)
+
+
+def run(ctx: TaskContext, svc: Services) -> None:
+    with svc.db.session() as session:
+        docs = list(session.scalars(select(Document).where(
+            Document.batch_id == ctx.batch_id, Document.status == "done",
+            Document.type.is_not(None)).order_by(Document.seq)))
+        for doc in docs:
+            assert doc.app is not None
+            app = svc.apps.get(doc.app).app
+            result = document_result(doc)
+            for spec in app.exports:
+                done = session.scalar(select(ExportRecord).where(
+                    ExportRecord.document_id == doc.id, ExportRecord.exporter == spec.kind))
+                if done is not None:
+                    continue  # exactly once, also when this stage is retried
+                exporter: Exporter = create("exporters", spec.kind)
+                target = ExportTarget(root=svc.settings.exports_dir / app.name,
+                                      database_url=svc.settings.db_url,
+                                      options=dict(spec.options))
+                where = exporter.export(result, target)
+                session.add(ExportRecord(document_id=doc.id, exporter=spec.kind, target=where))
+            doc.exported_at = utcnow()
+            session.commit()

@@ -1,0 +1,119 @@
+"""identify: give each page its page type and assemble pages into documents.
+
+Fingerprint page types (known forms) are tried first; a matched page is stored warped
+into its reference frame, so every field zone of the application applies to it as is.
+Pages no fingerprint matches are offered to the layout page types (e.g. receipts),
+which classify on the page's full text. A page nothing claims becomes a document of
+its own with no type, status `rejected`: never forced onto a form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+
+from taskmaster.apps.schema import Application, DocumentType
+from taskmaster.db.models import Batch, Document, Page
+from taskmaster.extraction import classify_layout_page
+from taskmaster.imaging.registration import identify, warp_to_reference
+from taskmaster.pipeline.context import TaskContext
+from taskmaster.pipeline.services import Services
+from taskmaster.pipeline.words import page_words, words_to_json
+
+LAYOUT_MIN_SCORE = 0.5
+
+
+@dataclass
+class _Open:
+    """The document being assembled and the next slot of its type."""
+
+    doc: Document
+    app: Application
+    type: DocumentType
+    slot: int
+
+
+def classify_page(svc: Services, apps: list[str], page: Page) -> None:
+    """Set page.app/type/match_score (and the registered image) for one page."""
+    image = svc.store.get_image(page.image)
+    fingerprints = [(name, svc.fingerprint(name, pt.name))
+                    for name in apps for pt in svc.apps.get(name).app.page_types if pt.reference]
+    if fingerprints:
+        match = identify(image, [fp for _, fp in fingerprints])
+        if match.page_type is not None:
+            app, fp = next((a, f) for a, f in fingerprints if f.page_type == match.page_type)
+            warped = warp_to_reference(image, match, fp)
+            page.image = svc.store.put_image(f"pages/{page.batch_id}/{page.seq:05d}-reg.png",
+                                             warped)
+            page.height, page.width = warped.shape[:2]
+            page.app, page.type, page.match_score = app, match.page_type, match.score
+            return
+        page.match_score = match.score
+    layout = [(name, pt) for name in apps for pt in svc.apps.get(name).app.page_types
+              if not pt.reference]
+    if layout:
+        words = page_words(svc, page, image)
+        scored = sorted(((classify_layout_page(words, pt), name, pt.name)
+                         for name, pt in layout), reverse=True)
+        best, app, page_type = scored[0]
+        if best >= LAYOUT_MIN_SCORE:
+            page.app, page.type, page.match_score = app, page_type, best
+            page.words = words_to_json(words)
+
+
+def run(ctx: TaskContext, svc: Services) -> None:
+    with svc.db.session() as session:
+        batch = session.get_one(Batch, ctx.batch_id)
+        session.execute(delete(Document).where(Document.batch_id == batch.id))
+        pages = list(session.scalars(select(Page).where(Page.batch_id == batch.id)
+                                     .order_by(Page.seq)))
+        for page in pages:
+            page.app = page.type = None
+            page.document_id, page.number = None, None
+            if not page.blank:
+                classify_page(svc, list(batch.apps), page)
+        _assemble(svc, batch, pages, session)
+        session.commit()
+
+
+def _assemble(svc: Services, batch: Batch, pages: list[Page], session: object) -> None:
+    current: _Open | None = None
+    seq = 0
+
+    def start(app: str | None, type_: str | None, status: str) -> Document:
+        nonlocal seq
+        seq += 1
+        doc = Document(batch_id=batch.id, seq=seq, app=app, type=type_, status=status)
+        batch.documents.append(doc)
+        return doc
+
+    for page in pages:
+        if page.blank:
+            continue
+        if page.type is None or page.app is None:
+            current = None
+            doc = start(None, None, "rejected")
+            page.document, page.number = doc, 1
+            continue
+        app = svc.apps.get(page.app).app
+        if current is not None and current.app.name == app.name:
+            slots = current.type.pages[current.slot:]
+            for offset, slot in enumerate(slots):
+                if slot.type == page.type:
+                    current.slot += offset + 1
+                    page.document = current.doc
+                    page.number = len([p for p in pages if p.document is current.doc])
+                    break
+                if not slot.optional:
+                    break
+            if page.document is current.doc:
+                continue
+        doc_type = app.document_type_for_page(page.type)
+        if doc_type is None:
+            current = None
+            doc = start(None, None, "rejected")
+        else:
+            doc = start(app.name, doc_type.name, "pending")
+            current = _Open(doc, app, doc_type, 1)
+        page.document, page.number = doc, 1

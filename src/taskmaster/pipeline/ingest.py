@@ -1,0 +1,48 @@
+"""ingest: split each input file into page images (content sniffed, limits enforced).
+
+A file that cannot be read is marked failed with its reason; the others go on.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import delete, select
+
+from taskmaster.db.models import Batch, InputFile, Page
+from taskmaster.errors import InputError
+from taskmaster.imaging.loader import Limits, load_pages
+from taskmaster.pipeline.context import TaskContext
+from taskmaster.pipeline.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def limits_from(svc: Services) -> Limits:
+    s = svc.settings
+    return Limits(max_bytes=s.max_upload_bytes, max_pages=s.max_pages,
+                  max_page_pixels=s.max_page_pixels, render_dpi=s.render_dpi)
+
+
+def run(ctx: TaskContext, svc: Services) -> None:
+    with svc.db.session() as session:
+        batch = session.get_one(Batch, ctx.batch_id)
+        session.execute(delete(Page).where(Page.batch_id == batch.id))
+        seq = 0
+        for file in session.scalars(select(InputFile).where(InputFile.batch_id == batch.id)
+                                    .order_by(InputFile.seq)):
+            try:
+                pages = load_pages(svc.store.get_bytes(file.path), file.name, limits_from(svc))
+            except InputError as exc:
+                file.status, file.error = "failed", exc.message
+                log.warning("batch %s: %s: %s", batch.id, file.name, exc.message)
+                continue
+            for page in pages:
+                seq += 1
+                rel = svc.store.put_image(f"pages/{batch.id}/{seq:05d}-in.png", page.image)
+                session.add(Page(batch_id=batch.id, file_id=file.id, seq=seq,
+                                 source=f"{file.name}#{page.index}", image=rel,
+                                 width=page.image.shape[1], height=page.image.shape[0],
+                                 dpi=page.dpi))
+            file.status, file.error = "ok", None
+        session.commit()

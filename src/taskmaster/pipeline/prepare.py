@@ -1,0 +1,26 @@
+"""prepare: normalise to 300 dpi, fix orientation, deskew, flag blank pages."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from taskmaster.db.models import Page
+from taskmaster.imaging.loader import PageImage
+from taskmaster.imaging.prepare import prepare
+from taskmaster.pipeline.context import TaskContext
+from taskmaster.pipeline.services import Services
+
+
+def run(ctx: TaskContext, svc: Services) -> None:
+    with svc.db.session() as session:
+        for page in session.scalars(select(Page).where(Page.batch_id == ctx.batch_id)
+                                    .order_by(Page.seq)):
+            raw = svc.store.get_image(page.image.replace("-prep.png", "-in.png"))
+            index = int(page.source.rsplit("#", 1)[1])
+            done = prepare(PageImage(image=raw, dpi=page.dpi, index=index, source=page.source))
+            page.image = svc.store.put_image(f"pages/{ctx.batch_id}/{page.seq:05d}-prep.png",
+                                             done.image)
+            page.height, page.width = done.image.shape[:2]
+            page.dpi, page.skew, page.rotation = done.dpi, done.skew_deg, done.rotation
+            page.blank = done.blank
+        session.commit()

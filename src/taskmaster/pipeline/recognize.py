@@ -1,0 +1,78 @@
+"""recognize: read every field of every typed document from its page image.
+
+Form pages (fingerprints) are read zone by zone by the reader of each field's kind
+(`taskmaster.reading`); layout pages (no template) have their fields located on the
+page's full-page OCR words (`taskmaster.extraction`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from taskmaster.apps.schema import FieldDef, PageType
+from taskmaster.db.models import Document, FieldValue, Page
+from taskmaster.extraction import extract_fields
+from taskmaster.pipeline.context import TaskContext
+from taskmaster.pipeline.services import Services
+from taskmaster.pipeline.words import page_words, words_to_json
+from taskmaster.reading import read_field
+
+
+def _read_page(svc: Services, page: Page, page_type: PageType) -> dict[str, dict[str, Any]]:
+    """Field name -> column values for FieldValue, for one page."""
+    image = svc.store.get_image(page.image)
+    out: dict[str, dict[str, Any]] = {}
+    if page_type.reference:
+        for field in page_type.fields:
+            r = read_field(image, field, svc.engines)
+            out[field.name] = {"value": r.value, "raw": r.raw, "confidence": r.confidence,
+                               "source": r.source, "bbox": list(r.bbox),
+                               "messages": list(r.messages),
+                               "char_confidences": list(r.char_confidences) or None}
+        return out
+    words = page_words(svc, page, image)
+    page.words = words_to_json(words)
+    found = extract_fields(words, (page.width, page.height), page_type)
+    for field in page_type.fields:
+        loc = found.get(field.name)
+        out[field.name] = {
+            "value": loc.value if loc else None, "raw": loc.value if loc else None,
+            "confidence": loc.confidence if loc else 0.0, "source": "ocr",
+            "bbox": list(loc.bbox) if loc and loc.bbox else None,
+            "messages": list(loc.messages) if loc else ["not found on the page"],
+            "char_confidences": None}
+    return out
+
+
+def _absent(field: FieldDef) -> dict[str, Any]:
+    return {"value": None, "raw": None, "confidence": 1.0, "source": "ocr", "bbox": None,
+            "messages": ["optional page not present"], "char_confidences": None}
+
+
+def run(ctx: TaskContext, svc: Services) -> None:
+    with svc.db.session() as session:
+        docs = session.scalars(select(Document).where(Document.batch_id == ctx.batch_id,
+                                                      Document.type.is_not(None))
+                               .order_by(Document.seq))
+        for doc in docs:
+            assert doc.app is not None
+            app = svc.apps.get(doc.app).app
+            doc_type = next(d for d in app.document_types if d.name == doc.type)
+            pages = {p.type: p for p in doc.pages}
+            doc.fields.clear()
+            session.flush()
+            position = 0
+            for slot in doc_type.pages:
+                page_type = app.page_type(slot.type)
+                page = pages.get(slot.type)
+                read = _read_page(svc, page, page_type) if page else {}
+                for field in page_type.fields:
+                    cols = read.get(field.name) or _absent(field)
+                    position += 1
+                    doc.fields.append(FieldValue(
+                        name=field.name, position=position, kind=field.kind, type=field.type,
+                        page=page.number if page else None, status="needs_review", **cols))
+            doc.status = "pending"
+        session.commit()

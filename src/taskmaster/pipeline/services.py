@@ -1,0 +1,64 @@
+"""Long-lived things a worker process builds once: database, store, apps, engines."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import cv2
+
+from taskmaster.apps.registry import AppRegistry
+from taskmaster.db.engine import Database
+from taskmaster.engines.base import Engines
+from taskmaster.imaging.registration import Fingerprint, build_fingerprint
+from taskmaster.plugins import create, registered
+from taskmaster.settings import Settings
+from taskmaster.store import FileStore
+
+
+@dataclass
+class Services:
+    """Per-process services shared by every stage run in that process."""
+
+    settings: Settings
+    db: Database
+    store: FileStore
+    apps: AppRegistry
+    _engines: Engines | None = None
+    _fingerprints: dict[tuple[str, str], Fingerprint] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def create(cls, settings: Settings, *, migrate: bool = True) -> Services:
+        settings.home.mkdir(parents=True, exist_ok=True)
+        return cls(settings=settings, db=Database(settings.db_url, migrate=migrate),
+                   store=FileStore(settings.home), apps=AppRegistry([settings.apps_path]))
+
+    @property
+    def engines(self) -> Engines:
+        """The recognition engines, created on first use (model loading is slow)."""
+        with self._lock:
+            if self._engines is None:
+                icr = registered("icr_engines")
+                self._engines = Engines(
+                    ocr=create("ocr_engines", "tesseract"),
+                    barcode=create("barcode_engines", "zxing"),
+                    omr=create("omr_engines", "ink"),
+                    icr=create("icr_engines", "onnx") if "onnx" in icr else None,
+                )
+            return self._engines
+
+    def fingerprint(self, app: str, page_type: str) -> Fingerprint:
+        """The fingerprint of one page type, built once per process."""
+        key = (app, page_type)
+        with self._lock:
+            if key not in self._fingerprints:
+                loaded = self.apps.get(app)
+                ref = loaded.reference(page_type)
+                assert ref is not None
+                image = cv2.imread(str(ref), cv2.IMREAD_GRAYSCALE)
+                self._fingerprints[key] = build_fingerprint(page_type, image)
+            return self._fingerprints[key]
+
+    def close(self) -> None:
+        self.db.dispose()

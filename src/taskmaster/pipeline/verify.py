@@ -1,0 +1,26 @@
+"""verify: documents that need a human wait here; the rest go straight through.
+
+The stage itself does no work: it decides whether the batch waits (`needs_review`) or
+moves on to export. Verify operators finish documents through the API or the verify
+station; when the last one is done the batch continues to export.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from taskmaster.db.models import Document
+from taskmaster.pipeline.context import TaskContext
+from taskmaster.pipeline.services import Services
+
+
+def waiting(svc: Services, batch_id: str) -> int:
+    """How many documents of the batch still need review."""
+    with svc.db.session() as session:
+        docs = session.scalars(select(Document).where(Document.batch_id == batch_id,
+                                                      Document.status == "needs_review"))
+        return len(list(docs))
+
+
+def run(ctx: TaskContext, svc: Services) -> None:
+    """Nothing to do: the runner asks `waiting()` whether to pause here."""
