@@ -1,0 +1,42 @@
+"""Page imaging: load files into page images, prepare them, and register known forms.
+
+    loader        bytes -> PageImage per page (PDF, TIFF, PNG, JPEG), hostile-file safe
+    prepare       PageImage -> PreparedPage (300 dpi, deskewed, upright, blank flag)
+    registration  Fingerprint of a known page layout; identify a page and warp it onto it
+"""
+
+from taskmaster.imaging.loader import Limits, PageImage, iter_pages, load_pages, sniff
+from taskmaster.imaging.prepare import (
+    PreparedPage,
+    deskew,
+    detect_orientation,
+    is_blank,
+    normalise,
+    prepare,
+)
+from taskmaster.imaging.registration import (
+    Fingerprint,
+    Match,
+    build_fingerprint,
+    identify,
+    warp_to_reference,
+)
+
+__all__ = [
+    "Fingerprint",
+    "Limits",
+    "Match",
+    "PageImage",
+    "PreparedPage",
+    "build_fingerprint",
+    "deskew",
+    "detect_orientation",
+    "identify",
+    "is_blank",
+    "iter_pages",
+    "load_pages",
+    "normalise",
+    "prepare",
+    "sniff",
+    "warp_to_reference",
+]
