@@ -16,6 +16,7 @@ import zxingcpp
 
 from taskmaster.engines.base import Barcode, BBox, Gray
 from taskmaster.errors import EngineError
+from taskmaster.hookspecs import hookimpl
 
 # zxing-cpp's format names (`BarcodeFormat.name`), lower-cased and stripped of "_" ->
 # our names. Anything not listed keeps its lower-cased zxing name.
@@ -129,3 +130,9 @@ def _bbox(pos: zxingcpp.Position, scale: float) -> BBox:
 
 
 ENGINE = ZxingBarcodeEngine
+
+
+@hookimpl
+def taskmaster_barcode_engines() -> dict[str, type[ZxingBarcodeEngine]]:
+    """Register this engine (the built-in engines are plugins like any other)."""
+    return {"zxing": ZxingBarcodeEngine}

@@ -17,6 +17,7 @@ from PIL import Image
 
 from taskmaster.engines.base import BBox, Gray, Reading, Word
 from taskmaster.errors import EngineError
+from taskmaster.hookspecs import hookimpl
 
 # libtesseract wheels may be built with OpenMP; threads inside one page only slow a
 # multi-worker server down. Must be set before the library starts its first job.
@@ -183,3 +184,9 @@ def _join_lines(lines: list[list[tuple[str, float, list[float]]]], engine: str) 
 
 
 ENGINE = TesseractEngine
+
+
+@hookimpl
+def taskmaster_ocr_engines() -> dict[str, type[TesseractEngine]]:
+    """Register this engine (the built-in engines are plugins like any other)."""
+    return {"tesseract": TesseractEngine}
