@@ -120,19 +120,28 @@ def _measure(group: str, source: str, img: np.ndarray, expected: str | None,
 
 
 def _mark_error(warped: np.ndarray, box: Box) -> float:
-    """Distance from a registration mark's centroid in the warped page to its bbox centre."""
+    """Distance from a registration mark's inner corner in the warped page to fields.json's.
+
+    The inner corner (the one facing the page centre) is used rather than the centroid
+    because faxes and photos often clip the outer part of a corner mark.
+    """
     x0, y0, x1, y1 = box
-    cx, cy = (x0 + x1 - 1) / 2, (y0 + y1 - 1) / 2
+    h, w = warped.shape
+    right, below = x0 > w / 2, y0 > h / 2  # where the mark sits on the page
+    ex, ey = (x0 if right else x1), (y0 if below else y1)
     pad = 40
     wx0, wy0 = max(int(x0) - pad, 0), max(int(y0) - pad, 0)
     win = warped[wy0:int(y1) + pad, wx0:int(x1) + pad]
-    n, _, stats, cent = cv2.connectedComponentsWithStats((win < 128).astype(np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats((win < 128).astype(np.uint8))
     area = (x1 - x0) * (y1 - y0)
-    best = [i for i in range(1, n) if 0.6 * area < stats[i, 4] < 1.4 * area]
-    if not best:
+    cands = [i for i in range(1, n) if 0.3 * area < stats[i, 4] < 1.4 * area]
+    if not cands:
         return float("nan")  # mark not visible (occluded or cut off)
-    i = max(best, key=lambda k: stats[k, 4])
-    return float(np.hypot(cent[i][0] + wx0 - cx, cent[i][1] + wy0 - cy))
+    i = max(cands, key=lambda k: stats[k, 4])
+    left, top, bw, bh = (int(v) for v in stats[i, :4])
+    gx = wx0 + (left if right else left + bw)
+    gy = wy0 + (top if below else top + bh)
+    return float(np.hypot(gx - ex, gy - ey))
 
 
 def _report(rows: list[dict[str, Any]], build_ms: float) -> None:

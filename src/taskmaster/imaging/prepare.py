@@ -126,8 +126,8 @@ def detect_orientation(img: Gray) -> int:
         return 0  # too little text to judge
     if not osd or float(osd.get("orient_conf", 0.0)) < _OSD_MIN_CONF:
         return 0
-    # Tesseract reports the page's orientation counter-clockwise; undo it clockwise.
-    return int(osd["orient_deg"]) % 360
+    # Tesseract reports how far the page is turned clockwise; undo it.
+    return -int(osd["orient_deg"]) % 360
 
 
 def rotate(img: Gray, clockwise: int) -> Gray:
