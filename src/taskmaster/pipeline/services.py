@@ -6,10 +6,12 @@ import threading
 from dataclasses import dataclass, field
 
 import cv2
+import numpy as np
 
 from taskmaster.apps.registry import AppRegistry
 from taskmaster.db.engine import Database
 from taskmaster.engines.base import Engines
+from taskmaster.errors import ConfigError
 from taskmaster.imaging.registration import Fingerprint, build_fingerprint
 from taskmaster.plugins import create, registered
 from taskmaster.settings import Settings
@@ -57,7 +59,9 @@ class Services:
                 ref = loaded.reference(page_type)
                 assert ref is not None
                 image = cv2.imread(str(ref), cv2.IMREAD_GRAYSCALE)
-                self._fingerprints[key] = build_fingerprint(page_type, image)
+                if image is None:
+                    raise ConfigError(f"{app}: reference image {ref} is unreadable")
+                self._fingerprints[key] = build_fingerprint(page_type, image.astype(np.uint8))
             return self._fingerprints[key]
 
     def close(self) -> None:
