@@ -10,7 +10,8 @@
     ├── NotFound                    exit 4, HTTP 404
     ├── Conflict                    exit 5, HTTP 409   e.g. a batch leased to someone else
     ├── AuthError                   exit 6, HTTP 401
-    │   └── Forbidden               exit 6, HTTP 403
+    │   ├── Forbidden               exit 6, HTTP 403
+    │   └── RateLimited             exit 6, HTTP 429   too many failed logins
     └── EngineError                 exit 1, HTTP 503   an engine failed; a retry may help
 
 A class's docstring is its default message. Each class knows its exit code, its HTTP
@@ -104,6 +105,12 @@ class Forbidden(AuthError):
     """You are not allowed to do this."""
 
     http_status = 403
+
+
+class RateLimited(AuthError):
+    """Too many failed attempts; try again later."""
+
+    http_status = 429
 
 
 class EngineError(TaskmasterError):
