@@ -1,0 +1,171 @@
+"""Receipts benchmark: SROIE key-field F1 from our own OCR, and confidence calibration.
+
+    PYTHONPATH=src .venv/bin/python bench/receipts.py [--limit N] [--fit]
+
+Reads ../shared/datasets/sroie (or $TASKMASTER_SHARED/datasets/sroie). Each receipt is
+read once with the project's OCR (`TesseractEngine` through `read_page_words`) and the
+words are cached under $TASKMASTER_BENCH_CACHE (default ~/.cache/taskmaster-bench), so
+re-running after a change to the locators takes seconds. Receipts are split by sorted
+id: the first 150 are where the rules were tuned, the last 50 are held out.
+
+Scores follow SROIE: a field is right when its value equals the key after whitespace
+normalisation; precision = right / predicted, recall = right / non-empty keys.
+`--fit` prints a calibration table per field (isotonic fit of raw confidence -> share
+right, on the tune part) to paste into the app YAML's `locate.calibration`.
+Results go to bench/results/receipts.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from taskmaster.apps.loader import load_application
+from taskmaster.apps.schema import PageType
+from taskmaster.engines.tesseract import TesseractEngine
+from taskmaster.extraction import extract_fields
+from taskmaster.extraction.layout import normalise_space
+from taskmaster.pipeline.words import words_from_json, words_to_json
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("TASKMASTER_SHARED", ROOT.parent / "shared"))
+SROIE = SHARED / "datasets" / "sroie"
+CACHE = Path(os.environ.get("TASKMASTER_BENCH_CACHE", Path.home() / ".cache" / "taskmaster-bench"))
+APP = ROOT / "src" / "taskmaster" / "apps" / "builtin" / "receipts" / "app.yaml"
+FIELDS = ("company", "date", "address", "total")
+TUNE = 150
+
+
+def ocr_words(key: str, engine: TesseractEngine) -> tuple[dict, float]:
+    """Cached OCR of one receipt: {"size": [w, h], "words": [...]} and seconds spent."""
+    from taskmaster.extraction import read_page_words
+    path = CACHE / f"sroie-{engine.version()}" / f"{key}.json"
+    if path.exists():
+        return json.loads(path.read_text()), 0.0
+    gray = np.asarray(Image.open(SROIE / "img" / f"{key}.jpg").convert("L"))
+    t0 = time.perf_counter()
+    words = read_page_words(engine, gray)
+    spent = time.perf_counter() - t0
+    data = {"size": [gray.shape[1], gray.shape[0]], "words": words_to_json(words)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data))
+    return data, spent
+
+
+def score(rows: list[dict], threshold: float = 0.9) -> dict:
+    """SROIE precision/recall/F1 per field and overall, and the auto-accept error rate."""
+    out: dict = {}
+    for f in (*FIELDS, "all"):
+        sel = [r for r in rows if f in ("all", r["field"])]
+        right = sum(r["right"] for r in sel)
+        pred = sum(r["pred"] is not None for r in sel)
+        keys = sum(bool(r["truth"]) for r in sel)
+        ok = [r for r in sel if r["pred"] is not None and r["conf"] >= threshold]
+        p, rc = right / max(1, pred), right / max(1, keys)
+        out[f] = {"precision": round(p, 3), "recall": round(rc, 3),
+                  "f1": round(2 * p * rc / max(1e-9, p + rc), 3), "n": len(sel) if f != "all"
+                  else len(sel) // len(FIELDS), "ok": len(ok),
+                  "ok_wrong": sum(not r["right"] for r in ok),
+                  "ok_error_rate": round(sum(not r["right"] for r in ok) / max(1, len(ok)), 4)}
+    return out
+
+
+def fit_calibration(rows: list[dict], bins: int = 8) -> dict[str, list[list[float]]]:
+    """Per field: raw confidence quantile bins -> share right, made monotone (PAVA)."""
+    tables: dict[str, list[list[float]]] = {}
+    for f in FIELDS:
+        sel = sorted((r["raw"], float(r["right"])) for r in rows
+                     if r["field"] == f and r["pred"] is not None)
+        if len(sel) < bins:
+            continue
+        chunks = [sel[i * len(sel) // bins:(i + 1) * len(sel) // bins] for i in range(bins)]
+        pts = [[sum(x for x, _ in c) / len(c), sum(y for _, y in c) / len(c), len(c)]
+               for c in chunks if c]
+        merged: list[list[float]] = []
+        for x, y, n in pts:               # pool adjacent violators
+            merged.append([x, y, n])
+            while len(merged) > 1 and merged[-2][1] > merged[-1][1]:
+                x2, y2, n2 = merged.pop()
+                x1, y1, n1 = merged.pop()
+                merged.append([(x1 * n1 + x2 * n2) / (n1 + n2), (y1 * n1 + y2 * n2) / (n1 + n2),
+                               n1 + n2])
+        # Lower bound of the share right (Wilson-ish shrink) so 0.9 means "<3% wrong"
+        # rather than "about 10% wrong" on a small bin.
+        tables[f] = [[round(x, 3), round(max(0.0, y - (y * (1 - y) / n) ** 0.5), 3)]
+                     for x, y, n in merged]
+    return tables
+
+
+def without_calibration(page_type: PageType) -> PageType:
+    """The page type with every field's calibration table removed (raw confidences)."""
+    fields = [f.model_copy(update={"locate": {k: v for k, v in f.locate.items()
+                                              if k != "calibration"}})
+              for f in page_type.fields]
+    return page_type.model_copy(update={"fields": fields})
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--limit", type=int, default=0, help="only the first N receipts")
+    ap.add_argument("--fit", action="store_true", help="print calibration tables")
+    ap.add_argument("--show", default="", help="print mistakes of this field")
+    args = ap.parse_args()
+    if not SROIE.exists():
+        print(f"no SROIE data at {SROIE}", file=sys.stderr)
+        return 2
+    app = load_application(APP)
+    page_type = app.page_type("receipt")
+    uncalibrated = without_calibration(page_type)
+    engine = TesseractEngine()
+    keys = sorted(p.stem for p in (SROIE / "img").glob("*.jpg"))
+    if args.limit:
+        keys = keys[: args.limit]
+    rows: list[dict] = []
+    ocr_s, extract_s, n_ocr = 0.0, 0.0, 0
+    for i, key in enumerate(keys):
+        truth = json.loads((SROIE / "key" / f"{key}.json").read_text())
+        data, spent = ocr_words(key, engine)
+        ocr_s += spent
+        n_ocr += spent > 0
+        words = words_from_json(data["words"])
+        t0 = time.perf_counter()
+        found = extract_fields(words, tuple(data["size"]), page_type)
+        extract_s += time.perf_counter() - t0
+        raw = extract_fields(words, tuple(data["size"]), uncalibrated)
+        for f in FIELDS:
+            loc = found[f]
+            t = normalise_space(truth.get(f, ""))
+            pred = normalise_space(loc.value) if loc.value is not None else None
+            rows.append({"key": key, "part": "tune" if i < TUNE else "holdout", "field": f,
+                         "truth": t, "pred": pred, "right": pred == t and bool(t),
+                         "conf": loc.confidence, "raw": raw[f].confidence})
+    results = {"receipts": len(keys), "ocr_s_per_receipt": round(ocr_s / max(1, n_ocr), 3),
+               "extract_ms_per_receipt": round(1000 * extract_s / max(1, len(keys)), 2),
+               "tune": score([r for r in rows if r["part"] == "tune"]),
+               "holdout": score([r for r in rows if r["part"] == "holdout"])}
+    for part in ("tune", "holdout"):
+        s = results[part]
+        print(f"{part:8s} " + "  ".join(f"{f} F1 {s[f]['f1']:.3f}" for f in (*FIELDS, "all"))
+              + f"  | ok {s['all']['ok']} wrong {s['all']['ok_wrong']}"
+              f" ({100 * s['all']['ok_error_rate']:.1f}%)")
+    if args.fit:
+        print(json.dumps(fit_calibration([r for r in rows if r["part"] == "tune"])))
+    if args.show:
+        for r in rows:
+            if r["field"] == args.show and not r["right"]:
+                print(f"{r['key']} conf {r['conf']:.2f}  got {r['pred']!r}  want {r['truth']!r}")
+    out = ROOT / "bench" / "results" / "receipts.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

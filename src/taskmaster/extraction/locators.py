@@ -1,0 +1,155 @@
+"""Template-free field locators: find a value on a page's rows of text.
+
+Each locator reads its knobs from the field's `locate:` mapping in the application YAML
+(keywords with weights, patterns, lists of words to avoid) and returns candidates with
+a raw score in 0..1. `extract.py` picks the best candidate and turns its score, its
+margin over the runner-up and the OCR confidence of its words into a confidence.
+
+Values are kept as printed (upper-cased, as SROIE transcribes receipts, and whitespace
+normalised); only characters that OCR notoriously confuses inside a number (O/0, l/1)
+are repaired, because a date or an amount with a letter in it cannot be as printed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from taskmaster.engines.base import BBox
+from taskmaster.extraction.layout import Line, normalise_space, span_words, union
+
+Config = Mapping[str, Any]
+
+_MONTHS = "JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC"
+_DATE_PATTERNS = (
+    re.compile(r"(?<![\d])(\d{1,2}) ?([/.\-]) ?(\d{1,2}) ?\2 ?(\d{4}|\d{2})(?![\d])"),
+    re.compile(r"(?<![\d])(\d{4})([/.\-])(\d{1,2})\2(\d{1,2})(?![\d])"),
+    re.compile(rf"(?<![\d])(\d{{1,2}})([ /\-]?)({_MONTHS})[A-Z]*\2(\d{{4}}|\d{{2}})(?![\d])"),
+)
+_AMOUNT = re.compile(r"(?<![\d.,])((?:RM|\$)?\d{1,3}(?:,\d{3})*\.\d{2}|(?:RM|\$)?\d+\.\d{2})(?![\d])")
+_DIGIT_FIX = str.maketrans({"O": "0", "D": "0", "I": "1", "L": "1", "|": "1", "S": "5"})
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One possible value for a field."""
+
+    value: str
+    score: float
+    bbox: BBox
+    ocr_confidence: float
+    line: int
+
+
+def _upper(text: str) -> str:
+    return normalise_space(text).upper()
+
+
+def _repair_digits(text: str) -> str:
+    """O->0, I/l->1 ... inside tokens that are mostly digits (e.g. '2O18', '1l/03')."""
+    def fix(m: re.Match[str]) -> str:
+        tok = m.group(0)
+        digits = sum(c.isdigit() for c in tok)
+        return tok.translate(_DIGIT_FIX) if digits >= 2 and digits >= len(tok) / 2 else tok
+    return re.sub(r"[0-9OIL|SD/.\-:,]{3,}", fix, text)
+
+
+def _keyword_weight(text: str, keywords: Mapping[str, float]) -> tuple[float, int]:
+    """The heaviest keyword in `text` and where it ends (-1 when none is present)."""
+    best, end = 0.0, -1
+    letters = text.replace("0", "O")
+    for kw, weight in keywords.items():
+        m = re.search(r"(?<![A-Z])" + r"\s*".join(map(re.escape, kw.upper().split())), letters)
+        if m and float(weight) > best:
+            best, end = float(weight), m.end()
+    return best, end
+
+
+def _has_any(text: str, words: Sequence[str]) -> bool:
+    return any(re.search(r"(?<![A-Z])" + re.escape(w.upper()), text) for w in words)
+
+
+def _span(line: Line, start: int, end: int) -> tuple[BBox, float]:
+    words = span_words(line, start, end) or line.words
+    return union([w.bbox for w in words]), min(w.confidence for w in words)
+
+
+def find_dates(lines: list[Line], cfg: Config) -> list[Candidate]:
+    """Dates as printed: d/m/y, y-m-d and '05 MAR 2018' forms, near a DATE keyword."""
+    keywords = cfg.get("keywords", ["DATE"])
+    avoid = cfg.get("avoid", [])
+    out: list[Candidate] = []
+    for ln in lines:
+        text = _repair_digits(_upper(ln.text))
+        for pat in _DATE_PATTERNS:
+            for m in pat.finditer(text):
+                a, _, b, y = m.groups()
+                if not _plausible(a, b, y, month_name=not b.isdigit()):
+                    continue
+                score = 0.6
+                if _has_any(text, keywords):
+                    score += 0.25
+                if re.search(r"\d{1,2}:\d{2}", text):
+                    score += 0.1
+                if _has_any(text, avoid):
+                    score -= 0.4
+                value = re.sub(r" ?([/.\-]) ?", r"\1", m.group(0)) if b.isdigit() else m.group(0)
+                box, conf = _span(ln, m.start(), m.end())
+                out.append(Candidate(value, min(score, 1.0), box, conf, ln.index))
+    return out
+
+
+def _plausible(a: str, b: str, y: str, *, month_name: bool) -> bool:
+    if len(a) == 4:                         # y-m-d
+        a, b, y = y, b, a
+    day, year = int(a), int(y)
+    if not 1 <= day <= 31 or (len(y) == 4 and not 1990 <= year <= 2039):
+        return False
+    if month_name:
+        return True
+    month = int(b)
+    return 1 <= month <= 12 or (1 <= day <= 12 and 13 <= month <= 31)  # m/d/y too
+
+
+def find_amounts(lines: list[Line], cfg: Config) -> list[Candidate]:
+    """Amounts to the right of (or just below) a keyword such as TOTAL, weighted by it."""
+    keywords: Mapping[str, float] = cfg.get("keywords", {"TOTAL": 1.0})
+    exclude = cfg.get("exclude", [])
+    top = max([float(v) for v in keywords.values()] or [1.0])
+    page_amounts = [m.group(1) for ln in lines
+                    for m in _AMOUNT.finditer(_repair_digits(_upper(ln.text)))]
+    out: list[Candidate] = []
+    for i, ln in enumerate(lines):
+        text = _repair_digits(_upper(ln.text))
+        weight, end = _keyword_weight(text, keywords)
+        if weight <= 0 or _has_any(text, exclude):
+            continue
+        found = [(ln, m) for m in _AMOUNT.finditer(text) if m.start() >= end]
+        penalty = 1.0
+        if not found and i + 1 < len(lines):  # amount printed on the row below
+            below = lines[i + 1]
+            found = [(below, m) for m in _AMOUNT.finditer(_repair_digits(_upper(below.text)))]
+            penalty = 0.8
+        for where, m in found[-1:]:           # the rightmost amount is the row's value
+            value = m.group(1)
+            score = penalty * weight / top
+            # A total is usually repeated (rounded total, amount paid) and is the
+            # largest of the keyword amounts; both make the reading more certain.
+            if page_amounts.count(value) > 1:
+                score += 0.1
+            box, conf = _span(where, m.start(1), m.end(1))
+            out.append(Candidate(value, min(score, 1.0), box, conf, where.index))
+    if not out:
+        for ln in lines:
+            for m in _AMOUNT.finditer(_repair_digits(_upper(ln.text))):
+                box, conf = _span(ln, m.start(1), m.end(1))
+                out.append(Candidate(m.group(1), 0.2, box, conf, ln.index))
+        out.sort(key=lambda c: _amount_value(c.value))
+        out = out[-1:]
+    return out
+
+
+def _amount_value(text: str) -> float:
+    return float(re.sub(r"[^\d.]", "", text) or 0)
