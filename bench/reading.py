@@ -1,0 +1,244 @@
+"""Field readers on the intake samples: accuracy by kind and fill style, auto-accept errors.
+
+    PYTHONPATH=src .venv/bin/python bench/reading.py [--only 5] [--cache /tmp/warped]
+        [--no-more] [--dump rows.json]
+
+Reads every field of `../shared/forms/intake/samples/*.png` and `samples_more/` (phone
+photos, two-page fax TIFFs and scanned PDFs), compares with the ground truth beside each
+file (text case-insensitively after whitespace normalisation, as the samples' README
+says), prints a table and writes `bench/results/reading.json`.
+
+Pages are registered onto the reference with `taskmaster.imaging.registration` when it
+is importable, else with a plain ORB + RANSAC homography here (bench only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+import yaml  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from taskmaster.apps.schema import Application, FieldDef  # noqa: E402
+from taskmaster.engines.barcode import ZxingBarcodeEngine  # noqa: E402
+from taskmaster.engines.base import Engines, Gray, IcrEngine, OmrEngine  # noqa: E402
+from taskmaster.engines.tesseract import TesseractEngine  # noqa: E402
+from taskmaster.reading import read_field  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("TASKMASTER_SHARED") or ROOT.parent / "shared")
+APP_DIR = ROOT / "src/taskmaster/apps/builtin/intake"
+ACCEPT = 0.9
+
+Aligner = Callable[[Gray, str], Gray]
+
+
+def load_app() -> Application:
+    return Application.model_validate(yaml.safe_load((APP_DIR / "app.yaml").read_text()))
+
+
+def make_engines() -> Engines:
+    """The engines as the pipeline would pick them; OMR and ICR when they exist."""
+    omr: OmrEngine
+    try:
+        from taskmaster.engines.omr import InkOmrEngine  # type: ignore[import-not-found]
+        omr = InkOmrEngine()
+    except ImportError:
+        from taskmaster.reading.checkbox import InkRatioOmr
+        omr = InkRatioOmr()
+    icr: IcrEngine | None = None
+    if not os.environ.get("BENCH_NO_ICR"):
+        try:
+            from taskmaster.engines.icr import IcrModelEngine  # type: ignore[attr-defined]
+            icr = IcrModelEngine()
+        except Exception as exc:  # noqa: BLE001  the ICR engine is optional here
+            print(f"no ICR engine ({type(exc).__name__}: {exc}); hand print via OCR only",
+                  file=sys.stderr)
+            icr = None
+    return Engines(ocr=TesseractEngine(), barcode=ZxingBarcodeEngine(), omr=omr, icr=icr)
+
+
+def orb_aligner(app: Application) -> Aligner:
+    """page -> reference frame by ORB features and a RANSAC homography at half size."""
+    refs = {p.name: np.asarray(Image.open(APP_DIR / str(p.reference)).convert("L"))
+            for p in app.page_types}
+    orb = cv2.ORB_create(6000)
+    scale = 0.5
+
+    def feats(img: Gray) -> tuple[Any, Any]:
+        return orb.detectAndCompute(cv2.resize(img, None, fx=scale, fy=scale,
+                                               interpolation=cv2.INTER_AREA), None)
+
+    ref_feats = {name: feats(img) for name, img in refs.items()}
+    matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
+
+    def align(img: Gray, page_type: str) -> Gray:
+        ref = refs[page_type]
+        k1, d1 = feats(img)
+        k2, d2 = ref_feats[page_type]
+        good = [m for m, n in matcher.knnMatch(d1, d2, k=2) if m.distance < 0.8 * n.distance]
+        src = np.float32([k1[m.queryIdx].pt for m in good]) / scale
+        dst = np.float32([k2[m.trainIdx].pt for m in good]) / scale
+        h, _ = cv2.findHomography(src, dst, cv2.RANSAC, 3.0)
+        return np.asarray(cv2.warpPerspective(img, h, (ref.shape[1], ref.shape[0]),
+                                              borderValue=255), dtype=np.uint8)
+    return align
+
+
+def registration_aligner(app: Application) -> Aligner | None:
+    """The project's registration, when it is there and importable."""
+    try:
+        from taskmaster.imaging import registration as reg
+    except ImportError:
+        return None
+    marks = json.loads((SHARED / "forms/intake/fields.json").read_text())["registration_marks"]
+    fps = {p.name: reg.build_fingerprint(
+        p.name, np.asarray(Image.open(APP_DIR / str(p.reference)).convert("L")), marks)
+        for p in app.page_types}
+
+    def align(img: Gray, page_type: str) -> Gray:
+        m = reg.identify(img, [fps[page_type]])
+        return reg.warp_to_reference(img, m, fps[page_type])
+    return align
+
+
+def load_pages(path: Path) -> list[Gray]:
+    """Greyscale pages of a PNG, multi-page TIFF or PDF (rendered at 300 dpi)."""
+    if path.suffix.lower() == ".pdf":
+        import pypdfium2 as pdfium
+        pdf = pdfium.PdfDocument(str(path))
+        return [np.asarray(pg.render(scale=300 / 72).to_pil().convert("L")) for pg in pdf]
+    img = Image.open(path)
+    out = []
+    for i in range(getattr(img, "n_frames", 1)):
+        img.seek(i)
+        out.append(np.asarray(img.convert("L")))
+    return out
+
+
+def samples(only: int | None, more: bool) -> Iterator[tuple[Path, str, str, list[Path]]]:
+    """(file, style, noise, ground-truth JSONs one per page)."""
+    dirs = [SHARED / "forms/intake/samples"] + ([SHARED / "forms/intake/samples_more"]
+                                                if more else [])
+    for d in dirs:
+        rows = [ln.split("\t") for ln in (d / "manifest.tsv").read_text().splitlines()[1:]]
+        for row in rows[:only] if only else rows:
+            f = d / row[0]
+            gts = [f.with_suffix(".json")] if f.with_suffix(".json").exists() else sorted(
+                d.glob(f"{f.stem}_p*.json"))
+            yield f, row[1], row[2], gts
+
+
+def norm(value: object) -> object:
+    if isinstance(value, str):
+        return "\n".join(" ".join(ln.split()).lower() for ln in value.strip().split("\n"))
+    return value
+
+
+def truth_name(field: FieldDef, truth: dict[str, Any]) -> str:
+    if field.name in truth:
+        return field.name
+    return field.name.removeprefix("consent_")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--only", type=int, help="first N files of each folder")
+    ap.add_argument("--no-more", action="store_true", help="skip samples_more/")
+    ap.add_argument("--cache", type=Path, help="keep registered pages here between runs")
+    ap.add_argument("--dump", type=Path, help="write every field's row here")
+    ap.add_argument("--orb", action="store_true", help="use the bench's ORB aligner")
+    args = ap.parse_args()
+    if not SHARED.exists():
+        sys.exit(f"no shared data at {SHARED}")
+    app = load_app()
+    engines = make_engines()
+    align = (None if args.orb else registration_aligner(app)) or orb_aligner(app)
+    rows: list[dict[str, Any]] = []
+    ms_pages: list[float] = []
+    for path, style, noise, gts in samples(args.only, not args.no_more):
+        pages: list[Gray] | None = None
+        for i, gt_path in enumerate(gts):
+            gt = json.loads(gt_path.read_text())
+            page_type = app.page_type(gt.get("form", "intake-v1"))
+            cached = args.cache / f"{path.stem}_{i + 1}.png" if args.cache else None
+            if cached and cached.exists():
+                page = np.asarray(Image.open(cached))
+            else:
+                pages = pages or load_pages(path)
+                page = align(pages[i], page_type.name)
+                if cached:
+                    args.cache.mkdir(parents=True, exist_ok=True)
+                    Image.fromarray(page).save(cached)
+            t0 = time.perf_counter()
+            for field in page_type.fields:
+                r = read_field(page, field, engines)
+                want = gt["fields"].get(truth_name(field, gt["fields"]))
+                rows.append({"file": path.name, "page": i + 1, "style": style, "noise": noise,
+                             "field": field.name, "kind": field.kind, "type": field.type,
+                             "want": want, "got": r.value, "raw": r.raw,
+                             "conf": r.confidence, "source": r.source,
+                             "ok": norm(r.value) == norm(want), "messages": r.messages})
+            ms_pages.append((time.perf_counter() - t0) * 1000)
+            print(f"{path.name}#{i + 1} {style}/{noise}: "
+                  f"{sum(r['ok'] for r in rows if r['file'] == path.name and r['page'] == i + 1)}"
+                  f"/{len(page_type.fields)} in {ms_pages[-1]:.0f} ms", file=sys.stderr)
+    report(rows, ms_pages)
+    if args.dump:
+        args.dump.write_text(json.dumps(rows, indent=1, default=str))
+
+
+def _group(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], str]
+           ) -> dict[str, dict[str, float]]:
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        groups[key(r)].append(r)
+    out = {}
+    for k, rs in sorted(groups.items()):
+        acc = [r for r in rs if r["conf"] >= ACCEPT]
+        out[k] = {"fields": len(rs), "accuracy": sum(r["ok"] for r in rs) / len(rs),
+                  "auto_accepted": len(acc) / len(rs),
+                  "auto_accepted_wrong": sum(not r["ok"] for r in acc),
+                  "auto_accepted_error_rate": (sum(not r["ok"] for r in acc) / len(acc)
+                                               if acc else 0.0)}
+    return out
+
+
+def report(rows: list[dict[str, Any]], ms_pages: list[float]) -> None:
+    by = {"style/kind": _group(rows, lambda r: f"{r['style']}/{r['kind']}"),
+          "style/noise": _group(rows, lambda r: f"{r['style']}/{r['noise']}"),
+          "style": _group(rows, lambda r: r["style"]),
+          "all": _group(rows, lambda r: "all")}
+    print(f"{'group':24} {'fields':>6} {'acc':>7} {'auto':>7} {'auto wrong':>10} {'err%':>6}")
+    for name, groups in by.items():
+        print(f"-- by {name}")
+        for k, g in groups.items():
+            print(f"{k:24} {g['fields']:6.0f} {g['accuracy']:7.1%} {g['auto_accepted']:7.1%} "
+                  f"{g['auto_accepted_wrong']:10.0f} {g['auto_accepted_error_rate']:6.2%}")
+    ms = float(np.mean(ms_pages)) if ms_pages else 0.0
+    print(f"reading: {ms:.0f} ms per page (mean of {len(ms_pages)}), registration excluded")
+    wrong = [r for r in rows if r["conf"] >= ACCEPT and not r["ok"]]
+    for r in wrong:
+        print(f"  CONFIDENT WRONG {r['file']}#{r['page']} {r['field']}: got {r['got']!r} "
+              f"want {r['want']!r} ({r['conf']:.2f}, {r['source']})")
+    out = ROOT / "bench/results/reading.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"accept_threshold": ACCEPT, "ms_per_page": ms,
+                               "pages": len(ms_pages), **by,
+                               "confident_wrong": wrong}, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""Barcode fields (the patient-ID label): the text of the Code 128 / QR code in the zone."""
+
+from __future__ import annotations
+
+import re
+
+from taskmaster.apps.schema import FieldDef
+from taskmaster.engines.base import Barcode, Engines, Gray
+from taskmaster.reading.result import FieldReading, empty
+from taskmaster.reading.zones import crop, ink_ratio
+
+# The label is stuck on by hand: it can sit well off its dashed box, so the zone grows.
+_GROW = 60
+
+
+def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
+    """The decoded text; several codes that agree count as one, codes that disagree (or
+    fail the field's pattern) go to review."""
+    assert field.bbox is not None
+    zone = crop(page, field.bbox, -_GROW)
+    found = engines.barcode.read(zone, symbologies=tuple(field.symbology))
+    if not found and field.symbology:
+        # A label in an unexpected symbology is still worth a look by a person.
+        other = engines.barcode.read(zone)
+        if other:
+            return _reading(field, other, 0.5, [f"unexpected symbology {other[0].symbology}"])
+    if not found:
+        if ink_ratio(crop(page, field.bbox, 8)) < 0.002:
+            return empty(field.bbox, "barcode")
+        return FieldReading(value=None, raw=None, confidence=0.3, source="barcode",
+                            bbox=field.bbox, messages=["label present but no code decoded"])
+    return _reading(field, found, 0.99, [])
+
+
+def _reading(field: FieldDef, found: list[Barcode], confidence: float,
+             messages: list[str]) -> FieldReading:
+    assert field.bbox is not None
+    texts = sorted({b.text for b in found})
+    if len(texts) > 1:
+        messages = [*messages, f"{len(texts)} different codes: {', '.join(texts)}"]
+        confidence = min(confidence, 0.3)
+    text = found[0].text
+    if field.pattern and not re.fullmatch(field.pattern, text):
+        messages = [*messages, "code does not match the field's pattern"]
+        confidence = min(confidence, 0.5)
+    return FieldReading(value=text, raw=text, confidence=confidence, source="barcode",
+                        bbox=field.bbox, messages=messages)

@@ -1,0 +1,91 @@
+"""Comb fields: one character per printed box (date of birth, phones, ZIP, state, ids).
+
+The grid is never shown to an engine: each cell is cut inside its box, and for typed
+combs the cells are laid side by side on white paper, so Tesseract reads one clean line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from taskmaster.apps.schema import FieldDef
+from taskmaster.engines.base import Engines, Gray
+from taskmaster.reading.recognise import HAND_CAP, TYPED_MIN
+from taskmaster.reading.result import FieldReading, empty
+from taskmaster.reading.zones import crop, despeckle, erase_lines, ink_ratio, pad
+
+CELL_INSET = 8  # past the 3 px grid line plus registration slack
+CELL_EMPTY_INK = 0.01  # share of ink under which a cell is blank
+_GAP = 10  # white px between cells laid side by side
+_DIGITS = "0123456789"
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+CHARSETS = {"date": _DIGITS, "phone": _DIGITS, "zip": _DIGITS, "integer": _DIGITS,
+            "state": _UPPER, "alnum": _UPPER + _DIGITS, "string": _UPPER + _DIGITS}
+
+
+def cells(page: Gray, field: FieldDef) -> list[Gray]:
+    """One cleaned image per box of the comb, grid lines left out."""
+    return [despeckle(erase_lines(crop(page, box, CELL_INSET), depth=6, row_frac=0.8))
+            for box in field.boxes]
+
+
+def canonical(field: FieldDef, text: str) -> tuple[object, list[str]]:
+    """The canonical value of a comb's characters, and what is wrong with them."""
+    n = len(field.boxes)
+    if field.type == "date":
+        if len(text) != 8 or not text.isdigit():
+            return text, [f"date of {len(text)} digits, expected DDMMYYYY"]
+        try:
+            return dt.date(int(text[4:]), int(text[2:4]), int(text[:2])).isoformat(), []
+        except ValueError:
+            return text, [f"not a valid date: {text[:2]}/{text[2:4]}/{text[4:]}"]
+    if len(text) != n:
+        return text, [f"{len(text)} characters, expected {n}"]
+    return text, []
+
+
+def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
+    """Read a comb: typed -> Tesseract on the cells side by side (per cell if that
+    disagrees with the count of filled cells); hand print -> ICR per cell."""
+    assert field.bbox is not None
+    imgs = cells(page, field)
+    filled = [ink_ratio(c) >= CELL_EMPTY_INK for c in imgs]
+    if not any(filled):
+        return empty(field.bbox, "ocr")
+    charset = CHARSETS.get(field.type, CHARSETS["string"])
+    used = [c for c, f in zip(imgs, filled, strict=True) if f]
+    r = engines.ocr.read_zone(pad(_side_by_side(used)), charset=charset)
+    text = "".join(r.text.split())
+    confs = [c for c, ch in zip(r.char_confidences, r.text, strict=False) if not ch.isspace()]
+    source, messages = "ocr", []
+    typed = r.confidence >= TYPED_MIN and len(text) == len(used)
+    if not typed and engines.icr is not None:
+        ir = engines.icr.read_cells(used, charset=charset)
+        text, confs, source = ir.text, list(ir.char_confidences), "icr"
+        confidence = ir.confidence
+    else:
+        confidence = r.confidence if len(text) == len(used) else min(r.confidence, 0.3)
+        if not typed:
+            confidence = min(confidence, HAND_CAP)
+            messages.append("hand-print: low confidence")
+    if not all(filled) and sum(filled) != len(filled):
+        messages.append(f"{len(filled) - sum(filled)} of {len(filled)} boxes empty")
+        confidence = min(confidence, 0.5)
+    value, problems = canonical(field, text)
+    if problems:
+        confidence = min(confidence, 0.3)
+    return FieldReading(value=value, raw=text, confidence=round(confidence, 4), source=source,
+                        bbox=field.bbox, messages=messages + problems,
+                        char_confidences=tuple(confs) if len(confs) == len(text) else ())
+
+
+def _side_by_side(imgs: list[Gray]) -> Gray:
+    h = max(i.shape[0] for i in imgs)
+    parts: list[Gray] = []
+    for img in imgs:
+        col = np.full((h, img.shape[1]), 255, np.uint8)
+        col[: img.shape[0]] = img
+        parts += [col, np.full((h, _GAP), 255, np.uint8)]
+    return np.hstack(parts[:-1])

@@ -1,0 +1,66 @@
+"""Date fields written on underlines as DD / MM / YYYY."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from taskmaster.apps.schema import FieldDef
+from taskmaster.engines.base import Engines, Gray
+from taskmaster.reading.recognise import recognise
+from taskmaster.reading.result import FieldReading, empty
+from taskmaster.reading.zones import crop, despeckle, erase_lines, ink_ratio
+
+EMPTY_INK = 0.004
+_DIGITS = "0123456789"
+_GAP = 40  # white px between parts laid side by side, read as separate words
+
+
+def parts(page: Gray, field: FieldDef) -> list[Gray]:
+    """The cleaned DD, MM, YYYY zones: above their underline, with a little headroom."""
+    out = []
+    for x0, y0, x1, y1 in field.parts:
+        out.append(despeckle(erase_lines(crop(page, (x0 - 4, y0 - 6, x1 + 4, y1 - 3)))))
+    return out
+
+
+def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
+    """ISO date; an impossible date keeps the raw digits with a low confidence."""
+    assert field.bbox is not None
+    zones = parts(page, field)
+    inked = [ink_ratio(z) >= EMPTY_INK for z in zones]
+    if not any(inked):
+        return empty(field.bbox, "ocr")
+    if not all(inked):
+        return FieldReading(value=None, raw=None, confidence=0.3, source="ocr", bbox=field.bbox,
+                            messages=["date partly filled in"])
+    h = max(z.shape[0] for z in zones)
+    row = np.hstack([np.vstack([z, np.full((h - z.shape[0], z.shape[1]), 255, np.uint8)])
+                     if z.shape[0] < h else z for z in _interleave(zones, h)])
+    r = recognise(row, engines, charset=_DIGITS)
+    groups = r.text.split()
+    raw = "/".join(groups)
+    messages = list(r.messages)
+    confidence = r.confidence
+    value: str | None = None
+    lengths_ok = [len(g) for g in groups] in ([2, 2, 4], [1, 2, 4], [2, 1, 4], [1, 1, 4])
+    if lengths_ok:
+        try:
+            value = dt.date(int(groups[2]), int(groups[1]), int(groups[0])).isoformat()
+        except ValueError:
+            messages.append(f"not a valid date: {raw}")
+    else:
+        messages.append(f"expected DD/MM/YYYY, read {raw!r}")
+    if value is None:
+        confidence = min(confidence, 0.3)
+    return FieldReading(value=value, raw=raw, confidence=round(confidence, 4), source=r.source,
+                        bbox=field.bbox, messages=messages,
+                        char_confidences=r.char_confidences if value else ())
+
+
+def _interleave(zones: list[Gray], h: int) -> list[Gray]:
+    out: list[Gray] = []
+    for z in zones:
+        out += [z, np.full((h, _GAP), 255, np.uint8)]
+    return out[:-1]

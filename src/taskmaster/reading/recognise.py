@@ -1,0 +1,52 @@
+"""Machine print or hand print? Read a cleaned zone with the right engine.
+
+Typed entries go to Tesseract; hand-printed ones to the ICR engine when there is one.
+Tesseract is tried first because it is right almost always on typed text and says so;
+on hand print its confidence is not to be trusted, so the decision that a zone is
+machine print also needs the zone to *look* typed (`looks_typed`). A hand-printed
+field must never come out confident and wrong: without ICR it is capped below the
+accept threshold and goes to review.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from taskmaster.engines.base import Engines, Gray, Reading
+from taskmaster.reading.zones import pad
+
+HAND_CAP = 0.6  # highest confidence a hand-printed reading gets without ICR
+TYPED_MIN = 0.80  # Tesseract word confidence under which a zone is not trusted as typed
+
+
+@dataclass
+class Recognised:
+    """Text read from one zone and who read it."""
+
+    text: str
+    confidence: float
+    source: str  # "ocr" | "icr"
+    char_confidences: tuple[float, ...] = ()
+    messages: list[str] = field(default_factory=list)
+    typed: bool = True
+
+
+def recognise(zone: Gray, engines: Engines, *, charset: str | None,
+              multiline: bool = False) -> Recognised:
+    """Read a cleaned zone (box lines erased) as machine print or hand print."""
+    ocr = engines.ocr.read_zone(pad(zone), charset=charset, multiline=multiline)
+    typed = ocr.confidence >= TYPED_MIN and bool(ocr.text.strip())
+    if typed:
+        return _from(ocr, "ocr", typed=True)
+    if engines.icr is not None and not multiline and charset:
+        icr = engines.icr.read_line(zone, charset=charset)
+        return _from(icr, "icr", typed=False)
+    out = _from(ocr, "ocr", typed=False)
+    out.confidence = min(out.confidence, HAND_CAP)
+    out.messages.append("hand-print: low confidence")
+    return out
+
+
+def _from(r: Reading, source: str, *, typed: bool) -> Recognised:
+    return Recognised(text=r.text, confidence=r.confidence, source=source,
+                      char_confidences=r.char_confidences, typed=typed)

@@ -1,0 +1,83 @@
+"""Free-text fields in a box or on an underline, one or several lines."""
+
+from __future__ import annotations
+
+import re
+
+from taskmaster.apps.schema import FieldDef
+from taskmaster.engines.base import BBox, Engines, Gray
+from taskmaster.reading.recognise import recognise
+from taskmaster.reading.result import FieldReading, empty
+from taskmaster.reading.zones import crop, despeckle, erase_lines, ink_ratio
+
+BOX_INSET = 9  # past the 3 px box line plus registration slack
+EMPTY_INK = 0.002  # share of ink under which a zone is blank paper
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_DIGITS = "0123456789"
+CHARSETS = {
+    "string": _UPPER + _UPPER.lower() + _DIGITS + " .,-'/&#()@:+%",
+    "email": _UPPER + _UPPER.lower() + _DIGITS + "@._%+-",
+    "integer": _DIGITS,
+    "amount": _DIGITS + ".,",
+}
+
+
+def line_bands(field: FieldDef) -> list[BBox]:
+    """The field's bbox cut into `lines` equal horizontal bands (one per text line)."""
+    assert field.bbox is not None
+    x0, y0, x1, y1 = field.bbox
+    n = max(1, field.lines)
+    step = (y1 - y0) / n
+    return [(x0, round(y0 + i * step), x1, round(y0 + (i + 1) * step)) for i in range(n)]
+
+
+def zone(page: Gray, band: BBox, style: str | None) -> Gray:
+    """The cleaned zone of one line: inside the box, or above the underline."""
+    if style == "underline":
+        x0, y0, x1, y1 = band
+        # Text sits on the line and its ascenders may rise above the nominal bbox.
+        z = crop(page, (x0, y0 - 6, x1, y1 - 4), 0)
+    else:
+        z = crop(page, band, BOX_INSET)
+    return despeckle(erase_lines(z))
+
+
+def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
+    """Read a text field: whitespace normalised, lines joined with "\\n", e-mail lower
+    case; a blank zone is None."""
+    assert field.bbox is not None
+    charset = CHARSETS.get(field.type, CHARSETS["string"])
+    texts: list[str] = []
+    confs: list[float] = []
+    chars: list[float] = []
+    messages: list[str] = []
+    sources: set[str] = set()
+    for band in line_bands(field):
+        z = zone(page, band, field.style)
+        if ink_ratio(z) < EMPTY_INK:
+            continue
+        r = recognise(z, engines, charset=charset)
+        line = " ".join(r.text.split())
+        if not line:
+            messages.append("ink but no text read")
+            confs.append(0.3)
+            continue
+        if chars:
+            chars.append(min(chars[-1], r.char_confidences[0]) if r.char_confidences else 0.0)
+        texts.append(line)
+        confs.append(r.confidence)
+        chars.extend(r.char_confidences if len(r.char_confidences) == len(line)
+                     else [r.confidence] * len(line))
+        sources.add(r.source)
+        messages.extend(m for m in r.messages if m not in messages)
+    if not texts and not confs:
+        return empty(field.bbox, "ocr")
+    raw = "\n".join(texts)
+    value: str | None = raw or None
+    confidence = min(confs)
+    if value is not None and field.type == "email":
+        value = re.sub(r"\s+", "", value).lower()
+    return FieldReading(value=value, raw=raw or None, confidence=round(confidence, 4),
+                        source="icr" if "icr" in sources else "ocr", bbox=field.bbox,
+                        messages=messages,
+                        char_confidences=tuple(chars) if len(chars) == len(raw) else ())
