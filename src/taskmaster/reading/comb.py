@@ -14,11 +14,11 @@ from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import Engines, Gray
 from taskmaster.reading.recognise import HAND_CAP, TYPED_MIN
 from taskmaster.reading.result import FieldReading, empty
-from taskmaster.reading.zones import crop, despeckle, erase_lines, ink_ratio, pad
+from taskmaster.reading.zones import crop, despeckle, erase_lines, ink_bbox, ink_ratio, pad
 
 CELL_INSET = 8  # past the 3 px grid line plus registration slack
 CELL_EMPTY_INK = 0.01  # share of ink under which a cell is blank
-_GAP = 10  # white px between cells laid side by side
+_GAP = 8  # white px between characters laid side by side (a typed letter gap)
 _DIGITS = "0123456789"
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 CHARSETS = {"date": _DIGITS, "phone": _DIGITS, "zip": _DIGITS, "integer": _DIGITS,
@@ -82,10 +82,16 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
 
 
 def _side_by_side(imgs: list[Gray]) -> Gray:
+    """The cells' characters set as one word: each cut to its ink columns and placed a
+    normal letter-gap apart, on the cells' common rows (so the baseline survives).
+    Wide white gaps make Tesseract's LSTM repeat or invent characters."""
     h = max(i.shape[0] for i in imgs)
     parts: list[Gray] = []
     for img in imgs:
         col = np.full((h, img.shape[1]), 255, np.uint8)
         col[: img.shape[0]] = img
+        box = ink_bbox(col)
+        if box is not None:
+            col = col[:, max(0, box[0] - 2): box[2] + 2]
         parts += [col, np.full((h, _GAP), 255, np.uint8)]
     return np.hstack(parts[:-1])

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
-
 from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import Engines, Gray
 from taskmaster.reading.recognise import recognise
@@ -14,7 +12,6 @@ from taskmaster.reading.zones import crop, despeckle, erase_lines, ink_ratio
 
 EMPTY_INK = 0.004
 _DIGITS = "0123456789"
-_GAP = 40  # white px between parts laid side by side, read as separate words
 
 
 def parts(page: Gray, field: FieldDef) -> list[Gray]:
@@ -35,14 +32,14 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
     if not all(inked):
         return FieldReading(value=None, raw=None, confidence=0.3, source="ocr", bbox=field.bbox,
                             messages=["date partly filled in"])
-    h = max(z.shape[0] for z in zones)
-    row = np.hstack([np.vstack([z, np.full((h - z.shape[0], z.shape[1]), 255, np.uint8)])
-                     if z.shape[0] < h else z for z in _interleave(zones, h)])
-    r = recognise(row, engines, charset=_DIGITS)
-    groups = r.text.split()
+    # Each part on its own: side by side, Tesseract runs DD and MM together.
+    reads = [recognise(z, engines, charset=_DIGITS) for z in zones]
+    groups = ["".join(r.text.split()) for r in reads]
     raw = "/".join(groups)
-    messages = list(r.messages)
-    confidence = r.confidence
+    messages = sorted({m for r in reads for m in r.messages})
+    confidence = min(r.confidence for r in reads)
+    source = "icr" if any(r.source == "icr" for r in reads) else "ocr"
+    chars = tuple(c for r in reads for c in r.char_confidences)
     value: str | None = None
     lengths_ok = [len(g) for g in groups] in ([2, 2, 4], [1, 2, 4], [2, 1, 4], [1, 1, 4])
     if lengths_ok:
@@ -54,13 +51,6 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
         messages.append(f"expected DD/MM/YYYY, read {raw!r}")
     if value is None:
         confidence = min(confidence, 0.3)
-    return FieldReading(value=value, raw=raw, confidence=round(confidence, 4), source=r.source,
+    return FieldReading(value=value, raw=raw, confidence=round(confidence, 4), source=source,
                         bbox=field.bbox, messages=messages,
-                        char_confidences=r.char_confidences if value else ())
-
-
-def _interleave(zones: list[Gray], h: int) -> list[Gray]:
-    out: list[Gray] = []
-    for z in zones:
-        out += [z, np.full((h, _GAP), 255, np.uint8)]
-    return out[:-1]
+                        char_confidences=chars if value and len(chars) == 8 else ())

@@ -22,6 +22,20 @@ CHARSETS = {
 }
 
 
+_DEBRIS = set(":;|!()[]{}-_'\"`.,~")
+
+
+def strip_debris(text: str) -> str:
+    """Whitespace normalised, and lone punctuation tokens at either end dropped: they are
+    the remains of a box line or speckle at the zone's edge, not something written."""
+    words = text.split()
+    while words and set(words[0]) <= _DEBRIS:
+        words.pop(0)
+    while words and set(words[-1]) <= _DEBRIS:
+        words.pop()
+    return " ".join(words)
+
+
 def line_bands(field: FieldDef) -> list[BBox]:
     """The field's bbox cut into `lines` equal horizontal bands (one per text line)."""
     assert field.bbox is not None
@@ -57,7 +71,7 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
         if ink_ratio(z) < EMPTY_INK:
             continue
         r = recognise(z, engines, charset=charset)
-        line = " ".join(r.text.split())
+        line = strip_debris(r.text)
         if not line:
             messages.append("ink but no text read")
             confs.append(0.3)
