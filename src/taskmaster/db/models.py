@@ -91,6 +91,7 @@ class Document(Base):
     type: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     exported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)  # why it failed, when it did
     batch: Mapped[Batch] = relationship(back_populates="documents")
     pages: Mapped[list[Page]] = relationship(back_populates="document",
                                              order_by="Page.number")

@@ -7,17 +7,21 @@ page's full-page OCR words (`taskmaster.extraction`).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import select
 
 from taskmaster.apps.schema import FieldDef, PageType
 from taskmaster.db.models import Document, FieldValue, Page
+from taskmaster.errors import TaskmasterError
 from taskmaster.extraction import extract_fields
 from taskmaster.pipeline.context import TaskContext
 from taskmaster.pipeline.services import Services
 from taskmaster.pipeline.words import page_words, words_to_json
 from taskmaster.reading import read_field
+
+log = logging.getLogger(__name__)
 
 
 def _read_page(svc: Services, page: Page, page_type: PageType) -> dict[str, dict[str, Any]]:
@@ -63,16 +67,31 @@ def run(ctx: TaskContext, svc: Services) -> None:
             pages = {p.type: p for p in doc.pages}
             doc.fields.clear()
             session.flush()
+            try:
+                read = {slot.type: _read_page(svc, pages[slot.type], app.page_type(slot.type))
+                        for slot in doc_type.pages if slot.type in pages}
+            except TaskmasterError as exc:
+                if exc.retryable:
+                    raise
+                _fail(doc, exc.message)
+                continue
+            except Exception as exc:  # one bad document must not sink its batch
+                log.exception("document %s: recognition failed", doc.id)
+                _fail(doc, f"recognition failed: {exc!r}")
+                continue
             position = 0
             for slot in doc_type.pages:
-                page_type = app.page_type(slot.type)
                 page = pages.get(slot.type)
-                read = _read_page(svc, page, page_type) if page else {}
-                for field in page_type.fields:
-                    cols = read.get(field.name) or _absent(field)
+                for field in app.page_type(slot.type).fields:
+                    cols = read.get(slot.type, {}).get(field.name) or _absent(field)
                     position += 1
                     doc.fields.append(FieldValue(
                         name=field.name, position=position, kind=field.kind, type=field.type,
                         page=page.number if page else None, status="needs_review", **cols))
-            doc.status = "pending"
+            doc.status, doc.error = "pending", None
         session.commit()
+
+
+def _fail(doc: Document, reason: str) -> None:
+    doc.status, doc.error = "failed", reason
+    log.error("document %s failed: %s", doc.id, reason)

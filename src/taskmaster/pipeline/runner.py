@@ -45,6 +45,10 @@ def _finish(svc: Services, task_id: int, *, error: str | None = None,
             return
         if batch_status:
             batch.status = batch_status
+        if batch_status == "failed":
+            for doc in batch.documents:
+                if doc.status in ("pending", "needs_review"):
+                    doc.status, doc.error = "failed", error
         if error:
             batch.error = error
         if next_task is not None or batch_status in TERMINAL:

@@ -35,7 +35,8 @@ def document_status(fields: list[FieldValue]) -> str:
 def run(ctx: TaskContext, svc: Services) -> None:
     with svc.db.session() as session:
         docs = session.scalars(select(Document).where(Document.batch_id == ctx.batch_id,
-                                                      Document.type.is_not(None)))
+                                                      Document.type.is_not(None),
+                                                      Document.status != "failed"))
         for doc in docs:
             assert doc.app is not None and doc.type is not None
             app = svc.apps.get(doc.app).app
