@@ -46,6 +46,9 @@ class Batch(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The verify operator holding the batch (the worker queue's lease is separate).
+    review_owner: Mapped[str | None] = mapped_column(String(64))
+    review_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     files: Mapped[list[InputFile]] = relationship(back_populates="batch",
                                                   order_by="InputFile.seq",
