@@ -51,6 +51,10 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
         messages.append(f"expected DD/MM/YYYY, read {raw!r}")
     if value is None:
         confidence = min(confidence, 0.3)
+    elif len(groups[0]) < 2 or len(groups[1]) < 2:
+        # The form asks for DD and MM: a lone digit more often means one was missed.
+        confidence = min(confidence, 0.6)
+        messages.append("one-digit day or month")
     return FieldReading(value=value, raw=raw, confidence=round(confidence, 4), source=source,
                         bbox=field.bbox, messages=messages,
                         char_confidences=chars if value and len(chars) == 8 else ())

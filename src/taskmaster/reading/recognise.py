@@ -12,10 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import cv2
+import numpy as np
+
 from taskmaster.engines.base import Engines, Gray, Reading
 from taskmaster.reading.zones import pad
 
 HAND_CAP = 0.6  # highest confidence a hand-printed reading gets without ICR
+RETRY_BELOW = 0.9  # Tesseract confidence under which the zone is read again, smaller
+_RETRY_SCALE = 0.67
 TYPED_MIN = 0.80  # Tesseract word confidence under which a zone is not trusted as typed
 
 
@@ -35,6 +40,15 @@ def recognise(zone: Gray, engines: Engines, *, charset: str | None,
               multiline: bool = False) -> Recognised:
     """Read a cleaned zone (box lines erased) as machine print or hand print."""
     ocr = engines.ocr.read_zone(pad(zone), charset=charset, multiline=multiline)
+    if ocr.confidence < RETRY_BELOW:
+        # Tesseract's LSTM is sensitive to glyph size: typed 12 pt at 300 dpi sometimes
+        # reads better shrunk to two thirds (it sees "e@e" in "n@o" at full size).
+        small = cv2.resize(zone, None, fx=_RETRY_SCALE, fy=_RETRY_SCALE,
+                           interpolation=cv2.INTER_AREA)
+        alt = engines.ocr.read_zone(pad(np.asarray(small, dtype=np.uint8)), charset=charset,
+                                    multiline=multiline)
+        if alt.confidence > ocr.confidence:
+            ocr = alt
     typed = ocr.confidence >= TYPED_MIN and bool(ocr.text.strip())
     if typed:
         return _from(ocr, "ocr", typed=True)
