@@ -40,8 +40,11 @@ Box = tuple[int, int, int, int]
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--shared", type=Path, default=Path(
-        os.environ.get("TASKMASTER_SHARED") or ROOT.parent / "shared"))
+    ap.add_argument(
+        "--shared",
+        type=Path,
+        default=Path(os.environ.get("TASKMASTER_SHARED") or ROOT.parent / "shared"),
+    )
     ap.add_argument("--neg-limit", type=int, default=0, help="negatives per set (0 = all)")
     ap.add_argument("--pos-limit", type=int, default=0, help="positive files (0 = all)")
     args = ap.parse_args()
@@ -49,8 +52,10 @@ def main() -> None:
     fields = json.loads((form / "fields.json").read_text())
     marks: list[Box] = [tuple(m) for m in fields["registration_marks"]]  # type: ignore[misc]
     t0 = time.perf_counter()
-    fps = [build_fingerprint("intake-v1", _gray(form / "blank.png"), marks),
-           build_fingerprint("intake-v1-consent", _gray(form / "blank_consent.png"), marks)]
+    fps = [
+        build_fingerprint("intake-v1", _gray(form / "blank.png"), marks),
+        build_fingerprint("intake-v1-consent", _gray(form / "blank_consent.png"), marks),
+    ]
     build_ms = (time.perf_counter() - t0) * 1000 / len(fps)
 
     rows: list[dict[str, Any]] = []
@@ -70,11 +75,14 @@ def _gray(path: Path) -> np.ndarray:
 def _cases(shared: Path, neg_limit: int, pos_limit: int) -> list[tuple[str, Path, Any]]:
     form = shared / "forms" / "intake"
     cases: list[tuple[str, Path, Any]] = []
-    manifest = dict(line.split("\t")[:3:2] for line in
-                    (form / "samples" / "manifest.tsv").read_text().splitlines()[1:])
+    manifest = dict(
+        line.split("\t")[:3:2]
+        for line in (form / "samples" / "manifest.tsv").read_text().splitlines()[1:]
+    )
     samples = sorted((form / "samples").glob("*.png"))
-    more = sorted(p for p in (form / "samples_more").iterdir()
-                  if p.suffix in (".png", ".tif", ".pdf"))
+    more = sorted(
+        p for p in (form / "samples_more").iterdir() if p.suffix in (".png", ".tif", ".pdf")
+    )
     if pos_limit:
         samples, more = samples[:pos_limit], more[:pos_limit]
     for p in samples:
@@ -82,11 +90,13 @@ def _cases(shared: Path, neg_limit: int, pos_limit: int) -> list[tuple[str, Path
     for p in more:
         cases.append((f"pos-{p.stem.split('_')[0]}", p, _expected_from_json(p)))
     data = shared / "datasets"
-    negs = [("neg-sroie", sorted((data / "sroie" / "img").glob("*.jpg"))),
-            ("neg-funsd", sorted((data / "funsd_r").rglob("*.png"))),
-            ("neg-scribe", sorted((data / "ocr_pages_scribe" / "images").glob("*.*")))]
+    negs = [
+        ("neg-sroie", sorted((data / "sroie" / "img").glob("*.jpg"))),
+        ("neg-funsd", sorted((data / "funsd_r").rglob("*.png"))),
+        ("neg-scribe", sorted((data / "ocr_pages_scribe" / "images").glob("*.*"))),
+    ]
     for group, paths in negs:
-        for p in paths[:neg_limit or None]:
+        for p in paths[: neg_limit or None]:
             cases.append((group, p, lambda i: None))
     return cases
 
@@ -98,11 +108,18 @@ def _expected_from_json(path: Path) -> Any:
                 form: str | None = json.loads((path.parent / name).read_text()).get("form")
                 return form
         return None
+
     return expected
 
 
-def _measure(group: str, source: str, img: np.ndarray, expected: str | None,
-             fps: list[Fingerprint], marks: list[Box]) -> dict[str, Any]:
+def _measure(
+    group: str,
+    source: str,
+    img: np.ndarray,
+    expected: str | None,
+    fps: list[Fingerprint],
+    marks: list[Box],
+) -> dict[str, Any]:
     scores = {fp.page_type: round(identify(img, [fp], min_score=0.0).score, 3) for fp in fps}
     t = time.perf_counter()
     match = identify(img, fps)
@@ -114,9 +131,17 @@ def _measure(group: str, source: str, img: np.ndarray, expected: str | None,
         residual = [_mark_error(warped, m) for m in marks]
     else:
         ms = (time.perf_counter() - t) * 1000
-    return {"group": group, "source": source, "expected": expected,
-            "got": match.page_type, "score": round(match.score, 3), "scores": scores,
-            "rotation": match.rotation, "ms": round(ms, 1), "mark_residual_px": residual}
+    return {
+        "group": group,
+        "source": source,
+        "expected": expected,
+        "got": match.page_type,
+        "score": round(match.score, 3),
+        "scores": scores,
+        "rotation": match.rotation,
+        "ms": round(ms, 1),
+        "mark_residual_px": residual,
+    }
 
 
 def _mark_error(warped: np.ndarray, box: Box) -> float:
@@ -131,7 +156,7 @@ def _mark_error(warped: np.ndarray, box: Box) -> float:
     ex, ey = (x0 if right else x1), (y0 if below else y1)
     pad = 40
     wx0, wy0 = max(int(x0) - pad, 0), max(int(y0) - pad, 0)
-    win = warped[wy0:int(y1) + pad, wx0:int(x1) + pad]
+    win = warped[wy0 : int(y1) + pad, wx0 : int(x1) + pad]
     n, _, stats, _ = cv2.connectedComponentsWithStats((win < 128).astype(np.uint8))
     area = (x1 - x0) * (y1 - y0)
     cands = [i for i in range(1, n) if 0.3 * area < stats[i, 4] < 1.4 * area]
@@ -147,34 +172,49 @@ def _mark_error(warped: np.ndarray, box: Box) -> float:
 def _report(rows: list[dict[str, Any]], build_ms: float) -> None:
     groups = sorted({r["group"] for r in rows})
     summary = {}
-    print(f"{'group':<12}{'pages':>6}{'correct':>8}{'false acc':>10}{'missed':>7}"
-          f"{'ms/page':>9}{'resid mean':>11}{'resid max':>10}")
+    print(
+        f"{'group':<12}{'pages':>6}{'correct':>8}{'false acc':>10}{'missed':>7}"
+        f"{'ms/page':>9}{'resid mean':>11}{'resid max':>10}"
+    )
     for g in groups:
         rs = [r for r in rows if r["group"] == g]
         correct = sum(r["got"] == r["expected"] for r in rs)
         false_acc = sum(r["got"] is not None and r["got"] != r["expected"] for r in rs)
         missed = sum(r["got"] is None and r["expected"] is not None for r in rs)
         res = [e for r in rs for e in (r["mark_residual_px"] or []) if e == e]
-        summary[g] = {"pages": len(rs), "correct": correct, "false_accept": false_acc,
-                      "missed": missed, "ms_mean": statistics.mean(r["ms"] for r in rs),
-                      "residual_mean_px": statistics.mean(res) if res else None,
-                      "residual_max_px": max(res) if res else None}
+        summary[g] = {
+            "pages": len(rs),
+            "correct": correct,
+            "false_accept": false_acc,
+            "missed": missed,
+            "ms_mean": statistics.mean(r["ms"] for r in rs),
+            "residual_mean_px": statistics.mean(res) if res else None,
+            "residual_max_px": max(res) if res else None,
+        }
         s = summary[g]
-        print(f"{g:<12}{len(rs):>6}{correct:>8}{false_acc:>10}{missed:>7}{s['ms_mean']:>9.0f}"
-              f"{_fmt(s['residual_mean_px']):>11}{_fmt(s['residual_max_px']):>10}")
+        print(
+            f"{g:<12}{len(rs):>6}{correct:>8}{false_acc:>10}{missed:>7}{s['ms_mean']:>9.0f}"
+            f"{_fmt(s['residual_mean_px']):>11}{_fmt(s['residual_max_px']):>10}"
+        )
     true_scores = [r["scores"][r["expected"]] for r in rows if r["expected"]]
     false_scores = [v for r in rows for t, v in r["scores"].items() if t != r["expected"]]
-    print(f"\nthreshold {MIN_SCORE}: true-candidate scores min {min(true_scores):.3f} "
-          f"mean {statistics.mean(true_scores):.3f}; false-candidate scores max "
-          f"{max(false_scores):.3f} mean {statistics.mean(false_scores):.3f}")
+    print(
+        f"\nthreshold {MIN_SCORE}: true-candidate scores min {min(true_scores):.3f} "
+        f"mean {statistics.mean(true_scores):.3f}; false-candidate scores max "
+        f"{max(false_scores):.3f} mean {statistics.mean(false_scores):.3f}"
+    )
     print(f"fingerprint build {build_ms:.0f} ms each")
     for r in rows:
         if r["got"] != r["expected"]:
             print("WRONG", r["source"], r["expected"], r["got"], r["scores"])
     out = ROOT / "bench" / "results" / "identify.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"threshold": MIN_SCORE, "build_ms": build_ms,
-                               "summary": summary, "pages": rows}, indent=1))
+    out.write_text(
+        json.dumps(
+            {"threshold": MIN_SCORE, "build_ms": build_ms, "summary": summary, "pages": rows},
+            indent=1,
+        )
+    )
     print(f"wrote {out.relative_to(ROOT)}")
 
 

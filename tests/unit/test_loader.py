@@ -25,9 +25,10 @@ def _page(w: int = 850, h: int = 1100, seed: int = 0) -> Image.Image:
     """A greyscale page with noisy content (so compressed files are not tiny)."""
     rng = np.random.default_rng(seed)
     arr = np.full((h, w), 255, np.uint8)
-    arr[100:140, 80:w - 80] = 0
-    arr[h // 3:2 * h // 3, w // 4:w // 2] = rng.integers(
-        0, 256, (2 * h // 3 - h // 3, w // 2 - w // 4), dtype=np.uint8)
+    arr[100:140, 80 : w - 80] = 0
+    arr[h // 3 : 2 * h // 3, w // 4 : w // 2] = rng.integers(
+        0, 256, (2 * h // 3 - h // 3, w // 2 - w // 4), dtype=np.uint8
+    )
     return Image.fromarray(arr)
 
 
@@ -46,14 +47,23 @@ def _png_declaring(width: int, height: int) -> bytes:
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
 
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(
-            ">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(body))
+            + kind
+            + body
+            + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+        )
 
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
-            + chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 1000))
+        + chunk(b"IEND", b"")
+    )
 
 
 # --- sniffing and refusals -----------------------------------------------------------
+
 
 def test_zero_byte_file_is_an_input_error() -> None:
     with pytest.raises(InputError, match="empty file"):
@@ -65,12 +75,15 @@ def test_text_file_renamed_tif_is_unsupported() -> None:
         load_pages(b"Dear customer,\nplease find attached...\n" * 20, "scan.tif")
 
 
-@pytest.mark.parametrize(("data", "what"), [
-    (b"PK\x03\x04" + b"\x00" * 100, "ZIP archive"),
-    (b"GIF89a" + b"\x00" * 100, "GIF image"),
-    (b"<html><body>hi</body></html>", "HTML"),
-    (bytes(range(256)) * 4, "unknown binary"),
-])
+@pytest.mark.parametrize(
+    ("data", "what"),
+    [
+        (b"PK\x03\x04" + b"\x00" * 100, "ZIP archive"),
+        (b"GIF89a" + b"\x00" * 100, "GIF image"),
+        (b"<html><body>hi</body></html>", "HTML"),
+        (bytes(range(256)) * 4, "unknown binary"),
+    ],
+)
 def test_sniff_names_what_a_refused_file_looks_like(data: bytes, what: str) -> None:
     with pytest.raises(UnsupportedFormat, match=what):
         sniff(data)
@@ -141,6 +154,7 @@ def test_png_over_the_page_pixel_limit_is_refused() -> None:
 
 # --- what loads ----------------------------------------------------------------------
 
+
 def test_pdf_page_renders_at_render_dpi() -> None:
     pages = load_pages(_pdf(612, 792, pages=2), "form.pdf", Limits(render_dpi=100))
     assert [p.source for p in pages] == ["form.pdf#1", "form.pdf#2"]
@@ -150,10 +164,15 @@ def test_pdf_page_renders_at_render_dpi() -> None:
 
 
 def test_multipage_g4_fax_tiff_loads_every_page_with_square_pixels() -> None:
-    frames = [_page(seed=i).point(lambda v: 255 if v > 128 else 0).convert("1")
-              for i in range(3)]
-    data = _save(frames[0], "TIFF", compression="group4", save_all=True,
-                 append_images=frames[1:], dpi=(204, 196))
+    frames = [_page(seed=i).point(lambda v: 255 if v > 128 else 0).convert("1") for i in range(3)]
+    data = _save(
+        frames[0],
+        "TIFF",
+        compression="group4",
+        save_all=True,
+        append_images=frames[1:],
+        dpi=(204, 196),
+    )
     pages = load_pages(data, "fax.tif")
     assert [p.index for p in pages] == [1, 2, 3]
     assert pages[2].source == "fax.tif#3"

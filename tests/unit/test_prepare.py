@@ -105,8 +105,9 @@ def test_pages_with_content_are_not_blank(form: np.ndarray) -> None:
     assert not is_blank(form)
     assert not is_blank(_form("intake-v1-consent.png", "blank_consent.png"))
     one_line = np.full((H, W), 255, np.uint8)
-    cv2.putText(one_line, "Signed: J. Smith 12/03/2024", (400, 1600),
-                cv2.FONT_HERSHEY_SIMPLEX, 2.0, 0, 4)
+    cv2.putText(
+        one_line, "Signed: J. Smith 12/03/2024", (400, 1600), cv2.FONT_HERSHEY_SIMPLEX, 2.0, 0, 4
+    )
     assert not is_blank(one_line)
 
 

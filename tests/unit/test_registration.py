@@ -40,21 +40,24 @@ def _reference(builtin: str, shared: str) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def fingerprints() -> list[Fingerprint]:
-    return [build_fingerprint("intake-v1", _reference("intake-v1.png", "blank.png"), MARKS),
-            build_fingerprint("intake-v1-consent",
-                              _reference("intake-v1-consent.png", "blank_consent.png"), MARKS)]
+    return [
+        build_fingerprint("intake-v1", _reference("intake-v1.png", "blank.png"), MARKS),
+        build_fingerprint(
+            "intake-v1-consent", _reference("intake-v1-consent.png", "blank_consent.png"), MARKS
+        ),
+    ]
 
 
-def _similarity(angle_deg: float = 0.0, scale: float = 1.0, tx: float = 0.0,
-                ty: float = 0.0) -> np.ndarray:
+def _similarity(
+    angle_deg: float = 0.0, scale: float = 1.0, tx: float = 0.0, ty: float = 0.0
+) -> np.ndarray:
     m = cv2.getRotationMatrix2D((W / 2, H / 2), angle_deg, scale)
     m[:, 2] += (tx, ty)
     return np.vstack([m, [0, 0, 1]])
 
 
 def _apply(ref: np.ndarray, t: np.ndarray, size: tuple[int, int] = (W, H)) -> np.ndarray:
-    out: np.ndarray = cv2.warpPerspective(ref, t, size, flags=cv2.INTER_LINEAR,
-                                          borderValue=255)
+    out: np.ndarray = cv2.warpPerspective(ref, t, size, flags=cv2.INTER_LINEAR, borderValue=255)
     return out
 
 
@@ -72,8 +75,7 @@ def _error_px(h_page_to_ref: np.ndarray, t_ref_to_page: np.ndarray) -> float:
     """Largest distance, over a grid on the page, between a point and its round trip."""
     xs, ys = np.meshgrid(np.linspace(100, W - 100, 6), np.linspace(100, H - 100, 8))
     pts = np.stack([xs.ravel(), ys.ravel()], axis=1).reshape(-1, 1, 2).astype(np.float64)
-    back = cv2.perspectiveTransform(cv2.perspectiveTransform(pts, t_ref_to_page),
-                                    h_page_to_ref)
+    back = cv2.perspectiveTransform(cv2.perspectiveTransform(pts, t_ref_to_page), h_page_to_ref)
     return float(np.abs(back - pts).max())
 
 
@@ -81,7 +83,8 @@ _ROT180 = np.array([[-1, 0, W - 1], [0, -1, H - 1], [0, 0, 1]], dtype=np.float64
 _ROT90_CW = np.array([[0, -1, H - 1], [1, 0, 0], [0, 0, 1]], dtype=np.float64)
 _PERSPECTIVE = cv2.getPerspectiveTransform(
     np.float32([[0, 0], [W, 0], [W, H], [0, H]]),
-    np.float32([[60, 40], [W - 140, 90], [W - 30, H - 20], [20, H - 120]])).astype(np.float64)
+    np.float32([[60, 40], [W - 140, 90], [W - 30, H - 20], [20, H - 120]]),
+).astype(np.float64)
 
 CASES = {
     "rotate +3": (_similarity(3.0, tx=15, ty=-20), (W, H), False, 0),
@@ -98,7 +101,8 @@ CASES = {
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_transformed_blank_form_is_identified_and_registered(
-        case: str, fingerprints: list[Fingerprint]) -> None:
+    case: str, fingerprints: list[Fingerprint]
+) -> None:
     t, size, fax, rotation = CASES[case]
     page = _apply(fingerprints[0].reference, t, size)
     if fax:
@@ -111,8 +115,7 @@ def test_transformed_blank_form_is_identified_and_registered(
     assert _error_px(match.homography, t) < 2.5
 
 
-def test_consent_page_is_told_apart_from_the_intake_page(
-        fingerprints: list[Fingerprint]) -> None:
+def test_consent_page_is_told_apart_from_the_intake_page(fingerprints: list[Fingerprint]) -> None:
     t = _similarity(-1.5, scale=0.98, tx=20, ty=30)
     page = _apply(fingerprints[1].reference, t)
     match = identify(page, fingerprints)
@@ -130,25 +133,38 @@ def test_warp_puts_the_page_back_onto_the_reference(fingerprints: list[Fingerpri
     assert warped.shape == ref.shape
     for x0, y0, x1, y1 in MARKS:
         # Each registration mark is solid ink where fields.json says it is.
-        assert warped[y0 + 4:y1 - 4, x0 + 4:x1 - 4].mean() < 40
+        assert warped[y0 + 4 : y1 - 4, x0 + 4 : x1 - 4].mean() < 40
 
 
 def _text_page(seed: int, width: int = W, height: int = H, lines: int = 40) -> np.ndarray:
     rng = np.random.default_rng(seed)
     page = np.full((height, width), 255, np.uint8)
-    words = ["TOTAL", "Invoice", "Qty", "amount", "RM", "12.50", "Tax", "Date", "Cash",
-             "Thank you", "Patient", "Name", "Address"]
+    words = [
+        "TOTAL",
+        "Invoice",
+        "Qty",
+        "amount",
+        "RM",
+        "12.50",
+        "Tax",
+        "Date",
+        "Cash",
+        "Thank you",
+        "Patient",
+        "Name",
+        "Address",
+    ]
     step = (height - 200) // lines
     for i in range(lines):
         text = " ".join(rng.choice(words, size=int(rng.integers(2, 8))))
-        cv2.putText(page, text, (60, 150 + i * step), cv2.FONT_HERSHEY_SIMPLEX,
-                    width / 1400, 0, 2)
+        cv2.putText(page, text, (60, 150 + i * step), cv2.FONT_HERSHEY_SIMPLEX, width / 1400, 0, 2)
     return page
 
 
 @pytest.mark.parametrize("kind", ["text page", "receipt", "noise", "blank"])
 def test_pages_that_are_no_known_form_are_not_identified(
-        kind: str, fingerprints: list[Fingerprint]) -> None:
+    kind: str, fingerprints: list[Fingerprint]
+) -> None:
     rng = np.random.default_rng(7)
     page = {
         "text page": lambda: _text_page(3),

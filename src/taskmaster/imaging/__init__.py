@@ -1,8 +1,8 @@
 """Page imaging: load files into page images, prepare them, and register known forms.
 
-    loader        bytes -> PageImage per page (PDF, TIFF, PNG, JPEG), hostile-file safe
-    prepare       PageImage -> PreparedPage (300 dpi, deskewed, upright, blank flag)
-    registration  Fingerprint of a known page layout; identify a page and warp it onto it
+loader        bytes -> PageImage per page (PDF, TIFF, PNG, JPEG), hostile-file safe
+prepare       PageImage -> PreparedPage (300 dpi, deskewed, upright, blank flag)
+registration  Fingerprint of a known page layout; identify a page and warp it onto it
 """
 
 from taskmaster.imaging.loader import Limits, PageImage, iter_pages, load_pages, sniff

@@ -51,21 +51,30 @@ class Anchor:
 def find_anchors(ref: Gray, marks: list[tuple[int, int, int, int]]) -> list[Anchor]:
     """Choose distinctive patches spread over the page, plus every registration mark."""
     half = _level_image(ref, _COARSE)
-    corners = cv2.goodFeaturesToTrack(half, maxCorners=1500, qualityLevel=0.01,
-                                      minDistance=12, blockSize=5)
+    corners = cv2.goodFeaturesToTrack(
+        half, maxCorners=1500, qualityLevel=0.01, minDistance=12, blockSize=5
+    )
     points: list[tuple[float, float]] = []
     if corners is not None:
-        points = _spread(half, corners.reshape(-1, 2), ref.shape)
+        points = _spread(half, np.asarray(corners, np.float32).reshape(-1, 2), ref.shape)
     full = _level_image(ref, _FINE)
     anchors = [_make(full, half, x, y) for x, y in points]
     for x0, y0, x1, y1 in marks:
-        anchors.append(_make(full, half, (x0 + x1) / 2, (y0 + y1) / 2,
-                             side=max(x1 - x0, y1 - y0) + 2 * _MARK_PATCH_PAD))
+        anchors.append(
+            _make(
+                full,
+                half,
+                (x0 + x1) / 2,
+                (y0 + y1) / 2,
+                side=max(x1 - x0, y1 - y0) + 2 * _MARK_PATCH_PAD,
+            )
+        )
     return [a for a in anchors if a is not None]
 
 
-def _spread(half: Gray, pts: npt.NDArray[np.float32],
-            shape: tuple[int, ...]) -> list[tuple[float, float]]:
+def _spread(
+    half: Gray, pts: npt.NDArray[np.float32], shape: tuple[int, ...]
+) -> list[tuple[float, float]]:
     """Keep the most distinctive candidates per grid cell; returns reference coords."""
     h, w = shape[:2]
     cols, rows = _GRID
@@ -101,7 +110,7 @@ def _ambiguity(half: Gray, x: float, y: float) -> float | None:
         return None
     res = cv2.matchTemplate(window, templ, cv2.TM_CCOEFF_NORMED)
     c = r  # the patch's own position
-    res[max(c - 3, 0):c + 4, max(c - 3, 0):c + 4] = -1.0
+    res[max(c - 3, 0) : c + 4, max(c - 3, 0) : c + 4] = -1.0
     return float(res.max())
 
 
@@ -120,24 +129,27 @@ def _crop(img: Gray, x: float, y: float, side: int) -> Gray | None:
     x0, y0 = int(round(x)) - side // 2, int(round(y)) - side // 2
     if x0 < 0 or y0 < 0 or x0 + side > img.shape[1] or y0 + side > img.shape[0]:
         return None
-    return img[y0:y0 + side, x0:x0 + side].copy()
+    return img[y0 : y0 + side, x0 : x0 + side].copy()
 
 
 def _level_image(img: Gray, level: _Level) -> Gray:
     if level.scale != 1.0:
-        img = cv2.resize(img, None, fx=level.scale, fy=level.scale,
-                         interpolation=cv2.INTER_AREA)
+        img = np.asarray(
+            cv2.resize(img, None, fx=level.scale, fy=level.scale, interpolation=cv2.INTER_AREA),
+            np.uint8,
+        )
     # A little blur makes fax speckle and 1-bit edges correlate like grey scans.
-    out: Gray = cv2.GaussianBlur(img, (0, 0), 1.0)
+    out: Gray = np.asarray(cv2.GaussianBlur(img, (0, 0), 1.0), np.uint8)
     return out
 
 
-def refine(page: Gray, ref: Gray, anchors: list[Anchor], h: Mat) -> tuple[Mat, int]:
+def refine(page: Gray, anchors: list[Anchor], h: Mat) -> tuple[Mat, int]:
     """Improve a page->reference homography with the anchors; returns (H, anchors found)."""
-    del ref  # the templates carry what is needed; kept for a symmetric signature
     found = 0
-    half = cv2.resize(page, None, fx=_COARSE.scale, fy=_COARSE.scale,
-                      interpolation=cv2.INTER_AREA)
+    half: Gray = np.asarray(
+        cv2.resize(page, None, fx=_COARSE.scale, fy=_COARSE.scale, interpolation=cv2.INTER_AREA),
+        np.uint8,
+    )
     for level, src, src_scale in ((_COARSE, half, _COARSE.scale), (_FINE, page, 1.0)):
         new_h, found = _refine_level(src, src_scale, anchors, h, level)
         if new_h is None:
@@ -146,8 +158,9 @@ def refine(page: Gray, ref: Gray, anchors: list[Anchor], h: Mat) -> tuple[Mat, i
     return h, found
 
 
-def _refine_level(src: Gray, src_scale: float, anchors: list[Anchor], h: Mat,
-                  level: _Level) -> tuple[Mat | None, int]:
+def _refine_level(
+    src: Gray, src_scale: float, anchors: list[Anchor], h: Mat, level: _Level
+) -> tuple[Mat | None, int]:
     s = level.scale
     # page(src pixels) -> reference(level pixels)
     to_level = np.diag([s, s, 1.0]) @ h @ np.diag([1 / src_scale, 1 / src_scale, 1.0])
@@ -161,8 +174,14 @@ def _refine_level(src: Gray, src_scale: float, anchors: list[Anchor], h: Mat,
         x0, y0 = cx - side / 2 - r, cy - side / 2 - r
         shift = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1]], dtype=np.float64)
         n = side + 2 * r
-        window = cv2.warpPerspective(src, shift @ to_level, (n, n), flags=cv2.INTER_LINEAR,
-                                     borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+        window = cv2.warpPerspective(
+            src,
+            shift @ to_level,
+            (n, n),
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=255,
+        )
         window = cv2.GaussianBlur(window, (0, 0), 1.0)
         if float(window.std()) < 8:
             continue
@@ -170,7 +189,7 @@ def _refine_level(src: Gray, src_scale: float, anchors: list[Anchor], h: Mat,
         _, peak, _, (px, py) = cv2.minMaxLoc(res)
         if not np.isfinite(peak) or peak < _MIN_NCC:
             continue
-        dx, dy = _subpixel(res, px, py)
+        dx, dy = _subpixel(np.asarray(res, np.float32), px, py)
         # The template's centre sits at window (px + dx + side/2, py + dy + side/2).
         page_pts.append((x0 + px + dx + side / 2, y0 + py + dy + side / 2))
         ref_pts.append((cx, cy))
@@ -180,19 +199,20 @@ def _refine_level(src: Gray, src_scale: float, anchors: list[Anchor], h: Mat,
     back = np.linalg.inv(to_level)
     pp = cv2.perspectiveTransform(np.array(page_pts, np.float64).reshape(-1, 1, 2), back)
     rp = np.array(ref_pts, np.float64).reshape(-1, 1, 2)
-    fit, mask = cv2.findHomography(pp, rp, cv2.RANSAC, level.ransac_px, maxIters=500)
-    if fit is None or mask is None:
+    found_h, mask = cv2.findHomography(pp, rp, cv2.RANSAC, level.ransac_px, maxIters=500)
+    if found_h is None or mask is None:
         return None, 0
     inliers = int(mask.sum())
     if inliers < 6:
         return None, inliers
-    fit = np.asarray(fit, np.float64)
-    return (np.diag([1 / s, 1 / s, 1.0]) @ fit @ np.diag([src_scale, src_scale, 1.0]),
-            inliers)
+    fit: Mat = np.asarray(found_h, np.float64)
+    refined: Mat = np.diag([1 / s, 1 / s, 1.0]) @ fit @ np.diag([src_scale, src_scale, 1.0])
+    return refined, inliers
 
 
 def _subpixel(res: npt.NDArray[np.float32], x: int, y: int) -> tuple[float, float]:
     """Parabola through the peak and its neighbours, per axis."""
+
     def vertex(a: float, b: float, c: float) -> float:
         d = a - 2 * b + c
         return 0.0 if d >= 0 else float(np.clip(0.5 * (a - c) / d, -0.5, 0.5))

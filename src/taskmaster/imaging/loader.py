@@ -26,8 +26,17 @@ from taskmaster.errors import CorruptFile, InputError, LimitExceeded, Unsupporte
 Gray = npt.NDArray[np.uint8]
 
 # Decoders raise these for damaged input; anything else is a bug and should surface.
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError,
-                  KeyError, TypeError, ZeroDivisionError)
+_DECODE_ERRORS = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    struct.error,
+    IndexError,
+    KeyError,
+    TypeError,
+    ZeroDivisionError,
+)
 
 
 @dataclass
@@ -134,6 +143,7 @@ def iter_pages(data: bytes, name: str, limits: Limits = Limits()) -> Iterator[Pa
 
 # --- PDF -----------------------------------------------------------------------------
 
+
 def _iter_pdf(data: bytes, limits: Limits) -> Iterator[tuple[Gray, float]]:
     if b"%%EOF" not in data[-2048:]:
         # PDFium "repairs" a cut file and renders what is left: refuse rather than lose
@@ -161,7 +171,8 @@ def _iter_pdf(data: bytes, limits: Limits) -> Iterator[tuple[Gray, float]]:
                     raise LimitExceeded(
                         f"page {i + 1} is {w_pt / 72:.0f}x{h_pt / 72:.0f} in, "
                         f"{pixels / 1e6:.0f} Mpixels at {limits.render_dpi} dpi "
-                        f"(limit {limits.max_page_pixels / 1e6:.0f})")
+                        f"(limit {limits.max_page_pixels / 1e6:.0f})"
+                    )
                 bitmap = page.render(scale=scale, grayscale=True)
                 arr = np.array(bitmap.to_numpy(), dtype=np.uint8, copy=True)
             except pdfium.PdfiumError as exc:
@@ -174,6 +185,7 @@ def _iter_pdf(data: bytes, limits: Limits) -> Iterator[tuple[Gray, float]]:
 
 
 # --- TIFF ----------------------------------------------------------------------------
+
 
 def _iter_tiff(data: bytes, limits: Limits) -> Iterator[tuple[Gray, float]]:
     im = _open(data, "TIFF", limits)
@@ -195,8 +207,9 @@ def _count_frames(im: Image.Image, limits: Limits) -> int:
             im.seek(count)
             count += 1
             if count > limits.max_pages:
-                raise LimitExceeded(f"TIFF has more than {limits.max_pages} pages "
-                                    f"(limit {limits.max_pages})")
+                raise LimitExceeded(
+                    f"TIFF has more than {limits.max_pages} pages (limit {limits.max_pages})"
+                )
     except EOFError:
         pass
     except _DECODE_ERRORS as exc:
@@ -208,6 +221,7 @@ def _count_frames(im: Image.Image, limits: Limits) -> int:
 
 # --- PNG / JPEG ----------------------------------------------------------------------
 
+
 def _iter_single(data: bytes, kind: str, limits: Limits) -> Iterator[tuple[Gray, float]]:
     label = kind.upper()
     im = _open(data, label, limits)
@@ -217,14 +231,16 @@ def _iter_single(data: bytes, kind: str, limits: Limits) -> Iterator[tuple[Gray,
 
 # --- shared --------------------------------------------------------------------------
 
+
 def _open(data: bytes, label: str, limits: Limits) -> Image.Image:
     # Pillow's own bomb guard is a second line behind _check_pixels; it is process-wide.
     Image.MAX_IMAGE_PIXELS = max(limits.max_page_pixels, 1)
     try:
         return Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as exc:
-        raise LimitExceeded(f"{label} declares too many pixels "
-                            f"(limit {limits.max_page_pixels})") from exc
+        raise LimitExceeded(
+            f"{label} declares too many pixels (limit {limits.max_page_pixels})"
+        ) from exc
     except UnidentifiedImageError as exc:
         raise CorruptFile(f"damaged {label} (header cannot be read)") from exc
     except _DECODE_ERRORS as exc:
@@ -236,12 +252,13 @@ def _check_pixels(size: tuple[int, int], limits: Limits, what: str) -> None:
     if w <= 0 or h <= 0:
         raise CorruptFile(f"{what} declares an empty size {w}x{h}")
     if w * h > limits.max_page_pixels:
-        raise LimitExceeded(f"{what} declares {w}x{h} pixels "
-                            f"({w * h / 1e6:.0f} M, limit {limits.max_page_pixels / 1e6:.0f} M)")
+        raise LimitExceeded(
+            f"{what} declares {w}x{h} pixels "
+            f"({w * h / 1e6:.0f} M, limit {limits.max_page_pixels / 1e6:.0f} M)"
+        )
 
 
-def _decode(im: Image.Image, label: str, limits: Limits,
-            transpose: bool) -> tuple[Gray, float]:
+def _decode(im: Image.Image, label: str, limits: Limits, transpose: bool) -> tuple[Gray, float]:
     """Decode the current frame to grey with square pixels; returns (pixels, dpi)."""
     try:
         im.load()
@@ -252,12 +269,14 @@ def _decode(im: Image.Image, label: str, limits: Limits,
         raise LimitExceeded(f"{label} declares too many pixels") from exc
     except _DECODE_ERRORS as exc:
         raise CorruptFile(f"damaged or truncated {label} ({exc})") from exc
-    xdpi, ydpi = _file_dpi(im.info, gray.shape[1], gray.shape[0])
+    xdpi, ydpi = _file_dpi(im.info.get("dpi"), gray.shape[1], gray.shape[0])
     if abs(xdpi - ydpi) > 0.02 * max(xdpi, ydpi):
         # Fax is 204x196 (or 204x98) dpi: resample rows so pixels are square at xdpi.
         new_h = max(1, round(gray.shape[0] * xdpi / ydpi))
         _check_pixels((gray.shape[1], new_h), limits, "resampled page")
-        gray = cv2.resize(gray, (gray.shape[1], new_h), interpolation=cv2.INTER_LINEAR)
+        gray = np.asarray(
+            cv2.resize(gray, (gray.shape[1], new_h), interpolation=cv2.INTER_LINEAR), np.uint8
+        )
     return gray, xdpi
 
 
@@ -280,9 +299,8 @@ def _to_gray(im: Image.Image) -> Gray:
     return np.asarray(im.convert("L"), dtype=np.uint8).copy()
 
 
-def _file_dpi(info: dict[str, object], width: int, height: int) -> tuple[float, float]:
-    """The file's resolution where it is plausible for a page, else an estimate."""
-    raw = info.get("dpi")
+def _file_dpi(raw: object, width: int, height: int) -> tuple[float, float]:
+    """The file's resolution (Pillow's `info["dpi"]`) where plausible, else an estimate."""
     if isinstance(raw, tuple) and len(raw) == 2:
         try:
             x, y = float(raw[0]), float(raw[1])

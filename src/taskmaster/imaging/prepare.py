@@ -43,7 +43,9 @@ def normalise(page: PageImage, target_dpi: int = 300) -> Gray:
     if abs(factor - 1.0) < 0.01:
         return img
     interp = cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC
-    out: Gray = cv2.resize(img, None, fx=factor, fy=factor, interpolation=interp)
+    out: Gray = np.asarray(
+        cv2.resize(img, None, fx=factor, fy=factor, interpolation=interp), np.uint8
+    )
     return out
 
 
@@ -53,8 +55,9 @@ def skew_angle(img: Gray) -> float:
     small = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     _, ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     # Smear characters into line blobs; rules are already lines.
-    blobs = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(
-        cv2.MORPH_RECT, (25, 1)))
+    blobs = cv2.morphologyEx(
+        ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (25, 1))
+    )
     contours, _ = cv2.findContours(blobs, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
     min_len = small.shape[1] * 0.08
     angles: list[float] = []
@@ -81,8 +84,12 @@ def deskew(img: Gray) -> tuple[Gray, float]:
         return img, 0.0
     h, w = img.shape
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    out: Gray = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+    out: Gray = np.asarray(
+        cv2.warpAffine(
+            img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=255
+        ),
+        np.uint8,
+    )
     return out, angle
 
 
@@ -97,8 +104,7 @@ def _osd_api(tessdata: str) -> object:
         import tesserocr  # noqa: PLC0415  (optional heavy import, only when OSD runs)
 
         try:
-            api = tesserocr.PyTessBaseAPI(path=tessdata, lang="osd",
-                                          psm=tesserocr.PSM.OSD_ONLY)
+            api = tesserocr.PyTessBaseAPI(path=tessdata, lang="osd", psm=tesserocr.PSM.OSD_ONLY)
         except RuntimeError as exc:
             raise EngineError(f"Tesseract OSD unavailable ({exc})") from exc
         _local.osd = api
@@ -141,13 +147,13 @@ def is_blank(img: Gray) -> bool:
     h, w = img.shape
     # Margins hold punch holes, staple shadows and scanner edges.
     my, mx = int(h * 0.07), int(w * 0.07)
-    core = img[my:h - my, mx:w - mx]
+    core = img[my : h - my, mx : w - mx]
     scale = min(1.0, 1000 / max(core.shape))
     small = cv2.resize(core, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     paper = float(np.percentile(small, 90))
     ink = (small < paper - 60).astype(np.uint8)
     # Speckle is a few pixels; a character at this size is ~10.
-    ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    ink = np.asarray(cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)), np.uint8)
     n, _, stats, _ = cv2.connectedComponentsWithStats(ink)
     area = stats[1:, cv2.CC_STAT_AREA] if n > 1 else np.zeros(0)
     return bool(area[area >= 6].sum() < _BLANK_INK * small.size)
@@ -164,5 +170,13 @@ def prepare(page: PageImage, orient: bool = True) -> PreparedPage:
     return PreparedPage(image=img, dpi=300.0, skew_deg=skew, rotation=rotation, blank=False)
 
 
-__all__ = ["PreparedPage", "deskew", "detect_orientation", "is_blank", "normalise",
-           "prepare", "rotate", "skew_angle"]
+__all__ = [
+    "PreparedPage",
+    "deskew",
+    "detect_orientation",
+    "is_blank",
+    "normalise",
+    "prepare",
+    "rotate",
+    "skew_angle",
+]

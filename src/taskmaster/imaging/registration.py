@@ -61,8 +61,9 @@ class Match:
     inliers: int  # anchors found in place (or feature inliers when anchors failed)
 
 
-def build_fingerprint(page_type: str, reference: Gray,
-                      marks: list[tuple[int, int, int, int]] | None = None) -> Fingerprint:
+def build_fingerprint(
+    page_type: str, reference: Gray, marks: list[tuple[int, int, int, int]] | None = None
+) -> Fingerprint:
     """Precompute features and anchors of a reference page (a blank form at 300 dpi).
 
     `marks` are the registration marks' bboxes; they are always used as anchors.
@@ -71,12 +72,17 @@ def build_fingerprint(page_type: str, reference: Gray,
     small, scale = _work_copy(ref)
     pts, desc = _features(small)
     anchors = find_anchors(ref, marks or [])
-    return Fingerprint(page_type=page_type, reference=ref, keypoints=pts, descriptors=desc,
-                       work_scale=scale, anchors=anchors)
+    return Fingerprint(
+        page_type=page_type,
+        reference=ref,
+        keypoints=pts,
+        descriptors=desc,
+        work_scale=scale,
+        anchors=anchors,
+    )
 
 
-def identify(img: Gray, fingerprints: list[Fingerprint],
-             min_score: float = MIN_SCORE) -> Match:
+def identify(img: Gray, fingerprints: list[Fingerprint], min_score: float = MIN_SCORE) -> Match:
     """Find the fingerprint a page matches best; page_type is None when none is convincing."""
     page = _as_gray(img)
     small, scale = _work_copy(page)
@@ -88,18 +94,30 @@ def identify(img: Gray, fingerprints: list[Fingerprint],
         if coarse is None:
             continue
         # work(page) -> work(ref)  ==>  page -> ref at full resolution
-        h_full = np.diag([1 / fp.work_scale, 1 / fp.work_scale, 1.0]) @ coarse @ np.diag(
-            [scale, scale, 1.0])
-        refined, found = refine(page, fp.reference, fp.anchors, h_full)
+        h_full = (
+            np.diag([1 / fp.work_scale, 1 / fp.work_scale, 1.0])
+            @ coarse
+            @ np.diag([scale, scale, 1.0])
+        )
+        refined, found = refine(page, fp.anchors, h_full)
         score = found / max(len(fp.anchors), 1)
         if score > best.score:
-            best = Match(page_type=fp.page_type, score=score, homography=refined,
-                         rotation=_rotation(refined), inliers=found)
+            best = Match(
+                page_type=fp.page_type,
+                score=score,
+                homography=refined,
+                rotation=_rotation(refined),
+                inliers=found,
+            )
             best_h = refined
     if best.page_type is None or best.score < min_score:
-        return Match(page_type=None, score=best.score, homography=None,
-                     rotation=_rotation(best_h) if best_h is not None else 0,
-                     inliers=best.inliers)
+        return Match(
+            page_type=None,
+            score=best.score,
+            homography=None,
+            rotation=_rotation(best_h) if best_h is not None else 0,
+            inliers=best.inliers,
+        )
     return best
 
 
@@ -107,9 +125,17 @@ def warp_to_reference(img: Gray, match: Match, fp: Fingerprint) -> Gray:
     """Resample the page into the reference frame, so the field map's bboxes apply as is."""
     if match.homography is None:
         raise ValueError("the page matched no fingerprint; there is nothing to warp onto")
-    out: Gray = cv2.warpPerspective(_as_gray(img), match.homography, fp.size,
-                                    flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                                    borderValue=255)
+    out: Gray = np.asarray(
+        cv2.warpPerspective(
+            _as_gray(img),
+            match.homography,
+            fp.size,
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=255,
+        ),
+        np.uint8,
+    )
     return out
 
 
@@ -121,21 +147,21 @@ def _as_gray(img: npt.NDArray[np.generic]) -> Gray:
 
 def _work_copy(img: Gray) -> tuple[Gray, float]:
     scale = WORK_SIZE / max(img.shape)
-    small: Gray = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    small: Gray = np.asarray(
+        cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), np.uint8
+    )
     return small, scale
 
 
 def _features(small: Gray) -> tuple[npt.NDArray[np.float32], Gray]:
-    orb = cv2.ORB_create(nfeatures=_ORB_FEATURES, scaleFactor=1.2, nlevels=6,
-                         fastThreshold=10)
+    orb = cv2.ORB.create(nfeatures=_ORB_FEATURES, scaleFactor=1.2, nlevels=6, fastThreshold=10)
     kps, desc = orb.detectAndCompute(small, None)
     if desc is None or not kps:
         return np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8)
-    return np.array([k.pt for k in kps], dtype=np.float32), desc
+    return np.array([k.pt for k in kps], dtype=np.float32), np.asarray(desc, np.uint8)
 
 
-def _coarse_homography(pts: npt.NDArray[np.float32], desc: Gray,
-                       fp: Fingerprint) -> Mat | None:
+def _coarse_homography(pts: npt.NDArray[np.float32], desc: Gray, fp: Fingerprint) -> Mat | None:
     if len(desc) < _MIN_MATCHES or len(fp.descriptors) < _MIN_MATCHES:
         return None
     matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
@@ -145,11 +171,11 @@ def _coarse_homography(pts: npt.NDArray[np.float32], desc: Gray,
         return None
     src = pts[[m.queryIdx for m in good]].reshape(-1, 1, 2)
     dst = fp.keypoints[[m.trainIdx for m in good]].reshape(-1, 1, 2)
-    h, mask = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, 3.0, maxIters=2000,
-                                 confidence=0.999)
-    if h is None or mask is None or int(mask.sum()) < _MIN_MATCHES or not _plausible(h):
+    h, mask = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, 3.0, maxIters=2000, confidence=0.999)
+    if h is None or mask is None or int(mask.sum()) < _MIN_MATCHES:
         return None
-    return np.asarray(h, dtype=np.float64)
+    fit: Mat = np.asarray(h, dtype=np.float64)
+    return fit if _plausible(fit) else None
 
 
 def _plausible(h: npt.NDArray[np.float64]) -> bool:
@@ -159,7 +185,7 @@ def _plausible(h: npt.NDArray[np.float64]) -> bool:
     if det <= 0:
         return False
     s = np.linalg.svd(a, compute_uv=False)
-    return bool(0.2 < s[1] and s[0] < 5 and s[0] / s[1] < 1.6 and np.abs(h[2, :2]).max() < 0.01)
+    return bool(s[1] > 0.2 and s[0] < 5 and s[0] / s[1] < 1.6 and np.abs(h[2, :2]).max() < 0.01)
 
 
 def _rotation(h: Mat) -> int:
