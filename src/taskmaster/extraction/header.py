@@ -17,6 +17,10 @@ from taskmaster.extraction.layout import Line, normalise_space, union
 from taskmaster.extraction.locators import Candidate, Config
 
 
+# Letters OCR reads as digits in company suffixes (SDN 8HD, S0N BHD).
+_LOOKALIKE = str.maketrans({"8": "B", "0": "O", "5": "S", "1": "I"})
+
+
 def _has_any(text: str, words: Sequence[str]) -> bool:
     return any(re.search(r"(?<![A-Z0-9])" + re.escape(w.upper()), text) for w in words)
 
@@ -31,15 +35,17 @@ def find_company(lines: list[Line], cfg: Config) -> list[Candidate]:
     head = lines[: int(cfg.get("search_lines", 10))]
     suffixes = cfg.get("suffixes", [])
     skip = cfg.get("skip", [])
+    skip_re = cfg.get("skip_patterns", [])
     heights = [ln.height for ln in lines] or [1]
     typical = statistics.median(heights)
     out: list[Candidate] = []
     for pos, ln in enumerate(head):
         text = normalise_space(ln.text).upper()
-        if len(text) < 3 or _has_any(text, skip) or _letters(text) < 0.6:
+        if (len(text) < 3 or _has_any(text, skip) or _matches(text, skip_re)
+                or _letters(text) < 0.6):
             continue
         score = 0.45 - 0.04 * pos
-        if _has_any(text, suffixes):
+        if _has_any(text, suffixes) or _has_any(text.translate(_LOOKALIKE), suffixes):
             score = 0.9 - 0.02 * pos
         if ln.height > 1.25 * typical:   # names are often printed larger
             score += 0.1
@@ -48,36 +54,56 @@ def find_company(lines: list[Line], cfg: Config) -> list[Candidate]:
     return out
 
 
+def _matches(text: str, patterns: Sequence[str]) -> bool:
+    return any(re.search(p, text) for p in patterns)
+
+
 def find_address(lines: list[Line], cfg: Config, after: int | None) -> list[Candidate]:
-    """The address lines that follow the line with index `after` (the company's)."""
+    """The address lines below the line with index `after` (the company's).
+
+    Anchored on the postcode: the address runs up from the first postcode line to the
+    company (skipping registration numbers), and on past it only for a line that names
+    a state. Without a postcode, the lines after the company up to a stop word are taken.
+    """
     start = 0 if after is None else next(
         (i + 1 for i, ln in enumerate(lines) if ln.index == after), 0)
     stop = cfg.get("stop", [])
     skip = cfg.get("skip", [])
-    markers = cfg.get("markers", [])
+    skip_re = cfg.get("skip_patterns", [])
     states = cfg.get("states", [])
-    postcode = re.compile(cfg.get("postcode", r"(?<!\d)\d{5}(?!\d)"))
+    markers = cfg.get("markers", [])
+    postcode = re.compile(cfg.get("postcode", r"(?<![\d.])\d{5}(?![\d.])"))
     max_lines = int(cfg.get("max_lines", 6))
-    taken: list[Line] = []
-    seen_postcode = False
-    for ln in lines[start: start + max_lines + 3]:
-        text = normalise_space(ln.text).upper()
-        if _has_any(text, stop):
-            break
-        if not taken and _has_any(text, skip):
-            continue          # registration number, a second name line above the address
-        if seen_postcode and not _has_any(text, states):
-            break             # the address ends with its postcode line (or a state after it)
-        taken.append(ln)
-        seen_postcode = seen_postcode or bool(postcode.search(text))
-        if len(taken) >= max_lines:
-            break
+    window = lines[start: start + int(cfg.get("search_lines", 12))]
+    texts = [normalise_space(ln.text).upper() for ln in window]
+
+    def foreign(t: str) -> bool:
+        return _has_any(t, stop) or _has_any(t, skip) or _matches(t, skip_re)
+
+    pc = next((i for i, t in enumerate(texts) if postcode.search(t) and not _has_any(t, stop)),
+              None)
+    if pc is not None:
+        first = pc
+        while first > 0 and pc - first + 1 < max_lines and not foreign(texts[first - 1]):
+            first -= 1
+        last = pc
+        if pc + 1 < len(texts) and _has_any(texts[pc + 1], states) and not foreign(texts[pc + 1]):
+            last = pc + 1
+        taken = window[first: last + 1]
+        score = 0.7
+    else:
+        taken = []
+        for t, ln in zip(texts, window, strict=True):
+            if _has_any(t, stop) or len(taken) >= max_lines:
+                break
+            if not foreign(t):
+                taken.append(ln)
+            elif taken:
+                break
+        score = 0.35
     if not taken:
         return []
     text = normalise_space(" ".join(ln.text for ln in taken)).upper()
-    score = 0.4
-    if seen_postcode:
-        score += 0.3
     if _has_any(text, markers):
         score += 0.2
     return [Candidate(text, score, union([ln.bbox for ln in taken]),

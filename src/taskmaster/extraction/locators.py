@@ -120,9 +120,12 @@ def find_amounts(lines: list[Line], cfg: Config) -> list[Candidate]:
     top = max([float(v) for v in keywords.values()] or [1.0])
     page_amounts = [m.group(1) for ln in lines
                     for m in _AMOUNT.finditer(_repair_digits(_upper(ln.text)))]
+    section_end = cfg.get("section_end", [])
     out: list[Candidate] = []
     for i, ln in enumerate(lines):
         text = _repair_digits(_upper(ln.text))
+        if _has_any(text, section_end):
+            break                             # a tax summary table repeats "TOTAL" below
         weight, end = _keyword_weight(text, keywords)
         if weight <= 0 or _has_any(text, exclude):
             continue
@@ -141,7 +144,12 @@ def find_amounts(lines: list[Line], cfg: Config) -> list[Candidate]:
                 score += 0.1
             box, conf = _span(where, m.start(1), m.end(1))
             out.append(Candidate(value, min(score, 1.0), box, conf, where.index))
-    if not out:
+    if out:
+        largest = max(_amount_value(c.value) for c in out)
+        out = [c if _amount_value(c.value) < largest else
+               Candidate(c.value, min(1.0, c.score + 0.1), c.bbox, c.ocr_confidence, c.line)
+               for c in out]
+    else:
         for ln in lines:
             for m in _AMOUNT.finditer(_repair_digits(_upper(ln.text))):
                 box, conf = _span(ln, m.start(1), m.end(1))
