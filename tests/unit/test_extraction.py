@@ -1,0 +1,148 @@
+"""Template-free extraction on word lists: rows, classification, locators, confidence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from taskmaster.apps.loader import load_application
+from taskmaster.apps.schema import PageType
+from taskmaster.engines.base import Word
+from taskmaster.extraction import (
+    classify_layout_page,
+    extract_fields,
+    group_blocks,
+    group_lines,
+    reading_order,
+)
+from taskmaster.extraction.located import calibrate
+from taskmaster.extraction.ocr_prep import prepare_page, scale_words
+
+APP = (Path(__file__).resolve().parents[2] / "src" / "taskmaster" / "apps" / "builtin"
+       / "receipts" / "app.yaml")
+
+
+@pytest.fixture(scope="module")
+def receipt_type() -> PageType:
+    return load_application(APP).page_type("receipt")
+
+
+def page(rows: list[str | tuple[str, str]], *, height: int = 20, gap: int = 8,
+         conf: float = 0.95) -> list[Word]:
+    """Words of a synthetic page: one row per entry; a tuple puts its second text at the
+    right margin (as receipts print amounts), in a separate Tesseract block."""
+    words: list[Word] = []
+    y = 10
+    for n, row in enumerate(rows):
+        left, right = (row, "") if isinstance(row, str) else row
+        x = 20
+        for t in left.split():
+            words.append(Word(t, (x, y, x + 11 * len(t), y + height), conf, line=n, block=0))
+            x += 11 * len(t) + 10
+        if right:
+            words.append(Word(right, (400, y + 2, 400 + 11 * len(right), y + height + 2), conf,
+                              line=100 + n, block=1))
+        y += height + gap
+    return words
+
+
+RECEIPT = [
+    "TAN WOON YANN",
+    "BOOK TA .K (TAMAN DAYA) SDN BHD",
+    "(789417-W)",
+    "NO.53 55,57 & 59, JALAN SAGU 18,",
+    "TAMAN DAYA,",
+    "81100 JOHOR BAHRU,",
+    "JOHOR.",
+    "DOCUMENT NO : TD01167104",
+    "DATE: 25/12/2018 8:13:39 PM",
+    "CASHIER: MANIS",
+    "CASH BILL",
+    ("KF MODELLING CLAY KIDDY FISH", "9.00"),
+    ("SUB TOTAL:", "9.00"),
+    ("GST 6%", "0.51"),
+    ("ROUNDED TOTAL (RM):", "9.50"),
+    ("CASH", "10.00"),
+    ("CHANGE", "0.50"),
+    "THANK YOU PLEASE COME AGAIN",
+]
+
+
+def test_rows_rebuilt_from_boxes_across_blocks() -> None:
+    lines = group_lines(page(RECEIPT))
+    assert lines[14].text == "ROUNDED TOTAL (RM): 9.50"
+    assert len(lines) == len(RECEIPT)
+    ordered = reading_order(page(RECEIPT))
+    assert [w.text for w in ordered[:3]] == ["TAN", "WOON", "YANN"]
+    assert ordered[-1].line == len(RECEIPT) - 1
+
+
+def test_blocks_split_on_large_gaps() -> None:
+    words = page(["FIRST LINE", "SECOND LINE"]) + [
+        Word("FAR", (20, 300, 60, 320), 0.9), Word("BELOW", (70, 300, 130, 320), 0.9)]
+    blocks = group_blocks(group_lines(words))
+    assert [len(b.lines) for b in blocks] == [2, 1]
+
+
+def test_receipt_fields_as_printed(receipt_type: PageType) -> None:
+    found = extract_fields(page(RECEIPT), (600, 600), receipt_type)
+    assert found["company"].value == "BOOK TA .K (TAMAN DAYA) SDN BHD"
+    assert found["address"].value == ("NO.53 55,57 & 59, JALAN SAGU 18, TAMAN DAYA, "
+                                      "81100 JOHOR BAHRU, JOHOR.")
+    assert found["date"].value == "25/12/2018"
+    assert found["total"].value == "9.50"
+    for loc in found.values():
+        assert 0.0 <= loc.confidence <= 1.0 and loc.bbox is not None
+
+
+def test_total_box_is_the_amount_word(receipt_type: PageType) -> None:
+    found = extract_fields(page(RECEIPT), (600, 600), receipt_type)
+    x0, y0, x1, y1 = found["total"].bbox or (0, 0, 0, 0)
+    assert x0 == 400 and x1 - x0 == 44
+
+
+def test_missing_fields_are_none_with_a_message(receipt_type: PageType) -> None:
+    found = extract_fields(page(["HELLO WORLD"]), (600, 100), receipt_type)
+    assert found["date"].value is None and found["date"].confidence == 0.0
+    assert found["date"].messages
+    assert found["total"].value is None
+
+
+def test_date_forms_and_digit_repair(receipt_type: PageType) -> None:
+    for printed, want in [("DATE : 05 MAR 2018 18:24", "05 MAR 2018"),
+                          ("DATE: 18-11-18", "18-11-18"), ("2018-01-05 22:55:25", "2018-01-05"),
+                          ("DATE 25/12/2O18", "25/12/2018"), ("12/28/2017", "12/28/2017")]:
+        found = extract_fields(page([printed]), (600, 100), receipt_type)
+        assert found["date"].value == want, printed
+
+
+def test_classifier_tells_receipts_from_forms(receipt_type: PageType) -> None:
+    assert classify_layout_page(page(RECEIPT), receipt_type) >= 0.8
+    intake = page(["PATIENT INTAKE FORM", "LAST NAME FIRST NAME", "DATE OF BIRTH",
+                   "INSURANCE PROVIDER POLICY NUMBER", "ALLERGIES MEDICATIONS",
+                   "SIGNATURE DATE"])
+    assert classify_layout_page(intake, receipt_type) < 0.2
+    assert classify_layout_page([], receipt_type) == 0.0
+    letter = page(["Dear Sir,", "Thank you for your letter of 3 March.", "Yours faithfully"])
+    assert classify_layout_page(letter, receipt_type) < 0.5
+
+
+def test_calibration_table_interpolates() -> None:
+    table = [[0.2, 0.1], [0.6, 0.5], [0.9, 0.98]]
+    assert calibrate(0.0, table) == 0.1
+    assert calibrate(0.4, table) == pytest.approx(0.3)
+    assert calibrate(1.0, table) == 0.98
+    assert calibrate(0.7, None) == 0.7
+
+
+def test_small_pages_are_upscaled_and_boxes_mapped_back() -> None:
+    import numpy as np
+
+    small = np.full((100, 350), 255, np.uint8)
+    big, scale = prepare_page(small)
+    assert scale == 4.0 and big.shape == (400, 1400)
+    large = np.full((100, 2000), 255, np.uint8)
+    assert prepare_page(large)[1] == 1.0
+    w = scale_words([Word("X", (40, 80, 120, 160), 0.9)], 4.0)[0]
+    assert w.bbox == (10, 20, 30, 40)
