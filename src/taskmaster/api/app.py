@@ -1,0 +1,65 @@
+"""The FastAPI application: `create_app(settings)`.
+
+Startup (lifespan): open the services, create the first admin if there is no user (its
+random password goes to stderr, once), start the embedded workers. Every route except
+`/healthz` and `/readyz` requires a token or a session (see `deps.py`).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from taskmaster import __version__
+from taskmaster.api import background, errors
+from taskmaster.api.metrics import Metrics
+from taskmaster.api.routes import apps, audit, auth, batches, documents, health, pages, users
+from taskmaster.api.uploads import BodyLimit, request_limit
+from taskmaster.pipeline.services import Services
+from taskmaster.security.accounts import ensure_admin
+from taskmaster.security.ratelimit import HostThrottle
+from taskmaster.security.sessions import SessionCodec, load_secret
+from taskmaster.settings import Settings
+
+
+def announce_admin(password: str) -> None:
+    """Print the generated first-admin password once, to stderr."""
+    print(f"taskmaster: created user 'admin' with password: {password}\n"
+          "taskmaster: this password is shown only once; change it with "
+          "`taskmaster users passwd admin`", file=sys.stderr, flush=True)
+
+
+def create_app(settings: Settings, *, embedded_workers: bool = True) -> FastAPI:
+    """The API application for `settings` (database migrated, services opened)."""
+    svc = Services.create(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        with svc.db.session() as session:
+            generated = ensure_admin(session, settings.admin_password)
+        if generated:
+            announce_admin(generated)
+        bg = background.start(svc) if embedded_workers and settings.workers > 0 else None
+        try:
+            yield
+        finally:
+            if bg is not None:
+                bg.stop()
+            svc.close()
+
+    app = FastAPI(title="Taskmaster", version=__version__, lifespan=lifespan,
+                  summary="Open document capture: scans in, validated data out.",
+                  openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs",
+                  redoc_url=None)
+    app.state.svc = svc
+    app.state.metrics = Metrics(svc.db)
+    app.state.sessions = SessionCodec(load_secret(settings))
+    app.state.throttle = HostThrottle()
+    errors.install(app)
+    app.add_middleware(BodyLimit, limit=request_limit(settings))
+    for module in (health, auth, batches, documents, pages, apps, users, audit):
+        app.include_router(module.router)
+    return app

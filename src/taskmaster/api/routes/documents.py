@@ -1,0 +1,97 @@
+"""Documents and their fields: read, correct a value, accept a value as is.
+
+A change re-runs the field's validation, updates the document's status, and writes an
+AuditEntry (who, when, old, new). When the last document of a batch waiting in verify
+is done, the batch goes back to the queue to be exported.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from taskmaster.api import background
+from taskmaster.api.deps import DB, Editor, Reader, Svc
+from taskmaster.api.schemas import AuditOut, DocumentResult, ErrorBody, FieldDetail, FieldPatch
+from taskmaster.db.models import AuditEntry, Document, FieldValue
+from taskmaster.errors import Conflict, NotFound
+from taskmaster.pipeline.results import document_result
+from taskmaster.pipeline.validate import document_status, field_defs, validate_field
+
+router = APIRouter(prefix="/api/v1/documents", tags=["documents"],
+                   responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody},
+                              404: {"model": ErrorBody}})
+EDITABLE = {"needs_review", "done"}  # batch states in which a human may change fields
+
+
+def get_document(session: Session, doc_id: str) -> Document:
+    doc = session.get(Document, doc_id)
+    if doc is None:
+        raise NotFound(f"no document {doc_id!r}")
+    return doc
+
+
+def _field(doc: Document, name: str) -> FieldValue:
+    for fv in doc.fields:
+        if fv.name == name:
+            return fv
+    raise NotFound(f"document {doc.id} has no field {name!r}")
+
+
+def field_detail(session: Session, fv: FieldValue) -> FieldDetail:
+    history = session.scalars(select(AuditEntry).where(
+        AuditEntry.document_id == fv.document_id, AuditEntry.field == fv.name)
+        .order_by(AuditEntry.id))
+    return FieldDetail(
+        name=fv.name, kind=fv.kind, type=fv.type, value=fv.value, raw=fv.raw,
+        confidence=round(float(fv.confidence), 4), status=fv.status, source=fv.source,
+        page=fv.page, bbox=fv.bbox, messages=list(fv.messages or []), override=fv.override,
+        history=[AuditOut.model_validate(a) for a in history])
+
+
+@router.get("/{doc_id}", response_model=DocumentResult)
+def get(doc_id: str, _: Reader, session: DB) -> DocumentResult:
+    """One document in the result shape."""
+    return DocumentResult.model_validate(document_result(get_document(session, doc_id)))
+
+
+@router.get("/{doc_id}/fields/{name}", response_model=FieldDetail)
+def get_field(doc_id: str, name: str, _: Reader, session: DB) -> FieldDetail:
+    """One field with its raw text, zone and history."""
+    return field_detail(session, _field(get_document(session, doc_id), name))
+
+
+@router.patch("/{doc_id}/fields/{name}", response_model=FieldDetail,
+              responses={409: {"model": ErrorBody}})
+def patch_field(doc_id: str, name: str, body: FieldPatch, principal: Editor, session: DB,
+                svc: Svc) -> FieldDetail:
+    """Correct a field (`value`) and/or accept it as is (`override`); audited."""
+    doc = get_document(session, doc_id)
+    fv = _field(doc, name)
+    if doc.batch.status not in EDITABLE:
+        raise Conflict(f"batch {doc.batch_id} is {doc.batch.status}; fields can be changed "
+                       "once it is in review or done")
+    assert doc.app is not None and doc.type is not None  # a document with fields has a type
+    loaded = svc.apps.get(doc.app).app
+    fdef = field_defs(loaded, doc.type)[name]
+    old = fv.value
+    changed = "value" in body.model_fields_set
+    if changed:
+        fv.value, fv.source, fv.confidence = body.value, "human", 1.0
+    fv.override = body.override
+    validate_field(fv, fdef, loaded.accept_confidence)
+    doc.status = document_status(doc.fields)
+    session.add(AuditEntry(actor=principal.name, action="field.set" if changed else "field.verify",
+                           batch_id=doc.batch_id, document_id=doc.id, field=name,
+                           old=old, new=fv.value, detail=f"status {fv.status}"))
+    requeue = False
+    if doc.batch.status == "needs_review":
+        waiting = session.scalar(select(func.count()).where(
+            Document.batch_id == doc.batch_id, Document.status == "needs_review"))
+        if not waiting:
+            doc.batch.status, requeue = "pending", True  # resumes at verify -> export
+    session.commit()
+    if requeue:
+        background.notify()
+    return field_detail(session, fv)

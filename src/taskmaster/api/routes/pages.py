@@ -1,0 +1,82 @@
+"""Page images of a document: the stored image (PNG or JPEG) and thumbnails.
+
+Scaled and converted renderings are cached under `<home>/cache/pages`, keyed by the
+stored image's path, size and mtime; answers carry an ETag and honour If-None-Match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Annotated, Literal
+
+import cv2
+from fastapi import APIRouter, Query, Request, Response
+
+from taskmaster.api.deps import DB, Reader, Svc
+from taskmaster.api.routes.documents import get_document
+from taskmaster.api.schemas import ErrorBody
+from taskmaster.errors import NotFound
+from taskmaster.pipeline.services import Services
+
+router = APIRouter(prefix="/api/v1/documents", tags=["pages"],
+                   responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody},
+                              404: {"model": ErrorBody}})
+_IMAGE = {200: {"content": {"image/png": {}, "image/jpeg": {}}, "description": "The image."},
+          304: {"description": "Not modified (ETag matched)."}}
+MEDIA = {"png": "image/png", "jpeg": "image/jpeg"}
+
+
+def _render(svc: Services, rel: str, fmt: str, width: int | None) -> tuple[Path, str]:
+    """The cached rendering of a stored page image and its ETag."""
+    src = svc.store.path(rel)
+    try:
+        st = src.stat()
+    except FileNotFoundError as exc:
+        raise NotFound("the page image is missing from the data directory") from exc
+    key = hashlib.sha256(f"{rel}|{st.st_size}|{st.st_mtime_ns}|{fmt}|{width}".encode())
+    etag = f'"{key.hexdigest()[:32]}"'
+    if fmt == "png" and width is None:
+        return src, etag
+    out = svc.settings.home / "cache" / "pages" / f"{key.hexdigest()[:40]}.{fmt}"
+    if not out.exists():
+        image = svc.store.get_image(rel)
+        if width is not None and width < image.shape[1]:
+            height = max(1, round(image.shape[0] * width / image.shape[1]))
+            image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+        ext, params = (".png", [cv2.IMWRITE_PNG_COMPRESSION, 3]) if fmt == "png" else (
+            ".jpg", [cv2.IMWRITE_JPEG_QUALITY, 85])
+        ok, buf = cv2.imencode(ext, image, params)
+        if not ok:
+            raise NotFound("the page image cannot be rendered")
+        svc.store.put_bytes(str(out.relative_to(svc.settings.home)), buf.tobytes())
+    return out, etag
+
+
+def _answer(request: Request, svc: Services, doc_id: str, number: int, session: DB,
+            fmt: str, width: int | None) -> Response:
+    doc = get_document(session, doc_id)
+    page = next((p for p in doc.pages if p.number == number), None)
+    if page is None:
+        raise NotFound(f"document {doc_id} has no page {number}")
+    path, etag = _render(svc, page.image, fmt, width)
+    headers = {"ETag": etag, "Cache-Control": "private, max-age=3600"}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(path.read_bytes(), media_type=MEDIA[fmt], headers=headers)
+
+
+@router.get("/{doc_id}/pages/{number}/image", response_class=Response, responses=_IMAGE)
+def image(request: Request, doc_id: str, number: int, _: Reader, session: DB, svc: Svc,
+          format: Literal["png", "jpeg"] = "png",
+          width: Annotated[int | None, Query(ge=16, le=10000)] = None) -> Response:
+    """The stored (deskewed) page image; field bboxes are in its pixels at full width."""
+    return _answer(request, svc, doc_id, number, session, format, width)
+
+
+@router.get("/{doc_id}/pages/{number}/thumbnail", response_class=Response, responses=_IMAGE)
+def thumbnail(request: Request, doc_id: str, number: int, _: Reader, session: DB, svc: Svc,
+              format: Literal["png", "jpeg"] = "jpeg",
+              width: Annotated[int, Query(ge=16, le=1024)] = 240) -> Response:
+    """A small rendering of the page for lists and the verify station."""
+    return _answer(request, svc, doc_id, number, session, format, width)

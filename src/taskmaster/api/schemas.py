@@ -1,0 +1,224 @@
+"""Request and response models: they make the OpenAPI document precise."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+BatchStatus = Literal["pending", "running", "needs_review", "done", "failed", "cancelled"]
+Role = Literal["admin", "operator", "scanner", "viewer"]
+Scalar = str | bool | int | float | None
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Machine-readable, e.g. `corrupt_file`, `not_found`.")
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every error answer has this shape."""
+
+    error: ErrorDetail
+
+
+class Status(BaseModel):
+    status: str
+    database: str | None = None
+
+
+# --- batches -------------------------------------------------------------------------
+
+class FileOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    name: str
+    size: int
+    sha256: str
+    status: str
+    error: str | None
+
+
+class TaskOut(BaseModel):
+    """One run of one workflow step."""
+
+    model_config = ConfigDict(from_attributes=True)
+    name: str
+    status: str
+    attempt: int
+    progress: float
+    worker: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    error: str | None
+
+
+class BatchOut(BaseModel):
+    id: str
+    apps: list[str]
+    status: BatchStatus
+    task: str | None = Field(description="The workflow step running now or next.")
+    priority: int
+    origin: str
+    created_by: str | None
+    created_at: datetime
+    updated_at: datetime
+    error: str | None
+    progress: float = Field(description="Share of the workflow's steps done, 0-1.")
+    pages: int
+    documents: int
+    files: list[FileOut]
+    tasks: list[TaskOut]
+
+
+class BatchPage(BaseModel):
+    items: list[BatchOut]
+    total: int
+
+
+# --- documents -----------------------------------------------------------------------
+
+class PageRef(BaseModel):
+    number: int | None
+    source: str
+    type: str | None
+
+
+class FieldResult(BaseModel):
+    value: Any = None
+    confidence: float
+    status: str
+    page: int | None
+    bbox: list[int | float] | None
+    source: str
+    messages: list[str]
+
+
+class DocumentResult(BaseModel):
+    """One document in the contract shape of BRIEF.md."""
+
+    document: str
+    batch: str
+    app: str | None
+    type: str | None
+    status: str
+    pages: list[PageRef]
+    fields: dict[str, FieldResult]
+
+
+class AuditOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    batch_id: str | None
+    document_id: str | None
+    field: str | None
+    old: Any = None
+    new: Any = None
+    detail: str | None
+
+
+class AuditPage(BaseModel):
+    items: list[AuditOut]
+    total: int
+
+
+class FieldDetail(BaseModel):
+    """A field with everything the verify station needs, and its history."""
+
+    name: str
+    kind: str
+    type: str
+    value: Any = None
+    raw: str | None
+    confidence: float
+    status: str
+    source: str
+    page: int | None
+    bbox: list[int | float] | None
+    messages: list[str]
+    override: bool
+    history: list[AuditOut]
+
+
+class FieldPatch(BaseModel):
+    """Set a field's value (source becomes `human`) and/or accept it as is."""
+
+    model_config = ConfigDict(extra="forbid")
+    value: Scalar = Field(None, description="New value; leave out to keep the current one.")
+    override: bool = Field(False, description="Accept the value although it fails a rule.")
+
+
+# --- applications --------------------------------------------------------------------
+
+class AppSummary(BaseModel):
+    name: str
+    version: int
+    title: str
+    document_types: list[str]
+
+
+class AppDetail(AppSummary):
+    definition: dict[str, Any] = Field(description="The application as loaded from its YAML.")
+
+
+# --- users, tokens, sessions ---------------------------------------------------------
+
+class UserOut(BaseModel):
+    id: int
+    name: str
+    role: Role
+    active: bool
+    locked: bool
+    created_at: datetime
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=64)
+    role: Role
+    password: str = Field(min_length=10, max_length=1024)
+
+
+class UserPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Role | None = None
+    active: bool | None = None
+    password: str | None = Field(None, min_length=10, max_length=1024)
+
+
+class TokenOut(BaseModel):
+    id: int
+    user: str
+    name: str
+    prefix: str
+    role: Role
+    created_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(description="The token itself; shown only in this answer.")
+
+
+class TokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    user: str = Field(min_length=1, max_length=64)
+    role: Role
+    name: str = Field("", max_length=64)
+
+
+class LoginIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class Me(BaseModel):
+    user: str
+    role: Role
+    via: Literal["token", "session"]
+    csrf_token: str | None = Field(None, description="Echo in X-CSRF-Token (sessions only).")
