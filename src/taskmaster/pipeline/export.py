@@ -36,5 +36,8 @@ def run(ctx: TaskContext, svc: Services) -> None:
                                       options=dict(spec.options))
                 where = exporter.export(result, target)
                 session.add(ExportRecord(document_id=doc.id, exporter=spec.kind, target=where))
+                # Commit each delivery at once: it records it exactly once, and an open
+                # write transaction would lock SQLite against the SQL exporter's own writes.
+                session.commit()
             doc.exported_at = utcnow()
             session.commit()

@@ -1,0 +1,130 @@
+"""The verify operator's lease on a batch: take the next one, renew, release.
+
+A batch waiting for review (`needs_review`) is held by at most one operator at a time
+through `review_owner`/`review_until` (the worker queue's `lease_*` columns are a
+different lease). Taking is a compare-and-set UPDATE, atomic on SQLite and PostgreSQL,
+so two operators pressing "next batch" at the same instant never get the same one. A
+lease that is not renewed (the station renews it while open) runs out and frees the batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from taskmaster.db.engine import Database
+from taskmaster.db.models import AuditEntry, Batch, utcnow
+from taskmaster.errors import Conflict, NotFound
+
+LEASE = timedelta(minutes=10)
+REVIEWABLE = "needs_review"
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A batch held by one operator until `until`."""
+
+    batch_id: str
+    owner: str
+    until: datetime
+
+
+def _free_for(user: str, now: datetime) -> ColumnElement[bool]:
+    """Nobody else holds an unexpired review lease."""
+    return or_(Batch.review_owner.is_(None), Batch.review_owner == user,
+               Batch.review_until.is_(None), Batch.review_until < now)
+
+
+def _grab(db: Database, batch_id: str, user: str, ttl: timedelta) -> Lease | None:
+    now = utcnow()
+    until = now + ttl
+    with db.session() as session:
+        won = session.execute(
+            update(Batch).where(Batch.id == batch_id, Batch.status == REVIEWABLE,
+                                _free_for(user, now))
+            .values(review_owner=user, review_until=until)
+            .execution_options(synchronize_session=False)).rowcount == 1
+        if won:
+            session.add(AuditEntry(actor=user, action="batch.take", batch_id=batch_id))
+        session.commit()
+    return Lease(batch_id, user, until) if won else None
+
+
+def take(db: Database, batch_id: str, user: str, ttl: timedelta = LEASE) -> Lease:
+    """Hold `batch_id` for `user` (again, if they hold it already).
+
+    NotFound if there is no such batch; Conflict if it does not wait for review or
+    another operator holds it.
+    """
+    lease = _grab(db, batch_id, user, ttl)
+    if lease is not None:
+        return lease
+    with db.session() as session:
+        batch = session.get(Batch, batch_id)
+        if batch is None:
+            raise NotFound(f"no batch {batch_id}")
+        if batch.status != REVIEWABLE:
+            raise Conflict(f"batch {batch_id} does not wait for review (it is {batch.status})")
+        raise Conflict(f"batch {batch_id} is being verified by {batch.review_owner}")
+
+
+def take_next(db: Database, user: str, ttl: timedelta = LEASE) -> Lease | None:
+    """The batch `user` already holds, else the next free one (priority, then age)."""
+    for _ in range(10):  # another operator may win a candidate; try the next one
+        now = utcnow()
+        with db.session() as session:
+            mine = session.scalar(select(Batch.id).where(
+                Batch.status == REVIEWABLE, Batch.review_owner == user,
+                Batch.review_until >= now).limit(1))
+            candidate = mine or session.scalar(
+                select(Batch.id).where(Batch.status == REVIEWABLE, _free_for(user, now))
+                .order_by(Batch.priority.desc(), Batch.created_at, Batch.id).limit(1))
+        if candidate is None:
+            return None
+        lease = _grab(db, candidate, user, ttl)
+        if lease is not None:
+            return lease
+    return None
+
+
+def renew(db: Database, batch_id: str, user: str, ttl: timedelta = LEASE) -> Lease:
+    """Extend `user`'s lease; Conflict if they no longer hold it (it ran out and was taken)."""
+    until = utcnow() + ttl
+    with db.session() as session:
+        n = session.execute(
+            update(Batch).where(Batch.id == batch_id, Batch.review_owner == user,
+                                Batch.status == REVIEWABLE)
+            .values(review_until=until).execution_options(synchronize_session=False)).rowcount
+        session.commit()
+    if n != 1:
+        raise Conflict(f"you no longer hold batch {batch_id}")
+    return Lease(batch_id, user, until)
+
+
+def release(db: Database, batch_id: str, user: str) -> None:
+    """Give the batch back (idempotent; only the holder's lease is dropped)."""
+    with db.session() as session:
+        n = session.execute(
+            update(Batch).where(Batch.id == batch_id, Batch.review_owner == user)
+            .values(review_owner=None, review_until=None)
+            .execution_options(synchronize_session=False)).rowcount
+        if n:
+            session.add(AuditEntry(actor=user, action="batch.release", batch_id=batch_id))
+        session.commit()
+
+
+def require(db: Database, batch_id: str, user: str) -> None:
+    """Conflict unless `user` holds an unexpired lease on `batch_id` (checked on every edit)."""
+    with db.session() as session:
+        batch = session.get(Batch, batch_id)
+        if batch is None:
+            raise NotFound(f"no batch {batch_id}")
+        until = batch.review_until
+        if until is not None and until.tzinfo is None:
+            until = until.replace(tzinfo=utcnow().tzinfo)
+        if batch.review_owner != user or until is None or until < utcnow():
+            raise Conflict(f"take batch {batch_id} for review first "
+                           f"(held by {batch.review_owner or 'nobody'})")

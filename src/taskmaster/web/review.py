@@ -1,0 +1,246 @@
+"""The verify station's work: what an operator sees, and what their edits do.
+
+Every edit happens under the operator's review lease (`lease.require`) and is audited:
+`field.set` (value changed), `field.verify` (machine value accepted as is),
+`field.override` (accepted although invalid, or marked unreadable), `document.verify`,
+`document.reidentify` ("not this form"), `page.rotate`. When no document of the batch
+waits for review any more, the batch goes back to the queue at `verify` and continues
+to export on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from taskmaster.apps.schema import FieldDef
+from taskmaster.db.models import AuditEntry, Batch, Document, FieldValue, Page
+from taskmaster.errors import Conflict, InputError, NotFound
+from taskmaster.pipeline.results import document_result
+from taskmaster.pipeline.services import Services
+from taskmaster.pipeline.validate import document_status, field_defs, validate_field
+from taskmaster.validation import check_value
+from taskmaster.web import lease
+from taskmaster.web.entry import display, parse_entry
+
+OK = "ok"
+
+
+def _defs(svc: Services, doc: Document) -> dict[str, FieldDef]:
+    if doc.app is None or doc.type is None:
+        return {}
+    return field_defs(svc.apps.get(doc.app).app, doc.type)
+
+
+def _field_view(fv: FieldValue, fdef: FieldDef | None, page_ids: dict[int, int]) -> dict[str, Any]:
+    return {
+        "name": fv.name, "label": (fdef.label if fdef and fdef.label else fv.name),
+        "kind": fv.kind, "type": fv.type, "required": bool(fdef and fdef.required),
+        "options": [{"value": o.value, "label": o.label or str(o.value)}
+                    for o in (fdef.options if fdef else [])],
+        "value": fv.value, "text": display(fv.value), "raw": fv.raw,
+        "confidence": round(float(fv.confidence), 3), "status": fv.status,
+        "source": fv.source, "messages": list(fv.messages or []), "override": fv.override,
+        "review": fv.status != OK, "page": fv.page, "bbox": fv.bbox,
+        "page_id": page_ids.get(fv.page or 0),
+    }
+
+
+def document_view(svc: Services, doc: Document) -> dict[str, Any]:
+    """One document for the station: pages (ids, sizes) and fields, review fields first."""
+    defs = _defs(svc, doc)
+    pages = sorted(doc.pages, key=lambda p: p.number or 0)
+    page_ids = {p.number or 0: p.id for p in pages}
+    fields = [_field_view(fv, defs.get(fv.name), page_ids)
+              for fv in sorted(doc.fields, key=lambda f: f.position)]
+    # Fields that need the operator first, each group in form order (reading order).
+    fields.sort(key=lambda f: not f["review"])
+    return {
+        "id": doc.id, "seq": doc.seq, "app": doc.app, "type": doc.type, "status": doc.status,
+        "pages": [{"id": p.id, "number": p.number, "source": p.source, "width": p.width,
+                   "height": p.height, "type": p.type} for p in pages],
+        "fields": fields,
+    }
+
+
+def batch_view(svc: Services, batch_id: str, user: str) -> dict[str, Any]:
+    """The batch as the station shows it: its lease and the documents that need review."""
+    lease.require(svc.db, batch_id, user)
+    with svc.db.session() as session:
+        batch = session.get_one(Batch, batch_id)
+        docs = [d for d in batch.documents if d.status == "needs_review"]
+        return {"batch": batch.id, "owner": batch.review_owner,
+                "until": batch.review_until.isoformat() if batch.review_until else None,
+                "total_documents": len(batch.documents),
+                "documents": [document_view(svc, d) for d in docs]}
+
+
+def _document(session: Session, svc: Services, document_id: str, user: str) -> Document:
+    doc = session.get(Document, document_id)
+    if doc is None:
+        raise NotFound(f"no document {document_id}")
+    lease.require(svc.db, doc.batch_id, user)
+    return doc
+
+
+def check_entry(svc: Services, document_id: str, name: str, entry: Any) -> dict[str, Any]:
+    """Validate what the operator is typing: canonical value and problems (no change made)."""
+    with svc.db.session() as session:
+        doc = session.get(Document, document_id)
+        if doc is None:
+            raise NotFound(f"no document {document_id}")
+        fdef = _defs(svc, doc).get(name)
+        if fdef is None:
+            raise NotFound(f"document {document_id} has no field {name!r}")
+    value = parse_entry(fdef, entry)
+    problems = check_value(fdef, value) if value is not None else (
+        ["required"] if fdef.required else [])
+    return {"value": value, "problems": problems}
+
+
+@dataclass
+class Submitted:
+    """The outcome of submitting a document."""
+
+    ok: bool
+    problems: dict[str, list[str]] = field(default_factory=dict)
+    status: str = "needs_review"
+    batch_released: bool = False
+
+
+def _apply(session: Session, fv: FieldValue, fdef: FieldDef, edit: dict[str, Any],
+           user: str, doc: Document, threshold: float) -> None:
+    old = fv.value
+    new = parse_entry(fdef, edit.get("value"))
+    override = bool(edit.get("override"))
+    base = {"actor": user, "batch_id": doc.batch_id, "document_id": doc.id, "field": fv.name}
+    if new != old:
+        session.add(AuditEntry(action="field.set", old=old, new=new, **base))
+    elif fv.status != OK or edit.get("touched"):
+        session.add(AuditEntry(action="field.verify", old=old, new=new, **base))
+    else:
+        return  # an untouched confident field stays the machine's
+    if override and not fv.override:
+        session.add(AuditEntry(action="field.override", old=old, new=new,
+                               detail="; ".join(fv.messages or []) or "marked unreadable",
+                               **base))
+    fv.value, fv.override, fv.source = new, override, "human"
+    validate_field(fv, fdef, threshold)
+
+
+def submit_document(svc: Services, document_id: str, edits: dict[str, dict[str, Any]],
+                    user: str) -> Submitted:
+    """Apply the operator's entries to a document and finish it if every field is ok.
+
+    `edits` maps field name to `{"value": entry, "override": bool, "touched": bool}`;
+    fields left out keep their values but must already be ok. Nothing is saved unless
+    the whole document is valid, so a refused submit leaves no half-verified document.
+    """
+    with svc.db.session() as session:
+        doc = _document(session, svc, document_id, user)
+        if doc.status != "needs_review":
+            raise Conflict(f"document {document_id} is {doc.status}, not waiting for review")
+        assert doc.app is not None
+        app = svc.apps.get(doc.app).app
+        defs = _defs(svc, doc)
+        unknown = set(edits) - {f.name for f in doc.fields}
+        if unknown:
+            raise InputError(f"document {document_id} has no field(s) {sorted(unknown)}")
+        for fv in doc.fields:
+            if fv.name in edits:
+                _apply(session, fv, defs[fv.name], edits[fv.name], user, doc,
+                       app.accept_confidence)
+        problems = {f.name: ([m.removeprefix("invalid: ") for m in f.messages
+                              if m.startswith("invalid: ")] or [f.status])
+                    for f in doc.fields if f.status != OK}
+        if problems:
+            session.rollback()
+            return Submitted(ok=False, problems=problems)
+        doc.status = document_status(doc.fields)
+        session.add(AuditEntry(actor=user, action="document.verify", batch_id=doc.batch_id,
+                               document_id=doc.id, new=doc.status))
+        session.commit()
+        released = _release_if_done(session, doc.batch_id, user)
+        return Submitted(ok=True, status=doc.status, batch_released=released)
+
+
+def _release_if_done(session: Session, batch_id: str, user: str) -> bool:
+    """Send the batch on to export once none of its documents waits for review."""
+    waiting = session.scalar(select(Document.id).where(Document.batch_id == batch_id,
+                                                       Document.status == "needs_review"))
+    if waiting is not None:
+        return False
+    batch = session.get_one(Batch, batch_id)
+    if batch.status != "needs_review":
+        return False
+    batch.status, batch.task = "pending", "verify"
+    batch.review_owner = batch.review_until = None
+    session.add(AuditEntry(actor=user, action="batch.verified", batch_id=batch_id))
+    session.commit()
+    return True
+
+
+def reidentify(svc: Services, document_id: str, user: str) -> Submitted:
+    """'Not this form': the document leaves its type and becomes `rejected`.
+
+    A page is never forced onto the wrong form; a rejected page is what an admin turns
+    into a new fingerprint.
+    """
+    with svc.db.session() as session:
+        doc = _document(session, svc, document_id, user)
+        old = doc.type
+        session.add(AuditEntry(actor=user, action="document.reidentify", batch_id=doc.batch_id,
+                               document_id=doc.id, old=old, new=None,
+                               detail="operator: not this form"))
+        doc.app = doc.type = None
+        doc.status = "rejected"
+        doc.fields.clear()
+        for page in doc.pages:
+            page.app = page.type = None
+        session.commit()
+        released = _release_if_done(session, doc.batch_id, user)
+        return Submitted(ok=True, status="rejected", batch_released=released)
+
+
+def rotate_page(svc: Services, page_id: int, user: str, quarter_turns: int = 1) -> None:
+    """Turn a page clockwise and send its batch back to identify.
+
+    The page is identified and read again in its new orientation; the batch comes back
+    to the verify queue if it still needs review. Identification runs for the whole
+    batch, so edits not yet submitted on its other documents are lost (submitted ones too:
+    the documents are assembled afresh).
+    """
+    with svc.db.session() as session:
+        page = session.get(Page, page_id)
+        if page is None:
+            raise NotFound(f"no page {page_id}")
+        lease.require(svc.db, page.batch_id, user)
+        image = svc.store.get_image(page.image)
+        turns = quarter_turns % 4
+        codes = {1: cv2.ROTATE_90_CLOCKWISE, 2: cv2.ROTATE_180,
+                 3: cv2.ROTATE_90_COUNTERCLOCKWISE}
+        if turns:
+            image = cv2.rotate(image, codes[turns])
+        page.image = svc.store.put_image(f"pages/{page.batch_id}/{page.seq:05d}-rot.png", image)
+        page.height, page.width = image.shape[:2]
+        page.rotation = (page.rotation + 90 * turns) % 360
+        batch = session.get_one(Batch, page.batch_id)
+        batch.status, batch.task = "pending", "identify"
+        batch.review_owner = batch.review_until = None
+        session.add(AuditEntry(actor=user, action="page.rotate", batch_id=page.batch_id,
+                               document_id=page.document_id, old=None, new=90 * turns,
+                               detail=f"page {page.seq} ({page.source})"))
+        session.commit()
+
+
+def results(svc: Services, batch_id: str) -> list[dict[str, Any]]:
+    """The result JSON of every document of a batch."""
+    with svc.db.session() as session:
+        batch = session.get(Batch, batch_id)
+        if batch is None:
+            raise NotFound(f"no batch {batch_id}")
+        return [document_result(d) for d in batch.documents]
