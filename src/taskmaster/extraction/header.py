@@ -30,27 +30,57 @@ def _letters(text: str) -> float:
     return sum(c.isalpha() for c in chars) / max(1, len(chars))
 
 
+def correct(text: str, corrections: dict[str, str]) -> str:
+    """Apply the field's `corrections` (OCR misreadings of fixed words, e.g. SON BHD)."""
+    for wrong, right in corrections.items():
+        text = re.sub(r"(?<![A-Z0-9])" + re.escape(wrong.upper()) + r"(?![A-Z0-9])",
+                      right.upper(), text)
+    return text
+
+
 def find_company(lines: list[Line], cfg: Config) -> list[Candidate]:
-    """The issuer's name among the first `search_lines` lines."""
+    """The issuer's name among the first `search_lines` lines.
+
+    A name broken over two lines is rejoined: a line that starts with a bare suffix
+    (`CO. (M) SDN BHD`) takes the line above, and a line ending in `&` or followed by a
+    suffix-only line (`SDN. BHD.`) takes the line below. A registration number printed
+    after the name is cut off.
+    """
     head = lines[: int(cfg.get("search_lines", 10))]
     suffixes = cfg.get("suffixes", [])
     skip = cfg.get("skip", [])
     skip_re = cfg.get("skip_patterns", [])
+    corrections = cfg.get("corrections", {})
+    continues = re.compile(cfg.get("continues_above", r"^(SDN|BHD|CO\.?|\(M\))\b"))
+    suffix_only = re.compile(cfg.get("suffix_only", r"^(SDN\.? ?BHD\.?|BHD\.?|S/B)$"))
+    trailing = re.compile(cfg.get("trailing", r"\s*\(?\d{5,}-?[A-Z]\)?.*$"))
     heights = [ln.height for ln in lines] or [1]
     typical = statistics.median(heights)
+    texts = [correct(normalise_space(ln.text).upper(), corrections) for ln in head]
+
+    def usable(t: str) -> bool:
+        return not (len(t) < 3 or _has_any(t, skip) or _matches(t, skip_re) or _letters(t) < 0.6)
+
     out: list[Candidate] = []
     for pos, ln in enumerate(head):
-        text = normalise_space(ln.text).upper()
-        if (len(text) < 3 or _has_any(text, skip) or _matches(text, skip_re)
-                or _letters(text) < 0.6):
+        text = texts[pos]
+        if not usable(text):
             continue
         score = 0.45 - 0.04 * pos
+        taken = [ln]
         if _has_any(text, suffixes) or _has_any(text.translate(_LOOKALIKE), suffixes):
             score = 0.9 - 0.02 * pos
+            if continues.search(text) and pos > 0 and usable(texts[pos - 1]):
+                text, taken = f"{texts[pos - 1]} {text}", [head[pos - 1], ln]
+            if pos + 1 < len(head) and (text.endswith("&") or suffix_only.match(texts[pos + 1])):
+                text, taken = f"{text} {texts[pos + 1]}", [*taken, head[pos + 1]]
         if ln.height > 1.25 * typical:   # names are often printed larger
             score += 0.1
-        out.append(Candidate(text, max(0.05, min(score, 1.0)), ln.bbox, ln.confidence,
-                             ln.index))
+        text = trailing.sub("", text).strip()
+        if text:
+            out.append(Candidate(text, max(0.05, min(score, 1.0)),
+                                 union([t.bbox for t in taken]),
+                                 min(t.confidence for t in taken), taken[-1].index))
     return out
 
 
@@ -103,7 +133,8 @@ def find_address(lines: list[Line], cfg: Config, after: int | None) -> list[Cand
         score = 0.35
     if not taken:
         return []
-    text = normalise_space(" ".join(ln.text for ln in taken)).upper()
+    text = correct(normalise_space(" ".join(ln.text for ln in taken)).upper(),
+                   cfg.get("corrections", {}))
     if _has_any(text, markers):
         score += 0.2
     return [Candidate(text, score, union([ln.bbox for ln in taken]),
