@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from taskmaster.apps.schema import FieldDef, Option
 from taskmaster.engines.base import Engines, Gray, Mark, Reading
 from taskmaster.reading.result import FieldReading
@@ -15,6 +17,7 @@ from taskmaster.reading.zones import crop, erase_lines, ink_ratio
 BOX_MARGIN = 6  # px of paper around the printed square handed to the OMR engine
 _LINE = 3       # printed box line thickness at 300 dpi
 _SLACK = 5      # registration error we tolerate, px
+_INNER = 3      # px left clear inside a found line (its blurred edge)
 
 
 class InkRatioOmr:
@@ -34,9 +37,7 @@ class InkRatioOmr:
 
     def mark(self, box: Gray) -> Mark:
         """Classify one checkbox crop (printed square plus `BOX_MARGIN`)."""
-        inset = BOX_MARGIN + _LINE + _SLACK
-        h, w = box.shape
-        ink = ink_ratio(crop(box, (0, 0, w, h), inset))
+        ink = ink_ratio(interior(box))
         if ink < self.empty_below:
             return Mark("empty", ink, _ramp(self.empty_below - ink, self.empty_below))
         if ink >= self.marked_above:
@@ -51,6 +52,29 @@ class InkRatioOmr:
         if ink < 0.0015:
             return Reading("false", 0.98, engine=self.name)
         return Reading("false", 0.5, engine=self.name)
+
+
+def interior(box: Gray) -> Gray:
+    """The inside of the printed square in a checkbox crop, found from the square's own
+    lines (rows/columns mostly ink) so that a few pixels of misregistration do not count
+    the line as a mark; the nominal inset where a line is not found."""
+    h, w = box.shape
+    ink = box < 128
+    nominal = BOX_MARGIN + _LINE + _SLACK
+
+    def edges(profile: np.ndarray, size: int) -> tuple[int, int]:
+        lines = np.flatnonzero(profile >= 0.6)
+        first = [i for i in lines if i < size // 2]
+        last = [i for i in lines if i >= size // 2]
+        lo = first[-1] + 1 + _INNER if first else nominal
+        hi = last[0] - _INNER if last else size - nominal
+        return lo, hi
+
+    y0, y1 = edges(ink.mean(axis=1), h)
+    x0, x1 = edges(ink.mean(axis=0), w)
+    if y1 - y0 < 8 or x1 - x0 < 8:
+        return crop(box, (0, 0, w, h), nominal)
+    return crop(box, (x0, y0, x1, y1))
 
 
 def _ramp(distance: float, scale: float) -> float:

@@ -12,7 +12,7 @@ import numpy as np
 
 from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import Engines, Gray
-from taskmaster.reading.recognise import HAND_CAP, TYPED_MIN
+from taskmaster.reading.recognise import HAND_CAP, TYPED_MIN, calibrate_ocr
 from taskmaster.reading.result import FieldReading, empty
 from taskmaster.reading.zones import crop, despeckle, erase_lines, ink_bbox, ink_ratio, pad
 
@@ -66,7 +66,9 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
         text, confs, source = ir.text, list(ir.char_confidences), "icr"
         confidence = ir.confidence
     else:
-        confidence = r.confidence if len(text) == len(used) else min(r.confidence, 0.3)
+        confidence = calibrate_ocr(r.confidence)
+        if len(text) != len(used):
+            confidence = min(confidence, 0.3)
         if not typed:
             confidence = min(confidence, HAND_CAP)
             messages.append("hand-print: low confidence")
