@@ -18,7 +18,7 @@ from PIL import Image
 
 from taskmaster.apps.schema import Application, FieldDef
 from taskmaster.engines.barcode import ZxingBarcodeEngine
-from taskmaster.engines.base import Engines, Gray
+from taskmaster.engines.base import Engines, Gray, OmrEngine
 from taskmaster.engines.tesseract import TesseractEngine
 from taskmaster.reading import FieldReading, read_field
 from taskmaster.reading.checkbox import InkRatioOmr
@@ -64,7 +64,13 @@ def fields() -> list[FieldDef]:
 
 @pytest.fixture(scope="module")
 def engines() -> Engines:
-    return Engines(ocr=TesseractEngine(), barcode=ZxingBarcodeEngine(), omr=InkRatioOmr())
+    omr: OmrEngine
+    try:  # the dedicated OMR engine once it is there; the readers' fallback until then
+        from taskmaster.engines.omr import InkOmrEngine
+        omr = InkOmrEngine()
+    except ImportError:
+        omr = InkRatioOmr()
+    return Engines(ocr=TesseractEngine(), barcode=ZxingBarcodeEngine(), omr=omr)
 
 
 @pytest.fixture(scope="module")
