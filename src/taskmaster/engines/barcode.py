@@ -55,8 +55,10 @@ def _otsu(img: Gray) -> Gray:
 def _variants(img: Gray) -> list[tuple[str, float, Callable[[], Gray]]]:
     """(name, scale, lazily built image) to try after the plain pass fails, cheapest first.
     `scale` maps coordinates of the variant back to the input."""
-    up = lambda: np.asarray(cv2.resize(img, None, fx=2, fy=2,  # noqa: E731
-                                       interpolation=cv2.INTER_CUBIC), dtype=np.uint8)
+    def up() -> Gray:
+        return np.asarray(cv2.resize(img, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC),
+                          dtype=np.uint8)
+
     return [
         ("median", 1.0, lambda: np.asarray(cv2.medianBlur(img, 3), dtype=np.uint8)),
         ("otsu", 1.0, lambda: _otsu(np.asarray(cv2.GaussianBlur(img, (3, 3), 0),
@@ -66,8 +68,8 @@ def _variants(img: Gray) -> list[tuple[str, float, Callable[[], Gray]]]:
         # Fax bars come broken by white speckle: a vertical-ish closing joins them.
         ("bars-joined", 1.0, lambda: np.asarray(cv2.erode(_otsu(img), np.ones((3, 1), np.uint8)),
                                            dtype=np.uint8)),
-        ("speckle-removed", 1.0, lambda: np.asarray(cv2.dilate(_otsu(img), np.ones((2, 2), np.uint8)),
-                                           dtype=np.uint8)),
+        ("speckle-removed", 1.0,
+         lambda: np.asarray(cv2.dilate(_otsu(img), np.ones((2, 2), np.uint8)), dtype=np.uint8)),
     ]
 
 
@@ -104,9 +106,12 @@ class ZxingBarcodeEngine:
     def _decode(self, img: Gray, formats: zxingcpp.BarcodeFormats | None, scale: float,
                 binarizer: zxingcpp.Binarizer) -> list[Barcode]:
         try:
-            kwargs = {"formats": formats} if formats is not None else {}
-            results = zxingcpp.read_barcodes(img, try_rotate=True, try_downscale=True,
-                                             binarizer=binarizer, **kwargs)
+            if formats is None:
+                results = zxingcpp.read_barcodes(img, try_rotate=True, try_downscale=True,
+                                                 binarizer=binarizer)
+            else:
+                results = zxingcpp.read_barcodes(img, formats, try_rotate=True,
+                                                 try_downscale=True, binarizer=binarizer)
         except (RuntimeError, ValueError) as exc:
             raise EngineError(f"zxing-cpp failed: {exc}") from exc
         out: list[Barcode] = []

@@ -68,7 +68,7 @@ def interior(box: Gray) -> Gray:
         last = [i for i in lines if i >= size // 2]
         lo = first[-1] + 1 + _INNER if first else nominal
         hi = last[0] - _INNER if last else size - nominal
-        return lo, hi
+        return int(lo), int(hi)
 
     y0, y1 = edges(ink.mean(axis=1), h)
     x0, x1 = edges(ink.mean(axis=0), w)
