@@ -42,7 +42,8 @@ def create_app(settings: Settings, *, embedded_workers: bool = True) -> FastAPI:
             generated = ensure_admin(session, settings.admin_password)
         if generated:
             announce_admin(generated)
-        bg = background.start(svc) if embedded_workers and settings.workers > 0 else None
+        bg = background.start(svc) if embedded_workers else None
+        app.state.background = bg
         try:
             yield
         finally:

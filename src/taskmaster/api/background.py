@@ -1,43 +1,25 @@
-"""The embedded worker pool, when `taskmaster.queue` provides one.
+"""The embedded worker pool and hot folder of `serve` (from `taskmaster.queue`).
 
-`serve` runs background processing inside the server process: `start_background(svc)`
-on startup, `.stop()` on shutdown, and `notify()` after committing new work so a worker
-wakes at once instead of at its next poll. Without the queue package, uploads stay
-`pending` until a worker (`taskmaster worker`) picks them up.
+Started on startup and stopped on shutdown by the app's lifespan; routes call
+`notify(request)` after committing new work so an idle worker wakes at once instead of
+at its next poll (the batches table is the queue: nothing is lost without it).
 """
 
 from __future__ import annotations
 
-import logging
-from typing import Protocol
+from fastapi import Request
 
 from taskmaster.pipeline.services import Services
-
-log = logging.getLogger(__name__)
-
-try:
-    from taskmaster import queue as _queue
-except ImportError:  # the queue package is optional for the API itself
-    _queue = None  # type: ignore[assignment]
+from taskmaster.queue import Background, start_background
 
 
-class Background(Protocol):
-    def stop(self) -> None: ...
+def start(svc: Services) -> Background:
+    """Start `settings.workers` workers (0: API only) and the hot folder if enabled."""
+    return start_background(svc)
 
 
-def start(svc: Services) -> Background | None:
-    """Start the embedded workers and hot folder; None where there is no queue package."""
-    starter = getattr(_queue, "start_background", None)
-    if starter is None:
-        log.warning("no embedded workers (taskmaster.queue.start_background is missing): "
-                    "uploads stay pending until a worker runs")
-        return None
-    bg: Background = starter(svc)
-    return bg
-
-
-def notify() -> None:
-    """Wake the workers after new work was committed (no-op without a queue)."""
-    wake = getattr(_queue, "notify", None)
-    if wake is not None:
-        wake()
+def notify(request: Request) -> None:
+    """Wake a worker after new work was committed (no-op when none run here)."""
+    bg: Background | None = getattr(request.app.state, "background", None)
+    if bg is not None:
+        bg.notify()

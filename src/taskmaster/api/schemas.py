@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 BatchStatus = Literal["pending", "running", "needs_review", "done", "failed", "cancelled"]
 Role = Literal["admin", "operator", "scanner", "viewer"]
 Scalar = str | bool | int | float | None
+
+
+def _utc(dt: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every stored time is UTC.
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+Time = Annotated[datetime, AfterValidator(_utc)]
 
 
 class ErrorDetail(BaseModel):
@@ -48,8 +56,8 @@ class TaskOut(BaseModel):
     attempt: int
     progress: float
     worker: str | None
-    started_at: datetime
-    finished_at: datetime | None
+    started_at: Time
+    finished_at: Time | None
     error: str | None
 
 
@@ -61,8 +69,8 @@ class BatchOut(BaseModel):
     priority: int
     origin: str
     created_by: str | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: Time
+    updated_at: Time
     error: str | None
     progress: float = Field(description="Share of the workflow's steps done, 0-1.")
     pages: int
@@ -109,7 +117,7 @@ class DocumentResult(BaseModel):
 class AuditOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
-    at: datetime
+    at: Time
     actor: str
     action: str
     batch_id: str | None
@@ -172,7 +180,7 @@ class UserOut(BaseModel):
     role: Role
     active: bool
     locked: bool
-    created_at: datetime
+    created_at: Time
 
 
 class UserCreate(BaseModel):
@@ -195,9 +203,9 @@ class TokenOut(BaseModel):
     name: str
     prefix: str
     role: Role
-    created_at: datetime
-    revoked_at: datetime | None
-    last_used_at: datetime | None
+    created_at: Time
+    revoked_at: Time | None
+    last_used_at: Time | None
 
 
 class TokenCreated(TokenOut):

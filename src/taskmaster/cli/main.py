@@ -8,7 +8,7 @@ import sys
 import typer
 
 from taskmaster import __version__
-from taskmaster.cli import apps, db, process
+from taskmaster.cli import apps, db, doctor, process, serve, tokens, users
 from taskmaster.errors import TaskmasterError
 
 app = typer.Typer(name="taskmaster", no_args_is_help=True, add_completion=False,
@@ -17,6 +17,11 @@ app.add_typer(apps.app, name="apps")
 app.add_typer(db.app, name="db")
 app.command("process")(process.process)
 app.command("import")(process.import_)
+app.command("worker")(worker.worker)
+app.command("serve")(serve.serve)
+app.add_typer(users.app, name="users")
+app.add_typer(tokens.app, name="tokens")
+app.command("doctor")(doctor.doctor)
 
 
 def _version(value: bool) -> None:
@@ -36,7 +41,10 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
 def main() -> None:
     """Run the CLI; a TaskmasterError prints one line to stderr and exits with its code."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click *returns* a typer.Exit's code instead of exiting.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except TaskmasterError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         sys.exit(exc.exit_code)

@@ -58,6 +58,7 @@ def _multipart(request: Request) -> None:
              responses={413: {"model": ErrorBody}, 415: {"model": ErrorBody},
                         422: {"model": ErrorBody}})
 async def create(
+    request: Request,
     principal: Uploader,
     _: Annotated[None, Depends(_multipart)],
     svc: Svc,
@@ -83,7 +84,7 @@ async def create(
         files.append((name, data))
     batch_id = await run_in_threadpool(create_batch, svc, files, list(app), priority=priority,
                                        origin="api", actor=principal.name)
-    background.notify()
+    background.notify(request)
     return await run_in_threadpool(_load, svc, batch_id)
 
 

@@ -7,7 +7,7 @@ is done, the batch goes back to the queue to be exported.
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -64,8 +64,8 @@ def get_field(doc_id: str, name: str, _: Reader, session: DB) -> FieldDetail:
 
 @router.patch("/{doc_id}/fields/{name}", response_model=FieldDetail,
               responses={409: {"model": ErrorBody}})
-def patch_field(doc_id: str, name: str, body: FieldPatch, principal: Editor, session: DB,
-                svc: Svc) -> FieldDetail:
+def patch_field(request: Request, doc_id: str, name: str, body: FieldPatch,
+                principal: Editor, session: DB, svc: Svc) -> FieldDetail:
     """Correct a field (`value`) and/or accept it as is (`override`); audited."""
     doc = get_document(session, doc_id)
     fv = _field(doc, name)
@@ -93,5 +93,5 @@ def patch_field(doc_id: str, name: str, body: FieldPatch, principal: Editor, ses
             doc.batch.status, requeue = "pending", True  # resumes at verify -> export
     session.commit()
     if requeue:
-        background.notify()
+        background.notify(request)
     return field_detail(session, fv)

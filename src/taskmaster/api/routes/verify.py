@@ -1,0 +1,126 @@
+"""The verify station's JSON API under /api/v1/verify (operators: Perm.EDIT).
+
+    POST /next                         take the next batch needing review (204: none)
+    POST /batches/{id}/take|renew|release
+    GET  /batches/{id}                 the documents of a held batch that need review
+    POST /documents/{id}/check         validate an entry while it is typed (no change)
+    POST /documents/{id}/submit        apply entries; 422 with per-field problems if invalid
+    POST /documents/{id}/reidentify    "not this form": the document becomes rejected
+    POST /pages/{id}/rotate            turn a page; its batch is identified again
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
+
+from taskmaster.api import background
+from taskmaster.api.deps import Editor, Svc
+from taskmaster.api.errors import error_response
+from taskmaster.web import lease, review
+
+router = APIRouter(prefix="/api/v1/verify", tags=["verify"])
+
+
+class LeaseOut(BaseModel):
+    batch: str
+    owner: str
+    until: str
+
+
+class CheckIn(BaseModel):
+    field: str
+    entry: Any = None
+
+
+class FieldEdit(BaseModel):
+    value: Any = None
+    override: bool = False
+    touched: bool = False
+
+
+class SubmitIn(BaseModel):
+    fields: dict[str, FieldEdit] = {}
+
+
+class RotateIn(BaseModel):
+    quarter_turns: int = 1
+
+
+def _lease_out(taken: lease.Lease) -> LeaseOut:
+    return LeaseOut(batch=taken.batch_id, owner=taken.owner, until=taken.until.isoformat())
+
+
+@router.post("/next", response_model=LeaseOut, responses={204: {"description": "none"}})
+def take_next(svc: Svc, who: Editor) -> Any:
+    """Take (or keep) a batch that needs review; 204 when the queue is empty."""
+    taken = lease.take_next(svc.db, who.name)
+    return Response(status_code=204) if taken is None else _lease_out(taken)
+
+
+@router.post("/batches/{batch_id}/take", response_model=LeaseOut)
+def take(batch_id: str, svc: Svc, who: Editor) -> LeaseOut:
+    """Hold this batch for review; 409 if another operator holds it."""
+    return _lease_out(lease.take(svc.db, batch_id, who.name))
+
+
+@router.post("/batches/{batch_id}/renew", response_model=LeaseOut)
+def renew(batch_id: str, svc: Svc, who: Editor) -> LeaseOut:
+    """Keep holding the batch (the station calls this while it is open)."""
+    return _lease_out(lease.renew(svc.db, batch_id, who.name))
+
+
+@router.post("/batches/{batch_id}/release", status_code=204, response_class=Response)
+def release(batch_id: str, svc: Svc, who: Editor) -> Response:
+    """Give the batch back to the queue."""
+    lease.release(svc.db, batch_id, who.name)
+    return Response(status_code=204)
+
+
+@router.get("/batches/{batch_id}")
+def batch(batch_id: str, svc: Svc, who: Editor) -> dict[str, Any]:
+    """The held batch's documents that need review, fields needing review first."""
+    return review.batch_view(svc, batch_id, who.name)
+
+
+@router.post("/documents/{document_id}/check")
+def check(document_id: str, body: CheckIn, svc: Svc, who: Editor) -> dict[str, Any]:
+    """The canonical value of an entry and its problems; nothing is saved."""
+    return review.check_entry(svc, document_id, body.field, body.entry)
+
+
+@router.post("/documents/{document_id}/submit")
+def submit(document_id: str, body: SubmitIn, request: Request, svc: Svc,
+           who: Editor) -> Any:
+    """Apply the entries; the document is done when every field is ok (else 422)."""
+    edits = {k: v.model_dump() for k, v in body.fields.items()}
+    done = review.submit_document(svc, document_id, edits, who.name)
+    if not done.ok:
+        return error_response(422, "invalid_fields",
+                              f"{len(done.problems)} field(s) need a valid value or an "
+                              "override", fields=done.problems)
+    if done.batch_released:
+        background.notify(request)
+    return {"status": done.status, "batch_released": done.batch_released}
+
+
+@router.post("/documents/{document_id}/reidentify")
+def reidentify(document_id: str, request: Request, svc: Svc, who: Editor) -> dict[str, Any]:
+    """'Not this form': reject the document instead of forcing it onto the form."""
+    done = review.reidentify(svc, document_id, who.name)
+    if done.batch_released:
+        background.notify(request)
+    return {"status": done.status, "batch_released": done.batch_released}
+
+
+@router.post("/pages/{page_id}/rotate", status_code=202)
+def rotate(page_id: int, body: RotateIn, request: Request, svc: Svc,
+           who: Editor) -> dict[str, Any]:
+    """Turn the page clockwise; the batch is identified and read again (202)."""
+    review.rotate_page(svc, page_id, who.name, body.quarter_turns)
+    background.notify(request)
+    return {"status": "pending"}
+
+

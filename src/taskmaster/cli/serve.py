@@ -1,0 +1,90 @@
+"""`taskmaster serve`: the API (and embedded workers) on port 2402."""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import socket
+import ssl
+import sys
+from pathlib import Path
+
+import typer
+import uvicorn
+
+from taskmaster.api import create_app
+from taskmaster.cli.ports import listeners
+from taskmaster.errors import ConfigError
+from taskmaster.settings import Settings
+
+
+def check_tls(cert: Path | None, key: Path | None) -> bool:
+    """Whether TLS is configured; ConfigError if half of it is, or the pair is unusable."""
+    if cert is None and key is None:
+        return False
+    if cert is None or key is None:
+        raise ConfigError("HTTPS needs both --tls-cert and --tls-key")
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"cannot use TLS certificate {cert} with key {key}: {exc}") from exc
+    return True
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port; ConfigError naming the holder if it is taken."""
+    try:
+        family, kind, proto, _, addr = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    except socket.gaierror as exc:
+        raise ConfigError(f"cannot resolve --host {host!r}: {exc.strerror}") from exc
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(addr)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            held = listeners(port)
+            who = "; ".join(h.describe() for h in held) or "a process not visible here"
+            raise ConfigError(f"port {port} is already in use: {who}") from exc
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    sock.set_inheritable(True)
+    return sock
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def serve(
+    host: str = typer.Option(None, help="Address to bind (default 127.0.0.1)."),
+    port: int = typer.Option(None, help="Port (default 2402, IANA taskmaster2000)."),
+    tls_cert: Path = typer.Option(None, help="PEM certificate: serve HTTPS."),
+    tls_key: Path = typer.Option(None, help="PEM private key of --tls-cert."),
+    workers: int = typer.Option(None, help="Embedded worker processes (0: API only)."),
+) -> None:
+    """Serve the REST API with its embedded workers until Ctrl-C."""
+    given = {"host": host, "port": port, "tls_cert": tls_cert, "tls_key": tls_key,
+             "workers": workers}
+    settings = Settings(**{k: v for k, v in given.items() if v is not None})
+    tls = check_tls(settings.tls_cert, settings.tls_key)
+    if not tls and not _is_loopback(settings.host):
+        typer.echo(f"warning: serving plain HTTP on {settings.host}: passwords and tokens "
+                   "cross the network in clear; use --tls-cert/--tls-key", err=True)
+    sock = bind(settings.host, settings.port)
+    app = create_app(settings)
+    scheme = "https" if tls else "http"
+    typer.echo(f"taskmaster: serving {scheme}://{settings.host}:{settings.port} "
+               f"(API at /api/v1, data in {settings.home})", err=True)
+    config = uvicorn.Config(app, log_level="info", proxy_headers=True, server_header=False,
+                            ssl_certfile=settings.tls_cert if tls else None,
+                            ssl_keyfile=settings.tls_key if tls else None)
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock])
+    if not server.started:
+        sys.exit(1)
