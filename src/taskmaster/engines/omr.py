@@ -24,6 +24,7 @@ import numpy.typing as npt
 
 from taskmaster.engines.base import Gray, Mark, Reading
 from taskmaster.engines.icr.preprocess import Mask, binarise
+from taskmaster.hookspecs import hookimpl
 
 STRAY_MAX = 0.05
 MARK_MIN = 0.10
@@ -171,3 +172,9 @@ def _both_diagonals(inner: Mask) -> bool:
     main = float(near[ys, xs].mean())
     anti = float(near[ys, (w - 1) - xs].mean())
     return main >= 0.7 and anti >= 0.7
+
+
+@hookimpl
+def taskmaster_omr_engines() -> dict[str, type[InkOmrEngine]]:
+    """Register this engine (the built-in engines are plugins like any other)."""
+    return {"ink": InkOmrEngine}
