@@ -18,6 +18,7 @@ from taskmaster.errors import TaskmasterError
 from taskmaster.extraction import extract_fields
 from taskmaster.pipeline.context import TaskContext
 from taskmaster.pipeline.services import Services
+from taskmaster.pipeline.validate import ABSENT
 from taskmaster.pipeline.words import page_words, words_to_json
 from taskmaster.reading import read_field
 
@@ -52,7 +53,7 @@ def _read_page(svc: Services, page: Page, page_type: PageType) -> dict[str, dict
 
 def _absent(field: FieldDef) -> dict[str, Any]:
     return {"value": None, "raw": None, "confidence": 1.0, "source": "ocr", "bbox": None,
-            "messages": ["optional page not present"], "char_confidences": None}
+            "messages": [ABSENT], "char_confidences": None}
 
 
 def run(ctx: TaskContext, svc: Services) -> None:

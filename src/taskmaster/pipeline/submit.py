@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import timedelta
 
-from taskmaster.db.models import AuditEntry, Batch, InputFile, new_id
+from taskmaster.db.models import AuditEntry, Batch, InputFile, new_id, utcnow
 from taskmaster.errors import InputError, LimitExceeded
 from taskmaster.pipeline.services import Services
 
@@ -19,8 +20,16 @@ def safe_name(name: str) -> str:
 
 
 def create_batch(svc: Services, files: list[tuple[str, bytes]], apps: list[str], *,
-                 priority: int = 0, origin: str = "api", actor: str = "system") -> str:
-    """Store `files` (name, content) as a new pending batch for `apps`; return its id."""
+                 priority: int = 0, origin: str = "api", actor: str = "system",
+                 batch_id: str | None = None, lease_owner: str | None = None,
+                 lease_s: float = 60.0) -> str:
+    """Store `files` (name, content) as a new pending batch for `apps`; return its id.
+
+    `batch_id` lets a caller name the batch before it exists (the hot folder records it
+    first, so a crash cannot import a file twice). `lease_owner` creates the batch leased
+    to the caller for `lease_s` seconds, so no worker pool claims it (`process` runs its
+    batch itself and renews the lease with `taskmaster.queue.claim.Heartbeat`).
+    """
     if not files:
         raise InputError("a batch needs at least one file")
     if not apps:
@@ -31,10 +40,12 @@ def create_batch(svc: Services, files: list[tuple[str, bytes]], apps: list[str],
         if len(data) > svc.settings.max_upload_bytes:
             raise LimitExceeded(f"{name}: {len(data)} bytes is over the limit of "
                                 f"{svc.settings.max_upload_bytes}")
-    batch_id = new_id("b")
+    batch_id = batch_id or new_id("b")
     with svc.db.session() as session:
         batch = Batch(id=batch_id, apps=list(apps), priority=priority, origin=origin,
-                      created_by=actor, status="pending", task="ingest")
+                      created_by=actor, status="pending", task="ingest",
+                      lease_owner=lease_owner,
+                      lease_until=utcnow() + timedelta(seconds=lease_s) if lease_owner else None)
         for seq, (name, data) in enumerate(files, start=1):
             rel = svc.store.put_bytes(f"files/{batch_id}/{seq:04d}-{safe_name(name)}", data)
             batch.files.append(InputFile(seq=seq, name=name, path=rel, size=len(data),

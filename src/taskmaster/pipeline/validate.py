@@ -10,6 +10,8 @@ from taskmaster.pipeline.context import TaskContext
 from taskmaster.pipeline.services import Services
 from taskmaster.validation import check_value, field_status
 
+ABSENT = "optional page not present"
+
 
 def field_defs(app: Application, doc_type: str) -> dict[str, FieldDef]:
     doc = next(d for d in app.document_types if d.name == doc_type)
@@ -21,6 +23,9 @@ def validate_field(fv: FieldValue, fdef: FieldDef, threshold: float) -> None:
     problems = check_value(fdef, fv.value) if fv.value is not None else []
     reader_msgs = [m for m in (fv.messages or []) if not m.startswith("invalid: ")]
     fv.messages = reader_msgs + [f"invalid: {p}" for p in problems]
+    if fv.page is None and ABSENT in reader_msgs:
+        fv.status = "ok"  # the optional page was not there: nothing to read or review
+        return
     if fv.source == "human" or fv.override:
         fv.status = "invalid" if problems and not fv.override else (
             "missing" if fv.value is None and fdef.required and not fv.override else "ok")
