@@ -45,8 +45,8 @@ TUNE = 150
 
 def ocr_words(key: str, engine: TesseractEngine) -> tuple[dict, float]:
     """Cached OCR of one receipt: {"size": [w, h], "words": [...]} and seconds spent."""
-    from taskmaster.extraction import read_page_words
-    path = CACHE / f"sroie-{engine.version()}" / f"{key}.json"
+    from taskmaster.extraction.ocr_prep import PREP_VERSION, read_page_words
+    path = CACHE / f"sroie-{engine.version()}-prep{PREP_VERSION}" / f"{key}.json"
     if path.exists():
         return json.loads(path.read_text()), 0.0
     gray = np.asarray(Image.open(SROIE / "img" / f"{key}.jpg").convert("L"))
