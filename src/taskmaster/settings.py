@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,6 +45,18 @@ class Settings(BaseSettings):
     session_secret: str | None = Field(
         None, description="Secret for browser sessions; default a random one kept in home.")
     hot_folder: bool = Field(True, description="Watch <home>/inbox while serving.")
+    queue: Literal["embedded", "procrastinate"] = Field(
+        "embedded", description="Who runs batches: `embedded` (the worker pool of `serve`) "
+        "or `procrastinate` (`taskmaster worker` processes; needs PostgreSQL).")
+    store: Literal["file", "s3"] = Field(
+        "file", description="Where page images and input files live: `file` (<home>, a "
+        "shared volume for several machines) or `s3` (S3-compatible object storage).")
+    s3_bucket: str | None = Field(None, description="Bucket of the `s3` store.")
+    s3_prefix: str = Field("", description="Key prefix inside the bucket of the `s3` store.")
+    s3_endpoint_url: str | None = Field(
+        None, description="Endpoint of S3-compatible storage (MinIO, Ceph); default AWS. "
+        "Credentials come from the usual AWS_* variables.")
+    s3_region: str | None = Field(None, description="Region of the `s3` store's bucket.")
 
     @property
     def db_url(self) -> str:

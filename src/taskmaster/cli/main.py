@@ -8,7 +8,7 @@ import sys
 import typer
 
 from taskmaster import __version__
-from taskmaster.cli import apps, db, doctor, process, serve, tokens, users
+from taskmaster.cli import apps, db, doctor, process, serve, tokens, users, worker
 from taskmaster.errors import TaskmasterError
 
 app = typer.Typer(name="taskmaster", no_args_is_help=True, add_completion=False,

@@ -226,3 +226,26 @@ class ExportRecord(Base):
     target: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     __table_args__ = (Index("ux_exports_once", "document_id", "exporter", unique=True),)
+
+
+class Worker(Base):
+    """A worker process as it last reported itself: the dashboard's view of who does what.
+
+    Each `taskmaster worker` upserts its row every few seconds; a row whose heartbeat is
+    old belongs to a worker that stopped or died.
+    """
+
+    __tablename__ = "workers"
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)  # host:pid
+    host: Mapped[str] = mapped_column(String(128))
+    pid: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16), default="procrastinate")
+    status: Mapped[str] = mapped_column(String(16), default="idle")  # idle|busy|stopping|stopped
+    batch_id: Mapped[str | None] = mapped_column(String(32))  # the batch in hand
+    task: Mapped[str | None] = mapped_column(String(16))      # its stage when it was taken
+    jobs_done: Mapped[int] = mapped_column(Integer, default=0)
+    jobs_failed: Mapped[int] = mapped_column(Integer, default=0)
+    metrics_url: Mapped[str | None] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                   index=True)
