@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from taskmaster import __version__
+from taskmaster import __version__, web
 from taskmaster.api import background, errors
 from taskmaster.api.metrics import Metrics
 from taskmaster.api.routes import apps, audit, auth, batches, documents, health, pages, users
@@ -63,4 +63,5 @@ def create_app(settings: Settings, *, embedded_workers: bool = True) -> FastAPI:
     app.add_middleware(BodyLimit, limit=request_limit(settings))
     for module in (health, auth, batches, documents, pages, apps, users, audit):
         app.include_router(module.router)
+    web.mount(app)  # the web UI and the verify station (taskmaster.web)
     return app

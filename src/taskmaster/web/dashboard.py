@@ -1,0 +1,80 @@
+"""What the dashboard and the batch pages show: queues, throughput, errors, batches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from taskmaster.db.models import Batch, Document, ExportRecord, Page, utcnow
+
+FLIGHT = ("pending", "running")
+
+
+@dataclass(frozen=True)
+class Queue:
+    """Batches of one application waiting at (or running) one task."""
+
+    app: str
+    task: str
+    status: str
+    batches: int
+
+
+def queues(session: Session) -> list[Queue]:
+    """Open batches grouped by application, task and status (finished ones left out)."""
+    rows = session.execute(
+        select(Batch.apps, Batch.task, Batch.status, func.count())
+        .where(Batch.status.in_(("pending", "running", "needs_review")))
+        .group_by(Batch.apps, Batch.task, Batch.status)).all()
+    out: dict[tuple[str, str, str], int] = {}
+    for apps, task, status, n in rows:
+        key = (", ".join(apps or []), task or "-", status)
+        out[key] = out.get(key, 0) + n
+    return [Queue(a, t, s, n) for (a, t, s), n in sorted(out.items())]
+
+
+def summary(session: Session) -> dict[str, Any]:
+    """Counts for the dashboard's figures: in flight, waiting for review, throughput, errors."""
+    now = utcnow()
+    hour, day = now - timedelta(hours=1), now - timedelta(days=1)
+
+    def count(stmt: Any) -> int:
+        return int(session.scalar(stmt) or 0)
+
+    return {
+        "in_flight": count(select(func.count()).select_from(Batch)
+                           .where(Batch.status.in_(FLIGHT))),
+        "needs_review": count(select(func.count()).select_from(Batch)
+                              .where(Batch.status == "needs_review")),
+        "docs_review": count(select(func.count()).select_from(Document)
+                             .where(Document.status == "needs_review")),
+        "exported_hour": count(select(func.count(func.distinct(ExportRecord.document_id)))
+                               .where(ExportRecord.at >= hour)),
+        "exported_day": count(select(func.count(func.distinct(ExportRecord.document_id)))
+                              .where(ExportRecord.at >= day)),
+        "pages_day": count(select(func.count()).select_from(Page).join(Batch)
+                           .where(Batch.status == "done", Batch.updated_at >= day)),
+        "failed_day": count(select(func.count()).select_from(Batch)
+                            .where(Batch.status == "failed", Batch.updated_at >= day)),
+    }
+
+
+def recent_errors(session: Session, limit: int = 10) -> list[Batch]:
+    """The latest failed batches, with their reasons."""
+    return list(session.scalars(select(Batch).where(Batch.status == "failed")
+                                .order_by(Batch.updated_at.desc()).limit(limit)))
+
+
+def batch_list(session: Session, status: str | None = None, limit: int = 100,
+               offset: int = 0) -> tuple[list[Batch], int]:
+    """Batches, newest first, optionally of one status; and how many there are in all."""
+    stmt = select(Batch)
+    total = select(func.count()).select_from(Batch)
+    if status:
+        stmt, total = stmt.where(Batch.status == status), total.where(Batch.status == status)
+    rows = session.scalars(stmt.order_by(Batch.created_at.desc()).limit(limit).offset(offset))
+    return list(rows), int(session.scalar(total) or 0)
