@@ -52,7 +52,10 @@ def sample_files() -> list[tuple[Path, str]]:
     return out
 
 
-def registered_pages(cache: Path | None) -> Iterator[tuple[str, str, str, np.ndarray, dict[str, Any]]]:
+Page = tuple[str, str, str, np.ndarray, dict[str, Any]]
+
+
+def registered_pages(cache: Path | None) -> Iterator[Page]:
     """(page name, style, page type, page in the blank's frame, ground-truth fields)."""
     fm = field_map()
     fps = {

@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from taskmaster.engines.base import Gray, Mark, Reading
+from taskmaster.engines.base import Gray, Mark, MarkState, Reading
 from taskmaster.engines.icr.preprocess import Mask, binarise
 from taskmaster.hookspecs import hookimpl
 
@@ -119,7 +119,7 @@ class InkOmrEngine:
         return Mark(state, round(ink, 4), conf, kind)
 
     @staticmethod
-    def _classify(ink: float, inner: Mask, out_ink: float) -> tuple[str, float, str]:
+    def _classify(ink: float, inner: Mask, out_ink: float) -> tuple[MarkState, float, str]:
         if ink < 0.012:
             return "empty", 0.99, ""
         if ink < STRAY_MAX:
@@ -144,8 +144,9 @@ class InkOmrEngine:
         m = mask.astype(np.uint8)
         # Fax breaks the printed line into dashes: a short kernel still catches them.
         lines = cv2.morphologyEx(m, cv2.MORPH_OPEN, np.ones((1, max(20, w // 20)), np.uint8))
-        m = m & ~cv2.dilate(lines, np.ones((3, 1), np.uint8))
-        n, _, stats, _ = cv2.connectedComponentsWithStats(m, 8)
+        on_line = np.asarray(cv2.dilate(lines, np.ones((3, 1), np.uint8))) > 0
+        strokes = (mask & ~on_line).astype(np.uint8)
+        n, _, stats, _ = cv2.connectedComponentsWithStats(strokes, connectivity=8)
         ink = 0
         for i in range(1, n):
             _, _, cw, ch, area = (int(v) for v in stats[i])

@@ -1,0 +1,21 @@
+"""Hand-print recognition (ICR): digits and block capitals in comb cells and open boxes.
+
+The model (`model.onnx`, metadata in `model.json`) is a small CNN trained on real
+handwriting (EMNIST ByClass + MNIST) by `training/icr/train.py`; see docs/icr.md.
+"""
+
+from __future__ import annotations
+
+from taskmaster.engines.icr.comb import split_comb
+from taskmaster.engines.icr.decode import (
+    decode_best,
+    decode_date,
+    decode_fixed,
+    decode_lexicon,
+    decode_mixed,
+)
+from taskmaster.engines.icr.engine import IcrModelEngine
+from taskmaster.engines.icr.lexicons import US_STATES
+
+__all__ = ["IcrModelEngine", "US_STATES", "decode_best", "decode_date", "decode_fixed",
+           "decode_lexicon", "decode_mixed", "split_comb"]

@@ -1,0 +1,151 @@
+"""The ICR engine: a small CNN (ONNX, run by onnxruntime) over hand-printed characters."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from taskmaster.engines.base import Gray, Reading
+from taskmaster.engines.icr.decode import CharProbs, decode_best, decode_mixed
+from taskmaster.engines.icr.preprocess import Mask, clean_cell, is_empty, normalise
+from taskmaster.engines.icr.segment import Glyph, segment_line
+from taskmaster.errors import EngineError
+
+MODEL = Path(__file__).with_name("model.onnx")
+DIGITS = "0123456789"
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+MAX_JOIN = 3  # pieces that may make one character
+
+
+class IcrModelEngine:
+    """Hand-print digits and capitals, one character per comb cell or per cut glyph.
+
+    Probabilities are the model's softmax (temperature-calibrated on validation data)
+    masked to the field's charset; a field's confidence is the product of its
+    characters' probabilities.
+    """
+
+    name = "icr"
+
+    def __init__(self, model: Path = MODEL) -> None:
+        import onnxruntime as ort
+
+        try:
+            opts = ort.SessionOptions()
+            # Characters come in small batches: one thread avoids oversubscribing workers.
+            opts.intra_op_num_threads = 1
+            opts.inter_op_num_threads = 1
+            self._session = ort.InferenceSession(str(model), opts,
+                                                 providers=["CPUExecutionProvider"])
+            meta = json.loads(model.with_suffix(".json").read_text())
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise EngineError(f"cannot load the ICR model {model}: {exc}") from exc
+        self.classes: str = meta["classes"]
+        self.temperature = float(meta.get("temperature", 1.0))
+        self.accept_threshold = float(meta.get("accept_threshold", 0.9))
+        self._version = hashlib.sha256(model.read_bytes()).hexdigest()[:12]
+
+    def version(self) -> str:
+        """Model identity: the hash of the ONNX file."""
+        return f"icr-cnn {self._version}"
+
+    # -- probabilities ---------------------------------------------------------------
+
+    def _allowed(self, charset: str) -> str:
+        allowed = "".join(c for c in self.classes if c in charset.upper())
+        return allowed or self.classes
+
+    def probabilities(self, masks: Sequence[Mask], charset: str) -> list[CharProbs]:
+        """Per ink mask, the probability of each character of `charset` (others masked)."""
+        if not masks:
+            return []
+        batch = np.stack([normalise(m) for m in masks])[:, None]
+        try:
+            (logits,) = self._session.run(None, {"image": batch})
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            raise EngineError(f"ICR model failed: {exc}") from exc
+        allowed = self._allowed(charset)
+        idx = [self.classes.index(c) for c in allowed]
+        z = np.asarray(logits, dtype=np.float64)[:, idx] / self.temperature
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        return [dict(zip(allowed, row.tolist(), strict=True)) for row in p]
+
+    def cell_probabilities(self, cells: Sequence[Gray], charset: str
+                           ) -> list[CharProbs | None]:
+        """Per comb cell its probability table, or None where the cell is empty."""
+        masks = [clean_cell(c) for c in cells]
+        full = [m for m in masks if not is_empty(m)]
+        probs = iter(self.probabilities(full, charset))
+        return [None if is_empty(m) else next(probs) for m in masks]
+
+    # -- IcrEngine -------------------------------------------------------------------
+
+    def read_cells(self, cells: list[Gray], *, charset: str) -> Reading:
+        """One character per cell; empty cells are skipped."""
+        table = self.cell_probabilities(cells, charset)
+        if not any(table):
+            return Reading("", 1.0, (), self.name)
+        return _decode(table, charset)
+
+    def read_line(self, image: Gray, *, charset: str) -> Reading:
+        """A hand-printed line in an open box: segment, classify, put spaces back."""
+        line = segment_line(image)
+        if not line.glyphs:
+            return Reading("", 1.0, (), self.name)
+        words: list[list[Glyph]] = [[]]
+        for g in line.glyphs:
+            if g.space_before and words[-1]:
+                words.append([])
+            words[-1].append(g)
+        parts = [self._read_word(w, line.char_h, charset) for w in words]
+        text = " ".join(r.text for r in parts)
+        chars: list[float] = []
+        for i, r in enumerate(parts):
+            if i:
+                chars.append(1.0)  # the space
+            chars.extend(r.char_confidences)
+        conf = float(np.prod([r.confidence for r in parts]))
+        return Reading(text, conf, tuple(chars), self.name)
+
+    def _read_word(self, glyphs: list[Glyph], char_h: float, charset: str) -> Reading:
+        """Join neighbouring pieces where the classifier is surer of the whole.
+
+        Dynamic programming over ways to group 1-3 adjacent pieces into one character,
+        maximising the sum of log-probabilities of the best class of each group.
+        """
+        n = len(glyphs)
+        spans = [(i, j) for i in range(n) for j in range(i + 1, min(i + MAX_JOIN, n) + 1)
+                 if j == i + 1 or glyphs[j - 1].x1 - glyphs[i].x0 <= 1.25 * char_h]
+        masks = []
+        for i, j in spans:
+            m = glyphs[i].mask.copy()
+            for g in glyphs[i + 1:j]:
+                m |= g.mask
+            masks.append(m)
+        table = dict(zip(spans, self.probabilities(masks, charset), strict=True))
+        none: list[tuple[int, int]] = []
+        best = [(0.0, none)] + [(-1e18, none)] * n
+        for j in range(1, n + 1):
+            for i in range(max(0, j - MAX_JOIN), j):
+                if (i, j) not in table:
+                    continue
+                p = max(table[(i, j)].values())
+                score = best[i][0] + math.log(max(p, 1e-9))
+                if score > best[j][0]:
+                    best[j] = (score, best[i][1] + [(i, j)])
+        return _decode([table[s] for s in best[n][1]], charset)
+
+
+def _decode(table: Sequence[CharProbs | None], charset: str) -> Reading:
+    up = charset.upper()
+    if any(c in up for c in DIGITS) and any(c in up for c in LETTERS):
+        return decode_mixed(table)
+    return decode_best(table)
+
