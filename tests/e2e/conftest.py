@@ -1,0 +1,107 @@
+"""A real `taskmaster serve` process for the e2e tests, over real HTTP.
+
+The server runs from this checkout's virtualenv with a temporary TASKMASTER_HOME, a known
+admin password, one embedded worker and a small upload limit; its stderr goes to a file
+the tests read (the fail2ban log line). The admin token is made with the CLI, as an
+operator would.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import BIN
+
+ADMIN_PASSWORD = "e2e-admin-password"
+MAX_UPLOAD = 300_000
+TASKMASTER = BIN / "taskmaster"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    url: str
+    port: int
+    home: Path
+    log: Path
+    env: dict[str, str]
+    admin_token: str
+
+    def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Run `taskmaster ARGS` against this server's data directory."""
+        return subprocess.run([str(TASKMASTER), *args], env=self.env, input=stdin,
+                              capture_output=True, text=True, timeout=60)
+
+    def token(self, user: str, role: str) -> str:
+        """A token of `role` for `user` (through the API: a CLI start costs seconds)."""
+        with self.client(self.admin_token) as c:
+            r = c.post("/api/v1/tokens", json={"user": user, "role": role})
+            assert r.status_code == 201, r.text
+            token: str = r.json()["token"]
+            return token
+
+    def client(self, token: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+
+    def user(self, name: str, role: str, password: str = "a-long-password") -> str:
+        """Create a user through the API (idempotent); returns a token of its role."""
+        with self.client(self.admin_token) as c:
+            r = c.post("/api/v1/users", json={"name": name, "role": role, "password": password})
+            assert r.status_code in (201, 409), r.text
+        return self.token(name, role)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    home = tmp_path_factory.mktemp("taskmaster-home")
+    port = free_port()
+    env = {**os.environ, "TASKMASTER_HOME": str(home), "TASKMASTER_ADMIN_PASSWORD": ADMIN_PASSWORD,
+           "TASKMASTER_MAX_UPLOAD_BYTES": str(MAX_UPLOAD), "TASKMASTER_WORKERS": "1",
+           "TASKMASTER_HOT_FOLDER": "false", "OMP_THREAD_LIMIT": "1"}
+    env.pop("TASKMASTER_DATABASE_URL", None)
+    log = home / "server.log"
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen([str(TASKMASTER), "serve", "--port", str(port)], env=env,
+                                stdout=fh, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"server exited with {proc.returncode}:\n{log.read_text()}")
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"server did not answer /healthz in 60 s:\n{log.read_text()}")
+            time.sleep(0.3)
+        srv = Server(url=url, port=port, home=home, log=log, env=env, admin_token="")
+        made = srv.cli("tokens", "create", "--user", "admin", "--role", "admin")
+        assert made.returncode == 0, made.stderr
+        srv.admin_token = made.stdout.strip()
+        yield srv
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
