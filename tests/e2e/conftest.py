@@ -22,7 +22,7 @@ import pytest
 from tests.conftest import BIN
 
 ADMIN_PASSWORD = "e2e-admin-password"
-MAX_UPLOAD = 300_000
+MAX_UPLOAD = 600_000
 TASKMASTER = BIN / "taskmaster"
 
 
