@@ -36,6 +36,7 @@ from taskmaster.imaging.registration import (
 
 ROOT = Path(__file__).resolve().parents[1]
 Box = tuple[int, int, int, int]
+COMB_BOXES: list[Box] = []  # every comb cell of page 1, from fields.json
 
 
 def main() -> None:
@@ -51,6 +52,8 @@ def main() -> None:
     form = args.shared / "forms" / "intake"
     fields = json.loads((form / "fields.json").read_text())
     marks: list[Box] = [tuple(m) for m in fields["registration_marks"]]  # type: ignore[misc]
+    global COMB_BOXES
+    COMB_BOXES = [tuple(b) for f in fields["fields"] if f["kind"] == "comb" for b in f["boxes"]]
     t0 = time.perf_counter()
     fps = [
         build_fingerprint("intake-v1", _gray(form / "blank.png"), marks),
@@ -124,11 +127,14 @@ def _measure(
     t = time.perf_counter()
     match = identify(img, fps)
     residual: list[float] | None = None
+    comb: float | None = None
     if match.page_type is not None:
         fp = next(f for f in fps if f.page_type == match.page_type)
         warped = warp_to_reference(img, match, fp)
         ms = (time.perf_counter() - t) * 1000
         residual = [_mark_error(warped, m) for m in marks]
+        if match.page_type == "intake-v1":
+            comb = _comb_error(warped, fp.reference)
     else:
         ms = (time.perf_counter() - t) * 1000
     return {
@@ -141,6 +147,7 @@ def _measure(
         "rotation": match.rotation,
         "ms": round(ms, 1),
         "mark_residual_px": residual,
+        "comb_residual_px": comb,
     }
 
 
@@ -169,12 +176,34 @@ def _mark_error(warped: np.ndarray, box: Box) -> float:
     return float(np.hypot(gx - ex, gy - ey))
 
 
+def _comb_error(warped: np.ndarray, reference: np.ndarray) -> float:
+    """Median horizontal distance between comb cell walls in the warped page and the blank.
+
+    Mid-page check, independent of the corner marks: near the left wall of every comb
+    cell of fields.json, the darkness-weighted centre over the cell's middle rows is the
+    drawn line.
+    """
+    offsets = []
+    for x0, y0, _, y1 in COMB_BOXES:
+        page = warped[y0 + 12 : y1 - 12, x0 - 10 : x0 + 11].mean(axis=0)
+        blank = reference[y0 + 12 : y1 - 12, x0 - 10 : x0 + 11].mean(axis=0)
+        if page.min() < 128:  # a visible line (not wiped out by a fax or a photo glare)
+            offsets.append(abs(_line_centre(page) - _line_centre(blank)))
+    return float(np.median(offsets)) if offsets else float("nan")
+
+
+def _line_centre(profile: np.ndarray) -> float:
+    """Darkness-weighted centre of a line across a column profile (sub-pixel)."""
+    weight = np.clip(200.0 - profile, 0, None)
+    return float((weight * np.arange(len(profile))).sum() / max(weight.sum(), 1e-9))
+
+
 def _report(rows: list[dict[str, Any]], build_ms: float) -> None:
     groups = sorted({r["group"] for r in rows})
     summary = {}
     print(
         f"{'group':<12}{'pages':>6}{'correct':>8}{'false acc':>10}{'missed':>7}"
-        f"{'ms/page':>9}{'resid mean':>11}{'resid max':>10}"
+        f"{'ms/page':>9}{'resid mean':>11}{'resid max':>10}{'comb':>6}"
     )
     for g in groups:
         rs = [r for r in rows if r["group"] == g]
@@ -182,6 +211,7 @@ def _report(rows: list[dict[str, Any]], build_ms: float) -> None:
         false_acc = sum(r["got"] is not None and r["got"] != r["expected"] for r in rs)
         missed = sum(r["got"] is None and r["expected"] is not None for r in rs)
         res = [e for r in rs for e in (r["mark_residual_px"] or []) if e == e]
+        comb = [r["comb_residual_px"] for r in rs if r.get("comb_residual_px") is not None]
         summary[g] = {
             "pages": len(rs),
             "correct": correct,
@@ -190,11 +220,13 @@ def _report(rows: list[dict[str, Any]], build_ms: float) -> None:
             "ms_mean": statistics.mean(r["ms"] for r in rs),
             "residual_mean_px": statistics.mean(res) if res else None,
             "residual_max_px": max(res) if res else None,
+            "comb_residual_median_px": statistics.mean(comb) if comb else None,
         }
         s = summary[g]
         print(
             f"{g:<12}{len(rs):>6}{correct:>8}{false_acc:>10}{missed:>7}{s['ms_mean']:>9.0f}"
             f"{_fmt(s['residual_mean_px']):>11}{_fmt(s['residual_max_px']):>10}"
+            f"{_fmt(s['comb_residual_median_px']):>6}"
         )
     true_scores = [r["scores"][r["expected"]] for r in rows if r["expected"]]
     false_scores = [v for r in rows for t, v in r["scores"].items() if t != r["expected"]]
