@@ -28,7 +28,7 @@ def prepare_page(image: Gray) -> tuple[Gray, float]:
         return image, 1.0
     scale = min(MAX_SCALE, MIN_WIDTH / width)
     big = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-    return cv2.GaussianBlur(big, (3, 3), 0), scale
+    return np.asarray(cv2.GaussianBlur(big, (3, 3), 0), dtype=np.uint8), scale
 
 
 def scale_words(words: list[Word], scale: float) -> list[Word]:
@@ -60,7 +60,7 @@ def read_page_words(ocr: OcrEngine, image: Gray) -> list[Word]:
     words = ocr.read_page(prepared)
     confs = sorted(w.confidence for w in words)
     if not confs or confs[len(confs) // 2] < RETRY_BELOW:
-        thick = cv2.erode(prepared, np.ones((3, 3), np.uint8))
+        thick = np.asarray(cv2.erode(prepared, np.ones((3, 3), np.uint8)), dtype=np.uint8)
         again = ocr.read_page(thick)
         if _evidence(again) > _evidence(words):
             words = again
