@@ -61,7 +61,7 @@ class Match:
     score: float  # 0..1: share of the layout's anchors found in place
     homography: Mat | None  # 3x3, page pixels -> reference pixels
     rotation: int  # 0, 90, 180 or 270: clockwise turn that makes the page upright
-    inliers: int  # anchors found in place (or feature inliers when anchors failed)
+    inliers: int  # anchors found in place
 
 
 def build_fingerprint(
@@ -91,7 +91,6 @@ def identify(img: Gray, fingerprints: list[Fingerprint], min_score: float = MIN_
     small, scale = _work_copy(page)
     pts, desc = _features(small, _PAGE_FEATURES)
     best = Match(page_type=None, score=0.0, homography=None, rotation=0, inliers=0)
-    best_h: Mat | None = None
     for fp in fingerprints:
         coarse = _coarse_homography(pts, desc, fp)
         if coarse is None:
@@ -112,14 +111,10 @@ def identify(img: Gray, fingerprints: list[Fingerprint], min_score: float = MIN_
                 rotation=_rotation(refined),
                 inliers=found,
             )
-            best_h = refined
-    if best.page_type is None or best.score < min_score:
+    if best.score < min_score:
+        # The best candidate's score is kept: it tells an admin how close the page came.
         return Match(
-            page_type=None,
-            score=best.score,
-            homography=None,
-            rotation=_rotation(best_h) if best_h is not None else 0,
-            inliers=best.inliers,
+            page_type=None, score=best.score, homography=None, rotation=0, inliers=best.inliers
         )
     return best
 
