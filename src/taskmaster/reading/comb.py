@@ -14,7 +14,14 @@ from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import Engines, Gray
 from taskmaster.reading.recognise import HAND_CAP, TYPED_MIN, calibrate_ocr
 from taskmaster.reading.result import FieldReading, empty
-from taskmaster.reading.zones import crop, despeckle, erase_lines, ink_bbox, ink_ratio, pad
+from taskmaster.reading.zones import (
+    despeckle,
+    erase_lines,
+    flat_crop,
+    ink_bbox,
+    ink_ratio,
+    pad,
+)
 
 CELL_INSET = 8  # past the 3 px grid line plus registration slack
 CELL_EMPTY_INK = 0.01  # share of ink under which a cell is blank
@@ -27,7 +34,7 @@ CHARSETS = {"date": _DIGITS, "phone": _DIGITS, "zip": _DIGITS, "integer": _DIGIT
 
 def cells(page: Gray, field: FieldDef) -> list[Gray]:
     """One cleaned image per box of the comb, grid lines left out."""
-    return [despeckle(erase_lines(crop(page, box, CELL_INSET), depth=6, row_frac=0.8))
+    return [despeckle(erase_lines(flat_crop(page, box, CELL_INSET), depth=6, row_frac=0.8))
             for box in field.boxes]
 
 

@@ -8,7 +8,7 @@ from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import Engines, Gray
 from taskmaster.reading.recognise import recognise
 from taskmaster.reading.result import FieldReading, empty
-from taskmaster.reading.zones import crop, despeckle, erase_lines, ink_ratio
+from taskmaster.reading.zones import despeckle, erase_lines, flat_crop, ink_ratio
 
 EMPTY_INK = 0.004
 _DIGITS = "0123456789"
@@ -18,7 +18,7 @@ def parts(page: Gray, field: FieldDef) -> list[Gray]:
     """The cleaned DD, MM, YYYY zones: above their underline, with a little headroom."""
     out = []
     for x0, y0, x1, y1 in field.parts:
-        out.append(despeckle(erase_lines(crop(page, (x0 - 4, y0 - 6, x1 + 4, y1 - 3)))))
+        out.append(despeckle(erase_lines(flat_crop(page, (x0 - 4, y0 - 6, x1 + 4, y1 - 3)))))
     return out
 
 

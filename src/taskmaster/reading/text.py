@@ -8,7 +8,7 @@ from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import BBox, Engines, Gray
 from taskmaster.reading.recognise import recognise
 from taskmaster.reading.result import FieldReading, empty
-from taskmaster.reading.zones import crop, despeckle, erase_lines, ink_ratio
+from taskmaster.reading.zones import despeckle, erase_lines, flat_crop, ink_ratio
 
 BOX_INSET = 9  # past the 3 px box line plus registration slack
 EMPTY_INK = 0.002  # share of ink under which a zone is blank paper
@@ -50,9 +50,9 @@ def zone(page: Gray, band: BBox, style: str | None) -> Gray:
     if style == "underline":
         x0, y0, x1, y1 = band
         # Text sits on the line and its ascenders may rise above the nominal bbox.
-        z = crop(page, (x0, y0 - 6, x1, y1 - 4), 0)
+        z = flat_crop(page, (x0, y0 - 6, x1, y1 - 4), 0)
     else:
-        z = crop(page, band, BOX_INSET)
+        z = flat_crop(page, band, BOX_INSET)
     return despeckle(erase_lines(z))
 
 

@@ -15,6 +15,11 @@ from taskmaster.engines.base import BBox, Gray
 INK = 128  # darker than this is ink: scans put paper at 200-255 and ink under 90
 MIN_BLOB = 12  # connected components smaller than this (px) are scanner or fax speckle
 PAD = 16  # white margin around a zone handed to Tesseract, which wants a quiet border
+FLAT_MARGIN = 24  # px of context around a zone for the paper-level estimate
+FLAT_KERNEL = 25  # max-filter size: wider than any pen or typed stroke
+MIN_CONTRAST = 60.0  # ink this far under paper (after division) is really there
+MAX_GAIN = 3.0  # faint ink made at most this much darker
+DARKEST = 20.0  # the darkest ink is stretched to about this grey
 
 
 def crop(page: Gray, bbox: BBox, inset: int = 0, *, inset_y: int | None = None) -> Gray:
@@ -27,6 +32,44 @@ def crop(page: Gray, bbox: BBox, inset: int = 0, *, inset_y: int | None = None) 
     if x1 <= x0 or y1 <= y0:
         return np.full((1, 1), 255, np.uint8)
     return np.ascontiguousarray(page[y0:y1, x0:x1])
+
+
+def flat_crop(page: Gray, bbox: BBox, inset: int = 0, *,
+              inset_y: int | None = None) -> Gray:
+    """`crop`, with the paper made white and faint ink made black first (`flatten`).
+
+    The flattening looks at a margin around the zone, so the background estimate at the
+    zone's edge sees paper on both sides of the box line.
+    """
+    x0, y0, x1, y1 = bbox
+    m = FLAT_MARGIN
+    h, w = page.shape
+    ox, oy = max(0, x0 - m), max(0, y0 - m)
+    region = page[oy:min(h, y1 + m), ox:min(w, x1 + m)]
+    if region.size == 0:
+        return crop(page, bbox, inset, inset_y=inset_y)
+    flat = flatten(region)
+    return crop(flat, (x0 - ox, y0 - oy, x1 - ox, y1 - oy), inset, inset_y=inset_y)
+
+
+def flatten(img: Gray) -> Gray:
+    """Background division and a bounded contrast stretch.
+
+    Phone photos have grey, unevenly lit paper (150-220) and grey ink (80-140): Tesseract's
+    global Otsu, on a zone padded with white, then takes the paper for ink, and the fixed
+    `INK` threshold misses light strokes. Dividing by the local paper level (a max filter
+    wider than any stroke) makes paper 255; the darkest ink is then stretched towards 0,
+    by at most `MAX_GAIN`, and only when the zone clearly holds ink, so speckle on blank
+    paper is not amplified. On clean scans and faxes this is (nearly) the identity.
+    """
+    k = cv2.getStructuringElement(cv2.MORPH_RECT, (FLAT_KERNEL, FLAT_KERNEL))
+    bg = cv2.dilate(img, k).astype(np.float32)
+    norm = img.astype(np.float32) * 255.0 / np.maximum(bg, 1.0)
+    dark = float(np.percentile(norm, 0.5))
+    if 255.0 - dark >= MIN_CONTRAST:
+        gain = min(MAX_GAIN, max(1.0, (255.0 - DARKEST) / (255.0 - dark)))
+        norm = 255.0 - (255.0 - norm) * gain
+    return np.asarray(np.clip(norm, 0, 255), dtype=np.uint8)
 
 
 def ink_mask(img: Gray, min_blob: int = MIN_BLOB) -> np.ndarray:
