@@ -211,6 +211,7 @@
   function toggleOverride() {
     const f = fields[cur];
     f.override = !f.override;
+    say(f.override ? `${f.label}: marked unreadable / accepted as is` : "");
     if (f.override) { f.accepted = true; paint(cur); const n = pending(cur); if (n >= 0) focusField(n); }
     else paint(cur);
   }
