@@ -74,6 +74,15 @@ def test_fill(omr: InkOmrEngine) -> None:
     assert m.state == "marked" and m.kind == "fill"
 
 
+def test_crossed_out_fill_goes_to_review(omr: InkOmrEngine) -> None:
+    img = box(size=110)
+    cv2.rectangle(img, (36, 36), (73, 73), 0, -1)
+    for k in range(0, 100, 12):  # scribbled over, far past the square
+        cv2.line(img, (k, 2), (108 - k, 107), 0, 4)
+    m = omr.mark(img)
+    assert m.state == "ambiguous" and m.kind == "crossed-out"
+
+
 def test_faint_mark_goes_to_review(omr: InkOmrEngine) -> None:
     img = box()
     cv2.line(img, (25, 35), (44, 35), 0, 4)  # a short dash: neither stray nor a tick

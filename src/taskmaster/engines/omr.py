@@ -47,7 +47,12 @@ def _line_positions(prof: npt.NDArray[np.int64]) -> list[tuple[int, int]]:
             runs[-1] = (runs[-1][0], i)
         else:
             runs.append((i, i))
-    return runs
+    # A filled box makes one wide run from side to side: its two ends are the lines.
+    wide = max(4, int(0.25 * prof.shape[0]))
+    out: list[tuple[int, int]] = []
+    for a, b in runs:
+        out.extend([(a, a + 2), (b - 2, b)] if b - a + 1 > wide else [(a, b)])
+    return out
 
 
 def find_square(mask: Mask) -> tuple[Rect, int] | None:
@@ -106,8 +111,12 @@ class InkOmrEngine:
             # No square to anchor on (scribbled over, or a bad crop): the crop's middle.
             inner = mask[h // 4: h - h // 4, w // 4: w - w // 4]
             ink = float(inner.mean()) if inner.size else 0.0
+            ring = (float(mask.sum()) - float(inner.sum())) / max(mask.size - inner.size, 1)
+            if ink >= MARK_MIN and ring > 0.2:
+                # Ink all over the crop and no square left to see: scribbled out.
+                return Mark("ambiguous", round(ink, 4), 0.5, "crossed-out")
             state, conf, kind = self._classify(ink, inner, 0.0)
-            return Mark(state, ink, min(conf, 0.6), kind)
+            return Mark(state, round(ink, 4), min(conf, 0.6), kind)
         (x0, y0, x1, y1), thick = found
         pad = thick + 2
         inner = mask[y0 + pad: y1 - pad, x0 + pad: x1 - pad]
