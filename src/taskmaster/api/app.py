@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from taskmaster import __version__, web
 from taskmaster.api import background, errors
 from taskmaster.api.metrics import Metrics
+from taskmaster.api.schemas import COMMON_ERRORS
 from taskmaster.api.routes import apps, audit, auth, batches, documents, health, pages, users
 from taskmaster.api.uploads import BodyLimit, request_limit
 from taskmaster.pipeline.services import Services
@@ -54,7 +55,7 @@ def create_app(settings: Settings, *, embedded_workers: bool = True) -> FastAPI:
     app = FastAPI(title="Taskmaster", version=__version__, lifespan=lifespan,
                   summary="Open document capture: scans in, validated data out.",
                   openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs",
-                  redoc_url=None)
+                  redoc_url=None, responses=COMMON_ERRORS)
     app.state.svc = svc
     app.state.metrics = Metrics(svc.db)
     app.state.sessions = SessionCodec(load_secret(settings))

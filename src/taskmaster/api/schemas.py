@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 BatchStatus = Literal["pending", "running", "needs_review", "done", "failed", "cancelled"]
 Role = Literal["admin", "operator", "scanner", "viewer"]
 Scalar = str | bool | int | float | None
+MAX_OFFSET = 10**9  # paging offsets stay inside a 64-bit SQL integer
 
 
 def _utc(dt: datetime) -> datetime:
@@ -230,3 +231,17 @@ class Me(BaseModel):
     role: Role
     via: Literal["token", "session"]
     csrf_token: str | None = Field(None, description="Echo in X-CSRF-Token (sessions only).")
+
+
+# Every route may answer these; declared once on the app so the OpenAPI document says so.
+COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text} for status, text in (
+        (400, "Malformed request."),
+        (401, "No, invalid or revoked credentials."),
+        (403, "The role does not allow this, or the CSRF header is missing."),
+        (404, "Not found."),
+        (409, "Conflicts with the current state (e.g. the batch is running)."),
+        (422, "Invalid request, or an input file that cannot be processed."),
+        (429, "Too many failed logins."),
+    )
+}

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import func, select
 
 from taskmaster.api.deps import DB, Admin
-from taskmaster.api.schemas import AuditOut, AuditPage, ErrorBody
+from taskmaster.api.schemas import MAX_OFFSET, AuditOut, AuditPage, ErrorBody
 from taskmaster.db.models import AuditEntry
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"],
@@ -20,7 +20,7 @@ def audit(_: Admin, session: DB,
           batch: Annotated[str | None, Query(max_length=32)] = None,
           document: Annotated[str | None, Query(max_length=32)] = None,
           actor: Annotated[str | None, Query(max_length=64)] = None,
-          offset: Annotated[int, Query(ge=0)] = 0,
+          offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
           limit: Annotated[int, Query(ge=1, le=500)] = 100) -> AuditPage:
     """Entries, newest first, optionally for one batch, document or actor."""
     where = []

@@ -12,7 +12,14 @@ from sqlalchemy.orm import Session, selectinload
 from taskmaster.api import background
 from taskmaster.api.deps import DB, Admin, Editor, OwnReader, Principal, Reader, Svc, Uploader
 from taskmaster.api.exports import export_response
-from taskmaster.api.schemas import BatchOut, BatchPage, BatchStatus, DocumentResult, ErrorBody
+from taskmaster.api.schemas import (
+    MAX_OFFSET,
+    BatchOut,
+    BatchPage,
+    BatchStatus,
+    DocumentResult,
+    ErrorBody,
+)
 from taskmaster.api.uploads import MAX_FILES, check_upload, limits_of
 from taskmaster.db.models import AuditEntry, Batch, Document, Page
 from taskmaster.errors import Conflict, InputError, LimitExceeded, NotFound, UnsupportedFormat
@@ -98,7 +105,7 @@ def list_batches(
     principal: OwnReader, session: DB,
     status: BatchStatus | None = None,
     app: Annotated[str | None, Query(max_length=64)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> BatchPage:
     """Batches, newest first; a scanner sees only its own."""
