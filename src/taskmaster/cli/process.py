@@ -17,6 +17,7 @@ from taskmaster.pipeline.results import document_result
 from taskmaster.pipeline.runner import run_batch
 from taskmaster.pipeline.services import Services
 from taskmaster.pipeline.submit import create_batch
+from taskmaster.queue.claim import Claim, Heartbeat, Policy, release, worker_name
 from taskmaster.settings import Settings
 
 err = Console(stderr=True)
@@ -47,10 +48,17 @@ def process(
     inputs, failed = _read_inputs(files)
     results: list[dict[str, object]] = []
     if inputs:
-        batch_id = create_batch(svc, inputs, apps, origin="cli", actor="cli")
+        # Leased to this process from birth, so a server's pool sharing the database
+        # never claims it; if this process dies the lease runs out and a server resumes it.
+        policy, owner = Policy(), worker_name("cli")
+        batch_id = create_batch(svc, inputs, apps, origin="cli", actor="cli",
+                                lease_owner=owner, lease_s=policy.lease_s)
+        claim = Claim(batch_id=batch_id, owner=owner, attempt=1)
         with Progress(console=err, transient=True, disable=not err.is_terminal) as progress:
             progress.add_task(f"capturing {len(inputs)} file(s)", total=None)
-            run_batch(svc, TaskContext(batch_id=batch_id, worker="cli"))
+            with Heartbeat(svc.db, claim, policy):
+                run_batch(svc, TaskContext(batch_id=batch_id, worker=owner))
+        release(svc.db, claim, succeeded=True)
         with svc.db.session() as session:
             batch = session.get_one(Batch, batch_id)
             for f in session.scalars(select(InputFile).where(InputFile.batch_id == batch_id)

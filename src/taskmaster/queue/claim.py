@@ -1,0 +1,235 @@
+"""The queue is the `batches` table: claiming, leases, heartbeats, retries.
+
+A batch is runnable when its status is `pending` (new, retried, or verified and waiting
+for export) or `running` with an expired lease (its worker died), and nobody holds an
+unexpired lease on it. A worker claims one with a compare-and-set UPDATE — portable
+between SQLite and PostgreSQL, and atomic on both — then keeps the lease alive with a
+heartbeat while it runs the workflow. A killed worker stops heartbeating; its lease runs
+out and another worker resumes the batch at the stage that did not finish.
+
+`lease_until` doubles as "not before": a batch that failed with a retryable error is
+released with `lease_until` in the future, which is its backoff.
+
+All SQL of the queue lives in this module.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import TracebackType
+
+from sqlalchemy import ColumnElement, CursorResult, and_, or_, select, update
+
+from taskmaster.db.engine import Database
+from taskmaster.db.models import Batch, Task, utcnow
+
+log = logging.getLogger(__name__)
+
+RUNNABLE = ("pending", "running")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How long leases last and how often a batch is retried."""
+
+    lease_s: float = 60.0          # a dead worker's batch resumes after at most this long
+    heartbeat_s: float = 10.0      # renew well before the lease runs out
+    max_attempts: int = 5          # claims in a row without success before giving up
+    backoff_s: float = 5.0         # first retry delay; doubles per attempt
+    backoff_max_s: float = 300.0
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A batch this worker holds the lease on."""
+
+    batch_id: str
+    owner: str
+    attempt: int
+
+
+def worker_name(suffix: str = "") -> str:
+    """A lease owner name: `host:pid[:suffix]`, so a restart can spot its own dead leases."""
+    name = f"{socket.gethostname()}:{os.getpid()}"
+    return f"{name}:{suffix}" if suffix else name
+
+
+def _expired(now: datetime) -> ColumnElement[bool]:
+    return or_(Batch.lease_until.is_(None), Batch.lease_until < now)
+
+
+def _count(result: object) -> int:
+    """Rows an UPDATE matched (its CursorResult knows; the generic Result type does not)."""
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount)
+
+
+def claim_next(db: Database, owner: str, policy: Policy) -> Claim | None:
+    """Lease the next runnable batch (highest priority, then oldest) to `owner`."""
+    for _ in range(5):  # another worker may win the race for a candidate; try the next
+        now = utcnow()
+        with db.session() as session:
+            row = session.execute(
+                select(Batch.id, Batch.attempts, Batch.status, Batch.lease_owner)
+                .where(Batch.status.in_(RUNNABLE), _expired(now))
+                .order_by(Batch.priority.desc(), Batch.created_at, Batch.id).limit(1)
+            ).first()
+            if row is None:
+                return None
+            batch_id, attempts, status, previous = row
+            won = _count(session.execute(
+                update(Batch).where(Batch.id == batch_id, Batch.status.in_(RUNNABLE),
+                                    _expired(now))
+                .values(lease_owner=owner, lease_until=now + timedelta(seconds=policy.lease_s),
+                        attempts=Batch.attempts + 1)
+                .execution_options(synchronize_session=False))) == 1
+            if not won:
+                session.rollback()
+                continue
+            if status == "running":
+                # The previous holder died mid-stage: close its open task rows so the
+                # batch's history says what happened.
+                session.execute(
+                    update(Task).where(Task.batch_id == batch_id, Task.status == "running")
+                    .values(status="failed", finished_at=now,
+                            error=f"worker lost ({previous or 'unknown'}); lease expired")
+                    .execution_options(synchronize_session=False))
+            session.commit()
+        if attempts + 1 > policy.max_attempts:
+            give_up(db, Claim(batch_id, owner, attempts + 1),
+                    f"gave up after {attempts} attempts; the worker was lost each time")
+            continue
+        return Claim(batch_id=batch_id, owner=owner, attempt=attempts + 1)
+    return None
+
+
+def renew(db: Database, claim: Claim, policy: Policy) -> bool:
+    """Extend the lease; False if it was lost (expired and taken by someone else)."""
+    with db.session() as session:
+        n = _count(session.execute(
+            update(Batch).where(Batch.id == claim.batch_id, Batch.lease_owner == claim.owner)
+            .values(lease_until=utcnow() + timedelta(seconds=policy.lease_s))
+            .execution_options(synchronize_session=False)))
+        session.commit()
+        return n == 1
+
+
+def release(db: Database, claim: Claim, *, succeeded: bool) -> None:
+    """Drop the lease after a run; a run that got somewhere resets the attempt count."""
+    values: dict[str, object] = {"lease_owner": None, "lease_until": None}
+    if succeeded:
+        values["attempts"] = 0
+    with db.session() as session:
+        session.execute(update(Batch).where(Batch.id == claim.batch_id,
+                                            Batch.lease_owner == claim.owner)
+                        .values(**values).execution_options(synchronize_session=False))
+        session.commit()
+
+
+def retry_later(db: Database, claim: Claim, reason: str, policy: Policy) -> bool:
+    """After a retryable error: back off, or give up after `max_attempts`.
+
+    Returns True if the batch will be retried, False if it is now `failed`.
+    """
+    if claim.attempt >= policy.max_attempts:
+        give_up(db, claim, f"gave up after {claim.attempt} attempts: {reason}")
+        return False
+    delay = min(policy.backoff_s * 2 ** (claim.attempt - 1), policy.backoff_max_s)
+    with db.session() as session:
+        session.execute(update(Batch).where(Batch.id == claim.batch_id,
+                                            Batch.lease_owner == claim.owner)
+                        .values(status="pending", error=reason, lease_owner=None,
+                                lease_until=utcnow() + timedelta(seconds=delay))
+                        .execution_options(synchronize_session=False))
+        session.commit()
+    log.warning("batch %s: attempt %d failed (%s); retrying in %.0f s",
+                claim.batch_id, claim.attempt, reason, delay)
+    return True
+
+
+def give_up(db: Database, claim: Claim, reason: str) -> None:
+    """End the batch `failed` with `reason` and drop its lease."""
+    with db.session() as session:
+        session.execute(update(Batch).where(Batch.id == claim.batch_id,
+                                            Batch.lease_owner == claim.owner)
+                        .values(status="failed", error=reason, task=None,
+                                lease_owner=None, lease_until=None)
+                        .execution_options(synchronize_session=False))
+        session.commit()
+    log.error("batch %s failed: %s", claim.batch_id, reason)
+
+
+def release_dead_local(db: Database) -> list[str]:
+    """Expire leases held by processes of this host that no longer exist.
+
+    Called at start-up so batches of a killed server resume at once instead of after
+    their lease runs out. Only this host's owners are judged (a pid means nothing on
+    another machine); a reused pid errs on the side of waiting for the lease.
+    """
+    host = socket.gethostname()
+    freed = []
+    with db.session() as session:
+        rows = session.execute(select(Batch.id, Batch.lease_owner).where(
+            Batch.lease_owner.like(f"{host}:%"), Batch.status.in_(RUNNABLE))).all()
+        for batch_id, owner in rows:
+            pid = str(owner).split(":")[1]
+            if pid.isdigit() and not _alive(int(pid)):
+                session.execute(update(Batch).where(and_(Batch.id == batch_id,
+                                                         Batch.lease_owner == owner))
+                                .values(lease_until=utcnow() - timedelta(seconds=1))
+                                .execution_options(synchronize_session=False))
+                freed.append(batch_id)
+        session.commit()
+    return freed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
+
+
+class Heartbeat:
+    """Renew a claim's lease from a background thread while the block runs.
+
+        with Heartbeat(db, claim, policy):
+            run_batch(...)
+
+    `lost` turns True if the lease could not be renewed (someone else took the batch).
+    """
+
+    def __init__(self, db: Database, claim: Claim, policy: Policy) -> None:
+        self.db, self.claim, self.policy = db, claim, policy
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True,
+                                        name=f"heartbeat-{claim.batch_id}")
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.policy.heartbeat_s):
+            try:
+                if not renew(self.db, self.claim, self.policy):
+                    self.lost = True
+                    log.error("batch %s: lease lost by %s", self.claim.batch_id,
+                              self.claim.owner)
+                    return
+            except Exception:  # a busy database must not kill the heartbeat; try again
+                log.exception("batch %s: heartbeat failed", self.claim.batch_id)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._stop.set()
+        self._thread.join()
