@@ -16,8 +16,8 @@ from fastapi import FastAPI
 from taskmaster import __version__, web
 from taskmaster.api import background, errors
 from taskmaster.api.metrics import Metrics
-from taskmaster.api.schemas import COMMON_ERRORS
 from taskmaster.api.routes import apps, audit, auth, batches, documents, health, pages, users
+from taskmaster.api.schemas import COMMON_ERRORS
 from taskmaster.api.uploads import BodyLimit, request_limit
 from taskmaster.pipeline.services import Services
 from taskmaster.security.accounts import ensure_admin

@@ -76,14 +76,14 @@ def _authenticate(request: Request, session: Session) -> Principal:
     if cookie:
         codec: SessionCodec = request.app.state.sessions
         data = codec.read(cookie)
-        user = session.get(User, data.user_id) if data else None
-        if data is None or user is None or not user.active \
-                or data.tag != password_tag(user.password_hash):
+        owner = session.get(User, data.user_id) if data else None
+        if data is None or owner is None or not owner.active \
+                or data.tag != password_tag(owner.password_hash):
             raise AuthError("session expired; log in again")
         if request.method not in SAFE_METHODS and not csrf_ok(data, request.headers.get(
                 CSRF_HEADER)):
             raise Forbidden(f"missing or wrong {CSRF_HEADER} header")
-        return Principal(user.id, user.name, user.role, "session", data.csrf)
+        return Principal(owner.id, owner.name, owner.role, "session", data.csrf)
     raise AuthError("authentication required: an API token or a session")
 
 

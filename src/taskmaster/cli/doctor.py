@@ -14,11 +14,12 @@ import ssl
 from collections.abc import Callable
 from pathlib import Path
 
+import tesserocr
 import typer
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from taskmaster.cli.ports import listeners
 from taskmaster.cli.serve import check_tls
@@ -63,11 +64,9 @@ def _version(dist: str) -> str:
 
 
 def check_engines(settings: Settings) -> Check:
-    import tesserocr  # noqa: PLC0415  (native library: report it, not crash, if it is broken)
-
     tess = tesserocr.tesseract_version().splitlines()[0]
-    versions = [tess, f"zxing-cpp {_version('zxing-cpp')}", f"pypdfium2 {_version('pypdfium2')}",
-                f"onnxruntime {_version('onnxruntime')}", f"opencv {_version('opencv-python-headless')}"]
+    versions = [tess] + [f"{dist} {_version(dist)}" for dist in (
+        "zxing-cpp", "pypdfium2", "onnxruntime", "opencv-python-headless")]
     plugins = {kind: sorted(registered(kind)) for kind in KINDS}
     missing = [k for k in ("ocr_engines", "barcode_engines", "omr_engines") if not plugins[k]]
     names = ", ".join(f"{k.removesuffix('s').replace('_', ' ')}: {'/'.join(v) or '-'}"

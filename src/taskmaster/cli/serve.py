@@ -8,6 +8,7 @@ import socket
 import ssl
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 import uvicorn
@@ -69,8 +70,8 @@ def serve(
     workers: int = typer.Option(None, help="Embedded worker processes (0: API only)."),
 ) -> None:
     """Serve the REST API with its embedded workers until Ctrl-C."""
-    given = {"host": host, "port": port, "tls_cert": tls_cert, "tls_key": tls_key,
-             "workers": workers}
+    given: dict[str, Any] = {"host": host, "port": port, "tls_cert": tls_cert,
+                             "tls_key": tls_key, "workers": workers}
     settings = Settings(**{k: v for k, v in given.items() if v is not None})
     tls = check_tls(settings.tls_cert, settings.tls_key)
     if not tls and not _is_loopback(settings.host):

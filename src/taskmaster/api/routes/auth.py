@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from taskmaster.api.deps import DB, Anyone, client_host
-from taskmaster.api.schemas import Me, LoginIn
+from taskmaster.api.schemas import LoginIn, Me
 from taskmaster.errors import AuthError
 from taskmaster.security.accounts import authenticate
 from taskmaster.security.ratelimit import HostThrottle, log_failure
@@ -42,7 +42,7 @@ def login(body: LoginIn, request: Request, response: Response, session: DB) -> M
     codec: SessionCodec = request.app.state.sessions
     cookie, csrf = codec.issue(user.id, user.password_hash)
     _set_cookies(response, request, cookie, csrf)
-    return Me(user=user.name, role=user.role, via="session",  # type: ignore[arg-type]
+    return Me(user=user.name, role=user.role, via="session",
               csrf_token=csrf)
 
 
@@ -58,5 +58,5 @@ def logout(_: Anyone) -> Response:
 @router.get("/me", response_model=Me)
 def me(principal: Anyone) -> Me:
     """Who is asking, with which role."""
-    return Me(user=principal.name, role=principal.role,  # type: ignore[arg-type]
+    return Me(user=principal.name, role=principal.role,
               via=principal.via, csrf_token=principal.csrf)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import cv2
 from fastapi import APIRouter, Query, Request, Response
@@ -22,8 +22,9 @@ from taskmaster.pipeline.services import Services
 router = APIRouter(prefix="/api/v1/documents", tags=["pages"],
                    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody},
                               404: {"model": ErrorBody}})
-_IMAGE = {200: {"content": {"image/png": {}, "image/jpeg": {}}, "description": "The image."},
-          304: {"description": "Not modified (ETag matched)."}}
+_IMAGE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/png": {}, "image/jpeg": {}}, "description": "The image."},
+    304: {"description": "Not modified (ETag matched)."}}
 MEDIA = {"png": "image/png", "jpeg": "image/jpeg"}
 
 
