@@ -65,14 +65,16 @@ def classify_page(svc: Services, apps: list[str], page: Page) -> None:
 def run(ctx: TaskContext, svc: Services) -> None:
     with svc.db.session() as session:
         batch = session.get_one(Batch, ctx.batch_id)
-        session.execute(delete(Document).where(Document.batch_id == batch.id))
+        apps = list(batch.apps)
         pages = list(session.scalars(select(Page).where(Page.batch_id == batch.id)
                                      .order_by(Page.seq)))
-        for page in pages:
-            page.app = page.type = None
-            page.document_id, page.number = None, None
-            if not page.blank:
-                classify_page(svc, list(batch.apps), page)
+        with session.no_autoflush:  # no write transaction during the slow part
+            for page in pages:
+                page.app = page.type = None
+                page.document_id, page.number = None, None
+                if not page.blank:
+                    classify_page(svc, apps, page)
+        session.execute(delete(Document).where(Document.batch_id == batch.id))
         _assemble(svc, batch, pages, session)
         session.commit()
 

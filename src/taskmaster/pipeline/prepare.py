@@ -13,8 +13,9 @@ from taskmaster.pipeline.services import Services
 
 def run(ctx: TaskContext, svc: Services) -> None:
     with svc.db.session() as session:
-        for page in session.scalars(select(Page).where(Page.batch_id == ctx.batch_id)
-                                    .order_by(Page.seq)):
+        pages = list(session.scalars(select(Page).where(Page.batch_id == ctx.batch_id)
+                                     .order_by(Page.seq)))
+        for page in pages:
             raw = svc.store.get_image(page.image.replace("-prep.png", "-in.png"))
             index = int(page.source.rsplit("#", 1)[1])
             done = prepare(PageImage(image=raw, dpi=page.dpi, index=index, source=page.source))

@@ -58,16 +58,16 @@ def _absent(field: FieldDef) -> dict[str, Any]:
 
 def run(ctx: TaskContext, svc: Services) -> None:
     with svc.db.session() as session:
-        docs = session.scalars(select(Document).where(Document.batch_id == ctx.batch_id,
-                                                      Document.type.is_not(None))
-                               .order_by(Document.seq))
+        docs = list(session.scalars(select(Document).where(
+            Document.batch_id == ctx.batch_id, Document.type.is_not(None))
+            .order_by(Document.seq)))
+        # Read first, write after, commit per document: SQLite has one writer, and a
+        # write transaction held through seconds of OCR would stall every other process.
         for doc in docs:
             assert doc.app is not None
             app = svc.apps.get(doc.app).app
             doc_type = next(d for d in app.document_types if d.name == doc.type)
             pages = {p.type: p for p in doc.pages}
-            doc.fields.clear()
-            session.flush()
             try:
                 read = {slot.type: _read_page(svc, pages[slot.type], app.page_type(slot.type))
                         for slot in doc_type.pages if slot.type in pages}
@@ -75,11 +75,15 @@ def run(ctx: TaskContext, svc: Services) -> None:
                 if exc.retryable:
                     raise
                 _fail(doc, exc.message)
+                session.commit()
                 continue
             except Exception as exc:  # one bad document must not sink its batch
                 log.exception("document %s: recognition failed", doc.id)
                 _fail(doc, f"recognition failed: {exc!r}")
+                session.commit()
                 continue
+            doc.fields.clear()
+            session.flush()
             position = 0
             for slot in doc_type.pages:
                 page = pages.get(slot.type)
@@ -90,7 +94,7 @@ def run(ctx: TaskContext, svc: Services) -> None:
                         name=field.name, position=position, kind=field.kind, type=field.type,
                         page=page.number if page else None, status="needs_review", **cols))
             doc.status, doc.error = "pending", None
-        session.commit()
+            session.commit()
 
 
 def _fail(doc: Document, reason: str) -> None:
