@@ -43,5 +43,7 @@ def allows(role: str, perm: Perm) -> bool:
 
 
 def covers(user_role: str, token_role: str) -> bool:
-    """Whether a user of `user_role` may hold a token of `token_role`."""
-    return ROLES.get(token_role, frozenset({Perm.ADMIN})) <= ROLES.get(user_role, frozenset())
+    """Whether a user of `user_role` may hold a token of `token_role` (unknown: never)."""
+    if token_role not in ROLES or user_role not in ROLES:
+        return False
+    return ROLES[token_role] <= ROLES[user_role]
