@@ -160,6 +160,8 @@ def test_operator_clears_a_document_with_the_keyboard(web: Server) -> None:
         assert page.locator("#fig-review").inner_text() == "1"
         page.screenshot(path=str(shots / "dashboard.png"))
 
+        page.goto(f"{web.url}/batches?status=needs_review")
+        assert page.locator(f'a[href="/batches/{batch}"]').count() == 1
         page.goto(f"{web.url}/batches/{batch}")
         assert page.locator(".thumbs img").count() >= 1
         page.goto(f"{web.url}/verify")  # takes the next batch: ours

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, Result, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from taskmaster.db.engine import Database
@@ -32,6 +32,12 @@ class Lease:
     until: datetime
 
 
+def _matched(result: Result[object]) -> int:
+    """Rows an UPDATE matched (its CursorResult knows; the generic Result type does not)."""
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount)
+
+
 def _free_for(user: str, now: datetime) -> ColumnElement[bool]:
     """Nobody else holds an unexpired review lease."""
     return or_(Batch.review_owner.is_(None), Batch.review_owner == user,
@@ -42,11 +48,11 @@ def _grab(db: Database, batch_id: str, user: str, ttl: timedelta) -> Lease | Non
     now = utcnow()
     until = now + ttl
     with db.session() as session:
-        won = session.execute(
+        won = _matched(session.execute(
             update(Batch).where(Batch.id == batch_id, Batch.status == REVIEWABLE,
                                 _free_for(user, now))
             .values(review_owner=user, review_until=until)
-            .execution_options(synchronize_session=False)).rowcount == 1
+            .execution_options(synchronize_session=False))) == 1
         if won:
             session.add(AuditEntry(actor=user, action="batch.take", batch_id=batch_id))
         session.commit()
@@ -94,10 +100,10 @@ def renew(db: Database, batch_id: str, user: str, ttl: timedelta = LEASE) -> Lea
     """Extend `user`'s lease; Conflict if they no longer hold it (it ran out and was taken)."""
     until = utcnow() + ttl
     with db.session() as session:
-        n = session.execute(
+        n = _matched(session.execute(
             update(Batch).where(Batch.id == batch_id, Batch.review_owner == user,
                                 Batch.status == REVIEWABLE)
-            .values(review_until=until).execution_options(synchronize_session=False)).rowcount
+            .values(review_until=until).execution_options(synchronize_session=False)))
         session.commit()
     if n != 1:
         raise Conflict(f"you no longer hold batch {batch_id}")
@@ -107,10 +113,10 @@ def renew(db: Database, batch_id: str, user: str, ttl: timedelta = LEASE) -> Lea
 def release(db: Database, batch_id: str, user: str) -> None:
     """Give the batch back (idempotent; only the holder's lease is dropped)."""
     with db.session() as session:
-        n = session.execute(
+        n = _matched(session.execute(
             update(Batch).where(Batch.id == batch_id, Batch.review_owner == user)
             .values(review_owner=None, review_until=None)
-            .execution_options(synchronize_session=False)).rowcount
+            .execution_options(synchronize_session=False)))
         if n:
             session.add(AuditEntry(actor=user, action="batch.release", batch_id=batch_id))
         session.commit()

@@ -91,7 +91,7 @@ def batches_page(request: Request, status: str | None = None, page: int = 1) -> 
         rows, total = dashboard.batch_list(session, status or None, per_page,
                                            (page - 1) * per_page)
         return _render(request, "batches.html", who, batches=rows, total=total,
-                       status=status or "", page=page, pages=max(1, -(-total // per_page)))
+                       state=status or "", page=page, pages=max(1, -(-total // per_page)))
 
 
 @router.get("/batches/{batch_id}", response_class=HTMLResponse)
