@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from sqlalchemy import Column, MetaData, String, Table, Text, create_engine, delete, insert
+from sqlalchemy.exc import DBAPIError
 
 from taskmaster.exporters import ExportTarget, flat_row
 from taskmaster.hookspecs import hookimpl
@@ -35,7 +36,13 @@ class SqlExporter:
                       *[Column(k, Text) for k in row if k != "document"])
         engine = create_engine(url)
         try:
-            meta.create_all(engine, checkfirst=True)
+            try:
+                meta.create_all(engine, checkfirst=True)
+            except DBAPIError:
+                # Another worker created the table between our check and our CREATE
+                # ("table already exists"); checking again finds it. Any other error
+                # raises again here.
+                meta.create_all(engine, checkfirst=True)
             with engine.begin() as conn:
                 conn.execute(delete(table).where(table.c.document == row["document"]))
                 conn.execute(insert(table).values(**row))
