@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from taskmaster.db.engine import Database
 from taskmaster.db.models import Batch, Task, utcnow
 from taskmaster.queue.claim import RUNNABLE, Claim, Policy, release_dead_local
-from taskmaster.queue.procrastinate_app import TASK, deferrer_app
+from taskmaster.queue.procrastinate_app import QUEUE, TASK, deferrer_app
 from taskmaster.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def enqueue_batch(session: Session, batch_id: str, *, stage: str | None,
     try:
         with session.begin_nested():  # a refused INSERT must not abort the caller's work
             _deferrer().configure_task(
-                TASK, lock=batch_id, queueing_lock=batch_id, priority=priority,
+                TASK, queue=QUEUE, lock=batch_id, queueing_lock=batch_id, priority=priority,
                 task_kwargs={"batch_id": batch_id, "stage": stage}, connection=driver,
             ).defer()
     except AlreadyEnqueued:
