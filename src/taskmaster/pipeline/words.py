@@ -8,6 +8,7 @@ import numpy as np
 
 from taskmaster.db.models import Page
 from taskmaster.engines.base import Word
+from taskmaster.extraction import read_page_words
 from taskmaster.pipeline.services import Services
 
 
@@ -27,4 +28,4 @@ def page_words(svc: Services, page: Page, image: np.ndarray | None = None) -> li
         return words_from_json(page.words)
     if image is None:
         image = svc.store.get_image(page.image)
-    return svc.engines.ocr.read_page(image)
+    return read_page_words(svc.engines.ocr, image)
