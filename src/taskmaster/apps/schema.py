@@ -75,6 +75,7 @@ class PageType(Strict):
     reference: str | None = None       # reference image, relative to the application file
     size: tuple[int, int] | None = None  # reference width, height in pixels
     dpi: int = 300
+    marks: list[BBox] = []             # registration marks (solid squares) on the reference
     classify: dict[str, Any] = {}      # layout pages: keywords/patterns that identify them
     fields: list[FieldDef] = []
 

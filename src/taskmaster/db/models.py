@@ -120,6 +120,7 @@ class Page(Base):
     width: Mapped[int] = mapped_column(Integer, default=0)
     height: Mapped[int] = mapped_column(Integer, default=0)
     dpi: Mapped[float] = mapped_column(Float, default=300.0)
+    source_dpi: Mapped[float] = mapped_column(Float, default=300.0)  # as decoded
     skew: Mapped[float] = mapped_column(Float, default=0.0)
     rotation: Mapped[int] = mapped_column(Integer, default=0)
     blank: Mapped[bool] = mapped_column(default=False)

@@ -40,7 +40,8 @@ def run(ctx: TaskContext, svc: Services) -> None:
                     new_pages.append(Page(
                         batch_id=batch.id, file_id=file.id, seq=seq, image=rel,
                         source=f"{file.name}#{page.index}", width=page.image.shape[1],
-                        height=page.image.shape[0], dpi=page.dpi))
+                        height=page.image.shape[0], dpi=page.dpi,
+                        source_dpi=page.dpi))
             except InputError as exc:
                 # pages already taken from a file that then proves broken are dropped:
                 # a file is captured whole or not at all

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from taskmaster.db.models import Page
+from taskmaster.db.models import Batch, Page
 from taskmaster.imaging.loader import PageImage
 from taskmaster.imaging.prepare import prepare
 from taskmaster.pipeline.context import TaskContext
@@ -15,10 +15,16 @@ def run(ctx: TaskContext, svc: Services) -> None:
     with svc.db.session() as session:
         pages = list(session.scalars(select(Page).where(Page.batch_id == ctx.batch_id)
                                      .order_by(Page.seq)))
+        # Forms are matched in any quarter turn by identify; only template-free pages
+        # need the page upright before full-page OCR, so only then pay for OSD.
+        batch = session.get_one(Batch, ctx.batch_id)
+        orient = any(not pt.reference for name in batch.apps
+                     for pt in svc.apps.get(name).app.page_types)
         for page in pages:
-            raw = svc.store.get_image(page.image.replace("-prep.png", "-in.png"))
+            raw = svc.store.get_image(f"pages/{ctx.batch_id}/{page.seq:05d}-in.png")
             index = int(page.source.rsplit("#", 1)[1])
-            done = prepare(PageImage(image=raw, dpi=page.dpi, index=index, source=page.source))
+            done = prepare(PageImage(image=raw, dpi=page.source_dpi, index=index,
+                                     source=page.source), orient=orient)
             page.image = svc.store.put_image(f"pages/{ctx.batch_id}/{page.seq:05d}-prep.png",
                                              done.image)
             page.height, page.width = done.image.shape[:2]

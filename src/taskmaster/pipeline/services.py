@@ -61,7 +61,9 @@ class Services:
                 image = cv2.imread(str(ref), cv2.IMREAD_GRAYSCALE)
                 if image is None:
                     raise ConfigError(f"{app}: reference image {ref} is unreadable")
-                self._fingerprints[key] = build_fingerprint(page_type, image.astype(np.uint8))
+                marks = list(loaded.app.page_type(page_type).marks) or None
+                self._fingerprints[key] = build_fingerprint(page_type, image.astype(np.uint8),
+                                                            marks=marks)
             return self._fingerprints[key]
 
     def close(self) -> None:

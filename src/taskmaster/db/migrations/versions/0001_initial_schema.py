@@ -191,6 +191,7 @@ def upgrade() -> None:
         sa.Column("width", sa.Integer(), nullable=False),
         sa.Column("height", sa.Integer(), nullable=False),
         sa.Column("dpi", sa.Float(), nullable=False),
+        sa.Column("source_dpi", sa.Float(), nullable=False),
         sa.Column("skew", sa.Float(), nullable=False),
         sa.Column("rotation", sa.Integer(), nullable=False),
         sa.Column("blank", sa.Boolean(), nullable=False),
