@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.pg import pg_cluster, pg_url  # noqa: F401 (PostgreSQL fixtures for every tier)
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("TASKMASTER_SHARED", ROOT.parent / "shared"))
 INTAKE = SHARED / "forms" / "intake"

@@ -6,9 +6,7 @@ The server binaries come from Debian's `postgresql` package (/usr/lib/postgresql
 skip with the reason — except on CI (`CI=true`), where a missing database is a failure.
 As root, the cluster runs as the `postgres` user (PostgreSQL refuses to run as root).
 
-Use the fixtures by importing them into a test module:
-
-    from tests.pg import pg_cluster, pg_url  # noqa: F401
+`tests/conftest.py` imports the fixtures, so any test can ask for `pg_url`.
 """
 
 from __future__ import annotations

@@ -29,7 +29,6 @@ from taskmaster.pipeline.stages import STAGE_NAMES
 from taskmaster.pipeline.submit import create_batch
 from taskmaster.settings import Settings
 from tests.conftest import BIN, ROOT
-from tests.pg import pg_cluster, pg_url  # noqa: F401
 
 FORM = ROOT / "src" / "taskmaster" / "apps" / "builtin" / "intake" / "intake-v1.png"
 BATCHES, PAGES = 8, 8

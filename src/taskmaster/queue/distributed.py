@@ -16,7 +16,8 @@ from functools import lru_cache
 
 import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
-from sqlalchemy import or_, text, update
+from psycopg.pq import TransactionStatus
+from sqlalchemy import literal, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from taskmaster.db.engine import Database
@@ -46,9 +47,15 @@ def enqueue_batch(session: Session, batch_id: str, *, stage: str | None,
     verified): the job exists if and only if that commit happens. Returns False when a
     job for the batch is already waiting (one is enough). PostgreSQL only.
     """
+    session.flush()  # the batch row goes first
     driver = session.connection().connection.driver_connection
+    if driver.info.transaction_status == TransactionStatus.IDLE:
+        session.execute(select(literal(1)))  # open the caller's transaction on this connection
     try:
-        with session.begin_nested():  # a refused INSERT must not abort the caller's work
+        # A savepoint on the driver connection (procrastinate bypasses SQLAlchemy, so
+        # SQLAlchemy's own savepoint would never be emitted): a refused INSERT rolls back
+        # to here instead of aborting the caller's transaction.
+        with driver.transaction():
             _deferrer().configure_task(
                 TASK, queue=QUEUE, lock=batch_id, queueing_lock=batch_id, priority=priority,
                 task_kwargs={"batch_id": batch_id, "stage": stage}, connection=driver,
