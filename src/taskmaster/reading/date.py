@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import Engines, Gray
@@ -33,7 +34,8 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
         return FieldReading(value=None, raw=None, confidence=0.3, source="ocr", bbox=field.bbox,
                             messages=["date partly filled in"])
     # Each part on its own: side by side, Tesseract runs DD and MM together.
-    reads = [recognise(z, engines, charset=_DIGITS) for z in zones]
+    reads = [recognise(z, engines, charset=_DIGITS, valid=_part_valid(n))
+             for z, n in zip(zones, (2, 2, 4), strict=True)]
     groups = ["".join(r.text.split()) for r in reads]
     raw = "/".join(groups)
     messages = sorted({m for r in reads for m in r.messages})
@@ -58,3 +60,11 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
     return FieldReading(value=value, raw=raw, confidence=round(confidence, 4), source=source,
                         bbox=field.bbox, messages=messages,
                         char_confidences=chars if value and len(chars) == 8 else ())
+
+
+def _part_valid(digits: int) -> Callable[[str], bool]:
+    """A DD or MM part is 1-2 digits (the form asks for 2), a year part 4."""
+    def valid(text: str) -> bool:
+        t = "".join(text.split())
+        return t.isdigit() and (len(t) == 4 if digits == 4 else 1 <= len(t) <= 2)
+    return valid

@@ -12,15 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
 
 from taskmaster.engines.base import Engines, Gray, Reading
-from taskmaster.reading.zones import pad
+from taskmaster.reading.consensus import Valid, read_typed
 
 HAND_CAP = 0.6  # highest confidence a hand-printed reading gets without ICR
-RETRY_BELOW = 0.9  # Tesseract confidence under which the zone is read again, smaller
-_RETRY_SCALE = 0.67
+DISAGREE_CAP = 0.6  # highest confidence of a typed reading its other reads contradict
 TYPED_MIN = 0.80  # Tesseract word confidence under which a zone is not trusted as typed
 
 
@@ -37,21 +35,21 @@ class Recognised:
 
 
 def recognise(zone: Gray, engines: Engines, *, charset: str | None,
-              multiline: bool = False) -> Recognised:
-    """Read a cleaned zone (box lines erased) as machine print or hand print."""
-    ocr = engines.ocr.read_zone(pad(zone), charset=charset, multiline=multiline)
-    if ocr.confidence < RETRY_BELOW:
-        # Tesseract's LSTM is sensitive to glyph size: typed 12 pt at 300 dpi sometimes
-        # reads better shrunk to two thirds (it sees "e@e" in "n@o" at full size).
-        small = cv2.resize(zone, None, fx=_RETRY_SCALE, fy=_RETRY_SCALE,
-                           interpolation=cv2.INTER_AREA)
-        alt = engines.ocr.read_zone(pad(np.asarray(small, dtype=np.uint8)), charset=charset,
-                                    multiline=multiline)
-        if alt.confidence > ocr.confidence:
-            ocr = alt
+              multiline: bool = False, valid: Valid | None = None) -> Recognised:
+    """Read a cleaned zone (box lines erased) as machine print or hand print.
+
+    Machine print is read up to three times (`consensus.read_typed`); reads that do not
+    agree cap the confidence at `DISAGREE_CAP`, so the field goes to review.
+    """
+    vote = read_typed(zone, engines, charset=charset, multiline=multiline, valid=valid)
+    ocr = vote.reading
     typed = ocr.confidence >= TYPED_MIN and bool(ocr.text.strip())
     if typed:
-        return _from(ocr, "ocr", typed=True)
+        out = _from(ocr, "ocr", typed=True)
+        if not vote.agreed:
+            out.confidence = min(out.confidence, DISAGREE_CAP)
+            out.messages.append("reads disagree: " + " | ".join(vote.texts))
+        return out
     if engines.icr is not None and not multiline and charset:
         icr = engines.icr.read_line(zone, charset=charset)
         return _from(icr, "icr", typed=False)

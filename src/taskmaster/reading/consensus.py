@@ -1,0 +1,100 @@
+"""Machine print read more than once: agreement between independent reads as confidence.
+
+Tesseract's own confidence is a weak signal on degraded pages: on a fax it reads "5T" for
+"ST" or "O" for "0" at 0.8-0.9. The same zone read again from a differently prepared
+image (smoothed: the 200 dpi fax's jagged 1-bit edges; shrunk: the LSTM is sensitive to
+glyph size) errs differently, so two reads that agree are much more likely right than
+either alone, and reads that disagree send the field to review.
+
+A first read that is very sure (and valid for the field) stops there, so clean pages pay
+for one read per zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from taskmaster.engines.base import Engines, Gray, Reading
+from taskmaster.reading.zones import pad
+
+SURE = 0.95  # raw Tesseract confidence at which one valid read is enough
+SMALL_SCALE = 0.67
+
+Valid = Callable[[str], bool]
+
+
+@dataclass(frozen=True)
+class Consensus:
+    """The chosen read of a zone and how much the reads agreed."""
+
+    reading: Reading
+    votes: int  # reads (of `reads`) that gave the chosen text
+    reads: int  # reads made
+    texts: tuple[str, ...] = ()  # every read's text, in the order they were made
+
+    @property
+    def agreed(self) -> bool:
+        """Every read made gave this text (one sure read, or the first two alike).
+
+        Two of three is not enough: on a fax the 6/8 confusion wins that vote as often as
+        it loses it.
+        """
+        return self.votes == self.reads
+
+
+def smooth(zone: Gray) -> Gray:
+    """Median then Gaussian: a 1-bit fax's stair-stepped edges become grey ramps."""
+    return np.asarray(cv2.GaussianBlur(cv2.medianBlur(zone, 3), (5, 5), 0), dtype=np.uint8)
+
+
+def shrink(zone: Gray) -> Gray:
+    """The zone at two thirds of its size."""
+    return np.asarray(cv2.resize(zone, None, fx=SMALL_SCALE, fy=SMALL_SCALE,
+                                 interpolation=cv2.INTER_AREA), dtype=np.uint8)
+
+
+def _plain(zone: Gray) -> Gray:
+    return zone
+
+
+# Smoothed first: on the intake samples it is the best single read on faxes (95% of
+# zones right against 84% as is) and as good as the plain zone elsewhere (98%).
+_PREPARE: tuple[Callable[[Gray], Gray], ...] = (smooth, _plain, shrink)
+
+
+def _key(text: str) -> str:
+    return " ".join(text.split())
+
+
+def read_typed(zone: Gray, engines: Engines, *, charset: str | None,
+               multiline: bool = False, valid: Valid | None = None) -> Consensus:
+    """Read `zone` with Tesseract up to three times (smoothed, as is, shrunk) and vote.
+
+    `valid` says whether a text can be the field's value (a comb's length, a date part's
+    digits): an invalid read neither stops the reading early nor wins a vote.
+    """
+    ok = valid or (lambda t: bool(t.strip()))
+    reads: list[Reading] = []
+    for prepare in _PREPARE:
+        r = engines.ocr.read_zone(pad(prepare(zone)), charset=charset, multiline=multiline)
+        reads.append(r)
+        if len(reads) == 1 and r.confidence >= SURE and ok(r.text):
+            return Consensus(r, 1, 1, (r.text,))
+        if len(reads) == 2 and _key(reads[0].text) == _key(r.text) and ok(r.text):
+            best = max(reads, key=lambda x: x.confidence)
+            return Consensus(best, 2, 2, tuple(x.text for x in reads))
+    texts = tuple(r.text for r in reads)
+    counts: dict[str, int] = {}
+    for r in reads:
+        if ok(r.text):
+            counts[_key(r.text)] = counts.get(_key(r.text), 0) + 1
+
+    def score(r: Reading) -> tuple[int, int, float]:
+        return (ok(r.text), counts.get(_key(r.text), 0), r.confidence)
+
+    best = max(reads, key=score)
+    return Consensus(best, counts.get(_key(best.text), 0), len(reads), texts)
