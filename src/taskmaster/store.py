@@ -10,11 +10,49 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Protocol
 
 import cv2
 import numpy as np
 
-from taskmaster.errors import CorruptFile, NotFound
+from taskmaster.errors import ConfigError, CorruptFile, NotFound
+from taskmaster.settings import Settings
+
+
+class Store(Protocol):
+    """What the workflow needs of a store; keys are relative paths like `pages/b-1/x.png`."""
+
+    def put_bytes(self, rel: str, data: bytes) -> str: ...
+    def get_bytes(self, rel: str) -> bytes: ...
+    def put_image(self, rel: str, image: np.ndarray) -> str: ...
+    def get_image(self, rel: str) -> np.ndarray: ...
+    def delete_tree(self, rel: str) -> None: ...
+
+
+def encode_png(rel: str, image: np.ndarray) -> bytes:
+    ok, buf = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    if not ok:
+        raise CorruptFile(f"could not encode page image {rel!r}")
+    return bytes(buf.tobytes())
+
+
+def decode_png(rel: str, data: bytes) -> np.ndarray:
+    img = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_GRAYSCALE)
+    if img is None:
+        raise CorruptFile(f"stored page image {rel!r} is unreadable")
+    return img
+
+
+def store_from_settings(settings: Settings) -> Store:
+    """The store the settings name: the data directory, or an S3-compatible bucket."""
+    if settings.store == "s3":
+        if not settings.s3_bucket:
+            raise ConfigError("TASKMASTER_STORE=s3 needs TASKMASTER_S3_BUCKET")
+        from taskmaster.store_s3 import S3Store  # boto3 loads only when S3 is chosen
+
+        return S3Store(settings.s3_bucket, prefix=settings.s3_prefix,
+                       endpoint_url=settings.s3_endpoint_url, region=settings.s3_region)
+    return FileStore(settings.home)
 
 
 class FileStore:
@@ -50,17 +88,10 @@ class FileStore:
 
     def put_image(self, rel: str, image: np.ndarray) -> str:
         """Store a greyscale page image as PNG (lossless; fast compression)."""
-        ok, buf = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
-        if not ok:
-            raise CorruptFile(f"could not encode page image {rel!r}")
-        return self.put_bytes(rel, buf.tobytes())
+        return self.put_bytes(rel, encode_png(rel, image))
 
     def get_image(self, rel: str) -> np.ndarray:
-        data = np.frombuffer(self.get_bytes(rel), dtype=np.uint8)
-        img = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
-        if img is None:
-            raise CorruptFile(f"stored page image {rel!r} is unreadable")
-        return img
+        return decode_png(rel, self.get_bytes(rel))
 
     def delete_tree(self, rel: str) -> None:
         shutil.rmtree(self.path(rel), ignore_errors=True)

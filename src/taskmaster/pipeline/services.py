@@ -15,7 +15,7 @@ from taskmaster.errors import ConfigError
 from taskmaster.imaging.registration import Fingerprint, build_fingerprint
 from taskmaster.plugins import create, registered
 from taskmaster.settings import Settings
-from taskmaster.store import FileStore
+from taskmaster.store import Store, store_from_settings
 
 
 @dataclass
@@ -24,7 +24,7 @@ class Services:
 
     settings: Settings
     db: Database
-    store: FileStore
+    store: Store
     apps: AppRegistry
     _engines: Engines | None = None
     _fingerprints: dict[tuple[str, str], Fingerprint] = field(default_factory=dict)
@@ -34,7 +34,7 @@ class Services:
     def create(cls, settings: Settings, *, migrate: bool = True) -> Services:
         settings.home.mkdir(parents=True, exist_ok=True)
         return cls(settings=settings, db=Database(settings.db_url, migrate=migrate),
-                   store=FileStore(settings.home), apps=AppRegistry([settings.apps_path]))
+                   store=store_from_settings(settings), apps=AppRegistry([settings.apps_path]))
 
     @property
     def engines(self) -> Engines:

@@ -49,6 +49,7 @@ def enqueue_batch(session: Session, batch_id: str, *, stage: str | None,
     """
     session.flush()  # the batch row goes first
     driver = session.connection().connection.driver_connection
+    assert driver is not None
     if driver.info.transaction_status == TransactionStatus.IDLE:
         session.execute(select(literal(1)))  # open the caller's transaction on this connection
     try:
@@ -78,7 +79,7 @@ def take(db: Database, batch_id: str, owner: str, policy: Policy) -> Claim | Non
         if row is None:
             return None
         status, previous = row.status, row.lease_owner
-        won = session.execute(
+        won = session.execute(  # type: ignore[attr-defined]  # an UPDATE's CursorResult
             update(Batch).where(Batch.id == batch_id, Batch.status.in_(RUNNABLE),
                                 or_(Batch.lease_until.is_(None), Batch.lease_until < now))
             .values(lease_owner=owner, lease_until=now + timedelta(seconds=policy.lease_s),

@@ -67,7 +67,7 @@ class BatchRetry(BaseRetryStrategy):
                            job: Job) -> RetryDecision | None:
         if not retryable(exception) or job.attempts + 1 >= self.policy.max_attempts:
             return None
-        return RetryDecision(retry_in={"seconds": self.policy.delay(job.attempts)})
+        return RetryDecision(retry_in={"seconds": int(self.policy.delay(job.attempts))})
 
 
 def conninfo(database_url: str) -> str:
