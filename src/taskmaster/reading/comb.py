@@ -14,6 +14,7 @@ from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import Engines, Gray
 from taskmaster.reading.consensus import read_typed
 from taskmaster.reading.recognise import DISAGREE_CAP, HAND_CAP, TYPED_MIN, calibrate_ocr
+from taskmaster.reading.repair import REPAIRED_CAP, to_pattern
 from taskmaster.reading.result import FieldReading, empty
 from taskmaster.reading.zones import (
     despeckle,
@@ -89,6 +90,11 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
     if not all(filled) and sum(filled) != len(filled):
         messages.append(f"{len(filled) - sum(filled)} of {len(filled)} boxes empty")
         confidence = min(confidence, 0.5)
+    if field.pattern and source == "ocr":
+        fixed, repaired = to_pattern(text, field.pattern)
+        if repaired:
+            messages.append(f"repaired from {text!r}")
+            text, confidence = fixed, min(confidence, REPAIRED_CAP)
     value, problems = canonical(field, text)
     if problems:
         confidence = min(confidence, 0.3)

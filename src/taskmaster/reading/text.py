@@ -6,7 +6,9 @@ import re
 
 from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import BBox, Engines, Gray
+from taskmaster.reading import repair
 from taskmaster.reading.recognise import recognise
+from taskmaster.reading.repair import REPAIRED_CAP
 from taskmaster.reading.result import FieldReading, empty
 from taskmaster.reading.zones import despeckle, erase_lines, flat_crop, ink_ratio
 
@@ -89,9 +91,27 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
     raw = "\n".join(texts)
     value: str | None = raw or None
     confidence = min(confs)
-    if value is not None and field.type == "email":
-        value = re.sub(r"\s+", "", value).lower()
+    if value is not None:
+        value, repaired = _repair(field, value)
+        if repaired:
+            confidence = min(confidence, REPAIRED_CAP)
+            messages.append(f"repaired from {raw!r}")
     return FieldReading(value=value, raw=raw or None, confidence=round(confidence, 4),
                         source="icr" if "icr" in sources else "ocr", bbox=field.bbox,
                         messages=messages,
                         char_confidences=tuple(chars) if len(chars) == len(raw) else ())
+
+
+def _repair(field: FieldDef, value: str) -> tuple[str, bool]:
+    """The value with the field type's usual misreads undone (see `repair`)."""
+    if field.type == "email":
+        return repair.email(re.sub(r"\s+", "", value).lower())
+    if field.type == "string":
+        lines = [repair.letter_words(line) for line in value.split("\n")]
+        value = "\n".join(t for t, _ in lines)
+        changed = any(c for _, c in lines)
+        if field.pattern:
+            value, by_pattern = repair.to_pattern(value, field.pattern)
+            changed = changed or by_pattern
+        return value, changed
+    return value, False

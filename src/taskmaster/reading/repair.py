@@ -1,0 +1,111 @@
+"""Field-aware repair of typed OCR: the usual glyph confusions undone where the field's
+type says which reading is possible.
+
+Every repair returns the new text and whether it changed anything; a reader that takes
+a repaired value caps its confidence at `REPAIRED_CAP` (below the accept threshold), so
+a person confirms it: the repair makes the proposed value right more often, it does
+not make it certain.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import product
+
+REPAIRED_CAP = 0.85
+
+# Letter <-> digit look-alikes in typed fonts after a fax or a phone camera.
+TO_DIGIT = {"O": "0", "Q": "0", "D": "0", "U": "0", "I": "1", "L": "1", "Z": "2", "S": "5",
+            "G": "6", "B": "8", "T": "7", "A": "4", "J": "3"}
+TO_LETTER = {"0": "O", "1": "I", "2": "Z", "5": "S", "6": "G", "8": "B", "7": "T", "4": "A"}
+_MAX_AMBIGUOUS = 12  # confusable positions tried against a pattern (2**12 candidates)
+
+# Domains common enough on patient forms that a one-letter slip in them is a misread.
+EMAIL_DOMAINS = ("gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "icloud.com",
+                 "aol.com", "comcast.net", "live.com", "msn.com", "att.net", "me.com",
+                 "protonmail.com", "verizon.net", "sbcglobal.net", "mail.com")
+_AT_LOOKALIKES = "ea©&"
+
+
+def to_pattern(text: str, pattern: str) -> tuple[str, bool]:
+    """The reading of `text` that matches `pattern` with the fewest look-alike swaps.
+
+    `text` unchanged when it matches already, or when no swap of letter/digit
+    look-alikes makes it match (then it is simply wrong, and validation says so).
+    """
+    rx = re.compile(pattern)
+    if rx.fullmatch(text):
+        return text, False
+    options = [[c] + [alt for alt in (TO_DIGIT.get(c.upper()), TO_LETTER.get(c)) if alt]
+               for c in text]
+    if sum(len(o) > 1 for o in options) > _MAX_AMBIGUOUS:
+        return text, False
+    best: tuple[int, str] | None = None
+    for combo in product(*options):
+        cand = "".join(combo)
+        if rx.fullmatch(cand):
+            swaps = sum(a != b for a, b in zip(cand, text, strict=True))
+            if best is None or swaps < best[0]:
+                best = (swaps, cand)
+    if best is None:
+        return text, False
+    return best[1], True
+
+
+def letter_words(text: str) -> tuple[str, bool]:
+    """Digits inside words that are otherwise letters read as the letters they resemble
+    ("0'Brien" -> "O'Brien", "JEFFERS0N" -> "JEFFERSON"); "5T" and "A1C" stay (too few
+    letters to outvote the digit), and so do ordinals and units ("2ND", "10MG")."""
+    out, changed = [], False
+    for word in text.split(" "):
+        letters = sum(c.isalpha() for c in word)
+        digits = [c for c in word if c.isdigit()]
+        if digits and letters >= 3 and letters > 2 * len(digits) \
+                and all(d in TO_LETTER for d in digits) \
+                and not re.fullmatch(r"\d+(ST|ND|RD|TH|MG|MCG|ML|G|KG|LB|LBS|X)",
+                                     word, re.IGNORECASE):
+            fixed = "".join(_as_letter(word, i) if c.isdigit() else c
+                            for i, c in enumerate(word))
+            out.append(fixed)
+            changed = True
+        else:
+            out.append(word)
+    # "Q'Brien": Q before an apostrophe at a name's start is the O of O'Name.
+    joined = re.sub(r"(?<![A-Za-z])Q'(?=[A-Z])", "O'", " ".join(out))
+    return joined, changed or joined != " ".join(out)
+
+
+def _as_letter(word: str, i: int) -> str:
+    """The letter digit `word[i]` resembles, in the case of the nearest letter after it
+    (before it at the word's end): "0'Brien" -> "O", "c0m" -> "o"."""
+    near = [c for c in word[i + 1:] if c.isalpha()] or [c for c in word[:i] if c.isalpha()][::-1]
+    letter = TO_LETTER[word[i]]
+    return letter.lower() if near and near[0].islower() else letter
+
+
+def email(text: str) -> tuple[str, bool]:
+    """An e-mail address with a misread '@' or a one-letter slip in a common domain
+    put right: 'rcheneoutlook.com' -> 'rchen@outlook.com', 'x@amail.com' ->
+    'x@gmail.com', 'x@yahoocom' -> 'x@yahoo.com'."""
+    t = text.strip().lower()
+    if "@" in t:
+        local, _, domain = t.rpartition("@")
+        fixed = _domain(domain)
+        return (f"{local}@{fixed}", True) if fixed and fixed != domain else (t, False)
+    # No '@': it was read as one of its look-alikes just before a known domain.
+    for dom in EMAIL_DOMAINS:
+        for at in _AT_LOOKALIKES:
+            if t.endswith(at + dom) and len(t) > len(dom) + 1:
+                return f"{t[: -len(dom) - 1]}@{dom}", True
+    return t, False
+
+
+def _domain(domain: str) -> str | None:
+    """The common domain `domain` is one substitution, or one missing dot, away from."""
+    if domain in EMAIL_DOMAINS:
+        return domain
+    near = [d for d in EMAIL_DOMAINS
+            if (len(d) == len(domain) and sum(a != b for a, b in zip(d, domain,
+                                                                     strict=True)) == 1)
+            or d.replace(".", "") == domain.replace(".", "")]
+    return near[0] if len(near) == 1 else None
