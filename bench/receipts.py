@@ -1,10 +1,12 @@
 """Receipts benchmark: SROIE key-field F1 from our own OCR, and confidence calibration.
 
-    PYTHONPATH=src .venv/bin/python bench/receipts.py [--limit N] [--fit]
+    PYTHONPATH=src .venv/bin/python bench/receipts.py [--ocr rapid|tesseract] [--fit]
 
 Reads ../shared/datasets/sroie (or $TASKMASTER_SHARED/datasets/sroie). Each receipt is
-read once with the project's OCR (`TesseractEngine` through `read_page_words`) and the
-words are cached under $TASKMASTER_BENCH_CACHE (default ~/.cache/taskmaster-bench), so
+read once with the project's OCR (`read_page_words` on the `--ocr` engine; RapidOCR's
+line records are cached and turned into words by `engines.rapid.lines_to_words`, exactly
+what its `read_page` does) and the reading is cached under $TASKMASTER_BENCH_CACHE
+(default ~/.cache/taskmaster-bench), so
 re-running after a change to the locators takes seconds. Receipts are split by sorted
 id: the first 150 are where the rules were tuned, the last 50 are held out.
 
@@ -29,6 +31,8 @@ from PIL import Image
 
 from taskmaster.apps.loader import load_application
 from taskmaster.apps.schema import PageType
+from taskmaster.engines.base import OcrEngine
+from taskmaster.engines.rapid import RapidOcrEngine, lines_to_words
 from taskmaster.engines.tesseract import TesseractEngine
 from taskmaster.extraction import extract_fields
 from taskmaster.extraction.layout import normalise_space
@@ -43,9 +47,11 @@ FIELDS = ("company", "date", "address", "total")
 TUNE = 150
 
 
-def ocr_words(key: str, engine: TesseractEngine) -> tuple[dict, float]:
+def ocr_words(key: str, engine: OcrEngine) -> tuple[dict, float]:
     """Cached OCR of one receipt: {"size": [w, h], "words": [...]} and seconds spent."""
     from taskmaster.extraction.ocr_prep import PREP_VERSION, read_page_words
+    if isinstance(engine, RapidOcrEngine):
+        return rapid_words(key, engine)
     path = CACHE / f"sroie-{engine.version()}-prep{PREP_VERSION}" / f"{key}.json"
     if path.exists():
         return json.loads(path.read_text()), 0.0
@@ -57,6 +63,23 @@ def ocr_words(key: str, engine: TesseractEngine) -> tuple[dict, float]:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data))
     return data, spent
+
+
+def rapid_words(key: str, engine: RapidOcrEngine) -> tuple[dict, float]:
+    """Cached RapidOCR reading of one receipt (raw line records, as `read_lines` gives)."""
+    path = CACHE / "sroie-rapid-raw" / f"{key}.json"
+    spent = 0.0
+    if path.exists():
+        data = json.loads(path.read_text())
+    else:
+        gray = np.asarray(Image.open(SROIE / "img" / f"{key}.jpg").convert("L"))
+        t0 = time.perf_counter()
+        lines = engine.read_lines(gray)
+        spent = time.perf_counter() - t0
+        data = {"size": [gray.shape[1], gray.shape[0]], "lines": lines, "s": spent}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data))
+    return {"size": data["size"], "words": words_to_json(lines_to_words(data["lines"]))}, spent
 
 
 def score(rows: list[dict], threshold: float = 0.9) -> dict:
@@ -116,6 +139,12 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=0, help="only the first N receipts")
     ap.add_argument("--fit", action="store_true", help="print calibration tables")
     ap.add_argument("--show", default="", help="print mistakes of this field")
+    ap.add_argument("--ocr", choices=["rapid", "tesseract"], default="rapid",
+                    help="full-page OCR engine (default: rapid, the receipts' engine)")
+    ap.add_argument("--part", choices=["tune", "holdout", "both"], default="both",
+                    help="which part to read (holdout: the last 50 only)")
+    ap.add_argument("--cached", action="store_true",
+                    help="only receipts RapidOCR has already read (while a cache fills)")
     args = ap.parse_args()
     if not SROIE.exists():
         print(f"no SROIE data at {SROIE}", file=sys.stderr)
@@ -123,13 +152,19 @@ def main() -> int:
     app = load_application(APP)
     page_type = app.page_type("receipt")
     uncalibrated = without_calibration(page_type)
-    engine = TesseractEngine()
+    engine: OcrEngine = RapidOcrEngine() if args.ocr == "rapid" else TesseractEngine()
     keys = sorted(p.stem for p in (SROIE / "img").glob("*.jpg"))
     if args.limit:
         keys = keys[: args.limit]
+    if args.part != "both":
+        keys = [k for i, k in enumerate(keys) if (i < TUNE) == (args.part == "tune")]
     rows: list[dict] = []
     ocr_s, extract_s, n_ocr = 0.0, 0.0, 0
-    for i, key in enumerate(keys):
+    if args.cached:
+        keys = [k for k in keys if (CACHE / "sroie-rapid-raw" / f"{k}.json").exists()]
+    every = sorted(p.stem for p in (SROIE / "img").glob("*.jpg"))
+    for key in keys:
+        part = "tune" if every.index(key) < TUNE else "holdout"
         truth = json.loads((SROIE / "key" / f"{key}.json").read_text())
         data, spent = ocr_words(key, engine)
         ocr_s += spent
@@ -143,15 +178,18 @@ def main() -> int:
             loc = found[f]
             t = normalise_space(truth.get(f, ""))
             pred = normalise_space(loc.value) if loc.value is not None else None
-            rows.append({"key": key, "part": "tune" if i < TUNE else "holdout", "field": f,
+            rows.append({"key": key, "part": part, "field": f,
                          "truth": t, "pred": pred, "right": pred == t and bool(t),
                          "conf": loc.confidence, "raw": raw[f].confidence})
-    results = {"receipts": len(keys), "ocr_s_per_receipt": round(ocr_s / max(1, n_ocr), 3),
+    results = {"ocr": engine.version(), "receipts": len(keys),
+               "ocr_s_per_receipt": round(ocr_s / max(1, n_ocr), 3),
                "extract_ms_per_receipt": round(1000 * extract_s / max(1, len(keys)), 2),
                "tune": score([r for r in rows if r["part"] == "tune"]),
                "holdout": score([r for r in rows if r["part"] == "holdout"])}
     for part in ("tune", "holdout"):
         s = results[part]
+        if not any(r["part"] == part for r in rows):
+            continue
         print(f"{part:8s} " + "  ".join(f"{f} F1 {s[f]['f1']:.3f}" for f in (*FIELDS, "all"))
               + f"  | ok {s['all']['ok']} wrong {s['all']['ok_wrong']}"
               f" ({100 * s['all']['ok_error_rate']:.1f}%)")
@@ -161,7 +199,7 @@ def main() -> int:
         for r in rows:
             if r["field"] == args.show and not r["right"]:
                 print(f"{r['key']} conf {r['conf']:.2f}  got {r['pred']!r}  want {r['truth']!r}")
-    out = ROOT / "bench" / "results" / "receipts.json"
+    out = ROOT / "bench" / "results" / f"receipts-{args.ocr}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1))
     return 0

@@ -55,7 +55,11 @@ def read_page_words(ocr: OcrEngine, image: Gray) -> list[Word]:
     Faint or dot-matrix print (dots Tesseract does not join into strokes) reads as
     noise; such a page, recognised by a low median word confidence, is read again with
     its ink thickened (grey erosion) and the reading with more confident text is kept.
+    Engines that read small text well as it is (`reads_small_text = True`, RapidOCR)
+    get the page untouched.
     """
+    if getattr(ocr, "reads_small_text", False):
+        return ocr.read_page(image)
     prepared, scale = prepare_page(image)
     words = ocr.read_page(prepared)
     confs = sorted(w.confidence for w in words)
