@@ -160,7 +160,7 @@ def report(logits: np.ndarray, y: np.ndarray) -> dict[str, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, required=True, help="where model.onnx goes")
-    ap.add_argument("--epochs", type=int, default=9)
+    ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--width", type=int, default=16, help="channels of the first block")
     ap.add_argument("--limit", type=int, default=0, help="train on N items (smoke test)")
     ap.add_argument("--shared", type=Path, default=Path(

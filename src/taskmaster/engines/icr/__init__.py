@@ -16,6 +16,13 @@ from taskmaster.engines.icr.decode import (
 )
 from taskmaster.engines.icr.engine import IcrModelEngine
 from taskmaster.engines.icr.lexicons import US_STATES
+from taskmaster.hookspecs import hookimpl
 
 __all__ = ["IcrModelEngine", "US_STATES", "decode_best", "decode_date", "decode_fixed",
            "decode_lexicon", "decode_mixed", "split_comb"]
+
+
+@hookimpl
+def taskmaster_icr_engines() -> dict[str, type[IcrModelEngine]]:
+    """Register this engine (the built-in engines are plugins like any other)."""
+    return {"onnx": IcrModelEngine}

@@ -1,0 +1,191 @@
+"""ICR: cell cleaning, comb splitting, field-aware decoding and the real model."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from taskmaster.engines.base import IcrEngine
+from taskmaster.engines.icr import (
+    US_STATES,
+    IcrModelEngine,
+    decode_date,
+    decode_fixed,
+    decode_lexicon,
+    decode_mixed,
+    split_comb,
+)
+from taskmaster.engines.icr.preprocess import clean_cell, erase_box_lines, is_empty, normalise
+from tests.conftest import INTAKE, SHARED, needs_shared
+
+
+@pytest.fixture(scope="module")
+def icr() -> IcrModelEngine:
+    return IcrModelEngine()
+
+
+def one_hot(c: str, p: float = 0.9, charset: str = "0123456789") -> dict[str, float]:
+    rest = (1 - p) / (len(charset) - 1)
+    return {k: (p if k == c else rest) for k in charset}
+
+
+# -- preprocessing -----------------------------------------------------------------
+
+def test_box_lines_erased_but_central_stroke_kept() -> None:
+    mask = np.zeros((70, 56), bool)
+    mask[:, :3] = mask[:, -3:] = True   # box sides
+    mask[:3, :] = mask[-3:, :] = True   # top and bottom
+    mask[12:58, 27:31] = True           # a '1'
+    out = erase_box_lines(mask)
+    assert not out[:, :3].any() and not out[:3, :].any()
+    assert out[12:58, 27:31].all()
+
+
+def test_stroke_crossing_line_survives() -> None:
+    mask = np.zeros((70, 56), bool)
+    mask[2:5, :] = True           # top box line
+    mask[0:40, 26:30] = True      # a stroke written through it
+    out = erase_box_lines(mask)
+    assert out[2:5, 26:30].all() and not out[2:5, :20].any()
+
+
+def test_empty_cell_with_box_remnants_and_specks() -> None:
+    cell = np.full((66, 52), 250, np.uint8)
+    cell[:, :2] = 0
+    cell[-3:, :] = 0
+    cell[30, 20] = 0
+    assert is_empty(clean_cell(cell))
+
+
+def test_normalise_is_mnist_style() -> None:
+    mask = np.zeros((60, 50), bool)
+    mask[10:50, 20:26] = True  # tall and thin
+    x = normalise(mask)
+    assert x.shape == (28, 28) and x.dtype == np.float32
+    ys, xs = np.nonzero(x > 0.5)
+    assert ys.max() - ys.min() + 1 == 20          # fitted into the 20 px box
+    assert abs(xs.mean() - 13.5) < 1.0            # centred by mass
+
+
+# -- comb splitting ----------------------------------------------------------------
+
+def test_split_comb_snaps_to_drawn_grid() -> None:
+    zone = np.full((100, 320), 255, np.uint8)
+    dx, dy = 6, -4  # where the grid really is, against the nominal boxes
+    nominal = [(14 + 58 * i, 14, 72 + 58 * i, 86) for i in range(5)]
+    for x0, y0, x1, y1 in nominal:
+        cv2.rectangle(zone, (x0 + dx, y0 + dy), (x1 + dx, y1 + dy), 0, 3)
+    cells = split_comb(zone, nominal)
+    assert len(cells) == 5
+    for c in cells:
+        assert c.shape[0] >= 60 and c.shape[1] >= 46
+        # Inset past the lines: nothing of the grid is left.
+        assert is_empty(clean_cell(c)) and c.min() == 255
+
+
+# -- decoders ----------------------------------------------------------------------
+
+def test_decode_date_picks_a_valid_date() -> None:
+    # 3?/02/1990 where the model prefers 35: only 1x is valid for February.
+    cells = [{"3": 0.6, "1": 0.35, **{d: 0.05 / 8 for d in "02456789"}},
+             one_hot("5"), one_hot("0"), one_hot("2"),
+             one_hot("1"), one_hot("9"), one_hot("9"), one_hot("0")]
+    cells[0] = {"3": 0.55, "1": 0.40, **{d: 0.05 / 8 for d in "02456789"}}
+    r = decode_date(cells)
+    assert r.text == "1990-02-15"
+    assert 0 < r.confidence < 1
+
+
+def test_decode_date_incomplete_goes_to_review() -> None:
+    cells = [one_hot(c) for c in "0101199"] + [None]
+    assert decode_date(cells).confidence == 0.0
+
+
+def test_decode_lexicon_state() -> None:
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    cells = [{"I": 0.5, "T": 0.4, **{c: 0.1 / 24 for c in letters if c not in "IT"}},
+             {"X": 0.6, "L": 0.3, **{c: 0.1 / 24 for c in letters if c not in "XL"}}]
+    r = decode_lexicon(cells, US_STATES)
+    assert r.text in {"IL", "TX"} and r.text in US_STATES
+
+
+def test_decode_fixed_length() -> None:
+    assert decode_fixed([one_hot(c) for c in "60687"], 5).text == "60687"
+    assert decode_fixed([one_hot(c) for c in "6068"] + [None], 5).confidence == 0.0
+
+
+def test_decode_mixed_prefers_runs() -> None:
+    both = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    cells = [one_hot(c, 0.95, both) for c in "RCM59"]
+    cells.append({**one_hot("S", 0.5, both), "5": 0.45})
+    cells += [one_hot(c, 0.95, both) for c in "52"]
+    assert decode_mixed(cells).text == "RCM59552"
+
+
+# -- the model ---------------------------------------------------------------------
+
+def test_engine_implements_protocol(icr: IcrModelEngine) -> None:
+    assert isinstance(icr, IcrEngine)
+    assert icr.version().startswith("icr-cnn ")
+
+
+def test_empty_cells_give_empty_text(icr: IcrModelEngine) -> None:
+    cells = [np.full((64, 50), 255, np.uint8) for _ in range(3)]
+    r = icr.read_cells(cells, charset="0123456789")
+    assert r.text == "" and r.engine == "icr"
+
+
+@needs_shared(SHARED / "datasets/mnist_test")
+def test_reads_real_handwritten_digits_in_comb_cells(icr: IcrModelEngine) -> None:
+    import gzip
+
+    with gzip.open(SHARED / "datasets/mnist_test/dev-images-idx3-ubyte.gz") as f:
+        raw = f.read()
+    with gzip.open(SHARED / "datasets/mnist_test/dev-labels-idx1-ubyte.gz") as f:
+        labels = f.read()[8:]
+    digits = np.frombuffer(raw, np.uint8, offset=16).reshape(-1, 28, 28)
+    # The first items of the held-out split of training/icr/data.py (seed 1234): never trained on.
+    held_out = np.random.default_rng(1234).permutation(len(digits))[:200]
+    ok = 0
+    n = len(held_out)
+    for i in range(0, n, 10):
+        cells = []
+        for k in held_out[i:i + 10]:
+            cell = np.full((72, 58), 255, np.uint8)
+            cell[:, :3] = 0  # a box line left at the cell edge
+            big = cv2.resize(255 - digits[k], (56, 56), interpolation=cv2.INTER_CUBIC)
+            cell[8:64, 1:57] = np.minimum(cell[8:64, 1:57], big)
+            cells.append(cell)
+        r = icr.read_cells(cells, charset="0123456789")
+        want = "".join(str(labels[k]) for k in held_out[i:i + 10])
+        ok += sum(a == b for a, b in zip(r.text, want, strict=False)) if len(r.text) == 10 else 0
+    assert ok / n >= 0.95
+
+
+@pytest.mark.shared
+@needs_shared()
+def test_intake_hand_sample_fields(icr: IcrModelEngine) -> None:
+    from taskmaster.imaging.registration import build_fingerprint, identify, warp_to_reference
+
+    fields = json.loads((INTAKE / "fields.json").read_text())
+    fp = build_fingerprint("intake-v1", cv2.imread(str(INTAKE / "blank.png"), 0),
+                           fields["registration_marks"])
+    page = cv2.imread(str(INTAKE / "samples/intake_0001.png"), 0)
+    truth = json.loads((INTAKE / "samples/intake_0001.json").read_text())["fields"]
+    page = warp_to_reference(page, identify(page, [fp]), fp)
+    specs = {s["name"]: s for s in fields["fields"]}
+    for name in ("zip", "phone_mobile", "date_of_birth"):
+        spec = specs[name]
+        x0, y0, x1, y1 = spec["bbox"]
+        zone = page[y0 - 14:y1 + 14, x0 - 14:x1 + 14]
+        boxes = [(b[0] - x0 + 14, b[1] - y0 + 14, b[2] - x0 + 14, b[3] - y0 + 14)
+                 for b in spec["boxes"]]
+        table = icr.cell_probabilities(split_comb(zone, boxes), "0123456789")
+        r = decode_date(table) if name == "date_of_birth" else decode_fixed(table, len(boxes))
+        assert r.text == truth[name], name
+    x0, y0, x1, y1 = specs["city"]["bbox"]
+    r = icr.read_line(page[y0:y1, x0:x1], charset="ABCDEFGHIJKLMNOPQRSTUVWXYZ ")
+    assert r.text == truth["city"]
