@@ -77,6 +77,7 @@ class PageType(Strict):
     dpi: int = 300
     marks: list[BBox] = []             # registration marks (solid squares) on the reference
     classify: dict[str, Any] = {}      # layout pages: keywords/patterns that identify them
+    ocr: str | None = None             # OCR engine plugin for the full-page read (None: default)
     fields: list[FieldDef] = []
 
     @model_validator(mode="after")
