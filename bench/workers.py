@@ -25,17 +25,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select  # noqa: E402
-
-from taskmaster.db.models import Batch, Worker  # noqa: E402
-from taskmaster.pipeline.services import Services  # noqa: E402
-from taskmaster.pipeline.submit import create_batch  # noqa: E402
-from taskmaster.settings import Settings  # noqa: E402
 from tests.e2e.test_workers_fault import (  # noqa: E402
     install_drill_app,
     start_worker,
     tiff_of_blank_forms,
 )
 from tests.pg import PgCluster, pg_bindir  # noqa: E402
+
+from taskmaster.db.models import Batch, Worker  # noqa: E402
+from taskmaster.pipeline.services import Services  # noqa: E402
+from taskmaster.pipeline.submit import create_batch  # noqa: E402
+from taskmaster.settings import Settings  # noqa: E402
 
 
 def run(url: str, workers: int, pages: int, per_batch: int) -> dict[str, float]:
