@@ -16,7 +16,17 @@ from fastapi import FastAPI
 from taskmaster import __version__, web
 from taskmaster.api import background, errors
 from taskmaster.api.metrics import Metrics
-from taskmaster.api.routes import apps, audit, auth, batches, documents, health, pages, users
+from taskmaster.api.routes import (
+    apps,
+    audit,
+    auth,
+    batches,
+    docs,
+    documents,
+    health,
+    pages,
+    users,
+)
 from taskmaster.api.schemas import COMMON_ERRORS
 from taskmaster.api.uploads import BodyLimit, request_limit
 from taskmaster.pipeline.services import Services
@@ -54,15 +64,15 @@ def create_app(settings: Settings, *, embedded_workers: bool = True) -> FastAPI:
 
     app = FastAPI(title="Taskmaster", version=__version__, lifespan=lifespan,
                   summary="Open document capture: scans in, validated data out.",
-                  openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs",
-                  redoc_url=None, responses=COMMON_ERRORS)
+                  openapi_url=None, docs_url=None, redoc_url=None,  # see routes/docs.py
+                  responses=COMMON_ERRORS)
     app.state.svc = svc
     app.state.metrics = Metrics(svc.db)
     app.state.sessions = SessionCodec(load_secret(settings))
     app.state.throttle = HostThrottle()
     errors.install(app)
     app.add_middleware(BodyLimit, limit=request_limit(settings))
-    for module in (health, auth, batches, documents, pages, apps, users, audit):
+    for module in (health, docs, auth, batches, documents, pages, apps, users, audit):
         app.include_router(module.router)
     web.mount(app)  # the web UI and the verify station (taskmaster.web)
     return app

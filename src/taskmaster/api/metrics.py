@@ -35,12 +35,12 @@ class _DatabaseCollector(Collector):
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily | SummaryMetricFamily]:
         with self.db.session() as session:
             by_status = dict(session.execute(
-                select(Batch.status, func.count()).group_by(Batch.status)).tuples().all())
+                select(Batch.status, func.count()).group_by(Batch.status)).all())
             pages = session.scalar(select(func.count()).select_from(Page)) or 0
             durations = session.execute(
                 select(Task.name, Task.status, func.count(), func.sum(_seconds(self.db)))
                 .where(Task.finished_at.is_not(None)).group_by(Task.name, Task.status)
-            ).tuples().all()
+            ).all()
         depth = GaugeMetricFamily("taskmaster_queue_depth", "Batches not finished, by status.",
                                   labels=["status"])
         for status in QUEUED:

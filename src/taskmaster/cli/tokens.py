@@ -47,7 +47,7 @@ def list_() -> None:
     db = open_db()
     with db.session() as session:
         rows = session.execute(select(ApiToken, User.name).join(User, User.id == ApiToken.user_id)
-                               .order_by(ApiToken.id)).tuples()
+                               .order_by(ApiToken.id))
         for tok, user in rows:
             state = "revoked" if tok.revoked_at else "active"
             typer.echo(f"{tok.id}\t{tok.prefix}\t{user}\t{tok.role}\t{tok.name}\t{state}")
