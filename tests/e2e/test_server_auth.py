@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import httpx
-
 from tests.e2e.conftest import Server
 
 OPEN = {"/healthz", "/readyz"}
