@@ -11,8 +11,8 @@ import datetime as dt
 import numpy as np
 
 from taskmaster.apps.schema import FieldDef
-from taskmaster.engines.base import Engines, Gray
-from taskmaster.reading.consensus import read_typed
+from taskmaster.engines.base import Engines, Gray, Reading
+from taskmaster.reading.consensus import Consensus, read_typed
 from taskmaster.reading.recognise import DISAGREE_CAP, HAND_CAP, TYPED_MIN, calibrate_ocr
 from taskmaster.reading.repair import REPAIRED_CAP, to_pattern
 from taskmaster.reading.result import FieldReading, empty
@@ -22,6 +22,7 @@ from taskmaster.reading.zones import (
     flat_crop,
     ink_bbox,
     ink_ratio,
+    pad,
 )
 
 CELL_INSET = 8  # past the 3 px grid line plus registration slack
@@ -65,13 +66,26 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
         return empty(field.bbox, "ocr")
     charset = CHARSETS.get(field.type, CHARSETS["string"])
     used = [c for c, f in zip(imgs, filled, strict=True) if f]
-    vote = read_typed(_side_by_side(used), engines, charset=charset,
-                      valid=lambda t: len("".join(t.split())) == len(used))
+    looks = looks_typed(used)
+    if not looks and engines.icr is not None:
+        ir = engines.icr.read_cells(used, charset=charset)
+        return _finish(field, filled, ir.text, list(ir.char_confidences), ir.confidence,
+                       "icr", [])
+    if looks:
+        vote = read_typed(_side_by_side(used), engines, charset=charset,
+                          valid=lambda t: len("".join(t.split())) == len(used))
+    else:  # hand print and no ICR: one read, for the person who will check it
+        one = engines.ocr.read_zone(pad(_side_by_side(used)), charset=charset)
+        vote = Consensus(one, 1, 1, (one.text,))
+    if looks and len("".join(vote.reading.text.split())) != len(used):
+        # The line reads split or merged a glyph ("J" -> "3I"): one cell at a time cannot.
+        vote = Consensus(_cell_by_cell(used, engines, charset), 0, 1,
+                         (*vote.texts, "cell by cell"))
     r = vote.reading
     text = "".join(r.text.split())
     confs = [c for c, ch in zip(r.char_confidences, r.text, strict=False) if not ch.isspace()]
     source, messages = "ocr", []
-    typed = r.confidence >= TYPED_MIN and len(text) == len(used) and looks_typed(used)
+    typed = r.confidence >= TYPED_MIN and len(text) == len(used) and looks
     if typed and not vote.agreed:
         messages.append("reads disagree: " + " | ".join(vote.texts))
     if not typed and engines.icr is not None:
@@ -87,7 +101,14 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
         if not typed:
             confidence = min(confidence, HAND_CAP)
             messages.append("hand-print: low confidence")
-    if not all(filled) and sum(filled) != len(filled):
+    return _finish(field, filled, text, confs, confidence, source, messages)
+
+
+def _finish(field: FieldDef, filled: list[bool], text: str, confs: list[float],
+            confidence: float, source: str, messages: list[str]) -> FieldReading:
+    """The reading of a comb from its characters: pattern repair, canonical value."""
+    assert field.bbox is not None
+    if not all(filled):
         messages.append(f"{len(filled) - sum(filled)} of {len(filled)} boxes empty")
         confidence = min(confidence, 0.5)
     if field.pattern and source == "ocr":
@@ -101,6 +122,14 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
     return FieldReading(value=value, raw=text, confidence=round(confidence, 4), source=source,
                         bbox=field.bbox, messages=messages + problems,
                         char_confidences=tuple(confs) if len(confs) == len(text) else ())
+
+
+def _cell_by_cell(imgs: list[Gray], engines: Engines, charset: str) -> Reading:
+    """Each cell read on its own (a glyph on white paper); confidence the lowest."""
+    reads = [engines.ocr.read_zone(pad(img), charset=charset) for img in imgs]
+    text = "".join("".join(r.text.split())[:1] or "?" for r in reads)
+    confs = tuple(r.confidence if r.text.strip() else 0.0 for r in reads)
+    return Reading(text, min(confs), confs, engines.ocr.name)
 
 
 def looks_typed(imgs: list[Gray]) -> bool:

@@ -63,8 +63,9 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
 
 
 def _part_valid(digits: int) -> Callable[[str], bool]:
-    """A DD or MM part is 1-2 digits (the form asks for 2), a year part 4."""
+    """The form asks for DD, MM and YYYY: a read with fewer digits missed one (Courier's
+    "11" and "17" come out as one glyph), so it does not stop the reading early."""
     def valid(text: str) -> bool:
         t = "".join(text.split())
-        return t.isdigit() and (len(t) == 4 if digits == 4 else 1 <= len(t) <= 2)
+        return t.isdigit() and len(t) == digits
     return valid
