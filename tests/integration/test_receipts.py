@@ -1,4 +1,8 @@
-"""Receipts with the real OCR engine: classification, fields and the searchable PDF.
+"""Receipts with the real OCR engines: classification, fields and the searchable PDF.
+
+Receipts are read with RapidOCR (the receipts page type's `ocr: rapid`); the intake
+form is checked with both engines, since a mixed batch's unknown pages may be read by
+either before their type is known.
 
 Needs ../shared (SROIE receipts, the intake samples); skips with a reason without it.
 """
@@ -15,7 +19,8 @@ from PIL import Image
 
 from taskmaster.apps.loader import load_application
 from taskmaster.apps.schema import PageType
-from taskmaster.engines.base import Word
+from taskmaster.engines.base import OcrEngine, Word
+from taskmaster.engines.rapid import RapidOcrEngine
 from taskmaster.engines.tesseract import TesseractEngine
 from taskmaster.exporters.pdf_export import write_searchable_pdf
 from taskmaster.extraction import classify_layout_page, extract_fields, read_page_words
@@ -35,8 +40,9 @@ def gray(path: Path) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def engine() -> TesseractEngine:
-    return TesseractEngine()
+def engine() -> RapidOcrEngine:
+    pytest.importorskip("rapidocr")
+    return RapidOcrEngine()
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +51,7 @@ def receipt_type() -> PageType:
 
 
 @pytest.fixture(scope="module")
-def receipt(engine: TesseractEngine) -> tuple[np.ndarray, list[Word]]:
+def receipt(engine: RapidOcrEngine) -> tuple[np.ndarray, list[Word]]:
     image = gray(SROIE / "img" / "000.jpg")
     return image, read_page_words(engine, image)
 
@@ -61,8 +67,11 @@ def test_receipt_is_classified_and_read(receipt: tuple[np.ndarray, list[Word]],
     assert 0 <= x0 < x1 <= image.shape[1] and 0 <= y0 < y1 <= image.shape[0]
 
 
-def test_intake_form_is_not_a_receipt(engine: TesseractEngine, receipt_type: PageType) -> None:
-    words = read_page_words(engine, gray(INTAKE / "intake_0001.png"))
+@pytest.mark.parametrize("which", ["rapid", "tesseract"])
+def test_intake_form_is_not_a_receipt(which: str, engine: RapidOcrEngine,
+                                      receipt_type: PageType) -> None:
+    ocr: OcrEngine = engine if which == "rapid" else TesseractEngine()
+    words = read_page_words(ocr, gray(INTAKE / "intake_0001.png"))
     assert len(words) > 50
     assert classify_layout_page(words, receipt_type) < 0.5
 
