@@ -48,13 +48,16 @@ class Background:
 def start_background(svc: Services, *, workers: int | None = None,
                      mode: Mode = "processes", policy: Policy | None = None,
                      hot_folder: bool | None = None, poll_s: float = 2.0) -> Background:
-    """Start `workers` (default `settings.workers`; 0: none, for an API-only server) and
-    the hot folder (default `settings.hot_folder`).
+    """Start `workers` (default `settings.workers`, or none when `settings.queue` is not
+    `embedded`; 0: none, for an API-only server) and the hot folder (default
+    `settings.hot_folder`).
 
     Leases still held by dead processes of this host (a killed server) are expired first,
     so their batches resume at once.
     """
     size = svc.settings.workers if workers is None else workers
+    if workers is None and svc.settings.queue != "embedded":
+        size = 0  # `taskmaster worker` processes run the batches (docs/architecture.md)
     freed = release_dead_local(svc.db)
     if freed:
         log.warning("resuming %d batch(es) of a process that died: %s", len(freed),
