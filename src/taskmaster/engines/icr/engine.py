@@ -20,6 +20,7 @@ MODEL = Path(__file__).with_name("model.onnx")
 DIGITS = "0123456789"
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MAX_JOIN = 3  # pieces that may make one character
+JOIN_GAP = 0.06  # widest gap (x character height) inside one character
 
 
 class IcrModelEngine:
@@ -121,8 +122,12 @@ class IcrModelEngine:
         maximising the sum of log-probabilities of the best class of each group.
         """
         n = len(glyphs)
+        # Only pieces that (nearly) touch may be one character: a normal letter gap
+        # (median 0.15 x height) means two letters, or the join would swallow an 'I'.
         spans = [(i, j) for i in range(n) for j in range(i + 1, min(i + MAX_JOIN, n) + 1)
-                 if j == i + 1 or glyphs[j - 1].x1 - glyphs[i].x0 <= 1.25 * char_h]
+                 if j == i + 1 or (glyphs[j - 1].x1 - glyphs[i].x0 <= 1.25 * char_h
+                                   and all(glyphs[k + 1].x0 - glyphs[k].x1 <= JOIN_GAP * char_h
+                                           for k in range(i, j - 1)))]
         masks = []
         for i, j in spans:
             m = glyphs[i].mask.copy()
