@@ -8,6 +8,7 @@ import struct
 import time
 import zipfile
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -103,6 +104,22 @@ def test_wrong_request_content_type_and_oversized_body(server: Server) -> None:
                    data={"app": "no-such-app"})
         assert r.status_code == 404 and "intake" in _error(r)["message"]
     assert "rejected upload" in server.log.read_text()
+
+
+def test_chunked_body_is_cut_at_the_limit(server: Server) -> None:
+    """No Content-Length: the server counts while it reads and stops at the limit."""
+    def body() -> Iterator[bytes]:
+        yield (b'--b0undary\r\nContent-Disposition: form-data; name="file"; '
+               b'filename="stream.png"\r\nContent-Type: image/png\r\n\r\n')
+        for _ in range(200):  # 12.8 MiB offered, far over the request limit
+            yield b"\x00" * 65536
+        yield b"\r\n--b0undary--\r\n"
+
+    with server.client(server.admin_token) as c:
+        r = c.post("/api/v1/batches", content=body(),
+                   headers={"content-type": "multipart/form-data; boundary=b0undary"})
+        assert r.status_code == 413 and _error(r)["code"] == "limit_exceeded"
+        assert c.get("/healthz").status_code == 200
 
 
 def _wait(c: httpx.Client, batch_id: str, timeout: float = 120) -> dict[str, Any]:
