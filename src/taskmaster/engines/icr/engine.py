@@ -21,6 +21,7 @@ DIGITS = "0123456789"
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MAX_JOIN = 3  # pieces that may make one character
 JOIN_GAP = 0.06  # widest gap (x character height) inside one character
+JOIN_WIDTH = 1.25  # widest joined character (x character height)
 
 
 class IcrModelEngine:
@@ -124,8 +125,12 @@ class IcrModelEngine:
         n = len(glyphs)
         # Only pieces that (nearly) touch may be one character: a normal letter gap
         # (median 0.15 x height) means two letters, or the join would swallow an 'I'.
+        # A full-height thin stroke is an 'I' or a '1' of its own: joined to a touching
+        # neighbour it would vanish into a confident 'M' or 'H'.
+        alone = [_is_stroke(g, char_h) for g in glyphs]
         spans = [(i, j) for i in range(n) for j in range(i + 1, min(i + MAX_JOIN, n) + 1)
-                 if j == i + 1 or (glyphs[j - 1].x1 - glyphs[i].x0 <= 1.25 * char_h
+                 if j == i + 1 or (glyphs[j - 1].x1 - glyphs[i].x0 <= JOIN_WIDTH * char_h
+                                   and not any(alone[i:j])
                                    and all(glyphs[k + 1].x0 - glyphs[k].x1 <= JOIN_GAP * char_h
                                            for k in range(i, j - 1)))]
         masks = []
@@ -146,6 +151,13 @@ class IcrModelEngine:
                 if score > best[j][0]:
                     best[j] = (score, best[i][1] + [(i, j)])
         return _decode([table[s] for s in best[n][1]], charset)
+
+
+def _is_stroke(g: Glyph, char_h: float) -> bool:
+    """A tall, thin, upright piece: a whole 'I' or '1', not part of a letter."""
+    rows = np.nonzero(g.mask.any(axis=1))[0]
+    height = rows[-1] - rows[0] + 1 if rows.size else 0
+    return bool(height >= 0.8 * char_h and g.x1 - g.x0 <= 0.3 * char_h)
 
 
 def _decode(table: Sequence[CharProbs | None], charset: str) -> Reading:
