@@ -31,6 +31,10 @@ def test_every_endpoint_needs_credentials(server: Server) -> None:
                     assert r.json()["error"]["code"] == "auth_error"
                     checked += 1
     assert checked >= 20
+    with server.client(server.admin_token) as admin:
+        r = admin.get("/api/v1/batches")
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["x-frame-options"] == "DENY" and r.headers["cache-control"] == "no-store"
     with server.client("tm_not-a-real-token") as forged:
         assert forged.get("/api/v1/batches").status_code == 401
         assert forged.get("/metrics").status_code == 401

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from taskmaster import __version__, web
 from taskmaster.api import background, errors
+from taskmaster.api.headers import SecurityHeaders
 from taskmaster.api.metrics import Metrics
 from taskmaster.api.routes import (
     apps,
@@ -72,6 +73,7 @@ def create_app(settings: Settings, *, embedded_workers: bool = True) -> FastAPI:
     app.state.throttle = HostThrottle()
     errors.install(app)
     app.add_middleware(BodyLimit, limit=request_limit(settings))
+    app.add_middleware(SecurityHeaders)
     for module in (health, docs, auth, batches, documents, pages, apps, users, audit):
         app.include_router(module.router)
     web.mount(app)  # the web UI and the verify station (taskmaster.web)
