@@ -126,6 +126,7 @@ def main() -> None:
     accepted_wrong: dict[str, list[bool]] = defaultdict(list)
     times: dict[str, float] = defaultdict(float)
     errors: list[str] = []
+    by_conf: list[tuple[float, bool]] = []
     pages = 0
     for name, style, form, page, truth in registered_pages(args.cache):
         if style != "hand" or form != "intake-v1":
@@ -146,6 +147,7 @@ def main() -> None:
                 continue
             ok = norm(r.text) == norm(want)
             per[fname].append(ok)
+            by_conf.append((r.confidence, ok))
             # Auto-accepted: every character at or above the calibrated threshold.
             if r.char_confidences and min(r.char_confidences) >= accept and r.confidence > 0:
                 accepted_wrong[fname].append(not ok)
@@ -160,6 +162,11 @@ def main() -> None:
     n_acc = sum(len(v) for v in accepted_wrong.values())
     res["accepted_share"] = n_acc / max(sum(len(v) for v in per.values()), 1)
     res["accepted_error_rate"] = (sum(sum(v) for v in accepted_wrong.values()) / max(n_acc, 1))
+    # Field confidence as the acceptance rule: share accepted and how many of those are wrong.
+    res["by_field_confidence"] = [
+        {"min_confidence": t, "accepted": float(np.mean([c >= t for c, _ in by_conf])),
+         "wrong_among_accepted": float(np.mean([not ok for c, ok in by_conf if c >= t] or [0]))}
+        for t in (0.5, 0.8, 0.9, 0.95, 0.98)]
     n_comb = sum(len(per[f]) for f in comb)
     n_text = sum(len(per[f]) for f in TEXT_FIELDS)
     res["ms_per_comb_field"] = 1000 * times["comb"] / max(n_comb, 1)
