@@ -37,11 +37,11 @@ def free_port() -> int:
 class Server:
     url: str
     port: int
-    pid: int
     home: Path
     log: Path
     env: dict[str, str]
     admin_token: str
+    pid: int = 0  # the server process, where this fixture started it
 
     def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         """Run `taskmaster ARGS` against this server's data directory."""
@@ -94,7 +94,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             if time.monotonic() > deadline:
                 pytest.fail(f"server did not answer /healthz in 60 s:\n{log.read_text()}")
             time.sleep(0.3)
-        srv = Server(url=url, port=port, pid=proc.pid, home=home, log=log, env=env, admin_token="")
+        srv = Server(url=url, port=port, home=home, log=log, env=env, admin_token="",
+                     pid=proc.pid)
         made = srv.cli("tokens", "create", "--user", "admin", "--role", "admin")
         assert made.returncode == 0, made.stderr
         srv.admin_token = made.stdout.strip()
