@@ -72,7 +72,7 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
         z = zone(page, band, field.style)
         if ink_ratio(z) < EMPTY_INK:
             continue
-        r = recognise(z, engines, charset=charset)
+        r = recognise(z, engines, charset=charset, use_icr=field.type != "email")
         line = strip_debris(r.text)
         if not line:
             messages.append("ink but no text read")
