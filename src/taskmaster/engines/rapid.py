@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import threading
+import unicodedata
 from importlib.metadata import version as _pkg_version
 from typing import Any
 
@@ -37,6 +38,12 @@ def _quad_box(quad: Any) -> BBox:
     pts = np.asarray(quad, dtype=float).reshape(-1, 2)
     return (int(np.floor(pts[:, 0].min())), int(np.floor(pts[:, 1].min())),
             int(np.ceil(pts[:, 0].max())), int(np.ceil(pts[:, 1].max())))
+
+
+def _ascii_forms(text: str) -> str:
+    """Fullwidth punctuation and letters as their ASCII forms (NFKC): the recogniser is
+    also a CJK one and reads a Latin receipt's '(' or ':' as '（' or '：' at times."""
+    return unicodedata.normalize("NFKC", text)
 
 
 def split_line(text: str, box: BBox, score: float) -> list[tuple[str, BBox, float]]:
@@ -61,11 +68,11 @@ def line_words(line: dict[str, Any]) -> list[tuple[str, BBox, float]]:
     The recogniser's own word split is used when its words spell the line's text;
     otherwise the line is split proportionally.
     """
-    text = str(line["text"]).strip()
+    text = _ascii_forms(str(line["text"])).strip()
     box = _quad_box(line["box"])
     score = float(line["score"])
-    words = [(str(w[0]).strip(), _quad_box(w[2]), float(w[1])) for w in line.get("words", [])
-             if str(w[0]).strip()]
+    words = [(_ascii_forms(str(w[0])).strip(), _quad_box(w[2]), float(w[1]))
+             for w in line.get("words", []) if str(w[0]).strip()]
     if words and " ".join(w[0] for w in words).split() == text.split():
         # A word's box from the CTC frames spans only its glyph centres; give it the
         # line's full height so rows group the same way as Tesseract's words.
@@ -159,11 +166,11 @@ class RapidOcrEngine:
         try:
             if multiline:
                 lines = self.read_lines(img)
-                texts = [str(ln["text"]).strip() for ln in lines]
+                texts = [_ascii_forms(str(ln["text"])).strip() for ln in lines]
                 scores = [float(ln["score"]) for ln in lines]
             else:
                 res = self._ocr()(img, use_det=False, use_cls=False, use_rec=True)
-                texts = [str(t).strip() for t in (res.txts or ())]
+                texts = [_ascii_forms(str(t)).strip() for t in (res.txts or ())]
                 scores = [float(s) for s in (res.scores or ())]
         except EngineError:
             raise

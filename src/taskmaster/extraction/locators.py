@@ -28,6 +28,7 @@ _DATE_PATTERNS = (
     re.compile(r"(?<![\d])(\d{4})([/.\-])(\d{1,2})\2(\d{1,2})(?![\d])"),
     re.compile(rf"(?<![\d])(\d{{1,2}})([ /\-]?)({_MONTHS})[A-Z]*\2(\d{{4}}|\d{{2}})(?![\d])"),
 )
+_GLUED_TIME = re.compile(r"(\d{1,2}[/.\-]\d{1,2}[/.\-](?:19|20)\d{2})(?=\d{1,2}:\d{2})")
 _AMOUNT = re.compile(
     r"(?<![\d.,])((?:RM|\$)?\d{1,3}(?:,\d{3})*\.\d{2}|(?:RM|\$)?\d+\.\d{2})(?![\d])")
 _DIGIT_FIX = str.maketrans({"O": "0", "D": "0", "I": "1", "L": "1", "|": "1", "S": "5"})
@@ -83,7 +84,9 @@ def find_dates(lines: list[Line], cfg: Config) -> list[Candidate]:
     avoid = cfg.get("avoid", [])
     out: list[Candidate] = []
     for ln in lines:
-        text = _repair_digits(_upper(ln.text))
+        # A time printed against the year ('5/3/201822:52:33') is cut off; the space
+        # goes after the date, so the date's character positions stay those of the line.
+        text = _GLUED_TIME.sub(r"\1 ", _repair_digits(_upper(ln.text)))
         for pat in _DATE_PATTERNS:
             for m in pat.finditer(text):
                 a, _, b, y = m.groups()
@@ -112,53 +115,3 @@ def _plausible(a: str, b: str, y: str, *, month_name: bool) -> bool:
         return True
     month = int(b)
     return 1 <= month <= 12 or (1 <= day <= 12 and 13 <= month <= 31)  # m/d/y too
-
-
-def find_amounts(lines: list[Line], cfg: Config) -> list[Candidate]:
-    """Amounts to the right of (or just below) a keyword such as TOTAL, weighted by it."""
-    keywords: Mapping[str, float] = cfg.get("keywords", {"TOTAL": 1.0})
-    exclude = cfg.get("exclude", [])
-    top = max([float(v) for v in keywords.values()] or [1.0])
-    page_amounts = [m.group(1) for ln in lines
-                    for m in _AMOUNT.finditer(_repair_digits(_upper(ln.text)))]
-    section_end = cfg.get("section_end", [])
-    out: list[Candidate] = []
-    for i, ln in enumerate(lines):
-        text = _repair_digits(_upper(ln.text))
-        if _has_any(text, section_end):
-            break                             # a tax summary table repeats "TOTAL" below
-        weight, end = _keyword_weight(text, keywords)
-        if weight <= 0 or _has_any(text, exclude):
-            continue
-        found = [(ln, m) for m in _AMOUNT.finditer(text) if m.start() >= end]
-        penalty = 1.0
-        if not found and i + 1 < len(lines):  # amount printed on the row below
-            below = lines[i + 1]
-            found = [(below, m) for m in _AMOUNT.finditer(_repair_digits(_upper(below.text)))]
-            penalty = 0.8
-        for where, m in found[-1:]:           # the rightmost amount is the row's value
-            value = m.group(1)
-            score = penalty * weight / top
-            # A total is usually repeated (rounded total, amount paid) and is the
-            # largest of the keyword amounts; both make the reading more certain.
-            if page_amounts.count(value) > 1:
-                score += 0.1
-            box, conf = _span(where, m.start(1), m.end(1))
-            out.append(Candidate(value, min(score, 1.0), box, conf, where.index))
-    if out:
-        largest = max(_amount_value(c.value) for c in out)
-        out = [c if _amount_value(c.value) < largest else
-               Candidate(c.value, min(1.0, c.score + 0.1), c.bbox, c.ocr_confidence, c.line)
-               for c in out]
-    else:
-        for ln in lines:
-            for m in _AMOUNT.finditer(_repair_digits(_upper(ln.text))):
-                box, conf = _span(ln, m.start(1), m.end(1))
-                out.append(Candidate(m.group(1), 0.2, box, conf, ln.index))
-        out.sort(key=lambda c: _amount_value(c.value))
-        out = out[-1:]
-    return out
-
-
-def _amount_value(text: str) -> float:
-    return float(re.sub(r"[^\d.]", "", text) or 0)

@@ -69,3 +69,16 @@ def read_page_words(ocr: OcrEngine, image: Gray) -> list[Word]:
         if _evidence(again) > _evidence(words):
             words = again
     return scale_words(words, scale)
+
+
+def layout_ocr_name(ocr_names: list[str | None]) -> str | None:
+    """The OCR engine for an application's full-page reads, from its layout page types'
+    `ocr:` keys (`ocr_names`, one per layout page type): the engine they all name, else
+    None (the default engine).
+
+    A page's full-page OCR runs before its type is known (classification reads it) and
+    is stored with the page, so one engine has to serve all of an application's layout
+    pages; when the page types disagree, the default keeps classification comparable.
+    """
+    named = set(ocr_names)
+    return named.pop() if len(named) == 1 else None
