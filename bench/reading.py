@@ -8,8 +8,8 @@ photos, two-page fax TIFFs and scanned PDFs), compares with the ground truth bes
 file (text case-insensitively after whitespace normalisation, as the samples' README
 says), prints a table and writes `bench/results/reading.json`.
 
-Pages are registered onto the reference with `taskmaster.imaging.registration` when it
-is importable, else with a plain ORB + RANSAC homography here (bench only).
+Pages are registered onto the reference with `taskmaster.imaging.registration`, as the
+pipeline does. BENCH_NO_ICR=1 measures without the ICR engine (Tesseract only).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from typing import Any
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
-import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import yaml  # noqa: E402
 from PIL import Image  # noqa: E402
@@ -70,39 +69,10 @@ def make_engines() -> Engines:
     return Engines(ocr=TesseractEngine(), barcode=ZxingBarcodeEngine(), omr=omr, icr=icr)
 
 
-def orb_aligner(app: Application) -> Aligner:
-    """page -> reference frame by ORB features and a RANSAC homography at half size."""
-    refs = {p.name: np.asarray(Image.open(APP_DIR / str(p.reference)).convert("L"))
-            for p in app.page_types}
-    orb = cv2.ORB_create(6000)
-    scale = 0.5
+def registration_aligner(app: Application) -> Aligner:
+    """The project's registration (the pipeline's `identify` + `warp_to_reference`)."""
+    from taskmaster.imaging import registration as reg
 
-    def feats(img: Gray) -> tuple[Any, Any]:
-        return orb.detectAndCompute(cv2.resize(img, None, fx=scale, fy=scale,
-                                               interpolation=cv2.INTER_AREA), None)
-
-    ref_feats = {name: feats(img) for name, img in refs.items()}
-    matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
-
-    def align(img: Gray, page_type: str) -> Gray:
-        ref = refs[page_type]
-        k1, d1 = feats(img)
-        k2, d2 = ref_feats[page_type]
-        good = [m for m, n in matcher.knnMatch(d1, d2, k=2) if m.distance < 0.8 * n.distance]
-        src = np.float32([k1[m.queryIdx].pt for m in good]) / scale
-        dst = np.float32([k2[m.trainIdx].pt for m in good]) / scale
-        h, _ = cv2.findHomography(src, dst, cv2.RANSAC, 3.0)
-        return np.asarray(cv2.warpPerspective(img, h, (ref.shape[1], ref.shape[0]),
-                                              borderValue=255), dtype=np.uint8)
-    return align
-
-
-def registration_aligner(app: Application) -> Aligner | None:
-    """The project's registration, when it is there and importable."""
-    try:
-        from taskmaster.imaging import registration as reg
-    except ImportError:
-        return None
     marks = json.loads((SHARED / "forms/intake/fields.json").read_text())["registration_marks"]
     fps = {p.name: reg.build_fingerprint(
         p.name, np.asarray(Image.open(APP_DIR / str(p.reference)).convert("L")), marks)
@@ -159,13 +129,12 @@ def main() -> None:
     ap.add_argument("--no-more", action="store_true", help="skip samples_more/")
     ap.add_argument("--cache", type=Path, help="keep registered pages here between runs")
     ap.add_argument("--dump", type=Path, help="write every field's row here")
-    ap.add_argument("--orb", action="store_true", help="use the bench's ORB aligner")
     args = ap.parse_args()
     if not SHARED.exists():
         sys.exit(f"no shared data at {SHARED}")
     app = load_app()
     engines = make_engines()
-    align = (None if args.orb else registration_aligner(app)) or orb_aligner(app)
+    align = registration_aligner(app)
     rows: list[dict[str, Any]] = []
     ms_pages: list[float] = []
     for path, style, noise, gts in samples(args.only, not args.no_more):

@@ -1,0 +1,68 @@
+"""Field-aware repair of typed OCR, the OCR/ICR merge and the typed-look test: pure
+functions, no engines."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from taskmaster.reading import repair
+from taskmaster.reading.comb import looks_typed
+from taskmaster.reading.recognise import fuse
+from taskmaster.reading.zones import flatten
+
+
+def test_email_at_and_domains() -> None:
+    assert repair.email("rcheneoutlook.com") == ("rchen@outlook.com", True)
+    assert repair.email("luis.obrien@amail.com") == ("luis.obrien@gmail.com", True)
+    assert repair.email("emily66@yahoocom") == ("emily66@yahoo.com", True)
+    # Unknown domains and plausible addresses are left alone.
+    assert repair.email("a.b@clinic-example.org") == ("a.b@clinic-example.org", False)
+    assert repair.email("anguven@icloud.com") == ("anguven@icloud.com", False)
+
+
+def test_letter_words() -> None:
+    assert repair.letter_words("0'Brien") == ("O'Brien", True)
+    assert repair.letter_words("Keisha Q'Brien") == ("Keisha O'Brien", True)
+    assert repair.letter_words("JEFFERS0N c0mcast")[0] == "JEFFERSON comcast"
+    for kept in ("9660 N JEFFERSON 5T", "A1C", "10MG 2ND", "APT 4"):
+        assert repair.letter_words(kept) == (kept, False)
+
+
+def test_to_pattern() -> None:
+    pat = r"^[A-Z]{3}\d{9}$"
+    assert repair.to_pattern("UTWB46694242", pat) == ("UTW846694242", True)
+    assert repair.to_pattern("PNNO49509549", pat) == ("PNN049509549", True)
+    assert repair.to_pattern("RCM597952683", pat) == ("RCM597952683", False)
+    assert repair.to_pattern("RCM59795268", pat) == ("RCM59795268", False)  # too short
+
+
+def test_fuse_keeps_ocr_insertions_and_icr_substitutions() -> None:
+    assert fuse("CHINESE", "CHNESE") == "CHINESE"  # the ICR dropped the thin "I"
+    assert fuse("SAPNEL", "SAMUEL") == "SAMUEL"  # same length: the ICR's letters
+    assert fuse("ST. LOUIS", "ST LOUIS") == "ST. LOUIS"  # punctuation only Tesseract knows
+
+
+def _glyphs(offsets: list[int]) -> list[np.ndarray]:
+    out = []
+    for dy in offsets:
+        cell = np.full((60, 40), 255, np.uint8)
+        cell[10 + dy: 45 + dy, 15:22] = 0
+        out.append(cell)
+    return out
+
+
+def test_looks_typed() -> None:
+    assert looks_typed(_glyphs([0, 0, 1, 0, 2]))
+    assert not looks_typed(_glyphs([0, 6, -3, 2, 9]))
+
+
+def test_flatten_whitens_grey_paper_and_keeps_blank_blank() -> None:
+    page = np.full((80, 200), 190, np.uint8)
+    page[:, :100] = 160  # uneven light
+    page[30:50, 40:45] = 100  # faint ink on the darker side
+    flat = flatten(page)
+    assert flat[5, 150] >= 250 and flat[5, 20] >= 250
+    assert flat[40, 42] < 128
+    blank = np.full((80, 200), 200, np.uint8) + np.random.default_rng(0).integers(
+        0, 8, (80, 200)).astype(np.uint8)
+    assert flatten(blank).min() > 200
