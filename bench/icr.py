@@ -47,10 +47,10 @@ LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 COMB_MARGIN = 14
 # Open-box text fields read by read_line, with the charset their type allows.
 TEXT_FIELDS = {
-    "last_name": LETTERS, "first_name": LETTERS, "city": LETTERS,
-    "address_street": LETTERS + DIGITS, "preferred_language": LETTERS,
-    "emergency_name": LETTERS, "emergency_relationship": LETTERS,
-    "insurance_provider": LETTERS, "group_number": LETTERS + DIGITS,
+    "last_name": LETTERS + "-", "first_name": LETTERS + "-", "city": LETTERS + ".",
+    "address_street": LETTERS + DIGITS + ".-", "preferred_language": LETTERS,
+    "emergency_name": LETTERS + "-", "emergency_relationship": LETTERS,
+    "insurance_provider": LETTERS + "-", "group_number": LETTERS + DIGITS + "-",
 }
 
 

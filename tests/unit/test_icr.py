@@ -189,3 +189,21 @@ def test_intake_hand_sample_fields(icr: IcrModelEngine) -> None:
     x0, y0, x1, y1 = specs["city"]["bbox"]
     r = icr.read_line(page[y0:y1, x0:x1], charset="ABCDEFGHIJKLMNOPQRSTUVWXYZ ")
     assert r.text == truth["city"]
+
+
+def test_line_segmentation_finds_words_hyphen_and_full_stop() -> None:
+    from taskmaster.engines.icr.segment import segment_line
+
+    zone = np.full((74, 600), 255, np.uint8)
+    cv2.rectangle(zone, (0, 0), (599, 73), 0, 3)  # the field's box
+    xs = [30, 60, 90, 200, 230]  # "ab" "c" gap "de" as upright strokes with a foot
+    for x in xs:
+        cv2.rectangle(zone, (x, 18), (x + 5, 55), 0, -1)
+        cv2.rectangle(zone, (x, 50), (x + 16, 55), 0, -1)
+    cv2.rectangle(zone, (118, 35), (138, 39), 0, -1)   # hyphen at mid-height
+    cv2.rectangle(zone, (145, 51), (149, 55), 0, -1)   # full stop on the baseline
+    line = segment_line(zone)
+    kinds = [g.punct or "x" for g in line.glyphs]
+    assert kinds == ["x", "x", "x", "-", ".", "x", "x"]
+    assert [g.space_before for g in line.glyphs].count(True) == 1
+    assert line.glyphs[5].space_before

@@ -22,6 +22,7 @@ LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MAX_JOIN = 3  # pieces that may make one character
 JOIN_GAP = 0.06  # widest gap (x character height) inside one character
 JOIN_WIDTH = 1.25  # widest joined character (x character height)
+PUNCT_CONFIDENCE = 0.9  # a hyphen or full stop found by shape, not by the model
 
 
 class IcrModelEngine:
@@ -122,6 +123,8 @@ class IcrModelEngine:
         Dynamic programming over ways to group 1-3 adjacent pieces into one character,
         maximising the sum of log-probabilities of the best class of each group.
         """
+        if any(g.punct for g in glyphs):
+            return self._with_punct(glyphs, char_h, charset)
         n = len(glyphs)
         # Only pieces that (nearly) touch may be one character: a normal letter gap
         # (median 0.15 x height) means two letters, or the join would swallow an 'I'.
@@ -151,6 +154,26 @@ class IcrModelEngine:
                 if score > best[j][0]:
                     best[j] = (score, best[i][1] + [(i, j)])
         return _decode([table[s] for s in best[n][1]], charset)
+
+
+    def _with_punct(self, glyphs: list[Glyph], char_h: float, charset: str) -> Reading:
+        """Read the runs between punctuation as words, keep the marks the charset allows."""
+        parts: list[Reading] = []
+        run: list[Glyph] = []
+        for g in glyphs:
+            if not g.punct:
+                run.append(g)
+                continue
+            if run:
+                parts.append(self._read_word(run, char_h, charset))
+                run = []
+            if g.punct in charset:
+                parts.append(Reading(g.punct, PUNCT_CONFIDENCE, (PUNCT_CONFIDENCE,), self.name))
+        if run:
+            parts.append(self._read_word(run, char_h, charset))
+        text = "".join(r.text for r in parts)
+        chars = tuple(c for r in parts for c in r.char_confidences)
+        return Reading(text, float(np.prod([r.confidence for r in parts])), chars, self.name)
 
 
 def _is_stroke(g: Glyph, char_h: float) -> bool:

@@ -23,6 +23,7 @@ class Glyph:
     x1: int
     mask: Mask
     space_before: bool = False
+    punct: str = ""  # "-" or "." when the piece is a hyphen or a full stop, by its shape
 
 
 def remove_box(mask: Mask) -> Mask:
@@ -78,17 +79,19 @@ def segment_line(gray: npt.NDArray[np.uint8]) -> Line:
     h = gray.shape[0]
     mask = remove_box(binarise(gray))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    comps = [(int(s[0]), int(s[1]), int(s[2]), int(s[3]), int(s[4]), i)
+    every = [(int(s[0]), int(s[1]), int(s[2]), int(s[3]), int(s[4]), i)
              for i, s in enumerate(stats) if i > 0]
     # Specks and flat dashes (fax remnants of the box) are no characters' strokes.
-    comps = [c for c in comps if c[4] >= 12 and c[3] >= 0.18 * h]
+    comps = [c for c in every if c[4] >= 12 and c[3] >= 0.18 * h]
     if not comps:
         return Line([], 0.0)
     big = max(c[3] for c in comps)
     comps = [c for c in comps if c[3] >= 0.25 * big or c[4] >= 60]
     char_h = max(float(np.median([c[3] for c in comps if c[3] >= 0.5 * big])), 0.25 * h)
+    baseline = float(np.median([c[1] + c[3] for c in comps]))
     groups = _merge_overlapping(sorted(comps, key=lambda c: c[0]))
-    glyphs: list[Glyph] = []
+    glyphs: list[Glyph] = [_punct(c, labels, char_h, baseline) for c in every if c not in comps]
+    glyphs = [g for g in glyphs if g.punct]
     for g in groups:
         x0 = min(c[0] for c in g)
         x1 = max(c[0] + c[2] for c in g)
@@ -98,6 +101,21 @@ def segment_line(gray: npt.NDArray[np.uint8]) -> Line:
     for prev, cur in zip(glyphs, glyphs[1:], strict=False):
         cur.space_before = cur.x0 - prev.x1 > WORD_GAP * char_h
     return Line([g for g in glyphs if g.mask.any()], char_h)
+
+
+def _punct(c: tuple[int, int, int, int, int, int], labels: npt.NDArray[np.generic],
+           char_h: float, baseline: float) -> Glyph:
+    """A small piece that is a hyphen (flat, mid-height) or a full stop (dot on the line)."""
+    x, y, w, h, area, i = c
+    kind = ""
+    mid = y + h / 2
+    if (w >= 0.3 * char_h and h <= 0.3 * char_h and w >= 2 * h and area >= 10
+            and baseline - 0.75 * char_h <= mid <= baseline - 0.25 * char_h):
+        kind = "-"
+    elif (3 <= w <= 0.35 * char_h and 3 <= h <= 0.35 * char_h and area >= 12
+          and abs(y + h - baseline) <= 0.15 * char_h):
+        kind = "."
+    return Glyph(x, x + w, np.asarray(labels == i), punct=kind)
 
 
 def _merge_overlapping(comps: list[tuple[int, int, int, int, int, int]]
