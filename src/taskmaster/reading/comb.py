@@ -88,15 +88,15 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
     typed = r.confidence >= TYPED_MIN and len(text) == len(used) and looks
     if typed and not vote.agreed:
         messages.append("reads disagree: " + " | ".join(vote.texts))
-    ir = engines.icr.read_cells(used, charset=charset) if not typed and engines.icr else None
-    if ir is not None and (ir.confidence > calibrate_ocr(r.confidence) or not text):
+    icr = engines.icr.read_cells(used, charset=charset) if not typed and engines.icr else None
+    if icr is not None and (ir.confidence > calibrate_ocr(r.confidence) or not text):
         # Typed-looking but not read with confidence: the engine surer of its reading
         # wins (the ICR is near 0 on typed glyphs, Tesseract low on neat hand print).
-        text, confs, source = ir.text, list(ir.char_confidences), "icr"
-        confidence = ir.confidence
+        text, confs, source = icr.text, list(icr.char_confidences), "icr"
+        confidence = icr.confidence
         if "".join(r.text.split()) != text:
             confidence = min(confidence, DISAGREE_CAP)
-            messages.append(f"engines differ: {r.text!r} / {ir.text!r}")
+            messages.append(f"engines differ: {r.text!r} / {icr.text!r}")
     else:
         confidence = calibrate_ocr(r.confidence)
         if not vote.agreed:
