@@ -36,6 +36,8 @@ class IcrModelEngine:
     name = "icr"
 
     def __init__(self, model: Path = MODEL) -> None:
+        # Imported here, not at module level: plugin discovery imports this module in
+        # every process, and onnxruntime takes a while to load where ICR is never used.
         import onnxruntime as ort
 
         try:
