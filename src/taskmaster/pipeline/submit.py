@@ -6,6 +6,8 @@ import hashlib
 import re
 from datetime import timedelta
 
+from sqlalchemy.orm import Session
+
 from taskmaster.db.models import AuditEntry, Batch, InputFile, new_id, utcnow
 from taskmaster.errors import InputError, LimitExceeded
 from taskmaster.pipeline.services import Services
@@ -53,5 +55,23 @@ def create_batch(svc: Services, files: list[tuple[str, bytes]], apps: list[str],
         session.add(batch)
         session.add(AuditEntry(actor=actor, action="batch.create", batch_id=batch_id,
                                detail=f"{len(files)} file(s) for {', '.join(apps)} via {origin}"))
+        if lease_owner is None:
+            make_runnable(svc, session, batch_id, stage="ingest", priority=priority)
         session.commit()
     return batch_id
+
+
+def make_runnable(svc: Services, session: Session, batch_id: str, *, stage: str,
+                  priority: int = 0) -> None:
+    """Hand a batch to the workers in the caller's transaction, just before its commit.
+
+    With the embedded pool the committed batch row is the queue, so there is nothing to
+    do. With `taskmaster worker` processes (procrastinate on PostgreSQL) the job is
+    inserted in the same transaction, so it exists if and only if the batch state does.
+    """
+    if svc.settings.queue != "procrastinate":
+        return
+    # imported here: procrastinate is only needed (and importable) for this backend
+    from taskmaster.queue.distributed import enqueue_batch
+
+    enqueue_batch(session, batch_id, stage=stage, priority=priority)

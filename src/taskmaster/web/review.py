@@ -22,6 +22,7 @@ from taskmaster.db.models import AuditEntry, Batch, Document, FieldValue, Page
 from taskmaster.errors import Conflict, InputError, NotFound
 from taskmaster.pipeline.results import document_result
 from taskmaster.pipeline.services import Services
+from taskmaster.pipeline.submit import make_runnable
 from taskmaster.pipeline.validate import document_status, field_defs, validate_field
 from taskmaster.validation import check_value
 from taskmaster.web import lease
@@ -164,11 +165,11 @@ def submit_document(svc: Services, document_id: str, edits: dict[str, dict[str, 
         session.add(AuditEntry(actor=user, action="document.verify", batch_id=doc.batch_id,
                                document_id=doc.id, new=doc.status))
         session.commit()
-        released = _release_if_done(session, doc.batch_id, user)
+        released = _release_if_done(svc, session, doc.batch_id, user)
         return Submitted(ok=True, status=doc.status, batch_released=released)
 
 
-def _release_if_done(session: Session, batch_id: str, user: str) -> bool:
+def _release_if_done(svc: Services, session: Session, batch_id: str, user: str) -> bool:
     """Send the batch on to export once none of its documents waits for review."""
     waiting = session.scalar(select(Document.id).where(Document.batch_id == batch_id,
                                                        Document.status == "needs_review"))
@@ -180,6 +181,7 @@ def _release_if_done(session: Session, batch_id: str, user: str) -> bool:
     batch.status, batch.task = "pending", "verify"
     batch.review_owner = batch.review_until = None
     session.add(AuditEntry(actor=user, action="batch.verified", batch_id=batch_id))
+    make_runnable(svc, session, batch_id, stage="verify", priority=batch.priority)
     session.commit()
     return True
 
@@ -202,7 +204,7 @@ def reidentify(svc: Services, document_id: str, user: str) -> Submitted:
         for page in doc.pages:
             page.app = page.type = None
         session.commit()
-        released = _release_if_done(session, doc.batch_id, user)
+        released = _release_if_done(svc, session, doc.batch_id, user)
         return Submitted(ok=True, status="rejected", batch_released=released)
 
 
@@ -234,6 +236,7 @@ def rotate_page(svc: Services, page_id: int, user: str, quarter_turns: int = 1) 
         session.add(AuditEntry(actor=user, action="page.rotate", batch_id=page.batch_id,
                                document_id=page.document_id, old=None, new=90 * turns,
                                detail=f"page {page.seq} ({page.source})"))
+        make_runnable(svc, session, batch.id, stage="identify", priority=batch.priority)
         session.commit()
 
 
