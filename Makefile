@@ -6,6 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+# Debian packages `make test` installs when missing (as root): the browser for the UI
+# tests, PostgreSQL for the scale-out tests.
+export TASKMASTER_TEST_DEBS = chromium postgresql
+
 .PHONY: run test test-unit lint typecheck bench clean system-deps
 
 $(STAMP): pyproject.toml
