@@ -52,35 +52,76 @@ def find_company(lines: list[Line], cfg: Config) -> list[Candidate]:
     corrections = cfg.get("corrections", {})
     continues = re.compile(cfg.get("continues_above", r"^(SDN|BHD|CO\.?|\(M\))\b"))
     suffix_only = re.compile(cfg.get("suffix_only", r"^(SDN\.? ?BHD\.?|BHD\.?|S/B)$"))
-    trailing = re.compile(cfg.get("trailing", r"\s*\(?\d{5,}-?[A-Z]\)?.*$"))
+    trailing = re.compile(cfg.get("trailing", r"\s*\(?\d{5,}[-·.]?[A-Z]\)?.*$"))
     heights = [ln.height for ln in lines] or [1]
     typical = statistics.median(heights)
-    texts = [correct(normalise_space(ln.text).upper(), corrections) for ln in head]
+    # The registration number printed after a name is cut first, so that it does not
+    # make the line look like a number.
+    texts = [trailing.sub("", correct(normalise_space(ln.text).upper(), corrections)).strip()
+             for ln in head]
+    starts_with_suffix = re.compile(
+        r"^(" + "|".join(re.escape(s.upper().strip()) for s in suffixes) + r")(?![A-Z])"
+    ) if suffixes else continues
 
-    def usable(t: str) -> bool:
-        return not (len(t) < 3 or _has_any(t, skip) or _matches(t, skip_re) or _letters(t) < 0.6)
+    def usable(pos: int) -> bool:
+        t = texts[pos]
+        return not (len(t) < 3 or _has_any(t, skip) or _matches(t, skip_re)
+                    or _letters(t) < 0.6 or _handwritten(head[pos].text))
 
     out: list[Candidate] = []
     for pos, ln in enumerate(head):
         text = texts[pos]
-        if not usable(text):
+        if not usable(pos):
             continue
         score = 0.45 - 0.04 * pos
         taken = [ln]
         if _has_any(text, suffixes) or _has_any(text.translate(_LOOKALIKE), suffixes):
             score = 0.9 - 0.02 * pos
-            if continues.search(text) and pos > 0 and usable(texts[pos - 1]):
+            # A line that starts with a suffix (`CO. (M) SDN BHD`, `RESTAURANT SDN BHD`,
+            # `MART S/B`) continues the name on the line above.
+            if (continues.search(text) or starts_with_suffix.search(text)) and pos > 0 \
+                    and usable(pos - 1) and not _has_any(texts[pos - 1], suffixes):
                 text, taken = f"{texts[pos - 1]} {text}", [head[pos - 1], ln]
             if pos + 1 < len(head) and (text.endswith("&") or suffix_only.match(texts[pos + 1])):
                 text, taken = f"{text} {texts[pos + 1]}", [*taken, head[pos + 1]]
         if ln.height > 1.25 * typical:   # names are often printed larger
             score += 0.1
-        text = trailing.sub("", text).strip()
+        text = _name_spacing(trailing.sub("", text).strip())
         if text:
             out.append(Candidate(text, max(0.05, min(score, 1.0)),
                                  union([t.bbox for t in taken]),
                                  min(t.confidence for t in taken), taken[-1].index))
     return out
+
+
+def _handwritten(text: str) -> bool:
+    """A line in lower case only (a name written on the slip, 'tan woon yann'): printed
+    names are in capitals or title case."""
+    words = [w for w in text.split() if any(c.isalpha() for c in w)]
+    return bool(words) and all(w[0].islower() for w in words if w[0].isalpha())
+
+
+def _name_spacing(text: str) -> str:
+    """Spaces as names are printed and transcribed: `D.I.Y.(M)` -> `D.I.Y. (M)`,
+    `(SUNGAI RENGIT)SDN.BHD.` -> `(SUNGAI RENGIT) SDN. BHD.` (OCR drops narrow gaps)."""
+    text = re.sub(r"(?<=[A-Z.])\(", " (", text)
+    text = re.sub(r"\)(?=[A-Z])", ") ", text)
+    return re.sub(r"\bSDN\.(?=BHD)", "SDN. ", text)
+
+
+_STARTS = re.compile(r"^(\d|NO\b|NO\.|LOT\b|UNIT\b|LEVEL\b|BLOCK\b|BLK\b|G\d|L\d)")
+_ABBREV = {"NO", "JLN", "TMN", "BDR", "KG", "LRG", "JL", "ST", "SG", "PT", "BT", "SEK"}
+
+
+def _commas(text: str) -> str:
+    """A full stop between address parts ('LOT 38. 39 101 BOULEVARD. JALAN') is a comma
+    the OCR read small: addresses separate parts with commas, and stops follow only
+    abbreviations (NO., P.T., JLN.), which are left alone."""
+    def fix(m: re.Match[str]) -> str:
+        tok = m.group(1)
+        keep = "." in tok or tok in _ABBREV or (len(tok) < 2 and tok.isalpha())
+        return tok + ("." if keep else ",")
+    return re.sub(r"(?<!\S)(\S+)\.(?= \S)", fix, text)
 
 
 def _matches(text: str, patterns: Sequence[str]) -> bool:
@@ -109,11 +150,16 @@ def find_address(lines: list[Line], cfg: Config, after: int | None) -> list[Cand
     def foreign(t: str) -> bool:
         return _has_any(t, stop) or _has_any(t, skip) or _matches(t, skip_re)
 
-    pc = next((i for i, t in enumerate(texts) if postcode.search(t) and not _has_any(t, stop)),
-              None)
+    pc = next((i for i, t in enumerate(texts) if postcode.search(t) and not foreign(t)), None)
     if pc is not None:
         first = pc
         while first > 0 and pc - first + 1 < max_lines and not foreign(texts[first - 1]):
+            # An address starts with a number, NO./LOT/UNIT...: a line above such a start
+            # with neither digits nor address words is a branch or shop name.
+            if first < pc and _STARTS.match(texts[first]) \
+                    and not re.search(r"\d", texts[first - 1]) \
+                    and not _has_any(texts[first - 1], markers):
+                break
             first -= 1
         last = pc
         if pc + 1 < len(texts) and _has_any(texts[pc + 1], states) and not foreign(texts[pc + 1]):
@@ -132,8 +178,8 @@ def find_address(lines: list[Line], cfg: Config, after: int | None) -> list[Cand
         score = 0.35
     if not taken:
         return []
-    text = correct(normalise_space(" ".join(ln.text for ln in taken)).upper(),
-                   cfg.get("corrections", {}))
+    text = _commas(correct(normalise_space(" ".join(ln.text for ln in taken)).upper(),
+                           cfg.get("corrections", {})))
     if _has_any(text, markers):
         score += 0.2
     return [Candidate(text, score, union([ln.bbox for ln in taken]),
