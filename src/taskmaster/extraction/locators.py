@@ -102,6 +102,31 @@ def find_dates(lines: list[Line], cfg: Config) -> list[Candidate]:
                 value = re.sub(r" ?([/.\-]) ?", r"\1", m.group(0)) if b.isdigit() else m.group(0)
                 box, conf = _span(ln, m.start(), m.end())
                 out.append(Candidate(value, min(score, 1.0), box, conf, ln.index))
+    if not out:
+        out = _damaged_dates(lines, keywords)
+    return out
+
+
+_NO_SEPARATORS = re.compile(r"(?<![\d.])(\d{2})(\d{2})(20\d{2})(?![\d.])")
+_ONE_SPACE = re.compile(r"(?<![\d.])(\d{1,2}) (\d{1,2})([/\-])(\d{4}|\d{2})(?![\d.])")
+
+
+def _damaged_dates(lines: list[Line], keywords: Sequence[str]) -> list[Candidate]:
+    """Dates whose separators the OCR lost ('27032018', '05 02-18'), restored with the
+    separator printed elsewhere in the date ('/' when none is left): only when no
+    whole date was read, and with a low score, so they go to review."""
+    out: list[Candidate] = []
+    for ln in lines:
+        text = _repair_digits(_upper(ln.text))
+        for pat, sep in ((_NO_SEPARATORS, "/"), (_ONE_SPACE, "")):
+            for m in pat.finditer(text):
+                a, b, y = m.group(1), m.group(2), m.groups()[-1]
+                if not _plausible(a, b, y, month_name=False) or not 1 <= int(b) <= 12:
+                    continue
+                s = sep or m.group(3)
+                score = 0.45 + (0.1 if _has_any(text, keywords) else 0.0)
+                box, conf = _span(ln, m.start(), m.end())
+                out.append(Candidate(f"{a}{s}{b}{s}{y}", score, box, conf, ln.index))
     return out
 
 
