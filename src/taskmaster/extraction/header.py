@@ -182,8 +182,8 @@ def find_address(lines: list[Line], cfg: Config, after: int | None) -> list[Cand
                            cfg.get("corrections", {})))
     for word in cfg.get("glued", []):   # 'JALANAIR PANAS', 'NO290': a space OCR lost
         # short words only before a number (not NORTH), and not before one digit (NO1.)
-        after = r"\d{2}" if len(word) < 4 else r"[A-Z0-9]{2}"
-        text = re.sub(rf"(?<![A-Z]){re.escape(word.upper())}(?={after})", f"{word} ", text)
+        follows = r"\d{2}" if len(word) < 4 else r"[A-Z0-9]{2}"
+        text = re.sub(rf"(?<![A-Z]){re.escape(word.upper())}(?={follows})", f"{word} ", text)
     if _has_any(text, markers):
         score += 0.2
     return [Candidate(text, score, union([ln.bbox for ln in taken]),
