@@ -146,3 +146,67 @@ def test_small_pages_are_upscaled_and_boxes_mapped_back() -> None:
     assert prepare_page(large)[1] == 1.0
     w = scale_words([Word("X", (40, 80, 120, 160), 0.9)], 4.0)[0]
     assert w.bbox == (10, 20, 30, 40)
+
+
+def test_total_confirmed_by_tendered_less_change(receipt_type: PageType) -> None:
+    # The keyword amount is the pre-rounding total; cash - change and total + rounding
+    # both say 60.30, which is printed on the page (after a misread 'RM').
+    rows: list[str | tuple[str, str]] = [
+        "INDAH GIFT & HOME DECO", ("TOTAL AMT....", "60.31"), ("ROUNDING ADJ", "-0.01"),
+        ("RH", "60.30"), ("CASH,", "70.30"), ("CHANGE..", "10.00")]
+    found = extract_fields(page(rows), (600, 300), receipt_type)
+    assert found["total"].value == "60.30"
+
+
+def test_total_search_not_ended_by_a_table_header_above(receipt_type: PageType) -> None:
+    rows: list[str | tuple[str, str]] = [
+        "FUYI MINIMARKET", "Qty UOM U.Price Amt Inc.Tax Code", ("1 KOTAI 8.49", "9.00"),
+        ("Total Includes GST 6%", "9.00"), ("Cash", "50.00"), ("Change", "41.00"),
+        "GST Summary Amount Tax", ("SR 8.49", "0.51")]
+    found = extract_fields(page(rows), (600, 300), receipt_type)
+    assert found["total"].value == "9.00"
+
+
+def test_dates_glued_or_without_separators(receipt_type: PageType) -> None:
+    for printed, want in [("Date:5/3/201822:52:33", "5/3/2018"),
+                          ("27032018 No.:CS-20242", "27/03/2018"),
+                          ("01:34PM 568017 05 02-18", "05-02-18")]:
+        found = extract_fields(page([printed]), (600, 100), receipt_type)
+        assert found["date"].value == want, printed
+    # a damaged date is only a fallback: a whole one wins, and neither is taken blind
+    found = extract_fields(page(["27032018", "DATE: 28/03/2018"]), (600, 100), receipt_type)
+    assert found["date"].value == "28/03/2018"
+
+
+def test_company_continued_on_the_next_line_and_handwriting_skipped(
+        receipt_type: PageType) -> None:
+    rows: list[str | tuple[str, str]] = [
+        "tan woon yann", "LIAN CHI PU TIAN VEGETARIAN", "RESTAURANT SDN BHD", "(1095514-X)",
+        "54,JALANSS23/11.", "TAMAN SEA,47400", "PETALING JAYA,SELANGOR", "TEL: 03-1234"]
+    found = extract_fields(page(rows), (600, 300), receipt_type)
+    assert found["company"].value == "LIAN CHI PU TIAN VEGETARIAN RESTAURANT SDN BHD"
+    assert found["address"].value == "54,JALAN SS23/11, TAMAN SEA,47400 PETALING JAYA,SELANGOR"
+    spaced = extract_fields(page(["S.H.H.MOTOR(SUNGAI RENGIT)SDN.BHD. (801349-X)"]),
+                            (600, 100), receipt_type)
+    assert spaced["company"].value == "S.H.H.MOTOR (SUNGAI RENGIT) SDN. BHD."
+
+
+def test_address_leaves_out_branch_names_and_registration_numbers(
+        receipt_type: PageType) -> None:
+    rows: list[str | tuple[str, str]] = [
+        "SYARIKAT PERNIAGAAN GIN KEE", "(81109-A)", "NO 290, JALAN AIR PANAS.", "SETAPAK,",
+        "53200, KUALA LUMPUR.", "TEL:03-40210276"]
+    found = extract_fields(page(rows), (600, 300), receipt_type)
+    assert found["address"].value == "NO 290, JALAN AIR PANAS, SETAPAK, 53200, KUALA LUMPUR."
+    rows = ["IKEA (M) SDN BHD", "IKEA CHERAS", "NO 2A JALAN COCHRANE", "TAMAN MALURI",
+            "55100 KUALA LUMPUR", "GST ID: 000115154944"]
+    found = extract_fields(page(rows), (600, 300), receipt_type)
+    assert found["address"].value == "NO 2A JALAN COCHRANE TAMAN MALURI 55100 KUALA LUMPUR"
+
+
+def test_layout_ocr_name() -> None:
+    from taskmaster.extraction.ocr_prep import layout_ocr_name
+    assert layout_ocr_name(["rapid"]) == "rapid"
+    assert layout_ocr_name(["rapid", "rapid"]) == "rapid"
+    assert layout_ocr_name(["rapid", None]) is None
+    assert layout_ocr_name([]) is None
