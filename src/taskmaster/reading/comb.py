@@ -89,7 +89,7 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
     if typed and not vote.agreed:
         messages.append("reads disagree: " + " | ".join(vote.texts))
     icr = engines.icr.read_cells(used, charset=charset) if not typed and engines.icr else None
-    if icr is not None and (ir.confidence > calibrate_ocr(r.confidence) or not text):
+    if icr is not None and (icr.confidence > calibrate_ocr(r.confidence) or not text):
         # Typed-looking but not read with confidence: the engine surer of its reading
         # wins (the ICR is near 0 on typed glyphs, Tesseract low on neat hand print).
         text, confs, source = icr.text, list(icr.char_confidences), "icr"
