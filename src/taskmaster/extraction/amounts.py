@@ -44,10 +44,14 @@ def amount_value(text: str) -> float:
     return float(re.sub(r"[^\d.]", "", text) or 0)
 
 
-def _amounts(line: Line) -> list[_Amount]:
+# '.01', 'RM .00': a rounding or a change printed without its leading zero
+_CENTS = re.compile(r"(?<![\d.,])(?:RM|\$)?\s?(\.\d{2})(?!\d)")
+
+
+def _amounts(line: Line, *, cents: bool = False) -> list[_Amount]:
     text = _repair_digits(_upper(line.text))
     out = []
-    for m in _AMOUNT.finditer(text):
+    for m in _AMOUNT.finditer(text) if not cents else _CENTS.finditer(text):
         negative = bool(re.search(r"-\s*(RM)?\s*$", text[: m.start(1)]))
         out.append(_Amount(line, m, amount_value(m.group(1)), negative))
     return out
@@ -61,6 +65,8 @@ def _last_amount(lines: Sequence[Line], words: Sequence[str], below: float = flo
         text = _upper(ln.text)
         if _has_any(text, words) and not _has_any(text, not_words):
             found = [a for a in _amounts(ln) if a.value < below]
+            if not found and below < 1:
+                found = _amounts(ln, cents=True)
             if found:
                 return found[-1]
     return None
@@ -116,8 +122,8 @@ def _check_sums(lines: list[Line], page: list[_Amount],
     keyword pointed at."""
     expected: list[float] = []
     tender = _last_amount(lines, _TENDER, not_words=_CHANGE)
-    change = _last_amount(lines, _CHANGE)
-    if tender and change and tender.line is not change.line and tender.value > change.value:
+    change = _last_amount(lines, _CHANGE) or _last_amount(lines, _CHANGE, below=0.5)
+    if tender and change and tender.line is not change.line and tender.value >= change.value:
         expected.append(tender.value - change.value)
     rounding = _last_amount(lines, _ROUNDING, below=0.1)
     if rounding:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import statistics
+import unicodedata
 from collections.abc import Sequence
 
 from taskmaster.extraction.layout import Line, normalise_space, union
@@ -57,11 +58,15 @@ def find_company(lines: list[Line], cfg: Config) -> list[Candidate]:
     typical = statistics.median(heights)
     # The registration number printed after a name is cut first, so that it does not
     # make the line look like a number.
-    texts = [trailing.sub("", correct(normalise_space(ln.text).upper(), corrections)).strip()
-             for ln in head]
+    fold = bool(cfg.get("fold_accents", False))
+    texts = [trailing.sub("", correct(_letters_in_names(_prepare(ln.text, fold)),
+                                      corrections)).strip() for ln in head]
     starts_with_suffix = re.compile(
         r"^(" + "|".join(re.escape(s.upper().strip()) for s in suffixes) + r")(?![A-Z])"
     ) if suffixes else continues
+    only_suffixes = re.compile(
+        r"^(?:(?:" + "|".join(re.escape(s.upper().strip()) for s in suffixes) + r")\.?\s*)+$"
+    ) if suffixes else suffix_only
 
     def usable(pos: int) -> bool:
         t = texts[pos]
@@ -79,19 +84,50 @@ def find_company(lines: list[Line], cfg: Config) -> list[Candidate]:
             score = 0.9 - 0.02 * pos
             # A line that starts with a suffix (`CO. (M) SDN BHD`, `RESTAURANT SDN BHD`,
             # `MART S/B`) continues the name on the line above.
-            if (continues.search(text) or starts_with_suffix.search(text)) and pos > 0 \
-                    and usable(pos - 1) and not _has_any(texts[pos - 1], suffixes):
+            # A line of suffixes only (`TRADING`, `SDN. BHD.`) ends the name above.
+            if pos > 0 and usable(pos - 1) and (
+                    only_suffixes.match(text) or (
+                        (continues.search(text) or starts_with_suffix.search(text))
+                        and not _has_any(texts[pos - 1], suffixes))):
                 text, taken = f"{texts[pos - 1]} {text}", [head[pos - 1], ln]
-            if pos + 1 < len(head) and (text.endswith("&") or suffix_only.match(texts[pos + 1])):
+            if pos + 1 < len(head) and (text.endswith("&") or suffix_only.match(texts[pos + 1])
+                                        or only_suffixes.match(texts[pos + 1])):
                 text, taken = f"{text} {texts[pos + 1]}", [*taken, head[pos + 1]]
         if ln.height > 1.25 * typical:   # names are often printed larger
             score += 0.1
-        text = _name_spacing(trailing.sub("", text).strip())
+        text = _name_spacing(_LEGAL_TAIL.sub(r"\1", trailing.sub("", text).strip()))
         if text:
             out.append(Candidate(text, max(0.05, min(score, 1.0)),
                                  union([t.bbox for t in taken]),
                                  min(t.confidence for t in taken), taken[-1].index))
     return out
+
+
+# Whatever follows the legal form with a digit in it is a number, not the name.
+_LEGAL_TAIL = re.compile(r"((?:\bBHD|\bS/B)\.?)\s+\S*\d.*$")
+
+
+def _prepare(text: str, fold: bool) -> str:
+    """Upper case, whitespace normalised, accents dropped when `fold` (the recogniser is
+    multilingual and sometimes reads RESTAURANTS as RESTÄURANTS on Malay receipts)."""
+    text = normalise_space(text).upper()
+    if fold:
+        text = "".join(c for c in unicodedata.normalize("NFKD", text)
+                       if not unicodedata.combining(c))
+    return text
+
+
+def _letters_in_names(text: str) -> str:
+    """'1' and '0' read inside a word of letters are I and O ('URBAN 1DEA', 'D.1.Y.');
+    words with other digits ('CT281', '7-ELEVEN') are left as they are."""
+    def fix(m: re.Match[str]) -> str:
+        tok = m.group(0)
+        letters = sum(c.isalpha() for c in tok)
+        digits = [c for c in tok if c.isdigit()]
+        if letters >= 2 and digits and set(digits) <= {"0", "1"} and len(digits) * 2 <= letters:
+            return tok.replace("1", "I").replace("0", "O")
+        return tok
+    return re.sub(r"\S+", fix, text)
 
 
 def _handwritten(text: str) -> bool:
@@ -145,7 +181,7 @@ def find_address(lines: list[Line], cfg: Config, after: int | None) -> list[Cand
     postcode = re.compile(cfg.get("postcode", r"(?<![\d.])\d{5}(?![\d.])"))
     max_lines = int(cfg.get("max_lines", 6))
     window = lines[start: start + int(cfg.get("search_lines", 12))]
-    texts = [normalise_space(ln.text).upper() for ln in window]
+    texts = [_prepare(ln.text, bool(cfg.get("fold_accents", False))) for ln in window]
 
     def foreign(t: str) -> bool:
         return _has_any(t, stop) or _has_any(t, skip) or _matches(t, skip_re)
@@ -178,7 +214,8 @@ def find_address(lines: list[Line], cfg: Config, after: int | None) -> list[Cand
         score = 0.35
     if not taken:
         return []
-    text = _commas(correct(normalise_space(" ".join(ln.text for ln in taken)).upper(),
+    at = {ln.index: t for ln, t in zip(window, texts, strict=True)}
+    text = _commas(correct(normalise_space(" ".join(at[ln.index] for ln in taken)),
                            cfg.get("corrections", {})))
     for word in cfg.get("glued", []):   # 'JALANAIR PANAS', 'NO290': a space OCR lost
         # short words only before a number (not NORTH), and not before one digit (NO1.)
