@@ -33,6 +33,7 @@ class Recognised:
     char_confidences: tuple[float, ...] = ()
     messages: list[str] = field(default_factory=list)
     typed: bool = True
+    reads: tuple[str, ...] = ()  # hand print: (Tesseract's text, the ICR's text)
 
 
 def recognise(zone: Gray, engines: Engines, *, charset: str | None,
@@ -84,7 +85,8 @@ def _hand(ocr: Reading, icr: Reading, valid: Valid | None = None, *,
     ocr_conf = calibrate_ocr(ocr.confidence)
     if _norm(ocr.text) == _norm(icr.text) and ocr.text.strip():
         return Recognised(text=icr.text, confidence=max(ocr_conf, icr.confidence),
-                          source="icr", char_confidences=icr.char_confidences, typed=False)
+                          source="icr", char_confidences=icr.char_confidences, typed=False,
+                          reads=(ocr.text, icr.text))
     ok = valid or (lambda t: bool(t.strip()))
     if not ok(ocr.text) or (digits_only and ok(icr.text)):
         # The ICR reads hand-printed digits far better than Tesseract (99% a digit).
@@ -95,7 +97,7 @@ def _hand(ocr: Reading, icr: Reading, valid: Valid | None = None, *,
         text = fuse(ocr.text, icr.text)
     src = "icr" if text == icr.text else "ocr"
     return Recognised(text=text, confidence=min(max(ocr_conf, icr.confidence), HAND_CAP),
-                      source=src, typed=False,
+                      source=src, typed=False, reads=(ocr.text, icr.text),
                       messages=[f"hand-print: engines differ ({ocr.text!r} / {icr.text!r})"])
 
 

@@ -1,0 +1,115 @@
+"""Hand-printed text lines read by Tesseract and the ICR: one value from the two reads.
+
+The two engines err differently: Tesseract splits hand-printed words ("KORE AN"),
+misreads digits ("N93" for "1193") and invents lower case; the ICR drops thin strokes
+(a lone "I") and confuses M/W/N. Word by word (`align`), a word both read alike is
+kept; a word the field's vocabulary explains (`lexicon.snap`) becomes that entry; a
+number comes from the ICR; anything else is the two merged (`recognise.fuse`).
+
+A line is confident only when every word is agreed: read alike by both engines, or
+snapped to the same entry from both reads. Otherwise it goes to review, the doubtful
+characters marked by a low character confidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from taskmaster.reading import lexicon
+from taskmaster.reading.recognise import HAND_CAP, Recognised, fuse
+
+SNAP_AGREE = 0.93  # both engines' reads snap to one vocabulary entry (or agree word by word)
+SNAP_ONE = 0.8     # one engine's read explains the entry: likely, but a person confirms
+SURE_CHAR = 0.97
+DOUBT_CHAR = 0.4
+_MERGE_COST = 0.3  # joining two words of one read to match one word of the other
+
+
+def align(a: list[str], b: list[str]) -> list[tuple[str, str]]:
+    """Pair the words of two reads of one line, joining two words of one read where
+    the other read has them as one ("KORE AN" / "KOREAN"); unpaired words pair with ""."""
+    inf = float("inf")
+    n, m = len(a), len(b)
+    cost = [[inf] * (m + 1) for _ in range(n + 1)]
+    back: list[list[tuple[int, int]]] = [[(0, 0)] * (m + 1) for _ in range(n + 1)]
+    cost[0][0] = 0.0
+    for i in range(n + 1):
+        for j in range(m + 1):
+            if cost[i][j] == inf:
+                continue
+            steps = [(1, 1), (2, 1), (1, 2), (1, 0), (0, 1)]
+            for di, dj in steps:
+                if i + di > n or j + dj > m:
+                    continue
+                wa, wb = "".join(a[i:i + di]), "".join(b[j:j + dj])
+                if not wa or not wb:
+                    c = float(len(wa) + len(wb))
+                else:
+                    c = lexicon.distance(wa, wb) + (_MERGE_COST if di + dj == 3 else 0.0)
+                if cost[i][j] + c < cost[i + di][j + dj]:
+                    cost[i + di][j + dj] = cost[i][j] + c
+                    back[i + di][j + dj] = (di, dj)
+    pairs: list[tuple[str, str]] = []
+    i, j = n, m
+    while i or j:
+        di, dj = back[i][j]
+        pairs.append(("".join(a[i - di:i]), "".join(b[j - dj:j])))
+        i, j = i - di, j - dj
+    return pairs[::-1]
+
+
+def _numeric(word: str) -> bool:
+    digits = sum(c.isdigit() for c in word)
+    return digits > 0 and digits * 2 >= len(word)
+
+
+def _word(ocr: str, icr: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
+    """One word from its two reads, and whether the engines agree on it."""
+    o, i = ocr.upper(), icr.upper()
+    if o == i:
+        return icr or ocr, True
+    if not o or not i:
+        return ocr or icr, False
+    if vocabulary:
+        s = lexicon.snap([ocr, icr], vocabulary)
+        if s is not None:
+            return s.entry, s.near(0) and s.near(1)
+    if _numeric(icr):
+        # The ICR reads hand-printed digits far better than Tesseract.
+        return icr, False
+    return fuse(ocr, icr), False
+
+
+def resolve(field_name: str, r: Recognised) -> Recognised:
+    """The line `r` (a hand-print read by both engines, `r.reads`) settled word by word
+    with the field's vocabulary; `r` unchanged when the engines agree already."""
+    if len(r.reads) != 2:
+        return r
+    ocr, icr = (" ".join(t.split()) for t in r.reads)
+    if not ocr or not icr or ocr.upper() == icr.upper():
+        return r
+    spec = lexicon.for_field(field_name)
+    vocabulary, mode = spec if spec else (frozenset(), "words")
+    if mode == "whole":
+        s = lexicon.snap([ocr, icr], vocabulary)
+        if s is not None:
+            both = s.near(0) and s.near(1)
+            conf = SNAP_AGREE if both else min(max(r.confidence, SNAP_ONE), SNAP_ONE)
+            chars = tuple(SURE_CHAR if both else DOUBT_CHAR for _ in s.entry)
+            return replace(r, text=s.entry, confidence=conf, char_confidences=chars,
+                           messages=[*r.messages, f"matched {s.entry!r} in the field's list"])
+    words = [_word(o, i, vocabulary) for o, i in align(ocr.split(), icr.split())]
+    words = [(w, ok) for w, ok in words if w]
+    text = " ".join(w for w, _ in words)
+    chars: list[float] = []
+    for k, (w, ok) in enumerate(words):
+        if k:
+            chars.append(SURE_CHAR)
+        chars.extend([SURE_CHAR if ok else DOUBT_CHAR] * len(w))
+    agreed = all(ok for _, ok in words)
+    conf = SNAP_AGREE if agreed else min(r.confidence, HAND_CAP)
+    messages = list(r.messages)
+    if text != r.text:
+        messages.append(f"word by word: {text!r}")
+    return replace(r, text=text, confidence=conf, char_confidences=tuple(chars),
+                   source="icr", messages=messages)

@@ -1,0 +1,132 @@
+"""Closed and open vocabularies for hand-printed text, and snapping a read onto them.
+
+Hand print read by two engines that disagree is often one or two glyphs away from a
+word of the field's vocabulary (SOMA / SOFIA, 515TER / SISTER, NDIANAPOLIS /
+INDIANAPOLIS). A read is moved ("snapped") to a vocabulary entry only when the entry is
+close to a read by a distance that knows hand-print confusions (`distance`), and no
+other entry is about as close: a name outside the list is not forced onto its neighbour.
+
+The word lists in `lexicons/` are general public lists (common US given names and
+surnames, languages, insurers, street and medication words) plus the clinic's catchment
+cities, which are customer configuration; none is drawn from the sample forms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+LEXICON_DIR = Path(__file__).with_name("lexicons")
+
+# Field name -> (lexicons, mode). "whole": the field's value is one entry (a city, an
+# insurer). "words": each word is checked on its own (a name, a street address).
+FIELD_LEXICONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "first_name": (("first_names",), "words"),
+    "last_name": (("surnames",), "words"),
+    "emergency_name": (("first_names", "surnames"), "words"),
+    "patient_name": (("first_names", "surnames"), "words"),
+    "city": (("cities",), "whole"),
+    "emergency_relationship": (("relationships",), "whole"),
+    "preferred_language": (("languages",), "whole"),
+    "insurance_provider": (("insurers",), "whole"),
+    "address_street": (("streets",), "words"),
+    "medications": (("medications",), "words"),
+    "allergy_details": (("medications",), "words"),
+}
+
+# Hand-print look-alikes: substituting one for the other costs `_CONFUSED`.
+_GROUPS = ("O0DQUC", "I1LJT7", "S5", "Z2", "B83R", "G6C&", "A4R", "MNWH", "UVWY", "EF",
+           "PRD", "KX", "94Q", "HN")
+_CONFUSED = 0.5
+_THIN = "I1.-'"     # glyphs the ICR's segmentation drops or Tesseract invents
+_THIN_COST = 0.6
+_SPACE_COST = 0.3   # a word gap one engine saw and the other did not
+_PAIRS = {(a, b) for g in _GROUPS for a in g for b in g if a != b}
+
+
+@cache
+def load(name: str) -> frozenset[str]:
+    """The entries of `lexicons/NAME.txt` (upper case, comment lines skipped)."""
+    lines = (LEXICON_DIR / f"{name}.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(" ".join(ln.split()).upper() for ln in lines
+                     if ln.strip() and not ln.startswith("#"))
+
+
+@cache
+def for_field(name: str) -> tuple[frozenset[str], str] | None:
+    """The vocabulary of field `name` and its mode, None when it has none."""
+    spec = FIELD_LEXICONS.get(name)
+    if spec is None:
+        return None
+    names, mode = spec
+    return frozenset().union(*(load(n) for n in names)), mode
+
+
+def _sub(a: str, b: str) -> float:
+    if a == b:
+        return 0.0
+    return _CONFUSED if (a, b) in _PAIRS else 1.0
+
+
+def _indel(c: str) -> float:
+    if c == " ":
+        return _SPACE_COST
+    return _THIN_COST if c in _THIN else 1.0
+
+
+def distance(a: str, b: str) -> float:
+    """Edit distance of two reads, upper-cased, in which hand-print look-alikes, thin
+    strokes and word gaps cost less than other edits."""
+    a, b = a.upper(), b.upper()
+    prev = [0.0]
+    for cb in b:
+        prev.append(prev[-1] + _indel(cb))
+    for ca in a:
+        cur = [prev[0] + _indel(ca)]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j - 1] + _sub(ca, cb), prev[j] + _indel(ca),
+                           cur[j - 1] + _indel(cb)))
+        prev = cur
+    return prev[-1]
+
+
+def tolerance(entry: str) -> float:
+    """How far a read may be from `entry` and still be taken for it."""
+    return max(1.0, 0.25 * len(entry.replace(" ", "")))
+
+
+@dataclass(frozen=True)
+class Snap:
+    """A vocabulary entry chosen for some reads, and how close each read was."""
+
+    entry: str
+    distances: tuple[float, ...]  # one per read, in the order given
+
+    def near(self, i: int) -> bool:
+        """Read `i` is within tolerance of the entry."""
+        return self.distances[i] <= tolerance(self.entry)
+
+
+def snap(reads: list[str], vocabulary: frozenset[str], *, margin: float = 0.5) -> Snap | None:
+    """The entry closest to any of `reads`, when it is within tolerance and no other
+    entry comes within `margin` of it; None otherwise."""
+    keys = [" ".join(r.split()).upper() for r in reads if r.strip()]
+    if not keys:
+        return None
+    shortest = min(len(k) for k in keys)
+    scored: list[tuple[float, str]] = []
+    for entry in vocabulary:
+        # Cheap bound first: the length difference alone costs at least this much.
+        if abs(len(entry) - shortest) * _SPACE_COST > tolerance(entry) + 2:
+            continue
+        scored.append((min(distance(k, entry) for k in keys), entry))
+    if not scored:
+        return None
+    scored.sort()
+    best, entry = scored[0]
+    if best > tolerance(entry):
+        return None
+    if len(scored) > 1 and scored[1][0] - best < margin:
+        return None
+    return Snap(entry, tuple(distance(" ".join(r.split()).upper(), entry) for r in reads))
