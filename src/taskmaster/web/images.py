@@ -2,13 +2,18 @@
 
 A stored page is a full-resolution PNG (2550x3300 for a letter page at 300 dpi, about a
 megabyte); the station needs a screen-sized picture and thumbnails. Scaled copies are
-written once under `<home>/cache/pages/` and keyed by the stored image's path and mtime,
-so a rotated page gets a new picture and an ETag the browser revalidates against.
+written once under `<home>/cache/pages/` (local disk, whatever the store: it is this
+server's cache) and keyed by the stored image's version, so a rotated page gets a new
+picture and an ETag the browser revalidates against. The version is the file's path and
+mtime in a file store; an object store has no cheap mtime, so there it is the page's path,
+rotation and size (rotation rewrites the image and changes both).
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
+from pathlib import Path
 
 import cv2
 
@@ -32,11 +37,15 @@ def page_jpeg(svc: Services, page_id: int, width: int) -> tuple[bytes, str]:
         if page is None:
             raise NotFound(f"no page {page_id}")
         rel = page.image
-    source = svc.store.path(rel)
-    if not source.exists():
-        raise NotFound(f"page {page_id} has no stored image")
+        key = f"{rel}:{page.rotation}:{page.width}x{page.height}"
+    local = getattr(svc.store, "path", None)  # FileStore only
+    if local is not None:
+        source: Path = local(rel)
+        if not source.exists():
+            raise NotFound(f"page {page_id} has no stored image")
+        key = f"{rel}:{source.stat().st_mtime_ns}"
     w = snap(width)
-    version = hashlib.sha256(f"{rel}:{source.stat().st_mtime_ns}".encode()).hexdigest()[:16]
+    version = hashlib.sha256(key.encode()).hexdigest()[:16]
     etag = f"{version}-{w}"
     folder = svc.settings.home / "cache" / "pages"
     cached = folder / f"{page_id}-{etag}.jpg"
@@ -53,5 +62,8 @@ def page_jpeg(svc: Services, page_id: int, width: int) -> tuple[bytes, str]:
     for stale in folder.glob(f"{page_id}-*.jpg") if folder.exists() else []:
         if not stale.name.startswith(f"{page_id}-{version}-"):
             stale.unlink(missing_ok=True)  # an earlier orientation of this page
-    svc.store.put_bytes(str(cached.relative_to(svc.settings.home)), data)
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_suffix(f".{secrets.token_hex(6)}.part")  # no torn file
+    partial.write_bytes(data)
+    partial.replace(cached)
     return data, etag
