@@ -111,6 +111,7 @@ class DocumentResult(BaseModel):
     app: str | None
     type: str | None
     status: str
+    error: str | None = Field(None, description="Why the document failed (status failed).")
     pages: list[PageRef]
     fields: dict[str, FieldResult]
 

@@ -69,6 +69,23 @@ def recent_errors(session: Session, limit: int = 10) -> list[Batch]:
                                 .order_by(Batch.updated_at.desc()).limit(limit)))
 
 
+def failed_documents(session: Session, limit: int = 10) -> list[Document]:
+    """The latest failed documents (a batch can finish with some of its documents failed)."""
+    return list(session.scalars(select(Document).join(Batch)
+                                .where(Document.status == "failed")
+                                .order_by(Batch.updated_at.desc(), Document.seq).limit(limit)))
+
+
+def failed_counts(session: Session, batch_ids: list[str]) -> dict[str, int]:
+    """How many documents failed in each of these batches (only those with any)."""
+    if not batch_ids:
+        return {}
+    rows = session.execute(select(Document.batch_id, func.count())
+                           .where(Document.batch_id.in_(batch_ids), Document.status == "failed")
+                           .group_by(Document.batch_id)).all()
+    return {batch_id: int(n) for batch_id, n in rows}
+
+
 def batch_list(session: Session, status: str | None = None, limit: int = 100,
                offset: int = 0) -> tuple[list[Batch], int]:
     """Batches, newest first, optionally of one status; and how many there are in all."""

@@ -22,7 +22,7 @@ from taskmaster.errors import AuthError, Conflict, NotFound
 from taskmaster.pipeline.results import document_result
 from taskmaster.pipeline.services import Services
 from taskmaster.security.roles import Perm
-from taskmaster.web import dashboard, lease
+from taskmaster.web import dashboard, lease, workers
 from taskmaster.web.images import page_jpeg
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
@@ -72,10 +72,14 @@ def dashboard_page(request: Request) -> Response:
     if not who.can(Perm.READ):
         return _forbidden(request, who, "see the dashboard")
     with _svc(request).db.session() as session:
+        recent = dashboard.batch_list(session, limit=10)[0]
         return _render(request, "dashboard.html", who, figures=dashboard.summary(session),
                        queues=dashboard.queues(session),
                        errors=dashboard.recent_errors(session),
-                       recent=dashboard.batch_list(session, limit=10)[0])
+                       failed_docs=dashboard.failed_documents(session),
+                       workers=workers.workers(session), in_flight=workers.in_flight(session),
+                       ago=workers.ago, recent=recent,
+                       failed=dashboard.failed_counts(session, [b.id for b in recent]))
 
 
 @router.get("/batches", response_class=HTMLResponse)
@@ -91,6 +95,7 @@ def batches_page(request: Request, status: str | None = None, page: int = 1) -> 
         rows, total = dashboard.batch_list(session, status or None, per_page,
                                            (page - 1) * per_page)
         return _render(request, "batches.html", who, batches=rows, total=total,
+                       failed=dashboard.failed_counts(session, [b.id for b in rows]),
                        state=status or "", page=page, pages=max(1, -(-total // per_page)))
 
 
