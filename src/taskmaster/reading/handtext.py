@@ -20,6 +20,7 @@ from taskmaster.reading.recognise import HAND_CAP, Recognised, fuse
 
 SNAP_AGREE = 0.93  # both engines' reads snap to one vocabulary entry (or agree word by word)
 SNAP_ONE = 0.8     # one engine's read explains the entry: likely, but a person confirms
+ACCEPT = 0.9  # the accept threshold a settled value must stay under
 SURE_CHAR = 0.97
 DOUBT_CHAR = 0.4
 _MERGE_COST = 0.3  # joining two words of one read to match one word of the other
@@ -68,23 +69,62 @@ def _word(ocr: str, icr: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
     o, i = ocr.upper(), icr.upper()
     if o == i:
         return icr or ocr, True
-    if not o or not i:
-        return ocr or icr, False
-    if vocabulary:
+    if not o:
+        # A word only the ICR saw: a number Tesseract missed, or a mark taken for one.
+        return (icr if _numeric(icr) else ""), False
+    if not i:
+        return ocr, False
+    if vocabulary and not (o.isdigit() or i.isdigit()):
         s = lexicon.snap([ocr, icr], vocabulary)
         if s is not None:
             return s.entry, s.near(0) and s.near(1)
-    if _numeric(icr):
-        # The ICR reads hand-printed digits far better than Tesseract.
+    if _numeric(icr) and len(icr) >= len(ocr):
+        # The ICR reads hand-printed digits far better than Tesseract, unless it lost
+        # a thin stroke (a "1") that Tesseract kept.
         return icr, False
     return fuse(ocr, icr), False
+
+
+def settle_typed(field_name: str, r: Recognised) -> Recognised:
+    """A line only Tesseract read, not confidently (hand print it took for type, or
+    lower case it reads in hand-printed capitals): moved onto the field's vocabulary
+    where one entry explains it ("KORE AN" -> "KOREAN"), for a person to confirm."""
+    spec = lexicon.for_field(field_name)
+    text = " ".join(r.text.split())
+    if spec is None or not text or r.confidence >= ACCEPT:
+        return r
+    vocabulary, mode = spec
+    if mode == "whole":
+        if text.upper() in vocabulary:
+            return r
+        s = lexicon.snap([text], vocabulary)
+        out = s.entry if s is not None else text
+    else:
+        out = " ".join(_join_split(text.split(), vocabulary))
+    if out.upper() == text.upper():
+        return r
+    return replace(r, text=out, confidence=min(r.confidence, SNAP_ONE), char_confidences=(),
+                   messages=[*r.messages, f"matched {out!r} in the field's list"])
+
+
+def _join_split(words: list[str], vocabulary: frozenset[str]) -> list[str]:
+    """Neighbouring words joined where neither is a word of the vocabulary and the two
+    together are ("GLARG INE" -> "GLARGINE")."""
+    out: list[str] = []
+    for w in words:
+        if out and out[-1].upper() not in vocabulary and w.upper() not in vocabulary \
+                and (out[-1] + w).upper() in vocabulary:
+            out[-1] = (out[-1] + w).upper()
+        else:
+            out.append(w)
+    return out
 
 
 def resolve(field_name: str, r: Recognised) -> Recognised:
     """The line `r` (a hand-print read by both engines, `r.reads`) settled word by word
     with the field's vocabulary; `r` unchanged when the engines agree already."""
     if len(r.reads) != 2:
-        return r
+        return settle_typed(field_name, r)
     ocr, icr = (" ".join(t.split()) for t in r.reads)
     if not ocr or not icr or ocr.upper() == icr.upper():
         return r

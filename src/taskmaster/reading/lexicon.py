@@ -63,6 +63,15 @@ def for_field(name: str) -> tuple[frozenset[str], str] | None:
     return frozenset().union(*(load(n) for n in names)), mode
 
 
+def settles_case(name: str) -> bool:
+    """Whether field `name`'s vocabulary settles its value whatever case Tesseract read
+    it in: one entry per field (a city) or one name; not free text, where a typed
+    lower-case line read again by the ICR only gains errors."""
+    spec = FIELD_LEXICONS.get(name)
+    return spec is not None and (spec[1] == "whole" or len(spec[0]) == 1
+                                 and spec[0][0] in ("first_names", "surnames"))
+
+
 def _sub(a: str, b: str) -> float:
     if a == b:
         return 0.0

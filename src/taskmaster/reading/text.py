@@ -6,7 +6,7 @@ import re
 
 from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import BBox, Engines, Gray
-from taskmaster.reading import handtext, repair
+from taskmaster.reading import handtext, lexicon, repair
 from taskmaster.reading.recognise import recognise
 from taskmaster.reading.repair import REPAIRED_CAP
 from taskmaster.reading.result import FieldReading, empty
@@ -72,8 +72,9 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
         z = zone(page, band, field.style)
         if ink_ratio(z) < EMPTY_INK:
             continue
-        r = handtext.resolve(field.name, recognise(z, engines, charset=charset,
-                                                   use_icr=field.type != "email"))
+        r = handtext.resolve(field.name, recognise(
+            z, engines, charset=charset, use_icr=field.type != "email",
+            any_case=lexicon.settles_case(field.name)))
         line = strip_debris(r.text)
         if not line:
             messages.append("ink but no text read")
