@@ -45,6 +45,7 @@ CACHE = Path(os.environ.get("TASKMASTER_BENCH_CACHE", Path.home() / ".cache" / "
 APP = ROOT / "src" / "taskmaster" / "apps" / "builtin" / "receipts" / "app.yaml"
 FIELDS = ("company", "date", "address", "total")
 TUNE = 150
+Z = 1.0  # calibration: the share right is promised with this many standard errors
 
 
 def ocr_words(key: str, engine: OcrEngine) -> tuple[dict, float]:
@@ -83,7 +84,8 @@ def rapid_words(key: str, engine: RapidOcrEngine) -> tuple[dict, float]:
 
 
 def score(rows: list[dict], threshold: float = 0.9) -> dict:
-    """SROIE precision/recall/F1 per field and overall, and the auto-accept error rate."""
+    """SROIE precision/recall/F1 per field and overall, and the auto-accept error rate
+    ("ok": confidence at or above `threshold`, the application's accept_confidence)."""
     out: dict = {}
     for f in (*FIELDS, "all"):
         sel = [r for r in rows if f in ("all", r["field"])]
@@ -100,30 +102,45 @@ def score(rows: list[dict], threshold: float = 0.9) -> dict:
     return out
 
 
-def fit_calibration(rows: list[dict], bins: int = 8) -> dict[str, list[list[float]]]:
-    """Per field: raw confidence quantile bins -> share right, made monotone (PAVA)."""
+def fit_calibration(rows: list[dict], steps: int = 20) -> dict[str, list[list[float]]]:
+    """Per field: raw confidence -> the share right among the tuning values at least as
+    confident (a lower bound, Z standard errors), as a step table.
+
+    That is what auto-accepting at a threshold promises: of the values accepted at
+    `accept_confidence` and above, at least that share were right on the tuning part.
+    Each step takes the best bound of any threshold at or below it, so the table rises
+    with the raw confidence and the accepted values are exactly one such tail.
+    """
     tables: dict[str, list[list[float]]] = {}
     for f in FIELDS:
-        sel = sorted((r["raw"], float(r["right"])) for r in rows
-                     if r["field"] == f and r["pred"] is not None)
-        if len(sel) < bins:
+        sel = sorted(((r["raw"], float(r["right"])) for r in rows
+                      if r["field"] == f and r["pred"] is not None), reverse=True)
+        if len(sel) < steps:
             continue
-        chunks = [sel[i * len(sel) // bins:(i + 1) * len(sel) // bins] for i in range(bins)]
-        pts = [[sum(x for x, _ in c) / len(c), sum(y for _, y in c) / len(c), len(c)]
-               for c in chunks if c]
-        merged: list[list[float]] = []
-        for x, y, n in pts:               # pool adjacent violators
-            merged.append([x, y, n])
-            while len(merged) > 1 and merged[-2][1] > merged[-1][1]:
-                x2, y2, n2 = merged.pop()
-                x1, y1, n1 = merged.pop()
-                merged.append([(x1 * n1 + x2 * n2) / (n1 + n2), (y1 * n1 + y2 * n2) / (n1 + n2),
-                               n1 + n2])
-        # Lower bound of the share right (Wilson-ish shrink) so 0.9 means "<3% wrong"
-        # rather than "about 10% wrong" on a small bin.
-        tables[f] = [[round(x, 3), round(max(0.0, y - (y * (1 - y) / n) ** 0.5), 3)]
-                     for x, y, n in merged]
+        # tail[i]: (raw, bound) for the i+1 most confident values
+        right, tail = 0.0, []
+        for i, (x, y) in enumerate(sel):
+            right += y
+            tail.append((x, wilson_low(right / (i + 1), i + 1, Z)))
+        tail.reverse()                                    # ascending raw
+        cuts = sorted({tail[k * len(tail) // steps][0] for k in range(steps)})
+        best, table = 0.0, []
+        for k, x in enumerate(cuts):
+            # the bound of the tail that starts at this cut (first value with raw >= x)
+            best = max(best, next(b for r, b in tail if r >= x))
+            hi = cuts[k + 1] - 0.001 if k + 1 < len(cuts) else 1.0
+            table += [[round(x, 3), round(best, 3)], [round(max(x, hi), 3), round(best, 3)]]
+        # a run of equal values needs only its ends
+        tables[f] = [p for i, p in enumerate(table)
+                     if i in (0, len(table) - 1) or not table[i - 1][1] == p[1] == table[i + 1][1]]
     return tables
+
+
+def wilson_low(p: float, n: float, z: float = 1.0) -> float:
+    """Lower end of the Wilson score interval for a share `p` right out of `n`."""
+    centre = p + z * z / (2 * n)
+    spread = z * (p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5
+    return max(0.0, (centre - spread) / (1 + z * z / n))
 
 
 def without_calibration(page_type: PageType) -> PageType:
@@ -184,8 +201,10 @@ def main() -> int:
     results = {"ocr": engine.version(), "receipts": len(keys),
                "ocr_s_per_receipt": round(ocr_s / max(1, n_ocr), 3),
                "extract_ms_per_receipt": round(1000 * extract_s / max(1, len(keys)), 2),
-               "tune": score([r for r in rows if r["part"] == "tune"]),
-               "holdout": score([r for r in rows if r["part"] == "holdout"])}
+               "accept_confidence": app.accept_confidence,
+               "tune": score([r for r in rows if r["part"] == "tune"], app.accept_confidence),
+               "holdout": score([r for r in rows if r["part"] == "holdout"],
+                                app.accept_confidence)}
     for part in ("tune", "holdout"):
         s = results[part]
         if not any(r["part"] == part for r in rows):

@@ -57,6 +57,7 @@ def raw_confidence(cands: list[Candidate]) -> tuple[Candidate | None, float]:
     best = max(by_value[value], key=lambda c: c.score)
     margin = score - ranked[1][0] if len(ranked) > 1 else score
     raw = 0.5 * min(score, 1.0) + 0.3 * best.ocr_confidence + 0.2 * min(1.0, 2 * margin)
+    raw -= best.doubt
     return best, raw
 
 

@@ -97,9 +97,12 @@ def find_company(lines: list[Line], cfg: Config) -> list[Candidate]:
             score += 0.1
         text = _name_spacing(_LEGAL_TAIL.sub(r"\1", trailing.sub("", text).strip()))
         if text:
+            # Punctuation between letters ('MR.D.I.Y', 'HEALTH,AND') is transcribed with
+            # and without spaces: a right reading may still not match.
+            doubt = 0.1 if re.search(r"[A-Z][.,&][A-Z]", text) else 0.0
             out.append(Candidate(text, max(0.05, min(score, 1.0)),
                                  union([t.bbox for t in taken]),
-                                 min(t.confidence for t in taken), taken[-1].index))
+                                 min(t.confidence for t in taken), taken[-1].index, doubt))
     return out
 
 

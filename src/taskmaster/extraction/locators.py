@@ -44,6 +44,10 @@ class Candidate:
     bbox: BBox
     ocr_confidence: float
     line: int
+    # How far the value may differ from its transcription even when the right text was
+    # found ('RM 3.90' is transcribed with or without its RM): lowers the confidence,
+    # not the rank.
+    doubt: float = 0.0
 
 
 def _upper(text: str) -> str:
