@@ -212,7 +212,8 @@
     const f = fields[cur];
     f.override = !f.override;
     say(f.override ? `${f.label}: marked unreadable / accepted as is` : "");
-    if (f.override) { f.accepted = true; paint(cur); const n = pending(cur); if (n >= 0) focusField(n); }
+    // Like Enter: move on to the next field needing review, or submit after the last one.
+    if (f.override) { f.accepted = true; paint(cur); const n = pending(cur); if (n >= 0) focusField(n); else submit(); }
     else paint(cur);
   }
 
