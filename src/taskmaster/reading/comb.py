@@ -12,6 +12,7 @@ import numpy as np
 
 from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import Engines, Gray, Reading
+from taskmaster.reading import combdecode
 from taskmaster.reading.consensus import Consensus, read_typed
 from taskmaster.reading.recognise import DISAGREE_CAP, HAND_CAP, TYPED_MIN, calibrate_ocr
 from taskmaster.reading.repair import REPAIRED_CAP, to_pattern
@@ -68,7 +69,7 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
     used = [c for c, f in zip(imgs, filled, strict=True) if f]
     looks = looks_typed(used)
     if not looks and engines.icr is not None:
-        ir = engines.icr.read_cells(used, charset=charset)
+        ir = combdecode.read_cells(field, used, engines.icr, charset)
         return _finish(field, filled, ir.text, list(ir.char_confidences), ir.confidence,
                        "icr", [])
     if looks:
@@ -88,7 +89,8 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
     typed = r.confidence >= TYPED_MIN and len(text) == len(used) and looks
     if typed and not vote.agreed:
         messages.append("reads disagree: " + " | ".join(vote.texts))
-    icr = engines.icr.read_cells(used, charset=charset) if not typed and engines.icr else None
+    icr = (combdecode.read_cells(field, used, engines.icr, charset)
+           if not typed and engines.icr else None)
     if icr is not None and (icr.confidence > calibrate_ocr(r.confidence) or not text):
         # Typed-looking but not read with confidence: the engine surer of its reading
         # wins (the ICR is near 0 on typed glyphs, Tesseract low on neat hand print).

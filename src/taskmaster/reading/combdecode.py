@@ -1,0 +1,103 @@
+"""Hand-printed combs decoded with the field's type: the ICR's per-cell probabilities are
+searched for the likeliest *valid* value, not the likeliest characters one by one.
+
+A date of birth is the likeliest real calendar date in the past; a state the likeliest
+USPS code; a member number the likeliest string matching the field's pattern (three
+letters then nine digits reads a doubtful "I" in the digits as a 1). The field's
+confidence is that value's probability among the valid ones, never more than the ink
+itself supports (see `taskmaster.engines.icr.decode`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from taskmaster.apps.schema import FieldDef
+from taskmaster.engines.base import Gray, IcrEngine, Reading
+from taskmaster.engines.icr import (
+    US_STATES,
+    decode_best,
+    decode_date,
+    decode_lexicon,
+    decode_mixed,
+)
+
+CharProbs = dict[str, float]
+_CLASSES = {"\\d": "0123456789", "[0-9]": "0123456789",
+            "[A-Z]": "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+            "[A-Z0-9]": "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"}
+_TOKEN = re.compile(r"(\\d|\[0-9\]|\[A-Z\]|\[A-Z0-9\])(?:\{(\d+)\})?")
+OLDEST = 1900  # earliest year of birth taken for a date-of-birth comb
+
+
+@runtime_checkable
+class CellProbabilities(Protocol):
+    """An ICR engine that gives each comb cell's probability table (the built-in one)."""
+
+    def cell_probabilities(self, cells: Sequence[Gray], charset: str
+                           ) -> list[CharProbs | None]: ...
+
+
+def position_charsets(pattern: str, length: int) -> list[str] | None:
+    """The characters allowed at each position by a simple fixed-length `pattern`
+    (`^[A-Z]{3}\\d{9}$`); None when the pattern is anything more elaborate."""
+    body = pattern.removeprefix("^").removesuffix("$")
+    out: list[str] = []
+    pos = 0
+    while pos < len(body):
+        m = _TOKEN.match(body, pos)
+        if m is None:
+            return None
+        out.extend([_CLASSES[m.group(1)]] * int(m.group(2) or 1))
+        pos = m.end()
+    return out if len(out) == length else None
+
+
+def decode_pattern(cells: Sequence[CharProbs], allowed: list[str]) -> Reading:
+    """Each cell's likeliest character among those its position allows."""
+    chars, probs, raw = [], [], []
+    for p, ok in zip(cells, allowed, strict=True):
+        sub = {c: v for c, v in p.items() if c in ok}
+        total = sum(sub.values())
+        if not sub or total <= 0:
+            return Reading("", 0.0, engine="icr")
+        c, v = max(sub.items(), key=lambda cv: cv[1])
+        chars.append(c)
+        probs.append(v / total)
+        raw.append(v)
+    conf = min(math.prod(probs), math.prod(raw) ** 0.5)
+    return Reading("".join(chars), conf, tuple(probs), "icr")
+
+
+def read_cells(field: FieldDef, cells: list[Gray], icr: IcrEngine, charset: str) -> Reading:
+    """The comb's characters (a date as DDMMYYYY), decoded with the field's type where
+    the engine gives per-cell probabilities."""
+    if not isinstance(icr, CellProbabilities):
+        return icr.read_cells(cells, charset=charset)
+    table = icr.cell_probabilities(cells, charset)
+    written = [p for p in table if p]
+    if not written:
+        return Reading("", 1.0, (), "icr")
+    mixed = any(c.isdigit() for c in charset) and any(c.isalpha() for c in charset)
+    best = decode_mixed(written) if mixed else decode_best(written)
+    if field.type == "date" and len(written) == 8:
+        r = decode_date(written, years=(OLDEST, dt.date.today().year))
+        if r.text:
+            y, m, d = r.text.split("-")
+            return Reading(d + m + y, r.confidence, r.char_confidences, "icr", r.alternatives)
+        return Reading(best.text, min(best.confidence, 0.3), best.char_confidences, "icr")
+    if field.type == "state":
+        r = decode_lexicon(written, US_STATES)
+        return r if r.text else Reading(best.text, min(best.confidence, 0.3),
+                                        best.char_confidences, "icr")
+    if field.pattern:
+        allowed = position_charsets(field.pattern, len(written))
+        if allowed is not None:
+            r = decode_pattern(written, allowed)
+            if r.text:
+                return r
+    return best
