@@ -15,8 +15,9 @@ from collections.abc import Callable
 
 from taskmaster.apps.schema import FieldDef, PageType
 from taskmaster.engines.base import Word
+from taskmaster.extraction.address import find_address
 from taskmaster.extraction.amounts import find_amounts
-from taskmaster.extraction.header import find_address, find_company
+from taskmaster.extraction.header import find_company
 from taskmaster.extraction.layout import Line, group_lines, normalise_space
 from taskmaster.extraction.located import Located, calibrate
 from taskmaster.extraction.locators import Candidate, Config, _span, find_dates

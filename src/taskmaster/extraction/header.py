@@ -1,10 +1,10 @@
-"""Locators for the header of a receipt: the issuer's name and its postal address.
+"""The issuer's name on a receipt, and the text helpers the address locator shares.
 
-Both sit in the first lines of a receipt. The name is the line that carries a company
-suffix (SDN BHD, ENTERPRISE, TRADING ...) or, failing that, the first line that is
-mostly letters and not an obvious non-name (TAX INVOICE, WELCOME, a phone number).
-The address is the run of lines after the name (skipping the registration number) up
-to the first line that is clearly something else (TEL, GST, a date, INVOICE ...).
+The name sits in the first lines. It is the line that carries a company suffix (SDN BHD,
+ENTERPRISE, TRADING ...) or, failing that, the first line that is mostly letters and
+not an obvious non-name (TAX INVOICE, WELCOME, a phone number, a name hand-written on
+the slip). A name broken over two lines is rejoined; a registration number after it is
+cut off. The address is in `address.py`.
 """
 
 from __future__ import annotations
@@ -148,83 +148,5 @@ def _name_spacing(text: str) -> str:
     return re.sub(r"\bSDN\.(?=BHD)", "SDN. ", text)
 
 
-_STARTS = re.compile(r"^(\d|NO\b|NO\.|LOT\b|UNIT\b|LEVEL\b|BLOCK\b|BLK\b|G\d|L\d)")
-_ABBREV = {"NO", "JLN", "TMN", "BDR", "KG", "LRG", "JL", "ST", "SG", "PT", "BT", "SEK"}
-
-
-def _commas(text: str) -> str:
-    """A full stop between address parts ('LOT 38. 39 101 BOULEVARD. JALAN') is a comma
-    the OCR read small: addresses separate parts with commas, and stops follow only
-    abbreviations (NO., P.T., JLN.), which are left alone."""
-    def fix(m: re.Match[str]) -> str:
-        tok = m.group(1)
-        keep = "." in tok or tok in _ABBREV or (len(tok) < 2 and tok.isalpha())
-        return tok + ("." if keep else ",")
-    return re.sub(r"(?<!\S)(\S+)\.(?= \S)", fix, text)
-
-
 def _matches(text: str, patterns: Sequence[str]) -> bool:
     return any(re.search(p, text) for p in patterns)
-
-
-def find_address(lines: list[Line], cfg: Config, after: int | None) -> list[Candidate]:
-    """The address lines below the line with index `after` (the company's).
-
-    Anchored on the postcode: the address runs up from the first postcode line to the
-    company (skipping registration numbers), and on past it only for a line that names
-    a state. Without a postcode, the lines after the company up to a stop word are taken.
-    """
-    start = 0 if after is None else next(
-        (i + 1 for i, ln in enumerate(lines) if ln.index == after), 0)
-    stop = cfg.get("stop", [])
-    skip = cfg.get("skip", [])
-    skip_re = cfg.get("skip_patterns", [])
-    states = cfg.get("states", [])
-    markers = cfg.get("markers", [])
-    postcode = re.compile(cfg.get("postcode", r"(?<![\d.])\d{5}(?![\d.])"))
-    max_lines = int(cfg.get("max_lines", 6))
-    window = lines[start: start + int(cfg.get("search_lines", 12))]
-    texts = [_prepare(ln.text, bool(cfg.get("fold_accents", False))) for ln in window]
-
-    def foreign(t: str) -> bool:
-        return _has_any(t, stop) or _has_any(t, skip) or _matches(t, skip_re)
-
-    pc = next((i for i, t in enumerate(texts) if postcode.search(t) and not foreign(t)), None)
-    if pc is not None:
-        first = pc
-        while first > 0 and pc - first + 1 < max_lines and not foreign(texts[first - 1]):
-            # An address starts with a number, NO./LOT/UNIT...: a line above such a start
-            # with neither digits nor address words is a branch or shop name.
-            if first < pc and _STARTS.match(texts[first]) \
-                    and not re.search(r"\d", texts[first - 1]) \
-                    and not _has_any(texts[first - 1], markers):
-                break
-            first -= 1
-        last = pc
-        if pc + 1 < len(texts) and _has_any(texts[pc + 1], states) and not foreign(texts[pc + 1]):
-            last = pc + 1
-        taken = window[first: last + 1]
-        score = 0.7
-    else:
-        taken = []
-        for t, ln in zip(texts, window, strict=True):
-            if _has_any(t, stop) or len(taken) >= max_lines:
-                break
-            if not foreign(t):
-                taken.append(ln)
-            elif taken:
-                break
-        score = 0.35
-    if not taken:
-        return []
-    at = {ln.index: t for ln, t in zip(window, texts, strict=True)}
-    text = _commas(correct(normalise_space(" ".join(at[ln.index] for ln in taken)),
-                           cfg.get("corrections", {})))
-    for word in cfg.get("glued", []):   # 'JALANAIR PANAS', 'NO290': a space OCR lost
-        # short words only before a number (not NORTH), and not before one digit (NO1.)
-        follows = r"\d{2}" if len(word) < 4 else r"[A-Z0-9]{2}"
-        text = re.sub(rf"(?<![A-Z]){re.escape(word.upper())}(?={follows})", f"{word} ", text)
-    if _has_any(text, markers):
-        score += 0.2
-    return [Candidate(text, score, union([ln.bbox for ln in taken]),
-                      min(ln.confidence for ln in taken), taken[0].index)]
