@@ -8,6 +8,7 @@ import typer
 
 from taskmaster.apps.loader import load_application
 from taskmaster.apps.registry import AppRegistry
+from taskmaster.errors import NotFound
 from taskmaster.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, help="Capture applications.")
@@ -46,8 +47,15 @@ def validate(target: str = typer.Argument(
         None, help="An application name or the path of an app.yaml (default: all).")) -> None:
     """Check application files; a broken one is reported with file, line and reason."""
     reg = _registry()
-    paths = ([Path(target)] if target and Path(target).exists()
-             else [reg.files()[target]] if target else list(reg.files().values()))
+    if target and Path(target).exists():
+        paths = [Path(target)]
+    elif target:
+        paths = [reg.get(target).path] if target in reg.files() else []
+        if not paths:
+            raise NotFound(f"no application or file named {target!r} "
+                           f"(known: {', '.join(reg.names())})")
+    else:
+        paths = list(reg.files().values())
     for path in paths:
         a = load_application(path)  # raises ApplicationError -> exit 3 with file:line
         typer.echo(f"ok  {a.name} v{a.version}  {path}")
