@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
 
 from taskmaster.apps.schema import FieldDef
-from taskmaster.engines.base import Engines, Gray
+from taskmaster.engines.base import Engines, Gray, IcrEngine, Reading
+from taskmaster.engines.icr import decode_date
+from taskmaster.engines.icr.segment import segment_line
 from taskmaster.reading.recognise import recognise
 from taskmaster.reading.result import FieldReading, empty
 from taskmaster.reading.zones import despeckle, erase_lines, flat_crop, ink_ratio
 
 EMPTY_INK = 0.004
 _DIGITS = "0123456789"
+JOINT_DIFFERS_CAP = 0.85  # the joint decoding contradicts the engines' value: review
+RECENT_YEARS = 10  # a visit or signature date lies at most this many years back
+
+Mask = npt.NDArray[np.bool_]
+
+
+@runtime_checkable
+class GlyphProbabilities(Protocol):
+    """An ICR engine that classifies ink masks (the built-in one)."""
+
+    def probabilities(self, masks: Sequence[Mask], charset: str) -> list[dict[str, float]]: ...
 
 
 def parts(page: Gray, field: FieldDef) -> list[Gray]:
@@ -51,6 +68,15 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
             messages.append(f"not a valid date: {raw}")
     else:
         messages.append(f"expected DD/MM/YYYY, read {raw!r}")
+    joint = _joint(zones, field, engines.icr) if source == "icr" else None
+    if joint is not None and joint.text:
+        if joint.text == value:
+            confidence = max(confidence, joint.confidence)
+        else:
+            messages.append(f"valid date from the digits' alternatives: {joint.text}")
+            value, confidence = joint.text, min(joint.confidence, JOINT_DIFFERS_CAP)
+        chars = joint.char_confidences
+        messages = [m for m in messages if not m.startswith(("not a valid", "expected"))]
     if value is None:
         confidence = min(confidence, 0.3)
     elif len(groups[0]) < 2 or len(groups[1]) < 2:
@@ -60,6 +86,51 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
     return FieldReading(value=value, raw=raw, confidence=round(confidence, 4), source=source,
                         bbox=field.bbox, messages=messages,
                         char_confidences=chars if value and len(chars) == 8 else ())
+
+
+def years(field: FieldDef) -> tuple[int, int]:
+    """The years a date field can hold: a birth date any time since 1900, other dates
+    (visit, signature) recent ones."""
+    today = dt.date.today().year
+    if "birth" in field.name:
+        return 1900, today
+    return today - RECENT_YEARS, today + 1
+
+
+def _joint(zones: list[Gray], field: FieldDef, icr: IcrEngine | None) -> Reading | None:
+    """DD, MM and YYYY decoded together: the likeliest valid date among each digit's
+    alternatives (a 7 read as 1 makes no 21st of a month impossible, but a 9 read as 4
+    in a year of 2029 does), None when the parts do not cut into 2, 2 and 4 digits."""
+    if not isinstance(icr, GlyphProbabilities):
+        return None
+    tables: list[dict[str, float]] = []
+    for z, n in zip(zones, (2, 2, 4), strict=True):
+        masks = [g.mask for g in segment_line(z).glyphs if not g.punct]
+        digits = _n_digits(masks, n, icr)
+        if digits is None:
+            return None
+        tables.extend(digits)
+    return decode_date(tables, years=years(field))
+
+
+def _n_digits(masks: list[Mask], n: int, icr: GlyphProbabilities
+              ) -> list[dict[str, float]] | None:
+    """Probability tables of exactly `n` digits from the cut pieces: as cut, or with one
+    piece too many joined to its neighbour or dropped (a broken stroke, a speck),
+    whichever the classifier is surest of."""
+    if len(masks) == n:
+        return icr.probabilities(masks, _DIGITS)
+    if len(masks) != n + 1:
+        return None
+    options: list[list[Mask]] = []
+    for i in range(n):
+        options.append([*masks[:i], masks[i] | masks[i + 1], *masks[i + 2:]])
+    for i in range(n + 1):
+        options.append([*masks[:i], *masks[i + 1:]])
+    flat = icr.probabilities([m for o in options for m in o], _DIGITS)
+    best = max(range(len(options)),
+               key=lambda k: float(np.prod([max(p.values()) for p in flat[k * n:(k + 1) * n]])))
+    return flat[best * n:(best + 1) * n]
 
 
 def _part_valid(digits: int) -> Callable[[str], bool]:
