@@ -48,6 +48,7 @@ def find_company(lines: list[Line], cfg: Config) -> list[Candidate]:
     """
     head = lines[: int(cfg.get("search_lines", 10))]
     suffixes = cfg.get("suffixes", [])
+    legal = cfg.get("legal", [])
     skip = cfg.get("skip", [])
     skip_re = cfg.get("skip_patterns", [])
     corrections = cfg.get("corrections", {})
@@ -59,8 +60,9 @@ def find_company(lines: list[Line], cfg: Config) -> list[Candidate]:
     # The registration number printed after a name is cut first, so that it does not
     # make the line look like a number.
     fold = bool(cfg.get("fold_accents", False))
-    texts = [trailing.sub("", correct(_letters_in_names(_prepare(ln.text, fold)),
-                                      corrections)).strip() for ln in head]
+    # A leading counter or long number ('#000002 BAIFU (M) SDN BHD') is not the name.
+    texts = [trailing.sub("", correct(_letters_in_names(_LEADING_NUMBER.sub(
+        "", _prepare(ln.text, fold))), corrections)).strip() for ln in head]
     starts_with_suffix = re.compile(
         r"^(" + "|".join(re.escape(s.upper().strip()) for s in suffixes) + r")(?![A-Z])"
     ) if suffixes else continues
@@ -82,6 +84,10 @@ def find_company(lines: list[Line], cfg: Config) -> list[Candidate]:
         taken = [ln]
         if _has_any(text, suffixes) or _has_any(text.translate(_LOOKALIKE), suffixes):
             score = 0.9 - 0.02 * pos
+            # A legal form (SDN BHD, S/B) names the company; a trade word (RESTAURANT,
+            # CAFE) may be the outlet's name printed above it.
+            if legal and not (_has_any(text, legal) or _has_any(text.translate(_LOOKALIKE), legal)):
+                score -= 0.08
             # A line that starts with a suffix (`CO. (M) SDN BHD`, `RESTAURANT SDN BHD`,
             # `MART S/B`) continues the name on the line above.
             # A line of suffixes only (`TRADING`, `SDN. BHD.`) ends the name above.
@@ -106,6 +112,7 @@ def find_company(lines: list[Line], cfg: Config) -> list[Candidate]:
     return out
 
 
+_LEADING_NUMBER = re.compile(r"^(#\S*|\d{5,})\s+(?=.*[A-Z]{2})")
 # Whatever follows the legal form with a digit in it is a number, not the name.
 _LEGAL_TAIL = re.compile(r"((?:\bBHD|\bS/B)\.?)\s+\S*\d.*$")
 
