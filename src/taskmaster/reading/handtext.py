@@ -135,8 +135,8 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
         if s is not None:
             both = s.near(0) and s.near(1)
             conf = SNAP_AGREE if both else min(max(r.confidence, SNAP_ONE), SNAP_ONE)
-            chars = tuple(SURE_CHAR if both else DOUBT_CHAR for _ in s.entry)
-            return replace(r, text=s.entry, confidence=conf, char_confidences=chars,
+            return replace(r, text=s.entry, confidence=conf,
+                           char_confidences=(SURE_CHAR if both else DOUBT_CHAR,) * len(s.entry),
                            messages=[*r.messages, f"matched {s.entry!r} in the field's list"])
     words = [_word(o, i, vocabulary) for o, i in align(ocr.split(), icr.split())]
     words = [(w, ok) for w, ok in words if w]

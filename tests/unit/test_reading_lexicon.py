@@ -1,0 +1,111 @@
+"""Field-aware decoding of hand print: vocabulary snapping, word-by-word settling of two
+reads, pattern- and date-constrained decoding. Pure functions, no engines."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from taskmaster.apps.schema import FieldDef
+from taskmaster.reading import handtext, lexicon
+from taskmaster.reading.combdecode import decode_pattern, position_charsets
+from taskmaster.reading.date import years
+from taskmaster.reading.recognise import Recognised
+
+
+def test_lexicons_load_upper_case_without_comments() -> None:
+    for name in ("first_names", "surnames", "cities", "relationships", "languages",
+                 "insurers", "streets", "medications"):
+        words = lexicon.load(name)
+        assert len(words) > 20
+        assert all(w == w.upper() and not w.startswith("#") for w in words)
+    assert "SISTER" in lexicon.load("relationships")
+    assert lexicon.for_field("no_such_field") is None
+
+
+def test_distance_knows_hand_print_confusions() -> None:
+    assert lexicon.distance("SISTER", "sister") == 0
+    # S/5 and I/1 are look-alikes, so cheaper than an unrelated letter.
+    assert lexicon.distance("515TER", "SISTER") < lexicon.distance("5X5TER", "SISTER")
+    # A word gap one engine saw costs less than a letter.
+    assert lexicon.distance("KORE AN", "KOREAN") < 0.5
+    # A dropped thin stroke (the ICR loses a lone I) costs less than a dropped letter.
+    assert lexicon.distance("NDIANAPOLIS", "INDIANAPOLIS") < \
+        lexicon.distance("INDIANAPOLS", "INDIANAPOLIS") + 0.5
+
+
+def test_snap_needs_a_close_and_unique_entry() -> None:
+    vocab = frozenset({"SISTER", "BROTHER", "SON", "DAUGHTER"})
+    s = lexicon.snap(["515TER", "SleTER"], vocab)
+    assert s is not None and s.entry == "SISTER" and s.near(0)
+    assert lexicon.snap(["GRANDPA"], vocab) is None  # nothing close: left alone
+    # Two entries equally close: no guess.
+    assert lexicon.snap(["ANN"], frozenset({"ANA", "ANNE"})) is None
+
+
+def test_align_joins_words_one_read_split() -> None:
+    assert handtext.align(["KORE", "AN"], ["KOREAN"]) == [("KOREAN", "KOREAN")]
+    pairs = handtext.align(["3945", "&", "WASHINGTON", "DR"], ["3945", "E", "WASHINGTON", "DR"])
+    assert [o for o, _ in pairs] == ["3945", "&", "WASHINGTON", "DR"]
+
+
+def _hand(ocr: str, icr: str) -> Recognised:
+    return Recognised(text=ocr, confidence=0.4, source="ocr", typed=False, reads=(ocr, icr))
+
+
+def test_resolve_snaps_whole_field_values() -> None:
+    r = handtext.resolve("emergency_relationship", _hand("SleTER", "515TER"))
+    assert r.text == "SISTER" and r.confidence == handtext.SNAP_AGREE
+    # Only one read near the entry: the value is proposed, not accepted.
+    r = handtext.resolve("city", _hand("NDIANAPOLIS", "XQZWAPOLIS"))
+    assert r.text == "INDIANAPOLIS" and r.confidence < 0.9
+
+
+def test_resolve_word_by_word() -> None:
+    # The street number comes from the ICR, the street words from the vocabulary.
+    r = handtext.resolve("address_street", _hand("N93 LAKE AVE", "1193 LAKE FNE"))
+    assert r.text == "1193 LAKE AVE"
+    assert r.confidence < 0.9  # the number was read by one engine only
+    assert len(r.char_confidences) == len(r.text)
+    # The number and AVE (FNE is no street word) are doubtful, LAKE is not.
+    assert max(r.char_confidences[:4]) < 0.5 < min(r.char_confidences[5:9])
+    assert max(r.char_confidences[10:]) < 0.5
+    # A split word both engines otherwise agree on is confident.
+    r = handtext.resolve("insurance_provider", _hand("UNITEDHEAL THCARE", "UNITEDHEALTHCARE"))
+    assert r.text == "UNITEDHEALTHCARE" and r.confidence >= 0.9
+    # Reads that agree are left as they are.
+    same = _hand("SMITH", "SMITH")
+    assert handtext.resolve("last_name", same) is same
+
+
+def test_settle_typed_only_below_accept() -> None:
+    r = Recognised(text="KORE AN", confidence=0.7, source="ocr")
+    assert handtext.settle_typed("preferred_language", r).text == "KOREAN"
+    sure = Recognised(text="KORE AN", confidence=0.95, source="ocr")
+    assert handtext.settle_typed("preferred_language", sure) is sure
+    r = Recognised(text="INSULIN GLARG INE 20 UNITS", confidence=0.7, source="ocr")
+    assert handtext.settle_typed("medications", r).text == "INSULIN GLARGINE 20 UNITS"
+
+
+def test_position_charsets() -> None:
+    allowed = position_charsets(r"^[A-Z]{3}\d{9}$", 12)
+    assert allowed is not None and len(allowed) == 12
+    assert allowed[2].isalpha() and allowed[3].isdigit()
+    assert position_charsets(r"^[A-Z]{3}\d{9}$", 11) is None
+    assert position_charsets(r"^(A|B)\d+$", 3) is None
+
+
+def test_decode_pattern_reads_look_alikes_by_position() -> None:
+    cells = [{"A": 0.9, "4": 0.1}, {"I": 0.6, "1": 0.4}, {"Z": 0.55, "2": 0.45}]
+    r = decode_pattern(cells, ["ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789", "0123456789"])
+    assert r.text == "A12"
+    assert 0 < r.confidence <= 1 and len(r.char_confidences) == 3
+
+
+@pytest.mark.parametrize(("name", "recent"), [("visit_date", True), ("date_of_birth", False)])
+def test_date_years(name: str, recent: bool) -> None:
+    lo, hi = years(FieldDef(name=name, kind="date", bbox=(0, 0, 10, 10)))
+    now = dt.date.today().year
+    assert lo <= now <= hi
+    assert (lo > 1950) is recent
