@@ -210,3 +210,12 @@ def test_layout_ocr_name() -> None:
     assert layout_ocr_name(["rapid", "rapid"]) == "rapid"
     assert layout_ocr_name(["rapid", None]) is None
     assert layout_ocr_name([]) is None
+
+
+def test_values_read_by_another_engine_are_not_trusted(receipt_type: PageType) -> None:
+    assert receipt_type.ocr == "rapid"
+    trusted = extract_fields(page(RECEIPT), (600, 600), receipt_type, ocr="rapid")
+    other = extract_fields(page(RECEIPT), (600, 600), receipt_type, ocr="tesseract")
+    assert other["date"].value == trusted["date"].value == "25/12/2018"
+    assert trusted["date"].confidence > 0.9 and other["date"].confidence <= 0.5
+    assert any("calibrated for rapid" in m for m in other["date"].messages)

@@ -62,12 +62,19 @@ def raw_confidence(cands: list[Candidate]) -> tuple[Candidate | None, float]:
     return best, raw
 
 
-def extract_fields(words: list[Word], page_size: tuple[int, int],
-                   page_type: PageType) -> dict[str, Located]:
+# Confidence cap for values read by another engine than the calibration was fitted on.
+UNCALIBRATED_CAP = 0.5
+
+
+def extract_fields(words: list[Word], page_size: tuple[int, int], page_type: PageType,
+                   *, ocr: str | None = None) -> dict[str, Located]:
     """Locate every `kind: layout` field of `page_type` on a page's OCR `words`.
 
     `page_size` is (width, height) in the words' pixel frame. Fields are located in
     their YAML order, so `address` (which starts below `company`) can refer to it.
+    `ocr` names the engine that read `words`: the calibration tables are fitted on the
+    words of the page type's `ocr` engine, so values read by another engine are capped
+    at a confidence of 0.5 (reviewed) rather than trusted on another engine's record.
     """
     lines = group_lines(words)
     found: dict[str, Located] = {}
@@ -87,6 +94,11 @@ def extract_fields(words: list[Word], page_size: tuple[int, int],
             continue
         best, raw = raw_confidence(cands)
         found[field.name] = _located(field, best, raw)
+        if ocr is not None and page_type.ocr is not None and ocr != page_type.ocr:
+            loc = found[field.name]
+            why = f"read by {ocr}, calibrated for {page_type.ocr}"
+            found[field.name] = Located(loc.value, min(loc.confidence, UNCALIBRATED_CAP),
+                                        loc.bbox, (*loc.messages, why))
         if best is not None:
             anchor_line[field.name] = best.line
     return found
