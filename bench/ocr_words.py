@@ -167,7 +167,11 @@ def main() -> int:
                                    readers("sroie-rapid-raw"))
     out = ROOT / "bench" / "results" / "ocr_words.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=1))
+    # one set at a time keeps the other set's last figures
+    kept = json.loads(out.read_text()) if out.exists() else {}
+    for name, res in results.items():
+        kept[name] = {**kept.get(name, {}), **res} if isinstance(res, dict) else res
+    out.write_text(json.dumps(kept, indent=1))
     return 0
 
 
