@@ -79,7 +79,7 @@ def upload(srv: Server, token: str, path: Path) -> str:
         r = c.post("/api/v1/batches", data={"app": "intake"},
                    files={"file": (path.name, path.read_bytes(), "image/png")})
         assert r.status_code == 201, r.text
-        batch = r.json()["id"]
+        batch: str = r.json()["id"]
         deadline = time.monotonic() + 90
         while (status := c.get(f"/api/v1/batches/{batch}").json()["status"]) != "needs_review":
             assert status in ("pending", "running"), status
