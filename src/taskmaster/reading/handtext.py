@@ -68,7 +68,8 @@ def _word(ocr: str, icr: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
     """One word from its two reads, and whether the engines agree on it."""
     o, i = ocr.upper(), icr.upper()
     if o == i:
-        return icr or ocr, True
+        miss = lexicon.near_miss(o, vocabulary)
+        return (miss, False) if miss else (icr or ocr, True)
     if not o:
         # A word only the ICR saw: a number Tesseract missed, or a mark taken for one.
         return (icr if _numeric(icr) else ""), False
@@ -81,6 +82,9 @@ def _word(ocr: str, icr: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
     if _numeric(icr) and len(icr) >= len(ocr):
         # The ICR reads hand-printed digits far better than Tesseract, unless it lost
         # a thin stroke (a "1") that Tesseract kept.
+        return icr, False
+    if any(c.islower() for c in ocr) and i.isalpha() and len(i) >= len(o):
+        # Hand print on this form is in capitals: Tesseract's lower case is a misread.
         return icr, False
     return fuse(ocr, icr), False
 
@@ -100,11 +104,24 @@ def settle_typed(field_name: str, r: Recognised) -> Recognised:
         s = lexicon.snap([text], vocabulary)
         out = s.entry if s is not None else text
     else:
-        out = " ".join(_join_split(text.split(), vocabulary))
+        out = " ".join(_fix_word(w, vocabulary) for w in _join_split(text.split(), vocabulary))
     if out.upper() == text.upper():
         return r
     return replace(r, text=out, confidence=min(r.confidence, SNAP_ONE), char_confidences=(),
                    messages=[*r.messages, f"matched {out!r} in the field's list"])
+
+
+def _fix_word(word: str, vocabulary: frozenset[str]) -> str:
+    """A word of a line only Tesseract read, moved onto the vocabulary where it misses an
+    entry narrowly ("SLVA") or holds a symbol no word has ("Mc&" -> "MCG")."""
+    miss = lexicon.near_miss(word, vocabulary)
+    if miss:
+        return miss
+    if any(not (c.isalnum() or c in "'.-") for c in word) and not word.isdigit():
+        s = lexicon.snap([word], vocabulary)
+        if s is not None:
+            return s.entry
+    return word
 
 
 def _join_split(words: list[str], vocabulary: frozenset[str]) -> list[str]:

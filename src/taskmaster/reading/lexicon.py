@@ -63,6 +63,18 @@ def for_field(name: str) -> tuple[frozenset[str], str] | None:
     return frozenset().union(*(load(n) for n in names)), mode
 
 
+def near_miss(word: str, vocabulary: frozenset[str]) -> str | None:
+    """The one entry `word` (not in the vocabulary) misses by a dropped thin stroke or a
+    single look-alike ("DALY" -> "DAILY", "JOHNSDN" -> "JOHNSON"): the slips both
+    engines make alike. None when no entry, or more than one, is that close."""
+    w = word.upper()
+    if w in vocabulary or len(w) < 3 or not w.isalpha():
+        return None
+    found = [e for e in vocabulary if abs(len(e) - len(w)) <= 1
+             and distance(w, e) <= _THIN_COST]
+    return found[0] if len(found) == 1 else None
+
+
 def settles_case(name: str) -> bool:
     """Whether field `name`'s vocabulary settles its value whatever case Tesseract read
     it in: one entry per field (a city) or one name; not free text, where a typed
@@ -136,6 +148,8 @@ def snap(reads: list[str], vocabulary: frozenset[str], *, margin: float = 0.5) -
     best, entry = scored[0]
     if best > tolerance(entry):
         return None
-    if len(scored) > 1 and scored[1][0] - best < margin:
+    # Spellings of one entry ("UNITEDHEALTHCARE", "UNITED HEALTHCARE") are no rivals.
+    rivals = [d for d, e in scored[1:] if e.replace(" ", "") != entry.replace(" ", "")]
+    if rivals and rivals[0] - best < margin:
         return None
     return Snap(entry, tuple(distance(" ".join(r.split()).upper(), entry) for r in reads))
