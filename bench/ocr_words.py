@@ -26,6 +26,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import tesserocr
@@ -76,7 +77,7 @@ def plain_tesseract(api: tesserocr.PyTessBaseAPI) -> Callable[[str, np.ndarray],
             text = (w.GetUTF8Text(level) or "").strip()
             box = w.BoundingBox(level)
             if text and box:
-                out.append(Word(text, tuple(box), w.Confidence(level) / 100))  # type: ignore[arg-type]
+                out.append(Word(text, tuple(box), w.Confidence(level) / 100))
         return out
     return read
 
@@ -127,9 +128,13 @@ def score_words(words: list[Word], truth: list[tuple[str, BBox]], fold: bool) ->
     return right
 
 
-def run(name: str, pages: list, fold: bool, readers: dict[str, Callable]) -> dict:
+Page = tuple[str, np.ndarray, list[tuple[str, BBox]]]
+Reader = Callable[[str, np.ndarray], list[Word]]
+
+
+def run(name: str, pages: list[Page], fold: bool, readers: dict[str, Reader]) -> dict[str, Any]:
     total = sum(len(t.split()) for _, _, truth in pages for t, _ in truth)
-    res: dict = {"pages": len(pages), "words": total}
+    res: dict[str, Any] = {"pages": len(pages), "words": total}
     for label, read in readers.items():
         right, t0 = 0, time.perf_counter()
         for key, gray, truth in pages:

@@ -25,6 +25,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -48,7 +49,7 @@ TUNE = 150
 Z = 1.0  # calibration: the share right is promised with this many standard errors
 
 
-def ocr_words(key: str, engine: OcrEngine) -> tuple[dict, float]:
+def ocr_words(key: str, engine: OcrEngine) -> tuple[dict[str, Any], float]:
     """Cached OCR of one receipt: {"size": [w, h], "words": [...]} and seconds spent."""
     from taskmaster.extraction.ocr_prep import PREP_VERSION, read_page_words
     if isinstance(engine, RapidOcrEngine):
@@ -66,7 +67,7 @@ def ocr_words(key: str, engine: OcrEngine) -> tuple[dict, float]:
     return data, spent
 
 
-def rapid_words(key: str, engine: RapidOcrEngine) -> tuple[dict, float]:
+def rapid_words(key: str, engine: RapidOcrEngine) -> tuple[dict[str, Any], float]:
     """Cached RapidOCR reading of one receipt (raw line records, as `read_lines` gives)."""
     path = CACHE / "sroie-rapid-raw" / f"{key}.json"
     spent = 0.0
@@ -83,10 +84,10 @@ def rapid_words(key: str, engine: RapidOcrEngine) -> tuple[dict, float]:
     return {"size": data["size"], "words": words_to_json(lines_to_words(data["lines"]))}, spent
 
 
-def score(rows: list[dict], threshold: float = 0.9) -> dict:
+def score(rows: list[dict[str, Any]], threshold: float = 0.9) -> dict[str, Any]:
     """SROIE precision/recall/F1 per field and overall, and the auto-accept error rate
     ("ok": confidence at or above `threshold`, the application's accept_confidence)."""
-    out: dict = {}
+    out: dict[str, Any] = {}
     for f in (*FIELDS, "all"):
         sel = [r for r in rows if f in ("all", r["field"])]
         right = sum(r["right"] for r in sel)
@@ -102,7 +103,7 @@ def score(rows: list[dict], threshold: float = 0.9) -> dict:
     return out
 
 
-def fit_calibration(rows: list[dict], steps: int = 20) -> dict[str, list[list[float]]]:
+def fit_calibration(rows: list[dict[str, Any]], steps: int = 20) -> dict[str, list[list[float]]]:
     """Per field: raw confidence -> the share right among the tuning values at least as
     confident (a lower bound, Z standard errors), as a step table.
 
@@ -140,7 +141,7 @@ def wilson_low(p: float, n: float, z: float = 1.0) -> float:
     """Lower end of the Wilson score interval for a share `p` right out of `n`."""
     centre = p + z * z / (2 * n)
     spread = z * (p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5
-    return max(0.0, (centre - spread) / (1 + z * z / n))
+    return max(0.0, float((centre - spread) / (1 + z * z / n)))
 
 
 def without_calibration(page_type: PageType) -> PageType:
@@ -175,7 +176,7 @@ def main() -> int:
         keys = keys[: args.limit]
     if args.part != "both":
         keys = [k for i, k in enumerate(keys) if (i < TUNE) == (args.part == "tune")]
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     ocr_s, extract_s, n_ocr = 0.0, 0.0, 0
     if args.cached:
         keys = [k for k in keys if (CACHE / "sroie-rapid-raw" / f"{k}.json").exists()]
@@ -198,7 +199,7 @@ def main() -> int:
             rows.append({"key": key, "part": part, "field": f,
                          "truth": t, "pred": pred, "right": pred == t and bool(t),
                          "conf": loc.confidence, "raw": raw[f].confidence})
-    results = {"ocr": engine.version(), "receipts": len(keys),
+    results: dict[str, Any] = {"ocr": engine.version(), "receipts": len(keys),
                "ocr_s_per_receipt": round(ocr_s / max(1, n_ocr), 3),
                "extract_ms_per_receipt": round(1000 * extract_s / max(1, len(keys)), 2),
                "accept_confidence": app.accept_confidence,
