@@ -169,6 +169,31 @@ def main() -> None:
         args.dump.write_text(json.dumps(rows, indent=1, default=str))
 
 
+def _edits(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j - 1] + (ca != cb), prev[j] + 1, cur[j - 1] + 1))
+        prev = cur
+    return prev[-1]
+
+
+def char_accuracy(rows: list[dict[str, Any]]) -> float:
+    """1 - character edits / characters wanted, over the fields with a text value (the
+    canonical forms compared as the field accuracy compares them)."""
+    want = edits = 0
+    for r in rows:
+        w = r["want"]
+        if not isinstance(w, str):
+            continue
+        g = norm(r["got"]) if isinstance(r["got"], str) else ""
+        w = str(norm(w))
+        want += len(w)
+        edits += min(len(w), _edits(str(g), w))
+    return 1 - edits / want if want else 1.0
+
+
 def _group(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], str]
            ) -> dict[str, dict[str, float]]:
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -178,6 +203,7 @@ def _group(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], str]
     for k, rs in sorted(groups.items()):
         acc = [r for r in rs if r["conf"] >= ACCEPT]
         out[k] = {"fields": len(rs), "accuracy": sum(r["ok"] for r in rs) / len(rs),
+                  "char_accuracy": char_accuracy(rs),
                   "auto_accepted": len(acc) / len(rs),
                   "auto_accepted_wrong": sum(not r["ok"] for r in acc),
                   "auto_accepted_error_rate": (sum(not r["ok"] for r in acc) / len(acc)
@@ -190,11 +216,13 @@ def report(rows: list[dict[str, Any]], ms_pages: list[float]) -> None:
           "style/noise": _group(rows, lambda r: f"{r['style']}/{r['noise']}"),
           "style": _group(rows, lambda r: r["style"]),
           "all": _group(rows, lambda r: "all")}
-    print(f"{'group':24} {'fields':>6} {'acc':>7} {'auto':>7} {'auto wrong':>10} {'err%':>6}")
+    print(f"{'group':24} {'fields':>6} {'acc':>7} {'chars':>7} {'auto':>7} {'auto wrong':>10} "
+          f"{'err%':>6}")
     for name, groups in by.items():
         print(f"-- by {name}")
         for k, g in groups.items():
-            print(f"{k:24} {g['fields']:6.0f} {g['accuracy']:7.1%} {g['auto_accepted']:7.1%} "
+            print(f"{k:24} {g['fields']:6.0f} {g['accuracy']:7.1%} {g['char_accuracy']:7.1%} "
+                  f"{g['auto_accepted']:7.1%} "
                   f"{g['auto_accepted_wrong']:10.0f} {g['auto_accepted_error_rate']:6.2%}")
     ms = float(np.mean(ms_pages)) if ms_pages else 0.0
     print(f"reading: {ms:.0f} ms per page (mean of {len(ms_pages)}), registration excluded")
