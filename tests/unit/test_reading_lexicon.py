@@ -71,6 +71,9 @@ def test_resolve_word_by_word() -> None:
     # The number and AVE (FNE is no street word) are doubtful, LAKE is not.
     assert max(r.char_confidences[:4]) < 0.5 < min(r.char_confidences[5:9])
     assert max(r.char_confidences[10:]) < 0.5
+    # A number only Tesseract read as digits keeps its digits ("5D" is the ICR's slip).
+    assert handtext.resolve("medications", _hand("LEVOTHYROXINE 50 MCG", "LEVOTHYROXINE 5D MCG")
+                            ).text == "LEVOTHYROXINE 50 MCG"
     # A split word both engines otherwise agree on is confident.
     r = handtext.resolve("insurance_provider", _hand("UNITEDHEAL THCARE", "UNITEDHEALTHCARE"))
     assert r.text == "UNITEDHEALTHCARE" and r.confidence >= 0.9

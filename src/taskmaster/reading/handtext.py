@@ -79,6 +79,9 @@ def _word(ocr: str, icr: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
         s = lexicon.snap([ocr, icr], vocabulary)
         if s is not None:
             return s.entry, s.near(0) and s.near(1)
+    if o.isdigit() and not i.isdigit() and len(o) == len(i):
+        # A number Tesseract read as one, where the ICR took a digit for a letter ("5D").
+        return ocr, False
     if _numeric(icr) and len(icr) >= len(ocr):
         # The ICR reads hand-printed digits far better than Tesseract, unless it lost
         # a thin stroke (a "1") that Tesseract kept.
