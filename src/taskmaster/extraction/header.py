@@ -49,6 +49,7 @@ def find_company(lines: list[Line], cfg: Config) -> list[Candidate]:
     head = lines[: int(cfg.get("search_lines", 10))]
     suffixes = cfg.get("suffixes", [])
     legal = cfg.get("legal", [])
+    address_words = cfg.get("address_words", [])
     skip = cfg.get("skip", [])
     skip_re = cfg.get("skip_patterns", [])
     corrections = cfg.get("corrections", {})
@@ -81,6 +82,8 @@ def find_company(lines: list[Line], cfg: Config) -> list[Candidate]:
         if not usable(pos):
             continue
         score = 0.45 - 0.04 * pos
+        if _has_any(text, address_words):   # an address line, unless it names a company
+            score -= 0.2
         taken = [ln]
         if _has_any(text, suffixes) or _has_any(text.translate(_LOOKALIKE), suffixes):
             score = 0.9 - 0.02 * pos
