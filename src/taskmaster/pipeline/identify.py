@@ -18,6 +18,7 @@ from taskmaster.db.models import Batch, Document, Page
 from taskmaster.extraction import classify_layout_page
 from taskmaster.imaging.registration import identify, warp_to_reference
 from taskmaster.pipeline.context import TaskContext
+from taskmaster.pipeline.progress import report
 from taskmaster.pipeline.services import Services
 from taskmaster.pipeline.words import page_words, words_to_json
 
@@ -69,7 +70,9 @@ def run(ctx: TaskContext, svc: Services) -> None:
         pages = list(session.scalars(select(Page).where(Page.batch_id == batch.id)
                                      .order_by(Page.seq)))
         with session.no_autoflush:  # no write transaction during the slow part
-            for page in pages:
+            for n, page in enumerate(pages):
+                if n % 5 == 0:
+                    report(svc, ctx, "identify", n, len(pages))
                 page.app = page.type = None
                 page.document_id, page.number = None, None
                 if not page.blank:

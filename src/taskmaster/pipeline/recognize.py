@@ -17,6 +17,7 @@ from taskmaster.db.models import Document, FieldValue, Page
 from taskmaster.errors import TaskmasterError
 from taskmaster.extraction import extract_fields
 from taskmaster.pipeline.context import TaskContext
+from taskmaster.pipeline.progress import report
 from taskmaster.pipeline.services import Services
 from taskmaster.pipeline.validate import ABSENT
 from taskmaster.pipeline.words import page_words, words_to_json
@@ -63,7 +64,8 @@ def run(ctx: TaskContext, svc: Services) -> None:
             .order_by(Document.seq)))
         # Read first, write after, commit per document: SQLite has one writer, and a
         # write transaction held through seconds of OCR would stall every other process.
-        for doc in docs:
+        for n, doc in enumerate(docs):
+            report(svc, ctx, "recognize", n, len(docs))
             assert doc.app is not None
             app = svc.apps.get(doc.app).app
             doc_type = next(d for d in app.document_types if d.name == doc.type)
