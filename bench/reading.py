@@ -34,7 +34,7 @@ from taskmaster.apps.schema import Application, FieldDef  # noqa: E402
 from taskmaster.engines.barcode import ZxingBarcodeEngine  # noqa: E402
 from taskmaster.engines.base import Engines, Gray, IcrEngine, OmrEngine  # noqa: E402
 from taskmaster.engines.tesseract import TesseractEngine  # noqa: E402
-from taskmaster.reading import read_field  # noqa: E402
+from taskmaster.reading import read_page  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("TASKMASTER_SHARED") or ROOT.parent / "shared")
@@ -152,8 +152,9 @@ def main() -> None:
                     args.cache.mkdir(parents=True, exist_ok=True)
                     Image.fromarray(page).save(cached)
             t0 = time.perf_counter()
+            readings = read_page(page, page_type.fields, engines)
             for field in page_type.fields:
-                r = read_field(page, field, engines)
+                r = readings[field.name]
                 want = gt["fields"].get(truth_name(field, gt["fields"]))
                 rows.append({"file": path.name, "page": i + 1, "style": style, "noise": noise,
                              "field": field.name, "kind": field.kind, "type": field.type,

@@ -12,11 +12,11 @@ a person instead of through.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import Engines, Gray
-from taskmaster.reading import barcode, checkbox, comb, date, signature, text
+from taskmaster.reading import barcode, checkbox, comb, crossfield, date, signature, text
 from taskmaster.reading.result import FieldReading
 
 Reader = Callable[[Gray, FieldDef, Engines], FieldReading]
@@ -41,4 +41,12 @@ def read_field(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
     return reader(page, field, engines)
 
 
-__all__ = ["READERS", "FieldReading", "read_field"]
+def read_page(page: Gray, fields: Sequence[FieldDef], engines: Engines
+              ) -> dict[str, FieldReading]:
+    """Every field of a registered page (`read_field`), then the fields that explain
+    each other settled together (`crossfield.settle_page`: an e-mail address from the
+    patient's names)."""
+    return crossfield.settle_page({f.name: read_field(page, f, engines) for f in fields})
+
+
+__all__ = ["READERS", "FieldReading", "read_field", "read_page"]

@@ -37,7 +37,7 @@ FIELD_LEXICONS: dict[str, tuple[tuple[str, ...], str]] = {
 
 # Hand-print look-alikes: substituting one for the other costs `_CONFUSED`.
 _GROUPS = ("O0DQUC", "I1LJT7", "S5", "Z2", "B83R", "G6C&", "A4R", "MNWH", "UVWY", "EF",
-           "PRD", "KX", "94Q", "HN")
+           "PRD", "KX", "94Q", "HN", "QG")
 _CONFUSED = 0.5
 _THIN = "I1.-'"     # glyphs the ICR's segmentation drops or Tesseract invents
 _THIN_COST = 0.6

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from itertools import product
 
+from taskmaster.reading.lexicon import snap
+
 REPAIRED_CAP = 0.85
 
 # Letter <-> digit look-alikes in typed fonts after a fax or a phone camera.
@@ -108,4 +110,11 @@ def _domain(domain: str) -> str | None:
             if (len(d) == len(domain) and sum(a != b for a, b in zip(d, domain,
                                                                      strict=True)) == 1)
             or d.replace(".", "") == domain.replace(".", "")]
-    return near[0] if len(near) == 1 else None
+    if len(near) == 1:
+        return near[0]
+    # Hand print: more than one slip ("iclon.com", "yakoo_com"), by the look-alike
+    # distance, when one domain alone is that close and the read ends like a domain.
+    if not re.search(r"[._]\w{2,4}$", domain):
+        return None
+    found = snap([domain], frozenset(EMAIL_DOMAINS))
+    return found.entry.lower() if found is not None else None

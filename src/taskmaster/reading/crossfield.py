@@ -1,0 +1,90 @@
+"""Fields of one page that explain each other, settled after every field is read.
+
+An e-mail address is hand-printed in lower case, which the ICR cannot read and Tesseract
+reads badly ("angoyen" for "anguyen"), but its local part is very often made of the
+patient's names (anguyen, sofia.rivera, samuel79). Where the read is close to one such
+spelling, and to no other, that spelling is proposed, below the accept threshold: a
+person confirms it, with the changed characters marked.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from taskmaster.reading import lexicon
+from taskmaster.reading.result import FieldReading
+
+ACCEPT = 0.9
+PROPOSED_CAP = 0.6  # a value built from other fields is proposed, never accepted alone
+_TOLERANCE = 0.3    # of the candidate's length, in `lexicon.distance` units
+_MARGIN = 0.25      # the runner-up must be this much further from the read
+_DOUBT_CHAR = 0.4
+_SURE_CHAR = 0.9
+# Lower-case look-alikes of digits in a hand-printed address's trailing number.
+_AS_DIGIT = {"o": "0", "l": "1", "i": "1", "z": "2", "s": "5", "b": "6", "q": "9", "g": "9"}
+
+
+def _name(value: object) -> str:
+    """The first word of a name field, lower case, letters and hyphens only."""
+    if not isinstance(value, str) or not value.strip():
+        return ""
+    return re.sub(r"[^a-z'-]", "", value.split()[0].lower()).replace("'", "")
+
+
+def _digits(local: str) -> set[str]:
+    """Numbers the read may end with: its digits, and its tail with look-alikes read as
+    digits ("chloeq4" -> "94")."""
+    out = {"", "".join(c for c in local if c.isdigit())}
+    m = re.search(r"[0-9oilzsbqg]{1,4}$", local)
+    if m and any(c.isdigit() for c in m.group()):
+        out.add("".join(_AS_DIGIT.get(c, c) for c in m.group()))
+    return out
+
+
+def email_candidates(first: str, last: str, local: str) -> dict[str, float]:
+    """Local parts people make of their names, with the number the read ends with, and
+    a small cost for the less common patterns (it breaks ties such as "chloe94" /
+    "chloec4" for a read "chloeq4")."""
+    f, la = first, last
+    stems = {f"{f}.{la}": 0.0, f + la: 0.0, f[0] + la: 0.0, f: 0.0, f"{f}_{la}": 0.1,
+             f"{f}-{la}": 0.2, la: 0.2, f"{f[0]}.{la}": 0.2, f + la[0]: 0.3,
+             la + f: 0.3, la + f[0]: 0.3, f"{la}.{f}": 0.3}
+    out: dict[str, float] = {}
+    for stem, cost in stems.items():
+        for d in _digits(local):
+            out[stem + d] = min(cost, out.get(stem + d, cost))
+    return out
+
+
+def settle_email(email: FieldReading, first: FieldReading, last: FieldReading
+                 ) -> FieldReading:
+    """`email` with its local part replaced by the one name-made spelling it is close
+    to; unchanged when it is confident, has no '@', or no single spelling is close."""
+    if not isinstance(email.value, str) or email.confidence >= ACCEPT:
+        return email
+    f, la = _name(first.value), _name(last.value)
+    local, at, domain = email.value.rpartition("@")
+    if not (f and la and at and local):
+        return email
+    scored = sorted((lexicon.distance(local, c) + prior, c)
+                    for c, prior in email_candidates(f, la, local).items())
+    best, cand = scored[0]
+    if cand == local or best > _TOLERANCE * len(cand):
+        return email
+    if len(scored) > 1 and scored[1][0] - best < _MARGIN:
+        return email
+    value = f"{cand}@{domain}"
+    chars = tuple(_DOUBT_CHAR if i < len(cand) else _SURE_CHAR for i in range(len(value)))
+    return replace(email, value=value, confidence=min(email.confidence, PROPOSED_CAP),
+                   char_confidences=chars,
+                   messages=[*email.messages, f"local part from the names: {cand!r}"
+                                              f" (read {local!r})"])
+
+
+def settle_page(readings: dict[str, FieldReading]) -> dict[str, FieldReading]:
+    """Every cross-field settling this page's fields allow (e-mail from the names)."""
+    out = dict(readings)
+    if {"email", "first_name", "last_name"} <= out.keys():
+        out["email"] = settle_email(out["email"], out["first_name"], out["last_name"])
+    return out

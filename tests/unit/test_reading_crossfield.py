@@ -1,0 +1,47 @@
+"""Fields of one page settled together: an e-mail address's local part from the names,
+and hand-print slips in common e-mail domains. Pure functions, no engines."""
+
+from __future__ import annotations
+
+from taskmaster.reading import repair
+from taskmaster.reading.crossfield import settle_email, settle_page
+from taskmaster.reading.result import FieldReading
+
+BOX = (0, 0, 10, 10)
+
+
+def _r(value: object, confidence: float = 0.4) -> FieldReading:
+    return FieldReading(value=value, raw=str(value), confidence=confidence, source="ocr",
+                        bbox=BOX)
+
+
+def test_email_local_part_from_the_names() -> None:
+    first, last = _r("ANH"), _r("NGUYEN")
+    out = settle_email(_r("angoyen@outlook.com"), first, last)
+    assert out.value == "anguyen@outlook.com"
+    assert out.confidence < 0.9 and "from the names" in out.messages[-1]
+    assert len(out.char_confidences) == len(str(out.value))
+    # The number at the end is kept, its look-alikes read as digits.
+    assert settle_email(_r("chloeq4@comcast.net"), _r("CHLOE"), _r("CHEN")).value \
+        == "chloe94@comcast.net"
+    assert settle_email(_r("samoel79@icloud.com"), _r("SAMUEL"), _r("SILVA")).value \
+        == "samuel79@icloud.com"
+
+
+def test_email_left_alone() -> None:
+    first, last = _r("MARIA"), _r("GARCIA")
+    for kept in (_r("maria.garcia@gmail.com"),        # already a name spelling
+                 _r("wdriagi@outlook.com"),           # nothing close
+                 _r("mgarcla@gmail.com", 0.95),       # confident
+                 _r(None), _r("no-at-sign")):
+        assert settle_email(kept, first, last) is kept
+    # Without both names there is nothing to settle with.
+    page = {"email": _r("angoyen@outlook.com"), "first_name": _r(None), "last_name": _r("X")}
+    assert settle_page(page)["email"] is page["email"]
+
+
+def test_email_domain_hand_print_slips() -> None:
+    assert repair.email("samuel79@iclon.com") == ("samuel79@icloud.com", True)
+    assert repair.email("ithompson@yakoo_com") == ("ithompson@yahoo.com", True)
+    assert repair.email("tyler_johnson@qmail_com") == ("tyler_johnson@gmail.com", True)
+    assert repair.email("a.b@clinic-example.org") == ("a.b@clinic-example.org", False)
