@@ -54,7 +54,7 @@ def classify_page(svc: Services, apps: list[str], page: Page) -> None:
     layout = [(name, pt) for name in apps for pt in svc.apps.get(name).app.page_types
               if not pt.reference]
     if layout:
-        words = page_words(svc, page, image)
+        words = page_words(svc, page, apps, image)
         scored = sorted(((classify_layout_page(words, pt), name, pt.name)
                          for name, pt in layout), reverse=True)
         best, app, page_type = scored[0]

@@ -20,7 +20,7 @@ from taskmaster.pipeline.context import TaskContext
 from taskmaster.pipeline.progress import report
 from taskmaster.pipeline.services import Services
 from taskmaster.pipeline.validate import ABSENT
-from taskmaster.pipeline.words import page_words, words_to_json
+from taskmaster.pipeline.words import layout_ocr, page_words, words_to_json
 from taskmaster.reading import read_field
 
 log = logging.getLogger(__name__)
@@ -38,9 +38,11 @@ def _read_page(svc: Services, page: Page, page_type: PageType) -> dict[str, dict
                                "messages": list(r.messages),
                                "char_confidences": list(r.char_confidences) or None}
         return out
-    words = page_words(svc, page, image)
+    apps = list(page.batch.apps)
+    words = page_words(svc, page, apps, image)
     page.words = words_to_json(words)
-    found = extract_fields(words, (page.width, page.height), page_type)
+    found = extract_fields(words, (page.width, page.height), page_type,
+                           ocr=layout_ocr(svc, apps) or svc.engines.ocr.name)
     for field in page_type.fields:
         loc = found.get(field.name)
         out[field.name] = {

@@ -10,7 +10,7 @@ import numpy as np
 
 from taskmaster.apps.registry import AppRegistry
 from taskmaster.db.engine import Database
-from taskmaster.engines.base import Engines
+from taskmaster.engines.base import Engines, OcrEngine
 from taskmaster.errors import ConfigError
 from taskmaster.imaging.registration import Fingerprint, build_fingerprint
 from taskmaster.plugins import create, registered
@@ -28,6 +28,7 @@ class Services:
     apps: AppRegistry
     _engines: Engines | None = None
     _fingerprints: dict[tuple[str, str], Fingerprint] = field(default_factory=dict)
+    _ocr: dict[str, OcrEngine] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -49,6 +50,15 @@ class Services:
                     icr=create("icr_engines", "onnx") if "onnx" in icr else None,
                 )
             return self._engines
+
+    def ocr(self, name: str | None) -> OcrEngine:
+        """An OCR engine by plugin name (None: the default one), created once."""
+        if name is None:
+            return self.engines.ocr
+        with self._lock:
+            if name not in self._ocr:
+                self._ocr[name] = create("ocr_engines", name)
+            return self._ocr[name]
 
     def fingerprint(self, app: str, page_type: str) -> Fingerprint:
         """The fingerprint of one page type, built once per process."""
