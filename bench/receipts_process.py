@@ -1,0 +1,101 @@
+"""Receipts through the path users run: `taskmaster process --app receipts --json`.
+
+SROIE-style field scores (exact string match after whitespace normalisation; per field
+and overall precision/recall/F1), the error rate among fields marked `ok`, and seconds
+per receipt, over the held-out dev receipts (150-199; `--all` for all 200).
+
+    .venv/bin/python bench/receipts_process.py [--all] [--jobs N]
+
+Results go to bench/results/receipts_process.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("TASKMASTER_SHARED", ROOT.parent / "shared"))
+SROIE = SHARED / "datasets" / "sroie"
+FIELDS = ("company", "date", "address", "total")
+
+
+def norm(v: Any) -> str:
+    return " ".join(str(v).split()) if v is not None else ""
+
+
+def run(files: list[Path], jobs: int) -> tuple[dict[str, dict[str, Any]], float]:
+    home = tempfile.mkdtemp(prefix="tm-receipts-")
+    start = time.perf_counter()
+    procs = [subprocess.Popen([str(ROOT / ".venv/bin/taskmaster"), "process", "--app", "receipts",
+                               "--json", *map(str, files[i::jobs])], stdout=subprocess.PIPE,
+                              env={**os.environ, "TASKMASTER_HOME": f"{home}/{i}"})
+             for i in range(jobs)]
+    docs = [d for p in procs for d in json.loads(p.communicate()[0])]
+    elapsed = time.perf_counter() - start
+    return {d["pages"][0]["source"].split("#")[0]: d for d in docs}, elapsed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--all", action="store_true", help="all 200 dev receipts, not 150-199")
+    ap.add_argument("--jobs", type=int, default=1)
+    args = ap.parse_args()
+    if not SROIE.is_dir():
+        sys.exit(f"no SROIE data at {SROIE}")
+    keys = sorted((SROIE / "key").glob("*.json"))
+    if not args.all:
+        keys = keys[150:]
+    files = [SROIE / "img" / f"{k.stem}.jpg" for k in keys]
+    docs, elapsed = run(files, args.jobs)
+    tp = {f: 0 for f in FIELDS}
+    predicted = {f: 0 for f in FIELDS}
+    ok_total = ok_wrong = classified = 0
+    for key, img in zip(keys, files, strict=True):
+        truth = json.loads(key.read_text())
+        doc = docs.get(img.name)
+        if doc is None or doc["type"] != "receipt":
+            continue
+        classified += 1
+        for f in FIELDS:
+            got = doc["fields"][f]
+            if got["value"] is None:
+                continue
+            predicted[f] += 1
+            right = norm(got["value"]) == norm(truth.get(f))
+            tp[f] += right
+            if got["status"] == "ok":
+                ok_total += 1
+                ok_wrong += not right
+    n = len(keys)
+    scores = {}
+    for f in [*FIELDS, "all"]:
+        t = sum(tp.values()) if f == "all" else tp[f]
+        p_n = sum(predicted.values()) if f == "all" else predicted[f]
+        g = n * len(FIELDS) if f == "all" else n
+        prec, rec = (t / p_n if p_n else 0.0), t / g
+        scores[f] = {"precision": round(prec, 3), "recall": round(rec, 3),
+                     "f1": round(2 * prec * rec / (prec + rec), 3) if prec + rec else 0.0}
+    result = {"receipts": n, "classified_as_receipt": classified, "scores": scores,
+              "ok_fields": ok_total, "ok_wrong": ok_wrong,
+              "ok_error_rate": round(ok_wrong / ok_total, 4) if ok_total else None,
+              "seconds_per_receipt": round(elapsed / n, 2), "jobs": args.jobs}
+    print(f"{n} receipts ({'all' if args.all else 'held-out 150-199'}), "
+          f"{classified} classified as receipts")
+    for f, s in scores.items():
+        print(f"  {f:<8} P {s['precision']:.3f}  R {s['recall']:.3f}  F1 {s['f1']:.3f}")
+    print(f"ok fields {ok_total}, wrong {ok_wrong}; {result['seconds_per_receipt']} s/receipt")
+    out = ROOT / "bench" / "results" / "receipts_process.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
