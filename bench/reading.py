@@ -1,12 +1,16 @@
 """Field readers on the intake samples: accuracy by kind and fill style, auto-accept errors.
 
     PYTHONPATH=src .venv/bin/python bench/reading.py [--only 5] [--cache /tmp/warped]
-        [--no-more] [--dump rows.json]
+        [--no-more] [--dump rows.json] [--mnist PAGES]
 
 Reads every field of `../shared/forms/intake/samples/*.png` and `samples_more/` (phone
 photos, two-page fax TIFFs and scanned PDFs), compares with the ground truth beside each
 file (text case-insensitively after whitespace normalisation, as the samples' README
 says), prints a table and writes `bench/results/reading.json`.
+
+`--mnist PAGES` instead places real handwritten digits (the MNIST test digits in
+`../shared/datasets/mnist_test`) in the phone and ZIP combs of PAGES blank forms and
+reports digit and field accuracy and the wrong fields among the accepted ones.
 
 Pages are registered onto the reference with `taskmaster.imaging.registration`, as the
 pipeline does. BENCH_NO_ICR=1 measures without the ICR engine (Tesseract only).
@@ -111,6 +115,56 @@ def samples(only: int | None, more: bool) -> Iterator[tuple[Path, str, str, list
             yield f, row[1], row[2], gts
 
 
+def mnist_combs(app: Application, engines: Engines, pages: int, seed: int = 0) -> None:
+    """Digit accuracy of the comb reader on real handwriting: MNIST test digits (dark
+    on white, 75-95% of the box, a few px off centre) in the blank form's phone and
+    ZIP combs."""
+    import gzip
+    import random
+
+    import cv2
+
+    d = SHARED / "datasets/mnist_test"
+    with gzip.open(d / "dev-images-idx3-ubyte.gz") as fi, \
+            gzip.open(d / "dev-labels-idx1-ubyte.gz") as fl:
+        imgs = np.frombuffer(fi.read()[16:], np.uint8).reshape(-1, 28, 28)
+        labels = np.frombuffer(fl.read()[8:], np.uint8)
+    pt = app.page_types[0]
+    blank = np.asarray(Image.open(APP_DIR / str(pt.reference)).convert("L"))
+    combs = [f for f in pt.fields if f.kind == "comb" and f.type in ("phone", "zip")]
+    rng = random.Random(seed)
+    digits = right = fields = fields_right = accepted = accepted_wrong = 0
+    for _ in range(pages):
+        page = blank.copy()
+        want: dict[str, str] = {}
+        for f in combs:
+            text = ""
+            for x0, y0, x1, y1 in f.boxes:
+                i = rng.randrange(len(imgs))
+                text += str(labels[i])
+                size = int(min(x1 - x0, y1 - y0) * rng.uniform(0.75, 0.95))
+                glyph = cv2.resize(255 - imgs[i], (size, size), interpolation=cv2.INTER_LINEAR)
+                ox = x0 + (x1 - x0 - size) // 2 + rng.randint(-3, 3)
+                oy = y0 + (y1 - y0 - size) // 2 + rng.randint(-3, 3)
+                region = page[oy:oy + size, ox:ox + size]
+                np.minimum(region, glyph, out=region)
+            want[f.name] = text
+        for f in combs:
+            r = read_page(page, [f], engines)[f.name]
+            got = r.raw or ""
+            fields += 1
+            fields_right += got == want[f.name]
+            digits += len(want[f.name])
+            if len(got) == len(want[f.name]):
+                right += sum(a == b for a, b in zip(got, want[f.name], strict=True))
+            if r.confidence >= ACCEPT:
+                accepted += 1
+                accepted_wrong += got != want[f.name]
+    print(f"MNIST digits in combs, {pages} pages: digits {right / digits:.2%} of {digits}, "
+          f"fields {fields_right / fields:.1%} of {fields}, accepted {accepted / fields:.1%}, "
+          f"wrong among accepted {accepted_wrong} ({accepted_wrong / max(1, accepted):.2%})")
+
+
 def norm(value: object) -> object:
     if isinstance(value, str):
         return "\n".join(" ".join(ln.split()).lower() for ln in value.strip().split("\n"))
@@ -129,11 +183,16 @@ def main() -> None:
     ap.add_argument("--no-more", action="store_true", help="skip samples_more/")
     ap.add_argument("--cache", type=Path, help="keep registered pages here between runs")
     ap.add_argument("--dump", type=Path, help="write every field's row here")
+    ap.add_argument("--mnist", type=int, metavar="PAGES",
+                    help="handwritten MNIST digits in the combs of PAGES blank forms")
     args = ap.parse_args()
     if not SHARED.exists():
         sys.exit(f"no shared data at {SHARED}")
     app = load_app()
     engines = make_engines()
+    if args.mnist:
+        mnist_combs(app, engines, args.mnist)
+        return
     align = registration_aligner(app)
     rows: list[dict[str, Any]] = []
     ms_pages: list[float] = []
