@@ -26,6 +26,7 @@ from taskmaster.api.routes import (
     documents,
     health,
     pages,
+    text,
     users,
 )
 from taskmaster.api.schemas import COMMON_ERRORS
@@ -74,7 +75,7 @@ def create_app(settings: Settings, *, embedded_workers: bool = True) -> FastAPI:
     errors.install(app)
     app.add_middleware(BodyLimit, limit=request_limit(settings))
     app.add_middleware(SecurityHeaders)
-    for module in (health, docs, auth, batches, documents, pages, apps, users, audit):
+    for module in (health, docs, auth, batches, documents, text, pages, apps, users, audit):
         app.include_router(module.router)
     web.mount(app)  # the web UI and the verify station (taskmaster.web)
     return app
