@@ -21,7 +21,7 @@ from taskmaster.pipeline.progress import report
 from taskmaster.pipeline.services import Services
 from taskmaster.pipeline.validate import ABSENT
 from taskmaster.pipeline.words import layout_ocr, page_words, words_to_json
-from taskmaster.reading import read_field
+from taskmaster.reading import read_page
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +31,8 @@ def _read_page(svc: Services, page: Page, page_type: PageType) -> dict[str, dict
     image = svc.store.get_image(page.image)
     out: dict[str, dict[str, Any]] = {}
     if page_type.reference:
-        for field in page_type.fields:
-            r = read_field(image, field, svc.engines)
-            out[field.name] = {"value": r.value, "raw": r.raw, "confidence": r.confidence,
+        for name, r in read_page(image, page_type.fields, svc.engines).items():
+            out[name] = {"value": r.value, "raw": r.raw, "confidence": r.confidence,
                                "source": r.source, "bbox": list(r.bbox),
                                "messages": list(r.messages),
                                "char_confidences": list(r.char_confidences) or None}
