@@ -307,6 +307,10 @@ def _file_dpi(raw: object, width: int, height: int) -> tuple[float, float]:
         except (TypeError, ValueError):
             x = y = 0.0
         # 72 dpi on a 2550 px scan would make a 35-inch page: such values are defaults.
+        # 72 and 96 are what cameras, screenshots and JFIF writers put in when they do not
+        # know (no scanner scans at them); trusting them blew receipts up threefold.
+        if x in (72.0, 96.0) and y in (72.0, 96.0):
+            return _estimate_dpi(width, height)
         if 50 <= x <= 2400 and 50 <= y <= 2400 and 1 <= width / x <= 20 and 1 <= height / y <= 30:
             return _round_dpi(x), _round_dpi(y)
     return _estimate_dpi(width, height)

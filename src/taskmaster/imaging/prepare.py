@@ -22,6 +22,7 @@ Gray = npt.NDArray[np.uint8]
 
 _MAX_SKEW = 5.0  # degrees; beyond this a page is a photo or a rotation, not skew
 _OSD_MIN_CONF = 2.0  # Tesseract orientation confidence below which we keep the page as is
+_OSD_MIN_CONF_FLIP = 8.0  # ... and for a half turn, measured on SROIE receipts (bench notes)
 _BLANK_INK = 0.0005  # share of page area in text-sized ink blobs below which a page is blank
 
 
@@ -130,8 +131,12 @@ def detect_orientation(img: Gray) -> int:
         osd = api.DetectOrientationScript()  # type: ignore[attr-defined]
     except RuntimeError:
         return 0  # too little text to judge
-    if not osd or float(osd.get("orient_conf", 0.0)) < _OSD_MIN_CONF:
+    conf = float(osd.get("orient_conf", 0.0)) if osd else 0.0
+    if conf < _OSD_MIN_CONF:
         return 0
+    if int(osd["orient_deg"]) % 360 == 180 and conf < _OSD_MIN_CONF_FLIP:
+        return 0  # OSD confuses 0 and 180 on receipts even at conf 5-7; identify retries
+
     # Tesseract reports how far the page is turned clockwise; undo it.
     return -int(osd["orient_deg"]) % 360
 

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
+import numpy as np
 from sqlalchemy import delete, select
 
-from taskmaster.apps.schema import Application, DocumentType
+from taskmaster.apps.schema import Application, DocumentType, PageType
 from taskmaster.db.models import Batch, Document, Page
-from taskmaster.extraction import classify_layout_page
+from taskmaster.engines.base import Word
+from taskmaster.extraction import classify_layout_page, read_page_words
 from taskmaster.imaging.registration import identify, warp_to_reference
 from taskmaster.pipeline.context import TaskContext
 from taskmaster.pipeline.progress import report
 from taskmaster.pipeline.services import Services
-from taskmaster.pipeline.words import page_words, words_to_json
+from taskmaster.pipeline.words import layout_ocr, page_words, words_to_json
 
 LAYOUT_MIN_SCORE = 0.5
 
@@ -55,12 +58,27 @@ def classify_page(svc: Services, apps: list[str], page: Page) -> None:
               if not pt.reference]
     if layout:
         words = page_words(svc, page, apps, image)
-        scored = sorted(((classify_layout_page(words, pt), name, pt.name)
-                         for name, pt in layout), reverse=True)
-        best, app, page_type = scored[0]
+        best, app, page_type = _best_layout(words, layout)
+        if best < LAYOUT_MIN_SCORE:
+            # Orientation detection is unsure between upright and upside down on sparse
+            # pages: try the half turn before calling the page unidentified.
+            turned = np.asarray(cv2.rotate(image, cv2.ROTATE_180), dtype=np.uint8)
+            words_t = read_page_words(svc.ocr(layout_ocr(svc, apps)), turned)
+            score_t, app_t, type_t = _best_layout(words_t, layout)
+            if score_t >= LAYOUT_MIN_SCORE and score_t > best:
+                page.image = svc.store.put_image(
+                    f"pages/{page.batch_id}/{page.seq:05d}-turn.png", turned)
+                page.rotation = (page.rotation + 180) % 360
+                best, app, page_type, words = score_t, app_t, type_t, words_t
         if best >= LAYOUT_MIN_SCORE:
             page.app, page.type, page.match_score = app, page_type, best
             page.words = words_to_json(words)
+
+
+def _best_layout(words: list[Word], layout: list[tuple[str, PageType]]
+                 ) -> tuple[float, str, str]:
+    """The best (score, application, page type) among layout page types."""
+    return max((classify_layout_page(words, pt), name, pt.name) for name, pt in layout)
 
 
 def run(ctx: TaskContext, svc: Services) -> None:
