@@ -26,7 +26,7 @@ run: $(STAMP)
 	$(BIN)/taskmaster serve
 
 test: $(STAMP) system-deps
-	$(BIN)/pytest -q -x --durations=15
+	$(BIN)/pytest -q --durations=15
 
 test-unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
