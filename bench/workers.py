@@ -38,7 +38,8 @@ from taskmaster.pipeline.submit import create_batch  # noqa: E402
 from taskmaster.settings import Settings  # noqa: E402
 
 
-def run(url: str, workers: int, pages: int, per_batch: int) -> dict[str, float]:
+def run(url: str, workers: int, pages: int, per_batch: int,
+        samples: list[Path] | None = None) -> dict[str, float]:
     home = Path(tempfile.mkdtemp(prefix="tm-bench-"))
     install_drill_app(home)
     env = {**os.environ, "TASKMASTER_HOME": str(home), "TASKMASTER_DATABASE_URL": url,
@@ -46,9 +47,15 @@ def run(url: str, workers: int, pages: int, per_batch: int) -> dict[str, float]:
            "PYTHONPATH": str(ROOT / "src")}
     os.environ.update({k: env[k] for k in ("TASKMASTER_HOME", "TASKMASTER_DATABASE_URL")})
     svc = Services.create(Settings())
-    tiff = tiff_of_blank_forms(per_batch)
-    for i in range(pages // per_batch):
-        create_batch(svc, [(f"scan-{i}.tif", tiff)], ["drill"])
+    if samples:  # the whole intake workflow on real scans, `per_batch` files a batch
+        files = [(f.name, f.read_bytes()) for f in samples]
+        picks = [files[i % len(files)] for i in range(pages)]
+        for i in range(0, pages, per_batch):
+            create_batch(svc, picks[i:i + per_batch], ["intake"])
+    else:
+        tiff = tiff_of_blank_forms(per_batch)
+        for i in range(pages // per_batch):
+            create_batch(svc, [(f"scan-{i}.tif", tiff)], ["drill"])
     procs = [start_worker(env, home / "workers.log") for _ in range(workers)]
     try:
         while True:  # start the clock once every worker is up (imports take seconds)
@@ -60,7 +67,7 @@ def run(url: str, workers: int, pages: int, per_batch: int) -> dict[str, float]:
         while True:
             with svc.db.session() as session:
                 left = session.scalar(select(func.count()).select_from(Batch).where(
-                    Batch.status.in_(("pending", "running"))))
+                    Batch.status.in_(("pending", "running"))))  # needs_review counts as done
             if not left:
                 break
             time.sleep(0.2)
@@ -82,6 +89,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", type=int, default=48)
     ap.add_argument("--batch", type=int, default=4, help="pages per batch")
+    ap.add_argument("--samples", type=Path, default=None,
+                    help="a folder of intake scans (e.g. ../shared/forms/intake/samples): "
+                         "run the whole intake workflow on them instead of blank forms")
     args = ap.parse_args()
     cluster = None
     given = os.environ.get("TASKMASTER_DATABASE_URL", "")
@@ -95,7 +105,8 @@ def main() -> None:
         results = []
         for n in (1, 2):
             url = cluster.create_database() if cluster else given
-            r = run(url, n, args.pages, args.batch)
+            samples = sorted(args.samples.glob("*.png")) if args.samples else None
+            r = run(url, n, args.pages, args.batch, samples)
             print(f"{n} worker(s): {r['pages']} pages in {r['seconds']} s = "
                   f"{r['pages_per_minute']} pages/min", flush=True)
             results.append(r)
