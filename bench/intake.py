@@ -101,6 +101,9 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--jobs", type=int, default=1, help="parallel CLI processes")
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--samples", type=Path, default=None,
+                    help="another folder of samples in the same layout (manifest.tsv, "
+                         "NAME.json beside each file), e.g. degraded copies")
     args = ap.parse_args()
     if not FORM.is_dir():
         sys.exit(f"no intake samples at {FORM} (set TASKMASTER_SHARED)")
@@ -108,7 +111,7 @@ def main() -> None:
     kinds = {f["name"]: f["kind"] for f in fields_json["fields"]}
     kinds |= {CONSENT_NAMES.get(f["name"], f["name"]): f["kind"]
               for f in fields_json["consent_page"]["fields"]}
-    items = load_truth(FORM / "samples", args.limit)
+    items = load_truth(args.samples or FORM / "samples", args.limit)
     if args.more:
         items += load_truth(FORM / "samples_more", args.limit)
     files = [it["file"] for it in items]

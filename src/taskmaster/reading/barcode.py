@@ -23,13 +23,34 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
         # A label in an unexpected symbology is still worth a look by a person.
         other = engines.barcode.read(zone)
         if other:
-            return _reading(field, other, 0.5, [f"unexpected symbology {other[0].symbology}"])
+            return _printed(zone, field, engines) or _reading(
+                field, other, 0.5, [f"unexpected symbology {other[0].symbology}"])
     if not found:
         if ink_ratio(crop(page, field.bbox, 8)) < 0.002:
             return empty(field.bbox, "barcode")
-        return FieldReading(value=None, raw=None, confidence=0.3, source="barcode",
-                            bbox=field.bbox, messages=["label present but no code decoded"])
-    return _reading(field, found, 0.99, [])
+        return _printed(zone, field, engines) or FieldReading(
+            value=None, raw=None, confidence=0.3, source="barcode", bbox=field.bbox,
+            messages=["label present but no code decoded"])
+    reading = _reading(field, found, 0.99, [])
+    if reading.confidence < 0.9:
+        return _printed(zone, field, engines) or reading
+    return reading
+
+
+def _printed(zone: Gray, field: FieldDef, engines: Engines) -> FieldReading | None:
+    """The label also prints its code as text (`MRN P12345678`): when the code itself
+    cannot be decoded, read the print, for the person who checks it (never confident)."""
+    assert field.bbox is not None
+    if not field.pattern:
+        return None
+    text = engines.ocr.read_zone(zone, multiline=True).text.upper()
+    bare = field.pattern.removeprefix("^").removesuffix("$")
+    hits = sorted(set(re.findall(bare, text.replace(" ", ""))))
+    if len(hits) != 1:
+        return None
+    return FieldReading(value=hits[0], raw=text, confidence=0.6, source="ocr",
+                        bbox=field.bbox, messages=["code not decoded: read from the "
+                                                   "label's printed text"])
 
 
 def _reading(field: FieldDef, found: list[Barcode], confidence: float,
