@@ -54,7 +54,8 @@ def main() -> None:
         img, kind = degrade(cv2.imread(str(src / row["file"]), cv2.IMREAD_GRAYSCALE), rng)
         stem = Path(row["file"]).stem + f"_{kind}"
         name = stem + (".jpg" if kind == "jpeg" else ".png")
-        cv2.imwrite(str(args.out / name), img, [cv2.IMWRITE_JPEG_QUALITY, 60])
+        params = [cv2.IMWRITE_JPEG_QUALITY, 60] if kind == "jpeg" else []
+        cv2.imwrite(str(args.out / name), img, params)
         truth = json.loads((src / row["file"]).with_suffix(".json").read_text())
         (args.out / f"{stem}.json").write_text(json.dumps({**truth, "file": name}))
         manifest.append(f"{name}\t{row['style']}\t{kind}")
