@@ -50,7 +50,8 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(args.seed)
     manifest = ["file\tstyle\tnoise"]
-    for row in csv.DictReader(open(src / "manifest.tsv"), delimiter="\t"):
+    rows = list(csv.DictReader((src / "manifest.tsv").read_text().splitlines(), delimiter="\t"))
+    for row in rows:
         img, kind = degrade(cv2.imread(str(src / row["file"]), cv2.IMREAD_GRAYSCALE), rng)
         stem = Path(row["file"]).stem + f"_{kind}"
         name = stem + (".jpg" if kind == "jpeg" else ".png")

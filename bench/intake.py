@@ -41,7 +41,8 @@ def norm(value: Any) -> Any:
 
 def load_truth(folder: Path, limit: int | None) -> list[dict[str, Any]]:
     """One entry per input file: its style/noise and the truth of each of its pages."""
-    rows = list(csv.DictReader(open(folder / "manifest.tsv"), delimiter="\t"))[:limit]
+    text = (folder / "manifest.tsv").read_text().splitlines()
+    rows = list(csv.DictReader(text, delimiter="\t"))[:limit]
     out = []
     for row in rows:
         stem = Path(row["file"]).stem

@@ -94,7 +94,8 @@ def main() -> None:
               "ok_fields": ok_total, "ok_wrong": ok_wrong,
               "ok_error_rate": round(ok_wrong / ok_total, 4) if ok_total else None,
               "seconds_per_receipt": round(elapsed / n, 2), "jobs": args.jobs}
-    print(f"{n} receipts ({'all' if args.all else 'tuning 000-149' if args.tune else 'held-out 150-199'}), "
+    part = "all" if args.all else "tuning 000-149" if args.tune else "held-out 150-199"
+    print(f"{n} receipts ({part}), "
           f"{classified} classified as receipts")
     for f, s in scores.items():
         print(f"  {f:<8} P {s['precision']:.3f}  R {s['recall']:.3f}  F1 {s['f1']:.3f}")

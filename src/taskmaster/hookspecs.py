@@ -22,25 +22,25 @@ hookimpl = pluggy.HookimplMarker("taskmaster")
 
 
 @hookspec
-def taskmaster_ocr_engines() -> dict[str, Any]:
+def taskmaster_ocr_engines() -> dict[str, Any]:  # type: ignore[empty-body]
     """Machine-print OCR engines: name -> factory returning an `OcrEngine`."""
 
 
 @hookspec
-def taskmaster_icr_engines() -> dict[str, Any]:
+def taskmaster_icr_engines() -> dict[str, Any]:  # type: ignore[empty-body]
     """Hand-print engines: name -> factory returning an `IcrEngine`."""
 
 
 @hookspec
-def taskmaster_barcode_engines() -> dict[str, Any]:
+def taskmaster_barcode_engines() -> dict[str, Any]:  # type: ignore[empty-body]
     """Barcode engines: name -> factory returning a `BarcodeEngine`."""
 
 
 @hookspec
-def taskmaster_omr_engines() -> dict[str, Any]:
+def taskmaster_omr_engines() -> dict[str, Any]:  # type: ignore[empty-body]
     """Checkbox/signature engines: name -> factory returning an `OmrEngine`."""
 
 
 @hookspec
-def taskmaster_exporters() -> dict[str, Any]:
+def taskmaster_exporters() -> dict[str, Any]:  # type: ignore[empty-body]
     """Exporters: name (the `kind` of an application's export) -> factory of `Exporter`."""

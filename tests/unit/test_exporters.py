@@ -27,7 +27,7 @@ def test_csv_is_exactly_once_and_defuses_formulas(tmp_path: Path) -> None:
     exp.export(_result("d-1", "KOWALSKI"), target)
     exp.export(_result("d-1", "KOWALSKI"), target)  # a retry
     exp.export(_result("d-2", "=HYPERLINK(\"x\")"), target)
-    rows = list(csv.DictReader(open(tmp_path / "intake-v1.csv")))
+    rows = list(csv.DictReader((tmp_path / "intake-v1.csv").read_text().splitlines()))
     assert [r["document"] for r in rows] == ["d-1", "d-2"]
     assert rows[0]["smoker"] == "false"
     assert rows[1]["last_name"].startswith("'=")
