@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     tls_key: Path | None = Field(None, description="PEM private key for HTTPS.")
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1,
                          description="Embedded worker pool size of `serve`.")
+    engine_threads: int = Field(
+        1, ge=1, description="Threads OpenCV may use inside one process; workers already "
+                             "run one process per core, so more only oversubscribes.")
     max_upload_bytes: int = Field(100 * 1024 * 1024, description="Largest accepted file.")
     max_pages: int = Field(500, description="Most pages accepted in one file.")
     max_page_pixels: int = Field(60_000_000, description="Most pixels in one page image.")

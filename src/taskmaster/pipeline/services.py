@@ -34,6 +34,7 @@ class Services:
     @classmethod
     def create(cls, settings: Settings, *, migrate: bool = True) -> Services:
         settings.home.mkdir(parents=True, exist_ok=True)
+        cv2.setNumThreads(settings.engine_threads)  # per process: see Settings.engine_threads
         return cls(settings=settings, db=Database(settings.db_url, migrate=migrate),
                    store=store_from_settings(settings), apps=AppRegistry([settings.apps_path]))
 
