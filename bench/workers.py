@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select  # noqa: E402
 from tests.e2e.test_workers_fault import (  # noqa: E402
+    DRILL,
     install_drill_app,
     start_worker,
     tiff_of_blank_forms,
@@ -55,7 +56,7 @@ def run(url: str, workers: int, pages: int, per_batch: int,
     else:
         tiff = tiff_of_blank_forms(per_batch)
         for i in range(pages // per_batch):
-            create_batch(svc, [(f"scan-{i}.tif", tiff)], ["drill"])
+            create_batch(svc, [(f"scan-{i}.tif", tiff)], [DRILL])
     procs = [start_worker(env, home / "workers.log") for _ in range(workers)]
     try:
         while True:  # start the clock once every worker is up (imports take seconds)

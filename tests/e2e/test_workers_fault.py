@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -29,44 +28,15 @@ from taskmaster.pipeline.stages import STAGE_NAMES
 from taskmaster.pipeline.submit import create_batch
 from taskmaster.settings import Settings
 from tests.conftest import BIN, ROOT
+from tests.integration.test_queue import install_mini_app
 
 FORM = ROOT / "src" / "taskmaster" / "apps" / "builtin" / "intake" / "intake-v1.png"
+DRILL = "mini"  # the application the workers run (tests/integration/test_queue.py)
 BATCHES, PAGES = 8, 8
 EXPORTERS = ("json", "csv", "sql")
-DRILL_APP = """\
-name: drill
-version: 1
-title: Fault drill (blank intake form, one optional field)
-exports:
-  - {kind: json}
-  - {kind: csv}
-  - {kind: sql, options: {table: drill}}
-document_types:
-  - name: drill-v1
-    pages:
-      - {type: drill-v1}
-page_types:
-  - name: drill-v1
-    reference: form.png
-    size: [2550, 3300]
-    dpi: 300
-    fields:
-      - name: sex
-        kind: checkbox
-        type: enum
-        bbox: [800, 742, 1260, 786]
-        options:
-          - {value: male, label: "Male", bbox: [800, 742, 844, 786]}
-          - {value: female, label: "Female", bbox: [951, 742, 995, 786]}
-"""
-
-
 def install_drill_app(home: Path) -> None:
-    """The drill application: every page of the blank form is one document, done, exported."""
-    app_dir = home / "apps" / "drill"
-    app_dir.mkdir(parents=True, exist_ok=True)
-    (app_dir / "app.yaml").write_text(DRILL_APP)
-    shutil.copy(FORM, app_dir / "form.png")
+    """The drill application: the queue tests' one-field app (each blank page a document)."""
+    install_mini_app(home)
 
 
 def tiff_of_blank_forms(pages: int) -> bytes:
@@ -108,7 +78,7 @@ def test_sigkill_mid_run_exports_every_document_once(pg_url: str, tmp_path: Path
         monkeypatch.setenv(key, env[key])
     svc = Services.create(Settings())
     tiff = tiff_of_blank_forms(PAGES)
-    batch_ids = [create_batch(svc, [(f"scan-{i}.tif", tiff)], ["drill"], origin="api")
+    batch_ids = [create_batch(svc, [(f"scan-{i}.tif", tiff)], [DRILL], origin="api")
                  for i in range(BATCHES)]
 
     logs = tmp_path / "workers.log"
@@ -157,7 +127,7 @@ def test_sigkill_mid_run_exports_every_document_once(pg_url: str, tmp_path: Path
         assert set(deliveries) == {(d, e) for d in docs for e in EXPORTERS}
         assert set(deliveries.values()) == {1}
         # ... and by what the export targets hold.
-        rows = session.execute(text("SELECT document FROM drill")).scalars().all()
+        rows = session.execute(text(f"SELECT document FROM {DRILL}")).scalars().all()
         assert sorted(rows) == sorted(docs)
         # The killed batch's history says a worker was lost and the stage was redone.
         lost = session.scalars(select(Task).where(Task.batch_id == killed_in,
@@ -178,9 +148,9 @@ def test_sigkill_mid_run_exports_every_document_once(pg_url: str, tmp_path: Path
         stopped = session.scalars(select(Worker.status).where(
             Worker.pid.in_([p.pid for p in workers[1:]]))).all()
         assert stopped == ["stopped", "stopped"]
-    export_dir = home / "exports" / "drill"
+    export_dir = home / "exports" / DRILL
     assert sorted(p.stem for p in export_dir.glob("d-*.json")) == sorted(docs)
-    with (export_dir / "drill-v1.csv").open() as fh:
+    with (export_dir / f"{DRILL}-v1.csv").open() as fh:
         csv_docs = [r["document"] for r in csv.DictReader(fh)]
     assert sorted(csv_docs) == sorted(docs)
     svc.close()
