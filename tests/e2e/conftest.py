@@ -8,6 +8,7 @@ operator would.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -68,13 +69,14 @@ class Server:
         return self.token(name, role)
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    home = tmp_path_factory.mktemp("taskmaster-home")
+@contextlib.contextmanager
+def running_server(home: Path, **settings: str) -> Iterator[Server]:
+    """`taskmaster serve` as a real process on a free port, with `TASKMASTER_<KEY>` settings;
+    yields once /healthz answers, with an admin token; stopped at the end."""
     port = free_port()
-    env = {**os.environ, "TASKMASTER_HOME": str(home), "TASKMASTER_ADMIN_PASSWORD": ADMIN_PASSWORD,
-           "TASKMASTER_MAX_UPLOAD_BYTES": str(MAX_UPLOAD), "TASKMASTER_WORKERS": "1",
-           "TASKMASTER_HOT_FOLDER": "false", "OMP_THREAD_LIMIT": "1"}
+    env = {**os.environ, "TASKMASTER_HOME": str(home), "TASKMASTER_WORKERS": "1",
+           "TASKMASTER_HOT_FOLDER": "false", "OMP_THREAD_LIMIT": "1",
+           **{f"TASKMASTER_{k.upper()}": v for k, v in settings.items()}}
     env.pop("TASKMASTER_DATABASE_URL", None)
     log = home / "server.log"
     with open(log, "wb") as fh:
@@ -107,3 +109,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    home = tmp_path_factory.mktemp("taskmaster-home")
+    with running_server(home, admin_password=ADMIN_PASSWORD,
+                        max_upload_bytes=str(MAX_UPLOAD)) as srv:
+        yield srv

@@ -12,17 +12,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.conftest import INTAKE, ROOT
-from tests.e2e.conftest import TASKMASTER, Server, free_port
+from tests.e2e.conftest import Server, running_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 BLANK = ROOT / "src/taskmaster/apps/builtin/intake/intake-v1.png"
@@ -37,40 +35,8 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not ins
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server of our own: the hand samples are larger than the shared fixture allows."""
-    home = tmp_path_factory.mktemp("web-home")
-    port = free_port()
-    env = {**os.environ, "TASKMASTER_HOME": str(home), "TASKMASTER_ADMIN_PASSWORD": PASSWORD,
-           "TASKMASTER_WORKERS": "1", "TASKMASTER_HOT_FOLDER": "false",
-           "OMP_THREAD_LIMIT": "1"}
-    env.pop("TASKMASTER_DATABASE_URL", None)
-    log = home / "server.log"
-    with open(log, "wb") as fh:
-        proc = subprocess.Popen([str(TASKMASTER), "serve", "--port", str(port)], env=env,
-                                stdout=fh, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, log.read_text()
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.3)
-        srv = Server(url=url, port=port, home=home, log=log, env=env, admin_token="")
-        made = srv.cli("tokens", "create", "--user", "admin", "--role", "admin")
-        assert made.returncode == 0, made.stderr
-        srv.admin_token = made.stdout.strip()
+    with running_server(tmp_path_factory.mktemp("web-home"), admin_password=PASSWORD) as srv:
         yield srv
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def upload(srv: Server, token: str, path: Path) -> str:
