@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 
 from sqlalchemy import ColumnElement, CursorResult, and_, or_, select, update
+from sqlalchemy.orm import Session
 
 from taskmaster.db.engine import Database
 from taskmaster.db.models import Batch, Task, utcnow
@@ -69,6 +70,25 @@ def _count(result: object) -> int:
     return int(result.rowcount)
 
 
+def take_lease(session: Session, batch_id: str, owner: str, policy: Policy, now: datetime,
+               status: str, previous: str | None, why: str) -> bool:
+    """Lease `batch_id` to `owner` if it is runnable and unleased (one conditional UPDATE,
+    safe on SQLite and PostgreSQL); the caller commits. A batch whose previous holder died
+    mid-stage has that stage's open task rows closed, so its history says what happened."""
+    won = _count(session.execute(
+        update(Batch).where(Batch.id == batch_id, Batch.status.in_(RUNNABLE), _expired(now))
+        .values(lease_owner=owner, lease_until=now + timedelta(seconds=policy.lease_s),
+                attempts=Batch.attempts + 1)
+        .execution_options(synchronize_session=False))) == 1
+    if won and status == "running":
+        session.execute(
+            update(Task).where(Task.batch_id == batch_id, Task.status == "running")
+            .values(status="failed", finished_at=now,
+                    error=f"worker lost ({previous or 'unknown'}); {why}")
+            .execution_options(synchronize_session=False))
+    return won
+
+
 def claim_next(db: Database, owner: str, policy: Policy) -> Claim | None:
     """Lease the next runnable batch (highest priority, then oldest) to `owner`."""
     for _ in range(5):  # another worker may win the race for a candidate; try the next
@@ -82,23 +102,10 @@ def claim_next(db: Database, owner: str, policy: Policy) -> Claim | None:
             if row is None:
                 return None
             batch_id, attempts, status, previous = row
-            won = _count(session.execute(
-                update(Batch).where(Batch.id == batch_id, Batch.status.in_(RUNNABLE),
-                                    _expired(now))
-                .values(lease_owner=owner, lease_until=now + timedelta(seconds=policy.lease_s),
-                        attempts=Batch.attempts + 1)
-                .execution_options(synchronize_session=False))) == 1
-            if not won:
+            if not take_lease(session, batch_id, owner, policy, now, status, previous,
+                              "lease expired"):
                 session.rollback()
                 continue
-            if status == "running":
-                # The previous holder died mid-stage: close its open task rows so the
-                # batch's history says what happened.
-                session.execute(
-                    update(Task).where(Task.batch_id == batch_id, Task.status == "running")
-                    .values(status="failed", finished_at=now,
-                            error=f"worker lost ({previous or 'unknown'}); lease expired")
-                    .execution_options(synchronize_session=False))
             session.commit()
         if attempts + 1 > policy.max_attempts:
             give_up(db, Claim(batch_id, owner, attempts + 1),

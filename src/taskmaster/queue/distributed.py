@@ -11,18 +11,17 @@ by a path that does not enqueue, or whose job ended while the batch still had wo
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from functools import lru_cache
 
 import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
 from psycopg.pq import TransactionStatus
-from sqlalchemy import literal, or_, select, text, update
+from sqlalchemy import literal, select, text
 from sqlalchemy.orm import Session
 
 from taskmaster.db.engine import Database
-from taskmaster.db.models import Batch, Task, utcnow
-from taskmaster.queue.claim import RUNNABLE, Claim, Policy, release_dead_local
+from taskmaster.db.models import Batch, utcnow
+from taskmaster.queue.claim import Claim, Policy, release_dead_local, take_lease
 from taskmaster.queue.procrastinate_app import QUEUE, TASK, deferrer_app
 from taskmaster.settings import Settings
 
@@ -78,22 +77,10 @@ def take(db: Database, batch_id: str, owner: str, policy: Policy) -> Claim | Non
         row = session.get(Batch, batch_id)
         if row is None:
             return None
-        status, previous = row.status, row.lease_owner
-        won = session.execute(  # type: ignore[attr-defined]  # an UPDATE's CursorResult
-            update(Batch).where(Batch.id == batch_id, Batch.status.in_(RUNNABLE),
-                                or_(Batch.lease_until.is_(None), Batch.lease_until < now))
-            .values(lease_owner=owner, lease_until=now + timedelta(seconds=policy.lease_s),
-                    attempts=Batch.attempts + 1)
-            .execution_options(synchronize_session=False)).rowcount == 1
-        if not won:
+        if not take_lease(session, batch_id, owner, policy, now, row.status, row.lease_owner,
+                          "job retried"):
             session.rollback()
             return None
-        if status == "running":
-            session.execute(
-                update(Task).where(Task.batch_id == batch_id, Task.status == "running")
-                .values(status="failed", finished_at=now,
-                        error=f"worker lost ({previous or 'unknown'}); job retried")
-                .execution_options(synchronize_session=False))
         session.commit()
         return Claim(batch_id=batch_id, owner=owner, attempt=row.attempts + 1)
 
