@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     session_secret: str | None = Field(
         None, description="Secret for browser sessions; default a random one kept in home.")
     hot_folder: bool = Field(True, description="Watch <home>/inbox while serving.")
+    inbox_app: str = Field("intake", description="Application for files dropped at the top "
+                                                 "of the inbox (inbox/<app>/ picks another).")
     queue: Literal["embedded", "procrastinate"] = Field(
         "embedded", description="Who runs batches: `embedded` (the worker pool of `serve`) "
         "or `procrastinate` (`taskmaster worker` processes; needs PostgreSQL).")

@@ -68,6 +68,7 @@ def start_background(svc: Services, *, workers: int | None = None,
         pool.start()
     watcher = None
     if svc.settings.hot_folder if hot_folder is None else hot_folder:
-        watcher = HotFolder(svc, notify=pool.notify if pool else None)
+        watcher = HotFolder(svc, notify=pool.notify if pool else None,
+                            default_app=svc.settings.inbox_app)
         watcher.start()
     return Background(pool, watcher)
