@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 
 from tests.pg import pg_cluster, pg_url  # noqa: F401 (PostgreSQL fixtures for every tier)
@@ -13,6 +15,16 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("TASKMASTER_SHARED", ROOT.parent / "shared"))
 INTAKE = SHARED / "forms" / "intake"
 BIN = ROOT / ".venv" / "bin"
+# The customer's blank forms, shipped as the intake application's reference pages.
+BUILTIN_INTAKE = ROOT / "src" / "taskmaster" / "apps" / "builtin" / "intake"
+BLANK = BUILTIN_INTAKE / "intake-v1.png"
+
+
+def blank_form(name: str = "intake-v1.png") -> np.ndarray:
+    """A shipped reference page of the intake application, greyscale."""
+    img = cv2.imread(str(BUILTIN_INTAKE / name), cv2.IMREAD_GRAYSCALE)
+    assert img is not None, f"{name} missing from {BUILTIN_INTAKE}"
+    return np.asarray(img, dtype=np.uint8)
 
 
 def needs_shared(path: Path = INTAKE) -> pytest.MarkDecorator:

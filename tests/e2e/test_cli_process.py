@@ -9,9 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BIN, INTAKE, needs_shared
-
-BLANK = Path(__file__).resolve().parents[2] / "src/taskmaster/apps/builtin/intake/intake-v1.png"
+from tests.conftest import BIN, BLANK, INTAKE, needs_shared
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:

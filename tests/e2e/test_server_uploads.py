@@ -15,10 +15,8 @@ import httpx
 import pytest
 from PIL import Image, ImageDraw
 
-from tests.conftest import INTAKE, ROOT
+from tests.conftest import BLANK, INTAKE
 from tests.e2e.conftest import MAX_UPLOAD, Server
-
-BLANK = ROOT / "src" / "taskmaster" / "apps" / "builtin" / "intake" / "intake-v1.png"
 
 
 def small_pdf() -> bytes:

@@ -19,11 +19,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import INTAKE, ROOT
+from tests.conftest import BLANK, INTAKE
 from tests.e2e.conftest import Server, running_server
 
 CHROMIUM = Path("/usr/bin/chromium")
-BLANK = ROOT / "src/taskmaster/apps/builtin/intake/intake-v1.png"
 SAMPLE = INTAKE / "samples" / "intake_0001.png"  # hand-printed (manifest.tsv)
 PASSWORD = "operator-password-1"
 

@@ -27,10 +27,10 @@ from taskmaster.pipeline.services import Services
 from taskmaster.pipeline.stages import STAGE_NAMES
 from taskmaster.pipeline.submit import create_batch
 from taskmaster.settings import Settings
-from tests.conftest import BIN, ROOT
+from tests.conftest import BIN, BLANK, ROOT
 from tests.integration.test_queue import install_mini_app
 
-FORM = ROOT / "src" / "taskmaster" / "apps" / "builtin" / "intake" / "intake-v1.png"
+FORM = BLANK
 DRILL = "mini"  # the application the workers run (tests/integration/test_queue.py)
 BATCHES, PAGES = 8, 8
 EXPORTERS = ("json", "csv", "sql")

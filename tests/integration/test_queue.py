@@ -24,9 +24,9 @@ from taskmaster.pipeline.submit import create_batch
 from taskmaster.queue import Policy, start_background
 from taskmaster.queue.claim import Claim, claim_next, release, retry_later
 from taskmaster.settings import Settings
-from tests.conftest import ROOT
+from tests.conftest import BLANK
 
-FORM = ROOT / "src" / "taskmaster" / "apps" / "builtin" / "intake" / "intake-v1.png"
+FORM = BLANK
 EXPORTERS = ("json", "csv", "sql")
 FAST = Policy(lease_s=3, heartbeat_s=0.5, max_attempts=3, backoff_s=0.2, backoff_max_s=1)
 MINI_APP = """\

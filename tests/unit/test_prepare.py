@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
@@ -19,25 +16,14 @@ from taskmaster.imaging.prepare import (
     rotate,
     skew_angle,
 )
+from tests.conftest import blank_form
 
-_REPO = Path(__file__).resolve().parents[2]
-_BUILTIN = _REPO / "src" / "taskmaster" / "apps" / "builtin" / "intake"
-_SHARED = Path(os.environ.get("TASKMASTER_SHARED") or _REPO.parent / "shared")
 H, W = 3300, 2550
-
-
-def _form(builtin: str = "intake-v1.png", shared: str = "blank.png") -> np.ndarray:
-    for path in (_BUILTIN / builtin, _SHARED / "forms" / "intake" / shared):
-        if path.exists():
-            img = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
-            assert img is not None
-            return img
-    pytest.skip(f"blank form {builtin} not found in {_BUILTIN} nor in ../shared")
 
 
 @pytest.fixture(scope="module")
 def form() -> np.ndarray:
-    return _form()
+    return blank_form()
 
 
 def _turn(img: np.ndarray, degrees: float) -> np.ndarray:
@@ -103,7 +89,7 @@ def test_blank_pages_are_blank_despite_noise_speckle_and_punch_holes() -> None:
 
 def test_pages_with_content_are_not_blank(form: np.ndarray) -> None:
     assert not is_blank(form)
-    assert not is_blank(_form("intake-v1-consent.png", "blank_consent.png"))
+    assert not is_blank(blank_form("intake-v1-consent.png"))
     one_line = np.full((H, W), 255, np.uint8)
     cv2.putText(
         one_line, "Signed: J. Smith 12/03/2024", (400, 1600), cv2.FONT_HERSHEY_SIMPLEX, 2.0, 0, 4

@@ -7,9 +7,6 @@ reference) undoes T to within a couple of pixels over the whole page.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
@@ -20,30 +17,19 @@ from taskmaster.imaging.registration import (
     identify,
     warp_to_reference,
 )
+from tests.conftest import blank_form
 
-_REPO = Path(__file__).resolve().parents[2]
-_BUILTIN = _REPO / "src" / "taskmaster" / "apps" / "builtin" / "intake"
-_SHARED = Path(os.environ.get("TASKMASTER_SHARED") or _REPO.parent / "shared")
 # The form's three corner squares (fields.json "registration_marks").
 MARKS = [(80, 80, 140, 140), (2410, 80, 2470, 140), (80, 3160, 140, 3220)]
 W, H = 2550, 3300
 
 
-def _reference(builtin: str, shared: str) -> np.ndarray:
-    for path in (_BUILTIN / builtin, _SHARED / "forms" / "intake" / shared):
-        if path.exists():
-            img = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
-            assert img is not None
-            return img
-    pytest.skip(f"blank form {builtin} not found in {_BUILTIN} nor in ../shared")
-
-
 @pytest.fixture(scope="module")
 def fingerprints() -> list[Fingerprint]:
     return [
-        build_fingerprint("intake-v1", _reference("intake-v1.png", "blank.png"), MARKS),
+        build_fingerprint("intake-v1", blank_form("intake-v1.png"), MARKS),
         build_fingerprint(
-            "intake-v1-consent", _reference("intake-v1-consent.png", "blank_consent.png"), MARKS
+            "intake-v1-consent", blank_form("intake-v1-consent.png"), MARKS
         ),
     ]
 
