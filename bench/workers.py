@@ -25,12 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select  # noqa: E402
-from tests.e2e.test_workers_fault import (  # noqa: E402
-    DRILL,
-    install_drill_app,
-    start_worker,
-    tiff_of_blank_forms,
-)
+from tests.e2e.test_workers_fault import DRILL, install_drill_app, start_worker  # noqa: E402
+from tests.integration.test_queue import tiff_of_blank_forms  # noqa: E402
 from tests.pg import PgCluster, pg_bindir  # noqa: E402
 
 from taskmaster.db.models import Batch, Worker  # noqa: E402

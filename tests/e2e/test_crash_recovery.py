@@ -8,7 +8,6 @@ tests/integration/test_queue.py), three to a batch, so a batch takes a few secon
 from __future__ import annotations
 
 import csv
-import io
 import os
 import signal
 import subprocess
@@ -17,7 +16,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from PIL import Image
 from sqlalchemy import func, select
 
 from taskmaster.db.models import Batch, Document, ExportRecord, Task
@@ -27,17 +25,9 @@ from taskmaster.pipeline.submit import create_batch
 from taskmaster.settings import Settings
 from tests.conftest import BIN
 from tests.e2e.conftest import free_port
-from tests.integration.test_queue import EXPORTERS, FORM, install_mini_app
+from tests.integration.test_queue import EXPORTERS, install_mini_app, tiff_of_blank_forms
 
 BATCHES, PAGES = 4, 3
-
-
-def tiff_of_blank_forms(pages: int) -> bytes:
-    form = Image.open(FORM).convert("L")
-    buf = io.BytesIO()
-    form.save(buf, format="TIFF", save_all=True, append_images=[form] * (pages - 1),
-              compression="tiff_deflate")
-    return buf.getvalue()
 
 
 def start_server(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

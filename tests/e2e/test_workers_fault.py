@@ -9,7 +9,6 @@ application, so each takes about a second and the drill ends in about two minute
 from __future__ import annotations
 
 import csv
-import io
 import os
 import signal
 import subprocess
@@ -19,7 +18,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from PIL import Image
 from sqlalchemy import func, select, text
 
 from taskmaster.db.models import AuditEntry, Batch, Document, ExportRecord, Task, Worker
@@ -27,24 +25,14 @@ from taskmaster.pipeline.services import Services
 from taskmaster.pipeline.stages import STAGE_NAMES
 from taskmaster.pipeline.submit import create_batch
 from taskmaster.settings import Settings
-from tests.conftest import BIN, BLANK, ROOT
-from tests.integration.test_queue import install_mini_app
+from tests.conftest import BIN, ROOT
+from tests.integration.test_queue import EXPORTERS, install_mini_app, tiff_of_blank_forms
 
-FORM = BLANK
 DRILL = "mini"  # the application the workers run (tests/integration/test_queue.py)
 BATCHES, PAGES = 8, 8
-EXPORTERS = ("json", "csv", "sql")
 def install_drill_app(home: Path) -> None:
     """The drill application: the queue tests' one-field app (each blank page a document)."""
     install_mini_app(home)
-
-
-def tiff_of_blank_forms(pages: int) -> bytes:
-    form = Image.open(FORM).convert("L")
-    buf = io.BytesIO()
-    form.save(buf, format="TIFF", save_all=True, append_images=[form] * (pages - 1),
-              compression="tiff_deflate")
-    return buf.getvalue()
 
 
 def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

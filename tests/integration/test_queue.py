@@ -7,6 +7,7 @@ end to end — identified, recognised, validated, exported — in about a second
 from __future__ import annotations
 
 import csv
+import io
 import shutil
 import time
 from collections import Counter
@@ -15,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from sqlalchemy import select, update
 
 from taskmaster.db.models import Batch, Document, ExportRecord, InputFile, Task, utcnow
@@ -55,6 +57,15 @@ page_types:
           - {value: male, label: "Male", bbox: [800, 742, 844, 786]}
           - {value: female, label: "Female", bbox: [951, 742, 995, 786]}
 """
+
+
+def tiff_of_blank_forms(pages: int) -> bytes:
+    """A multi-page TIFF of the blank form: `pages` documents of the mini application."""
+    form = Image.open(FORM).convert("L")
+    buf = io.BytesIO()
+    form.save(buf, format="TIFF", save_all=True, append_images=[form] * (pages - 1),
+              compression="tiff_deflate")
+    return buf.getvalue()
 
 
 def install_mini_app(home: Path) -> None:
