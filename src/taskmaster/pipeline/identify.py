@@ -93,6 +93,7 @@ def run(ctx: TaskContext, svc: Services) -> None:
                     report(svc, ctx, "identify", n, len(pages))
                 page.app = page.type = None
                 page.document_id, page.number = None, None
+                page.words = None  # the image may have turned since (verify's rotate)
                 if not page.blank:
                     classify_page(svc, apps, page)
         session.execute(delete(Document).where(Document.batch_id == batch.id))

@@ -39,7 +39,8 @@ def _read_page(svc: Services, page: Page, page_type: PageType) -> dict[str, dict
         return out
     apps = list(page.batch.apps)
     words = page_words(svc, page, apps, image)
-    page.words = words_to_json(words)
+    if page.words is None:  # identify stores the words of every page it classified
+        page.words = words_to_json(words)
     found = extract_fields(words, (page.width, page.height), page_type,
                            ocr=layout_ocr(svc, apps) or svc.engines.ocr.name)
     for field in page_type.fields:
