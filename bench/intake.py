@@ -61,12 +61,14 @@ def kind_of(field: str, kinds: dict[str, str], style: str) -> str:
     return {"text": "typed text"}.get(k, k)
 
 
-def run_cli(files: list[Path], jobs: int) -> tuple[list[dict[str, Any]], float]:
-    """Run `taskmaster process` in `jobs` parallel processes; results in input order."""
+def run_cli(files: list[Path], jobs: int, app: str = "intake"
+            ) -> tuple[list[dict[str, Any]], float]:
+    """Run `taskmaster process --app APP --json` in `jobs` parallel processes, each with a
+    data directory of its own; the documents in input order, and the seconds it took."""
     chunks = [files[i::jobs] for i in range(jobs)]
     home = tempfile.mkdtemp(prefix="tm-bench-")
     start = time.perf_counter()
-    procs = [subprocess.Popen([str(ROOT / ".venv/bin/taskmaster"), "process", "--app", "intake",
+    procs = [subprocess.Popen([str(ROOT / ".venv/bin/taskmaster"), "process", "--app", app,
                                "--json", *map(str, chunk)], stdout=subprocess.PIPE,
                               env={**os.environ, "TASKMASTER_HOME": f"{home}/{i}"})
              for i, chunk in enumerate(chunks) if chunk]

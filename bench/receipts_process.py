@@ -14,12 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
+
+from intake import run_cli  # bench/ is the script's folder: one way to run the CLI
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("TASKMASTER_SHARED", ROOT.parent / "shared"))
@@ -29,18 +28,6 @@ FIELDS = ("company", "date", "address", "total")
 
 def norm(v: Any) -> str:
     return " ".join(str(v).split()) if v is not None else ""
-
-
-def run(files: list[Path], jobs: int) -> tuple[dict[str, dict[str, Any]], float]:
-    home = tempfile.mkdtemp(prefix="tm-receipts-")
-    start = time.perf_counter()
-    procs = [subprocess.Popen([str(ROOT / ".venv/bin/taskmaster"), "process", "--app", "receipts",
-                               "--json", *map(str, files[i::jobs])], stdout=subprocess.PIPE,
-                              env={**os.environ, "TASKMASTER_HOME": f"{home}/{i}"})
-             for i in range(jobs)]
-    docs = [d for p in procs for d in json.loads(p.communicate()[0])]
-    elapsed = time.perf_counter() - start
-    return {d["pages"][0]["source"].split("#")[0]: d for d in docs}, elapsed
 
 
 def main() -> None:
@@ -57,7 +44,8 @@ def main() -> None:
     elif not args.all:
         keys = keys[150:]
     files = [SROIE / "img" / f"{k.stem}.jpg" for k in keys]
-    docs, elapsed = run(files, args.jobs)
+    found, elapsed = run_cli(files, args.jobs, app="receipts")
+    docs = {d["pages"][0]["source"].split("#")[0]: d for d in found}
     tp = {f: 0 for f in FIELDS}
     predicted = {f: 0 for f in FIELDS}
     ok_total = ok_wrong = classified = 0
