@@ -10,6 +10,7 @@ import typer
 from taskmaster import __version__
 from taskmaster.cli import apps, db, doctor, process, serve, tokens, users, worker
 from taskmaster.errors import TaskmasterError
+from taskmaster.private import owner_only
 
 app = typer.Typer(name="taskmaster", no_args_is_help=True, add_completion=False,
                   help="Taskmaster: open document capture on port 2402.")
@@ -40,6 +41,7 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
 
 def main() -> None:
     """Run the CLI; a TaskmasterError prints one line to stderr and exits with its code."""
+    owner_only()  # before anything is created: see taskmaster.private
     try:
         # Without standalone mode click *returns* a typer.Exit's code instead of exiting.
         code = app(standalone_mode=False)

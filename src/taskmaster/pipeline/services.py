@@ -14,6 +14,7 @@ from taskmaster.engines.base import Engines, OcrEngine
 from taskmaster.errors import ConfigError
 from taskmaster.imaging.registration import Fingerprint, build_fingerprint
 from taskmaster.plugins import create, registered
+from taskmaster.private import owner_only, private_dir
 from taskmaster.settings import Settings
 from taskmaster.store import Store, store_from_settings
 
@@ -33,7 +34,8 @@ class Services:
 
     @classmethod
     def create(cls, settings: Settings, *, migrate: bool = True) -> Services:
-        settings.home.mkdir(parents=True, exist_ok=True)
+        owner_only()  # patient data: 0600 files in 0700 folders (taskmaster.private)
+        private_dir(settings.home)
         cv2.setNumThreads(settings.engine_threads)  # per process: see Settings.engine_threads
         return cls(settings=settings, db=Database(settings.db_url, migrate=migrate),
                    store=store_from_settings(settings), apps=AppRegistry([settings.apps_path]))

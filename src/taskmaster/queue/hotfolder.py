@@ -35,6 +35,7 @@ from taskmaster.errors import TaskmasterError
 from taskmaster.pipeline.results import document_result
 from taskmaster.pipeline.services import Services
 from taskmaster.pipeline.submit import create_batch
+from taskmaster.private import make_private
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +147,7 @@ class HotFolder:
         except FileNotFoundError:
             shutil.rmtree(entry, ignore_errors=True)
             return
+        make_private(entry / path.name)  # a scanner's file keeps its mode through the rename
         self._seen.pop(path, None)
         log.info("hot folder: took %s as batch %s (%s)", meta["source"], batch_id, app)
         self._settle(entry)
