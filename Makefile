@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 # Debian packages `make test` installs when missing (as root): the browser for the UI
 # tests, PostgreSQL for the scale-out tests.
-export TASKMASTER_TEST_DEBS = chromium postgresql
+export TASKMASTER_TEST_DEBS = chromium postgresql ghostscript dovecot-imapd
 
 .PHONY: run test test-unit lint typecheck bench clean system-deps
 
