@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import tempfile
 import zlib
 from collections.abc import Sequence
@@ -29,8 +28,6 @@ from PIL import Image
 from taskmaster.engines.base import Gray, Word
 from taskmaster.errors import ConfigError, TaskmasterError
 from taskmaster.exporters import ocrmypdf_words
-
-log = logging.getLogger(__name__)
 
 _JPEG_QUALITY = 85
 BACKENDS = ("internal", "ghostscript", "auto")
