@@ -7,8 +7,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 # Debian packages `make test` installs when missing (as root): the browser for the UI
-# tests, PostgreSQL for the scale-out tests.
-export TASKMASTER_TEST_DEBS = chromium postgresql
+# tests, PostgreSQL for the scale-out tests, Ghostscript for the PDF/A ghostscript backend,
+# Dovecot for the IMAP intake tests (a throwaway server on a high port).
+export TASKMASTER_TEST_DEBS = chromium postgresql ghostscript dovecot-imapd
 
 .PHONY: run test test-unit lint typecheck bench clean system-deps
 

@@ -62,6 +62,24 @@ class Settings(BaseSettings):
         None, description="Endpoint of S3-compatible storage (MinIO, Ceph); default AWS. "
         "Credentials come from the usual AWS_* variables.")
     s3_region: str | None = Field(None, description="Region of the `s3` store's bucket.")
+    imap_host: str | None = Field(
+        None, description="IMAP server whose mails' attachments become batches while "
+        "serving (docs/intake.md); unset: no mailbox.")
+    imap_port: int = Field(993, description="Port of the IMAP server.")
+    imap_tls: Literal["ssl", "starttls", "none"] = Field(
+        "ssl", description="How to reach the IMAP server: `ssl` (IMAPS), `starttls`, or "
+        "`none` (plain text: only on a trusted network or loopback).")
+    imap_user: str | None = Field(None, description="IMAP user name.")
+    imap_password_file: Path | None = Field(
+        None, description="File holding the IMAP password (never the password itself).")
+    imap_folder: str = Field("INBOX", description="Folder whose unseen mails are taken.")
+    imap_app: str = Field("intake", description="Application for mailed attachments.")
+    imap_done_folder: str | None = Field(
+        None, description="Folder taken mails are moved to; unset: flagged \\Seen and left.")
+    imap_failed_folder: str = Field(
+        "Taskmaster-failed", description="Folder for mails without a usable attachment "
+        "(created when missing).")
+    imap_poll_s: float = Field(30.0, gt=0, description="Seconds between mailbox polls.")
 
     @property
     def db_url(self) -> str:

@@ -6,9 +6,11 @@ move (or be a shared volume mounted elsewhere on another machine).
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -27,6 +29,13 @@ class Store(Protocol):
     def put_image(self, rel: str, image: np.ndarray) -> str: ...
     def get_image(self, rel: str) -> np.ndarray: ...
     def delete_tree(self, rel: str) -> None: ...
+    def update_bytes(self, rel: str, change: Change) -> None: ...
+    def locate(self, rel: str) -> str: ...
+
+
+# Read-modify-write of one stored file: gets its bytes (None: no such file yet) and
+# returns the new bytes, or None to leave the file as it is.
+Change = Callable[[bytes | None], bytes | None]
 
 
 def encode_png(rel: str, image: np.ndarray) -> bytes:
@@ -95,3 +104,22 @@ class FileStore:
 
     def delete_tree(self, rel: str) -> None:
         shutil.rmtree(self.path(rel), ignore_errors=True)
+
+    def update_bytes(self, rel: str, change: Change) -> None:
+        """Apply `change` to the file under an exclusive lock (workers may share the folder)."""
+        full = self.path(rel)
+        full.parent.mkdir(parents=True, exist_ok=True)
+        # The lock is a separate file: the atomic replace gives the data a new inode.
+        with open(full.with_name(f".{full.name}.lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                old: bytes | None = full.read_bytes()
+            except FileNotFoundError:
+                old = None
+            new = change(old)
+            if new is not None:
+                self.put_bytes(rel, new)
+
+    def locate(self, rel: str) -> str:
+        """Where `rel` is, for people: its absolute path."""
+        return str(self.path(rel))

@@ -15,8 +15,10 @@ import numpy as np
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from taskmaster.errors import ConfigError, EngineError, NotFound
-from taskmaster.store import decode_png, encode_png
+from taskmaster.errors import ConfigError, Conflict, EngineError, NotFound
+from taskmaster.store import Change, decode_png, encode_png
+
+UPDATE_TRIES = 20  # conditional writes lost to other writers before giving up
 
 
 class S3Store:
@@ -44,6 +46,8 @@ class S3Store:
             code = str(exc.response.get("Error", {}).get("Code", ""))
             if code in ("NoSuchKey", "404"):
                 raise NotFound(f"stored file {rel!r} is missing") from exc
+            if code in ("PreconditionFailed", "ConditionalRequestConflict", "412", "409"):
+                raise Conflict(f"{rel!r} changed while it was being written") from exc
             if code == "NoSuchBucket":
                 raise ConfigError(f"bucket {self.bucket!r} does not exist") from exc
             if code in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
@@ -79,3 +83,28 @@ class S3Store:
             if not page.get("IsTruncated"):
                 return
             token = {"ContinuationToken": page["NextContinuationToken"]}
+
+    def update_bytes(self, rel: str, change: Change) -> None:
+        """Read-modify-write with a conditional PUT (If-Match on the ETag read, or
+        If-None-Match for a new object), tried again when another writer came first."""
+        key = self._key(rel)
+        for _ in range(UPDATE_TRIES):
+            try:
+                got = self._call(rel, "get_object", Key=key)
+                old: bytes | None = bytes(got["Body"].read())
+                condition = {"IfMatch": got["ETag"]}
+            except NotFound:
+                old, condition = None, {"IfNoneMatch": "*"}
+            new = change(old)
+            if new is None:
+                return
+            try:
+                self._call(rel, "put_object", Key=key, Body=new, **condition)
+                return
+            except Conflict:
+                continue
+        raise EngineError(f"{rel!r}: {UPDATE_TRIES} writers in a row came first; try again")
+
+    def locate(self, rel: str) -> str:
+        """Where `rel` is, for people: its s3:// URL."""
+        return f"s3://{self.bucket}/{self._key(rel)}"

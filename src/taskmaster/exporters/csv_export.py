@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-import fcntl
+import io
 import json
 from typing import Any
 
@@ -24,20 +24,21 @@ class CsvExporter:
 
     def export(self, result: dict[str, Any], target: ExportTarget) -> str:
         row = {k: _cell(v) for k, v in flat_row(result).items()}
-        target.root.mkdir(parents=True, exist_ok=True)
-        path = target.root / f"{result['type']}.csv"
-        with open(path, "a+", newline="", encoding="utf-8") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)  # workers may share the folder
-            fh.seek(0)
-            existing = list(csv.DictReader(fh))
+
+        def add_row(old: bytes | None) -> bytes | None:
+            text = (old or b"").decode("utf-8")
+            existing = list(csv.DictReader(io.StringIO(text)))
             if any(r.get("document") == result["document"] for r in existing):
-                return str(path)  # already delivered: exactly once
-            writer = csv.DictWriter(fh, fieldnames=list(row))
-            if not existing and fh.tell() == 0:
+                return None  # already delivered: exactly once
+            out = io.StringIO()
+            writer = csv.DictWriter(out, fieldnames=list(row))
+            if not text:
                 writer.writeheader()
-            fh.seek(0, 2)
             writer.writerow(row)
-        return str(path)
+            return (text + out.getvalue()).encode("utf-8")
+
+        # The store serialises concurrent writers (a file lock, or S3 conditional PUTs).
+        return target.update(f"{result['type']}.csv", add_row)
 
 
 @hookimpl

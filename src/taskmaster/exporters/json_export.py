@@ -7,16 +7,13 @@ from typing import Any
 
 from taskmaster.exporters import ExportTarget
 from taskmaster.hookspecs import hookimpl
-from taskmaster.store import FileStore
 
 
 class JsonExporter:
     name = "json"
 
     def export(self, result: dict[str, Any], target: ExportTarget) -> str:
-        rel = f"{result['document']}.json"
-        FileStore(target.root).put_bytes(rel, json.dumps(result, indent=1).encode())
-        return str(target.root / rel)
+        return target.put(f"{result['document']}.json", json.dumps(result, indent=1).encode())
 
 
 @hookimpl

@@ -1,33 +1,36 @@
-"""Searchable PDF: each page image with an invisible text layer at the OCR word boxes.
+"""Searchable PDF and PDF/A: each page image under an invisible text layer of our words.
 
-The text is drawn in render mode 3 (neither filled nor stroked), so the page looks
-exactly like the scan while viewers can search, select and copy its words; each word is
-sized to its box height and stretched (Tz) to its box width so a selection highlights
-the printed word. Built with pikepdf (qpdf), the PDF library OCRmyPDF is made of.
+Taskmaster builds a PDF of the stored page images (pikepdf) and hands it to OCRmyPDF
+with its own recognised words in place of an OCR engine (`ocrmypdf_words`): OCRmyPDF
+draws the text layer (Unicode, embedded fonts with ToUnicode maps, so `Łukasz`, `王`
+and `€` extract as written) and, for archives, converts to PDF/A-2b with an sRGB output
+intent and `pdfaid` XMP. No page is read twice.
 
-Not PDF/A: the invisible text uses the standard Helvetica font, which PDF/A would
-require to be embedded. For archival PDF/A run the result through OCRmyPDF
-(`ocrmypdf --skip-text --output-type pdfa`), which keeps this text layer.
+PDF/A conversion uses OCRmyPDF's `internal` backend (pikepdf; no Ghostscript needed)
+unless `backend` asks for `ghostscript`/`auto` (then the `gs` program must be installed).
 """
 
 from __future__ import annotations
 
 import io
+import json
+import tempfile
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import ocrmypdf
 import pikepdf
+from ocrmypdf.exceptions import ExitCodeException, MissingDependencyError
 from PIL import Image
 
 from taskmaster.engines.base import Gray, Word
-from taskmaster.errors import TaskmasterError
+from taskmaster.errors import ConfigError, TaskmasterError
+from taskmaster.exporters import ocrmypdf_words
 
-# Average Helvetica advance width in text space units per 1 pt of font size; the Tz
-# stretch corrects each word to its box, so this only sets the starting point.
-_HELVETICA_EM = 0.5
 _JPEG_QUALITY = 85
+BACKENDS = ("internal", "ghostscript", "auto")
 
 
 def _image_xobject(pdf: pikepdf.Pdf, image: Gray) -> pikepdf.Stream:
@@ -48,60 +51,50 @@ def _image_xobject(pdf: pikepdf.Pdf, image: Gray) -> pikepdf.Stream:
     return stream
 
 
-def _pdf_string(text: str) -> bytes:
-    raw = text.encode("cp1252", errors="replace")
-    return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
-
-
-def _text_layer(words: Sequence[Word], height_px: int, scale: float) -> bytes:
-    """Content stream operators that draw `words` invisibly; `scale` = pt per pixel."""
-    ops = [b"BT", b"3 Tr"]
-    for i, w in enumerate(words):
-        text = w.text.strip()
-        x0, y0, x1, y1 = w.bbox
-        if not text or x1 <= x0 or y1 <= y0:
-            continue
-        size = (y1 - y0) * scale
-        natural = len(text) * _HELVETICA_EM * size
-        # An explicit space after a word that has a neighbour on its line: text
-        # extractors otherwise guess word breaks from gaps and glue narrow ones.
-        if i + 1 < len(words) and words[i + 1].line == w.line:
-            text += " "
-        stretch = 100.0 * (x1 - x0) * scale / natural if natural else 100.0
-        # Baseline about a fifth of the box above its bottom (descenders below it).
-        base_y = (height_px - y1) * scale + 0.2 * size
-        ops.append(b"/F1 %.2f Tf %.2f Tz 1 0 0 1 %.2f %.2f Tm %s Tj" % (
-            size, stretch, x0 * scale, base_y, _pdf_string(text)))
-    ops.append(b"ET")
-    return b"\n".join(ops)
-
-
-def write_searchable_pdf(pages: list[tuple[Gray, int, list[Word]]], out: Path) -> None:
-    """Write `pages` (grey image, its dpi, its OCR words in that image's pixels) to `out`."""
+def _image_pdf(pages: Sequence[tuple[Gray, float, list[Word]]], out: Path) -> None:
+    """The page images alone, each page sized by its dpi."""
     pdf = pikepdf.new()
-    font = pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica,
-        Encoding=pikepdf.Name.WinAnsiEncoding))
-    for image, dpi, words in pages:
+    for image, dpi, _ in pages:
         if image.ndim != 2 or image.dtype != np.uint8:
             raise TaskmasterError("searchable PDF pages must be 2-D uint8 grey images")
         h, w = image.shape
         scale = 72.0 / float(dpi or 300)
-        width_pt, height_pt = w * scale, h * scale
-        content = b"q %.3f 0 0 %.3f 0 0 cm /Im0 Do Q\n" % (width_pt, height_pt)
-        content += _text_layer(words, h, scale)
-        page = pikepdf.Page(pikepdf.Dictionary(
-            Type=pikepdf.Name.Page,
-            MediaBox=[0, 0, width_pt, height_pt],
-            Resources=pikepdf.Dictionary(
-                XObject=pikepdf.Dictionary(Im0=_image_xobject(pdf, image)),
-                Font=pikepdf.Dictionary(F1=font)),
-            Contents=pikepdf.Stream(pdf, content)))
-        pdf.pages.append(page)
-    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
-        meta["xmp:CreatorTool"] = "Taskmaster"
-        meta["pdf:Producer"] = f"Taskmaster (pikepdf {pikepdf.__version__})"
-    try:
-        pdf.save(out, compress_streams=True)
-    except (OSError, pikepdf.PdfError) as exc:
-        raise TaskmasterError(f"cannot write {out}: {exc}") from exc
+        content = b"q %.3f 0 0 %.3f 0 0 cm /Im0 Do Q\n" % (w * scale, h * scale)
+        pdf.pages.append(pikepdf.Page(pikepdf.Dictionary(
+            Type=pikepdf.Name.Page, MediaBox=[0, 0, w * scale, h * scale],
+            Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(
+                Im0=_image_xobject(pdf, image))),
+            Contents=pikepdf.Stream(pdf, content))))
+    pdf.save(out)
+
+
+def write_searchable_pdf(pages: Sequence[tuple[Gray, float, list[Word]]], out: Path, *,
+                         pdfa: bool = False, backend: str = "internal",
+                         title: str | None = None) -> None:
+    """Write `pages` (grey image, its dpi, its words in that image's pixels) to `out`:
+    a searchable PDF, or PDF/A-2b when `pdfa`."""
+    if backend not in BACKENDS:
+        raise ConfigError(f"PDF/A backend {backend!r} is not one of {', '.join(BACKENDS)}")
+    if not pages:
+        raise TaskmasterError("a PDF needs at least one page")
+    with tempfile.TemporaryDirectory(prefix="taskmaster-pdf-") as tmp:
+        images, words = Path(tmp) / "images.pdf", Path(tmp) / "words.json"
+        _image_pdf(pages, images)
+        words.write_text(json.dumps([
+            {"width": int(image.shape[1]), "height": int(image.shape[0]),
+             "words": [{"text": w.text, "bbox": list(w.bbox), "line": w.line,
+                        "block": w.block} for w in ws]}
+            for image, _, ws in pages]), encoding="utf-8")
+        try:
+            code = ocrmypdf.ocr(
+                images, out, plugins=[ocrmypdf_words.__name__],
+                ocr_engine=ocrmypdf_words.ENGINE, taskmaster_words=str(words),
+                output_type="pdfa-2" if pdfa else "pdf", pdfa_backend=backend,
+                optimize=0, jobs=1, use_threads=True, progress_bar=False,
+                title=title, rotate_pages=False, deskew=False)
+        except MissingDependencyError as exc:
+            raise ConfigError(f"PDF/A with the {backend} backend: {exc}") from exc
+        except (ExitCodeException, OSError, pikepdf.PdfError) as exc:
+            raise TaskmasterError(f"cannot write {out.name}: {exc}") from exc
+    if code != ocrmypdf.ExitCode.ok:
+        raise TaskmasterError(f"OCRmyPDF could not write {out.name} ({code.name})")

@@ -1,4 +1,4 @@
-"""Background processing: the embedded worker pool and the hot folder.
+"""Background processing: the embedded worker pool, the hot folder and the mailbox.
 
 The queue is the `batches` table itself (see `claim`): a batch created and committed
 is queued; `notify()` only saves the workers their next poll. The server calls
@@ -19,18 +19,20 @@ import logging
 from taskmaster.pipeline.services import Services
 from taskmaster.queue.claim import Policy, release_dead_local
 from taskmaster.queue.hotfolder import HotFolder
+from taskmaster.queue.mailbox import Mailbox
 from taskmaster.queue.pool import Mode, WorkerPool
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Background", "HotFolder", "Policy", "WorkerPool", "start_background"]
+__all__ = ["Background", "HotFolder", "Mailbox", "Policy", "WorkerPool", "start_background"]
 
 
 class Background:
-    """The running pool and hot folder of one server process."""
+    """The running pool, hot folder and mailbox of one server process."""
 
-    def __init__(self, pool: WorkerPool | None, hot_folder: HotFolder | None) -> None:
-        self.pool, self.hot_folder = pool, hot_folder
+    def __init__(self, pool: WorkerPool | None, hot_folder: HotFolder | None,
+                 mailbox: Mailbox | None = None) -> None:
+        self.pool, self.hot_folder, self.mailbox = pool, hot_folder, mailbox
 
     def notify(self) -> None:
         """A batch was created: wake an idle worker now."""
@@ -41,6 +43,8 @@ class Background:
         """Stop taking work; wait up to `timeout` s for batches in hand, then kill."""
         if self.hot_folder is not None:
             self.hot_folder.stop()
+        if self.mailbox is not None:
+            self.mailbox.stop()
         if self.pool is not None:
             self.pool.stop(timeout)
 
@@ -50,7 +54,7 @@ def start_background(svc: Services, *, workers: int | None = None,
                      hot_folder: bool | None = None, poll_s: float = 2.0) -> Background:
     """Start `workers` (default `settings.workers`, or none when `settings.queue` is not
     `embedded`; 0: none, for an API-only server) and the hot folder (default
-    `settings.hot_folder`).
+    `settings.hot_folder`), and the mailbox when `settings.imap_host` is set.
 
     Leases still held by dead processes of this host (a killed server) are expired first,
     so their batches resume at once.
@@ -71,4 +75,8 @@ def start_background(svc: Services, *, workers: int | None = None,
         watcher = HotFolder(svc, notify=pool.notify if pool else None,
                             default_app=svc.settings.inbox_app)
         watcher.start()
-    return Background(pool, watcher)
+    mailbox = None
+    if svc.settings.imap_host:
+        mailbox = Mailbox(svc, notify=pool.notify if pool else None)
+        mailbox.start()
+    return Background(pool, watcher, mailbox)
