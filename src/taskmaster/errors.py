@@ -11,6 +11,7 @@
     ├── Conflict                    exit 5, HTTP 409   e.g. a batch leased to someone else
     ├── AuthError                   exit 6, HTTP 401
     │   ├── Forbidden               exit 6, HTTP 403
+    │   │   └── PasswordChangeRequired  HTTP 403   a printed password not yet changed
     │   └── RateLimited             exit 6, HTTP 429   too many failed logins
     └── EngineError                 exit 1, HTTP 503   an engine failed; a retry may help
 
@@ -105,6 +106,10 @@ class Forbidden(AuthError):
     """You are not allowed to do this."""
 
     http_status = 403
+
+
+class PasswordChangeRequired(Forbidden):
+    """Change your password first (POST /api/v1/auth/password, or /password in a browser)."""
 
 
 class RateLimited(AuthError):

@@ -6,11 +6,12 @@ the environment.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -62,6 +63,25 @@ class Settings(BaseSettings):
         None, description="Endpoint of S3-compatible storage (MinIO, Ceph); default AWS. "
         "Credentials come from the usual AWS_* variables.")
     s3_region: str | None = Field(None, description="Region of the `s3` store's bucket.")
+    trusted_proxies: str = Field(
+        "", description="Comma-separated addresses or networks (CIDR) of reverse proxies "
+        "whose X-Forwarded-For and X-Forwarded-Proto are believed; default none: the "
+        "client address is the TCP peer's.")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for item in filter(None, (p.strip() for p in value.split(","))):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"not an address or network: {item!r}") from exc
+        return value
+
+    @property
+    def proxies(self) -> list[str]:
+        """The trusted proxies' addresses and networks."""
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     @property
     def db_url(self) -> str:

@@ -43,6 +43,7 @@ class Server:
     env: dict[str, str]
     admin_token: str
     pid: int = 0  # the server process, where this fixture started it
+    verify: bool = True  # False for a server with a self-signed certificate
 
     def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         """Run `taskmaster ARGS` against this server's data directory."""
@@ -59,7 +60,7 @@ class Server:
 
     def client(self, token: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30, verify=self.verify)
 
     def user(self, name: str, role: str, password: str = "a-long-password") -> str:
         """Create a user through the API (idempotent); returns a token of its role."""
@@ -82,14 +83,15 @@ def running_server(home: Path, **settings: str) -> Iterator[Server]:
     with open(log, "wb") as fh:
         proc = subprocess.Popen([str(TASKMASTER), "serve", "--port", str(port)], env=env,
                                 stdout=fh, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    tls = "tls_cert" in settings  # self-signed in tests: not verified
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None:
                 pytest.fail(f"server exited with {proc.returncode}:\n{log.read_text()}")
             try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                if httpx.get(f"{url}/healthz", timeout=2, verify=not tls).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
@@ -97,7 +99,7 @@ def running_server(home: Path, **settings: str) -> Iterator[Server]:
                 pytest.fail(f"server did not answer /healthz in 60 s:\n{log.read_text()}")
             time.sleep(0.3)
         srv = Server(url=url, port=port, home=home, log=log, env=env, admin_token="",
-                     pid=proc.pid)
+                     pid=proc.pid, verify=not tls)
         made = srv.cli("tokens", "create", "--user", "admin", "--role", "admin")
         assert made.returncode == 0, made.stderr
         srv.admin_token = made.stdout.strip()

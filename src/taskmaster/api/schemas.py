@@ -227,11 +227,19 @@ class LoginIn(BaseModel):
     password: str = Field(min_length=1, max_length=1024)
 
 
+class PasswordChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=10, max_length=1024)
+
+
 class Me(BaseModel):
     user: str
     role: Role
     via: Literal["token", "session"]
     csrf_token: str | None = Field(None, description="Echo in X-CSRF-Token (sessions only).")
+    must_change_password: bool = Field(
+        False, description="A printed first password: change it before anything else.")
 
 
 # Every route may answer these; declared once on the app so the OpenAPI document says so.
