@@ -22,6 +22,8 @@ translate errors in exactly one place each.
 
 from __future__ import annotations
 
+from taskmaster.logs import escape
+
 
 class TaskmasterError(Exception):
     """Taskmaster failed."""
@@ -35,7 +37,9 @@ class TaskmasterError(Exception):
 
     @property
     def message(self) -> str:
-        return str(self.args[0])
+        """The message on one line: control characters (a newline in a file's name, say)
+        escaped, so it cannot forge a line of a log, of stderr or of a reason file."""
+        return escape(str(self.args[0]))
 
 
 class ConfigError(TaskmasterError):
