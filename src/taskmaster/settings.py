@@ -100,5 +100,10 @@ class Settings(BaseSettings):
         return self.home / "inbox"
 
     @property
+    def hotfolder_dir(self) -> Path:
+        """Where the hot folder puts finished files and results: outside the inbox share."""
+        return self.home / "hotfolder"
+
+    @property
     def exports_dir(self) -> Path:
         return self.home / "exports"
