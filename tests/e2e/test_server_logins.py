@@ -226,3 +226,49 @@ def test_browser_changes_the_printed_password_under_the_csp(tls: Server) -> None
         assert login(c, "admin", printed, "192.0.2.99").status_code == 401
         r = login(c, "admin", chosen, "192.0.2.99")
         assert r.status_code == 200 and r.json()["must_change_password"] is False
+
+
+def test_reserved_names_and_common_passwords_are_refused(server: Server) -> None:
+    with server.client(server.admin_token) as admin:
+        for name in ("cli", "hotfolder", "HotFolder", "system", "system-bot"):
+            r = admin.post("/api/v1/users", json={"name": name, "role": "viewer",
+                                                  "password": "a-fine-password-9"})
+            assert r.status_code == 422 and "reserved" in r.json()["error"]["message"], name
+        for weak in ("1234567890", "qwertyuiop", "Password123"):
+            r = admin.post("/api/v1/users", json={"name": "weakling", "role": "viewer",
+                                                  "password": weak})
+            assert r.status_code == 422, weak
+            assert "commonly used" in r.json()["error"]["message"]
+        r = admin.post("/api/v1/users", json={"name": "weakling", "role": "viewer",
+                                              "password": "short"})
+        assert r.status_code == 422
+        assert admin.get("/api/v1/users/weakling").status_code == 404
+    done = server.cli("users", "add", "hotfolder", "--role", "viewer", "--password-stdin",
+                      stdin="a-fine-password-9\n")
+    assert done.returncode == 2 and "reserved" in done.stderr
+    done = server.cli("users", "add", "plainuser", "--role", "viewer", "--password-stdin",
+                      stdin="iloveyou12\n")
+    assert done.returncode == 2 and "commonly used" in done.stderr
+
+
+BOUNDS = [("GET", "/api/v1/batches?limit=-1"), ("GET", "/api/v1/batches?offset=1e20"),
+          ("GET", "/api/v1/batches?offset=100000000000000000000"),
+          ("GET", "/api/v1/audit?limit=100000000000000000000"),
+          ("DELETE", "/api/v1/tokens/100000000000000000000"), ("DELETE", "/api/v1/tokens/-1"),
+          ("GET", "/api/v1/documents/d-000000000000/pages/99999999999999/image"),
+          ("GET", "/api/v1/documents/d-000000000000/pages/0/thumbnail"),
+          ("POST", "/api/v1/verify/pages/4294967296/rotate"),
+          ("GET", "/batches?page=100000000000000000000"), ("GET", "/batches?page=1e20"),
+          ("GET", "/ui/pages/100000000000000000000.jpg"), ("GET", "/ui/pages/1.jpg?w=-5")]
+
+
+def test_integer_parameters_are_bounded(server: Server) -> None:
+    with server.client(server.admin_token) as admin:
+        for method, url in BOUNDS:
+            r = admin.request(method, url, json={"quarter_turns": 1} if method == "POST"
+                              else None)
+            assert r.status_code == 422, (method, url, r.status_code, r.text)
+        r = admin.post("/api/v1/verify/pages/1/rotate", json={"quarter_turns": 10**30})
+        assert r.status_code == 422
+        r = admin.get("/batches?page=2")
+        assert r.status_code in (200, 303)  # in range: served (or a redirect to log in)

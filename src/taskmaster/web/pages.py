@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
 from taskmaster.api.deps import Principal, identify
+from taskmaster.api.schemas import MAX_ID
 from taskmaster.db.models import AuditEntry, Batch
 from taskmaster.errors import AuthError, Conflict, NotFound
 from taskmaster.pipeline.results import document_result
@@ -36,7 +37,6 @@ def _svc(request: Request) -> Services:
 
 
 MAX_PAGE = 1_000_000
-MAX_ID = 2**31 - 1  # an INTEGER key on PostgreSQL
 # Browsers drop tabs and newlines from URLs and read a backslash as a slash, so
 # `/\t/evil.example` or `/\\evil.example` would leave the site: refuse them outright.
 _URL_TRICKS = re.compile(r"[\x00-\x20\x7f\\]")

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from taskmaster.api.deps import DB, Admin
 from taskmaster.api.schemas import (
     ErrorBody,
+    RowId,
     TokenCreate,
     TokenCreated,
     TokenOut,
@@ -103,7 +104,7 @@ def new_token(body: TokenCreate, principal: Admin, session: DB) -> TokenCreated:
 
 @router.delete("/tokens/{token_id}", status_code=204, response_class=Response,
                responses={404: {"model": ErrorBody}})
-def revoke(token_id: int, principal: Admin, session: DB) -> Response:
+def revoke(token_id: RowId, principal: Admin, session: DB) -> Response:
     """Revoke a token (idempotent)."""
     row = session.get(ApiToken, token_id)
     if row is None:
