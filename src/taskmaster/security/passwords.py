@@ -26,19 +26,28 @@ COMMON = Path(__file__).with_name("data") / "common-passwords.txt.gz"  # see dat
 HASH_SLOTS = max(2, min(8, (os.cpu_count() or 2) // 2))
 HASH_WAIT = 10.0  # seconds a request may wait for a hashing slot
 _hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile (64 MiB, t=3)
-_slots = threading.BoundedSemaphore(HASH_SLOTS)
 # Compared against when the user does not exist, so both paths cost the same time.
 _DUMMY = _hasher.hash(secrets.token_urlsafe(16))
 T = TypeVar("T")
 
 
-def _capped(work: Callable[[], T]) -> T:
-    if not _slots.acquire(timeout=HASH_WAIT):
-        raise RateLimited("the server is busy checking passwords; try again in a moment")
-    try:
-        return work()
-    finally:
-        _slots.release()
+class HashGate:
+    """Lets at most `slots` hash computations run at once; RateLimited after `wait` s."""
+
+    def __init__(self, slots: int, wait: float) -> None:
+        self._slots = threading.BoundedSemaphore(slots)
+        self.wait = wait
+
+    def run(self, work: Callable[[], T]) -> T:
+        if not self._slots.acquire(timeout=self.wait):
+            raise RateLimited("the server is busy checking passwords; try again in a moment")
+        try:
+            return work()
+        finally:
+            self._slots.release()
+
+
+GATE = HashGate(HASH_SLOTS, HASH_WAIT)
 
 
 @cache
@@ -60,7 +69,7 @@ def check_password(password: str) -> None:
 def hash_password(password: str) -> str:
     """An argon2id hash of `password`; InputError if the policy refuses it."""
     check_password(password)
-    return _capped(lambda: _hasher.hash(password))
+    return GATE.run(lambda: _hasher.hash(password))
 
 
 def verify_password(stored: str | None, password: str) -> bool:
@@ -72,7 +81,7 @@ def verify_password(stored: str | None, password: str) -> bool:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
-    return _capped(verify)
+    return GATE.run(verify)
 
 
 def needs_rehash(stored: str) -> bool:
