@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -68,6 +69,25 @@ class Server:
             r = c.post("/api/v1/users", json={"name": name, "role": role, "password": password})
             assert r.status_code in (201, 409), r.text
         return self.token(name, role)
+
+
+def wait_js(page: Any, expression: str, arg: Any = None, timeout: float = 30) -> None:
+    """Wait until `expression` (a JS expression or function of `arg`) is truthy in `page`.
+
+    Playwright's wait_for_function compiles its predicate with eval inside the page,
+    which the web UI's Content-Security-Policy forbids; evaluate() runs it from the
+    outside (DevTools), so this polls that instead.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if page.evaluate(expression, arg):
+                return
+        except Exception:  # the page navigated meanwhile: ask the next one
+            if time.monotonic() > deadline:
+                raise
+        assert time.monotonic() < deadline, f"never true in the page: {expression}"
+        time.sleep(0.02)
 
 
 @contextlib.contextmanager
