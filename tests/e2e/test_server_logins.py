@@ -74,6 +74,9 @@ def test_parallel_guesses_lock_the_account_for_that_address_only(tls: Server) ->
         assert r.status_code == 429 and r.json()["error"]["code"] == "rate_limited"
         # Not a remote denial of service: the owner, elsewhere, still logs in.
         assert login(c, "target", "target-password-1", owner).status_code == 200
+        # Refused attempts checked no password: the address may still log in as others.
+        tls.user("bystander", "viewer", password="bystander-password-1")
+        assert login(c, "bystander", "bystander-password-1", attacker).status_code == 200
     with tls.client(tls.admin_token) as admin:
         assert admin.get("/api/v1/users/target").json()["locked"] is True
     log = tls.log.read_text()

@@ -9,8 +9,9 @@ slip past a check that only counts finished failures:
   attempts + 1 ... RETURNING`, atomic on SQLite and PostgreSQL; a success deletes the row.
   Keyed by the address too, so a guesser elsewhere cannot lock a user out (no remote
   denial of service), and by the name as typed, so unknown names behave like known ones.
-- per client address (`HostThrottle`, in memory): MAX_HOST_FAILURES attempts in WINDOW,
-  a success refunds its slot. It only slows a guesser spraying many names.
+- per client address (`HostThrottle`, in memory): MAX_HOST_FAILURES attempts in WINDOW;
+  a success, or an attempt refused by a user's lock (no password checked), gives its slot
+  back. It only slows a guesser spraying many names.
 
 Every failure logs, at WARNING on logger `taskmaster.security`:
 

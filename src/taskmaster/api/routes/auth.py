@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from taskmaster.api.deps import DB, Anyone, client_host
 from taskmaster.api.schemas import LoginIn, Me, PasswordChangeIn
 from taskmaster.db.models import User
-from taskmaster.errors import AuthError, InputError
+from taskmaster.errors import AuthError, InputError, RateLimited
 from taskmaster.security.accounts import authenticate, end_sessions, set_password
 from taskmaster.security.ratelimit import HostThrottle, log_failure
 from taskmaster.security.sessions import CSRF_COOKIE, MAX_AGE, SESSION_COOKIE, SessionCodec
@@ -35,7 +35,13 @@ def _check(request: Request, session: DB, name: str, password: str) -> User:
     throttle: HostThrottle = request.app.state.throttle
     try:
         throttle.take(host)  # before the password is checked: parallel guesses count
-        user = authenticate(session, name, password, host)
+        try:
+            user = authenticate(session, name, password, host)
+        except RateLimited:
+            # Refused before any password was checked (the user is locked for this
+            # address): not a guess, so the address keeps its slot for other users.
+            throttle.refund(host)
+            raise
     except AuthError:  # RateLimited included: an attempt while locked is a failure too
         request.app.state.metrics.failed_logins.inc()
         log_failure(name, host)
