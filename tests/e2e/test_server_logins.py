@@ -275,3 +275,12 @@ def test_integer_parameters_are_bounded(server: Server) -> None:
         assert r.status_code == 422
         r = admin.get("/batches?page=2")
         assert r.status_code in (200, 303)  # in range: served (or a redirect to log in)
+
+
+def test_an_admin_password_from_the_environment_need_not_be_changed(server: Server) -> None:
+    with server.client() as c:
+        r = c.post("/api/v1/auth/login", json={"username": "admin",
+                                               "password": "e2e-admin-password"})
+        assert r.status_code == 200 and r.json()["must_change_password"] is False
+        assert c.get("/api/v1/batches").status_code == 200
+        assert c.get("/", follow_redirects=False).status_code == 200
