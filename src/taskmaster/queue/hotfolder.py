@@ -26,12 +26,10 @@ workers. Nothing is imported twice and nothing is lost.
 
 from __future__ import annotations
 
-import errno
 import json
 import logging
 import os
 import shutil
-import stat
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -44,6 +42,7 @@ from taskmaster.errors import TaskmasterError
 from taskmaster.pipeline.results import document_result
 from taskmaster.pipeline.services import Services
 from taskmaster.pipeline.submit import create_batch
+from taskmaster.queue.inbox_files import file_kind, move_out, read_regular, write_private
 
 log = logging.getLogger(__name__)
 
@@ -54,29 +53,6 @@ OPEN_FAILURES_ALLOWED = 3  # polls a stable file may refuse to open before it is
 
 def _ignored(name: str) -> bool:
     return name.startswith(".") or name.endswith((".tmp", ".part", "~"))
-
-
-def _kind(path: Path) -> str | None:
-    """None for a regular file; else what it is ("symbolic link", "FIFO", ...)."""
-    try:
-        mode = path.lstat().st_mode
-    except FileNotFoundError:
-        return "gone"
-    if stat.S_ISREG(mode):
-        return None
-    return ("symbolic link" if stat.S_ISLNK(mode) else "directory" if stat.S_ISDIR(mode)
-            else "FIFO" if stat.S_ISFIFO(mode) else "socket" if stat.S_ISSOCK(mode)
-            else "device")
-
-
-def read_regular(path: Path) -> bytes:
-    """The bytes of `path` if it is a regular file (not followed through a link);
-    OSError otherwise."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file")
-        return fh.read()
 
 
 class HotFolder:
@@ -139,14 +115,14 @@ class HotFolder:
         for entry in sorted(self.root.iterdir()):
             if _ignored(entry.name) or entry.name in RESERVED:
                 continue
-            kind = _kind(entry)
+            kind = file_kind(entry)
             if kind is None:
                 found.append((entry, self.default_app))
             elif kind == "directory":
                 for f in sorted(entry.iterdir()):
                     if _ignored(f.name):
                         continue
-                    if (sub := _kind(f)) is None:
+                    if (sub := file_kind(f)) is None:
                         found.append((f, entry.name))
                     else:
                         self._refuse(f, sub)
@@ -191,7 +167,7 @@ class HotFolder:
         entry.mkdir(parents=True)
         meta = {"batch": batch_id, "name": path.name, "app": app,
                 "source": str(path.relative_to(self.root))}
-        _write_atomic(entry / "meta.json", json.dumps(meta, indent=1))
+        write_private(entry / "meta.json", json.dumps(meta, indent=1))
         try:
             os.rename(path, entry / path.name)  # atomic; a second watcher gets ENOENT
         except FileNotFoundError:
@@ -203,7 +179,7 @@ class HotFolder:
 
     def _reject(self, path: Path, reason: str) -> None:
         log.warning("hot folder: %s", reason)
-        _move_out(path, self.out / "error", reason=reason)
+        move_out(path, self.out / "error", reason=reason)
         self._seen.pop(path, None)
         self._open_failures.pop(path, None)
 
@@ -234,11 +210,11 @@ class HotFolder:
             create_batch(self.svc, [(meta["name"], read_regular(original))], [meta["app"]],
                          origin="hotfolder", actor="hotfolder", batch_id=meta["batch"])
         except TaskmasterError as exc:  # unknown application, file over the size limit
-            _move_out(original, self.out / "error", reason=exc.message)
+            move_out(original, self.out / "error", reason=exc.message)
             shutil.rmtree(entry, ignore_errors=True)
             return
         except OSError as exc:
-            _move_out(original, self.out / "error", reason=f"cannot read: {exc.strerror}")
+            move_out(original, self.out / "error", reason=f"cannot read: {exc.strerror}")
             shutil.rmtree(entry, ignore_errors=True)
             return
         self.notify()
@@ -259,48 +235,9 @@ class HotFolder:
                                    .order_by(Document.seq))
             results = [document_result(d) for d in docs]
         if reason is None:
-            _move_out(original, self.out / "done", result=results)
+            move_out(original, self.out / "done", result=results)
         else:
-            _move_out(original, self.out / "error", reason=reason)
+            move_out(original, self.out / "error", reason=reason)
         shutil.rmtree(entry, ignore_errors=True)
         log.info("hot folder: batch %s finished; %s moved to %s", meta["batch"],
                  meta["name"], "done" if reason is None else "error")
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file, mode 0600 from the start."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-
-
-def _move_out(path: Path, folder: Path, *, reason: str | None = None,
-              result: list[dict[str, Any]] | None = None) -> Path:
-    """Move `path` into `folder` (a free name, mode 0600), its reason or result file
-    written first. Copies when the inbox is on another filesystem (a share)."""
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    dest = folder / path.name
-    n = 1
-    while dest.exists():
-        dest = folder / f"{path.stem}.{n}{path.suffix}"
-        n += 1
-    if reason is not None:
-        _write_atomic(dest.with_name(dest.name + ".reason.txt"), reason.rstrip() + "\n")
-    if result is not None:
-        _write_atomic(dest.with_name(dest.name + ".result.json"),
-                      json.dumps(result, indent=1, default=str))
-    try:
-        os.replace(path, dest)
-    except OSError as exc:
-        if exc.errno != errno.EXDEV:
-            raise
-        tmp = dest.with_name(f".{dest.name}.tmp")
-        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as fh:
-            fh.write(read_regular(path))
-        os.replace(tmp, dest)
-        path.unlink()
-    if not dest.is_symlink():
-        dest.chmod(0o600)
-    return dest
