@@ -1,5 +1,5 @@
-"""Login limits on a real SQLite database: slots taken before the password is checked,
-per user and address; hashing capped."""
+"""Login limits on real SQLite and PostgreSQL databases: slots taken before the password
+is checked, per user and address; hashing capped."""
 
 from __future__ import annotations
 
@@ -25,6 +25,15 @@ def db(tmp_path: Path) -> Iterator[Database]:
     database.dispose()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    url = (f"sqlite:///{tmp_path / 'tm.db'}" if request.param == "sqlite"
+           else request.getfixturevalue("pg_url"))
+    database = Database(url)
+    yield database
+    database.dispose()
+
+
 def test_lock_is_per_user_and_address_and_lifted_by_a_new_password(db: Database) -> None:
     with db.session() as s:
         user = add_user(s, "ann", "operator", "ann-password-1")
@@ -43,7 +52,8 @@ def test_lock_is_per_user_and_address_and_lifted_by_a_new_password(db: Database)
         assert authenticate(s, "ann", "ann-password-2", "10.0.0.1").name == "ann"
 
 
-def test_parallel_wrong_passwords_are_counted_before_checking(db: Database) -> None:
+def test_parallel_wrong_passwords_are_counted_before_checking(any_db: Database) -> None:
+    db = any_db
     with db.session() as s:
         add_user(s, "bob", "viewer", "bob-password-1")
         s.commit()
