@@ -106,7 +106,7 @@ def test_password_policy_and_reserved_names() -> None:
         with pytest.raises(InputError):
             check_password(weak)
     check_password("correct horse battery")
-    for name in ("cli", "hotfolder", "System", "system:bootstrap", "systemd", "token-x"):
+    for name in ("cli", "hotfolder", "HotFolder", "System", "system:bootstrap", "systemd"):
         with pytest.raises(InputError):
             check_name(name)
     assert check_name("clinic-desk") == "clinic-desk"

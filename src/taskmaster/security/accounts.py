@@ -28,8 +28,9 @@ from taskmaster.security.roles import check_role
 
 ADMIN = "admin"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
-RESERVED_NAMES = frozenset({"cli", "hotfolder", "api", "ui", "worker", "root", "anonymous"})
-RESERVED_PREFIXES = ("system", "token")
+# The actors and origins the system records under (audit log, batches.created_by).
+RESERVED_NAMES = frozenset({"cli", "hotfolder", "api", "ui"})
+RESERVED_PREFIXES = ("system",)
 
 
 def check_name(name: str) -> str:

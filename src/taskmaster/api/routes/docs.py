@@ -36,7 +36,7 @@ def _docs_policy(html: str) -> str:
     hashes = " ".join(
         "'sha256-" + base64.b64encode(hashlib.sha256(m.encode()).digest()).decode() + "'"
         for m in re.findall(r"<script>(.*?)</script>", html, flags=re.S))
-    return (f"default-src 'self'; script-src {CDN} {hashes}; style-src {CDN}; "
+    return (f"default-src 'self'; script-src {CDN} {hashes}; style-src {CDN} 'unsafe-inline'; "
             f"img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; "
             "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
 
