@@ -11,6 +11,7 @@
     ├── Conflict                    exit 5, HTTP 409   e.g. a batch leased to someone else
     ├── AuthError                   exit 6, HTTP 401
     │   ├── Forbidden               exit 6, HTTP 403
+    │   │   └── PasswordChangeRequired  HTTP 403   a printed password not yet changed
     │   └── RateLimited             exit 6, HTTP 429   too many failed logins
     ├── EngineError                 exit 1, HTTP 503   an engine failed; a retry may help
     └── DeliveryError               exit 1, HTTP 502   an export's receiver failed; a retry may help
@@ -21,6 +22,8 @@ translate errors in exactly one place each.
 """
 
 from __future__ import annotations
+
+from taskmaster.logs import escape
 
 
 class TaskmasterError(Exception):
@@ -35,7 +38,9 @@ class TaskmasterError(Exception):
 
     @property
     def message(self) -> str:
-        return str(self.args[0])
+        """The message on one line: control characters (a newline in a file's name, say)
+        escaped, so it cannot forge a line of a log, of stderr or of a reason file."""
+        return escape(str(self.args[0]))
 
 
 class ConfigError(TaskmasterError):
@@ -106,6 +111,10 @@ class Forbidden(AuthError):
     """You are not allowed to do this."""
 
     http_status = 403
+
+
+class PasswordChangeRequired(Forbidden):
+    """Change your password first (POST /api/v1/auth/password, or /password in a browser)."""
 
 
 class RateLimited(AuthError):

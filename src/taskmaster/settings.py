@@ -6,11 +6,12 @@ the environment.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -80,6 +81,25 @@ class Settings(BaseSettings):
         "Taskmaster-failed", description="Folder for mails without a usable attachment "
         "(created when missing).")
     imap_poll_s: float = Field(30.0, gt=0, description="Seconds between mailbox polls.")
+    trusted_proxies: str = Field(
+        "", description="Comma-separated addresses or networks (CIDR) of reverse proxies "
+        "whose X-Forwarded-For and X-Forwarded-Proto are believed; default none: the "
+        "client address is the TCP peer's.")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for item in filter(None, (p.strip() for p in value.split(","))):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"not an address or network: {item!r}") from exc
+        return value
+
+    @property
+    def proxies(self) -> list[str]:
+        """The trusted proxies' addresses and networks."""
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     @property
     def db_url(self) -> str:
@@ -96,6 +116,11 @@ class Settings(BaseSettings):
     @property
     def inbox_dir(self) -> Path:
         return self.home / "inbox"
+
+    @property
+    def hotfolder_dir(self) -> Path:
+        """Where the hot folder puts finished files and results: outside the inbox share."""
+        return self.home / "hotfolder"
 
     @property
     def exports_dir(self) -> Path:

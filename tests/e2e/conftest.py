@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -43,6 +44,7 @@ class Server:
     env: dict[str, str]
     admin_token: str
     pid: int = 0  # the server process, where this fixture started it
+    verify: bool = True  # False for a server with a self-signed certificate
 
     def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         """Run `taskmaster ARGS` against this server's data directory."""
@@ -59,7 +61,7 @@ class Server:
 
     def client(self, token: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30, verify=self.verify)
 
     def user(self, name: str, role: str, password: str = "a-long-password") -> str:
         """Create a user through the API (idempotent); returns a token of its role."""
@@ -67,6 +69,25 @@ class Server:
             r = c.post("/api/v1/users", json={"name": name, "role": role, "password": password})
             assert r.status_code in (201, 409), r.text
         return self.token(name, role)
+
+
+def wait_js(page: Any, expression: str, arg: Any = None, timeout: float = 30) -> None:
+    """Wait until `expression` (a JS expression or function of `arg`) is truthy in `page`.
+
+    Playwright's wait_for_function compiles its predicate with eval inside the page,
+    which the web UI's Content-Security-Policy forbids; evaluate() runs it from the
+    outside (DevTools), so this polls that instead.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if page.evaluate(expression, arg):
+                return
+        except Exception:  # the page navigated meanwhile: ask the next one
+            if time.monotonic() > deadline:
+                raise
+        assert time.monotonic() < deadline, f"never true in the page: {expression}"
+        time.sleep(0.02)
 
 
 @contextlib.contextmanager
@@ -82,14 +103,15 @@ def running_server(home: Path, **settings: str) -> Iterator[Server]:
     with open(log, "wb") as fh:
         proc = subprocess.Popen([str(TASKMASTER), "serve", "--port", str(port)], env=env,
                                 stdout=fh, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    tls = "tls_cert" in settings  # self-signed in tests: not verified
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None:
                 pytest.fail(f"server exited with {proc.returncode}:\n{log.read_text()}")
             try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                if httpx.get(f"{url}/healthz", timeout=2, verify=not tls).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
@@ -97,7 +119,7 @@ def running_server(home: Path, **settings: str) -> Iterator[Server]:
                 pytest.fail(f"server did not answer /healthz in 60 s:\n{log.read_text()}")
             time.sleep(0.3)
         srv = Server(url=url, port=port, home=home, log=log, env=env, admin_token="",
-                     pid=proc.pid)
+                     pid=proc.pid, verify=not tls)
         made = srv.cli("tokens", "create", "--user", "admin", "--role", "admin")
         assert made.returncode == 0, made.stderr
         srv.admin_token = made.stdout.strip()

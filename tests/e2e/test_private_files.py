@@ -77,7 +77,7 @@ def test_every_file_is_owner_only_whatever_the_umask(loose_umask: None, tmp_path
         dropped = home / "inbox" / "dropped.png"
         shutil.copy(BLANK, dropped)  # 0644, as a scanner would leave it
         deadline = time.monotonic() + 120
-        while not list((home / "inbox" / "done").glob("*dropped*")):
+        while not list((home / "hotfolder" / "done").glob("*dropped*")):
             assert time.monotonic() < deadline, "the hot folder did not finish dropped.png"
             time.sleep(0.5)
 

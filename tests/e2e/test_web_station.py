@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import Server, wait_js
 from tests.e2e.test_web_verify import BLANK, CHROMIUM, PASSWORD, sync_api, wait_status
 from tests.e2e.test_web_verify import web as web  # noqa: F401 (the module's server fixture)
 
@@ -241,11 +241,11 @@ def test_station_on_a_20_page_batch(web: Server, big_batch: dict[str, Any],  # n
         assert _inside(g["input"], g["fields"]) and _inside(g["input"], screen), g
         checked += 1
         page.keyboard.press("Control+j")  # next field needing review, nothing accepted
-        page.wait_for_function("(n) => document.activeElement.name !== n", arg=g["name"])
+        wait_js(page, "(n) => document.activeElement.name !== n", g["name"])
     jumps = page.evaluate("window.__moves.splice(0)")
     for i in range(len(fields)):  # Tab through every field of the document, one at a time
         page.keyboard.press("Tab")
-        page.wait_for_function(f"window.__moves.length > {i}")
+        wait_js(page, f"window.__moves.length > {i}")
     tabs = page.evaluate("window.__moves.splice(0)")
 
     # Clear the blank document as an operator would: every flagged field is empty on the

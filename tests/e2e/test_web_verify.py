@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import BLANK, INTAKE
-from tests.e2e.conftest import Server, running_server
+from tests.e2e.conftest import Server, running_server, wait_js
 
 CHROMIUM = Path("/usr/bin/chromium")
 SAMPLE = INTAKE / "samples" / "intake_0001.png"  # hand-printed (manifest.tsv)
@@ -132,7 +132,7 @@ def test_operator_clears_a_document_with_the_keyboard(web: Server) -> None:
         page.goto(f"{web.url}/verify")  # takes the next batch: ours
         page.wait_for_url(f"{web.url}/verify/{batch}")
         page.wait_for_selector("#fields input:focus")
-        page.wait_for_function("document.getElementById('page-img').complete")
+        wait_js(page, "document.getElementById('page-img').complete")
 
         keys = chars = 0
         seen: list[str] = []
@@ -168,12 +168,12 @@ def test_operator_clears_a_document_with_the_keyboard(web: Server) -> None:
                     keys += 1
                 page.keyboard.press("Enter")
             keys += 1
-            page.wait_for_function(moved, arg=name)
+            wait_js(page, moved, name)
             if "/verify/" in page.url and page.locator("#station-msg.error").count():
                 assert page.evaluate("document.activeElement.name") == name
                 page.keyboard.press("Control+u")  # the truth fails a rule: override, recorded
                 keys += 1
-                page.wait_for_function(moved, arg=name)
+                wait_js(page, moved, name)
         page.wait_for_url(re.compile(r".*/verify$"), timeout=15000)
         browser.close()
 

@@ -7,6 +7,8 @@ is exact and no test waits on the watcher's timer; worker threads run the batche
 from __future__ import annotations
 
 import json
+import os
+import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -77,34 +79,42 @@ def test_a_file_being_written_is_not_taken_until_complete(svc: Services) -> None
 
 def test_complete_files_are_processed_and_moved_to_done_with_results(
         svc: Services, pool: Background) -> None:
-    inbox = svc.settings.inbox_dir
+    inbox, out = svc.settings.inbox_dir, svc.settings.hotfolder_dir
     (inbox / "mini").mkdir(parents=True)
     (inbox / "top.png").write_bytes(FORM.read_bytes())          # default application
     (inbox / "mini" / "sub.png").write_bytes(FORM.read_bytes())  # named by its folder
     (inbox / ".hidden.png").write_bytes(b"being written under a temporary name")
     hf = watcher(svc, pool)
-    poll_until(hf, inbox / "done" / "top.png")
-    poll_until(hf, inbox / "done" / "sub.png")
+    poll_until(hf, out / "done" / "top.png")
+    poll_until(hf, out / "done" / "sub.png")
     for name in ("top.png", "sub.png"):
-        [doc] = json.loads((inbox / "done" / f"{name}.result.json").read_text())
+        result = out / "done" / f"{name}.result.json"
+        [doc] = json.loads(result.read_text())
         assert doc["app"] == "mini" and doc["type"] == "mini-v1" and doc["status"] == "done"
         assert_ran_once(svc, doc["batch"])
+        # patient data: readable by Taskmaster's user only, and not in the share
+        assert stat.S_IMODE(result.stat().st_mode) == 0o600
+        assert stat.S_IMODE((out / "done" / name).stat().st_mode) == 0o600
+    assert stat.S_IMODE(out.stat().st_mode) == 0o700
+    assert not out.is_relative_to(inbox) and not (inbox / "done").exists()
     assert list((inbox / "processing").iterdir()) == []
     assert (inbox / ".hidden.png").exists() and len(batches(svc)) == 2
 
 
 def test_unreadable_files_go_to_error_with_a_reason(svc: Services, pool: Background) -> None:
-    inbox = svc.settings.inbox_dir
+    inbox, out = svc.settings.inbox_dir, svc.settings.hotfolder_dir
     (inbox / "nosuchapp").mkdir(parents=True)
     (inbox / "garbage.png").write_bytes(b"\x89PNG\r\n\x1a\n but not really a picture")
     (inbox / "nosuchapp" / "form.png").write_bytes(FORM.read_bytes())
     hf = watcher(svc, pool)
-    poll_until(hf, inbox / "error" / "garbage.png")
-    poll_until(hf, inbox / "error" / "form.png")
-    reason = (inbox / "error" / "garbage.png.reason.txt").read_text()
+    poll_until(hf, out / "error" / "garbage.png")
+    poll_until(hf, out / "error" / "form.png")
+    reason_file = out / "error" / "garbage.png.reason.txt"
+    reason = reason_file.read_text()
     assert reason.startswith("garbage.png: "), reason
-    assert "nosuchapp" in (inbox / "error" / "form.png.reason.txt").read_text()
-    assert not (inbox / "done").exists() or list((inbox / "done").iterdir()) == []
+    assert stat.S_IMODE(reason_file.stat().st_mode) == 0o600
+    assert "nosuchapp" in (out / "error" / "form.png.reason.txt").read_text()
+    assert list((out / "done").iterdir()) == []
 
 
 def test_a_restart_does_not_take_a_file_twice(svc: Services) -> None:
@@ -128,8 +138,8 @@ def test_a_restart_does_not_take_a_file_twice(svc: Services) -> None:
                           poll_s=0.2)
     try:
         second = watcher(svc, bg)  # the restarted server's watcher
-        poll_until(second, inbox / "done" / "once.png")
-        poll_until(second, inbox / "done" / "late.png")
+        poll_until(second, svc.settings.hotfolder_dir / "done" / "once.png")
+        poll_until(second, svc.settings.hotfolder_dir / "done" / "late.png")
     finally:
         bg.stop(30)
     assert sorted(batches(svc)) == sorted([batch_id, orphan.name])
@@ -146,8 +156,53 @@ def test_the_watcher_thread_takes_files_while_running(svc: Services,
     try:
         (svc.settings.inbox_dir / "live.png").write_bytes(FORM.read_bytes())
         deadline = time.monotonic() + 60
-        while not (svc.settings.inbox_dir / "done" / "live.png").exists():
+        while not (svc.settings.hotfolder_dir / "done" / "live.png").exists():
             assert time.monotonic() < deadline, "the running watcher never finished the file"
             time.sleep(0.2)
     finally:
         hf.stop()
+
+
+def test_only_regular_files_are_taken(svc: Services, caplog: pytest.LogCaptureFixture) -> None:
+    """A symbolic link (to a file or a folder), a FIFO: never imported, never blocking."""
+    inbox = svc.settings.inbox_dir
+    (inbox / "mini").mkdir(parents=True)
+    secret = svc.settings.home / "secret.png"
+    secret.write_bytes(FORM.read_bytes())
+    outside = svc.settings.home / "elsewhere"
+    outside.mkdir()
+    (outside / "other.png").write_bytes(FORM.read_bytes())
+    (inbox / "link.png").symlink_to(secret)
+    (inbox / "mini" / "link.png").symlink_to(secret)
+    (inbox / "linked-app").symlink_to(outside, target_is_directory=True)
+    os.mkfifo(inbox / "pipe.png")
+    (inbox / "real.png").write_bytes(FORM.read_bytes())
+    hf = watcher(svc)
+    with caplog.at_level("WARNING", logger="taskmaster.queue.hotfolder"):
+        for _ in range(4):
+            hf.poll()  # a FIFO opened for reading would block here forever
+    [batch_id] = batches(svc)  # real.png only
+    assert (inbox / "processing" / batch_id / "real.png").exists()
+    for left in ("link.png", "mini/link.png", "pipe.png"):
+        assert (inbox / left).is_symlink() or stat.S_ISFIFO((inbox / left).lstat().st_mode)
+    assert (outside / "other.png").exists() and secret.exists()
+    warned = [m for m in caplog.messages if "not a regular file" in m]
+    assert len(warned) == 4, warned  # link.png, mini/link.png, linked-app, pipe.png; once
+
+
+def test_a_taken_file_swapped_for_a_link_is_not_followed(svc: Services) -> None:
+    inbox = svc.settings.inbox_dir
+    inbox.mkdir(parents=True)
+    secret = svc.settings.home / "secret.png"
+    secret.write_bytes(FORM.read_bytes())
+    # Someone with access to the share swaps a taken file for a link before it is read.
+    entry = inbox / "processing" / "b-00000000feed"
+    entry.mkdir(parents=True)
+    (entry / "meta.json").write_text(json.dumps(
+        {"batch": entry.name, "name": "x.png", "app": "mini", "source": "x.png"}))
+    (entry / "x.png").symlink_to(secret)
+    watcher(svc).poll()
+    assert batches(svc) == []
+    reason = (svc.settings.hotfolder_dir / "error" / "x.png.reason.txt").read_text()
+    assert reason.startswith("cannot read"), reason
+    assert secret.read_bytes() == FORM.read_bytes()

@@ -127,12 +127,13 @@ def test_session_cookie_signed_and_bound_to_password(tmp_path: Path) -> None:
 
 def test_host_throttle_and_fail2ban_line(caplog: pytest.LogCaptureFixture) -> None:
     throttle = HostThrottle(max_failures=3, window=60)
+    throttle.take("10.0.0.1")
+    throttle.refund("10.0.0.1")  # a success gives its slot back
     for _ in range(3):
-        throttle.check("10.0.0.1")
-        throttle.failed("10.0.0.1")
+        throttle.take("10.0.0.1")
     with pytest.raises(RateLimited):
-        throttle.check("10.0.0.1")
-    throttle.check("10.0.0.2")
+        throttle.take("10.0.0.1")
+    throttle.take("10.0.0.2")
     with caplog.at_level(logging.WARNING, logger="taskmaster.security"):
         log_failure("evil\nuser from 1.2.3.4", "10.0.0.1")
     assert caplog.messages == ["taskmaster: failed login for user=evil?user?from?1.2.3.4 "

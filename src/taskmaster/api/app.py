@@ -41,8 +41,9 @@ from taskmaster.settings import Settings
 def announce_admin(password: str) -> None:
     """Print the generated first-admin password once, to stderr."""
     print(f"taskmaster: created user 'admin' with password: {password}\n"
-          "taskmaster: this password is shown only once; change it with "
-          "`taskmaster users passwd admin`", file=sys.stderr, flush=True)
+          "taskmaster: this password is shown only once; the first login in the browser "
+          "asks for a new one (or: `taskmaster users passwd admin`)", file=sys.stderr,
+          flush=True)
 
 
 def create_app(settings: Settings, *, embedded_workers: bool = True) -> FastAPI:

@@ -15,7 +15,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from taskmaster.db.models import User
-from taskmaster.errors import AuthError, Forbidden
+from taskmaster.errors import AuthError, Forbidden, PasswordChangeRequired
 from taskmaster.pipeline.services import Services
 from taskmaster.security.ratelimit import log_failure
 from taskmaster.security.roles import Perm, allows
@@ -29,6 +29,8 @@ from taskmaster.security.sessions import (
 from taskmaster.security.tokens import SHOWN, authenticate_token
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# What a browser session with a printed, not yet changed password may still do.
+PASSWORD_CHANGE_PATHS = {"/api/v1/auth/me", "/api/v1/auth/logout", "/api/v1/auth/password"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Principal:
     role: str  # the token's role for a token, the user's role for a session
     via: Literal["token", "session"]
     csrf: str | None = None
+    must_change_password: bool = False  # sessions only: tokens are never held back
 
     def can(self, perm: Perm) -> bool:
         return allows(self.role, perm)
@@ -56,10 +59,12 @@ def db_session(svc: Annotated[Services, Depends(services)]) -> Iterator[Session]
 
 
 def client_host(request: Request) -> str:
+    """The client's address (X-Forwarded-For counts only from TASKMASTER_TRUSTED_PROXIES)."""
     return request.client.host if request.client else "-"
 
 
-def _authenticate(request: Request, session: Session) -> Principal:
+def identify(request: Request, session: Session) -> Principal:
+    """Who sent `request` (token or session cookie); AuthError/Forbidden otherwise."""
     auth = request.headers.get("authorization", "")
     if auth:
         scheme, _, token = auth.partition(" ")
@@ -78,19 +83,24 @@ def _authenticate(request: Request, session: Session) -> Principal:
         data = codec.read(cookie)
         owner = session.get(User, data.user_id) if data else None
         if data is None or owner is None or not owner.active \
-                or data.tag != password_tag(owner.password_hash):
+                or data.tag != password_tag(owner.password_hash) \
+                or data.epoch != owner.session_epoch:
             raise AuthError("session expired; log in again")
         if request.method not in SAFE_METHODS and not csrf_ok(data, request.headers.get(
                 CSRF_HEADER)):
             raise Forbidden(f"missing or wrong {CSRF_HEADER} header")
-        return Principal(owner.id, owner.name, owner.role, "session", data.csrf)
+        return Principal(owner.id, owner.name, owner.role, "session", data.csrf,
+                         owner.must_change_password)
     raise AuthError("authentication required: an API token or a session")
 
 
 def authenticated(request: Request,
                   session: Annotated[Session, Depends(db_session)]) -> Principal:
-    """Any authenticated caller (401 otherwise)."""
-    principal = _authenticate(request, session)
+    """Any authenticated caller (401 otherwise; 403 for a session that must first change
+    its printed password)."""
+    principal = identify(request, session)
+    if principal.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise PasswordChangeRequired()
     request.state.principal = principal
     return principal
 

@@ -5,12 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 BatchStatus = Literal["pending", "running", "needs_review", "done", "failed", "cancelled"]
 Role = Literal["admin", "operator", "scanner", "viewer"]
 Scalar = str | bool | int | float | None
 MAX_OFFSET = 10**9  # paging offsets stay inside a 64-bit SQL integer
+MAX_ID = 2**31 - 1  # integer keys are 32-bit on PostgreSQL: larger ids are a 422, not a 500
+MAX_PAGE_NUMBER = 100_000
+# Integer path parameters, bounded so that no number reaches SQL unchecked.
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
+PageNumber = Annotated[int, Path(ge=1, le=MAX_PAGE_NUMBER)]
 
 
 def _utc(dt: datetime) -> datetime:
@@ -227,11 +233,19 @@ class LoginIn(BaseModel):
     password: str = Field(min_length=1, max_length=1024)
 
 
+class PasswordChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=10, max_length=1024)
+
+
 class Me(BaseModel):
     user: str
     role: Role
     via: Literal["token", "session"]
     csrf_token: str | None = Field(None, description="Echo in X-CSRF-Token (sessions only).")
+    must_change_password: bool = Field(
+        False, description="A printed first password: change it before anything else.")
 
 
 # Every route may answer these; declared once on the app so the OpenAPI document says so.

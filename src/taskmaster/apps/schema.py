@@ -3,18 +3,64 @@
 An application is `document_types -> pages (page types) -> fields`. A page type is either
 a *fingerprint* (a known form: a reference image plus field zones in its pixel frame) or a
 *layout* page (no template: fields are located on the page's full text, e.g. receipts).
+
+An application comes from whoever may edit YAML, and its names become paths and SQL:
+a document type's name is a file name under `<home>/exports/<app>/` and the default
+SQL export table, so names are plain (letters, digits, `_.-`), a path option of an
+export or a reference image stays inside its folder, and no SQL table may be one of
+Taskmaster's own (`users`, `batches`, ...) or procrastinate's. `apps validate` names the
+file, line and key of a violation.
 """
 
 from __future__ import annotations
 
+import re
+from pathlib import PurePosixPath
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from taskmaster.db.models import Base
 
 FieldKind = Literal["text", "comb", "date", "checkbox", "signature", "barcode", "layout"]
 FieldType = Literal["string", "date", "phone", "zip", "state", "alnum", "email", "enum",
                     "boolean", "amount", "integer"]
 BBox = tuple[int, int, int, int]
+PLAIN_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"  # safe as a file name and a table name
+TABLE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+# Export options that name a file or folder (under the application's exports folder).
+PATH_OPTIONS = {"path", "dir", "directory", "folder", "subdir", "subfolder", "file",
+                "filename", "output"}
+RESERVED_TABLE_PREFIXES = ("procrastinate_", "alembic_", "sqlite_", "pg_")
+
+
+def own_tables() -> frozenset[str]:
+    """Taskmaster's own table names (an export must never write into one)."""
+    return frozenset(Base.metadata.tables) | {"alembic_version"}
+
+
+def table_form(name: str) -> str:
+    """The SQL table a name becomes (as the SQL export derives it)."""
+    return re.sub(r"[^a-z0-9_]", "_", name.lower())
+
+
+def check_table(name: str) -> str:
+    """`name` if it may be an export's table; ValueError naming the problem otherwise."""
+    table = table_form(name)
+    if table in own_tables() or table.startswith(RESERVED_TABLE_PREFIXES):
+        raise ValueError(f"{name!r} is one of Taskmaster's own tables; an export may not "
+                         "write into it (choose another name)")
+    return name
+
+
+def check_relative(value: str, what: str) -> str:
+    """`value` if it is a relative path that stays inside its folder; ValueError else."""
+    parts = PurePosixPath(value).parts
+    if (not value or value.startswith(("/", "~")) or "\\" in value or "\0" in value
+            or ":" in value or ".." in parts):
+        raise ValueError(f"{what} {value!r} must be a relative path inside its folder "
+                         "(no leading /, no .., no \\, no drive)")
+    return value
 
 
 class Strict(BaseModel):
@@ -80,6 +126,11 @@ class PageType(Strict):
     ocr: str | None = None             # OCR engine plugin for the full-page read (None: default)
     fields: list[FieldDef] = []
 
+    @field_validator("reference")
+    @classmethod
+    def _inside(cls, value: str | None) -> str | None:
+        return None if value is None else check_relative(value, "reference image")
+
     @model_validator(mode="after")
     def _has_identity(self) -> PageType:
         if self.reference is None and not self.classify:
@@ -101,8 +152,13 @@ class PageSlot(Strict):
 class DocumentType(Strict):
     """A kind of document: its pages in order. The first page starts a new document."""
 
-    name: str
+    name: str = Field(pattern=PLAIN_NAME)  # a file name and the default export table
     pages: list[PageSlot]
+
+    @field_validator("name")
+    @classmethod
+    def _not_ours(cls, value: str) -> str:
+        return check_table(value)
 
 
 class ExportDef(Strict):
@@ -110,6 +166,21 @@ class ExportDef(Strict):
 
     kind: str                        # "json" | "csv" | "sql" | a plugin's name
     options: dict[str, Any] = {}
+
+    @field_validator("options")
+    @classmethod
+    def _contained(cls, options: dict[str, Any]) -> dict[str, Any]:
+        for key, value in options.items():
+            if key == "table":
+                if not isinstance(value, str) or not TABLE.match(value):
+                    raise ValueError(f"table {value!r} must be lowercase letters, digits "
+                                     "and _ (at most 63), starting with a letter or _")
+                check_table(value)
+            elif key in PATH_OPTIONS or key.endswith(("_path", "_dir", "_file")):
+                if not isinstance(value, str):
+                    raise ValueError(f"option {key!r} must be a relative path")
+                check_relative(value, f"option {key!r}")
+        return options
 
 
 class Application(Strict):

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from taskmaster import __version__
+from taskmaster import __version__, logs
 from taskmaster.cli import apps, db, doctor, process, serve, tokens, users, worker
 from taskmaster.errors import TaskmasterError
 from taskmaster.private import owner_only
@@ -35,8 +35,7 @@ def _version(value: bool) -> None:
 def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                        help="Print the version and exit."),
           verbose: bool = typer.Option(False, "--verbose", "-v", help="Log more.")) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(logging.INFO if verbose else logging.WARNING)
 
 
 def main() -> None:

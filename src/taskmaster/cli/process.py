@@ -12,6 +12,7 @@ from rich.progress import Progress
 from sqlalchemy import select
 
 from taskmaster.db.models import Batch, Document, InputFile
+from taskmaster.logs import escape
 from taskmaster.pipeline.context import TaskContext
 from taskmaster.pipeline.results import document_result
 from taskmaster.pipeline.runner import run_batch
@@ -29,7 +30,8 @@ def _read_inputs(files: list[Path]) -> tuple[list[tuple[str, bytes]], int]:
         try:
             inputs.append((path.name, path.read_bytes()))
         except OSError as exc:
-            err.print(f"{path}: cannot read: {exc.strerror}", highlight=False)
+            err.print(f"{escape(str(path))}: cannot read: {exc.strerror}", highlight=False,
+                      markup=False)
             failed += 1
     return inputs, failed
 
@@ -64,7 +66,9 @@ def process(
             for f in session.scalars(select(InputFile).where(InputFile.batch_id == batch_id)
                                      .order_by(InputFile.seq)):
                 if f.status == "failed":
-                    err.print(f"{f.name}: {f.error}", highlight=False, soft_wrap=True)
+                    # a name may hold a newline: it must not start a line of its own
+                    err.print(f"{escape(f.name)}: {escape(f.error or '')}", highlight=False,
+                              soft_wrap=True, markup=False)
                     failed += 1
             if batch.status == "failed":
                 err.print(f"batch {batch_id} failed: {batch.error}", highlight=False)

@@ -82,7 +82,12 @@ def serve(
     scheme = "https" if tls else "http"
     typer.echo(f"taskmaster: serving {scheme}://{settings.host}:{settings.port} "
                f"(API at /api/v1, data in {settings.home})", err=True)
-    config = uvicorn.Config(app, log_level="info", proxy_headers=True, server_header=False,
+    # X-Forwarded-* only from configured proxies: anyone else could pick the address
+    # that the login throttle and the fail2ban line see.
+    # log_config=None: uvicorn's records go through our one-line formatter (logs.py).
+    config = uvicorn.Config(app, log_level="info", log_config=None,
+                            proxy_headers=bool(settings.proxies),
+                            forwarded_allow_ips=settings.proxies or None, server_header=False,
                             ssl_certfile=settings.tls_cert if tls else None,
                             ssl_keyfile=settings.tls_key if tls else None)
     server = uvicorn.Server(config)

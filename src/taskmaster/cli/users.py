@@ -8,8 +8,9 @@ import typer
 from sqlalchemy import select
 
 from taskmaster.db.engine import Database
-from taskmaster.db.models import User, utcnow
-from taskmaster.security.accounts import add_user, as_utc, get_user, set_password
+from taskmaster.db.models import User
+from taskmaster.security.accounts import add_user, get_user, set_password
+from taskmaster.security.ratelimit import locked_out
 from taskmaster.security.roles import ROLES
 from taskmaster.settings import Settings
 
@@ -49,10 +50,9 @@ def add(name: str = typer.Argument(..., help="User name."),
 def list_() -> None:
     """List users: name, role, state."""
     db = open_db()
-    now = utcnow()
     with db.session() as session:
         for user in session.scalars(select(User).order_by(User.name)):
-            locked = user.locked_until is not None and as_utc(user.locked_until) > now
+            locked = locked_out(session, user.name)
             state = "locked" if locked else ("active" if user.active else "disabled")
             typer.echo(f"{user.name}\t{user.role}\t{state}")
 

@@ -198,8 +198,26 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))  # admin|operator|scanner|viewer
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Bound into every session cookie; logging out raises it, ending the session.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A generated (printed) password: browser sessions may only change it.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default="0")
+
+
+class LoginFailure(Base):
+    """Login attempts of one user name from one client address in the current window.
+
+    The slot is taken (attempts + 1, in SQL) before the password is checked, so parallel
+    guesses cannot all pass the check; a success deletes the row. Keyed by the name as
+    typed, so an unknown user is throttled exactly like a known one.
+    """
+
+    __tablename__ = "login_failures"
+    user_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    host: Mapped[str] = mapped_column(String(64), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                   index=True)
 
 
 class ApiToken(Base):

@@ -3,8 +3,15 @@
     inbox/scan.pdf                  -> a batch for the default application
     inbox/receipts/r1.jpg           -> a batch for the application `receipts`
     inbox/processing/<batch id>/    -> taken, batch created or about to be (meta.json)
-    inbox/done/scan.pdf             -> finished; scan.pdf.result.json holds the documents
-    inbox/error/bad.pdf             -> failed; bad.pdf.reason.txt says why
+    hotfolder/done/scan.pdf         -> finished; scan.pdf.result.json holds the documents
+    hotfolder/error/bad.pdf         -> failed; bad.pdf.reason.txt says why
+
+The inbox is often a network share that scanners write to; what comes out of it (the
+documents read, the reasons) is patient data and goes to `<home>/hotfolder/`, outside
+the share: folders 0700, files 0600. Only regular files are taken: a symbolic link, a
+device or a FIFO in the inbox is left alone with one warning (following a link would
+import whatever file it points at; opening a FIFO would block the watch), and the taken
+file is read through a descriptor opened without following links.
 
 A file is taken once it is complete: its size and mtime unchanged for `stable_polls`
 polls in a row and it can be opened. Names starting with `.` or ending in `.tmp`,
@@ -36,6 +43,7 @@ from taskmaster.pipeline.results import document_result
 from taskmaster.pipeline.services import Services
 from taskmaster.pipeline.submit import create_batch
 from taskmaster.private import make_private
+from taskmaster.queue.inbox_files import file_kind, move_out, read_regular, write_private
 
 log = logging.getLogger(__name__)
 
@@ -56,18 +64,25 @@ class HotFolder:
                  default_app: str = "intake") -> None:
         self.svc = svc
         self.root = svc.settings.inbox_dir
+        self.out = svc.settings.hotfolder_dir  # done/ and error/, outside the share
         self.notify = notify or (lambda: None)
         self.poll_s, self.stable_polls, self.default_app = poll_s, stable_polls, default_app
         self._seen: dict[Path, tuple[int, int, int]] = {}  # size, mtime_ns, polls unchanged
         self._open_failures: dict[Path, int] = {}
+        self._refused: set[Path] = set()  # not regular files, warned about once
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     # -- the loop ---------------------------------------------------------------------
 
+    def _folders(self) -> None:
+        (self.root / "processing").mkdir(parents=True, exist_ok=True)
+        for sub in ("done", "error"):
+            (self.out / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.out.chmod(0o700)
+
     def start(self) -> None:
-        for sub in RESERVED:
-            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        self._folders()
         self._thread = threading.Thread(target=self._run, name="hot-folder", daemon=True)
         self._thread.start()
 
@@ -86,8 +101,7 @@ class HotFolder:
 
     def poll(self) -> None:
         """Settle taken files, then take the inbox files that are complete."""
-        for sub in RESERVED:
-            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        self._folders()
         for entry in sorted((self.root / "processing").iterdir()):
             if entry.is_dir():
                 self._settle(entry)
@@ -100,18 +114,32 @@ class HotFolder:
     def _candidates(self) -> list[tuple[Path, str]]:
         found: list[tuple[Path, str]] = []
         for entry in sorted(self.root.iterdir()):
-            if _ignored(entry.name):
+            if _ignored(entry.name) or entry.name in RESERVED:
                 continue
-            if entry.is_file():
+            kind = file_kind(entry)
+            if kind is None:
                 found.append((entry, self.default_app))
-            elif entry.is_dir() and entry.name not in RESERVED:
-                found += [(f, entry.name) for f in sorted(entry.iterdir())
-                          if f.is_file() and not _ignored(f.name)]
+            elif kind == "directory":
+                for f in sorted(entry.iterdir()):
+                    if _ignored(f.name):
+                        continue
+                    if (sub := file_kind(f)) is None:
+                        found.append((f, entry.name))
+                    else:
+                        self._refuse(f, sub)
+            else:
+                self._refuse(entry, kind)
         live = {p for p, _ in found}
         for gone in set(self._seen) - live:
             self._seen.pop(gone, None)
             self._open_failures.pop(gone, None)
         return found
+
+    def _refuse(self, path: Path, kind: str) -> None:
+        if kind not in ("gone", "directory") and path not in self._refused:
+            self._refused.add(path)
+            log.warning("hot folder: not taking %s: a %s, not a regular file",
+                        path.relative_to(self.root), kind)
 
     def _complete(self, path: Path) -> bool:
         """Unchanged for `stable_polls` polls and openable: the writer is done."""
@@ -125,8 +153,7 @@ class HotFolder:
         if polls < self.stable_polls:
             return False
         try:
-            with open(path, "rb"):
-                pass
+            os.close(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK))
         except OSError as exc:
             n = self._open_failures[path] = self._open_failures.get(path, 0) + 1
             if n >= OPEN_FAILURES_ALLOWED:
@@ -141,7 +168,7 @@ class HotFolder:
         entry.mkdir(parents=True)
         meta = {"batch": batch_id, "name": path.name, "app": app,
                 "source": str(path.relative_to(self.root))}
-        _write_atomic(entry / "meta.json", json.dumps(meta, indent=1))
+        write_private(entry / "meta.json", json.dumps(meta, indent=1))
         try:
             os.rename(path, entry / path.name)  # atomic; a second watcher gets ENOENT
         except FileNotFoundError:
@@ -154,7 +181,7 @@ class HotFolder:
 
     def _reject(self, path: Path, reason: str) -> None:
         log.warning("hot folder: %s", reason)
-        _move_out(path, self.root / "error", reason=reason)
+        move_out(path, self.out / "error", reason=reason)
         self._seen.pop(path, None)
         self._open_failures.pop(path, None)
 
@@ -182,14 +209,14 @@ class HotFolder:
 
     def _submit(self, entry: Path, meta: dict[str, Any], original: Path) -> None:
         try:
-            create_batch(self.svc, [(meta["name"], original.read_bytes())], [meta["app"]],
+            create_batch(self.svc, [(meta["name"], read_regular(original))], [meta["app"]],
                          origin="hotfolder", actor="hotfolder", batch_id=meta["batch"])
         except TaskmasterError as exc:  # unknown application, file over the size limit
-            _move_out(original, self.root / "error", reason=exc.message)
+            move_out(original, self.out / "error", reason=exc.message)
             shutil.rmtree(entry, ignore_errors=True)
             return
         except OSError as exc:
-            _move_out(original, self.root / "error", reason=f"cannot read: {exc.strerror}")
+            move_out(original, self.out / "error", reason=f"cannot read: {exc.strerror}")
             shutil.rmtree(entry, ignore_errors=True)
             return
         self.notify()
@@ -210,33 +237,9 @@ class HotFolder:
                                    .order_by(Document.seq))
             results = [document_result(d) for d in docs]
         if reason is None:
-            _move_out(original, self.root / "done", result=results)
+            move_out(original, self.out / "done", result=results)
         else:
-            _move_out(original, self.root / "error", reason=reason)
+            move_out(original, self.out / "error", reason=reason)
         shutil.rmtree(entry, ignore_errors=True)
         log.info("hot folder: batch %s finished; %s moved to %s", meta["batch"],
                  meta["name"], "done" if reason is None else "error")
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def _move_out(path: Path, folder: Path, *, reason: str | None = None,
-              result: list[dict[str, Any]] | None = None) -> Path:
-    """Move `path` into `folder` (a free name), its reason or result file written first."""
-    folder.mkdir(parents=True, exist_ok=True)
-    dest = folder / path.name
-    n = 1
-    while dest.exists():
-        dest = folder / f"{path.stem}.{n}{path.suffix}"
-        n += 1
-    if reason is not None:
-        _write_atomic(dest.with_name(dest.name + ".reason.txt"), reason.rstrip() + "\n")
-    if result is not None:
-        _write_atomic(dest.with_name(dest.name + ".result.json"),
-                      json.dumps(result, indent=1, default=str))
-    os.replace(path, dest)
-    return dest

@@ -27,6 +27,7 @@ from typing import Literal, Protocol
 
 from sqlalchemy import update
 
+from taskmaster import logs
 from taskmaster.db.models import Batch, utcnow
 from taskmaster.errors import TaskmasterError
 from taskmaster.pipeline.context import TaskContext
@@ -99,6 +100,7 @@ def _die_with_parent() -> None:
 def _child_main(settings: Settings, index: int, policy: Policy, stop: EventLike,
                 wake: EventLike, poll_s: float) -> None:
     _die_with_parent()
+    logs.configure()  # a spawned child starts without handlers: log lines as the parent's
     parent = multiprocessing.parent_process()
     alive = threading.Event()
     alive.set()

@@ -1,9 +1,11 @@
 """Browser sessions: a signed, HttpOnly, SameSite=Strict cookie plus a CSRF token.
 
-The cookie holds the user id, a CSRF token and a tag of the password hash (so changing
-a password ends every session), signed with itsdangerous and a secret kept in the data
-directory with mode 0600. Unsafe methods authenticated by the cookie must echo the CSRF
-token in `X-CSRF-Token` (double submit: it is also sent as a readable `tm_csrf` cookie).
+The cookie holds the user id, a CSRF token, a tag of the password hash (so changing
+a password ends every session) and the user's session counter (`users.session_epoch`,
+raised at logout, so a copied cookie is dead once its user logged out), signed with
+itsdangerous and a secret kept in the data directory with mode 0600. Unsafe methods
+authenticated by the cookie must echo the CSRF token in `X-CSRF-Token` (double submit:
+it is also sent as a readable `tm_csrf` cookie).
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ class SessionData:
     user_id: int
     csrf: str
     tag: str
+    epoch: int
 
 
 class SessionCodec:
@@ -64,10 +67,11 @@ class SessionCodec:
         self._s = URLSafeTimedSerializer(secret, salt="taskmaster.session")
         self.max_age = max_age
 
-    def issue(self, user_id: int, password_hash: str) -> tuple[str, str]:
-        """(cookie value, CSRF token) for a fresh session."""
+    def issue(self, user_id: int, password_hash: str, epoch: int = 0) -> tuple[str, str]:
+        """(cookie value, CSRF token) for a fresh session of the user's `epoch`."""
         csrf = secrets.token_urlsafe(24)
-        value = self._s.dumps({"u": user_id, "c": csrf, "p": password_tag(password_hash)})
+        value = self._s.dumps({"u": user_id, "c": csrf, "p": password_tag(password_hash),
+                               "e": epoch})
         return value, csrf
 
     def read(self, cookie: str) -> SessionData | None:
@@ -77,9 +81,10 @@ class SessionCodec:
         except BadSignature:  # also SignatureExpired
             return None
         if not (isinstance(data, dict) and isinstance(data.get("u"), int)
-                and isinstance(data.get("c"), str) and isinstance(data.get("p"), str)):
+                and isinstance(data.get("c"), str) and isinstance(data.get("p"), str)
+                and isinstance(data.get("e"), int)):
             return None
-        return SessionData(user_id=data["u"], csrf=data["c"], tag=data["p"])
+        return SessionData(user_id=data["u"], csrf=data["c"], tag=data["p"], epoch=data["e"])
 
 
 def csrf_ok(session: SessionData, header: str | None) -> bool:

@@ -7,16 +7,18 @@ anonymous visitor is sent to the login page; roles are checked here as in the AP
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-from urllib.parse import quote
+import pathlib
+import re
+from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
-from taskmaster.api.deps import Principal, authenticated
+from taskmaster.api.deps import Principal, identify
+from taskmaster.api.schemas import MAX_ID
 from taskmaster.db.models import AuditEntry, Batch
 from taskmaster.errors import AuthError, Conflict, NotFound
 from taskmaster.pipeline.results import document_result
@@ -25,7 +27,7 @@ from taskmaster.security.roles import Perm
 from taskmaster.web import dashboard, lease, workers
 from taskmaster.web.images import page_jpeg
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+TEMPLATES = Jinja2Templates(directory=str(pathlib.Path(__file__).with_name("templates")))
 router = APIRouter(include_in_schema=False)
 
 
@@ -34,15 +36,37 @@ def _svc(request: Request) -> Services:
     return svc
 
 
+MAX_PAGE = 1_000_000
+# Browsers drop tabs and newlines from URLs and read a backslash as a slash, so
+# `/\t/evil.example` or `/\\evil.example` would leave the site: refuse them outright.
+_URL_TRICKS = re.compile(r"[\x00-\x20\x7f\\]")
+
+
+def safe_next(target: str) -> str:
+    """`target` if it is a path on this site, else "/" (no open redirect after login)."""
+    if (not target.startswith("/") or target.startswith("//") or _URL_TRICKS.search(target)
+            or len(target) > 2000):
+        return "/"
+    parts = urlsplit(target)
+    return target if not (parts.scheme or parts.netloc) else "/"
+
+
 def _who(request: Request) -> Principal | None:
+    """The caller, or None (anonymous, or a session that must change its password first)."""
     with _svc(request).db.session() as session:
         try:
-            return authenticated(request, session)
+            who = identify(request, session)
         except AuthError:
             return None
+    if who.must_change_password:
+        request.state.must_change_password = True
+        return None
+    return who
 
 
 def _login_redirect(request: Request) -> RedirectResponse:
+    if getattr(request.state, "must_change_password", False):
+        return RedirectResponse("/password", status_code=303)
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
 
@@ -60,8 +84,19 @@ def _forbidden(request: Request, who: Principal, what: str) -> HTMLResponse:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/") -> HTMLResponse:
-    safe_next = next if next.startswith("/") and not next.startswith("//") else "/"
-    return _render(request, "login.html", None, next=safe_next)
+    return _render(request, "login.html", None, next=safe_next(next))
+
+
+@router.get("/password", response_class=HTMLResponse)
+def password_page(request: Request) -> Response:
+    """Change one's password (the only page a printed first password may see)."""
+    with _svc(request).db.session() as session:
+        try:
+            who = identify(request, session)
+        except AuthError:
+            return _login_redirect(request)
+    return _render(request, "password.html", None if who.must_change_password else who,
+                   forced=who.must_change_password, account=who.name)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -83,7 +118,9 @@ def dashboard_page(request: Request) -> Response:
 
 
 @router.get("/batches", response_class=HTMLResponse)
-def batches_page(request: Request, status: str | None = None, page: int = 1) -> Response:
+def batches_page(request: Request,
+                 status: Annotated[str | None, Query(max_length=32)] = None,
+                 page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1) -> Response:
     who = _who(request)
     if who is None:
         return _login_redirect(request)
@@ -100,7 +137,7 @@ def batches_page(request: Request, status: str | None = None, page: int = 1) -> 
 
 
 @router.get("/batches/{batch_id}", response_class=HTMLResponse)
-def batch_page(request: Request, batch_id: str) -> Response:
+def batch_page(request: Request, batch_id: Annotated[str, Path(max_length=32)]) -> Response:
     who = _who(request)
     if who is None:
         return _login_redirect(request)
@@ -136,7 +173,7 @@ def verify_next(request: Request) -> Response:
 
 
 @router.get("/verify/{batch_id}", response_class=HTMLResponse)
-def verify_page(request: Request, batch_id: str) -> Response:
+def verify_page(request: Request, batch_id: Annotated[str, Path(max_length=32)]) -> Response:
     """The station for one batch (taking its lease, or 409 if another operator holds it)."""
     who = _who(request)
     if who is None:
@@ -155,7 +192,8 @@ def verify_page(request: Request, batch_id: str) -> Response:
 
 
 @router.get("/ui/pages/{page_id}.jpg")
-def page_image(request: Request, page_id: int, w: int = 1000) -> Response:
+def page_image(request: Request, page_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+               w: Annotated[int, Query(ge=16, le=4000)] = 1000) -> Response:
     """A page scaled for the screen, cached; 304 when the browser has it already."""
     who = _who(request)
     if who is None or not who.can(Perm.READ):

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from taskmaster.api.deps import DB, Reader, Svc
 from taskmaster.api.routes.documents import get_document
-from taskmaster.api.schemas import ErrorBody
+from taskmaster.api.schemas import ErrorBody, PageNumber
 from taskmaster.errors import CorruptFile, NotFound
 from taskmaster.pipeline.services import Services
 
@@ -75,7 +75,7 @@ def _answer(request: Request, svc: Services, doc_id: str, number: int, session: 
 
 
 @router.get("/{doc_id}/pages/{number}/image", response_class=Response, responses=_IMAGE)
-def image(request: Request, doc_id: str, number: int, _: Reader, session: DB, svc: Svc,
+def image(request: Request, doc_id: str, number: PageNumber, _: Reader, session: DB, svc: Svc,
           format: Literal["png", "jpeg"] = "png",
           width: Annotated[int | None, Query(ge=16, le=10000)] = None) -> Response:
     """The stored (deskewed) page image; field bboxes are in its pixels at full width."""
@@ -83,7 +83,7 @@ def image(request: Request, doc_id: str, number: int, _: Reader, session: DB, sv
 
 
 @router.get("/{doc_id}/pages/{number}/thumbnail", response_class=Response, responses=_IMAGE)
-def thumbnail(request: Request, doc_id: str, number: int, _: Reader, session: DB, svc: Svc,
+def thumbnail(request: Request, doc_id: str, number: PageNumber, _: Reader, session: DB, svc: Svc,
               format: Literal["png", "jpeg"] = "jpeg",
               width: Annotated[int, Query(ge=16, le=1024)] = 240) -> Response:
     """A small rendering of the page for lists and the verify station."""

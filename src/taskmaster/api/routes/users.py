@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from taskmaster.api.deps import DB, Admin
 from taskmaster.api.schemas import (
     ErrorBody,
+    RowId,
     TokenCreate,
     TokenCreated,
     TokenOut,
@@ -16,9 +17,10 @@ from taskmaster.api.schemas import (
     UserOut,
     UserPatch,
 )
-from taskmaster.db.models import ApiToken, AuditEntry, User, utcnow
+from taskmaster.db.models import ApiToken, AuditEntry, User
 from taskmaster.errors import Conflict, NotFound
-from taskmaster.security.accounts import add_user, as_utc, get_user, set_password
+from taskmaster.security.accounts import add_user, get_user, set_password
+from taskmaster.security.ratelimit import locked_out
 from taskmaster.security.roles import check_role
 from taskmaster.security.tokens import create_token, revoke_token
 
@@ -26,8 +28,8 @@ router = APIRouter(prefix="/api/v1", tags=["users"],
                    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}})
 
 
-def user_out(user: User) -> UserOut:
-    locked = user.locked_until is not None and as_utc(user.locked_until) > utcnow()
+def user_out(session: Session, user: User) -> UserOut:
+    locked = locked_out(session, user.name)
     return UserOut.model_validate({"id": user.id, "name": user.name, "role": user.role,
                                    "active": user.active, "locked": locked,
                                    "created_at": user.created_at})
@@ -43,7 +45,7 @@ def token_out(session: Session, row: ApiToken) -> dict[str, object]:
 @router.get("/users", response_model=list[UserOut])
 def list_users(_: Admin, session: DB) -> list[UserOut]:
     """Every user."""
-    return [user_out(u) for u in session.scalars(select(User).order_by(User.name))]
+    return [user_out(session, u) for u in session.scalars(select(User).order_by(User.name))]
 
 
 @router.post("/users", status_code=201, response_model=UserOut,
@@ -52,12 +54,12 @@ def create_user(body: UserCreate, principal: Admin, session: DB) -> UserOut:
     """Add a user."""
     user = add_user(session, body.name, body.role, body.password, actor=principal.name)
     session.commit()
-    return user_out(user)
+    return user_out(session, user)
 
 
 @router.get("/users/{name}", response_model=UserOut, responses={404: {"model": ErrorBody}})
 def read_user(name: str, _: Admin, session: DB) -> UserOut:
-    return user_out(get_user(session, name))
+    return user_out(session, get_user(session, name))
 
 
 @router.patch("/users/{name}", response_model=UserOut,
@@ -79,7 +81,7 @@ def update_user(name: str, body: UserPatch, principal: Admin, session: DB) -> Us
     if body.password is not None:
         set_password(session, user, body.password, actor=principal.name)
     session.commit()
-    return user_out(user)
+    return user_out(session, user)
 
 
 @router.get("/tokens", response_model=list[TokenOut])
@@ -102,7 +104,7 @@ def new_token(body: TokenCreate, principal: Admin, session: DB) -> TokenCreated:
 
 @router.delete("/tokens/{token_id}", status_code=204, response_class=Response,
                responses={404: {"model": ErrorBody}})
-def revoke(token_id: int, principal: Admin, session: DB) -> Response:
+def revoke(token_id: RowId, principal: Admin, session: DB) -> Response:
     """Revoke a token (idempotent)."""
     row = session.get(ApiToken, token_id)
     if row is None:

@@ -14,11 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from taskmaster.api import background
 from taskmaster.api.deps import Editor, Svc
 from taskmaster.api.errors import error_response
+from taskmaster.api.schemas import RowId
 from taskmaster.web import lease, review
 
 router = APIRouter(prefix="/api/v1/verify", tags=["verify"])
@@ -46,7 +47,7 @@ class SubmitIn(BaseModel):
 
 
 class RotateIn(BaseModel):
-    quarter_turns: int = 1
+    quarter_turns: int = Field(1, ge=-3, le=3)
 
 
 def _lease_out(taken: lease.Lease) -> LeaseOut:
@@ -116,7 +117,7 @@ def reidentify(document_id: str, request: Request, svc: Svc, who: Editor) -> dic
 
 
 @router.post("/pages/{page_id}/rotate", status_code=202)
-def rotate(page_id: int, body: RotateIn, request: Request, svc: Svc,
+def rotate(page_id: RowId, body: RotateIn, request: Request, svc: Svc,
            who: Editor) -> dict[str, Any]:
     """Turn the page clockwise; the batch is identified and read again (202)."""
     review.rotate_page(svc, page_id, who.name, body.quarter_turns)

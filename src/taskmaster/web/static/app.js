@@ -40,6 +40,28 @@ function errorText(res) {
       }
     });
   }
+  const pw = document.getElementById("password-form");
+  if (pw) {
+    pw.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const res = await api("POST", "/api/v1/auth/password", {
+        current_password: pw.current.value, new_password: pw.new.value});
+      if (res.ok) {
+        window.location.assign("/");
+      } else {
+        const box = document.getElementById("password-error");
+        box.textContent = errorText(res);
+        box.hidden = false;
+      }
+    });
+  }
+  // No inline handlers (the Content-Security-Policy forbids them): behaviour by attribute.
+  document.querySelectorAll("select[data-autosubmit]").forEach((el) => {
+    el.addEventListener("change", () => el.form.submit());
+  });
+  document.querySelectorAll("form[data-no-submit]").forEach((el) => {
+    el.addEventListener("submit", (ev) => ev.preventDefault());
+  });
   const out = document.getElementById("logout");
   if (out) {
     out.addEventListener("click", async () => {
