@@ -115,6 +115,9 @@ def test_operator_clears_a_document_with_the_keyboard(web: Server) -> None:
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--no-first-run"])
         page = browser.new_page(viewport={"width": 1366, "height": 768})
+        blocked: list[str] = []  # the station must work under the Content-Security-Policy
+        page.on("console", lambda m: blocked.append(m.text)
+                if "Content Security Policy" in m.text else None)
         page.goto(f"{web.url}/")
         assert "/login" in page.url
         page.fill("#username", "olivia")
@@ -176,6 +179,7 @@ def test_operator_clears_a_document_with_the_keyboard(web: Server) -> None:
                 wait_js(page, moved, name)
         page.wait_for_url(re.compile(r".*/verify$"), timeout=15000)
         browser.close()
+    assert blocked == []
 
     wait_status(web, batch, "done")
     with web.client(web.admin_token) as c:
