@@ -117,6 +117,11 @@ class Settings(BaseSettings):
         None, description="Endpoint of S3-compatible storage (MinIO, Ceph); default AWS. "
         "Credentials come from the usual AWS_* variables.")
     s3_region: str | None = Field(None, description="Region of the `s3` store's bucket.")
+    log_format: Literal["json", "text"] = Field(
+        "json", description="Logs of `serve` and `worker` on stderr: `json` (one object a "
+        "line, with request id and user) or `text` (key=value, for a terminal).")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="Least severe log level written (`debug` adds health probes).")
 
     @property
     def db_url(self) -> str:

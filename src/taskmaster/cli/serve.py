@@ -13,6 +13,7 @@ from typing import Any
 import typer
 import uvicorn
 
+from taskmaster import logs
 from taskmaster.api import create_app
 from taskmaster.cli.ports import listeners
 from taskmaster.errors import ConfigError
@@ -73,6 +74,7 @@ def serve(
     given: dict[str, Any] = {"host": host, "port": port, "tls_cert": tls_cert,
                              "tls_key": tls_key, "workers": workers}
     settings = Settings(**{k: v for k, v in given.items() if v is not None})
+    logs.configure(settings)
     tls = check_tls(settings.tls_cert, settings.tls_key)
     if not tls and not _is_loopback(settings.host):
         typer.echo(f"warning: serving plain HTTP on {settings.host}: passwords and tokens "
@@ -82,7 +84,10 @@ def serve(
     scheme = "https" if tls else "http"
     typer.echo(f"taskmaster: serving {scheme}://{settings.host}:{settings.port} "
                f"(API at /api/v1, data in {settings.home})", err=True)
-    config = uvicorn.Config(app, log_level="info", proxy_headers=True, server_header=False,
+    # log_config=None: uvicorn's records go through our handler (logs.py), one format;
+    # the access line is ours (api/requestlog.py), with request id and user.
+    config = uvicorn.Config(app, log_level=settings.log_level, log_config=None,
+                            access_log=False, proxy_headers=True, server_header=False,
                             ssl_certfile=settings.tls_cert if tls else None,
                             ssl_keyfile=settings.tls_key if tls else None)
     server = uvicorn.Server(config)

@@ -20,6 +20,7 @@ from procrastinate.job_context import JobContext
 from procrastinate.jobs import Job
 from sqlalchemy.engine import make_url
 
+from taskmaster import logs
 from taskmaster.db.models import Batch
 from taskmaster.errors import ConfigError, Conflict, TaskmasterError
 from taskmaster.pipeline.context import TaskContext
@@ -113,6 +114,7 @@ def worker(
 ) -> None:
     """Run batches from the PostgreSQL queue (TASKMASTER_QUEUE=procrastinate)."""
     settings = Settings()
+    logs.configure(settings)
     if make_url(settings.db_url).get_backend_name() != "postgresql":
         raise ConfigError("taskmaster worker needs PostgreSQL: set TASKMASTER_DATABASE_URL "
                           "to postgresql+psycopg://user:password@host/database")

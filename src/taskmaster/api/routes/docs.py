@@ -1,7 +1,9 @@
 """The OpenAPI document and its browsable view, behind credentials like everything else.
 
 Only health checks are open (BRIEF: every endpoint but health needs a session or a
-token); a browser with a session reads the docs, a client passes its token.
+token); a browser with a session reads the docs, a client passes its token. Swagger UI
+is served from the `swagger-ui-bundle-v2` wheel, never from a CDN: on an air-gapped
+hospital network a CDN page is blank.
 """
 
 from __future__ import annotations
@@ -10,11 +12,16 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
+from swagger_ui_bundle import swagger_ui_path
 
 from taskmaster.api.deps import Anyone
+from taskmaster.errors import NotFound
 
 OPENAPI_URL = "/api/v1/openapi.json"
+DOCS_URL = "/api/v1/docs"
+ASSETS = {"swagger-ui-bundle.js": "text/javascript", "swagger-ui.css": "text/css",
+          "favicon-32x32.png": "image/png"}
 router = APIRouter(include_in_schema=False)
 
 
@@ -24,6 +31,20 @@ def openapi(request: Request, _: Anyone) -> dict[str, Any]:
     return schema
 
 
-@router.get("/api/v1/docs", response_class=HTMLResponse)
+@router.get(DOCS_URL, response_class=HTMLResponse)
 def docs(_: Anyone) -> HTMLResponse:
-    return get_swagger_ui_html(openapi_url=OPENAPI_URL, title="Taskmaster API")
+    return get_swagger_ui_html(
+        openapi_url=OPENAPI_URL, title="Taskmaster API",
+        swagger_js_url=f"{DOCS_URL}/assets/swagger-ui-bundle.js",
+        swagger_css_url=f"{DOCS_URL}/assets/swagger-ui.css",
+        swagger_favicon_url=f"{DOCS_URL}/assets/favicon-32x32.png",
+        swagger_ui_parameters={"persistAuthorization": True})
+
+
+@router.get(DOCS_URL + "/assets/{name}")
+def asset(name: str, _: Anyone) -> FileResponse:
+    """Swagger UI's script, style sheet and icon, from the installed package."""
+    if name not in ASSETS:
+        raise NotFound(f"no asset {name!r}")
+    return FileResponse(str(swagger_ui_path / name), media_type=ASSETS[name],
+                        headers={"Cache-Control": "private, max-age=86400"})
