@@ -7,11 +7,19 @@ from __future__ import annotations
 import json
 import re
 import time
+from pathlib import Path
 from typing import Any
 
-from tests.conftest import BLANK
+import yaml
+from prometheus_client import generate_latest
+
+from taskmaster.db.engine import Database
+from taskmaster.queue.worker_status import WorkerStatus
+from tests.conftest import BLANK, ROOT
 from tests.e2e.conftest import Server
 from tests.e2e.test_server_uploads import _wait
+
+MONITORING = ROOT / "deploy" / "monitoring"
 
 
 def _log_lines(server: Server) -> list[dict[str, Any]]:
@@ -108,3 +116,35 @@ def test_swagger_ui_comes_from_the_server_not_a_cdn(server: Server) -> None:
         assert c.get("/api/v1/docs/assets/..%2Fsettings.py").status_code == 404
     with server.client() as anonymous:
         assert anonymous.get("/api/v1/docs/assets/swagger-ui.css").status_code == 401
+
+
+def _exposed(text: str) -> set[str]:
+    return {ln.split("{")[0].split(" ")[0] for ln in text.splitlines()
+            if ln and not ln.startswith("#")} | \
+        {ln.split()[2] for ln in text.splitlines() if ln.startswith("# TYPE")}
+
+
+def test_alert_rules_and_grafana_panels_use_metrics_we_expose(server: Server,
+                                                              tmp_path: Path) -> None:
+    with server.client(server.admin_token) as c:
+        metrics = c.get("/metrics")
+        assert metrics.status_code == 200
+    worker = WorkerStatus(Database(f"sqlite:///{tmp_path / 'w.db'}"), "host:1")
+    worker.idle("done", 1.0)  # so the labelled counter has a sample
+    exposed = _exposed(metrics.text) | _exposed(generate_latest(worker.registry).decode())
+    assert {"taskmaster_queue_depth", "taskmaster_pages_processed_total",
+            "taskmaster_task_duration_seconds_count", "taskmaster_failed_logins_total",
+            "taskmaster_worker_jobs_total", "taskmaster_worker_busy"} <= exposed
+    rules = yaml.safe_load((MONITORING / "alerts.yaml").read_text())["groups"][0]["rules"]
+    panels = json.loads((MONITORING / "grafana-panels.json").read_text())["panels"]
+    exprs = [r["expr"] for r in rules] + [t["expr"] for p in panels for t in p["targets"]]
+    for rule in rules:
+        assert rule["labels"]["severity"] in ("warning", "critical")
+        assert rule["annotations"]["summary"]
+    used = {m for e in exprs for m in re.findall(r"\btaskmaster_[a-z_]+", e)}
+    assert len(used) >= 6
+    assert used <= exposed, used - exposed
+    doc = (ROOT / "docs" / "operations.md").read_text()
+    assert all(f"`{m}" in doc for m in ("taskmaster_queue_depth", "taskmaster_batches",
+                                        "taskmaster_pages_processed_total",
+                                        "taskmaster_worker_jobs_total"))
