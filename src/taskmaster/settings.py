@@ -86,7 +86,8 @@ class Settings(BaseSettings):
     admin_password: str | None = Field(
         None, description="Password for the first admin instead of a random one.")
     host: str = Field("127.0.0.1", description="Address `serve` binds to.")
-    port: int = Field(2402, description="Port `serve` listens on (IANA taskmaster2000).")
+    port: int = Field(2402, ge=1, le=65535,
+                      description="Port `serve` listens on (IANA taskmaster2000).")
     tls_cert: Path | None = Field(None, description="PEM certificate for HTTPS.")
     tls_key: Path | None = Field(None, description="PEM private key for HTTPS.")
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1,

@@ -29,6 +29,7 @@ MISTAKES = [
     ["process"],
     ["process", "--bogus", "x.png"],
     ["serve", "--port", "abc"],
+    ["serve", "--port", "99999"],
     ["serve", "--workers", "many"],
     ["import"],
     ["worker", "--concurrency", "0"],

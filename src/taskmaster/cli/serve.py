@@ -65,7 +65,8 @@ def _is_loopback(host: str) -> bool:
 
 def serve(
     host: str = typer.Option(None, help="Address to bind (default 127.0.0.1)."),
-    port: int = typer.Option(None, help="Port (default 2402, IANA taskmaster2000)."),
+    port: int = typer.Option(None, min=1, max=65535,
+                             help="Port (default 2402, IANA taskmaster2000)."),
     tls_cert: Path = typer.Option(None, help="PEM certificate: serve HTTPS."),
     tls_key: Path = typer.Option(None, help="PEM private key of --tls-cert."),
     workers: int = typer.Option(None, help="Embedded worker processes (0: API only)."),
