@@ -169,6 +169,14 @@ def test_scale_compose_runs_every_process_against_one_queue_and_store() -> None:
         (ROOT / "deploy" / "make-secrets.sh").read_text()
 
 
+@pytest.mark.parametrize("script", ["make-secrets.sh", "smoke-test.sh"])
+def test_shell_scripts_parse(script: str) -> None:
+    path = DEPLOY / script
+    assert path.stat().st_mode & 0o111, f"{script} is not executable"
+    done = subprocess.run(["sh", "-n", str(path)], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+
+
 def test_make_secrets_is_consistent_and_keeps_what_exists(tmp_path: Path) -> None:
     out = _secrets_made(tmp_path)
     password = (out / "postgres_password").read_text()
