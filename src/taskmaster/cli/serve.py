@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import structlog
 import typer
 import uvicorn
 
@@ -18,6 +19,8 @@ from taskmaster.api import create_app
 from taskmaster.cli.ports import listeners
 from taskmaster.errors import ConfigError
 from taskmaster.settings import Settings
+
+log = structlog.get_logger("taskmaster.serve")
 
 
 def check_tls(cert: Path | None, key: Path | None) -> bool:
@@ -78,13 +81,13 @@ def serve(
     logs.configure(settings)
     tls = check_tls(settings.tls_cert, settings.tls_key)
     if not tls and not _is_loopback(settings.host):
-        typer.echo(f"warning: serving plain HTTP on {settings.host}: passwords and tokens "
-                   "cross the network in clear; use --tls-cert/--tls-key", err=True)
+        log.warning(f"serving plain HTTP on {settings.host}: passwords and tokens cross the "
+                    "network in clear; use --tls-cert/--tls-key (or a TLS proxy in front)")
     sock = bind(settings.host, settings.port)
     app = create_app(settings)
     scheme = "https" if tls else "http"
-    typer.echo(f"taskmaster: serving {scheme}://{settings.host}:{settings.port} "
-               f"(API at /api/v1, data in {settings.home})", err=True)
+    log.info(f"taskmaster: serving {scheme}://{settings.host}:{settings.port} "
+             f"(API at /api/v1, data in {settings.home})")
     # log_config=None: uvicorn's records go through our handler (logs.py), one format;
     # the access line is ours (api/requestlog.py), with request id and user.
     config = uvicorn.Config(app, log_level=settings.log_level, log_config=None,

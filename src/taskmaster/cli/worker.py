@@ -126,8 +126,7 @@ def worker(
                      pool_size=concurrency + 2)
     status.start(metrics_host, metrics_port)
     if status.metrics_url:
-        typer.echo(f"worker {status.name}: health and metrics at {status.metrics_url}",
-                   err=True)
+        log.info("worker %s: health and metrics at %s", status.name, status.metrics_url)
 
     async def main() -> None:
         async with app.open_async():
