@@ -3,7 +3,7 @@
 The id is the caller's `X-Request-ID` when a proxy sent a sane one, else a new random
 one; it is returned in the `X-Request-ID` response header and logged with every line
 written while the request runs (see `taskmaster.logs`). Health probes log at DEBUG, so
-a container's HEALTHCHECK does not fill the log.
+a container's HEALTHCHECK does not fill the log; a 5xx answer logs at ERROR.
 """
 
 from __future__ import annotations
@@ -58,7 +58,8 @@ class RequestLog:
         finally:
             path = str(scope.get("path", ""))
             client = scope.get("client")
-            (log.debug if path in PROBES else log.info)(
+            level = log.debug if path in PROBES else log.error if status >= 500 else log.info
+            level(
                 "request", method=scope.get("method"), path=path, status=status,
                 duration_ms=round((time.perf_counter() - started) * 1000, 1),
                 client=client[0] if client else None)
