@@ -1,29 +1,41 @@
 # Two commands set everything up on a fresh Debian machine:
 #   make run   - start the server on 127.0.0.1:2402 with the demo application
 #   make test  - run the test suite
+# Installs are pinned by constraints.txt (`make lock` regenerates it).
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/pip install -q -c constraints.txt
+RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 
 # Debian packages `make test` installs when missing (as root): the browser for the UI
 # tests, PostgreSQL for the scale-out tests, Ghostscript for the PDF/A ghostscript backend,
-# Dovecot for the IMAP intake tests (a throwaway server on a high port).
-export TASKMASTER_TEST_DEBS = chromium postgresql ghostscript dovecot-imapd
+# Dovecot for the IMAP intake tests (a throwaway server on a high port), systemd-analyze for
+# the service unit's check.
+export TASKMASTER_TEST_DEBS = chromium postgresql ghostscript dovecot-imapd systemd
 
-.PHONY: run test test-unit lint typecheck bench clean system-deps
+.PHONY: run test test-unit lint typecheck bench clean system-deps lock
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+
+# What the server needs, nothing more (no test tools).
+$(RUNTIME): pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) -e .
+	touch $(RUNTIME)
+
+# The server plus the test and lint tools.
+$(STAMP): $(RUNTIME) pyproject.toml constraints.txt
+	$(PIP) -e '.[dev]'
 	touch $(STAMP)
 
 # Debian packages the tests need (CI runs as root); skipped when already present.
 system-deps:
 	@./.ci/system-deps.sh
 
-run: $(STAMP)
+run: $(RUNTIME)
 	$(BIN)/taskmaster serve
 
 test: $(STAMP) system-deps
@@ -35,9 +47,15 @@ test-unit: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/hadolint Dockerfile
 
 bench: $(STAMP)
 	$(BIN)/python bench/intake.py
+
+# Pin what the working .venv has (Python 3.11, `make test` done) for the next install.
+lock: $(STAMP)
+	{ sed -n '/^#/p' constraints.txt; $(BIN)/pip freeze --exclude-editable; } > constraints.new
+	mv constraints.new constraints.txt
 
 clean:
 	rm -rf $(VENV) taskmaster-data .pytest_cache

@@ -1,7 +1,8 @@
 """The one settings model. Built once at an entry point (CLI, server, worker), passed down.
 
-Every setting comes from the environment (`TASKMASTER_<NAME>`); nothing else reads
-the environment.
+Every setting comes from the environment (`TASKMASTER_<NAME>`) or from a file named by
+`TASKMASTER_<NAME>_FILE` (Docker and compose secrets, systemd credentials); nothing else
+reads the environment. An invalid value is a ConfigError naming the variable.
 """
 
 from __future__ import annotations
@@ -9,10 +10,49 @@ from __future__ import annotations
 import ipaddress
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from taskmaster.errors import ConfigError
+
+PREFIX = "TASKMASTER_"
+
+
+class FileSettingsSource(PydanticBaseSettingsSource):
+    """`TASKMASTER_<NAME>_FILE=/run/secrets/x`: the setting is the file's content.
+
+    One trailing newline is dropped (`echo secret > file` leaves one). Setting both
+    `TASKMASTER_<NAME>` and `TASKMASTER_<NAME>_FILE` is an error: which one wins would be
+    a guess.
+    """
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        var = f"{PREFIX}{field_name.upper()}"
+        path = os.environ.get(f"{var}_FILE")
+        if not path:
+            return None, field_name, False
+        if os.environ.get(var):
+            raise ConfigError(f"both {var} and {var}_FILE are set; keep one")
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"{var}_FILE: cannot read {path}: {exc.strerror}") from exc
+        return text.removesuffix("\n").removesuffix("\r"), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for name, field in self.settings_cls.model_fields.items():
+            value, key, _ = self.get_field_value(field, name)
+            if value is not None:
+                found[key] = value
+        return found
 
 
 def default_home() -> Path:
@@ -23,7 +63,22 @@ def default_home() -> Path:
 class Settings(BaseSettings):
     """Taskmaster's settings. Each one is documented in docs/settings.md."""
 
-    model_config = SettingsConfigDict(env_prefix="TASKMASTER_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore")
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise ConfigError("; ".join(_describe(e) for e in exc.errors())) from exc
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Arguments (CLI options) win over the environment, which wins over files.
+        return init_settings, env_settings, FileSettingsSource(settings_cls)
 
     home: Path = Field(default_factory=default_home,
                        description="Data directory: database, page images, inbox, exports.")
@@ -32,7 +87,8 @@ class Settings(BaseSettings):
     admin_password: str | None = Field(
         None, description="Password for the first admin instead of a random one.")
     host: str = Field("127.0.0.1", description="Address `serve` binds to.")
-    port: int = Field(2402, description="Port `serve` listens on (IANA taskmaster2000).")
+    port: int = Field(2402, ge=1, le=65535,
+                      description="Port `serve` listens on (IANA taskmaster2000).")
     tls_cert: Path | None = Field(None, description="PEM certificate for HTTPS.")
     tls_key: Path | None = Field(None, description="PEM private key for HTTPS.")
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1,
@@ -100,6 +156,11 @@ class Settings(BaseSettings):
     def proxies(self) -> list[str]:
         """The trusted proxies' addresses and networks."""
         return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+    log_format: Literal["json", "text"] = Field(
+        "json", description="Logs of `serve` and `worker` on stderr: `json` (one object a "
+        "line, with request id and user) or `text` (key=value, for a terminal).")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="Least severe log level written (`debug` adds health probes).")
 
     @property
     def db_url(self) -> str:
@@ -125,3 +186,10 @@ class Settings(BaseSettings):
     @property
     def exports_dir(self) -> Path:
         return self.home / "exports"
+
+
+def _describe(error: Any) -> str:
+    """One pydantic error as `TASKMASTER_PORT: Input should be ... (got 'abc')`."""
+    name = ".".join(str(p) for p in error["loc"])
+    got = f" (got {error['input']!r})" if "input" in error and error["type"] != "missing" else ""
+    return f"{PREFIX}{name.upper()}: {error['msg']}{got}"

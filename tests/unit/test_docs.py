@@ -27,8 +27,12 @@ def test_every_setting_has_a_description() -> None:
 def test_every_cli_command_is_documented() -> None:
     text = (DOCS / "cli.md").read_text()
     group = typer.main.get_group(app)
+    ctx = group.make_context("taskmaster", ["--help"], resilient_parsing=True)
     missing = []
-    for name, cmd in group.commands.items():
+    names = group.list_commands(ctx)
+    assert {"process", "serve", "apps", "users"} <= set(names)
+    for name in names:
+        cmd = group.get_command(ctx, name).real()  # the lazy placeholder's command
         rows = [line for line in text.splitlines() if f"`taskmaster {name}" in line]
         if not rows:
             missing.append(name)

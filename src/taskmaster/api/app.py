@@ -17,6 +17,7 @@ from taskmaster import __version__, web
 from taskmaster.api import background, errors
 from taskmaster.api.headers import SecurityHeaders
 from taskmaster.api.metrics import Metrics
+from taskmaster.api.requestlog import RequestLog
 from taskmaster.api.routes import (
     apps,
     audit,
@@ -76,6 +77,7 @@ def create_app(settings: Settings, *, embedded_workers: bool = True) -> FastAPI:
     errors.install(app)
     app.add_middleware(BodyLimit, limit=request_limit(settings))
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestLog)  # outermost: its line covers the whole request
     for module in (health, docs, auth, batches, documents, text, pages, apps, users, audit):
         app.include_router(module.router)
     web.mount(app)  # the web UI and the verify station (taskmaster.web)

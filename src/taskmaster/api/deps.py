@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from taskmaster.db.models import User
@@ -31,6 +32,15 @@ from taskmaster.security.tokens import SHOWN, authenticate_token
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # What a browser session with a printed, not yet changed password may still do.
 PASSWORD_CHANGE_PATHS = {"/api/v1/auth/me", "/api/v1/auth/logout", "/api/v1/auth/password"}
+# Declared for the OpenAPI document only (securitySchemes, and `security` on every
+# operation that needs credentials, so Swagger's "Authorize" and generated clients work);
+# `identify` reads the header and the cookie itself, with our own errors.
+BEARER = HTTPBearer(scheme_name="bearer", auto_error=False,
+                    description="An API token: `Authorization: Bearer tm_…` "
+                                "(`taskmaster tokens create`, or POST /api/v1/tokens).")
+COOKIE = APIKeyCookie(name=SESSION_COOKIE, scheme_name="session", auto_error=False,
+                      description="The browser session of POST /api/v1/auth/login; unsafe "
+                                  f"methods also need the `{CSRF_HEADER}` header.")
 
 
 @dataclass(frozen=True)
@@ -94,8 +104,11 @@ def identify(request: Request, session: Session) -> Principal:
     raise AuthError("authentication required: an API token or a session")
 
 
-def authenticated(request: Request,
-                  session: Annotated[Session, Depends(db_session)]) -> Principal:
+def authenticated(
+    request: Request, session: Annotated[Session, Depends(db_session)],
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
+    _cookie: Annotated[str | None, Security(COOKIE)] = None,
+) -> Principal:
     """Any authenticated caller (401 otherwise; 403 for a session that must first change
     its printed password)."""
     principal = identify(request, session)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from taskmaster.apps.loader import load_application
-from taskmaster.apps.registry import AppRegistry
+from taskmaster.apps.registry import AppRegistry, LoadedApp
+from taskmaster.cli.output import emit_json, emit_rows, json_option
 from taskmaster.errors import NotFound
 from taskmaster.settings import Settings
 
@@ -19,32 +21,52 @@ def _registry() -> AppRegistry:
 
 
 @app.command("list")
-def list_() -> None:
+def list_(as_json: bool = json_option()) -> None:
     """List the installed applications."""
-    reg = _registry()
-    for name, path in reg.files().items():
-        typer.echo(f"{name}\t{path}")
+    rows = [{"name": name, "path": str(path)} for name, path in _registry().files().items()]
+    if as_json:
+        emit_json(rows)
+    else:
+        emit_rows(rows, ["name", "path"])
+
+
+def describe(loaded: LoadedApp) -> dict[str, Any]:
+    """An application's document types, page types and fields as plain data."""
+    a = loaded.app
+    return {
+        "name": a.name, "version": a.version, "title": a.title, "path": str(loaded.path),
+        "document_types": [{"name": d.name, "pages": [
+            {"type": p.type, "optional": p.optional} for p in d.pages]}
+            for d in a.document_types],
+        "page_types": [{"name": pt.name, "fields": [
+            {"name": f.name, "kind": f.kind, "type": f.type, "required": f.required}
+            for f in pt.fields]} for pt in a.page_types],
+    }
 
 
 @app.command()
-def show(name: str) -> None:
+def show(name: str, as_json: bool = json_option()) -> None:
     """Show an application's document types, page types and fields."""
-    loaded = _registry().get(name)
-    a = loaded.app
-    typer.echo(f"{a.name} v{a.version}: {a.title}  ({loaded.path})")
-    for doc in a.document_types:
-        pages = ", ".join(p.type + (" (optional)" if p.optional else "") for p in doc.pages)
-        typer.echo(f"  document type {doc.name}: {pages}")
-    for pt in a.page_types:
-        typer.echo(f"  page type {pt.name}: {len(pt.fields)} fields")
-        for f in pt.fields:
-            req = " *" if f.required else ""
-            typer.echo(f"    {f.name:<26} {f.kind:<10} {f.type}{req}")
+    info = describe(_registry().get(name))
+    if as_json:
+        emit_json(info)
+        return
+    typer.echo(f"{info['name']} v{info['version']}: {info['title']}  ({info['path']})")
+    for doc in info["document_types"]:
+        pages = ", ".join(p["type"] + (" (optional)" if p["optional"] else "")
+                          for p in doc["pages"])
+        typer.echo(f"  document type {doc['name']}: {pages}")
+    for pt in info["page_types"]:
+        typer.echo(f"  page type {pt['name']}: {len(pt['fields'])} fields")
+        for f in pt["fields"]:
+            req = " *" if f["required"] else ""
+            typer.echo(f"    {f['name']:<26} {f['kind']:<10} {f['type']}{req}")
 
 
 @app.command()
 def validate(target: str = typer.Argument(
-        None, help="An application name or the path of an app.yaml (default: all).")) -> None:
+        None, help="An application name or the path of an app.yaml (default: all)."),
+        as_json: bool = json_option()) -> None:
     """Check application files; a broken one is reported with file, line and reason."""
     reg = _registry()
     if target and Path(target).exists():
@@ -56,6 +78,11 @@ def validate(target: str = typer.Argument(
                            f"(known: {', '.join(reg.names())})")
     else:
         paths = list(reg.files().values())
+    checked = []
     for path in paths:
         a = load_application(path)  # raises ApplicationError -> exit 3 with file:line
-        typer.echo(f"ok  {a.name} v{a.version}  {path}")
+        checked.append({"name": a.name, "version": a.version, "path": str(path), "ok": True})
+        if not as_json:
+            typer.echo(f"ok  {a.name} v{a.version}  {path}")
+    if as_json:
+        emit_json(checked)

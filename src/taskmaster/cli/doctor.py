@@ -21,6 +21,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from taskmaster.cli.output import emit_json, json_option
 from taskmaster.cli.ports import listeners
 from taskmaster.cli.serve import check_tls
 from taskmaster.db.engine import alembic_config, make_engine
@@ -102,16 +103,19 @@ CHECKS: list[tuple[str, Callable[[Settings], Check]]] = [
 ]
 
 
-def doctor() -> None:
+def doctor(as_json: bool = json_option()) -> None:
     """Check the port, database, engines, data directory and TLS; exit 1 on a failure."""
     settings = Settings()
-    failed = False
+    results = []
     for name, check in CHECKS:
         try:
             ok, detail = check(settings)
         except (TaskmasterError, OSError, ImportError) as exc:
             ok, detail = False, str(exc)
-        failed |= not ok
-        typer.echo(f"{'ok  ' if ok else 'FAIL'}  {name:<9} {detail}")
-    if failed:
+        results.append({"check": name, "ok": ok, "detail": detail})
+        if not as_json:
+            typer.echo(f"{'ok  ' if ok else 'FAIL'}  {name:<9} {detail}")
+    if as_json:
+        emit_json(results)
+    if not all(r["ok"] for r in results):
         raise typer.Exit(1)

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
 from sqlalchemy import select
 
+from taskmaster.cli.output import emit_json, json_option
+from taskmaster.cli.progress import bar, batch_progress, err, wanted
 from taskmaster.db.models import Batch, Document, InputFile
 from taskmaster.logs import escape
 from taskmaster.pipeline.context import TaskContext
@@ -21,18 +22,17 @@ from taskmaster.pipeline.submit import create_batch
 from taskmaster.queue.claim import Claim, Heartbeat, Policy, release, worker_name
 from taskmaster.settings import Settings
 
-err = Console(stderr=True)
 
-
-def _read_inputs(files: list[Path]) -> tuple[list[tuple[str, bytes]], int]:
+def _read_inputs(files: list[Path], show: bool = False) -> tuple[list[tuple[str, bytes]], int]:
     inputs, failed = [], 0
-    for path in files:
-        try:
-            inputs.append((path.name, path.read_bytes()))
-        except OSError as exc:
-            err.print(f"{escape(str(path))}: cannot read: {exc.strerror}", highlight=False,
-                      markup=False)
-            failed += 1
+    with bar(show) as progress:
+        for path in progress.track(files, description="reading files"):
+            try:
+                inputs.append((path.name, path.read_bytes()))
+            except OSError as exc:
+                err.print(f"{escape(str(path))}: cannot read: {exc.strerror}", highlight=False,
+                          markup=False)
+                failed += 1
     return inputs, failed
 
 
@@ -47,7 +47,8 @@ def process(
     settings = Settings()
     svc = Services.create(settings)
     apps = list(app) if app else svc.apps.names()
-    inputs, failed = _read_inputs(files)
+    show = wanted(as_json)
+    inputs, failed = _read_inputs(files, show)
     results: list[dict[str, object]] = []
     if inputs:
         # Leased to this process from birth, so a server's pool sharing the database
@@ -56,10 +57,9 @@ def process(
         batch_id = create_batch(svc, inputs, apps, origin="cli", actor="cli",
                                 lease_owner=owner, lease_s=policy.lease_s)
         claim = Claim(batch_id=batch_id, owner=owner, attempt=1)
-        with Progress(console=err, transient=True, disable=not err.is_terminal) as progress:
-            progress.add_task(f"capturing {len(inputs)} file(s)", total=None)
-            with Heartbeat(svc.db, claim, policy):
-                run_batch(svc, TaskContext(batch_id=batch_id, worker=owner))
+        with batch_progress(svc.db, batch_id, f"{len(inputs)} file(s)", show), \
+                Heartbeat(svc.db, claim, policy):
+            run_batch(svc, TaskContext(batch_id=batch_id, worker=owner))
         release(svc.db, claim, succeeded=True)
         with svc.db.session() as session:
             batch = session.get_one(Batch, batch_id)
@@ -101,13 +101,17 @@ def import_(
     path: Path = typer.Argument(..., help="A file, or a folder of files, to queue."),
     app: list[str] = typer.Option(..., "--app", "-a", help="Application(s) for the batch."),
     priority: int = typer.Option(0, help="Higher runs first."),
+    as_json: bool = json_option(),
 ) -> None:
     """Queue files as a batch for the server's workers; prints the batch id."""
     files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
-    inputs, failed = _read_inputs(files)
+    inputs, failed = _read_inputs(files, wanted(as_json))
     svc = Services.create(Settings())
     batch_id = create_batch(svc, inputs, list(app), priority=priority, origin="cli",
                             actor="cli")
     svc.close()
-    typer.echo(batch_id)
+    if as_json:
+        emit_json({"batch": batch_id, "files": len(inputs), "unreadable": failed})
+    else:
+        typer.echo(batch_id)
     raise typer.Exit(2 if failed else 0)

@@ -10,13 +10,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import structlog
 import typer
 import uvicorn
 
+from taskmaster import logs
 from taskmaster.api import create_app
 from taskmaster.cli.ports import listeners
 from taskmaster.errors import ConfigError
 from taskmaster.settings import Settings
+
+log = structlog.get_logger("taskmaster.serve")
 
 
 def check_tls(cert: Path | None, key: Path | None) -> bool:
@@ -64,7 +68,8 @@ def _is_loopback(host: str) -> bool:
 
 def serve(
     host: str = typer.Option(None, help="Address to bind (default 127.0.0.1)."),
-    port: int = typer.Option(None, help="Port (default 2402, IANA taskmaster2000)."),
+    port: int = typer.Option(None, min=1, max=65535,
+                             help="Port (default 2402, IANA taskmaster2000)."),
     tls_cert: Path = typer.Option(None, help="PEM certificate: serve HTTPS."),
     tls_key: Path = typer.Option(None, help="PEM private key of --tls-cert."),
     workers: int = typer.Option(None, help="Embedded worker processes (0: API only)."),
@@ -73,20 +78,22 @@ def serve(
     given: dict[str, Any] = {"host": host, "port": port, "tls_cert": tls_cert,
                              "tls_key": tls_key, "workers": workers}
     settings = Settings(**{k: v for k, v in given.items() if v is not None})
+    logs.configure(settings)
     tls = check_tls(settings.tls_cert, settings.tls_key)
     if not tls and not _is_loopback(settings.host):
-        typer.echo(f"warning: serving plain HTTP on {settings.host}: passwords and tokens "
-                   "cross the network in clear; use --tls-cert/--tls-key", err=True)
+        log.warning(f"serving plain HTTP on {settings.host}: passwords and tokens cross the "
+                    "network in clear; use --tls-cert/--tls-key (or a TLS proxy in front)")
     sock = bind(settings.host, settings.port)
     app = create_app(settings)
     scheme = "https" if tls else "http"
-    typer.echo(f"taskmaster: serving {scheme}://{settings.host}:{settings.port} "
-               f"(API at /api/v1, data in {settings.home})", err=True)
+    log.info(f"taskmaster: serving {scheme}://{settings.host}:{settings.port} "
+             f"(API at /api/v1, data in {settings.home})")
     # X-Forwarded-* only from configured proxies: anyone else could pick the address
     # that the login throttle and the fail2ban line see.
-    # log_config=None: uvicorn's records go through our one-line formatter (logs.py).
-    config = uvicorn.Config(app, log_level="info", log_config=None,
-                            proxy_headers=bool(settings.proxies),
+    # log_config=None: uvicorn's records go through our handler (logs.py), one format;
+    # the access line is ours (api/requestlog.py), with request id and user.
+    config = uvicorn.Config(app, log_level=settings.log_level, log_config=None,
+                            access_log=False, proxy_headers=bool(settings.proxies),
                             forwarded_allow_ips=settings.proxies or None, server_header=False,
                             ssl_certfile=settings.tls_cert if tls else None,
                             ssl_keyfile=settings.tls_key if tls else None)

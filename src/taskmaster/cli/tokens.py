@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 from sqlalchemy import select
 
+from taskmaster.cli.output import emit_json, emit_rows, json_option
 from taskmaster.cli.users import open_db
 from taskmaster.db.models import ApiToken, AuditEntry, User
 from taskmaster.security.accounts import get_user
@@ -42,12 +43,17 @@ def revoke(ref: str = typer.Argument(..., help="Token id or prefix (tm_xxxxxxxx)
 
 
 @app.command("list")
-def list_() -> None:
+def list_(as_json: bool = json_option()) -> None:
     """List tokens: id, prefix, user, role, name, state."""
     db = open_db()
     with db.session() as session:
-        rows = session.execute(select(ApiToken, User.name).join(User, User.id == ApiToken.user_id)
-                               .order_by(ApiToken.id))
-        for tok, user in rows:
-            state = "revoked" if tok.revoked_at else "active"
-            typer.echo(f"{tok.id}\t{tok.prefix}\t{user}\t{tok.role}\t{tok.name}\t{state}")
+        rows = [{"id": tok.id, "prefix": tok.prefix, "user": user, "role": tok.role,
+                 "name": tok.name, "state": "revoked" if tok.revoked_at else "active",
+                 "created_at": tok.created_at, "last_used_at": tok.last_used_at}
+                for tok, user in session.execute(
+                    select(ApiToken, User.name).join(User, User.id == ApiToken.user_id)
+                    .order_by(ApiToken.id))]
+    if as_json:
+        emit_json(rows)
+    else:
+        emit_rows(rows, ["id", "prefix", "user", "role", "name", "state"])

@@ -7,6 +7,7 @@ import sys
 import typer
 from sqlalchemy import select
 
+from taskmaster.cli.output import emit_json, emit_rows, json_option
 from taskmaster.db.engine import Database
 from taskmaster.db.models import User
 from taskmaster.security.accounts import add_user, get_user, set_password
@@ -47,14 +48,20 @@ def add(name: str = typer.Argument(..., help="User name."),
 
 
 @app.command("list")
-def list_() -> None:
+def list_(as_json: bool = json_option()) -> None:
     """List users: name, role, state."""
     db = open_db()
+    rows = []
     with db.session() as session:
         for user in session.scalars(select(User).order_by(User.name)):
             locked = locked_out(session, user.name)
             state = "locked" if locked else ("active" if user.active else "disabled")
-            typer.echo(f"{user.name}\t{user.role}\t{state}")
+            rows.append({"name": user.name, "role": user.role, "state": state,
+                         "created_at": user.created_at})
+    if as_json:
+        emit_json(rows)
+    else:
+        emit_rows(rows, ["name", "role", "state"])
 
 
 @app.command()

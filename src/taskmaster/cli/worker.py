@@ -20,6 +20,7 @@ from procrastinate.job_context import JobContext
 from procrastinate.jobs import Job
 from sqlalchemy.engine import make_url
 
+from taskmaster import logs
 from taskmaster.db.models import Batch
 from taskmaster.errors import ConfigError, Conflict, TaskmasterError
 from taskmaster.pipeline.context import TaskContext
@@ -113,6 +114,7 @@ def worker(
 ) -> None:
     """Run batches from the PostgreSQL queue (TASKMASTER_QUEUE=procrastinate)."""
     settings = Settings()
+    logs.configure(settings)
     if make_url(settings.db_url).get_backend_name() != "postgresql":
         raise ConfigError("taskmaster worker needs PostgreSQL: set TASKMASTER_DATABASE_URL "
                           "to postgresql+psycopg://user:password@host/database")
@@ -124,8 +126,7 @@ def worker(
                      pool_size=concurrency + 2)
     status.start(metrics_host, metrics_port)
     if status.metrics_url:
-        typer.echo(f"worker {status.name}: health and metrics at {status.metrics_url}",
-                   err=True)
+        log.info("worker %s: health and metrics at %s", status.name, status.metrics_url)
 
     async def main() -> None:
         async with app.open_async():

@@ -100,7 +100,7 @@ def _die_with_parent() -> None:
 def _child_main(settings: Settings, index: int, policy: Policy, stop: EventLike,
                 wake: EventLike, poll_s: float) -> None:
     _die_with_parent()
-    logs.configure()  # a spawned child starts without handlers: log lines as the parent's
+    logs.configure(settings)  # a spawned child starts without handlers: lines as the parent's
     parent = multiprocessing.parent_process()
     alive = threading.Event()
     alive.set()

@@ -26,8 +26,6 @@ COMMON = Path(__file__).with_name("data") / "common-passwords.txt.gz"  # see dat
 HASH_SLOTS = max(2, min(8, (os.cpu_count() or 2) // 2))
 HASH_WAIT = 10.0  # seconds a request may wait for a hashing slot
 _hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile (64 MiB, t=3)
-# Compared against when the user does not exist, so both paths cost the same time.
-_DUMMY = _hasher.hash(secrets.token_urlsafe(16))
 T = TypeVar("T")
 
 
@@ -66,6 +64,16 @@ def check_password(password: str) -> None:
                          "choose another")
 
 
+
+@cache
+def _dummy() -> str:
+    """Compared against when the user does not exist, so both paths cost the same time.
+
+    Made on first use, not at import: a hash costs 64 MiB and tens of milliseconds, which
+    every CLI command would pay."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
 def hash_password(password: str) -> str:
     """An argon2id hash of `password`; InputError if the policy refuses it."""
     check_password(password)
@@ -77,7 +85,7 @@ def verify_password(stored: str | None, password: str) -> bool:
 
     def verify() -> bool:
         try:
-            return _hasher.verify(stored or _DUMMY, password) and stored is not None
+            return _hasher.verify(stored or _dummy(), password) and stored is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 

@@ -20,9 +20,11 @@ def audit(_: Admin, session: DB,
           batch: Annotated[str | None, Query(max_length=32)] = None,
           document: Annotated[str | None, Query(max_length=32)] = None,
           actor: Annotated[str | None, Query(max_length=64)] = None,
+          action: Annotated[str | None, Query(max_length=32,
+                                              description="e.g. field.set, page.read")] = None,
           offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
           limit: Annotated[int, Query(ge=1, le=500)] = 100) -> AuditPage:
-    """Entries, newest first, optionally for one batch, document or actor."""
+    """Entries, newest first, optionally for one batch, document, actor or action."""
     where = []
     if batch:
         where.append(AuditEntry.batch_id == batch)
@@ -30,6 +32,8 @@ def audit(_: Admin, session: DB,
         where.append(AuditEntry.document_id == document)
     if actor:
         where.append(AuditEntry.actor == actor)
+    if action:
+        where.append(AuditEntry.action == action)
     total = session.scalar(select(func.count()).select_from(AuditEntry).where(*where)) or 0
     rows = session.scalars(select(AuditEntry).where(*where).order_by(AuditEntry.id.desc())
                            .offset(offset).limit(limit))

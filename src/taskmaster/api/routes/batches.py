@@ -10,6 +10,7 @@ from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from taskmaster.api import background
+from taskmaster.api.access import audit_read
 from taskmaster.api.deps import DB, Admin, Editor, OwnReader, Principal, Reader, Svc, Uploader
 from taskmaster.api.exports import export_response
 from taskmaster.api.schemas import (
@@ -166,7 +167,9 @@ def documents(batch_id: str, principal: Reader, session: DB) -> list[DocumentRes
     docs = session.scalars(select(Document).where(Document.batch_id == batch_id)
                            .options(selectinload(Document.pages), selectinload(Document.fields))
                            .order_by(Document.seq))
-    return [DocumentResult.model_validate(document_result(d)) for d in docs]
+    results = [DocumentResult.model_validate(document_result(d)) for d in docs]
+    audit_read(session, principal, "batch.read", batch_id=batch_id, detail="documents")
+    return results
 
 
 @router.get("/{batch_id}/export", response_class=Response,
@@ -179,4 +182,6 @@ def export(batch_id: str, principal: Reader, session: DB,
     visible_batch(session, batch_id, principal)
     docs = session.scalars(select(Document).where(Document.batch_id == batch_id)
                            .order_by(Document.seq))
-    return export_response(batch_id, [document_result(d) for d in docs], format)
+    results = [document_result(d) for d in docs]
+    audit_read(session, principal, "batch.read", batch_id=batch_id, detail=f"export {format}")
+    return export_response(batch_id, results, format)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from taskmaster.api import background
+from taskmaster.api.access import audit_read
 from taskmaster.api.deps import DB, Editor, Reader, Svc
 from taskmaster.api.schemas import AuditOut, DocumentResult, ErrorBody, FieldDetail, FieldPatch
 from taskmaster.db.models import AuditEntry, Document, FieldValue
@@ -51,15 +52,23 @@ def field_detail(session: Session, fv: FieldValue) -> FieldDetail:
 
 
 @router.get("/{doc_id}", response_model=DocumentResult)
-def get(doc_id: str, _: Reader, session: DB) -> DocumentResult:
-    """One document in the result shape."""
-    return DocumentResult.model_validate(document_result(get_document(session, doc_id)))
+def get(doc_id: str, principal: Reader, session: DB) -> DocumentResult:
+    """One document in the result shape (the read is audited)."""
+    doc = get_document(session, doc_id)
+    result = DocumentResult.model_validate(document_result(doc))
+    audit_read(session, principal, "document.read", batch_id=doc.batch_id, document_id=doc.id)
+    return result
 
 
 @router.get("/{doc_id}/fields/{name}", response_model=FieldDetail)
-def get_field(doc_id: str, name: str, _: Reader, session: DB) -> FieldDetail:
-    """One field with its raw text, zone and history."""
-    return field_detail(session, _field(get_document(session, doc_id), name))
+def get_field(doc_id: str, name: str, principal: Reader, session: DB) -> FieldDetail:
+    """One field with its raw text, zone and history (the read is audited)."""
+    doc = get_document(session, doc_id)
+    detail = field_detail(session, _field(doc, name))
+    # The field goes in `detail`: a field's history lists only its changes.
+    audit_read(session, principal, "document.read", batch_id=doc.batch_id, document_id=doc.id,
+               detail=f"field {name}")
+    return detail
 
 
 @router.patch("/{doc_id}/fields/{name}", response_model=FieldDetail,

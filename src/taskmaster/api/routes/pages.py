@@ -16,7 +16,8 @@ import cv2
 import numpy as np
 from fastapi import APIRouter, Query, Request, Response
 
-from taskmaster.api.deps import DB, Reader, Svc
+from taskmaster.api.access import audit_read
+from taskmaster.api.deps import DB, Principal, Reader, Svc
 from taskmaster.api.routes.documents import get_document
 from taskmaster.api.schemas import ErrorBody, PageNumber
 from taskmaster.errors import CorruptFile, NotFound
@@ -61,13 +62,15 @@ def _render(svc: Services, rel: str, fmt: str, width: int | None) -> tuple[bytes
     return data, etag
 
 
-def _answer(request: Request, svc: Services, doc_id: str, number: int, session: DB,
-            fmt: str, width: int | None) -> Response:
+def _answer(request: Request, svc: Services, principal: Principal, doc_id: str, number: int,
+            session: DB, fmt: str, width: int | None, kind: str) -> Response:
     doc = get_document(session, doc_id)
     page = next((p for p in doc.pages if p.number == number), None)
     if page is None:
         raise NotFound(f"document {doc_id} has no page {number}")
     data, etag = _render(svc, page.image, fmt, width)
+    audit_read(session, principal, "page.read", batch_id=doc.batch_id, document_id=doc.id,
+               detail=f"page {number} {kind}")
     headers = {"ETag": etag, "Cache-Control": "private, max-age=3600"}
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
@@ -75,16 +78,19 @@ def _answer(request: Request, svc: Services, doc_id: str, number: int, session: 
 
 
 @router.get("/{doc_id}/pages/{number}/image", response_class=Response, responses=_IMAGE)
-def image(request: Request, doc_id: str, number: PageNumber, _: Reader, session: DB, svc: Svc,
+def image(request: Request, doc_id: str, number: PageNumber, principal: Reader, session: DB,
+          svc: Svc,
           format: Literal["png", "jpeg"] = "png",
           width: Annotated[int | None, Query(ge=16, le=10000)] = None) -> Response:
     """The stored (deskewed) page image; field bboxes are in its pixels at full width."""
-    return _answer(request, svc, doc_id, number, session, format, width)
+    return _answer(request, svc, principal, doc_id, number, session, format, width, "image")
 
 
 @router.get("/{doc_id}/pages/{number}/thumbnail", response_class=Response, responses=_IMAGE)
-def thumbnail(request: Request, doc_id: str, number: PageNumber, _: Reader, session: DB, svc: Svc,
+def thumbnail(request: Request, doc_id: str, number: PageNumber, principal: Reader, session: DB,
+              svc: Svc,
               format: Literal["png", "jpeg"] = "jpeg",
               width: Annotated[int, Query(ge=16, le=1024)] = 240) -> Response:
     """A small rendering of the page for lists and the verify station."""
-    return _answer(request, svc, doc_id, number, session, format, width)
+    return _answer(request, svc, principal, doc_id, number, session, format, width,
+                   "thumbnail")

@@ -14,6 +14,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from taskmaster.api.access import audit_read
 from taskmaster.api.deps import DB, Reader, Svc
 from taskmaster.api.routes.documents import get_document
 from taskmaster.api.schemas import ErrorBody
@@ -39,7 +40,7 @@ def _words(svc: Services, session: Session, doc: Document, page: Page) -> list[W
 
 
 @router.get("/{doc_id}/text")
-def text(doc_id: str, _: Reader, session: DB, svc: Svc) -> dict[str, Any]:
+def text(doc_id: str, principal: Reader, session: DB, svc: Svc) -> dict[str, Any]:
     """Words (text, bbox in stored-page pixels, confidence), lines and blocks per page."""
     doc = get_document(session, doc_id)
     pages = []
@@ -53,12 +54,13 @@ def text(doc_id: str, _: Reader, session: DB, svc: Svc) -> dict[str, Any]:
             "blocks": [{"text": "\n".join(ln.text for ln in b.lines), "bbox": list(b.bbox)}
                        for b in group_blocks(lines)],
         })
+    audit_read(session, principal, "text.read", batch_id=doc.batch_id, document_id=doc.id)
     return {"document": doc.id, "pages": pages}
 
 
 @router.get("/{doc_id}/pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}}})
-def searchable_pdf(doc_id: str, _: Reader, session: DB, svc: Svc) -> Response:
+def searchable_pdf(doc_id: str, principal: Reader, session: DB, svc: Svc) -> Response:
     """The document as a PDF: each stored page image under an invisible text layer."""
     doc = get_document(session, doc_id)
     pages = [(svc.store.get_image(p.image), int(p.dpi or 300), _words(svc, session, doc, p))
@@ -67,5 +69,6 @@ def searchable_pdf(doc_id: str, _: Reader, session: DB, svc: Svc) -> Response:
         out = Path(tmp) / "doc.pdf"
         write_searchable_pdf(pages, out)
         data = out.read_bytes()
+    audit_read(session, principal, "pdf.read", batch_id=doc.batch_id, document_id=doc.id)
     return Response(data, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{doc.id}.pdf"'})
