@@ -88,8 +88,11 @@ def _free_port() -> int:
 def dovecot() -> Iterator[ImapServer]:
     root = Path(tempfile.mkdtemp(prefix="tm-dovecot-", dir="/tmp"))
     root.chmod(0o755)  # unprivileged login/mail processes must reach it
+    # Modes are set, not left to the umask: Taskmaster's Services set this process's
+    # umask to 077 (owner-only data), and dovecot's unprivileged processes must read these.
     for sub in ("run", "state", "home"):
         (root / sub).mkdir()
+        (root / sub).chmod(0o755)
     (root / "home").chmod(0o777)
     me = pwd.getpwuid(os.getuid()).pw_name
     my_group = grp.getgrgid(os.getgid()).gr_name
@@ -103,6 +106,8 @@ def dovecot() -> Iterator[ImapServer]:
         mail_user="nobody" if as_root else me,
         mail_group="nogroup" if as_root else my_group))
     (root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
+    for name in ("dovecot.conf", "passwd"):
+        (root / name).chmod(0o644)
     proc = subprocess.Popen([DOVECOT, "-F", "-c", str(root / "dovecot.conf")],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)

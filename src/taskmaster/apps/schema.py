@@ -176,6 +176,8 @@ class ExportDef(Strict):
                     raise ValueError(f"table {value!r} must be lowercase letters, digits "
                                      "and _ (at most 63), starting with a letter or _")
                 check_table(value)
+            elif key.startswith("secret"):
+                continue  # read, never written (e.g. a webhook's secret_file under /run)
             elif key in PATH_OPTIONS or key.endswith(("_path", "_dir", "_file")):
                 if not isinstance(value, str):
                     raise ValueError(f"option {key!r} must be a relative path")
