@@ -12,7 +12,8 @@
     ├── AuthError                   exit 6, HTTP 401
     │   ├── Forbidden               exit 6, HTTP 403
     │   └── RateLimited             exit 6, HTTP 429   too many failed logins
-    └── EngineError                 exit 1, HTTP 503   an engine failed; a retry may help
+    ├── EngineError                 exit 1, HTTP 503   an engine failed; a retry may help
+    └── Busy                        exit 1, HTTP 429   every file decoder is busy; retry soon
 
 A class's docstring is its default message. Each class knows its exit code, its HTTP
 status and whether retrying the task can help; the CLI, the HTTP layer and the worker
@@ -117,4 +118,11 @@ class EngineError(TaskmasterError):
     """A recognition engine failed."""
 
     http_status = 503
+    retryable = True
+
+
+class Busy(TaskmasterError):
+    """The server is busy checking other files; try again in a few seconds."""
+
+    http_status = 429
     retryable = True

@@ -12,7 +12,8 @@ import pytest
 from PIL import Image
 
 from taskmaster.errors import CorruptFile, InputError, LimitExceeded, UnsupportedFormat
-from taskmaster.imaging.loader import Limits, iter_pages, load_pages, sniff
+from taskmaster.imaging.formats import sniff
+from taskmaster.imaging.loader import Limits, iter_pages, load_pages
 
 
 def _save(im: Image.Image, fmt: str, **kw: object) -> bytes:
@@ -79,7 +80,7 @@ def test_text_file_renamed_tif_is_unsupported() -> None:
     ("data", "what"),
     [
         (b"PK\x03\x04" + b"\x00" * 100, "ZIP archive"),
-        (b"GIF89a" + b"\x00" * 100, "GIF image"),
+        (b"\xd0\xcf\x11\xe0" + b"\x00" * 100, "legacy Office document"),
         (b"<html><body>hi</body></html>", "HTML"),
         (bytes(range(256)) * 4, "unknown binary"),
     ],

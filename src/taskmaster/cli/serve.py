@@ -82,7 +82,9 @@ def serve(
     scheme = "https" if tls else "http"
     typer.echo(f"taskmaster: serving {scheme}://{settings.host}:{settings.port} "
                f"(API at /api/v1, data in {settings.home})", err=True)
+    # A stop (SIGTERM from systemd, Ctrl-C) waits at most 10 s for requests in flight.
     config = uvicorn.Config(app, log_level="info", proxy_headers=True, server_header=False,
+                            timeout_graceful_shutdown=10,
                             ssl_certfile=settings.tls_cert if tls else None,
                             ssl_keyfile=settings.tls_key if tls else None)
     server = uvicorn.Server(config)

@@ -5,7 +5,8 @@ prepare       PageImage -> PreparedPage (300 dpi, deskewed, upright, blank flag)
 registration  Fingerprint of a known page layout; identify a page and warp it onto it
 """
 
-from taskmaster.imaging.loader import Limits, PageImage, iter_pages, load_pages, sniff
+from taskmaster.imaging.formats import sniff
+from taskmaster.imaging.loader import Limits, PageImage, iter_pages, load_pages
 from taskmaster.imaging.prepare import (
     PreparedPage,
     deskew,
