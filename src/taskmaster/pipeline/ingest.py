@@ -90,7 +90,9 @@ def run(ctx: TaskContext, svc: Services) -> None:
                                          svc.store.get_bytes(file.path))
             except InputError as exc:
                 file.status, file.error = "failed", exc.message
-                log.warning("batch %s: %s: %s", batch.id, file.name, exc.message)
+                # info, not warning: the file's row keeps the reason, and whoever submitted
+                # it reports it once (`process` prints one line per bad file)
+                log.info("batch %s: %s: %s", batch.id, file.name, exc.message)
                 continue
             for seq, page in enumerate(stored, start=first):
                 rel = page_key(batch.id, seq)
