@@ -19,7 +19,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pillow_heif
 import pytest
+from PIL import Image
 
 from tests import hostile
 from tests.conftest import BIN, BLANK, ROOT
@@ -92,6 +94,29 @@ def test_one_bad_pdf_costs_only_itself(home: Path, tmp_path: Path) -> None:
         "bad.pdf: damaged PDF (page 2 of 5 is missing: broken page tree)"]
 
 
+def _new_formats(folder: Path) -> list[Path]:
+    """One small page in each format accepted since issue 16, named by its format."""
+    pillow_heif.register_heif_opener()  # Pillow writes HEIC through pillow-heif
+    page = Image.open(BLANK).convert("L").resize((850, 1100))
+    paths = []
+    for fmt, name, options in [("WEBP", "page.webp", {"lossless": True}), ("BMP", "page.bmp", {}),
+                               ("GIF", "page.gif", {}), ("JPEG2000", "page.jp2", {}),
+                               ("TIFF", "page-big.tif", {"big_tiff": True}),
+                               ("HEIF", "page.heic", {"quality": -1})]:
+        page.save(folder / name, fmt, **options)
+        paths.append(folder / name)
+    return paths
+
+
+def test_process_reads_every_new_format(home: Path, tmp_path: Path) -> None:
+    files = _new_formats(tmp_path)
+    proc = subprocess.run([str(BIN / "taskmaster"), "process", "--app", "intake", "--json",
+                           *map(str, files)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    docs = json.loads(proc.stdout)
+    assert [p["source"] for d in docs for p in d["pages"]] == [f"{p.name}#1" for p in files]
+
+
 @pytest.fixture(scope="module")
 def hardened(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     home = tmp_path_factory.mktemp("hostile-home")
@@ -132,6 +157,16 @@ def test_every_corpus_file_uploaded_alone_gets_a_clean_answer(
             assert status in ("done", "needs_review"), (batch_id, status)
     assert accepted  # the corpus holds damaged-but-readable files too
     assert "Traceback" not in hardened.log.read_text()
+
+
+def test_every_new_format_is_accepted_by_upload(hardened: Server, tmp_path: Path) -> None:
+    scanner = hardened.user("scan-hostile", "scanner")
+    with hardened.client(scanner) as c:
+        for path in _new_formats(tmp_path):
+            r = c.post("/api/v1/batches", files={"file": (path.name, path.read_bytes())},
+                       data={"app": "intake"})
+            assert r.status_code == 201, (path.name, r.text)
+            assert r.json()["files"][0]["name"] == path.name
 
 
 def test_concurrent_slow_uploads_are_bounded_never_a_5xx(hardened: Server) -> None:

@@ -233,3 +233,42 @@ def test_dpi_comes_from_the_file_or_the_paper_size() -> None:
     big = Image.new("L", (2550, 3300), 255)
     (page,) = load_pages(_save(big, "JPEG", dpi=(72, 72)), "a.jpg")
     assert page.dpi == pytest.approx(300)
+
+
+# --- the formats of issue 16, by content, with the same limits -------------------------
+
+NEW_FORMATS = [
+    ("webp", "WEBP", {"lossless": True}, "photo.webp"),
+    ("bmp", "BMP", {}, "scan.bmp"),
+    ("gif", "GIF", {}, "fax.gif"),
+    ("jp2", "JPEG2000", {}, "scan.jp2"),
+    ("tiff", "TIFF", {"big_tiff": True}, "big.tif"),
+    ("heic", "HEIF", {"quality": -1}, "IMG_0001.HEIC"),  # -1: lossless
+]
+
+
+@pytest.mark.parametrize(("kind", "fmt", "options", "name"), NEW_FORMATS)
+def test_new_formats_load_by_content(kind: str, fmt: str, options: dict[str, object],
+                                     name: str) -> None:
+    page = _page(300, 400)
+    data = _save(page, fmt, **options)
+    assert sniff(data) == kind
+    (loaded,) = load_pages(data, name)
+    assert loaded.source == f"{name}#1"
+    assert loaded.image.shape == (400, 300) and loaded.image.dtype == np.uint8
+    # The black rule and the paper around it survive every codec.
+    assert loaded.image[120, 150] < 40 and loaded.image[50, 150] > 215
+    assert np.abs(loaded.image.astype(int) - np.asarray(page, int)).mean() < 8
+
+
+@pytest.mark.parametrize(("kind", "fmt", "options", "name"), NEW_FORMATS)
+def test_new_formats_obey_the_pixel_limit(kind: str, fmt: str, options: dict[str, object],
+                                          name: str) -> None:
+    data = _save(_page(300, 400), fmt, **options)
+    with pytest.raises(LimitExceeded, match="pixels"):
+        load_pages(data, name, Limits(max_page_pixels=100_000))
+
+
+def test_bmp_is_told_from_text_starting_with_bm() -> None:
+    with pytest.raises(UnsupportedFormat, match="text file"):
+        sniff(b"BMW owners club newsletter, issue 4\n" * 10)

@@ -204,6 +204,7 @@ class DecoderPool:
         self._idle: list[_Child] = []
         self._lock = threading.Lock()
         self._closed = False
+        self.files = 0  # files handed to a decoder so far (each decoded at most once)
 
     def prestart(self) -> None:
         """Start every child now (their imports run while the caller goes on)."""
@@ -224,6 +225,8 @@ class DecoderPool:
         finished = False
         try:
             child = self._take()
+            with self._lock:
+                self.files += 1
             try:
                 yield from child.decode(data, name, limits)
                 finished = True
