@@ -66,7 +66,7 @@ class InputError(TaskmasterError):
 
 
 class UnsupportedFormat(InputError):
-    """The file is not a supported document format (PDF, TIFF, PNG, JPEG)."""
+    """The file is not a supported document format."""
 
     http_status = 415
 
