@@ -140,7 +140,10 @@ class _Child:
 
     def decode(self, data: bytes, name: str, limits: Limits) -> Iterator[DecodedPage]:
         if not self._ready:
-            header, _ = self._frame(time.monotonic() + _START_S, 0)
+            try:
+                header, _ = self._frame(time.monotonic() + _START_S, 0)
+            except (TimeoutError, _ChildGone, ValueError) as exc:
+                raise EngineError("the decoder process did not start") from exc
             self._ready = header.get("ready") is True
         self.jobs += 1
         deadline = time.monotonic() + self.budget.wall_s
@@ -161,19 +164,19 @@ class _Child:
                               height=height, png=payload, source=f"{name}#{index}")
 
     def why_gone(self) -> TaskmasterError:
-        """The file's error after the child went away; the child is reaped."""
+        """The file's error after the child stopped answering; the child is reaped."""
         try:
-            code = self.proc.wait(5)
+            code = self.proc.wait(2)  # it closed its end: it is exiting
         except subprocess.TimeoutExpired:
-            self.kill()
-            code = self.proc.returncode
+            self.kill()  # alive but talking nonsense: not to be trusted with another file
+            return CorruptFile("damaged file (the decoder sent a malformed answer)")
         if code in (-signal.SIGTERM, -signal.SIGINT):
             # The service is being stopped (the group got the signal): not the file's fault.
             return EngineError("the decoder was stopped (shutting down); try again")
-        if code in (-signal.SIGXCPU, -signal.SIGKILL):
+        if code == -signal.SIGXCPU:
             return LimitExceeded(f"decoding took more than {self.budget.cpu_s} s of CPU "
                                  "for one page (decoder stopped)")
-        how = (f"killed by {signal.Signals(-code).name}" if code is not None and code < 0
+        how = (f"killed by {signal.Signals(-code).name}" if code < 0
                and -code in signal.valid_signals() else f"exit {code}")
         return CorruptFile(f"the decoder stopped on this file ({how}): damaged, or over the "
                            f"memory limit of {self.budget.memory_mb} MiB")
@@ -235,7 +238,6 @@ class DecoderPool:
                 raise LimitExceeded(f"decoding took more than {self.budget.wall_s:.0f} s "
                                     "(decoder stopped)") from None
             except (_ChildGone, BrokenPipeError, ValueError, KeyError):
-                child.kill()
                 raise child.why_gone() from None
             except InputError:
                 finished = True  # the child reported a bad file and is ready for the next
