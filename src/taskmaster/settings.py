@@ -51,8 +51,9 @@ class Settings(BaseSettings):
     decode_timeout_seconds: float = Field(
         100.0, gt=0, description="Wall-clock seconds decoding one file may take in all.")
     upload_checks: int = Field(
-        2, ge=1, description="Uploads `serve` checks (decodes) at once; more wait up to 2 s, "
-        "then get 429 Too Many Requests.")
+        2, ge=1, description="Files one process decodes at once (the upload checks of `serve`, "
+        "the ingest of a `taskmaster worker -c N`); an upload that finds every decoder busy "
+        "for 2 s gets 429 Too Many Requests.")
     apps_dir: Path | None = Field(
         None, description="Extra application directory; default <home>/apps.")
     session_secret: str | None = Field(
