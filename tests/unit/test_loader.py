@@ -272,3 +272,15 @@ def test_new_formats_obey_the_pixel_limit(kind: str, fmt: str, options: dict[str
 def test_bmp_is_told_from_text_starting_with_bm() -> None:
     with pytest.raises(UnsupportedFormat, match="text file"):
         sniff(b"BMW owners club newsletter, issue 4\n" * 10)
+
+
+def test_an_image_too_small_to_be_a_page_is_refused() -> None:
+    # A 1x1 PNG used to pass the loader and fail the whole batch in prepare.
+    with pytest.raises(InputError, match="1x1 pixels at 300 dpi: too small to be a page"):
+        load_pages(_save(Image.new("L", (1, 1)), "PNG"), "dot.png")
+    with pytest.raises(InputError, match="850x20 pixels"):
+        load_pages(_save(Image.new("L", (850, 20)), "PNG"), "strip.png")
+    with pytest.raises(InputError, match="too small"):
+        load_pages(_pdf(2, 2), "stamp.pdf")
+    (page,) = load_pages(_save(Image.new("L", (32, 32)), "PNG"), "small.png")
+    assert page.image.shape == (32, 32)

@@ -22,7 +22,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from taskmaster.errors import CorruptFile, LimitExceeded, UnsupportedFormat
+from taskmaster.errors import CorruptFile, InputError, LimitExceeded, UnsupportedFormat
 from taskmaster.imaging.formats import KINDS, check_file
 
 pillow_heif.register_heif_opener()
@@ -80,7 +80,20 @@ def iter_pages(data: bytes, name: str, limits: Limits = Limits()) -> Iterator[Pa
     else:
         pages = _iter_single(data, kind, limits)
     for index, (image, dpi) in enumerate(pages, start=1):
+        _check_page_size(image, dpi, index)
         yield PageImage(image=image, dpi=dpi, index=index, source=f"{name}#{index}")
+
+
+# Under this many pixels at 300 dpi a side (0.1 in) an image is no page: later stages
+# (deskew, blank detection, registration) cannot work on it.
+MIN_SIDE_300DPI = 32
+
+
+def _check_page_size(image: Gray, dpi: float, index: int) -> None:
+    h, w = image.shape[:2]
+    if min(w, h) * 300.0 / max(dpi, 1.0) < MIN_SIDE_300DPI:
+        raise InputError(f"page {index} is {w}x{h} pixels at {dpi:.0f} dpi: too small "
+                         f"to be a page (at least {MIN_SIDE_300DPI} pixels a side at 300 dpi)")
 
 
 # --- PDF -----------------------------------------------------------------------------
