@@ -36,6 +36,13 @@ def png_declaring(width: int, height: int) -> bytes:
             + _chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + _chunk(b"IEND", b""))
 
 
+def one_pixel_png() -> bytes:
+    """A valid 1x1 PNG: no page, but it used to fail the whole batch in prepare."""
+    buf = io.BytesIO()
+    Image.new("L", (1, 1)).save(buf, "PNG")
+    return buf.getvalue()
+
+
 def nested_xobject_pdf(levels: int = 12, fanout: int = 10) -> bytes:
     """A few KB PDF whose page draws a form that draws the next one `fanout` times, `levels`
     deep: fanout**levels drawing operations (7 levels took a minute before)."""

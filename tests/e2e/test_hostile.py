@@ -30,7 +30,8 @@ from tests.e2e.conftest import Server, running_server
 CORPUS = ROOT / "tests" / "data" / "hostile"
 LIMITS = {"decode_cpu_seconds": "2", "decode_memory_mb": "300"}
 # Files that must be refused, whatever else the corpus does.
-MUST_FAIL = ("nested-xobjects.pdf", "scans-60000.jpg", "bomb-16bit.png", "lying-tree.pdf")
+MUST_FAIL = ("nested-xobjects.pdf", "scans-60000.jpg", "bomb-16bit.png", "lying-tree.pdf",
+             "dot-1x1.png")
 
 
 def crafted(folder: Path) -> list[Path]:
@@ -40,7 +41,8 @@ def crafted(folder: Path) -> list[Path]:
             "bomb-16bit.png": hostile.png_bomb(6000, 6000, 16),
             "inflates-1gib.pdf": hostile.inflating_pdf(1024),
             "lying-tree.pdf": hostile.lying_page_tree_pdf(5),
-            "looping-tree.pdf": hostile.looping_page_tree_pdf()}
+            "looping-tree.pdf": hostile.looping_page_tree_pdf(),
+            "dot-1x1.png": hostile.one_pixel_png()}
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in made.items():
         (folder / name).write_bytes(data)
