@@ -207,11 +207,14 @@ class DecoderPool:
         self._idle: list[_Child] = []
         self._lock = threading.Lock()
         self._closed = False
+        self._warm = False  # replace a discarded child at once (set by prestart)
         self.files = 0  # files handed to a decoder so far (each decoded at most once)
 
     def prestart(self) -> None:
-        """Start every child now (their imports run while the caller goes on)."""
+        """Start every child now (their imports run while the caller goes on), and from
+        now on replace a child that is discarded as soon as it is."""
         with self._lock:
+            self._warm = True
             while len(self._idle) < self.size and not self._closed:
                 self._idle.append(_Child(self.budget))
 
@@ -261,6 +264,9 @@ class DecoderPool:
                     self._idle.append(child)
                     return
         child.close() if child.proc.poll() is None and reusable else child.kill()
+        with self._lock:
+            if self._warm and not self._closed and len(self._idle) < self.size:
+                self._idle.append(_Child(self.budget))  # a killed decoder's successor
 
     def close(self) -> None:
         """Stop every idle child (busy ones stop when their file is done)."""
