@@ -3,7 +3,9 @@
 Workers are processes by default (multiprocessing, spawn), each with its own Services.
 tesserocr releases the GIL while it recognises, but the rest of a stage (numpy glue,
 SQLAlchemy, result building) does not, and a native crash in an engine must not take
-the server down with it: a dead worker process is replaced and its batch resumes. Threads
+the server down with it: a dead worker process is replaced and its batch resumes (one
+ended by SIGTERM or SIGINT is not: that is a stop of the whole group). Workers are woken
+and stopped through `signals`, which a dead worker cannot jam. Threads
 (`mode="threads"`, sharing the caller's Services) start in milliseconds and suit tests
 and small machines.
 
