@@ -14,7 +14,8 @@
     │   │   └── PasswordChangeRequired  HTTP 403   a printed password not yet changed
     │   └── RateLimited             exit 6, HTTP 429   too many failed logins
     ├── EngineError                 exit 1, HTTP 503   an engine failed; a retry may help
-    └── DeliveryError               exit 1, HTTP 502   an export's receiver failed; a retry may help
+    ├── DeliveryError               exit 1, HTTP 502   an export's receiver failed; a retry may help
+    └── Busy                        exit 1, HTTP 429   every file decoder is busy; retry soon
 
 A class's docstring is its default message. Each class knows its exit code, its HTTP
 status and whether retrying the task can help; the CLI, the HTTP layer and the worker
@@ -71,7 +72,7 @@ class InputError(TaskmasterError):
 
 
 class UnsupportedFormat(InputError):
-    """The file is not a supported document format (PDF, TIFF, PNG, JPEG)."""
+    """The file is not a supported document format."""
 
     http_status = 415
 
@@ -134,4 +135,11 @@ class DeliveryError(TaskmasterError):
     """An export could not be delivered; a retry may help."""
 
     http_status = 502
+    retryable = True
+
+
+class Busy(TaskmasterError):
+    """The server is busy checking other files; try again in a few seconds."""
+
+    http_status = 429
     retryable = True

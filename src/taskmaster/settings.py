@@ -100,6 +100,17 @@ class Settings(BaseSettings):
     max_pages: int = Field(500, description="Most pages accepted in one file.")
     max_page_pixels: int = Field(60_000_000, description="Most pixels in one page image.")
     render_dpi: int = Field(300, description="DPI at which PDF pages are rendered.")
+    decode_memory_mb: int = Field(
+        1024, ge=64, description="Memory a decoder process may use for one file (MiB) on top "
+        "of its libraries; a file needing more is refused (over a limit).")
+    decode_cpu_seconds: int = Field(
+        30, ge=1, description="CPU seconds a decoder process may spend on one page.")
+    decode_timeout_seconds: float = Field(
+        100.0, gt=0, description="Wall-clock seconds decoding one file may take in all.")
+    upload_checks: int = Field(
+        2, ge=1, description="Files one process decodes at once (the upload checks of `serve`, "
+        "the ingest of a `taskmaster worker -c N`); an upload that finds every decoder busy "
+        "for 2 s gets 429 Too Many Requests.")
     apps_dir: Path | None = Field(
         None, description="Extra application directory; default <home>/apps.")
     session_secret: str | None = Field(

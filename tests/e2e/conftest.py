@@ -91,9 +91,11 @@ def wait_js(page: Any, expression: str, arg: Any = None, timeout: float = 30) ->
 
 
 @contextlib.contextmanager
-def running_server(home: Path, **settings: str) -> Iterator[Server]:
+def running_server(home: Path, *, own_group: bool = False,
+                   **settings: str) -> Iterator[Server]:
     """`taskmaster serve` as a real process on a free port, with `TASKMASTER_<KEY>` settings;
-    yields once /healthz answers, with an admin token; stopped at the end."""
+    yields once /healthz answers, with an admin token; stopped at the end. `own_group`
+    starts it in a process group of its own, as systemd does (for `os.killpg`)."""
     port = free_port()
     env = {**os.environ, "TASKMASTER_HOME": str(home), "TASKMASTER_WORKERS": "1",
            "TASKMASTER_HOT_FOLDER": "false", "OMP_THREAD_LIMIT": "1",
@@ -102,7 +104,8 @@ def running_server(home: Path, **settings: str) -> Iterator[Server]:
     log = home / "server.log"
     with open(log, "wb") as fh:
         proc = subprocess.Popen([str(TASKMASTER), "serve", "--port", str(port)], env=env,
-                                stdout=fh, stderr=subprocess.STDOUT)
+                                stdout=fh, stderr=subprocess.STDOUT,
+                                start_new_session=own_group)
     tls = "tls_cert" in settings  # self-signed in tests: not verified
     url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     try:

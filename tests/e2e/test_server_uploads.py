@@ -57,7 +57,7 @@ HOSTILE: list[tuple[str, bytes, str, int]] = [
     ("bomb.png", png_bomb(), "image/png", 413),
     ("badifd.tif", bad_ifd_tiff(), "image/tiff", 422),
     ("polyglot.pdf", pdf_zip_polyglot(), "application/pdf", 415),
-    ("page.gif", b"GIF89a" + b"\x00" * 100, "image/gif", 415),
+    ("page.gif", b"GIF89a" + b"\x00" * 100, "image/gif", 422),  # a GIF, but damaged
     ("big.pdf", b"%PDF-1.7\n" + b"0" * (MAX_UPLOAD + 10), "application/pdf", 413),
 ]
 

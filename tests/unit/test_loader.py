@@ -12,7 +12,8 @@ import pytest
 from PIL import Image
 
 from taskmaster.errors import CorruptFile, InputError, LimitExceeded, UnsupportedFormat
-from taskmaster.imaging.loader import Limits, iter_pages, load_pages, sniff
+from taskmaster.imaging.formats import sniff
+from taskmaster.imaging.loader import Limits, iter_pages, load_pages
 
 
 def _save(im: Image.Image, fmt: str, **kw: object) -> bytes:
@@ -79,7 +80,7 @@ def test_text_file_renamed_tif_is_unsupported() -> None:
     ("data", "what"),
     [
         (b"PK\x03\x04" + b"\x00" * 100, "ZIP archive"),
-        (b"GIF89a" + b"\x00" * 100, "GIF image"),
+        (b"\xd0\xcf\x11\xe0" + b"\x00" * 100, "legacy Office document"),
         (b"<html><body>hi</body></html>", "HTML"),
         (bytes(range(256)) * 4, "unknown binary"),
     ],
@@ -232,3 +233,54 @@ def test_dpi_comes_from_the_file_or_the_paper_size() -> None:
     big = Image.new("L", (2550, 3300), 255)
     (page,) = load_pages(_save(big, "JPEG", dpi=(72, 72)), "a.jpg")
     assert page.dpi == pytest.approx(300)
+
+
+# --- the formats of issue 16, by content, with the same limits -------------------------
+
+NEW_FORMATS = [
+    ("webp", "WEBP", {"lossless": True}, "photo.webp"),
+    ("bmp", "BMP", {}, "scan.bmp"),
+    ("gif", "GIF", {}, "fax.gif"),
+    ("jp2", "JPEG2000", {}, "scan.jp2"),
+    ("tiff", "TIFF", {"big_tiff": True}, "big.tif"),
+    ("heic", "HEIF", {"quality": -1}, "IMG_0001.HEIC"),  # -1: lossless
+]
+
+
+@pytest.mark.parametrize(("kind", "fmt", "options", "name"), NEW_FORMATS)
+def test_new_formats_load_by_content(kind: str, fmt: str, options: dict[str, object],
+                                     name: str) -> None:
+    page = _page(300, 400)
+    data = _save(page, fmt, **options)
+    assert sniff(data) == kind
+    (loaded,) = load_pages(data, name)
+    assert loaded.source == f"{name}#1"
+    assert loaded.image.shape == (400, 300) and loaded.image.dtype == np.uint8
+    # The black rule and the paper around it survive every codec.
+    assert loaded.image[120, 150] < 40 and loaded.image[50, 150] > 215
+    assert np.abs(loaded.image.astype(int) - np.asarray(page, int)).mean() < 8
+
+
+@pytest.mark.parametrize(("kind", "fmt", "options", "name"), NEW_FORMATS)
+def test_new_formats_obey_the_pixel_limit(kind: str, fmt: str, options: dict[str, object],
+                                          name: str) -> None:
+    data = _save(_page(300, 400), fmt, **options)
+    with pytest.raises(LimitExceeded, match="pixels"):
+        load_pages(data, name, Limits(max_page_pixels=100_000))
+
+
+def test_bmp_is_told_from_text_starting_with_bm() -> None:
+    with pytest.raises(UnsupportedFormat, match="text file"):
+        sniff(b"BMW owners club newsletter, issue 4\n" * 10)
+
+
+def test_an_image_too_small_to_be_a_page_is_refused() -> None:
+    # A 1x1 PNG used to pass the loader and fail the whole batch in prepare.
+    with pytest.raises(InputError, match="1x1 pixels at 300 dpi: too small to be a page"):
+        load_pages(_save(Image.new("L", (1, 1)), "PNG"), "dot.png")
+    with pytest.raises(InputError, match="850x20 pixels"):
+        load_pages(_save(Image.new("L", (850, 20)), "PNG"), "strip.png")
+    with pytest.raises(InputError, match="too small"):
+        load_pages(_pdf(2, 2), "stamp.pdf")
+    (page,) = load_pages(_save(Image.new("L", (32, 32)), "PNG"), "small.png")
+    assert page.image.shape == (32, 32)

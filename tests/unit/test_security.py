@@ -14,11 +14,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from taskmaster.api.uploads import check_upload, reject_polyglot
 from taskmaster.cli.ports import listeners
 from taskmaster.db.engine import Database
 from taskmaster.errors import AuthError, Forbidden, InputError, RateLimited, UnsupportedFormat
-from taskmaster.imaging.loader import Limits
+from taskmaster.imaging.formats import check_file, reject_polyglot
 from taskmaster.security.accounts import add_user, authenticate, ensure_admin, set_password
 from taskmaster.security.passwords import hash_password, verify_password
 from taskmaster.security.ratelimit import MAX_USER_FAILURES, HostThrottle, log_failure
@@ -155,9 +154,9 @@ def test_polyglots_are_refused() -> None:
         reject_polyglot(_pdf() + zipped.getvalue(), "pdf")
     with pytest.raises(UnsupportedFormat, match="behind"):
         reject_polyglot(zipped.getvalue() + _pdf(), "pdf")
-    assert check_upload("ok.pdf", _pdf(), Limits()) == 1
-    with pytest.raises(UnsupportedFormat, match="^x.pdf: polyglot"):
-        check_upload("x.pdf", _pdf() + zipped.getvalue(), Limits())
+    assert check_file(_pdf()) == "pdf"
+    with pytest.raises(UnsupportedFormat, match="^polyglot"):
+        check_file(_pdf() + zipped.getvalue())
 
 
 def test_port_holder_is_named() -> None:

@@ -57,6 +57,7 @@ def create_app(settings: Settings, *, embedded_workers: bool = True) -> FastAPI:
             generated = ensure_admin(session, settings.admin_password)
         if generated:
             announce_admin(generated)
+        svc.decoder.prestart()  # upload checks find their decoder processes ready
         bg = background.start(svc) if embedded_workers else None
         app.state.background = bg
         try:

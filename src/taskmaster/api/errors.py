@@ -49,8 +49,8 @@ async def _taskmaster_error(request: Request, exc: Exception) -> JSONResponse:
     elif exc.http_status >= 500:
         log.error("%s %s: %s", request.method, request.url.path, exc.message)
     headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
-    if isinstance(exc, AuthError) and exc.http_status == 429:
-        headers = {"Retry-After": "60"}
+    if exc.http_status == 429:
+        headers = {"Retry-After": "60" if isinstance(exc, AuthError) else "5"}
     return error_response(exc.http_status, error_code(exc), exc.message, headers=headers)
 
 

@@ -37,7 +37,8 @@ def _read_inputs(files: list[Path], show: bool = False) -> tuple[list[tuple[str,
 
 
 def process(
-    files: list[Path] = typer.Argument(..., help="PDF, TIFF, PNG or JPEG files."),
+    files: list[Path] = typer.Argument(
+        ..., help="PDF, TIFF, PNG, JPEG, WebP, BMP, GIF, JPEG 2000 or HEIC files."),
     app: list[str] = typer.Option(None, "--app", "-a",
                                   help="Application(s) to identify pages against "
                                        "(repeatable; default: all installed)."),

@@ -95,6 +95,9 @@ def serve(
     config = uvicorn.Config(app, log_level=settings.log_level, log_config=None,
                             access_log=False, proxy_headers=bool(settings.proxies),
                             forwarded_allow_ips=settings.proxies or None, server_header=False,
+                            # A stop (SIGTERM from systemd, Ctrl-C) waits at most 10 s for
+                            # requests in flight.
+                            timeout_graceful_shutdown=10,
                             ssl_certfile=settings.tls_cert if tls else None,
                             ssl_keyfile=settings.tls_key if tls else None)
     server = uvicorn.Server(config)

@@ -1,4 +1,4 @@
-"""Turn an uploaded file into greyscale page images, safely.
+"""Turn an uploaded file into greyscale page images (in the decoder process: `sandbox`).
 
 Files come from the Internet: every size is checked against `Limits` before anything is
 decoded (declared image dimensions, PDF page sizes, page counts), the format is sniffed
@@ -17,11 +17,15 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 import numpy.typing as npt
+import pillow_heif
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from taskmaster.errors import CorruptFile, InputError, LimitExceeded, UnsupportedFormat
+from taskmaster.imaging.formats import KINDS, check_file
+
+pillow_heif.register_heif_opener()
 
 Gray = npt.NDArray[np.uint8]
 
@@ -59,68 +63,6 @@ class Limits:
     render_dpi: int = 300
 
 
-_MAGIC: list[tuple[bytes, str]] = [
-    (b"%PDF-", "pdf"),
-    (b"II*\x00", "tiff"),
-    (b"MM\x00*", "tiff"),
-    (b"\x89PNG\r\n\x1a\n", "png"),
-    (b"\xff\xd8\xff", "jpeg"),
-]
-
-# Formats we recognise but do not read, so the message can say what the file is.
-_KNOWN_OTHERS: list[tuple[bytes, str]] = [
-    (b"PK\x03\x04", "ZIP archive (or Office document)"),
-    (b"\x1f\x8b", "gzip archive"),
-    (b"Rar!", "RAR archive"),
-    (b"7z\xbc\xaf", "7-Zip archive"),
-    (b"GIF8", "GIF image"),
-    (b"BM", "BMP image"),
-    (b"II+\x00", "BigTIFF image"),
-    (b"MM\x00+", "BigTIFF image"),
-    (b"\x00\x00\x00\x0cjP  ", "JPEG 2000 image"),
-    (b"\xd0\xcf\x11\xe0", "legacy Office document"),
-    (b"\x7fELF", "executable"),
-    (b"MZ", "Windows executable"),
-]
-
-
-def sniff(data: bytes) -> str:
-    """Return "pdf", "tiff", "png" or "jpeg" from the magic bytes.
-
-    Raises InputError for an empty file and UnsupportedFormat, naming what the bytes look
-    like, for anything else.
-    """
-    if not data:
-        raise InputError("empty file")
-    # Some PDF writers put junk before the header; readers accept it within 1 KiB.
-    if b"%PDF-" in data[:1024]:
-        return "pdf"
-    for magic, kind in _MAGIC:
-        if data.startswith(magic):
-            return kind
-    raise UnsupportedFormat(f"unsupported format: {_describe(data)}")
-
-
-def _describe(data: bytes) -> str:
-    for magic, what in _KNOWN_OTHERS:
-        if data.startswith(magic):
-            return what
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "WebP image"
-    head = data[:4096]
-    if head.lstrip()[:1] == b"<":
-        return "HTML/XML document"
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError:
-        # A cut in the middle of a multi-byte character is still text.
-        text = head[:-4].decode("utf-8", errors="replace") if len(head) > 4 else ""
-        if text.count("\ufffd") > 2:
-            return "unknown binary data"
-    printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
-    return "text file" if text and printable / len(text) > 0.95 else "unknown binary data"
-
-
 def load_pages(data: bytes, name: str, limits: Limits = Limits()) -> list[PageImage]:
     """Decode every page of a file; all limits are checked before the first page decodes."""
     return list(iter_pages(data, name, limits))
@@ -130,7 +72,7 @@ def iter_pages(data: bytes, name: str, limits: Limits = Limits()) -> Iterator[Pa
     """Yield the pages of a file one at a time (for large files: one page in memory)."""
     if len(data) > limits.max_bytes:
         raise LimitExceeded(f"file is {len(data)} bytes (limit {limits.max_bytes})")
-    kind = sniff(data)
+    kind = check_file(data)
     if kind == "pdf":
         pages = _iter_pdf(data, limits)
     elif kind == "tiff":
@@ -138,7 +80,20 @@ def iter_pages(data: bytes, name: str, limits: Limits = Limits()) -> Iterator[Pa
     else:
         pages = _iter_single(data, kind, limits)
     for index, (image, dpi) in enumerate(pages, start=1):
+        _check_page_size(image, dpi, index)
         yield PageImage(image=image, dpi=dpi, index=index, source=f"{name}#{index}")
+
+
+# Under this many pixels at 300 dpi a side (0.1 in) an image is no page: later stages
+# (deskew, blank detection, registration) cannot work on it.
+MIN_SIDE_300DPI = 32
+
+
+def _check_page_size(image: Gray, dpi: float, index: int) -> None:
+    h, w = image.shape[:2]
+    if min(w, h) * 300.0 / max(dpi, 1.0) < MIN_SIDE_300DPI:
+        raise InputError(f"page {index} is {w}x{h} pixels at {dpi:.0f} dpi: too small "
+                         f"to be a page (at least {MIN_SIDE_300DPI} pixels a side at 300 dpi)")
 
 
 # --- PDF -----------------------------------------------------------------------------
@@ -163,7 +118,12 @@ def _iter_pdf(data: bytes, limits: Limits) -> Iterator[tuple[Gray, float]]:
             raise LimitExceeded(f"PDF has {count} pages (limit {limits.max_pages})")
         scale = limits.render_dpi / 72.0
         for i in range(count):
-            page = pdf[i]
+            try:
+                # A page tree that lies (a /Count over its pages, a loop) fails here.
+                page = pdf[i]
+            except pdfium.PdfiumError as exc:
+                raise CorruptFile(f"damaged PDF (page {i + 1} of {count} is missing: "
+                                  "broken page tree)") from exc
             try:
                 w_pt, h_pt = page.get_size()
                 pixels = w_pt * scale * h_pt * scale
@@ -219,11 +179,11 @@ def _count_frames(im: Image.Image, limits: Limits) -> int:
     return count
 
 
-# --- PNG / JPEG ----------------------------------------------------------------------
+# --- PNG, JPEG, WebP, BMP, GIF, JPEG 2000, HEIC (first frame) ------------------------
 
 
 def _iter_single(data: bytes, kind: str, limits: Limits) -> Iterator[tuple[Gray, float]]:
-    label = kind.upper()
+    label = KINDS[kind]
     im = _open(data, label, limits)
     _check_pixels(im.size, limits, "image")
     yield _decode(im, label, limits, transpose=True)

@@ -8,6 +8,7 @@ from taskmaster.db.models import Batch, Page
 from taskmaster.imaging.loader import PageImage
 from taskmaster.imaging.prepare import prepare
 from taskmaster.pipeline.context import TaskContext
+from taskmaster.pipeline.ingest import page_key
 from taskmaster.pipeline.services import Services
 
 
@@ -21,7 +22,7 @@ def run(ctx: TaskContext, svc: Services) -> None:
         orient = any(not pt.reference for name in batch.apps
                      for pt in svc.apps.get(name).app.page_types)
         for page in pages:
-            raw = svc.store.get_image(f"pages/{ctx.batch_id}/{page.seq:05d}-in.png")
+            raw = svc.store.get_image(page_key(ctx.batch_id, page.seq))
             index = int(page.source.rsplit("#", 1)[1])
             done = prepare(PageImage(image=raw, dpi=page.source_dpi, index=index,
                                      source=page.source), orient=orient)

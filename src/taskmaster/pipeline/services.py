@@ -12,7 +12,9 @@ from taskmaster.apps.registry import AppRegistry
 from taskmaster.db.engine import Database
 from taskmaster.engines.base import Engines, OcrEngine
 from taskmaster.errors import ConfigError
+from taskmaster.imaging.loader import Limits
 from taskmaster.imaging.registration import Fingerprint, build_fingerprint
+from taskmaster.imaging.sandbox import Budget, DecoderPool
 from taskmaster.plugins import create, registered
 from taskmaster.private import owner_only, private_dir
 from taskmaster.settings import Settings
@@ -30,6 +32,7 @@ class Services:
     _engines: Engines | None = None
     _fingerprints: dict[tuple[str, str], Fingerprint] = field(default_factory=dict)
     _ocr: dict[str, OcrEngine] = field(default_factory=dict)
+    _decoder: DecoderPool | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -53,6 +56,24 @@ class Services:
                     icr=create("icr_engines", "onnx") if "onnx" in icr else None,
                 )
             return self._engines
+
+    @property
+    def decoder(self) -> DecoderPool:
+        """The decoder processes every untrusted file goes through (started on first use)."""
+        with self._lock:
+            if self._decoder is None:
+                s = self.settings
+                self._decoder = DecoderPool(
+                    Budget(memory_mb=s.decode_memory_mb, cpu_s=s.decode_cpu_seconds,
+                           wall_s=s.decode_timeout_seconds), size=s.upload_checks)
+            return self._decoder
+
+    @property
+    def limits(self) -> Limits:
+        """What one input file may declare (bytes, pages, pixels) and the render DPI."""
+        s = self.settings
+        return Limits(max_bytes=s.max_upload_bytes, max_pages=s.max_pages,
+                      max_page_pixels=s.max_page_pixels, render_dpi=s.render_dpi)
 
     def ocr(self, name: str | None) -> OcrEngine:
         """An OCR engine by plugin name (None: the default one), created once."""
@@ -80,4 +101,6 @@ class Services:
             return self._fingerprints[key]
 
     def close(self) -> None:
+        if self._decoder is not None:
+            self._decoder.close()
         self.db.dispose()

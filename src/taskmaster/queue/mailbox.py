@@ -37,7 +37,7 @@ from sqlalchemy.exc import IntegrityError
 
 from taskmaster.db.models import AuditEntry, Batch
 from taskmaster.errors import ConfigError, InputError, TaskmasterError
-from taskmaster.imaging.loader import sniff
+from taskmaster.imaging.formats import check_file
 from taskmaster.pipeline.services import Services
 from taskmaster.pipeline.submit import create_batch
 from taskmaster.settings import Settings
@@ -88,7 +88,7 @@ def usable_attachments(msg: MailMessage) -> tuple[list[tuple[str, bytes]], list[
     for att in msg.attachments:
         name = att.filename or "attachment"
         try:
-            sniff(att.payload)
+            check_file(att.payload)  # the same content and polyglot checks as uploads
         except InputError as exc:
             refused.append(f"{name}: {exc.message}")
             continue

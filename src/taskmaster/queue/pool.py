@@ -3,7 +3,9 @@
 Workers are processes by default (multiprocessing, spawn), each with its own Services.
 tesserocr releases the GIL while it recognises, but the rest of a stage (numpy glue,
 SQLAlchemy, result building) does not, and a native crash in an engine must not take
-the server down with it: a dead worker process is replaced and its batch resumes. Threads
+the server down with it: a dead worker process is replaced and its batch resumes (one
+ended by SIGTERM or SIGINT is not: that is a stop of the whole group). Workers are woken
+and stopped through `signals`, which a dead worker cannot jam. Threads
 (`mode="threads"`, sharing the caller's Services) start in milliseconds and suit tests
 and small machines.
 
@@ -42,6 +44,7 @@ from taskmaster.queue.claim import (
     retry_later,
     worker_name,
 )
+from taskmaster.queue.signals import StopFlag, WakeUp
 from taskmaster.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -101,6 +104,10 @@ def _child_main(settings: Settings, index: int, policy: Policy, stop: EventLike,
                 wake: EventLike, poll_s: float) -> None:
     _die_with_parent()
     logs.configure(settings)  # a spawned child starts without handlers: lines as the parent's
+    # Ctrl-C reaches the whole group: the server stops us through `stop`, without a
+    # KeyboardInterrupt traceback from every worker. SIGTERM (systemd) ends us at once;
+    # the batch in hand resumes from its last finished stage.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = multiprocessing.parent_process()
     alive = threading.Event()
     alive.set()
@@ -130,11 +137,13 @@ class WorkerPool:
         self._ctx = multiprocessing.get_context("spawn")
         self._stop: EventLike
         self._wake: EventLike
+        self._stopping = threading.Event()  # the supervisor's own view of stop()
         if mode == "processes":
-            self._stop, self._wake = self._ctx.Event(), self._ctx.Event()
+            self._stop, self._wake = StopFlag(self._ctx), WakeUp(self._ctx)
         else:
             self._stop, self._wake = threading.Event(), threading.Event()
         self._procs: dict[int, BaseProcess] = {}
+        self._ended: set[int] = set()
         self._threads: list[threading.Thread] = []
         self._supervisor: threading.Thread | None = None
         self._started = threading.Event()
@@ -167,13 +176,21 @@ class WorkerPool:
         for i in range(self.size):
             self._spawn(i)
         self._started.set()
-        while not self._stop.wait(1.0):
+        while not self._stopping.wait(1.0):
             for i, proc in list(self._procs.items()):
-                if not proc.is_alive() and not self._stop.is_set():
-                    log.error("worker %d (pid %s) died with exit code %s; replacing it",
-                              i, proc.pid, proc.exitcode)
-                    self._expire_leases(proc, i)
-                    self._spawn(i)
+                if proc.is_alive() or self._stopping.is_set() or i in self._ended:
+                    continue
+                self._expire_leases(proc, i)
+                if proc.exitcode in (-signal.SIGTERM, -signal.SIGINT):
+                    # The way systemd stops a service (the whole group): do not respawn
+                    # into a shutdown.
+                    log.warning("worker %d (pid %s) stopped by signal %d; not replacing it",
+                                i, proc.pid, -(proc.exitcode or 0))
+                    self._ended.add(i)
+                    continue
+                log.error("worker %d (pid %s) died with exit code %s; replacing it",
+                          i, proc.pid, proc.exitcode)
+                self._spawn(i)
         # Joining happens here too: this thread's end would kill the children at once.
         for i, proc in self._procs.items():
             proc.join(max(0.0, self._deadline - time.monotonic()))
@@ -184,6 +201,7 @@ class WorkerPool:
                 if proc.is_alive():
                     proc.kill()
                     proc.join()
+            if proc.exitcode != 0:
                 self._expire_leases(proc, i)
 
     def _expire_leases(self, proc: BaseProcess, index: int) -> None:
@@ -196,7 +214,9 @@ class WorkerPool:
             session.commit()
 
     def notify(self) -> None:
-        """Wake an idle worker now (a batch was created) instead of at its next poll."""
+        """Wake an idle worker now (a batch was created) instead of at its next poll.
+
+        Never blocks, whatever state the workers are in (see `signals`)."""
         self._wake.set()
 
     def stop(self, timeout: float = 30.0) -> None:
@@ -204,6 +224,7 @@ class WorkerPool:
         and their batches resume on the next start (stages are idempotent)."""
         self._deadline = time.monotonic() + timeout
         self._stop.set()
+        self._stopping.set()
         self._wake.set()
         for t in self._threads:
             t.join(max(0.0, self._deadline - time.monotonic()))

@@ -21,8 +21,8 @@ from taskmaster.api.schemas import (
     DocumentResult,
     ErrorBody,
 )
-from taskmaster.api.uploads import MAX_FILES, check_upload, limits_of
-from taskmaster.db.models import AuditEntry, Batch, Document, Page
+from taskmaster.api.uploads import MAX_FILES, check_upload
+from taskmaster.db.models import AuditEntry, Batch, Document, Page, new_id
 from taskmaster.errors import Conflict, InputError, LimitExceeded, NotFound, UnsupportedFormat
 from taskmaster.pipeline.results import document_result
 from taskmaster.pipeline.services import Services
@@ -64,13 +64,14 @@ def _multipart(request: Request) -> None:
 
 @router.post("", status_code=201, response_model=BatchOut,
              responses={413: {"model": ErrorBody}, 415: {"model": ErrorBody},
-                        422: {"model": ErrorBody}})
+                        422: {"model": ErrorBody}, 429: {"model": ErrorBody}})
 async def create(
     request: Request,
     principal: Uploader,
     _: Annotated[None, Depends(_multipart)],
     svc: Svc,
-    file: Annotated[list[UploadFile], File(description="PDF, TIFF, PNG or JPEG; repeatable.")],
+    file: Annotated[list[UploadFile], File(
+        description="PDF, TIFF, PNG, JPEG, WebP, BMP, GIF, JPEG 2000 or HEIC; repeatable.")],
     app: Annotated[list[str], Form(description="Application name(s); repeatable.")],
     priority: Annotated[int, Form(ge=-1000, le=1000)] = 0,
 ) -> BatchOut:
@@ -79,20 +80,27 @@ async def create(
         raise LimitExceeded(f"{len(file)} files in one upload (limit {MAX_FILES})")
     for name in app:
         await run_in_threadpool(svc.apps.get, name)  # NotFound lists the known applications
-    limits = limits_of(svc.settings)
+    limit = svc.settings.max_upload_bytes
     files: list[tuple[str, bytes]] = []
-    for part in file:
-        name = part.filename or "upload"
-        data = await part.read(limits.max_bytes + 1)
-        if len(data) > limits.max_bytes:
-            raise LimitExceeded(f"{name}: over the limit of {limits.max_bytes} bytes")
-        if not data:
-            raise InputError(f"{name}: empty file")
-        await run_in_threadpool(check_upload, name, data, limits)
-        files.append((name, data))
-    batch_id = await run_in_threadpool(create_batch, svc, files, list(app), priority=priority,
-                                       origin="api", actor=principal.name)
-    background.notify(request)
+    batch_id, pages = new_id("b"), 0
+    try:
+        for seq, part in enumerate(file, start=1):
+            name = part.filename or "upload"
+            data = await part.read(limit + 1)
+            if len(data) > limit:
+                raise LimitExceeded(f"{name}: over the limit of {limit} bytes")
+            if not data:
+                raise InputError(f"{name}: empty file")
+            pages += await run_in_threadpool(check_upload, svc, batch_id, seq, pages + 1,
+                                             name, data)
+            files.append((name, data))
+        await run_in_threadpool(create_batch, svc, files, list(app), priority=priority,
+                                origin="api", actor=principal.name, batch_id=batch_id)
+    except BaseException:
+        await run_in_threadpool(svc.store.delete_tree, f"pages/{batch_id}")
+        raise
+    # Waking a worker never blocks, but it stays off the event loop all the same.
+    await run_in_threadpool(background.notify, request)
     return await run_in_threadpool(_load, svc, batch_id)
 
 

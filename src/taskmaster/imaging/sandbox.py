@@ -1,0 +1,277 @@
+"""Decode untrusted files in a child process that a limit can stop.
+
+A hostile file can make a decoder use any amount of memory (a PDF stream inflating to
+1 GiB, a PNG bomb) or time (nested PDF form XObjects, a JPEG of 60,000 progressive
+scans). No check before decoding catches them all, so decoding happens in
+`python -m taskmaster.imaging.decoder`, a child process with an address-space limit
+(RLIMIT_AS), a CPU limit per page (RLIMIT_CPU) and a wall-clock deadline per file kept
+here. A child that hits one dies alone; the file becomes a `LimitExceeded` or
+`CorruptFile` naming the limit, and a fresh child takes the next file.
+
+Children are started ahead of need and reused (starting one costs about a second of
+imports), at most `size` at once: `DecoderPool.decode(..., wait=s)` raises `Busy` when
+none frees up within `s` seconds (the API answers 429), `wait=None` queues.
+
+The protocol is length-prefixed frames on the child's stdin/stdout: a JSON header and
+an optional payload (the file; a page as PNG). Nothing is unpickled from the child. The
+child's stdout and stderr are /dev/null for everything but the protocol (pdfium and
+libjpeg print to stderr), so `process --json` keeps stdout pure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from typing import IO, Any
+
+import cv2
+import numpy as np
+
+from taskmaster.errors import (
+    Busy,
+    CorruptFile,
+    EngineError,
+    InputError,
+    LimitExceeded,
+    TaskmasterError,
+    UnsupportedFormat,
+)
+from taskmaster.imaging.loader import Gray, Limits, PageImage
+
+_HEADER = struct.Struct(">I")
+_MAX_HEADER = 1 << 16
+_START_S = 60.0  # a cold child on a busy machine: imports take seconds
+_ERRORS: dict[str, type[InputError]] = {
+    "InputError": InputError, "CorruptFile": CorruptFile,
+    "UnsupportedFormat": UnsupportedFormat, "LimitExceeded": LimitExceeded}
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What decoding one file may cost: memory of the child, CPU per page, wall per file."""
+
+    memory_mb: int = 1024
+    cpu_s: int = 30
+    wall_s: float = 100.0
+    reuse: int = 200  # files a child decodes before it is replaced (fragmentation, leaks)
+
+
+@dataclass(frozen=True)
+class DecodedPage:
+    """One page as the child sent it: a greyscale PNG and what it is."""
+
+    index: int
+    dpi: float
+    width: int
+    height: int
+    png: bytes
+    source: str
+
+    def page_image(self) -> PageImage:
+        arr = cv2.imdecode(np.frombuffer(self.png, np.uint8), cv2.IMREAD_GRAYSCALE)
+        if arr is None or arr.shape != (self.height, self.width):
+            raise CorruptFile(f"decoder sent a bad image for page {self.index}")
+        image: Gray = np.asarray(arr, np.uint8)
+        return PageImage(image=image, dpi=self.dpi, index=self.index, source=self.source)
+
+
+def write_frame(out: IO[bytes], header: dict[str, Any], payload: bytes = b"") -> None:
+    """Write one frame: header length, JSON header (with `size`), payload."""
+    raw = json.dumps({**header, "size": len(payload)}).encode()
+    out.write(_HEADER.pack(len(raw)) + raw)
+    if payload:
+        out.write(payload)
+    out.flush()
+
+
+class _ChildGone(Exception):
+    """The child closed its end: it exited, was killed by a limit, or crashed."""
+
+
+class _Child:
+    """One decoder process and its end of the protocol."""
+
+    def __init__(self, budget: Budget) -> None:
+        self.budget, self.jobs = budget, 0
+        env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+               "MALLOC_ARENA_MAX": "2"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "taskmaster.imaging.decoder",
+             str(budget.memory_mb), str(budget.cpu_s)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            env=env, close_fds=True)
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self._in, self._out = self.proc.stdin, self.proc.stdout.fileno()
+        self._ready = False
+        self.exiting = False  # the child said it exits after its last error
+
+    def _read(self, n: int, deadline: float) -> bytes:
+        chunks, need = [], n
+        while need:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self._out], [], [], left)[0]:
+                raise TimeoutError
+            chunk = os.read(self._out, min(need, 1 << 20))
+            if not chunk:
+                raise _ChildGone
+            chunks.append(chunk)
+            need -= len(chunk)
+        return b"".join(chunks)
+
+    def _frame(self, deadline: float, max_payload: int) -> tuple[dict[str, Any], bytes]:
+        (length,) = _HEADER.unpack(self._read(_HEADER.size, deadline))
+        if length > _MAX_HEADER:
+            raise _ChildGone
+        header = json.loads(self._read(length, deadline))
+        size = int(header.get("size", 0))
+        if size > max_payload:
+            raise _ChildGone
+        return header, self._read(size, deadline) if size else b""
+
+    def decode(self, data: bytes, name: str, limits: Limits) -> Iterator[DecodedPage]:
+        if not self._ready:
+            try:
+                header, _ = self._frame(time.monotonic() + _START_S, 0)
+            except (TimeoutError, _ChildGone, ValueError) as exc:
+                raise EngineError("the decoder process did not start") from exc
+            self._ready = header.get("ready") is True
+        self.jobs += 1
+        deadline = time.monotonic() + self.budget.wall_s
+        write_frame(self._in, {"limits": asdict(limits)}, data)
+        page_cap = 2 * limits.max_page_pixels + (1 << 20)  # a PNG is never twice raw
+        while True:
+            header, payload = self._frame(deadline, page_cap)
+            if "error" in header:
+                self.exiting = bool(header.get("exit"))
+                raise _ERRORS.get(header["error"], CorruptFile)(str(header["message"]))
+            if "done" in header:
+                return
+            width, height = int(header["width"]), int(header["height"])
+            if width * height > limits.max_page_pixels:
+                raise _ChildGone
+            index = int(header["page"])
+            yield DecodedPage(index=index, dpi=float(header["dpi"]), width=width,
+                              height=height, png=payload, source=f"{name}#{index}")
+
+    def why_gone(self) -> TaskmasterError:
+        """The file's error after the child stopped answering; the child is reaped."""
+        try:
+            code = self.proc.wait(2)  # it closed its end: it is exiting
+        except subprocess.TimeoutExpired:
+            self.kill()  # alive but talking nonsense: not to be trusted with another file
+            return CorruptFile("damaged file (the decoder sent a malformed answer)")
+        if code in (-signal.SIGTERM, -signal.SIGINT):
+            # The service is being stopped (the group got the signal): not the file's fault.
+            return EngineError("the decoder was stopped (shutting down); try again")
+        if code == -signal.SIGXCPU:
+            return LimitExceeded(f"decoding took more than {self.budget.cpu_s} s of CPU "
+                                 "for one page (decoder stopped)")
+        how = (f"killed by {signal.Signals(-code).name}" if code < 0
+               and -code in signal.valid_signals() else f"exit {code}")
+        return CorruptFile(f"the decoder stopped on this file ({how}): damaged, or over the "
+                           f"memory limit of {self.budget.memory_mb} MiB")
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):  # unflushed input of a dead child
+                    stream.close()
+
+    def close(self) -> None:
+        """Ask the child to exit (end of input), kill it if it does not."""
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+            self._in.close()
+            self.proc.wait(2)
+        self.kill()
+
+
+class DecoderPool:
+    """Up to `size` decoder children, started ahead of need and reused."""
+
+    def __init__(self, budget: Budget, size: int = 1) -> None:
+        self.budget, self.size = budget, max(1, size)
+        self._slots = threading.BoundedSemaphore(self.size)
+        self._idle: list[_Child] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        self._warm = False  # replace a discarded child at once (set by prestart)
+        self.files = 0  # files handed to a decoder so far (each decoded at most once)
+
+    def prestart(self) -> None:
+        """Start every child now (their imports run while the caller goes on), and from
+        now on replace a child that is discarded as soon as it is."""
+        with self._lock:
+            self._warm = True
+            while len(self._idle) < self.size and not self._closed:
+                self._idle.append(_Child(self.budget))
+
+    def decode(self, data: bytes, name: str, limits: Limits,
+               wait: float | None = None) -> Iterator[DecodedPage]:
+        """Decode `data` page by page in a child; InputError subclasses for bad files.
+
+        Waits for a free child at most `wait` seconds (None: as long as it takes), then
+        raises `Busy`. Abandoning the iterator early discards the child.
+        """
+        if not self._slots.acquire(timeout=wait):
+            raise Busy("the server is busy checking other files; try again in a few seconds")
+        child: _Child | None = None
+        finished = False
+        try:
+            child = self._take()
+            with self._lock:
+                self.files += 1
+            try:
+                yield from child.decode(data, name, limits)
+                finished = True
+            except TimeoutError:
+                child.kill()
+                raise LimitExceeded(f"decoding took more than {self.budget.wall_s:.0f} s "
+                                    "(decoder stopped)") from None
+            except (_ChildGone, BrokenPipeError, ValueError, KeyError):
+                raise child.why_gone() from None
+            except InputError:
+                finished = True  # the child reported a bad file and is ready for the next
+                raise
+        finally:
+            if child is not None:
+                self._give(child, reusable=finished)
+            self._slots.release()
+
+    def _take(self) -> _Child:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return _Child(self.budget)
+
+    def _give(self, child: _Child, *, reusable: bool) -> None:
+        reusable = reusable and not child.exiting
+        if reusable and child.jobs < self.budget.reuse and child.proc.poll() is None:
+            with self._lock:
+                if not self._closed:
+                    self._idle.append(child)
+                    return
+        child.close() if child.proc.poll() is None and reusable else child.kill()
+        with self._lock:
+            if self._warm and not self._closed and len(self._idle) < self.size:
+                self._idle.append(_Child(self.budget))  # a killed decoder's successor
+
+    def close(self) -> None:
+        """Stop every idle child (busy ones stop when their file is done)."""
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for child in idle:
+            child.close()

@@ -1,0 +1,70 @@
+"""A file is decoded once: the upload check's pages are the ones ingest keeps; a file
+that came another way (hot folder, `process`) is decoded by ingest, with the same check."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import cv2
+from sqlalchemy import select
+
+from taskmaster.api.uploads import check_upload
+from taskmaster.db.models import InputFile, Page, new_id
+from taskmaster.pipeline import ingest
+from taskmaster.pipeline.context import TaskContext
+from taskmaster.pipeline.services import Services
+from taskmaster.pipeline.submit import create_batch
+from taskmaster.settings import Settings
+from tests.conftest import BLANK
+
+
+def _pages(svc: Services, batch_id: str) -> list[Page]:
+    with svc.db.session() as session:
+        return list(session.scalars(select(Page).where(Page.batch_id == batch_id)
+                                    .order_by(Page.seq)))
+
+
+def test_an_uploaded_file_is_decoded_once(home: Path) -> None:
+    svc = Services.create(Settings(home=home, hot_folder=False))
+    data = BLANK.read_bytes()
+    try:
+        batch_id = new_id("b")
+        assert check_upload(svc, batch_id, 1, 1, "form.png", data) == 1
+        assert check_upload(svc, batch_id, 2, 2, "again.png", data) == 1
+        create_batch(svc, [("form.png", data), ("again.png", data)], ["intake"],
+                     batch_id=batch_id)
+        ingest.run(TaskContext(batch_id=batch_id), svc)
+        assert svc.decoder.files == 2  # the two checks; ingest took their pages
+        pages = _pages(svc, batch_id)
+        assert [p.source for p in pages] == ["form.png#1", "again.png#1"]
+        blank = cv2.imread(str(BLANK), cv2.IMREAD_GRAYSCALE)
+        assert (svc.store.get_image(pages[1].image) == blank).all()
+
+        other = create_batch(svc, [("hot.png", data)], ["intake"], origin="hotfolder")
+        ingest.run(TaskContext(batch_id=other), svc)
+        assert svc.decoder.files == 3
+        assert [p.source for p in _pages(svc, other)] == ["hot.png#1"]
+    finally:
+        svc.close()
+
+
+def test_ingest_runs_the_upload_checks_on_files_from_elsewhere(home: Path) -> None:
+    """The polyglot check of uploads, for a file the hot folder or `process` brought."""
+    svc = Services.create(Settings(home=home, hot_folder=False))
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w") as z:
+        z.writestr("payload.txt", "not a scan")
+    try:
+        batch_id = create_batch(svc, [("ok.png", BLANK.read_bytes()),
+                                      ("poly.png", BLANK.read_bytes() + zipped.getvalue())],
+                                ["intake"], origin="cli")
+        ingest.run(TaskContext(batch_id=batch_id), svc)
+        with svc.db.session() as session:
+            files = {f.name: (f.status, f.error) for f in session.scalars(
+                select(InputFile).where(InputFile.batch_id == batch_id))}
+        assert files == {"ok.png": ("ok", None),
+                         "poly.png": ("failed", "polyglot file: a PNG that is also a ZIP archive")}
+    finally:
+        svc.close()
