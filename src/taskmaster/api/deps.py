@@ -59,7 +59,7 @@ def client_host(request: Request) -> str:
     return request.client.host if request.client else "-"
 
 
-def _authenticate(request: Request, session: Session) -> Principal:
+def _authenticate(request: Request, session: Session, csrf: str | None = None) -> Principal:
     auth = request.headers.get("authorization", "")
     if auth:
         scheme, _, token = auth.partition(" ")
@@ -80,7 +80,7 @@ def _authenticate(request: Request, session: Session) -> Principal:
         if data is None or owner is None or not owner.active \
                 or data.tag != password_tag(owner.password_hash):
             raise AuthError("session expired; log in again")
-        if request.method not in SAFE_METHODS and not csrf_ok(data, request.headers.get(
+        if request.method not in SAFE_METHODS and not csrf_ok(data, csrf or request.headers.get(
                 CSRF_HEADER)):
             raise Forbidden(f"missing or wrong {CSRF_HEADER} header")
         return Principal(owner.id, owner.name, owner.role, "session", data.csrf)
@@ -91,6 +91,15 @@ def authenticated(request: Request,
                   session: Annotated[Session, Depends(db_session)]) -> Principal:
     """Any authenticated caller (401 otherwise)."""
     principal = _authenticate(request, session)
+    request.state.principal = principal
+    return principal
+
+
+def authenticated_beacon(request: Request, svc: Services, csrf: str) -> Principal:
+    """The caller of a `navigator.sendBeacon` request: it cannot set headers, so its
+    CSRF token comes from the request body (`csrf`) instead of `X-CSRF-Token`."""
+    with svc.db.session() as session:
+        principal = _authenticate(request, session, csrf or None)
     request.state.principal = principal
     return principal
 

@@ -1,4 +1,8 @@
-"""CSV export: one row per document in `<exports>/<app>/<document type>.csv`."""
+"""CSV export: one row per document in `<exports>/<app>/<document type>.csv`.
+
+A document delivered again (a correction after export, `result["version"]` > 1) has its
+row rewritten in place: the file keeps one row per document, always the latest.
+"""
 
 from __future__ import annotations
 
@@ -29,9 +33,19 @@ class CsvExporter:
         with open(path, "a+", newline="", encoding="utf-8") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)  # workers may share the folder
             fh.seek(0)
-            existing = list(csv.DictReader(fh))
-            if any(r.get("document") == result["document"] for r in existing):
+            reader = csv.DictReader(fh)
+            existing = list(reader)
+            mine = [i for i, r in enumerate(existing) if r.get("document") == result["document"]]
+            if mine and result.get("version", 1) <= 1:
                 return str(path)  # already delivered: exactly once
+            if mine:  # a correction: the document's row is replaced, the file rewritten
+                existing[mine[0]] = {k: row.get(k, "") for k in reader.fieldnames or row}
+                fh.seek(0)
+                fh.truncate()
+                writer = csv.DictWriter(fh, fieldnames=list(reader.fieldnames or row))
+                writer.writeheader()
+                writer.writerows(existing)
+                return str(path)
             writer = csv.DictWriter(fh, fieldnames=list(row))
             if not existing and fh.tell() == 0:
                 writer.writeheader()
