@@ -112,6 +112,7 @@ def clear_untouched(page: Any, edit: dict[str, str] | None = None) -> dict[str, 
                 box = page.locator(f'[name="{field}"]')
                 assert box.evaluate("e => e.tagName") == "TEXTAREA"
                 box.focus()
+                page.keyboard.press("Control+a")  # typing replaces
                 lines = text.split("\n")
                 for i, line in enumerate(lines):
                     page.keyboard.type(line)
@@ -122,7 +123,8 @@ def clear_untouched(page: Any, edit: dict[str, str] | None = None) -> dict[str, 
                 keys[doc] = keys.get(doc, 0) + len(lines)
             edit = None
             continue
-        page.keyboard.press("Enter")
+        multi = page.evaluate("document.activeElement.tagName") == "TEXTAREA"
+        page.keyboard.press("Control+Enter" if multi else "Enter")  # Enter: a new line there
         keys[doc] = keys.get(doc, 0) + 1
         page.wait_for_function(MOVED, arg=[name, doc])
         if "/verify/" in page.url and page.locator("#station-msg.error").count():
