@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -110,7 +111,9 @@ def test_not_this_form_then_assign_back(web: Server, batch: dict[str, Any],
     row = page.locator(f'#exception-queue tr[data-document="{doc}"]')
     assert "not this form" in row.inner_text()
     assert page.locator("#exc-rejected").inner_text() == "2"
-    page.screenshot(path=str(web.home / "dashboard-exceptions.png"))
+    shots = Path(os.environ.get("TASKMASTER_SCREENSHOTS") or web.home)
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / "dashboard-exceptions.png"), full_page=True)
     row.locator("select").select_option("intake/intake-v1")
     row.locator("select").focus()
     page.keyboard.press("Tab")  # the button, by keyboard

@@ -324,6 +324,10 @@ document.addEventListener("keydown", (ev) => {
   if (handled) { ev.preventDefault(); ev.stopPropagation(); }
 }, true);
 
+// Enter on the dialog's list chooses (a <select> does not submit its form by itself).
+$("notform-type").addEventListener("keydown", (ev) => {
+  if (ev.key === "Enter") { ev.preventDefault(); $("notform").close("ok"); }
+});
 $("btn-submit").addEventListener("click", submit);
 $("btn-unreadable").addEventListener("click", () => { if (cur >= 0) toggleOverride(); });
 $("btn-rotate").addEventListener("click", rotate);
