@@ -10,12 +10,14 @@
 // Only what the operator changed or explicitly accepted is sent: an untouched field is
 // not part of the submit, and an accepted field the operator left as shown is sent
 // without a value, so the server confirms it and never rewrites it.
+import {chooseForm} from "./station-dialogs.js";
+import {fieldBox} from "./station-fields.js";
+import {keepLease} from "./station-lease.js";
 import {PagePane} from "./station-page.js";
 
 const $ = (id) => document.getElementById(id);
 const root = $("station");
 const batchId = root.dataset.batch;
-let until = root.dataset.until || "";  // this page's lease: the leave beacon names it
 const form = $("fields"), msg = $("station-msg"), pane = new PagePane();
 let docs = [], all = [], types = [], doc = null, fields = [], cur = -1, busy = false;
 
@@ -61,58 +63,15 @@ function render() {
   form.textContent = "";
   let sep = false;
   fields.forEach((f, i) => {
-    const box = document.createElement("div");
-    box.className = "field" + (f.review ? " review" : "");
+    const box = fieldBox(f);
     if (!f.review && !sep && i > 0) { box.classList.add("sep"); sep = true; }
-    box.dataset.name = f.name;
-    const label = document.createElement("label");
-    label.htmlFor = "f-" + f.name;
-    label.textContent = f.label + (f.required ? " *" : "") + (f.format ? ` (${f.format})` : "");
-    const conf = document.createElement("span");
-    conf.className = "conf";
-    conf.textContent = `${f.status.replace("_", " ")} · ${Math.round(f.confidence * 100)}% · ${f.source}`;
-    const input = document.createElement(f.multiline ? "textarea" : "input");
-    input.className = "entry";
-    input.id = "f-" + f.name;
-    input.name = f.name;
-    if (f.multiline) input.rows = Math.max(3, f.text.split("\n").length);
-    input.value = f.text;
-    f.orig = input.value;  // as the browser holds it: what "unchanged" compares with
-    input.setAttribute("aria-describedby", `why-${f.name} m-${f.name}`);
-    if (f.kind === "checkbox") {
-      input.setAttribute("aria-roledescription", "checkbox field: Space toggles");
-      input.placeholder = f.options.length ? f.options.map((o) => o.value).join(" / ") : "yes / no";
-    }
-    const why = document.createElement("div");
-    why.className = "why"; why.id = "why-" + f.name;
-    f.reasons.forEach((r) => {
-      const s = document.createElement("span");
-      s.className = "reason r-" + r.kind; s.textContent = r.text; why.append(s);
-    });
-    const m = document.createElement("div");
-    m.className = "msg"; m.id = "m-" + f.name;
-    box.append(label, conf, input, why, chars(f), m);
     form.append(box);
+    const input = box.querySelector(".entry");
     input.addEventListener("focus", () => setCurrent(i));
     input.addEventListener("input", () => { f.accepted = false; queueCheck(i); paint(i); });
     paint(i);
   });
   pane.drawZones(null);
-}
-
-// The raw reading, its doubtful characters marked (under the field's threshold).
-function chars(f) {
-  const out = document.createElement("div");
-  out.className = "chars";
-  if (!f.review || !f.chars || !f.chars.some(([, c]) => c < f.threshold)) return out;
-  out.append("read: ");
-  f.chars.forEach(([ch, c]) => {
-    const s = document.createElement(c < f.threshold ? "mark" : "span");
-    s.textContent = ch === "\n" ? "⏎" : ch;
-    if (c < f.threshold) s.title = `${Math.round(c * 100)}%`;
-    out.append(s);
-  });
-  return out;
 }
 
 function paint(i) {
@@ -265,22 +224,15 @@ function switchTo(id) {
 
 // "Not this form": reject, or read the document as another document type.
 async function notThisForm() {
-  const dialog = $("notform"), select = $("notform-type");
-  select.textContent = "";
-  select.append(new Option("none of them: reject it (exceptions queue)", ""));
-  types.filter((t) => !(t.app === doc.app && t.type === doc.type))
-       .forEach((t) => select.append(new Option(`${t.type} (${t.app})`, `${t.app}/${t.type}`)));
-  $("notform-current").textContent = doc.type;
-  dialog.returnValue = "";
-  dialog.showModal();
-  select.focus();
-  const choice = await new Promise((done) => dialog.addEventListener("close", () => done(dialog.returnValue), {once: true}));
-  if (choice !== "ok") { focusField(cur); return; }
-  const [app, type] = select.value ? select.value.split("/") : [null, null];
+  const choice = await chooseForm(doc, types);
+  if (choice === null) { focusField(cur); return; }
   const res = await api("POST", `/api/v1/verify/documents/${doc.id}/reidentify`,
-                        type ? {app, type} : undefined);
+                        choice.type ? choice : undefined);
   if (!res.ok) { say(errorText(res), true); return; }
-  if (type) { nextBatch(`Document read again as ${type}; it comes back for review if it needs it.`); return; }
+  if (choice.type) {
+    nextBatch(`Document read again as ${choice.type}; it comes back for review if it needs it.`);
+    return;
+  }
   afterDocument(res.data.batch_released, "Document rejected (not this form).", "rejected");
 }
 
@@ -324,10 +276,6 @@ document.addEventListener("keydown", (ev) => {
   if (handled) { ev.preventDefault(); ev.stopPropagation(); }
 }, true);
 
-// Enter on the dialog's list chooses (a <select> does not submit its form by itself).
-$("notform-type").addEventListener("keydown", (ev) => {
-  if (ev.key === "Enter") { ev.preventDefault(); $("notform").close("ok"); }
-});
 $("btn-submit").addEventListener("click", submit);
 $("btn-unreadable").addEventListener("click", () => { if (cur >= 0) toggleOverride(); });
 $("btn-rotate").addEventListener("click", rotate);
@@ -337,19 +285,7 @@ window.addEventListener("resize", () => { if (cur >= 0) pane.magnify(fields[cur]
 pane.onPick = (id) => pane.showPage(id);
 pane.onDocument = switchTo;
 
-// ---- the lease: renewed while open, given back when the page goes ------------------------
-async function renew() {
-  const res = await api("POST", `/api/v1/verify/batches/${batchId}/renew`);
-  if (res.ok) until = res.data.until;
-  else say("This batch is no longer yours: " + errorText(res), true);
-}
-setInterval(renew, 120000);
-document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") renew(); });
-window.addEventListener("pagehide", () => {
-  // A beacon cannot set headers: the CSRF token goes in the body. `until` names this
-  // page's lease, so a reload (which took the lease again) is not released by it.
-  navigator.sendBeacon(`/api/v1/verify/batches/${batchId}/leave`,
-                       new URLSearchParams({csrf: csrfToken(), until}));
-});
+keepLease(batchId, root.dataset.until || "",
+          (why) => say("This batch is no longer yours: " + why, true));
 
 load();
