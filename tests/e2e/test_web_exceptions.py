@@ -138,6 +138,12 @@ def test_a_correction_after_export_reaches_every_export(web: Server,
     with web.client(web.user("ann", "operator", PASSWORD)) as c:
         if c.get(f"/api/v1/documents/{doc}").json()["status"] == "needs_review":
             assert c.post(f"/api/v1/verify/batches/{batch['id']}/take").status_code == 200
+            # reidentify with a body names the target: a bad one is refused, nothing lost
+            r = c.post(f"/api/v1/verify/documents/{doc}/reidentify", json={"type": "nope"})
+            assert r.status_code == 422 and "nope" in r.json()["error"]["message"]
+            r = c.post(f"/api/v1/verify/documents/{doc}/reidentify",
+                       json={"type": "intake-v1", "app": "nosuch"})
+            assert r.status_code == 404 and "nosuch" in r.json()["error"]["message"]
             view = c.get(f"/api/v1/verify/batches/{batch['id']}").json()["documents"][0]
             r = c.post(f"/api/v1/verify/documents/{doc}/submit", json={"fields": {
                 f["name"]: {"override": True} for f in view["fields"] if f["review"]}})
