@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from taskmaster.api.app import create_app
-from taskmaster.db.models import Batch, Document, InputFile, Task, User, Worker, utcnow
+from taskmaster.db.models import AuditEntry, Batch, Document, InputFile, Task, User, Worker, utcnow
 from taskmaster.pipeline.services import Services
 from taskmaster.queue.worker_status import WorkerStatus
 from taskmaster.security.tokens import create_token
@@ -142,6 +142,10 @@ def test_exceptions_queue_counts_and_lists_reasons(client: tuple[TestClient, Ser
                      status="done"),
             InputFile(batch_id="b-exc", seq=1, name="scan.pdf", path="files/x", size=1,
                       sha256="0" * 64, status="failed", error="not a PDF: bad header"),
+            AuditEntry(actor="ann", action="field.set", batch_id="b-exc", document_id="d-fine",
+                       field="last_name", new="KOWALSKI",
+                       old={"value": "KOVVALSKI", "confidence": 0.47, "source": "icr",
+                            "status": "needs_review"}),
         ])
         s.commit()
     html = c.get("/").text
@@ -154,6 +158,8 @@ def test_exceptions_queue_counts_and_lists_reasons(client: tuple[TestClient, Ser
     assert 'value="intake/intake-v1"' in _row(html, "document", "d-nomatch")  # assignable
     assert "<select" not in _row(html, "document", "b-exc/scan.pdf")
     assert 'data-document="d-fine"' not in html.split('id="exception-queue"', 1)[1]
+    audit = c.get("/batches/b-exc").text.split('id="audit"', 1)[1]
+    assert "<td>KOVVALSKI <span" in audit and "(47% icr)" in audit  # the machine's reading
     page = c.get("/api/v1/documents", params={"status": "rejected", "limit": 1}).json()
     assert page["total"] == 2 and len(page["items"]) == 1
     assert page["items"][0]["reason"] in ("no form matched (best match 0.12)",

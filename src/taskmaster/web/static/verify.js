@@ -26,13 +26,12 @@ const entry = (i) => form.children[i].querySelector(".entry");
 const edited = (i) => entry(i).value !== fields[i].orig;
 
 // ---- data ------------------------------------------------------------------------------
-async function load(keep) {
+async function load() {
   const res = await api("GET", `/api/v1/verify/batches/${batchId}`);
   if (!res.ok) { say(errorText(res), true); return; }
   docs = res.data.documents; all = res.data.batch_documents; types = res.data.types;
   if (!docs.length) { nextBatch("Nothing left to verify in this batch."); return; }
-  const at = keep ? docs.findIndex((d) => d.id === keep) : 0;
-  show(Math.max(at, 0));
+  show(0);
 }
 
 function nextBatch(text) {
