@@ -47,3 +47,25 @@ def test_json_one_file_per_document(tmp_path: Path) -> None:
     target = ExportTarget(root=tmp_path, database_url="sqlite://")
     JsonExporter().export(_result("d-9", "A"), target)
     assert json.loads((tmp_path / "d-9.json").read_text())["document"] == "d-9"
+
+
+def test_a_correction_after_export_rewrites_the_documents_csv_row(tmp_path: Path) -> None:
+    target = ExportTarget(root=tmp_path, database_url="sqlite://")
+    exp = CsvExporter()
+    exp.export({**_result("d-1", "KOWALSKY"), "version": 1}, target)
+    exp.export({**_result("d-2", "NGUYEN"), "version": 1}, target)
+    fixed = {**_result("d-1", "KOWALSKI\nMARIA"), "version": 2}
+    exp.export(fixed, target)
+    exp.export(fixed, target)  # a retried redelivery changes nothing
+    with (tmp_path / "intake-v1.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["document"], r["last_name"]) for r in rows] == [
+        ("d-1", "KOWALSKI\nMARIA"), ("d-2", "NGUYEN")]
+
+
+def test_json_is_replaced_by_a_correction(tmp_path: Path) -> None:
+    target = ExportTarget(root=tmp_path, database_url="sqlite://")
+    JsonExporter().export({**_result("d-9", "A"), "version": 1}, target)
+    JsonExporter().export({**_result("d-9", "B"), "version": 2}, target)
+    out = json.loads((tmp_path / "d-9.json").read_text())
+    assert (out["version"], out["fields"]["last_name"]["value"]) == (2, "B")

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from taskmaster.api.app import create_app
-from taskmaster.db.models import Batch, Document, Task, User, Worker, utcnow
+from taskmaster.db.models import AuditEntry, Batch, Document, InputFile, Task, User, Worker, utcnow
 from taskmaster.pipeline.services import Services
 from taskmaster.queue.worker_status import WorkerStatus
 from taskmaster.security.tokens import create_token
@@ -125,3 +125,42 @@ def test_failures_show_their_reasons_in_the_ui_and_the_api(
 
 def test_ages_read_as_people_say_them() -> None:
     assert [workers.ago(s) for s in (4, 89, 300, 7200)] == ["4 s", "89 s", "5 min", "2 h"]
+
+
+def test_exceptions_queue_counts_and_lists_reasons(client: tuple[TestClient, Services]) -> None:
+    c, svc = client
+    with svc.db.session() as s:
+        s.add(Batch(id="b-exc", apps=["intake"], status="done", task=None))
+        s.add_all([
+            Document(id="d-nomatch", batch_id="b-exc", seq=1, status="rejected",
+                     reason="no form matched (best match 0.12)"),
+            Document(id="d-notform", batch_id="b-exc", seq=2, status="rejected",
+                     reason="operator: not this form (ann)"),
+            Document(id="d-broke", batch_id="b-exc", seq=3, app="intake", type="intake-v1",
+                     status="failed", error="recognition failed: boom"),
+            Document(id="d-fine", batch_id="b-exc", seq=4, app="intake", type="intake-v1",
+                     status="done"),
+            InputFile(batch_id="b-exc", seq=1, name="scan.pdf", path="files/x", size=1,
+                      sha256="0" * 64, status="failed", error="not a PDF: bad header"),
+            AuditEntry(actor="ann", action="field.set", batch_id="b-exc", document_id="d-fine",
+                       field="last_name", new="KOWALSKI",
+                       old={"value": "KOVVALSKI", "confidence": 0.47, "source": "icr",
+                            "status": "needs_review"}),
+        ])
+        s.commit()
+    html = c.get("/").text
+    assert re.search(r'id="exc-rejected">2<', html) and re.search(r'id="exc-failed">1<', html)
+    assert re.search(r'id="exc-files">1<', html)
+    assert "best match 0.12" in _row(html, "document", "d-nomatch")
+    assert "not this form (ann)" in _row(html, "document", "d-notform")
+    assert "recognition failed: boom" in _row(html, "document", "d-broke")
+    assert "bad header" in _row(html, "document", "b-exc/scan.pdf")
+    assert 'value="intake/intake-v1"' in _row(html, "document", "d-nomatch")  # assignable
+    assert "<select" not in _row(html, "document", "b-exc/scan.pdf")
+    assert 'data-document="d-fine"' not in html.split('id="exception-queue"', 1)[1]
+    audit = c.get("/batches/b-exc").text.split('id="audit"', 1)[1]
+    assert "<td>KOVVALSKI <span" in audit and "(47% icr)" in audit  # the machine's reading
+    page = c.get("/api/v1/documents", params={"status": "rejected", "limit": 1}).json()
+    assert page["total"] == 2 and len(page["items"]) == 1
+    assert page["items"][0]["reason"] in ("no form matched (best match 0.12)",
+                                          "operator: not this form (ann)")

@@ -73,8 +73,10 @@ def client_host(request: Request) -> str:
     return request.client.host if request.client else "-"
 
 
-def identify(request: Request, session: Session) -> Principal:
-    """Who sent `request` (token or session cookie); AuthError/Forbidden otherwise."""
+def identify(request: Request, session: Session, csrf: str | None = None) -> Principal:
+    """Who sent `request` (token or session cookie); AuthError/Forbidden otherwise.
+
+    `csrf`: the CSRF token when it comes in the body (a beacon cannot set headers)."""
     auth = request.headers.get("authorization", "")
     if auth:
         scheme, _, token = auth.partition(" ")
@@ -96,7 +98,7 @@ def identify(request: Request, session: Session) -> Principal:
                 or data.tag != password_tag(owner.password_hash) \
                 or data.epoch != owner.session_epoch:
             raise AuthError("session expired; log in again")
-        if request.method not in SAFE_METHODS and not csrf_ok(data, request.headers.get(
+        if request.method not in SAFE_METHODS and not csrf_ok(data, csrf or request.headers.get(
                 CSRF_HEADER)):
             raise Forbidden(f"missing or wrong {CSRF_HEADER} header")
         return Principal(owner.id, owner.name, owner.role, "session", data.csrf,
@@ -114,6 +116,15 @@ def authenticated(
     principal = identify(request, session)
     if principal.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
         raise PasswordChangeRequired()
+    request.state.principal = principal
+    return principal
+
+
+def authenticated_beacon(request: Request, svc: Services, csrf: str) -> Principal:
+    """The caller of a `navigator.sendBeacon` request: it cannot set headers, so its
+    CSRF token comes from the request body (`csrf`) instead of `X-CSRF-Token`."""
+    with svc.db.session() as session:
+        principal = identify(request, session, csrf or None)
     request.state.principal = principal
     return principal
 

@@ -122,6 +122,32 @@ class DocumentResult(BaseModel):
     fields: dict[str, FieldResult]
 
 
+DocumentStatus = Literal["pending", "needs_review", "done", "rejected", "failed"]
+
+
+class DocumentItem(DocumentResult):
+    """A document in a list: its result, why it is rejected, when it changed, its version."""
+
+    reason: str | None = Field(None, description="Why the document is rejected.")
+    updated_at: Time | None = Field(None, description="When it or its fields last changed.")
+    exported_at: Time | None = None
+    version: int = Field(description="Deliveries to the exports: 1 at first, +1 a correction.")
+
+
+class DocumentPage(BaseModel):
+    items: list[DocumentItem]
+    total: int
+
+
+class AssignIn(BaseModel):
+    """Read a document as this document type from now on."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: str = Field(max_length=64, description="A document type of the application.")
+    app: str | None = Field(None, max_length=64,
+                            description="The application; by default the batch's first.")
+
+
 class AuditOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int

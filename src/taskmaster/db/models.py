@@ -92,9 +92,14 @@ class Document(Base):
     seq: Mapped[int] = mapped_column(Integer)
     app: Mapped[str | None] = mapped_column(String(64))
     type: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     exported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     error: Mapped[str | None] = mapped_column(Text)  # why it failed, when it did
+    reason: Mapped[str | None] = mapped_column(Text)  # why it is rejected, when it is
+    # When the document or its fields last changed (pollers ask `since=`).
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                        onupdate=utcnow, index=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)  # 1 at first export, +1 a fix
     batch: Mapped[Batch] = relationship(back_populates="documents")
     pages: Mapped[list[Page]] = relationship(back_populates="document",
                                              order_by="Page.number")

@@ -1,4 +1,8 @@
-"""CSV export: one row per document in `<exports>/<app>/<document type>.csv`."""
+"""CSV export: one row per document in `<exports>/<app>/<document type>.csv`.
+
+A correction after export (`result["version"]` > 1) rewrites the document's row in
+place: the file keeps one row per document, always the latest version.
+"""
 
 from __future__ import annotations
 
@@ -27,9 +31,19 @@ class CsvExporter:
 
         def add_row(old: bytes | None) -> bytes | None:
             text = (old or b"").decode("utf-8")
-            existing = list(csv.DictReader(io.StringIO(text)))
-            if any(r.get("document") == result["document"] for r in existing):
+            reader = csv.DictReader(io.StringIO(text))
+            existing = list(reader)
+            mine = [i for i, r in enumerate(existing) if r.get("document") == result["document"]]
+            if mine and result.get("version", 1) <= 1:
                 return None  # already delivered: exactly once
+            if mine:  # a correction: the document's row is replaced, the file rewritten
+                fields = list(reader.fieldnames or row)
+                existing[mine[0]] = {k: row.get(k, "") for k in fields}
+                out = io.StringIO()
+                writer = csv.DictWriter(out, fieldnames=fields)
+                writer.writeheader()
+                writer.writerows(existing)
+                return out.getvalue().encode("utf-8")
             out = io.StringIO()
             writer = csv.DictWriter(out, fieldnames=list(row))
             if not text:

@@ -4,7 +4,9 @@ Fingerprint page types (known forms) are tried first; a matched page is stored w
 into its reference frame, so every field zone of the application applies to it as is.
 Pages no fingerprint matches are offered to the layout page types (e.g. receipts),
 which classify on the page's full text. A page nothing claims becomes a document of
-its own with no type, status `rejected`: never forced onto a form.
+its own with no type, status `rejected` (its `reason` says how close the best form came):
+never forced onto a form. Run again (after verify's rotate), identify leaves documents
+that are already done alone, with their pages and verified values.
 """
 
 from __future__ import annotations
@@ -87,23 +89,35 @@ def run(ctx: TaskContext, svc: Services) -> None:
         apps = list(batch.apps)
         pages = list(session.scalars(select(Page).where(Page.batch_id == batch.id)
                                      .order_by(Page.seq)))
+        kept = set(session.scalars(select(Document.id).where(
+            Document.batch_id == batch.id, Document.status == "done",
+            Document.type.is_not(None))))
         with session.no_autoflush:  # no write transaction during the slow part
             for n, page in enumerate(pages):
                 if n % 5 == 0:
                     report(svc, ctx, "identify", n, len(pages))
+                if page.document_id in kept:
+                    continue
                 page.app = page.type = None
                 page.document_id, page.number = None, None
                 page.words = None  # the image may have turned since (verify's rotate)
                 if not page.blank:
                     classify_page(svc, apps, page)
-        session.execute(delete(Document).where(Document.batch_id == batch.id))
-        _assemble(svc, batch, pages, session)
+        session.execute(delete(Document).where(Document.batch_id == batch.id,
+                                               Document.id.not_in(kept)))
+        _assemble(svc, batch, pages, kept, session)
         session.commit()
 
 
-def _assemble(svc: Services, batch: Batch, pages: list[Page], session: object) -> None:
+def _unmatched(page: Page) -> str:
+    score = f" (best match {page.match_score:.2f})" if page.match_score is not None else ""
+    return f"no form matched{score}"
+
+
+def _assemble(svc: Services, batch: Batch, pages: list[Page], kept: set[str],
+              session: object) -> None:
     current: _Open | None = None
-    seq = 0
+    seq = max((d.seq for d in batch.documents), default=0)  # the kept ones
 
     def start(app: str | None, type_: str | None, status: str) -> Document:
         nonlocal seq
@@ -115,9 +129,13 @@ def _assemble(svc: Services, batch: Batch, pages: list[Page], session: object) -
     for page in pages:
         if page.blank:
             continue
+        if page.document_id in kept:
+            current = None
+            continue
         if page.type is None or page.app is None:
             current = None
             doc = start(None, None, "rejected")
+            doc.reason = _unmatched(page)
             page.document, page.number = doc, 1
             continue
         app = svc.apps.get(page.app).app
@@ -137,6 +155,7 @@ def _assemble(svc: Services, batch: Batch, pages: list[Page], session: object) -
         if doc_type is None:
             current = None
             doc = start(None, None, "rejected")
+            doc.reason = f"page {page.type} of {app.name} starts no document type"
         else:
             doc = start(app.name, doc_type.name, "pending")
             current = _Open(doc, app, doc_type, 1)

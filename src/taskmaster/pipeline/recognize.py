@@ -2,7 +2,9 @@
 
 Form pages (fingerprints) are read zone by zone by the reader of each field's kind
 (`taskmaster.reading`); layout pages (no template) have their fields located on the
-page's full-page OCR words (`taskmaster.extraction`).
+page's full-page OCR words (`taskmaster.extraction`). Documents already done or waiting
+for review are not read again: a batch comes back here when an operator assigns one of
+its rejected documents to a form, and the others keep their values and edits.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from taskmaster.pipeline.words import layout_ocr, page_words, words_to_json
 from taskmaster.reading import read_page
 
 log = logging.getLogger(__name__)
+READ = ("done", "needs_review")  # read, validated, maybe verified: not read again
 
 
 def _read_page(svc: Services, page: Page, page_type: PageType) -> dict[str, dict[str, Any]]:
@@ -62,8 +65,8 @@ def _absent(field: FieldDef) -> dict[str, Any]:
 def run(ctx: TaskContext, svc: Services) -> None:
     with svc.db.session() as session:
         docs = list(session.scalars(select(Document).where(
-            Document.batch_id == ctx.batch_id, Document.type.is_not(None))
-            .order_by(Document.seq)))
+            Document.batch_id == ctx.batch_id, Document.type.is_not(None),
+            Document.status.not_in(READ)).order_by(Document.seq)))
         # Read first, write after, commit per document: SQLite has one writer, and a
         # write transaction held through seconds of OCR would stall every other process.
         for n, doc in enumerate(docs):

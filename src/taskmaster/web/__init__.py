@@ -3,10 +3,12 @@
     pages.py      server-rendered pages (Jinja2 templates in templates/)
     lease.py      the verify operator's lease on a batch
     review.py     what the station shows and what an operator's edits do (audited)
-    entry.py      typed text -> canonical field values
+    flags.py      why a field is flagged; the characters the machine doubted
+    reread.py     not this form, assign a document to a form, rotate (read again)
+    entry.py      typed text -> canonical field values, and values as the form shows them
     images.py     scaled, cached page images
-    dashboard.py  queue, throughput and error figures
-    static/       the station's script and the stylesheet (no CDN, no build step)
+    dashboard.py  queue, throughput and error figures; the exceptions queue
+    static/       the station's scripts and the stylesheet (no CDN, no build step)
 
 `mount(app)` adds the pages, the static files and the station's JSON routes
 (`taskmaster.api.routes.verify`) to the API application.

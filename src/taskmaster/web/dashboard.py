@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from taskmaster.db.models import Batch, Document, ExportRecord, Page, utcnow
+from taskmaster.db.models import Batch, Document, ExportRecord, InputFile, Page, utcnow
 
 FLIGHT = ("pending", "running")
 
@@ -95,3 +95,39 @@ def batch_list(session: Session, status: str | None = None, limit: int = 100,
         stmt, total = stmt.where(Batch.status == status), total.where(Batch.status == status)
     rows = session.scalars(stmt.order_by(Batch.created_at.desc()).limit(limit).offset(offset))
     return list(rows), int(session.scalar(total) or 0)
+
+
+@dataclass(frozen=True)
+class ExceptionEntry:
+    """One entry of the exceptions queue: a rejected or failed document, or a failed file."""
+
+    kind: str        # rejected | failed | file
+    id: str          # document id, or "<batch>/<file name>" for a file
+    batch_id: str
+    reason: str
+    assignable: bool  # a document an operator may assign to a form
+
+
+def exceptions(session: Session, limit: int = 20) -> tuple[dict[str, int], list[ExceptionEntry]]:
+    """Counts by kind and the latest entries of the exceptions queue.
+
+    Pages no form matched and documents an operator rejected ("not this form") are
+    `rejected` documents; documents recognition failed on are `failed`; files that could
+    not be decoded are failed input files.
+    """
+    counts = {"rejected": 0, "failed": 0, "file": 0}
+    for status, n in session.execute(select(Document.status, func.count())
+                                     .where(Document.status.in_(("rejected", "failed")))
+                                     .group_by(Document.status)):
+        counts[status] = int(n)
+    counts["file"] = int(session.scalar(select(func.count()).select_from(InputFile)
+                                        .where(InputFile.status == "failed")) or 0)
+    docs = session.scalars(select(Document).where(Document.status.in_(("rejected", "failed")))
+                           .order_by(Document.updated_at.desc(), Document.id).limit(limit))
+    rows = [ExceptionEntry(d.status, d.id, d.batch_id,
+                       d.reason or d.error or "no reason recorded", True) for d in docs]
+    files = session.scalars(select(InputFile).where(InputFile.status == "failed")
+                            .order_by(InputFile.id.desc()).limit(limit))
+    rows += [ExceptionEntry("file", f"{f.batch_id}/{f.name}", f.batch_id,
+                        f.error or "could not be read", False) for f in files]
+    return counts, rows

@@ -3,7 +3,12 @@
 Operators type what they see on paper: `09/03/1984`, `(555) 123-4567`, `ny`. The
 station sends that text; the canonical value (`1984-03-09`, `5551234567`, `NY`) is what
 gets validated, stored and exported. Anything we cannot make sense of is kept as typed so
-validation can say what is wrong with it.
+validation can say what is wrong with it. `display` is the other way round: the stored
+value as the form prints it (a date in the form's own order), so an untouched entry
+reads back as the value it came from.
+
+A multi-line field (`lines` > 1: medications, one a line) keeps its line breaks; only
+the spaces within each line are normalised, and empty lines dropped.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from taskmaster.apps.schema import FieldDef
 
 _DIGITS = re.compile(r"\D+")
 _SPACES = re.compile(r"\s+")
+_LINE_SPACES = re.compile(r"[^\S\n]+")  # whitespace except the line break
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _TRUE = {"1", "y", "yes", "true", "x", "on"}
 _FALSE = {"0", "n", "no", "false", "off"}
 
@@ -60,6 +67,9 @@ def parse_entry(field: FieldDef, entry: Any) -> Any:
     """
     if entry is None or isinstance(entry, bool):
         return entry
+    if multiline(field):
+        lines = (_LINE_SPACES.sub(" ", line).strip() for line in str(entry).splitlines())
+        return "\n".join(line for line in lines if line) or None
     text = _SPACES.sub(" ", str(entry)).strip()
     if not text:
         return None
@@ -87,10 +97,30 @@ def parse_entry(field: FieldDef, entry: Any) -> Any:
     return text
 
 
-def display(value: Any) -> str:
-    """How a stored value appears in the entry box."""
+def multiline(field: FieldDef) -> bool:
+    """A field printed on several lines: a multi-line box in the station."""
+    return field.lines > 1
+
+
+def date_text(iso: str, fmt: str | None) -> str:
+    """An ISO date in the form's own format (`DD/MM/YYYY`, `DDMMYYYY`); else unchanged."""
+    m = _ISO_DATE.fullmatch(iso)
+    if m is None or not fmt or not all(t in fmt.upper() for t in ("DD", "MM", "YYYY")):
+        return iso
+    parts = dict(zip(("YYYY", "MM", "DD"), m.groups(), strict=True))
+    return re.sub("YYYY|MM|DD", lambda t: parts[t.group()], fmt.upper())
+
+
+def display(value: Any, field: FieldDef | None = None) -> str:
+    """How a stored value appears in the entry box (dates in the form's own format).
+
+    `parse_entry(field, display(value, field))` gives `value` back for every value the
+    readers produce, so an entry the operator did not touch never changes the value.
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if field is not None and field.type == "date" and isinstance(value, str):
+        return date_text(value, field.format)
     return str(value)

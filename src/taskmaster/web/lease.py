@@ -48,12 +48,16 @@ def _grab(db: Database, batch_id: str, user: str, ttl: timedelta) -> Lease | Non
     now = utcnow()
     until = now + ttl
     with db.session() as session:
+        # Opening the station again on a batch one holds renews the lease; only a new
+        # take is audited (`batch.take` once per take, not per reload or renewal).
+        held = session.scalar(select(Batch.id).where(
+            Batch.id == batch_id, Batch.review_owner == user, Batch.review_until >= now))
         won = _matched(session.execute(
             update(Batch).where(Batch.id == batch_id, Batch.status == REVIEWABLE,
                                 _free_for(user, now))
             .values(review_owner=user, review_until=until)
             .execution_options(synchronize_session=False))) == 1
-        if won:
+        if won and held is None:
             session.add(AuditEntry(actor=user, action="batch.take", batch_id=batch_id))
         session.commit()
     return Lease(batch_id, user, until) if won else None
@@ -110,9 +114,22 @@ def renew(db: Database, batch_id: str, user: str, ttl: timedelta = LEASE) -> Lea
     return Lease(batch_id, user, until)
 
 
-def release(db: Database, batch_id: str, user: str) -> None:
-    """Give the batch back (idempotent; only the holder's lease is dropped)."""
+def release(db: Database, batch_id: str, user: str, until: datetime | None = None) -> None:
+    """Give the batch back (idempotent; only the holder's lease is dropped).
+
+    With `until` (a closing station page names the lease it held), only that lease is
+    released: if the operator took the batch again since (a reload), it stays theirs.
+    """
     with db.session() as session:
+        if until is not None:
+            held = session.scalar(select(Batch.review_until).where(Batch.id == batch_id))
+            utc = utcnow().tzinfo
+            if held is not None and held.tzinfo is None:
+                held = held.replace(tzinfo=utc)
+            if until.tzinfo is None:
+                until = until.replace(tzinfo=utc)
+            if held is None or abs((held - until).total_seconds()) > 0.001:
+                return
         n = _matched(session.execute(
             update(Batch).where(Batch.id == batch_id, Batch.review_owner == user)
             .values(review_owner=None, review_until=None)

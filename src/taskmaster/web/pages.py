@@ -108,13 +108,22 @@ def dashboard_page(request: Request) -> Response:
         return _forbidden(request, who, "see the dashboard")
     with _svc(request).db.session() as session:
         recent = dashboard.batch_list(session, limit=10)[0]
+        exception_counts, exception_rows = dashboard.exceptions(session)
         return _render(request, "dashboard.html", who, figures=dashboard.summary(session),
+                       exception_counts=exception_counts, exceptions=exception_rows,
+                       doc_types=_document_types(_svc(request)),
                        queues=dashboard.queues(session),
                        errors=dashboard.recent_errors(session),
                        failed_docs=dashboard.failed_documents(session),
                        workers=workers.workers(session), in_flight=workers.in_flight(session),
                        ago=workers.ago, recent=recent,
                        failed=dashboard.failed_counts(session, [b.id for b in recent]))
+
+
+def _document_types(svc: Services) -> list[str]:
+    """`app/type` of every document type: what an exception can be assigned to."""
+    return [f"{name}/{t.name}" for name in svc.apps.names()
+            for t in svc.apps.get(name).app.document_types]
 
 
 @router.get("/batches", response_class=HTMLResponse)
@@ -181,14 +190,15 @@ def verify_page(request: Request, batch_id: Annotated[str, Path(max_length=32)])
     if not who.can(Perm.EDIT):
         return _forbidden(request, who, "verify")
     try:
-        lease.take(_svc(request).db, batch_id, who.name)
+        taken = lease.take(_svc(request).db, batch_id, who.name)
     except NotFound as exc:
         return _render(request, "message.html", who, 404, title="No such batch",
                        message=exc.message)
     except Conflict as exc:  # held by another operator, or not waiting for review
         return _render(request, "message.html", who, 409, title="Batch not available",
                        message=exc.message)
-    return _render(request, "verify.html", who, batch_id=batch_id)
+    return _render(request, "verify.html", who, batch_id=batch_id,
+                   until=taken.until.isoformat())
 
 
 @router.get("/ui/pages/{page_id}.jpg")

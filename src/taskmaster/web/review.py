@@ -2,10 +2,11 @@
 
 Every edit happens under the operator's review lease (`lease.require`) and is audited:
 `field.set` (value changed), `field.verify` (machine value accepted as is),
-`field.override` (accepted although invalid, or marked unreadable), `document.verify`,
-`document.reidentify` ("not this form"), `page.rotate`. When no document of the batch
-waits for review any more, the batch goes back to the queue at `verify` and continues
-to export on its own.
+`field.override` (accepted although invalid, or marked unreadable), `document.verify`.
+The `old` of a field's audit row is the value as it stood with its confidence, source and
+status, so calibration can tell a confirmed reading from a corrected one. When no
+document of the batch waits for review any more, the batch goes back to the queue at
+`verify` and continues to export on its own.
 """
 
 from __future__ import annotations
@@ -13,20 +14,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import cv2
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from taskmaster.apps.schema import FieldDef
-from taskmaster.db.models import AuditEntry, Batch, Document, FieldValue, Page
+from taskmaster.db.models import AuditEntry, Batch, Document, FieldValue, utcnow
 from taskmaster.errors import Conflict, InputError, NotFound
+from taskmaster.pipeline.export import deliver
 from taskmaster.pipeline.results import document_result
 from taskmaster.pipeline.services import Services
 from taskmaster.pipeline.submit import make_runnable
 from taskmaster.pipeline.validate import document_status, field_defs, validate_field
 from taskmaster.validation import check_value
-from taskmaster.web import lease
-from taskmaster.web.entry import display, parse_entry
+from taskmaster.web import flags, lease
+from taskmaster.web.entry import display, multiline, parse_entry
 
 OK = "ok"
 
@@ -37,26 +38,30 @@ def _defs(svc: Services, doc: Document) -> dict[str, FieldDef]:
     return field_defs(svc.apps.get(doc.app).app, doc.type)
 
 
-def _field_view(fv: FieldValue, fdef: FieldDef | None, page_ids: dict[int, int]) -> dict[str, Any]:
+def _field_view(fv: FieldValue, fdef: FieldDef | None, page_ids: dict[int, int],
+                accept: float) -> dict[str, Any]:
     return {
         "name": fv.name, "label": (fdef.label if fdef and fdef.label else fv.name),
         "kind": fv.kind, "type": fv.type, "required": bool(fdef and fdef.required),
         "options": [{"value": o.value, "label": o.label or str(o.value)}
                     for o in (fdef.options if fdef else [])],
-        "value": fv.value, "text": display(fv.value), "raw": fv.raw,
+        "multiline": bool(fdef and multiline(fdef)), "format": fdef.format if fdef else None,
+        "value": fv.value, "text": display(fv.value, fdef), "raw": fv.raw,
         "confidence": round(float(fv.confidence), 3), "status": fv.status,
         "source": fv.source, "messages": list(fv.messages or []), "override": fv.override,
-        "review": fv.status != OK, "page": fv.page, "bbox": fv.bbox,
-        "page_id": page_ids.get(fv.page or 0),
+        "review": fv.status != OK, "reasons": flags.reasons(fv, fdef, accept),
+        "chars": flags.characters(fv), "threshold": flags.threshold_of(fdef, accept),
+        "page": fv.page, "bbox": fv.bbox, "page_id": page_ids.get(fv.page or 0),
     }
 
 
 def document_view(svc: Services, doc: Document) -> dict[str, Any]:
     """One document for the station: pages (ids, sizes) and fields, review fields first."""
     defs = _defs(svc, doc)
+    accept = svc.apps.get(doc.app).app.accept_confidence if doc.app else 1.0
     pages = sorted(doc.pages, key=lambda p: p.number or 0)
     page_ids = {p.number or 0: p.id for p in pages}
-    fields = [_field_view(fv, defs.get(fv.name), page_ids)
+    fields = [_field_view(fv, defs.get(fv.name), page_ids, accept)
               for fv in sorted(doc.fields, key=lambda f: f.position)]
     # Fields that need the operator first, each group in form order (reading order).
     fields.sort(key=lambda f: not f["review"])
@@ -77,6 +82,14 @@ def batch_view(svc: Services, batch_id: str, user: str) -> dict[str, Any]:
         return {"batch": batch.id, "owner": batch.review_owner,
                 "until": batch.review_until.isoformat() if batch.review_until else None,
                 "total_documents": len(batch.documents),
+                # every document of the batch, for the station's list (status, pages)
+                "batch_documents": [
+                    {"id": d.id, "seq": d.seq, "type": d.type, "status": d.status,
+                     "pages": [p.id for p in sorted(d.pages, key=lambda p: p.number or 0)]}
+                    for d in batch.documents],
+                # what "not this form" can read a document as instead
+                "types": [{"app": name, "type": t.name} for name in batch.apps
+                          for t in svc.apps.get(name).app.document_types],
                 "documents": [document_view(svc, d) for d in docs]}
 
 
@@ -86,6 +99,24 @@ def _document(session: Session, svc: Services, document_id: str, user: str) -> D
         raise NotFound(f"no document {document_id}")
     lease.require(svc.db, doc.batch_id, user)
     return doc
+
+
+def batch_of(svc: Services, document_id: str) -> str:
+    """The batch a document belongs to (NotFound if there is no such document)."""
+    with svc.db.session() as session:
+        doc = session.get(Document, document_id)
+        if doc is None:
+            raise NotFound(f"no document {document_id}")
+        return doc.batch_id
+
+
+def app_of(svc: Services, document_id: str) -> str:
+    """The document's application, or its batch's first one for an untyped document."""
+    with svc.db.session() as session:
+        doc = session.get(Document, document_id)
+        if doc is None:
+            raise NotFound(f"no document {document_id}")
+        return doc.app or (doc.batch.apps[0] if doc.batch.apps else "")
 
 
 def check_entry(svc: Services, document_id: str, name: str, entry: Any) -> dict[str, Any]:
@@ -113,23 +144,37 @@ class Submitted:
     batch_released: bool = False
 
 
+def machine_state(fv: FieldValue) -> dict[str, Any]:
+    """The value as it stood before the operator, with what calibration needs of it."""
+    return {"value": fv.value, "confidence": round(float(fv.confidence), 4),
+            "source": fv.source, "status": fv.status}
+
+
 def _apply(session: Session, fv: FieldValue, fdef: FieldDef, edit: dict[str, Any],
            user: str, doc: Document, threshold: float) -> None:
+    """One field the operator edited or explicitly accepted.
+
+    The entry is compared with what the station showed (`display`): an entry the
+    operator left as shown, or one without `value`, confirms the stored value and never
+    rewrites it (`field.verify`); anything else is parsed and stored (`field.set`).
+    """
     old = fv.value
-    new = parse_entry(fdef, edit.get("value"))
+    new = old
+    if "value" in edit and edit["value"] != display(old, fdef):
+        new = parse_entry(fdef, edit["value"])
     override = bool(edit.get("override"))
     base = {"actor": user, "batch_id": doc.batch_id, "document_id": doc.id, "field": fv.name}
+    machine = machine_state(fv)
     if new != old:
-        session.add(AuditEntry(action="field.set", old=old, new=new, **base))
-    elif fv.status != OK or edit.get("touched"):
-        session.add(AuditEntry(action="field.verify", old=old, new=new, **base))
+        session.add(AuditEntry(action="field.set", old=machine, new=new, **base))
+        fv.value = new
     else:
-        return  # an untouched confident field stays the machine's
+        session.add(AuditEntry(action="field.verify", old=machine, new=old, **base))
     if override and not fv.override:
-        session.add(AuditEntry(action="field.override", old=old, new=new,
+        session.add(AuditEntry(action="field.override", old=machine, new=fv.value,
                                detail="; ".join(fv.messages or []) or "marked unreadable",
                                **base))
-    fv.value, fv.override, fv.source = new, override, "human"
+    fv.override, fv.source = override, "human"
     validate_field(fv, fdef, threshold)
 
 
@@ -137,9 +182,11 @@ def submit_document(svc: Services, document_id: str, edits: dict[str, dict[str, 
                     user: str) -> Submitted:
     """Apply the operator's entries to a document and finish it if every field is ok.
 
-    `edits` maps field name to `{"value": entry, "override": bool, "touched": bool}`;
-    fields left out keep their values but must already be ok. Nothing is saved unless
-    the whole document is valid, so a refused submit leaves no half-verified document.
+    `edits` maps the name of each field the operator edited or explicitly accepted to
+    `{"value": entry, "override": bool}` (no `value`: accepted as it stands); fields left
+    out are not touched at all and must already be ok. Nothing is saved unless the whole
+    document is valid, so a refused submit leaves no half-verified document. A document
+    that was exported already is delivered again with its corrections.
     """
     with svc.db.session() as session:
         doc = _document(session, svc, document_id, user)
@@ -162,14 +209,19 @@ def submit_document(svc: Services, document_id: str, edits: dict[str, dict[str, 
             session.rollback()
             return Submitted(ok=False, problems=problems)
         doc.status = document_status(doc.fields)
+        doc.updated_at = utcnow()
         session.add(AuditEntry(actor=user, action="document.verify", batch_id=doc.batch_id,
                                document_id=doc.id, new=doc.status))
         session.commit()
-        released = _release_if_done(svc, session, doc.batch_id, user)
-        return Submitted(ok=True, status=doc.status, batch_released=released)
+        exported = doc.exported_at is not None
+        released = release_if_done(svc, session, doc.batch_id, user)
+        status = doc.status
+    if exported:
+        deliver(svc, document_id, actor=user)  # a correction after export reaches it
+    return Submitted(ok=True, status=status, batch_released=released)
 
 
-def _release_if_done(svc: Services, session: Session, batch_id: str, user: str) -> bool:
+def release_if_done(svc: Services, session: Session, batch_id: str, user: str) -> bool:
     """Send the batch on to export once none of its documents waits for review."""
     waiting = session.scalar(select(Document.id).where(Document.batch_id == batch_id,
                                                        Document.status == "needs_review"))
@@ -184,60 +236,6 @@ def _release_if_done(svc: Services, session: Session, batch_id: str, user: str) 
     make_runnable(svc, session, batch_id, stage="verify", priority=batch.priority)
     session.commit()
     return True
-
-
-def reidentify(svc: Services, document_id: str, user: str) -> Submitted:
-    """'Not this form': the document leaves its type and becomes `rejected`.
-
-    A page is never forced onto the wrong form; a rejected page is what an admin turns
-    into a new fingerprint.
-    """
-    with svc.db.session() as session:
-        doc = _document(session, svc, document_id, user)
-        old = doc.type
-        session.add(AuditEntry(actor=user, action="document.reidentify", batch_id=doc.batch_id,
-                               document_id=doc.id, old=old, new=None,
-                               detail="operator: not this form"))
-        doc.app = doc.type = None
-        doc.status = "rejected"
-        doc.fields.clear()
-        for page in doc.pages:
-            page.app = page.type = None
-        session.commit()
-        released = _release_if_done(svc, session, doc.batch_id, user)
-        return Submitted(ok=True, status="rejected", batch_released=released)
-
-
-def rotate_page(svc: Services, page_id: int, user: str, quarter_turns: int = 1) -> None:
-    """Turn a page clockwise and send its batch back to identify.
-
-    The page is identified and read again in its new orientation; the batch comes back
-    to the verify queue if it still needs review. Identification runs for the whole
-    batch, so edits not yet submitted on its other documents are lost (submitted ones too:
-    the documents are assembled afresh).
-    """
-    with svc.db.session() as session:
-        page = session.get(Page, page_id)
-        if page is None:
-            raise NotFound(f"no page {page_id}")
-        lease.require(svc.db, page.batch_id, user)
-        image = svc.store.get_image(page.image)
-        turns = quarter_turns % 4
-        codes = {1: cv2.ROTATE_90_CLOCKWISE, 2: cv2.ROTATE_180,
-                 3: cv2.ROTATE_90_COUNTERCLOCKWISE}
-        if turns:
-            image = cv2.rotate(image, codes[turns])
-        page.image = svc.store.put_image(f"pages/{page.batch_id}/{page.seq:05d}-rot.png", image)
-        page.height, page.width = image.shape[:2]
-        page.rotation = (page.rotation + 90 * turns) % 360
-        batch = session.get_one(Batch, page.batch_id)
-        batch.status, batch.task = "pending", "identify"
-        batch.review_owner = batch.review_until = None
-        session.add(AuditEntry(actor=user, action="page.rotate", batch_id=page.batch_id,
-                               document_id=page.document_id, old=None, new=90 * turns,
-                               detail=f"page {page.seq} ({page.source})"))
-        make_runnable(svc, session, batch.id, stage="identify", priority=batch.priority)
-        session.commit()
 
 
 def results(svc: Services, batch_id: str) -> list[dict[str, Any]]:

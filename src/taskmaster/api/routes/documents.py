@@ -1,24 +1,48 @@
-"""Documents and their fields: read, correct a value, accept a value as is.
+"""Documents and their fields: list, read, correct a value, accept it, assign a form.
+
+    GET   /api/v1/documents?status=&since=&batch=&offset=&limit=   {"items", "total"}
+    GET   /api/v1/documents/{id}                                    the result shape
+    GET   /api/v1/documents/{id}/fields/{name}                      a field and its history
+    PATCH /api/v1/documents/{id}/fields/{name}                      correct / accept
+    POST  /api/v1/documents/{id}/assign {"type", "app"?}            read it as that form
 
 A change re-runs the field's validation, updates the document's status, and writes an
 AuditEntry (who, when, old, new). When the last document of a batch waiting in verify
-is done, the batch goes back to the queue to be exported.
+is done, the batch goes back to the queue to be exported; a change to a document that
+was exported already delivers it again to every exporter (`pipeline.export.deliver`).
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from taskmaster.api import background
 from taskmaster.api.access import audit_read
 from taskmaster.api.deps import DB, Editor, Reader, Svc
-from taskmaster.api.schemas import AuditOut, DocumentResult, ErrorBody, FieldDetail, FieldPatch
-from taskmaster.db.models import AuditEntry, Document, FieldValue
+from taskmaster.api.schemas import (
+    MAX_OFFSET,
+    AssignIn,
+    AuditOut,
+    DocumentItem,
+    DocumentPage,
+    DocumentResult,
+    DocumentStatus,
+    ErrorBody,
+    FieldDetail,
+    FieldPatch,
+)
+from taskmaster.db.models import AuditEntry, Document, FieldValue, utcnow
 from taskmaster.errors import Conflict, NotFound
+from taskmaster.pipeline.export import deliver
 from taskmaster.pipeline.results import document_result
 from taskmaster.pipeline.validate import document_status, field_defs, validate_field
+from taskmaster.web import reread
+from taskmaster.web.review import machine_state
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"],
                    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody},
@@ -49,6 +73,43 @@ def field_detail(session: Session, fv: FieldValue) -> FieldDetail:
         confidence=round(float(fv.confidence), 4), status=fv.status, source=fv.source,
         page=fv.page, bbox=fv.bbox, messages=list(fv.messages or []), override=fv.override,
         history=[AuditOut.model_validate(a) for a in history])
+
+
+def document_item(doc: Document) -> DocumentItem:
+    """A document as the list shows it."""
+    return DocumentItem.model_validate({
+        **document_result(doc), "reason": doc.reason, "updated_at": doc.updated_at,
+        "exported_at": doc.exported_at, "version": doc.version})
+
+
+@router.get("", response_model=DocumentPage)
+def list_documents(
+    _: Reader, session: DB,
+    status: DocumentStatus | None = None,
+    since: Annotated[datetime | None, Query(
+        description="ISO-8601; documents changed at or after this time")] = None,
+    batch: Annotated[str | None, Query(max_length=32)] = None,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> DocumentPage:
+    """Documents, most recently changed first; `status=rejected` is the exceptions queue.
+
+    With `since`, the oldest change first instead, so a poller can page forward.
+    """
+    where = []
+    if status:
+        where.append(Document.status == status)
+    if since is not None:
+        where.append(Document.updated_at >= since)
+    if batch:
+        where.append(Document.batch_id == batch)
+    total = session.scalar(select(func.count()).select_from(Document).where(*where)) or 0
+    order = ((Document.updated_at, Document.id) if since is not None
+             else (Document.updated_at.desc(), Document.id))
+    rows = session.scalars(select(Document).where(*where)
+                           .options(selectinload(Document.pages), selectinload(Document.fields))
+                           .order_by(*order).offset(offset).limit(limit))
+    return DocumentPage(items=[document_item(d) for d in rows], total=total)
 
 
 @router.get("/{doc_id}", response_model=DocumentResult)
@@ -84,13 +145,14 @@ def patch_field(request: Request, doc_id: str, name: str, body: FieldPatch,
     assert doc.app is not None and doc.type is not None  # a document with fields has a type
     loaded = svc.apps.get(doc.app).app
     fdef = field_defs(loaded, doc.type)[name]
-    old = fv.value
+    old = machine_state(fv)
     changed = "value" in body.model_fields_set
     if changed:
         fv.value, fv.source, fv.confidence = body.value, "human", 1.0
     fv.override = body.override
     validate_field(fv, fdef, loaded.accept_confidence)
     doc.status = document_status(doc.fields)
+    doc.updated_at = utcnow()
     session.add(AuditEntry(actor=principal.name, action="field.set" if changed else "field.verify",
                            batch_id=doc.batch_id, document_id=doc.id, field=name,
                            old=old, new=fv.value, detail=f"status {fv.status}"))
@@ -103,4 +165,24 @@ def patch_field(request: Request, doc_id: str, name: str, body: FieldPatch,
     session.commit()
     if requeue:
         background.notify(request)
+    deliver(svc, doc.id, actor=principal.name)  # after export: the exports get the fix
+    session.expire_all()
     return field_detail(session, fv)
+
+
+@router.post("/{doc_id}/assign", response_model=DocumentItem,
+             responses={409: {"model": ErrorBody}, 422: {"model": ErrorBody}})
+def assign(request: Request, doc_id: str, body: AssignIn, principal: Editor, session: DB,
+           svc: Svc) -> DocumentItem:
+    """Read a rejected (or failed, or unverified) document as `type` from now on.
+
+    Its pages are registered onto the type's reference pages and read again; the batch
+    goes back to the queue (recognize) and the document to review if it needs it.
+    """
+    doc = get_document(session, doc_id)
+    app = body.app or (doc.batch.apps[0] if doc.batch.apps else "")
+    session.rollback()  # the read above must not hold the database while pages register
+    reread.assign(svc, doc_id, principal.name, app, body.type)
+    background.notify(request)
+    session.expire_all()
+    return document_item(get_document(session, doc_id))

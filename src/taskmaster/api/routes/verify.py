@@ -2,25 +2,31 @@
 
     POST /next                         take the next batch needing review (204: none)
     POST /batches/{id}/take|renew|release
+    POST /batches/{id}/leave           release from a closing page (sendBeacon: the CSRF
+                                       token in a form field, the session cookie)
     GET  /batches/{id}                 the documents of a held batch that need review
     POST /documents/{id}/check         validate an entry while it is typed (no change)
     POST /documents/{id}/submit        apply entries; 422 with per-field problems if invalid
-    POST /documents/{id}/reidentify    "not this form": the document becomes rejected
+    POST /documents/{id}/reidentify    "not this form": the document becomes rejected;
+                                       with {"type", "app"?}: read it as that type
     POST /pages/{id}/rotate            turn a page; its batch is identified again
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from taskmaster.api import background
-from taskmaster.api.deps import Editor, Svc
+from taskmaster.api.deps import Editor, Svc, authenticated_beacon
 from taskmaster.api.errors import error_response
-from taskmaster.api.schemas import RowId
-from taskmaster.web import lease, review
+from taskmaster.api.schemas import AssignIn, RowId
+from taskmaster.errors import Forbidden, InputError
+from taskmaster.security.roles import Perm
+from taskmaster.web import lease, reread, review
 
 router = APIRouter(prefix="/api/v1/verify", tags=["verify"])
 
@@ -37,9 +43,11 @@ class CheckIn(BaseModel):
 
 
 class FieldEdit(BaseModel):
+    """A field the operator edited (`value`) or explicitly accepted (no `value`)."""
+
     value: Any = None
     override: bool = False
-    touched: bool = False
+    touched: bool = False  # accepted by older clients; every field sent counts as touched
 
 
 class SubmitIn(BaseModel):
@@ -96,7 +104,7 @@ def check(document_id: str, body: CheckIn, svc: Svc, who: Editor) -> dict[str, A
 def submit(document_id: str, body: SubmitIn, request: Request, svc: Svc,
            who: Editor) -> Any:
     """Apply the entries; the document is done when every field is ok (else 422)."""
-    edits = {k: v.model_dump() for k, v in body.fields.items()}
+    edits = {k: v.model_dump(exclude_unset=True) for k, v in body.fields.items()}
     done = review.submit_document(svc, document_id, edits, who.name)
     if not done.ok:
         return error_response(422, "invalid_fields",
@@ -107,10 +115,40 @@ def submit(document_id: str, body: SubmitIn, request: Request, svc: Svc,
     return {"status": done.status, "batch_released": done.batch_released}
 
 
+@router.post("/batches/{batch_id}/leave", status_code=204, response_class=Response)
+async def leave(batch_id: str, request: Request, svc: Svc) -> Response:
+    """Give the batch back from a page being closed (`navigator.sendBeacon`).
+
+    A beacon cannot set headers, so the CSRF token comes as the form field `csrf`; the
+    session cookie authenticates as for every other route.
+    """
+    form = await request.form()
+    who = authenticated_beacon(request, svc, str(form.get("csrf") or ""))
+    if not who.can(Perm.EDIT):
+        raise Forbidden(f"role {who.role!r} may not do this (needs 'edit')")
+    try:
+        until = datetime.fromisoformat(str(form.get("until") or ""))
+    except ValueError as exc:
+        raise InputError("`until`: the ISO-8601 end of the lease this page held") from exc
+    lease.release(svc.db, batch_id, who.name, until=until)
+    return Response(status_code=204)
+
+
 @router.post("/documents/{document_id}/reidentify")
-def reidentify(document_id: str, request: Request, svc: Svc, who: Editor) -> dict[str, Any]:
-    """'Not this form': reject the document instead of forcing it onto the form."""
-    done = review.reidentify(svc, document_id, who.name)
+def reidentify(document_id: str, request: Request, svc: Svc, who: Editor,
+               body: AssignIn | None = None) -> dict[str, Any]:
+    """'Not this form': reject the document instead of forcing it onto the form.
+
+    With a body, the document is read as that document type instead (its batch goes
+    back to recognize; it comes back for review if it needs it).
+    """
+    if body is not None:
+        lease.require(svc.db, review.batch_of(svc, document_id), who.name)
+        app = body.app or review.app_of(svc, document_id)
+        status = reread.assign(svc, document_id, who.name, app, body.type)
+        background.notify(request)
+        return {"status": status, "batch_released": True}
+    done = reread.reidentify(svc, document_id, who.name)
     if done.batch_released:
         background.notify(request)
     return {"status": done.status, "batch_released": done.batch_released}
@@ -120,7 +158,7 @@ def reidentify(document_id: str, request: Request, svc: Svc, who: Editor) -> dic
 def rotate(page_id: RowId, body: RotateIn, request: Request, svc: Svc,
            who: Editor) -> dict[str, Any]:
     """Turn the page clockwise; the batch is identified and read again (202)."""
-    review.rotate_page(svc, page_id, who.name, body.quarter_turns)
+    reread.rotate_page(svc, page_id, who.name, body.quarter_turns)
     background.notify(request)
     return {"status": "pending"}
 
