@@ -8,7 +8,7 @@ import sys
 import typer
 
 from taskmaster import __version__
-from taskmaster.cli import apps, db, doctor, process, serve, tokens, users, worker
+from taskmaster.cli import apps, calibrate, db, doctor, process, serve, tokens, users, worker
 from taskmaster.errors import TaskmasterError
 
 app = typer.Typer(name="taskmaster", no_args_is_help=True, add_completion=False,
@@ -22,6 +22,7 @@ app.command("serve")(serve.serve)
 app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
 app.command("doctor")(doctor.doctor)
+app.command("calibrate")(calibrate.calibrate)
 
 
 def _version(value: bool) -> None:

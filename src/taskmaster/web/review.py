@@ -62,6 +62,7 @@ def document_view(svc: Services, doc: Document) -> dict[str, Any]:
     fields.sort(key=lambda f: not f["review"])
     return {
         "id": doc.id, "seq": doc.seq, "app": doc.app, "type": doc.type, "status": doc.status,
+        "qa_sample": bool(doc.qa_sample),
         "pages": [{"id": p.id, "number": p.number, "source": p.source, "width": p.width,
                    "height": p.height, "type": p.type} for p in pages],
         "fields": fields,
@@ -114,7 +115,7 @@ class Submitted:
 
 
 def _apply(session: Session, fv: FieldValue, fdef: FieldDef, edit: dict[str, Any],
-           user: str, doc: Document, threshold: float) -> None:
+           user: str, doc: Document, threshold: float | None) -> None:
     old = fv.value
     new = parse_entry(fdef, edit.get("value"))
     override = bool(edit.get("override"))
