@@ -98,6 +98,18 @@ def _counts(labels: Iterable[Label]) -> tuple[np.ndarray, np.ndarray]:
     return n, r
 
 
+def _base(labels: Sequence[Label]) -> np.ndarray:
+    """All labels' curve: each bin's rate, lightly shrunk to the overall rate (a bin of
+    3 right is not certain), empty bins carrying the bin below; then monotone."""
+    n, r = _counts(labels)
+    overall = (r.sum() + 1) / (n.sum() + 2)
+    rate = (r + 2 * overall) / (n + 2)
+    for b in range(1, len(rate)):
+        if n[b] == 0:
+            rate[b] = rate[b - 1]
+    return _pav(rate, n + 2)
+
+
 @dataclass
 class Curves:
     """P(right | score) per (field, source), and which fields have evidence."""
@@ -117,8 +129,7 @@ def fit_curves(labels: Sequence[Label], fields: Mapping[str, str]) -> Curves:
         for key in [("all",), ("k", lab.kind), ("ks", lab.kind, lab.source),
                     ("fs", lab.field, lab.source), ("f", lab.field)]:
             by[key].append(lab)
-    n, r = _counts(by[("all",)])
-    base = (r + 1) / (n + 2)
+    base = _base(by[("all",)])
     out = Curves()
 
     def shrink(parent: np.ndarray, key: tuple[str, ...]) -> np.ndarray:
