@@ -11,7 +11,12 @@ import numpy as np
 import pytest
 
 from taskmaster.calibration.procedure import (
-    Label, choose_level, clopper_pearson_upper, fit_curves, in_learn, thresholds_at,
+    Label,
+    choose_level,
+    clopper_pearson_upper,
+    fit_curves,
+    in_learn,
+    thresholds_at,
 )
 
 # field -> (kind, source, how much worse than the pool its reader is at the same score)
