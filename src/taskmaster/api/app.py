@@ -31,6 +31,7 @@ from taskmaster.api.routes import (
 )
 from taskmaster.api.schemas import COMMON_ERRORS
 from taskmaster.api.uploads import BodyLimit, request_limit
+from taskmaster.calibration.refit import AutoRefit
 from taskmaster.pipeline.services import Services
 from taskmaster.security.accounts import ensure_admin
 from taskmaster.security.ratelimit import HostThrottle
@@ -57,9 +58,12 @@ def create_app(settings: Settings, *, embedded_workers: bool = True) -> FastAPI:
             announce_admin(generated)
         bg = background.start(svc) if embedded_workers else None
         app.state.background = bg
+        # Refits run in their own thread, never on the event loop.
+        refits = AutoRefit(svc, settings.calibrate_every).start()
         try:
             yield
         finally:
+            refits.stop()
             if bg is not None:
                 bg.stop()
             svc.close()

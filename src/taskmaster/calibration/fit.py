@@ -16,20 +16,20 @@ from typing import Any
 from taskmaster.apps.schema import Application
 from taskmaster.calibration.procedure import (
     EDGES,
-    LEARN_SHARE,
+    FOLDS,
     Choice,
     Label,
     accepted,
     bin_of,
     choose_level,
     clopper_pearson_upper,
+    cross_fit,
     fit_curves,
-    in_learn,
     thresholds_at,
 )
 
-METHOD = ("learn-then-test, fixed sequence; one-sided Clopper-Pearson bound on the "
-          f"test part ({1 - LEARN_SHARE:.0%} of documents)")
+METHOD = (f"learn-then-test, fixed sequence, {FOLDS}-fold cross-fitted; one-sided "
+          "Clopper-Pearson bound")
 
 
 def source_key(source: str | None, value: Any) -> str:
@@ -73,8 +73,8 @@ def build(app: Application, labels: list[Label], *, verified_documents: int = 0,
     defs = app.all_fields()
     known = [lab for lab in labels if lab.field in defs]
     kinds = {name: f.kind for name, f in defs.items()}
-    curves = fit_curves([lab for lab in known if in_learn(lab.doc)], kinds)
-    test = [lab for lab in known if not in_learn(lab.doc)]
+    curves = fit_curves(known, kinds)
+    folds = cross_fit(known, kinds)
     budgets = _field_max_error(app)
     groups: dict[float, list[str]] = defaultdict(list)
     for name, me in budgets.items():
@@ -83,8 +83,8 @@ def build(app: Application, labels: list[Label], *, verified_documents: int = 0,
     choices: list[Choice] = []
     for me, names in sorted(groups.items()):
         mine = set(names)
-        choice = choose_level(curves, [lab for lab in test if lab.field in mine], me,
-                              app.error_confidence)
+        choice = choose_level([(c, [lab for lab in test if lab.field in mine])
+                               for c, test in folds], me, app.error_confidence)
         choices.append(choice)
         if choice.level is not None:
             thresholds |= {k: t for k, t in thresholds_at(curves, choice.level).items()

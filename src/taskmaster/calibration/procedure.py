@@ -1,16 +1,17 @@
 """The calibration procedure: labelled reader scores in, calibrated curves and accept
 thresholds with a stated error bound out. Pure numpy; docs/calibration.md explains why.
 
-1. Labels are split by document (a stable hash) into a *learn* third and a *test* two
-   thirds, so the threshold is certified on labels the curves never saw.
-2. Curves (learn part): per (field, source) a binned estimate of P(right | score),
-   shrunk towards its (kind, source) pool, that towards its kind, that towards all
-   labels; then made monotone (pool-adjacent-violators), so "accept if p >= lambda" is
-   "accept if score >= t" per field and source.
-3. Threshold (test part): learn-then-test with fixed-sequence testing. Candidate levels
-   lambda go from strict to loose; each is kept while the one-sided Clopper-Pearson upper
-   bound of the error among the test labels it accepts stays <= max_error; the first
-   failure stops the sequence. The loosest level kept is used; none kept: none accepted.
+1. Curves: per (field, source) a binned estimate of P(right | score), shrunk towards its
+   (kind, source) pool, that towards its kind, that towards all labels; then made
+   monotone (pool-adjacent-violators), so "accept if p >= level" is "accept if
+   score >= t" per field and source.
+2. Threshold: learn-then-test with fixed-sequence testing, cross-fitted. Documents are
+   split in two folds by a stable hash; each fold is judged by the curves fitted on the
+   other, so no label tests a rule it helped to make. Candidate levels go from strict to
+   loose; a level is kept while the one-sided Clopper-Pearson upper bound of the error
+   among the labels it accepts stays <= max_error, and the first failure stops the
+   sequence. The loosest level kept is applied to the curves fitted on all labels; none
+   kept: nothing is accepted.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ EDGES = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.92, 0.94, 0.95, 0.96, 0.97, 
 LEVELS = (0.9999, 0.9995, 0.999, 0.998, 0.997, 0.996, 0.995, 0.994, 0.993, 0.992, 0.99,
           0.988, 0.985, 0.98, 0.975, 0.97, 0.96, 0.95, 0.94, 0.92, 0.9, 0.85, 0.8)
 PRIOR = 20.0  # pseudo-labels a pool lends the pool below it, per bin
-LEARN_SHARE = 1 / 3
+FOLDS = 2
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,10 @@ class Label:
     doc: str  # the document (or truth file) it came from: keeps a document in one part
 
 
-def in_learn(doc: str) -> bool:
-    """Whether a document's labels fit the curves (True) or test the threshold."""
+def fold_of(doc: str) -> int:
+    """The fold of a document's labels (a stable hash: the same on every refit)."""
     h = int.from_bytes(hashlib.sha256(doc.encode()).digest()[:8], "big")
-    return h / 2**64 < LEARN_SHARE
+    return h % FOLDS
 
 
 def bin_of(score: float) -> int:
@@ -178,16 +179,25 @@ class Choice:
     tested: list[tuple[float, int, int, float]] = field(default_factory=list)
 
 
-def choose_level(curves: Curves, test: Sequence[Label], max_error: float,
+def cross_fit(labels: Sequence[Label], fields: Mapping[str, str]
+              ) -> list[tuple[Curves, list[Label]]]:
+    """(curves fitted without a fold, that fold's labels) for every fold."""
+    return [(fit_curves([lab for lab in labels if fold_of(lab.doc) != k], fields),
+             [lab for lab in labels if fold_of(lab.doc) == k]) for k in range(FOLDS)]
+
+
+def choose_level(folds: Sequence[tuple[Curves, Sequence[Label]]], max_error: float,
                  confidence: float) -> Choice:
     """Learn-then-test, fixed sequence: the loosest level whose bound holds, and all
-    stricter ones with it. Levels that accept too few test labels for any bound to reach
+    stricter ones with it. Levels that accept too few labels for any bound to reach
     `max_error` are passed over (that depends on the scores only, not the labels)."""
     n_min = math.ceil(math.log(1 - confidence) / math.log(1 - max_error))
     choice = Choice(max_error=max_error, level=None)
     for level in LEVELS:
-        th = thresholds_at(curves, level)
-        hits = [lab for lab in test if accepted(lab, th)]
+        hits: list[Label] = []
+        for curves, test in folds:
+            th = thresholds_at(curves, level)
+            hits += [lab for lab in test if accepted(lab, th)]
         if len(hits) < n_min:
             continue
         errors = sum(not lab.right for lab in hits)
