@@ -73,7 +73,7 @@ def create_app(settings: Settings, *, embedded_workers: bool = True) -> FastAPI:
                   openapi_url=None, docs_url=None, redoc_url=None,  # see routes/docs.py
                   responses=COMMON_ERRORS)
     app.state.svc = svc
-    app.state.metrics = Metrics(svc.db)
+    app.state.metrics = Metrics(svc.db, svc.fits)
     app.state.sessions = SessionCodec(load_secret(settings))
     app.state.throttle = HostThrottle()
     errors.install(app)

@@ -51,7 +51,7 @@ def save_fit(home: Path, fit: Fit) -> Path:
     path = home_fit(home, fit.app)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(fit.data, indent=0), encoding="utf-8")
+    tmp.write_text(json.dumps(fit.data, separators=(",", ":")), encoding="utf-8")
     os.replace(tmp, path)
     line = {"at": fit.data["fitted_at"], **totals(fit),
             "fields": {n: {k: f[k] for k in ("labels", "wrong", "accepted", "errors", "bound")}

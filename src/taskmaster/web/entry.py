@@ -60,7 +60,11 @@ def parse_entry(field: FieldDef, entry: Any) -> Any:
     """
     if entry is None or isinstance(entry, bool):
         return entry
-    text = _SPACES.sub(" ", str(entry)).strip()
+    if field.lines > 1:  # multi-line text keeps its line breaks (`medications`)
+        lines = (_SPACES.sub(" ", line).strip() for line in str(entry).splitlines())
+        text = "\n".join(line for line in lines if line)
+    else:
+        text = _SPACES.sub(" ", str(entry)).strip()
     if not text:
         return None
     if field.keep_text:
