@@ -29,6 +29,7 @@ from taskmaster.calibration.labels import (
 from taskmaster.calibration.procedure import Label
 from taskmaster.calibration.store import SHIPPED, read_fit, save_fit
 from taskmaster.db.models import Document
+from taskmaster.errors import TaskmasterError
 from taskmaster.pipeline.context import TaskContext
 from taskmaster.pipeline.runner import run_batch
 from taskmaster.pipeline.services import Services
@@ -133,12 +134,15 @@ class AutoRefit:
         """Refit every application due; the names refitted."""
         done = []
         for app in self.svc.apps.names():
-            verified = verified_documents(self.svc.db, app)
-            fit = self.svc.fits.get(app)
-            seen = int(fit.data.get("verified_documents", 0)) if fit else 0
-            if verified - seen >= self.every:
-                refit(self.svc, app)
-                done.append(app)
+            try:
+                verified = verified_documents(self.svc.db, app)
+                fit = self.svc.fits.get(app)
+                seen = int(fit.data.get("verified_documents", 0)) if fit else 0
+                if verified - seen >= self.every:
+                    refit(self.svc, app)
+                    done.append(app)
+            except TaskmasterError as exc:  # a broken application must not stop the others
+                log.error("calibration of %s skipped: %s", app, exc.message)
         return done
 
     def _loop(self) -> None:
