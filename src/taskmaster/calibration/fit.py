@@ -68,8 +68,8 @@ def _field_max_error(app: Application) -> dict[str, float]:
 
 def build(app: Application, labels: list[Label], *, verified_documents: int = 0,
           sources: dict[str, int] | None = None) -> Fit:
-    """Fit curves on the learn part, certify thresholds on the test part (per group of
-    fields sharing one max_error), and summarise every field on all its labels."""
+    """Fit curves on all labels, certify a level per group of fields sharing one
+    max_error by the cross-fitted test, and summarise every field on all its labels."""
     defs = app.all_fields()
     known = [lab for lab in labels if lab.field in defs]
     kinds = {name: f.kind for name, f in defs.items()}

@@ -50,8 +50,8 @@ def print_table(fit: Fit, path: Path) -> None:
               f"{t['errors']:>7}{t['error']:>8.2%}", highlight=False)
     for g in d["groups"]:
         level = "none: every field goes to review" if g["level"] is None else f"{g['level']:g}"
-        out.print(f"certified (max_error {g['max_error']:g}): level {level}; test part "
-                  f"{g['test_errors']} wrong of {g['test_accepted']} accepted, bound "
+        out.print(f"certified (max_error {g['max_error']:g}): level {level}; cross-fitted "
+                  f"test: {g['test_errors']} wrong of {g['test_accepted']} accepted, bound "
                   f"{g['bound']:.2%} ({d['method']})", highlight=False)
     out.print(f"fit stored in {path}", highlight=False)
 
