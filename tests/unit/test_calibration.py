@@ -14,8 +14,8 @@ from taskmaster.calibration.procedure import (
     Label,
     choose_level,
     clopper_pearson_upper,
+    cross_fit,
     fit_curves,
-    in_learn,
     thresholds_at,
 )
 
@@ -59,9 +59,9 @@ def true_error(th: dict[tuple[str, str], float], rng: np.random.Generator) -> fl
 
 def fit_round(labels: list[Label], max_error: float, confidence: float
               ) -> dict[tuple[str, str], float]:
-    curves = fit_curves([lab for lab in labels if in_learn(lab.doc)], KINDS)
-    choice = choose_level(curves, [lab for lab in labels if not in_learn(lab.doc)],
-                          max_error, confidence)
+    """The procedure as `fit.build` runs it: cross-fitted level, curves of all labels."""
+    choice = choose_level(cross_fit(labels, KINDS), max_error, confidence)
+    curves = fit_curves(labels, KINDS)
     return {} if choice.level is None else thresholds_at(curves, choice.level)
 
 
@@ -88,7 +88,7 @@ def test_bound_holds_over_many_simulated_rounds() -> None:
             over += err > max_error
     # Binomial(60, 0.1) exceeds 12 with probability < 1%.
     assert over <= 12, f"{over} of {rounds} rounds broke the bound"
-    assert accepting >= rounds * 0.8
+    assert accepting >= rounds // 2
 
 
 def test_fields_without_evidence_are_never_accepted() -> None:
