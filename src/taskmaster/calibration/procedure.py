@@ -16,10 +16,11 @@ thresholds with a stated error bound out. Pure numpy; docs/calibration.md explai
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,7 +52,7 @@ def fold_of(doc: str) -> int:
 
 
 def bin_of(score: float) -> int:
-    return int(np.searchsorted(EDGES, score, side="right")) - 1
+    return bisect.bisect_right(EDGES, score) - 1
 
 
 def binomial_cdf(k: int, n: int, p: float) -> float:
@@ -90,13 +91,14 @@ def _pav(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return np.array([b[0] for b in blocks for _ in range(int(b[2]))])
 
 
-def _counts(labels: Iterable[Label]) -> tuple[np.ndarray, np.ndarray]:
-    n, r = np.zeros(len(EDGES)), np.zeros(len(EDGES))
-    for lab in labels:
-        b = bin_of(lab.score)
-        n[b] += 1
-        r[b] += lab.right
-    return n, r
+def _counts(labels: Sequence[Label]) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and right ones per score bin."""
+    if not labels:
+        return np.zeros(len(EDGES)), np.zeros(len(EDGES))
+    bins = np.searchsorted(EDGES, [lab.score for lab in labels], side="right") - 1
+    right = np.array([lab.right for lab in labels], dtype=float)
+    return (np.bincount(bins, minlength=len(EDGES)).astype(float),
+            np.bincount(bins, weights=right, minlength=len(EDGES)))
 
 
 def _base(labels: Sequence[Label]) -> np.ndarray:
@@ -133,8 +135,11 @@ def fit_curves(labels: Sequence[Label], fields: Mapping[str, str]) -> Curves:
     base = _base(by[("all",)])
     out = Curves()
 
+    counts = {key: _counts(labs) for key, labs in by.items()}
+    none = (np.zeros(len(EDGES)), np.zeros(len(EDGES)))
+
     def shrink(parent: np.ndarray, key: tuple[str, ...]) -> np.ndarray:
-        n, r = _counts(by.get(key, []))
+        n, r = counts.get(key, none)
         return (r + PRIOR * parent) / (n + PRIOR)
 
     for name, kind in fields.items():
@@ -143,7 +148,7 @@ def fit_curves(labels: Sequence[Label], fields: Mapping[str, str]) -> Curves:
         for source in sorted({lab.source for lab in by.get(("k", kind), [])}):
             p_ks = shrink(p_kind, ("ks", kind, source))
             p_fs = shrink(p_ks, ("fs", name, source))
-            n_fs, _ = _counts(by.get(("fs", name, source), []))
+            n_fs, _ = counts.get(("fs", name, source), none)
             out.curves[(name, source)] = [round(float(v), 6)
                                           for v in _pav(p_fs, n_fs + PRIOR)]
     return out
@@ -192,19 +197,27 @@ def choose_level(folds: Sequence[tuple[Curves, Sequence[Label]]], max_error: flo
     stricter ones with it. Levels that accept too few labels for any bound to reach
     `max_error` are passed over (that depends on the scores only, not the labels)."""
     n_min = math.ceil(math.log(1 - confidence) / math.log(1 - max_error))
+    prepared = []
+    for curves, test in folds:
+        keys = sorted({(lab.field, lab.source) for lab in test})
+        index = {k: i for i, k in enumerate(keys)}
+        prepared.append((curves, keys,
+                         np.array([index[(lab.field, lab.source)] for lab in test], dtype=int),
+                         np.array([lab.score for lab in test]),
+                         np.array([not lab.right for lab in test])))
     choice = Choice(max_error=max_error, level=None)
     for level in LEVELS:
-        hits: list[Label] = []
-        for curves, test in folds:
+        n = errors = 0
+        for curves, keys, idx, scores, wrong in prepared:
             th = thresholds_at(curves, level)
-            hits += [lab for lab in test if accepted(lab, th)]
-        if len(hits) < n_min:
+            limit = np.array([th.get(k, np.inf) for k in keys] or [np.inf])
+            hit = scores >= limit[idx] if len(idx) else np.zeros(0, dtype=bool)
+            n, errors = n + int(hit.sum()), errors + int(wrong[hit].sum())
+        if n < n_min:
             continue
-        errors = sum(not lab.right for lab in hits)
-        bound = clopper_pearson_upper(errors, len(hits), confidence)
-        choice.tested.append((level, len(hits), errors, bound))
+        bound = clopper_pearson_upper(errors, n, confidence)
+        choice.tested.append((level, n, errors, bound))
         if bound > max_error:
             break
-        choice.level, choice.accepted, choice.errors, choice.bound = (
-            level, len(hits), errors, bound)
+        choice.level, choice.accepted, choice.errors, choice.bound = level, n, errors, bound
     return choice
