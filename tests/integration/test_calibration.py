@@ -20,7 +20,7 @@ from taskmaster.calibration.labels import from_database, same
 from taskmaster.calibration.procedure import EDGES, Label
 from taskmaster.calibration.refit import AutoRefit
 from taskmaster.calibration.store import home_fit, save_fit
-from taskmaster.db.models import AuditEntry, Batch, Document, FieldValue
+from taskmaster.db.models import AuditEntry, Batch, Document, FieldValue, InputFile, Page
 from taskmaster.pipeline import validate
 from taskmaster.pipeline.context import TaskContext
 from taskmaster.pipeline.services import Services
@@ -176,6 +176,12 @@ def test_labels_come_from_verify_and_set_against_the_machine_reading(svc: Servic
         for f in doc.fields:  # what verify leaves: the human's value, the machine's kept
             f.value, f.source = {"last_name": "KOWALSKI ", "signature": True}.get(
                 f.name, f.value), "human"
+        scan = InputFile(batch_id=doc.batch_id, seq=1, name="scan.tif", path="x",
+                         size=1, sha256="ab" * 32)
+        s.add(scan)
+        s.flush()
+        s.add(Page(batch_id=doc.batch_id, document_id=doc_id, file_id=scan.id, seq=3,
+                   number=1, source="scan.tif#3", image="x"))
         base = {"actor": "op", "batch_id": doc.batch_id, "document_id": doc_id}
         s.add_all([
             AuditEntry(action="field.set", field="last_name", old="kowalski",
@@ -190,6 +196,8 @@ def test_labels_come_from_verify_and_set_against_the_machine_reading(svc: Servic
     assert {lab.field: lab.right for lab in labels} == {
         "last_name": True, "consent": True, "signature": False}
     assert {lab.field: lab.score for lab in labels}["signature"] == 0.7
+    # The fold key is the scan's content and page: the same on every refit.
+    assert {lab.doc for lab in labels} == {"abababababababab#3"}
 
 
 def test_the_server_refits_after_enough_verified_documents(svc: Services) -> None:

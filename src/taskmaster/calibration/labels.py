@@ -23,7 +23,7 @@ from taskmaster.apps.schema import Application
 from taskmaster.calibration.fit import source_key
 from taskmaster.calibration.procedure import Label
 from taskmaster.db.engine import Database
-from taskmaster.db.models import AuditEntry, Document, FieldValue
+from taskmaster.db.models import AuditEntry, Document, FieldValue, InputFile, Page
 from taskmaster.errors import InputError
 
 ACTIONS = ("field.verify", "field.set")
@@ -55,6 +55,11 @@ def from_database(db: Database, app: Application) -> tuple[list[Label], int]:
         for doc_id, name, action, new in rows:
             if doc_id and name:
                 verdicts[(doc_id, name)] = (action, new)  # the last word counts
+        keys = {doc_id: document_key(sha, source) for doc_id, sha, source in session.execute(
+            select(Page.document_id, InputFile.sha256, Page.source)
+            .join(InputFile, InputFile.id == Page.file_id)
+            .join(Document, Document.id == Page.document_id)
+            .where(Document.app == app.name, Page.number == 1))}
         fields = session.execute(
             select(FieldValue.document_id, FieldValue.name, FieldValue.machine_source,
                    FieldValue.machine_score, FieldValue.machine_value)
@@ -67,8 +72,16 @@ def from_database(db: Database, app: Application) -> tuple[list[Label], int]:
                 continue
             right = verdict[0] == "field.verify" or same(verdict[1], value)
             labels.append(Label(field=name, kind=kinds[name], source=source_key(source, value),
-                                score=float(score), right=right, doc=doc_id))
+                                score=float(score), right=right,
+                                doc=keys.get(doc_id, doc_id)))
     return labels, verified_documents(db, app.name)
+
+
+def document_key(sha256: str, page_source: str) -> str:
+    """A document's key for the folds: its file's content and first page, so the same
+    scan always lands in the same fold (a refit is reproducible, and a sample labelled
+    twice, by truth and by verify, cannot test a rule its twin helped to make)."""
+    return f"{sha256[:16]}#{page_source.rsplit('#', 1)[-1]}"
 
 
 def verified_documents(db: Database, app: str) -> int:

@@ -9,6 +9,7 @@ holds it; the fit file it writes is picked up by the next batch of every process
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import shutil
 import threading
@@ -21,6 +22,7 @@ from sqlalchemy import select
 from taskmaster.calibration.fit import Fit, build
 from taskmaster.calibration.labels import (
     compare,
+    document_key,
     from_database,
     scratch_home,
     truth_files,
@@ -63,7 +65,9 @@ def truth_labels(svc: Services, app: str, folders: Sequence[Path]) -> list[Label
             for f, truth in samples:
                 mine = by_file.get(f.name, [])
                 if len(mine) == 1 and mine[0].app == app:
-                    labels += compare(loaded, truth, mine[0].fields, f"truth:{f.name}")
+                    key = document_key(hashlib.sha256(f.read_bytes()).hexdigest(),
+                                       mine[0].pages[0].source)
+                    labels += compare(loaded, truth, mine[0].fields, key)
                 else:
                     log.warning("%s: read as %d document(s) of %s; left out", f.name,
                                 len(mine), [d.type for d in mine])
