@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import json
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -148,7 +147,3 @@ def compare(app: Application, truth: list[dict[str, Any]], fields: Iterable[Fiel
                                 score=float(fv.machine_score),
                                 right=same(fv.machine_value, want), doc=doc_key))
     return labels
-
-
-def scratch_home() -> Path:
-    return Path(tempfile.mkdtemp(prefix="tm-calibrate-"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
+import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,6 @@ from taskmaster.calibration.labels import (
     compare,
     document_key,
     from_database,
-    scratch_home,
     truth_files,
     verified_documents,
 )
@@ -46,7 +46,7 @@ def truth_labels(svc: Services, app: str, folders: Sequence[Path]) -> list[Label
     samples = [s for folder in folders for s in truth_files(folder)]
     if not samples:
         return []
-    home = scratch_home()
+    home = Path(tempfile.mkdtemp(prefix="tm-calibrate-"))
     scratch = Services.create(svc.settings.model_copy(update={
         "home": home, "database_url": None, "apps_dir": svc.settings.apps_path,
         "store": "file", "queue": "embedded", "qa_share": 0.0}))

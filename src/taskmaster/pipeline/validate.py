@@ -56,19 +56,25 @@ def validate_field(fv: FieldValue, fdef: FieldDef, threshold: float | None) -> N
     fv.status = field_status(fdef, fv.value, score, threshold, problems)
 
 
+def _pool(fv: FieldValue) -> str:
+    """The fit's pool of a machine reading (its engine, or `empty`)."""
+    if fv.machine_score is None:  # read before the machine's reading was kept apart
+        return source_key(fv.source, fv.value)
+    return source_key(fv.machine_source, fv.machine_value)
+
+
 def machine_threshold(app: Application, fit: Fit | None, fv: FieldValue) -> float | None:
     """The accept threshold for a machine reading: the fit's, else the bare one."""
     if fit is None:
         return app.accept_confidence
-    return fit.threshold(fv.name, source_key(fv.machine_source or fv.source, fv.value))
+    return fit.threshold(fv.name, _pool(fv))
 
 
 def _calibrate(fv: FieldValue, fit: Fit | None) -> None:
     """Show the fit's P(right) as the field's confidence (the reader's score is kept)."""
     if fit is None or fv.machine_score is None or fv.source == "human":
         return
-    p = fit.probability(fv.name, source_key(fv.machine_source, fv.machine_value),
-                        fv.machine_score)
+    p = fit.probability(fv.name, _pool(fv), fv.machine_score)
     if p is not None:
         fv.confidence = p
 
