@@ -94,10 +94,13 @@ def run(ctx: TaskContext, svc: Services) -> None:
         docs = session.scalars(select(Document).where(Document.batch_id == ctx.batch_id,
                                                       Document.type.is_not(None),
                                                       Document.status != "failed"))
+        fits: dict[str, Fit | None] = {}  # read once per batch: a new fit applies here
         for doc in docs:
             assert doc.app is not None and doc.type is not None
             app = svc.apps.get(doc.app).app
-            fit = svc.fits.get(doc.app)  # read once per batch: a new fit applies here
+            if doc.app not in fits:
+                fits[doc.app] = svc.fits.get(doc.app)
+            fit = fits[doc.app]
             defs = field_defs(app, doc.type)
             for fv in doc.fields:
                 if fv.source != "human" and not fv.override:
