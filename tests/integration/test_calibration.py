@@ -8,6 +8,7 @@ run through the real validate stage; fits are written by the real `save_fit`.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,8 +19,8 @@ import pytest
 from taskmaster.calibration.fit import Fit, build
 from taskmaster.calibration.labels import from_database, same
 from taskmaster.calibration.procedure import EDGES, Label
-from taskmaster.calibration.refit import AutoRefit
-from taskmaster.calibration.store import home_fit, save_fit
+from taskmaster.calibration.refit import AutoRefit, gather
+from taskmaster.calibration.store import SHIPPED, home_fit, save_fit
 from taskmaster.db.models import AuditEntry, Batch, Document, FieldValue, InputFile, Page
 from taskmaster.pipeline import validate
 from taskmaster.pipeline.context import TaskContext
@@ -198,6 +199,15 @@ def test_labels_come_from_verify_and_set_against_the_machine_reading(svc: Servic
     assert {lab.field: lab.score for lab in labels}["signature"] == 0.7
     # The fold key is the scan's content and page: the same on every refit.
     assert {lab.doc for lab in labels} == {"abababababababab#3"}
+    # A shipped label of the same scan's field gives way to the verified one.
+    shipped = [Label("last_name", "text", "ocr", 0.8, False, "abababababababab#3"),
+               Label("last_name", "text", "ocr", 0.9, True, "cdcdcdcdcdcdcdcd#1")]
+    (svc.apps.get("tiny").folder / SHIPPED).write_text(json.dumps(build(app, shipped).data))
+    got = gather(svc, "tiny")
+    assert got.sources == {"shipped": 2, "verified": 3, "duplicates": 1}
+    assert sorted((lab.doc, lab.field, lab.right) for lab in got.labels
+                  if lab.field == "last_name") == [("abababababababab#3", "last_name", True),
+                                                   ("cdcdcdcdcdcdcdcd#1", "last_name", True)]
 
 
 def test_the_server_refits_after_enough_verified_documents(svc: Services) -> None:

@@ -101,6 +101,11 @@ def gather(svc: Services, app: str, truth: Sequence[Path] = (), *, fresh: bool =
         given = truth_labels(svc, app, truth)
         out.labels += given
         out.sources["truth"] = len(given)
+    # One scan's field is one observation: labelled again (a shipped sample verified, a
+    # truth set given twice), the later label stands for it.
+    unique = {(lab.doc, lab.field): lab for lab in out.labels}
+    out.sources["duplicates"] = len(out.labels) - len(unique)
+    out.labels = list(unique.values())
     return out
 
 
