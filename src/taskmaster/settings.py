@@ -118,6 +118,13 @@ class Settings(BaseSettings):
     hot_folder: bool = Field(True, description="Watch <home>/inbox while serving.")
     inbox_app: str = Field("intake", description="Application for files dropped at the top "
                                                  "of the inbox (inbox/<app>/ picks another).")
+    qa_share: float = Field(
+        0.03, ge=0, le=1, description="Share of documents that would go straight through "
+        "sent to verify anyway (chosen by a hash of the document id), so the error among "
+        "accepted fields keeps being measured.")
+    calibrate_every: int = Field(
+        50, ge=0, description="`serve` refits an application's calibration after this many "
+        "more verified documents of it (0: only `taskmaster calibrate` refits).")
     queue: Literal["embedded", "procrastinate"] = Field(
         "embedded", description="Who runs batches: `embedded` (the worker pool of `serve`) "
         "or `procrastinate` (`taskmaster worker` processes; needs PostgreSQL).")

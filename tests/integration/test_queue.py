@@ -35,6 +35,7 @@ MINI_APP = """\
 name: mini
 version: 1
 title: The blank intake form with one optional checkbox (queue tests)
+accept_confidence: 0.9  # a bare threshold: no fit, yet blank pages go straight through
 exports:
   - {kind: json}
   - {kind: csv}

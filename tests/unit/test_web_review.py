@@ -75,6 +75,8 @@ def fd(**kw: object) -> FieldDef:
     (fd(name="s", kind="comb", type="state"), "il", "IL"),
     (fd(name="t", kind="text"), "  Maria   Kowalski ", "Maria Kowalski"),
     (fd(name="t", kind="text"), "   ", None),
+    (fd(name="m", kind="text", lines=3), " ALBUTEROL  AS NEEDED\n\nASPIRIN ",
+     "ALBUTEROL AS NEEDED\nASPIRIN"),
     (fd(name="b", kind="checkbox", type="boolean", options=[Option(value=True, bbox=(0, 0, 1, 1))]),
      "yes", True),
     (fd(name="e", kind="checkbox", type="enum",

@@ -32,6 +32,7 @@ from taskmaster.api.routes import (
 )
 from taskmaster.api.schemas import COMMON_ERRORS
 from taskmaster.api.uploads import BodyLimit, request_limit
+from taskmaster.calibration.refit import AutoRefit
 from taskmaster.pipeline.services import Services
 from taskmaster.security.accounts import ensure_admin
 from taskmaster.security.ratelimit import HostThrottle
@@ -60,9 +61,12 @@ def create_app(settings: Settings, *, embedded_workers: bool = True) -> FastAPI:
         svc.decoder.prestart()  # upload checks find their decoder processes ready
         bg = background.start(svc) if embedded_workers else None
         app.state.background = bg
+        # Refits run in their own thread, never on the event loop.
+        refits = AutoRefit(svc, settings.calibrate_every).start()
         try:
             yield
         finally:
+            refits.stop()
             if bg is not None:
                 bg.stop()
             svc.close()
@@ -72,7 +76,7 @@ def create_app(settings: Settings, *, embedded_workers: bool = True) -> FastAPI:
                   openapi_url=None, docs_url=None, redoc_url=None,  # see routes/docs.py
                   responses=COMMON_ERRORS)
     app.state.svc = svc
-    app.state.metrics = Metrics(svc.db)
+    app.state.metrics = Metrics(svc.db, svc.fits)
     app.state.sessions = SessionCodec(load_secret(settings))
     app.state.throttle = HostThrottle()
     errors.install(app)

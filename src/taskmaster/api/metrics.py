@@ -15,6 +15,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Summa
 from prometheus_client.registry import Collector
 from sqlalchemy import ColumnElement, Float, cast, func, select
 
+from taskmaster.calibration.stats import figures
+from taskmaster.calibration.store import Fits
 from taskmaster.db.engine import Database
 from taskmaster.db.models import Batch, Page, Task
 
@@ -58,11 +60,57 @@ class _DatabaseCollector(Collector):
         yield summary
 
 
+class _StraightThroughCollector(Collector):
+    """Straight-through figures per application and field (calibration.stats)."""
+
+    def __init__(self, db: Database, fits: Fits) -> None:
+        self.db, self.fits = db, fits
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        with self.db.session() as session:
+            apps = figures(session, self.fits, self.fits.home)
+        doc = GaugeMetricFamily("taskmaster_documents_straight_through_ratio",
+                                "Documents whose every field was accepted without a person.",
+                                labels=["app"])
+        bound = GaugeMetricFamily("taskmaster_error_bound_ratio",
+                                  "Certified upper bound of the error among accepted fields "
+                                  "(the application's current fit).", labels=["app"])
+        gauges = {
+            "stp": GaugeMetricFamily("taskmaster_field_straight_through_ratio",
+                                     "Share of a field's readings accepted without a person.",
+                                     labels=["app", "field"]),
+            "corr": GaugeMetricFamily("taskmaster_field_correction_ratio",
+                                      "Share of a field's labelled readings an operator "
+                                      "changed (current fit).", labels=["app", "field"]),
+            "err": GaugeMetricFamily("taskmaster_field_error_ratio",
+                                     "Measured error among a field's accepted readings "
+                                     "(current fit).", labels=["app", "field"]),
+            "bound": GaugeMetricFamily("taskmaster_field_error_bound_ratio",
+                                       "Upper bound of that error (current fit).",
+                                       labels=["app", "field"]),
+        }
+        for a in apps:
+            doc.add_metric([a.app], a.stp_rate)
+            if a.bound is not None:
+                bound.add_metric([a.app], a.bound)
+            for f in a.fields.values():
+                gauges["stp"].add_metric([a.app, f.name], f.stp_rate)
+                if f.bound is not None:
+                    gauges["corr"].add_metric([a.app, f.name], f.correction_rate)
+                    gauges["err"].add_metric([a.app, f.name], f.error)
+                    gauges["bound"].add_metric([a.app, f.name], f.bound)
+        yield doc
+        yield bound
+        yield from gauges.values()
+
+
 class Metrics:
     """One registry per app (tests build many apps in one process)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, fits: Fits | None = None) -> None:
         self.registry = CollectorRegistry()
         self.failed_logins = Counter("taskmaster_failed_logins", "Failed logins and bad tokens.",
                                      registry=self.registry)
         self.registry.register(_DatabaseCollector(db))
+        if fits is not None:
+            self.registry.register(_StraightThroughCollector(db, fits))

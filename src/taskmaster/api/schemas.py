@@ -118,6 +118,8 @@ class DocumentResult(BaseModel):
     type: str | None
     status: str
     error: str | None = Field(None, description="Why the document failed (status failed).")
+    qa_sample: bool = Field(False, description="Would have gone straight through; sent to "
+                            "verify as a QA sample (docs/calibration.md).")
     pages: list[PageRef]
     fields: dict[str, FieldResult]
 

@@ -99,7 +99,8 @@ class FieldDef(Strict):
     checksum: Literal["luhn", "mod10", "none"] = "none"
     keep_text: bool = False            # keep the text as printed (whitespace normalised)
     locate: dict[str, Any] = {}        # layout fields: how to find the value on the page
-    min_confidence: float | None = None  # override the application's accept threshold
+    min_confidence: float | None = None  # a floor under the accept threshold
+    max_error: float | None = Field(None, gt=0, lt=1)  # this field's own error budget
 
     @model_validator(mode="after")
     def _zones(self) -> FieldDef:
@@ -192,7 +193,13 @@ class Application(Strict):
     version: int = 1
     title: str = ""
     description: str = ""
-    accept_confidence: float = Field(0.9, ge=0, le=1)
+    # Largest share of wrong values among fields accepted without a person, kept with
+    # `error_confidence` by the calibrated thresholds (docs/calibration.md).
+    max_error: float = Field(0.005, gt=0, lt=1)
+    error_confidence: float = Field(0.95, ge=0.5, lt=1)
+    # A bare static threshold, used only while the application has no calibration fit;
+    # unset (the default), a new application sends every field to review until it has one.
+    accept_confidence: float | None = Field(None, ge=0, le=1)
     page_types: list[PageType]
     document_types: list[DocumentType]
     exports: list[ExportDef] = [ExportDef(kind="json")]
@@ -230,6 +237,10 @@ class Application(Strict):
             if doc.pages[0].type == page_type:
                 return doc
         return None
+
+    def all_fields(self) -> dict[str, FieldDef]:
+        """Every field of every document type by name (names are unique per type)."""
+        return {f.name: f for doc in self.document_types for _, f in self.fields_of(doc)}
 
     def fields_of(self, doc: DocumentType) -> list[tuple[str, FieldDef]]:
         """Every field of a document type with the page type it sits on, in order."""

@@ -32,6 +32,8 @@ COMMANDS: list[Lazy] = [
          "Check the port, database, engines, data directory and TLS."),
     Lazy("apps", "taskmaster.cli.apps:app", "Capture applications."),
     Lazy("db", "taskmaster.cli.db:app", "Database schema."),
+    Lazy("calibrate", "taskmaster.cli.calibrate:calibrate",
+         "Refit an application's confidence and accept thresholds from verified fields."),
     Lazy("backup", "taskmaster.cli.backup:backup",
          "Copy the database (SQLite, online) and the data directory to a folder."),
     Lazy("users", "taskmaster.cli.users:app", "Users and their roles."),

@@ -10,7 +10,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -100,6 +100,8 @@ class Document(Base):
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow,
                                                         onupdate=utcnow, index=True)
     version: Mapped[int] = mapped_column(Integer, default=0)  # 1 at first export, +1 a fix
+    # Would have gone straight through; sent to verify to keep measuring the error.
+    qa_sample: Mapped[bool] = mapped_column(default=False, server_default=false())
     batch: Mapped[Batch] = relationship(back_populates="documents")
     pages: Mapped[list[Page]] = relationship(back_populates="document",
                                              order_by="Page.number")
@@ -158,6 +160,12 @@ class FieldValue(Base):
     source: Mapped[str] = mapped_column(String(16), default="ocr")
     messages: Mapped[list[Any]] = mapped_column(JSON, default=list)
     override: Mapped[bool] = mapped_column(default=False)  # accepted as is by a human
+    # The machine's reading as recognised, and validate's verdict on it: never written by
+    # a human edit, so calibration can compare it with what the operator kept.
+    machine_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    machine_score: Mapped[float | None] = mapped_column(Float)
+    machine_source: Mapped[str | None] = mapped_column(String(16))
+    machine_status: Mapped[str | None] = mapped_column(String(16))
     document: Mapped[Document] = relationship(back_populates="fields")
 
 

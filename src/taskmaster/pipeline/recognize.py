@@ -95,11 +95,16 @@ def run(ctx: TaskContext, svc: Services) -> None:
             for slot in doc_type.pages:
                 page = pages.get(slot.type)
                 for field in app.page_type(slot.type).fields:
-                    cols = read.get(slot.type, {}).get(field.name) or _absent(field)
+                    cols = read.get(slot.type, {}).get(field.name)
+                    # The machine's reading, kept apart from what verify makes of it.
+                    machine = ({"machine_value": cols["value"],
+                                "machine_score": cols["confidence"],
+                                "machine_source": cols["source"]} if cols else {})
                     position += 1
                     doc.fields.append(FieldValue(
                         name=field.name, position=position, kind=field.kind, type=field.type,
-                        page=page.number if page else None, status="needs_review", **cols))
+                        page=page.number if page else None, status="needs_review",
+                        **(cols or _absent(field)), **machine))
             doc.status, doc.error = "pending", None
             session.commit()
 

@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 
 from taskmaster.apps.registry import AppRegistry
+from taskmaster.calibration.store import Fits
 from taskmaster.db.engine import Database
 from taskmaster.engines.base import Engines, OcrEngine
 from taskmaster.errors import ConfigError
@@ -30,6 +31,7 @@ class Services:
     store: Store
     apps: AppRegistry
     _engines: Engines | None = None
+    _fits: Fits | None = None
     _fingerprints: dict[tuple[str, str], Fingerprint] = field(default_factory=dict)
     _ocr: dict[str, OcrEngine] = field(default_factory=dict)
     _decoder: DecoderPool | None = None
@@ -42,6 +44,14 @@ class Services:
         cv2.setNumThreads(settings.engine_threads)  # per process: see Settings.engine_threads
         return cls(settings=settings, db=Database(settings.db_url, migrate=migrate),
                    store=store_from_settings(settings), apps=AppRegistry([settings.apps_path]))
+
+    @property
+    def fits(self) -> Fits:
+        """Each application's calibration fit, read again when its file changes."""
+        with self._lock:
+            if self._fits is None:
+                self._fits = Fits(self.settings.home, self.apps)
+            return self._fits
 
     @property
     def engines(self) -> Engines:

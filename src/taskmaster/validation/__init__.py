@@ -76,13 +76,26 @@ def check_value(field: FieldDef, value: Any) -> list[str]:
     return problems
 
 
-def field_status(field: FieldDef, value: Any, confidence: float, threshold: float,
+def absent(field: FieldDef, value: Any) -> bool:
+    """Whether a value leaves the field empty: None, or an unmarked required consent box
+    or an unsigned required signature (both read as False, and both must be there)."""
+    return value is None or (value is False and field.required
+                             and field.kind in ("checkbox", "signature"))
+
+
+def field_status(field: FieldDef, value: Any, confidence: float, threshold: float | None,
                  problems: list[str]) -> str:
-    """ok | needs_review | invalid | missing, for a machine-read value."""
+    """ok | needs_review | invalid | missing, for a machine-read value.
+
+    `threshold` is the lowest confidence accepted without a person (None: none is); a
+    field's `min_confidence` is a floor under it. A required field left empty is
+    `missing` whatever the confidence, so its document waits for a person.
+    """
     if problems:
         return "invalid"
-    if confidence < (field.min_confidence if field.min_confidence is not None else threshold):
+    if absent(field, value) and field.required:
+        return "missing"
+    floor = field.min_confidence if field.min_confidence is not None else 0.0
+    if threshold is None or confidence < max(threshold, floor):
         return "needs_review"
-    if value is None:
-        return "missing" if field.required else "ok"
     return "ok"

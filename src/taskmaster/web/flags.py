@@ -19,14 +19,16 @@ _DISAGREE = ("engines differ", "reads disagree")
 _INVALID = "invalid: "
 
 
-def threshold_of(fdef: FieldDef | None, accept: float) -> float:
-    """The confidence under which this field is flagged."""
+def threshold_of(fdef: FieldDef | None, accept: float | None) -> float | None:
+    """The confidence under which this field is flagged; None where the application's
+    calibration fit decides per field and reader (docs/calibration.md)."""
     if fdef is not None and fdef.min_confidence is not None:
         return fdef.min_confidence
     return accept
 
 
-def reasons(fv: FieldValue, fdef: FieldDef | None, accept: float) -> list[dict[str, str]]:
+def reasons(fv: FieldValue, fdef: FieldDef | None,
+            accept: float | None) -> list[dict[str, str]]:
     """Why the field is flagged: `[{"kind", "text"}]`, empty for a field that is ok."""
     if fv.status == "ok":
         return []
@@ -41,9 +43,13 @@ def reasons(fv: FieldValue, fdef: FieldDef | None, accept: float) -> list[dict[s
     if fv.status == "missing":
         out.append({"kind": "missing", "text": "required, but nothing was read"})
     limit = threshold_of(fdef, accept)
-    if fv.confidence < limit and fv.status != "missing":
+    if limit is not None and fv.confidence < limit and fv.status != "missing":
         out.append({"kind": "low_confidence",
                     "text": f"low confidence: {fv.confidence:.0%} (accepted from {limit:.0%})"})
+    elif limit is None and not out:  # the calibration fit would not accept this reading
+        out.append({"kind": "low_confidence",
+                    "text": f"low confidence: {fv.confidence:.0%} right, more than the "
+                            "application's error budget allows"})
     if not out:
         out.append({"kind": "other", "text": "; ".join(messages) or fv.status})
     return out

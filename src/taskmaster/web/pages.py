@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from taskmaster.api.deps import Principal, identify
 from taskmaster.api.schemas import MAX_ID
+from taskmaster.calibration import stats
 from taskmaster.db.models import AuditEntry, Batch
 from taskmaster.errors import AuthError, Conflict, NotFound
 from taskmaster.pipeline.results import document_result
@@ -117,7 +118,9 @@ def dashboard_page(request: Request) -> Response:
                        failed_docs=dashboard.failed_documents(session),
                        workers=workers.workers(session), in_flight=workers.in_flight(session),
                        ago=workers.ago, recent=recent,
-                       failed=dashboard.failed_counts(session, [b.id for b in recent]))
+                       failed=dashboard.failed_counts(session, [b.id for b in recent]),
+                       stp=stats.figures(session, _svc(request).fits,
+                                         _svc(request).settings.home))
 
 
 def _document_types(svc: Services) -> list[str]:

@@ -39,7 +39,7 @@ def _defs(svc: Services, doc: Document) -> dict[str, FieldDef]:
 
 
 def _field_view(fv: FieldValue, fdef: FieldDef | None, page_ids: dict[int, int],
-                accept: float) -> dict[str, Any]:
+                accept: float | None) -> dict[str, Any]:
     return {
         "name": fv.name, "label": (fdef.label if fdef and fdef.label else fv.name),
         "kind": fv.kind, "type": fv.type, "required": bool(fdef and fdef.required),
@@ -67,6 +67,7 @@ def document_view(svc: Services, doc: Document) -> dict[str, Any]:
     fields.sort(key=lambda f: not f["review"])
     return {
         "id": doc.id, "seq": doc.seq, "app": doc.app, "type": doc.type, "status": doc.status,
+        "qa_sample": bool(doc.qa_sample),
         "pages": [{"id": p.id, "number": p.number, "source": p.source, "width": p.width,
                    "height": p.height, "type": p.type} for p in pages],
         "fields": fields,
@@ -151,7 +152,7 @@ def machine_state(fv: FieldValue) -> dict[str, Any]:
 
 
 def _apply(session: Session, fv: FieldValue, fdef: FieldDef, edit: dict[str, Any],
-           user: str, doc: Document, threshold: float) -> None:
+           user: str, doc: Document, threshold: float | None) -> None:
     """One field the operator edited or explicitly accepted.
 
     The entry is compared with what the station showed (`display`): an entry the

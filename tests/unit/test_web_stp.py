@@ -1,0 +1,83 @@
+"""Dashboard and /metrics: straight-through per application and field, over time.
+
+The application runs in-process on a real SQLite database; documents are written as
+validate leaves them and fits by the real `save_fit`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from taskmaster.api.app import create_app
+from taskmaster.calibration.fit import build
+from taskmaster.calibration.procedure import Label
+from taskmaster.calibration.store import save_fit
+from taskmaster.db.models import Batch, Document, FieldValue, User
+from taskmaster.pipeline.services import Services
+from taskmaster.security.tokens import create_token
+from taskmaster.settings import Settings
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[tuple[TestClient, Services]]:
+    settings = Settings(home=tmp_path, admin_password="dashboard-admin-1", hot_folder=False,
+                        workers=1, calibrate_every=0)
+    app = create_app(settings, embedded_workers=False)
+    with TestClient(app) as c:
+        svc: Services = app.state.svc
+        with svc.db.session() as session:
+            admin = session.scalars(select(User).where(User.name == "admin")).one()
+            token, _ = create_token(session, admin, "admin")
+            session.commit()
+        c.headers["Authorization"] = f"Bearer {token}"
+        yield c, svc
+
+
+def _documents(svc: Services) -> None:
+    """Four intake documents: three straight through, one with `city` sent to review."""
+    with svc.db.session() as s:
+        s.add(Batch(id="b-1", apps=["intake"], status="done"))
+        for i in range(4):
+            doc = Document(id=f"d-{i}", batch_id="b-1", seq=i, app="intake", type="intake-v1",
+                           status="done" if i else "needs_review")
+            for pos, name in enumerate(("last_name", "city")):
+                status = "needs_review" if (i == 0 and name == "city") else "ok"
+                doc.fields.append(FieldValue(name=name, position=pos, kind="text",
+                                             type="string", value="X", status=status,
+                                             machine_status=status, machine_score=0.9))
+            s.add(doc)
+        s.commit()
+
+
+def test_dashboard_and_metrics_show_straight_through(
+        client: tuple[TestClient, Services]) -> None:
+    c, svc = client
+    _documents(svc)
+    app = svc.apps.get("intake").app
+    for wrong in (5, 1):  # two fits: the plot has a line
+        labels = [Label("city", "text", "ocr", 0.99, i >= wrong, f"d{i % 40}")
+                  for i in range(700)]
+        fit = build(app, labels)
+        save_fit(svc.settings.home, fit)
+    html = c.get("/").text
+    section = html[html.index('id="straight-through"'):]
+    assert "intake: 75% of 4 documents straight through" in section
+    row = re.search(r'<tr data-field="city">(.*?)</tr>', section, re.S)
+    assert row and "75%" in row.group(1) and "700" in row.group(1)
+    assert re.search(r'<polyline [^>]*points="0\.0,[\d.]+ 240\.0,[\d.]+"', section)
+    metrics = c.get("/metrics").text
+    assert 'taskmaster_documents_straight_through_ratio{app="intake"} 0.75' in metrics
+    assert 'taskmaster_field_straight_through_ratio{app="intake",field="city"} 0.75' in metrics
+    corr = re.search(r'taskmaster_field_correction_ratio\{app="intake",field="city"\} (\S+)',
+                     metrics)
+    assert corr and float(corr.group(1)) == pytest.approx(1 / 700)
+    bound = re.search(r'taskmaster_field_error_bound_ratio\{app="intake",field="city"\} (\S+)',
+                      metrics)
+    assert bound and float(bound.group(1)) == fit.data["fields"]["city"]["bound"]
+    assert 'taskmaster_error_bound_ratio{app="intake"} 1.0' in metrics  # none certified
