@@ -54,6 +54,9 @@ class FieldDef(Strict):
     keep_text: bool = False            # keep the text as printed (whitespace normalised)
     locate: dict[str, Any] = {}        # layout fields: how to find the value on the page
     min_confidence: float | None = None  # override the application's accept threshold
+    pdf_name: str | None = None        # the fillable PDF's fully qualified field name
+    detected: float | None = Field(None, ge=0, le=1)  # how sure onboarding's detector was
+    unsure: str | None = None          # why onboarding doubts this field (for the checker)
 
     @model_validator(mode="after")
     def _zones(self) -> FieldDef:

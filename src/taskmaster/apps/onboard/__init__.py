@@ -1,0 +1,67 @@
+"""Onboarding: an application made from a blank form (`taskmaster apps new --from`).
+
+    source    the blank's pages: 300 dpi reference images and printed text lines
+    acroform  a fillable PDF's widgets -> fields at their rectangles
+    flat      a flat PDF or scan: fields found in the drawing (boxes, combs, checkboxes,
+              fill-in lines, date parts, signature lines)
+    naming    labels, names and types for the fields found
+    build     the application folder: app.yaml and reference images
+
+A page with widgets is read from them; a page without (a flat PDF page, a scan) from
+its drawing.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from taskmaster.apps.onboard import flat
+from taskmaster.apps.onboard.acroform import find_widgets
+from taskmaster.apps.onboard.build import Summary, write_app
+from taskmaster.apps.onboard.model import FoundPage
+from taskmaster.apps.onboard.naming import name_page
+from taskmaster.apps.onboard.source import pdf_text, read_blank
+from taskmaster.engines.base import OcrEngine
+from taskmaster.errors import Conflict, InputError
+
+NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
+def propose(data: bytes, filename: str, ocr: OcrEngine) -> list[FoundPage]:
+    """The pages of a blank form with their fields found, named and typed."""
+    pages, pdf = read_blank(data, filename, ocr)
+    if pdf is not None:
+        frames, _ = pdf_text(pdf)
+        find_widgets(pdf, frames, pages)
+    taken: set[str] = set()
+    for page in pages:
+        if page.source != "acroform":
+            page.fields = flat.find_fields(page.image, page.texts)
+        page.fields.sort(key=lambda f: (f.bbox[1] // 20, f.bbox[0]))
+        name_page(page, taken)
+    return pages
+
+
+def onboard(data: bytes, filename: str, name: str, apps_dir: Path, ocr: OcrEngine, *,
+            title: str | None = None, replace: bool = False) -> Summary:
+    """Make application `name` from a blank form and install it under `apps_dir`."""
+    if not NAME.match(name):
+        raise InputError(f"application name {name!r}: use lower case letters, digits, "
+                         "'-' and '_', starting with a letter")
+    folder = apps_dir / name
+    if (folder / "app.yaml").exists() and not replace:
+        raise Conflict(f"application {name!r} already exists at {folder} "
+                       "(choose another name, or --replace)")
+    pages = propose(data, filename, ocr)
+    if replace and folder.exists():
+        shutil.rmtree(folder)
+    return write_app(folder, name, title or _title(filename), pages)
+
+
+def _title(filename: str) -> str:
+    return Path(filename).stem.replace("_", " ").replace("-", " ").strip() or "Form"
+
+
+__all__ = ["Summary", "onboard", "propose"]
