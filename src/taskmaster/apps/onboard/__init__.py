@@ -20,9 +20,10 @@ from pathlib import Path
 from taskmaster.apps.onboard import flat
 from taskmaster.apps.onboard.acroform import find_widgets
 from taskmaster.apps.onboard.build import Summary, write_app
+from taskmaster.apps.onboard.drawing import analyse
 from taskmaster.apps.onboard.model import FoundPage
 from taskmaster.apps.onboard.naming import name_page
-from taskmaster.apps.onboard.source import pdf_text, read_blank
+from taskmaster.apps.onboard.source import ocr_lines, pdf_text, read_blank
 from taskmaster.engines.base import OcrEngine
 from taskmaster.errors import Conflict, InputError
 
@@ -31,14 +32,20 @@ NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 
 def propose(data: bytes, filename: str, ocr: OcrEngine) -> list[FoundPage]:
     """The pages of a blank form with their fields found, named and typed."""
-    pages, pdf = read_blank(data, filename, ocr)
+    pages, pdf = read_blank(data, filename)
     if pdf is not None:
         frames, _ = pdf_text(pdf)
         find_widgets(pdf, frames, pages)
     taken: set[str] = set()
     for page in pages:
-        if page.source != "acroform":
-            page.fields = flat.find_fields(page.image, page.texts)
+        if page.source == "acroform":
+            if not page.texts:
+                page.texts = ocr_lines(ocr.read_page(page.image))
+        else:
+            drawing = analyse(page.image)
+            if not page.texts:
+                page.texts = ocr_lines(ocr.read_page(drawing.erased(page.image)))
+            page.fields = flat.find_fields(drawing, page.texts)
         page.fields.sort(key=lambda f: (f.bbox[1] // 20, f.bbox[0]))
         name_page(page, taken)
     return pages

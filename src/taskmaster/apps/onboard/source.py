@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pypdfium2 as pdfium
 
 from taskmaster.apps.onboard.model import BBox, FoundPage, Text
-from taskmaster.engines.base import OcrEngine, Word
+from taskmaster.engines.base import Word
 from taskmaster.errors import CorruptFile
 from taskmaster.imaging.loader import load_pages, sniff
 from taskmaster.imaging.prepare import prepare
@@ -49,23 +49,23 @@ class PdfFrame:
         return round(min(us)), round(min(vs)), round(max(us)), round(max(vs))
 
 
-def read_blank(data: bytes, name: str, ocr: OcrEngine) -> tuple[list[FoundPage], bytes | None]:
-    """The pages of a blank form, and the PDF's bytes when it is a PDF (for its widgets)."""
+def read_blank(data: bytes, name: str) -> tuple[list[FoundPage], bytes | None]:
+    """The pages of a blank form, and the PDF's bytes when it is a PDF (for its widgets).
+
+    A page whose text is still to be read by OCR has `texts` empty: OCR reads it best
+    once its rules are erased, which needs the drawing (see `onboard.propose`).
+    """
     kind = sniff(data)
     pages = []
     if kind == "pdf":
         images = load_pages(data, name)
-        frames, texts = pdf_text(data)
+        _, texts = pdf_text(data)
         for i, page in enumerate(images):
             lines = texts[i] if i < len(texts) else []
-            if not lines:
-                lines = ocr_lines(ocr.read_page(page.image))
             pages.append(FoundPage(number=i + 1, image=page.image, texts=lines))
         return pages, data
     for page in load_pages(data, name):
-        image = prepare(page).image
-        pages.append(FoundPage(number=page.index, image=image,
-                               texts=ocr_lines(ocr.read_page(image))))
+        pages.append(FoundPage(number=page.index, image=prepare(page).image, texts=[]))
     return pages, None
 
 
@@ -140,10 +140,14 @@ def _continues(a: BBox, b: BBox) -> bool:
 
 
 def ocr_lines(words: list[Word]) -> list[Text]:
-    """OCR words as text runs: words of one line, split where the gap is a column gap."""
+    """OCR words as text runs: words of one line, split where the gap is a column gap.
+    Words set sideways and words of unusual height (a misread mark) are left out."""
     runs: list[Text] = []
-    kept = [w for w in words if w.confidence >= _MIN_WORD_CONF and any(c.isalnum() for c in w.text)
-            or w.text in {"-", "/", "$"}]
+    heights = sorted(w.bbox[3] - w.bbox[1] for w in words) or [0]
+    tall = 2.5 * heights[len(heights) // 2]
+    kept = [w for w in words if w.confidence >= _MIN_WORD_CONF
+            and any(c.isalnum() for c in w.text) and w.bbox[3] - w.bbox[1] <= tall
+            and not _vertical(w.text, w.bbox)]
     for w in sorted(kept, key=lambda w: (w.line, w.bbox[0])):
         runs.append(Text(w.text, w.bbox))
     return merge_runs(runs)
