@@ -87,11 +87,7 @@ class PageType(Strict):
     def _has_identity(self) -> PageType:
         if self.reference is None and not self.classify:
             raise ValueError(f"page type {self.name!r} needs a reference image or classify rules")
-        names = [f.name for f in self.fields]
-        dupes = {n for n in names if names.count(n) > 1}
-        if dupes:
-            raise ValueError(f"page type {self.name!r} repeats field names: {sorted(dupes)}")
-        return self
+        return self  # duplicate names and zones: `geometry`, which can name their line
 
 
 class PageSlot(Strict):

@@ -39,20 +39,24 @@ def find_fields(d: Drawing, texts: list[Text]) -> list[Found]:
     boxes = [c for c in d.cells if c.kind == "checkbox"]
     texts[:] = [t for t in texts if not any(_inside(t.bbox, b.bbox, 0.5) for b in boxes)]
     fields = _checkboxes(boxes, texts)
-    used: list[BBox] = [c.bbox for c in d.cells if c.kind in ("checkbox", "comb")]
+    sides: list[BBox] = [c.bbox for c in boxes]
+    bottoms: list[BBox] = []
     for run in d.combs:
         cells = [_on_lines(c.bbox) for c in run]
-        fields.append(Found("comb", union(cells), boxes=cells,
-                            confidence=0.95 if len(run) >= 3 else 0.75,
-                            notes=[] if len(run) >= 3 else ["two equal cells: a comb?"]))
+        sides.append(union(cells))
+        sure = len(run) >= 3 or labels.hint(union(cells), texts) is not None
+        fields.append(Found("comb", union(cells), boxes=cells, confidence=0.95 if sure else 0.75,
+                            notes=[] if sure else ["two equal cells: a comb?"]))
     for cell in d.cells:
         if cell.kind == "box":
             f = _text_box(cell, texts)
             if f is not None:
                 fields.append(f)
-                used.append(cell.bbox)
+                sides.append(cell.bbox)  # written inside: its top is no fill-in line
+            else:
+                bottoms.append(cell.bbox)
     for rule in d.rules:
-        f = _fill_in(rule, d, texts, used)
+        f = _fill_in(rule, d, texts, sides, bottoms)
         if f is not None:
             fields.append(f)
     for f in fields:
@@ -86,17 +90,19 @@ def _checkboxes(boxes: list[Cell], texts: list[Text]) -> list[Found]:
         t, dist = labels.nearest(c.bbox, texts, checkbox=True)
         label = t.text if t is not None else ""
         opts.append((c, Option(value=_value(label), bbox=_on_lines(c.bbox), label=label), dist))
+    taken = {o.label for _, o, _ in opts}
+    others = [t for t in texts if t.text not in taken]
     rows: list[list[tuple[Cell, Option, float]]] = []
     for item in sorted(opts, key=lambda o: (o[0].bbox[1], o[0].bbox[0])):
         for row in rows:
             last = row[-1][0].bbox
-            if abs(item[0].bbox[1] - last[1]) <= 10 and 0 < item[0].bbox[0] - last[2] < 700:
+            if abs(item[0].bbox[1] - last[1]) <= 10 and 0 < item[0].bbox[0] - last[2] < 700 \
+                    and not _text_between(last, item[0].bbox, others):
                 row.append(item)
                 break
         else:
             rows.append([item])
     out: list[Found] = []
-    taken = {o.label for _, o, _ in opts}
     for row in rows:
         row.sort(key=lambda o: o[0].bbox[0])
         if len(row) > 1 and _one_question(row, [t for t in texts if t.text not in taken]):
@@ -111,6 +117,12 @@ def _checkboxes(boxes: list[Cell], texts: list[Text]) -> list[Found]:
                 f.notes.append("a small square without text beside it")
             out.append(f)
     return out
+
+
+def _text_between(a: BBox, b: BBox, texts: list[Text]) -> bool:
+    """Whether some text (a new question) stands between boxes `a` and `b` of a row."""
+    return any(t.bbox[0] >= a[2] and t.bbox[2] <= b[0] and labels._voverlap(a, t.bbox) >= 0.5
+               for t in texts)
 
 
 def _value(label: str) -> str:
@@ -152,13 +164,20 @@ def _text_box(cell: Cell, texts: list[Text]) -> Found | None:
     return None
 
 
-def _fill_in(rule: Rule, d: Drawing, texts: list[Text], used: list[BBox]) -> Found | None:
-    """A field written on `rule`, if there is room above it and it is not a box's side."""
+def _fill_in(rule: Rule, d: Drawing, texts: list[Text], sides: list[BBox],
+             bottoms: list[BBox]) -> Found | None:
+    """A field written on `rule`, if there is room above it and it is not the side of a
+    cell written in (`sides`: top or bottom) or the bottom of another cell."""
     x0, y, x1 = rule.x0, rule.y, rule.x1
     if x1 - x0 < MIN_FILL_W:
         return None
-    if any(abs(y - b[3]) <= 8 and min(x1, b[2]) - max(x0, b[0]) > 0.5 * (x1 - x0)
-           for b in used):
+
+    def along(b: BBox) -> bool:
+        return min(x1, b[2]) - max(x0, b[0]) > 0.5 * (x1 - x0)
+
+    if any((abs(y - b[3]) <= 8 or abs(y - b[1]) <= 8) and along(b) for b in sides):
+        return None
+    if any(abs(y - b[3]) <= 8 and along(b) for b in bottoms):
         return None
     free = d.free_above(x0 + 6, x1 - 6, y)
     before = _label_before(rule, texts)

@@ -16,7 +16,7 @@ import re
 from taskmaster.apps.onboard import labels
 from taskmaster.apps.onboard.model import Found, FoundPage, Text, union
 
-FAR_LABEL = 120  # px: a label farther than this is a guess
+FAR_LABEL = 220  # px (0.7 in): a label farther than this is a guess
 _OPAQUE = re.compile(
     r"(?i)^(?:f|c|t|cb|tx|txt|text|textfield|text ?field|check ?box|checkbox|field|fill|"
     r"button|radio|radio ?button|group|untitled|undefined|form|topmostsubform|page)?"
@@ -191,6 +191,8 @@ def _name_group(group: list[Found], texts: list[Text], taken: set[str]) -> None:
     dated = all(hints) and len(set(hints)) == len(hints)
     for i, f in enumerate(group, start=1):
         part = _DATE_PART.get(f.hint or "", "") if dated else ""
+        if part:
+            f.format = f.hint  # the printed hint decides the part's format
         _apply(f, label, dist, taken, suffix=f"_{part or i}")
         f.notes.append(f"part {i} of {len(group)} of one entry drawn apart")
 
