@@ -44,7 +44,7 @@ def propose(data: bytes, filename: str, ocr: OcrEngine) -> list[FoundPage]:
         else:
             drawing = analyse(page.image)
             if not page.texts:
-                page.texts = ocr_lines(ocr.read_page(drawing.erased(page.image)))
+                page.texts = ocr_lines(ocr.read_page(drawing.text_only()))
             page.fields = flat.find_fields(drawing, page.texts)
         page.fields.sort(key=lambda f: (f.bbox[1] // 20, f.bbox[0]))
         name_page(page, taken)

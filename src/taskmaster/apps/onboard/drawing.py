@@ -23,6 +23,7 @@ MIN_SIDE = 25  # px: a drawn side at least this long (a checkbox is 30-40 px at 
 MIN_RULE = 80  # px: a horizontal rule one could write on
 MAX_THICK = 8  # px: thicker than this is a bar or a shaded block, not a rule
 MIN_SPECK = 12  # px: ink blobs smaller than this are speckle
+ERASE_MIN = 60  # px: a rule this long is no letter's stroke
 CheckKind = Literal["checkbox", "comb", "box", "other"]
 
 
@@ -62,11 +63,12 @@ class Drawing:
     combs: list[list[Cell]] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
 
-    def erased(self, image: Gray) -> Gray:
-        """`image` with its rules and box sides whitened: text only, for OCR."""
+    def text_only(self) -> Gray:
+        """The page's ink without its rules and box sides, black on white, speckle and
+        shading gone: what OCR reads the labels from."""
         grown = cv2.dilate(self.lines.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
-        out = image.copy()
-        out[grown] = 255
+        out = np.full(self.ink.shape, 255, np.uint8)
+        out[self.ink & ~grown] = 0
         return out
 
     def free_above(self, x0: int, x1: int, y: int, limit: int = 400) -> int:
@@ -85,8 +87,15 @@ def analyse(image: Gray) -> Drawing:
     solid = _open(ink, (15, 15))  # black bars and blocks: headings, not rules
     horiz = _open(ink, (MIN_SIDE, 1)) & (1 - solid)
     vert = _open(ink, (1, MIN_SIDE)) & (1 - solid)
-    d = Drawing(ink=ink.astype(bool), lines=(horiz | vert).astype(bool))
+    # Letter stems are as tall as a checkbox's side: only long rules and the sides of
+    # the cells found are erased for OCR.
+    long = _open(horiz, (ERASE_MIN, 1)) | _open(vert, (1, ERASE_MIN))
+    d = Drawing(ink=ink.astype(bool), lines=long.astype(bool))
     d.cells = _cells(horiz | vert, ink)
+    for c in d.cells:
+        x0, y0, x1, y1 = c.bbox
+        cv2.rectangle(long, (x0 - 3, y0 - 3), (x1 + 2, y1 + 2), 1, 6)
+    d.lines = long.astype(bool)
     d.combs = _comb_runs(d.cells)
     for run in d.combs:
         for c in run:
@@ -145,7 +154,7 @@ def _kind(c: Cell) -> CheckKind:
 def _comb_runs(cells: list[Cell]) -> list[list[Cell]]:
     """Runs of two or more equal cells sharing their sides, left to right."""
     candidates = sorted((c for c in cells if c.w <= 1.6 * c.h and c.w <= 160 and c.h <= 160),
-                        key=lambda c: (c.bbox[1], c.bbox[0]))
+                        key=lambda c: c.bbox[0])  # left to right: rows may tilt a pixel
     runs: list[list[Cell]] = []
     for c in candidates:
         for run in runs:
