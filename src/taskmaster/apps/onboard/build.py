@@ -35,6 +35,23 @@ _Dumper.add_representer(_Flow, lambda d, v: d.represent_sequence(
     "tag:yaml.org,2002:seq", v, flow_style=True))
 
 
+def dump_yaml(data: dict[str, Any], header: str = "") -> str:
+    """An application mapping as YAML: keys in their order, every box on one line."""
+    def flow(node: Any, key: str = "") -> Any:
+        if isinstance(node, dict):
+            return {k: flow(v, k) for k, v in node.items()}
+        if isinstance(node, (list, tuple)):
+            if key in ("bbox", "size") or (node and all(isinstance(v, int) for v in node)):
+                return _Flow(node)
+            if key in ("boxes", "parts", "marks"):
+                return [_Flow(b) for b in node]
+            return [flow(v) for v in node]
+        return node
+
+    return header + yaml.dump(flow(data), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+                              width=100)
+
+
 @dataclass
 class Summary:
     """What onboarding found, for the person who runs it."""
@@ -118,6 +135,5 @@ def write_app(folder: Path, name: str, title: str, pages: list[FoundPage]) -> Su
     header = (f"# {title}\n# Made by `taskmaster apps new` from a blank form. Boxes are pixels "
               "of the reference images (300 dpi, origin top left).\n# `detected` is how sure "
               "the detector was; fields marked `unsure` want a look (designer or editor).\n")
-    body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
-    (folder / "app.yaml").write_text(header + body, encoding="utf-8")
+    (folder / "app.yaml").write_text(dump_yaml(data, header), encoding="utf-8")
     return summary
