@@ -77,3 +77,16 @@ def test_pdf_rectangles_map_to_reference_pixels() -> None:
     assert turned.to_px((0, 0, 72, 36)) == (0, 0, 150, 300)
     shifted = PdfFrame((36, 36, 648, 828), 0)
     assert shifted.to_px((36, 792, 108, 828)) == (0, 0, 300, 150)
+
+
+def test_widgets_off_the_page_are_clipped_or_dropped() -> None:
+    from taskmaster.apps.onboard import clip
+
+    out = Found("text", (2400, 100, 2700, 160))
+    assert clip(out, 2550, 3300) and out.bbox == (2400, 100, 2550, 160)
+    assert not clip(Found("text", (2600, 100, 2700, 160)), 2550, 3300)
+    assert not clip(Found("text", (10, 10, 12, 200)), 2550, 3300)  # no width to write in
+    group = Found("checkbox", (0, 0, 1, 1), options=[Option("A", (10, 10, 40, 40)),
+                                                      Option("B", (2560, 10, 2590, 40))])
+    assert clip(group, 2550, 3300)
+    assert [o.value for o in group.options] == ["A"] and group.bbox == (10, 10, 40, 40)

@@ -27,6 +27,7 @@ from taskmaster.errors import CorruptFile, UnsupportedFormat
 _MULTILINE = 1 << 12
 _PUSHBUTTON = 1 << 16
 _COMB = 1 << 24
+_HIDDEN = 1 << 1  # annotation flag
 LINE_PX = 55  # height of one written line at 300 dpi (about 13 pt)
 
 
@@ -48,6 +49,8 @@ def find_widgets(data: bytes, frames: list[PdfFrame], pages: list[FoundPage]) ->
                 if not isinstance(annot, pikepdf.Dictionary):
                     continue
                 if annot.get("/Subtype") != "/Widget" or "/Rect" not in annot:
+                    continue
+                if _int(annot.get("/F")) & _HIDDEN:  # never shown, never filled in
                     continue
                 parent = annot.get("/Parent")
                 fld = parent if "/T" not in annot and isinstance(parent, pikepdf.Dictionary) \

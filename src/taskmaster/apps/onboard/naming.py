@@ -12,6 +12,7 @@ unsure stays a plain string.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from taskmaster.apps.onboard import labels
 from taskmaster.apps.onboard.model import Found, FoundPage, Text, union
@@ -40,7 +41,8 @@ def opaque(pdf_name: str) -> bool:
 
 def snake(text: str, max_words: int = 5) -> str:
     """A label or PDF name as a field name: `1 Name (as shown ...)` -> `name`."""
-    t = re.sub(r"([a-z])([A-Z])", r"\1 \2", text)
+    t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    t = re.sub(r"([a-z])([A-Z])", r"\1 \2", t)
     t = _NUMBERING.sub("", t.strip())
     t = re.split(r"[(.;:?▶►\[]", t, maxsplit=1)[0]
     head = t.split(",", 1)[0]
