@@ -20,7 +20,7 @@ from pathlib import Path
 from taskmaster.apps.onboard import flat
 from taskmaster.apps.onboard.acroform import find_widgets
 from taskmaster.apps.onboard.build import Summary, write_app
-from taskmaster.apps.onboard.drawing import analyse
+from taskmaster.apps.onboard.drawing import analyse, text_style
 from taskmaster.apps.onboard.model import BBox, Found, FoundPage, union
 from taskmaster.apps.onboard.naming import name_page
 from taskmaster.apps.onboard.source import ocr_lines, pdf_text, read_blank
@@ -50,6 +50,9 @@ def propose(data: bytes, filename: str, ocr: OcrEngine) -> list[FoundPage]:
         # (a fillable PDF's pages without widgets are its instructions: no fields)
         page.fields = [f for f in page.fields if clip(f, page.image.shape[1],
                                                       page.image.shape[0])]
+        for f in page.fields:
+            if f.kind == "text":
+                f.style = text_style(page.image, f.bbox)
         page.fields.sort(key=lambda f: (f.bbox[1] // 20, f.bbox[0]))
         name_page(page, taken)
     return pages

@@ -82,6 +82,8 @@ def field_dict(f: Found) -> dict[str, Any]:
     if f.options:
         d["options"] = [{"value": o.value, "label": o.label[:80], "bbox": _Flow(o.bbox)}
                         for o in f.options]
+    if f.style:
+        d["style"] = f.style
     if f.lines > 1:
         d["lines"] = f.lines
     if f.format:

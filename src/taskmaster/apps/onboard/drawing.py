@@ -80,6 +80,19 @@ class Drawing:
         return start - (top + int(rows[-1]) + 1) if rows.size else start - top
 
 
+def text_style(image: Gray, bbox: BBox) -> str:
+    """How a text field's zone is cut: "underline" when the field is written on a rule
+    (its bottom edge) with clear paper just above it, so the zone keeps the descenders
+    that reach down to the rule (a comma cut short reads as a full stop); "box" else."""
+    x0, y0, x1, y1 = bbox
+    dark = np.asarray(image[max(0, y0 - 7):y1 + 6, x0:x1] < 128)
+    if dark.size == 0 or x1 - x0 < 20:
+        return "box"
+    above = dark[:min(7, y0)].mean() if y0 > 0 else 0.0
+    rule = dark[-11:].mean(axis=1).max()
+    return "underline" if rule >= 0.6 and above < 0.005 else "box"
+
+
 def analyse(image: Gray) -> Drawing:
     """Find the rules and cells of a page at 300 dpi."""
     ink = np.asarray(flatten(image) < INK, np.uint8)

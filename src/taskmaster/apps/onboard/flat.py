@@ -167,7 +167,8 @@ def _text_box(cell: Cell, texts: list[Text]) -> Found | None:
 def _fill_in(rule: Rule, d: Drawing, texts: list[Text], sides: list[BBox],
              bottoms: list[BBox]) -> Found | None:
     """A field written on `rule`, if there is room above it and it is not the side of a
-    cell written in (`sides`: top or bottom) or the bottom of another cell."""
+    cell written in (`sides`: top or bottom) or the bottom of another cell. The field
+    ends on the rule and short of the lines standing on it: writing sits on the line."""
     x0, y, x1 = rule.x0, rule.y, rule.x1
     if x1 - x0 < MIN_FILL_W:
         return None
@@ -188,10 +189,10 @@ def _fill_in(rule: Rule, d: Drawing, texts: list[Text], sides: list[BBox],
         return Found("signature", (x0, y - min(free, 2 * LINE_H), x1, y + 2), confidence=0.8)
     if before is not None:
         height = min(free, max(50, round(1.8 * (before.bbox[3] - before.bbox[1]))))
-        return Found("text", (x0, y - height, x1, y + 2), confidence=0.9)
+        return Found("text", (x0 + 3, y - height, x1 - 3, y - 2), confidence=0.9)
     height = min(free, 4 * LINE_H)
     lines = max(1, round(height / LINE_H))
-    found = Found("text", (x0, y - height, x1, y + 2), lines=lines, confidence=0.8)
+    found = Found("text", (x0 + 3, y - height, x1 - 3, y - 2), lines=lines, confidence=0.8)
     if labels.nearest(found.bbox, texts)[0] is None:
         found.confidence = 0.5
         found.notes.append("a line with room above it but no label near it")

@@ -47,6 +47,7 @@ class Found:
     boxes: list[BBox] = field(default_factory=list)     # comb: one per character
     options: list[Option] = field(default_factory=list)  # checkbox: one per box
     lines: int = 1
+    style: str | None = None  # text: "underline" when written on a rule (see drawing.style)
     pdf_name: str | None = None
     tooltip: str | None = None
     maxlen: int | None = None
