@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, PlainTextResponse
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, ValidationError
 
 from taskmaster.api.deps import DB, Admin, Svc
@@ -25,7 +25,9 @@ from taskmaster.pipeline.services import Services
 
 router = APIRouter(prefix="/api/v1/designer", tags=["designer"],
                    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody},
-                              404: {"model": ErrorBody}, 422: {"model": ErrorBody}})
+                              404: {"model": ErrorBody}, 409: {"model": ErrorBody},
+                              413: {"model": ErrorBody}, 415: {"model": ErrorBody},
+                              422: {"model": ErrorBody}})
 
 
 class Definition(BaseModel):
@@ -71,8 +73,11 @@ async def new_app(principal: Admin, svc: Svc, session: DB,
             "warnings": summary.warnings}
 
 
-@router.get("/apps/{name}/pages/{page_type}.png", response_class=FileResponse)
-def reference(name: str, page_type: str, _: Admin, svc: Svc) -> FileResponse:
+@router.get("/apps/{name}/pages/{page_type}.png", response_class=Response,
+            responses={200: {"content": {"image/png": {"schema": {"type": "string",
+                                                                  "format": "binary"}}},
+                             "description": "The reference image."}})
+def reference(name: str, page_type: str, _: Admin, svc: Svc) -> Response:
     """A page type's reference image (the blank, 300 dpi)."""
     loaded = svc.apps.get(name)
     try:
@@ -116,11 +121,13 @@ def save(name: str, body: Definition, principal: Admin, svc: Svc,
     return {"name": name, "version": saved.version}
 
 
-@router.get("/apps/{name}/yaml", response_class=PlainTextResponse)
-def download(name: str, _: Admin, svc: Svc) -> PlainTextResponse:
+@router.get("/apps/{name}/yaml", response_class=Response,
+            responses={200: {"content": {"application/yaml": {}},
+                             "description": "The application file."}})
+def download(name: str, _: Admin, svc: Svc) -> Response:
     """The application's YAML as saved (to keep, diff or edit by hand)."""
     loaded = svc.apps.get(name)
-    return PlainTextResponse(
+    return Response(
         loaded.path.read_text(encoding="utf-8"), media_type="application/yaml",
         headers={"Content-Disposition": f'attachment; filename="{name}.v'
                                         f'{loaded.app.version}.yaml"'})

@@ -27,7 +27,7 @@ from taskmaster.apps.onboard.drawing import Cell, Drawing, Rule
 from taskmaster.apps.onboard.model import BBox, Found, Option, Text, union
 
 LINE_H = 60  # px: one written line at 300 dpi
-MIN_FREE = 38  # px of free paper above a rule for it to be written on
+MIN_FREE = 45  # px of free paper above a rule for it to be written on (a line of hand print)
 MIN_FILL_W = 90  # px: a shorter rule is a dash or an underlined word
 _OFFICE = re.compile(r"(?i)office use|official use|do not write|for (?:internal|bank) use")
 _SIGN = re.compile(r"(?i)\bsignature\b|\bsign here\b|\bsigned\b")
