@@ -6,8 +6,11 @@ $TASKMASTER_SCREENSHOTS (docs/screenshots when refreshing them)."""
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,6 +58,7 @@ def test_admin_onboards_the_w9_in_the_designer(web: Server) -> None:
         page.set_input_files("#new-app input[name=file]", str(W9 / "fw9_p1.pdf"))
         page.click("#new-app-go")
         page.wait_for_url(f"{web.url}/designer/w9", timeout=120_000)
+        before = read_with(web, "w9_0013.png")  # read with version 1
         page.wait_for_function("document.getElementById('reference').complete")
         assert page.locator("svg#zones g").count() == 22
         page.screenshot(path=str(shots / "designer-zones.png"), full_page=False)
@@ -109,6 +113,29 @@ def test_admin_onboards_the_w9_in_the_designer(web: Server) -> None:
         audit = c.get("/api/v1/audit", params={"action": "app.version"}).json()
         assert any(a["new"] == {"app": "w9", "version": 2} for a in audit["items"])
     assert web.cli("apps", "validate", "w9").returncode == 0
+    after = read_with(web, "w9_0013.png")
+    assert "taxpayer_name" in after["fields"] and "name" not in after["fields"]
+    with sqlite3.connect(web.home / "taskmaster.db") as db:
+        versions = dict(db.execute("SELECT id, app_version FROM documents WHERE id IN (?, ?)",
+                                   (before["document"], after["document"])).fetchall())
+    assert versions == {before["document"]: 1, after["document"]: 2}
+    assert "name" in before["fields"]  # a document keeps what it was read with
+
+
+def read_with(srv: Server, sample: str) -> dict[str, Any]:
+    """Upload one W-9 sample for `w9` through the API; its document once read."""
+    with srv.client(srv.admin_token) as c:
+        path = W9 / "samples" / sample
+        r = c.post("/api/v1/batches", data={"app": "w9"},
+                   files={"file": (path.name, path.read_bytes(), "image/png")})
+        assert r.status_code == 201, r.text
+        batch = r.json()["id"]
+        deadline = time.monotonic() + 120
+        while c.get(f"/api/v1/batches/{batch}").json()["status"] in ("pending", "running"):
+            assert time.monotonic() < deadline, "batch not read in time"
+            time.sleep(0.5)
+        doc: dict[str, Any] = c.get(f"/api/v1/batches/{batch}/documents").json()[0]
+        return doc
 
 
 def test_designer_is_for_admins_only(web: Server) -> None:

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pikepdf
 import pytest
 
-from taskmaster.apps.onboard import propose
+from taskmaster.apps.loader import load_application
+from taskmaster.apps.onboard import onboard, propose
 from taskmaster.apps.onboard.model import Found, union
 from taskmaster.engines.base import OcrEngine
 from taskmaster.imaging.loader import load_pages
@@ -111,3 +113,26 @@ def test_a_noisy_skewed_scan_of_the_blank(tmp_path: Path, ocr: OcrEngine) -> Non
     [page] = propose(path.read_bytes(), "scan.png", ocr)
     found = [n for n in FIELDS if _matches(page.fields, n) is not None]
     assert len(found) >= len(FIELDS) - 1, sorted(set(FIELDS) - set(found))
+
+
+def test_pages_become_page_types_of_one_document(tmp_path: Path, ocr: OcrEngine) -> None:
+    """A fillable form with an instructions page: two page types, in order; the page
+    without widgets gets no guessed fields; the result validates as written."""
+    form = pikepdf.open(blank_pdf(tmp_path / "form.pdf"))
+    notes = pikepdf.new()
+    content = (b"BT /F1 12 Tf 72 700 Td (Instructions: print in capitals.) Tj ET "
+               b"72 690 m 540 690 l S")
+    notes.pages.append(pikepdf.Page(pikepdf.Dictionary(
+        Type=pikepdf.Name.Page, MediaBox=pikepdf.Array([0, 0, 612, 792]),
+        Contents=notes.make_stream(content))))
+    form.pages.extend(notes.pages)
+    form.save(tmp_path / "two.pdf")
+    summary = onboard((tmp_path / "two.pdf").read_bytes(), "two.pdf", "loan", tmp_path / "apps",
+                      ocr, title="Loan")
+    assert summary.pages == 2 and summary.sources == ["acroform", "drawing"]
+    app = load_application(tmp_path / "apps" / "loan" / "app.yaml")
+    assert [p.name for p in app.page_types] == ["loan-p1", "loan-p2"]
+    assert [(s.type, s.optional) for s in app.document_types[0].pages] == [
+        ("loan-p1", False), ("loan-p2", True)]
+    assert len(app.page_types[0].fields) == len(FIELDS) and app.page_types[1].fields == []
+    assert app.page_types[1].size == app.page_types[0].size  # letter at 300 dpi, both

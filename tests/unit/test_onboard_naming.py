@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from taskmaster.apps.onboard import clip
 from taskmaster.apps.onboard.model import Found, FoundPage, Option, Text
 from taskmaster.apps.onboard.naming import infer_type, name_page, opaque, snake, unique
 from taskmaster.apps.onboard.source import PdfFrame
@@ -80,8 +81,6 @@ def test_pdf_rectangles_map_to_reference_pixels() -> None:
 
 
 def test_widgets_off_the_page_are_clipped_or_dropped() -> None:
-    from taskmaster.apps.onboard import clip
-
     out = Found("text", (2400, 100, 2700, 160))
     assert clip(out, 2550, 3300) and out.bbox == (2400, 100, 2550, 160)
     assert not clip(Found("text", (2600, 100, 2700, 160)), 2550, 3300)
