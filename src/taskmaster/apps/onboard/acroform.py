@@ -2,6 +2,7 @@
 
     text widget                      -> text field (multi-line: `lines` from its height)
     text widget, comb flag + MaxLen  -> comb field with MaxLen equal cells
+    text widget with MaxLen 1        -> comb field of one cell
     buttons sharing one fully qualified name (radio group or checkboxes)
                                      -> one checkbox field, options = the widgets'
                                         export values (their "on" appearance states)
@@ -134,7 +135,9 @@ def _field(name: str, widgets: list[tuple[int, pikepdf.Dictionary, pikepdf.Dicti
     if ft == "/Sig":
         return page_index, Found("signature", box, pdf_name=name, tooltip=tooltip)
     maxlen = _int(_inherited(fld, "/MaxLen")) or None
-    if ft == "/Tx" and flags & _COMB and maxlen and not flags & _MULTILINE:
+    # A box that holds one character is read as one (a one-cell comb): a whole-line
+    # reader takes "C" in a wide box for "Cc".
+    if ft == "/Tx" and (flags & _COMB or maxlen == 1) and maxlen and not flags & _MULTILINE:
         return page_index, Found("comb", box, boxes=cells(box, maxlen), pdf_name=name,
                                  tooltip=tooltip, maxlen=maxlen)
     if ft in ("/Tx", "/Ch"):
