@@ -24,6 +24,7 @@ MIN_RULE = 80  # px: a horizontal rule one could write on
 MAX_THICK = 8  # px: thicker than this is a bar or a shaded block, not a rule
 MIN_SPECK = 12  # px: ink blobs smaller than this are speckle
 ERASE_MIN = 60  # px: a rule this long is no letter's stroke
+TEXT_SPECK = 30  # px: smaller blobs are left out of what OCR reads (noise; dots and commas)
 CheckKind = Literal["checkbox", "comb", "box", "other"]
 
 
@@ -67,8 +68,9 @@ class Drawing:
         """The page's ink without its rules and box sides, black on white, speckle and
         shading gone: what OCR reads the labels from."""
         grown = cv2.dilate(self.lines.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+        text = _despeckle(np.asarray(self.ink & ~grown, np.uint8), TEXT_SPECK)
         out = np.full(self.ink.shape, 255, np.uint8)
-        out[self.ink & ~grown] = 0
+        out[text > 0] = 0
         return out
 
     def free_above(self, x0: int, x1: int, y: int, limit: int = 400) -> int:
@@ -95,7 +97,8 @@ def text_style(image: Gray, bbox: BBox) -> str:
 
 def analyse(image: Gray) -> Drawing:
     """Find the rules and cells of a page at 300 dpi."""
-    ink = np.asarray(flatten(image) < INK, np.uint8)
+    # The median takes out dither: shading a fax turned into dots, salt noise.
+    ink = np.asarray(cv2.medianBlur(flatten(image), 3) < INK, np.uint8)
     ink = _despeckle(ink)
     solid = _open(ink, (15, 15))  # black bars and blocks: headings, not rules
     horiz = _open(ink, (MIN_SIDE, 1)) & (1 - solid)
@@ -125,9 +128,9 @@ def _open(mask: npt.NDArray[np.uint8], size: tuple[int, int]) -> npt.NDArray[np.
     return np.asarray(cv2.morphologyEx(mask, cv2.MORPH_OPEN, k), np.uint8)
 
 
-def _despeckle(ink: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+def _despeckle(ink: npt.NDArray[np.uint8], least: int = MIN_SPECK) -> npt.NDArray[np.uint8]:
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    keep = stats[:, cv2.CC_STAT_AREA] >= MIN_SPECK
+    keep = stats[:, cv2.CC_STAT_AREA] >= least
     keep[0] = False
     return np.asarray(keep[labels], np.uint8)
 
