@@ -117,7 +117,7 @@ def test_a_noisy_skewed_scan_of_the_blank(tmp_path: Path, ocr: OcrEngine) -> Non
     found = [n for n in FIELDS if _matches(page.fields, n) is not None]
     assert len(found) >= len(FIELDS) - 1, sorted(set(FIELDS) - set(found))
     names = {f.name for f in page.fields}
-    assert {"last_name", "street_address", "sex", "contact_by"} <= names, names
+    assert {"street_address", "first_name", "sex", "contact_by", "daytime_phone"} <= names, names
 
 
 def test_pages_become_page_types_of_one_document(tmp_path: Path, ocr: OcrEngine) -> None:

@@ -24,7 +24,8 @@ MIN_RULE = 80  # px: a horizontal rule one could write on
 MAX_THICK = 8  # px: thicker than this is a bar or a shaded block, not a rule
 MIN_SPECK = 12  # px: ink blobs smaller than this are speckle
 ERASE_MIN = 60  # px: a rule this long is no letter's stroke
-TEXT_SPECK = 30  # px: smaller blobs are left out of what OCR reads (noise; dots and commas)
+TEXT_SPECK = 30  # px: a smaller blob is a dot of a letter, punctuation or noise
+SPECKLED = 0.005  # share of small blobs in a window above which they are noise
 CheckKind = Literal["checkbox", "comb", "box", "other"]
 
 
@@ -68,7 +69,13 @@ class Drawing:
         """The page's ink without its rules and box sides, black on white, speckle and
         shading gone: what OCR reads the labels from."""
         grown = cv2.dilate(self.lines.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
-        text = _despeckle(np.asarray(self.ink & ~grown, np.uint8), TEXT_SPECK)
+        ink = np.asarray(self.ink & ~grown, np.uint8)
+        letters = _despeckle(ink, TEXT_SPECK)
+        # i-dots and commas are small too: small blobs are dropped only where they are
+        # many (a dithered shading), measured over a window a few letters wide
+        small = ink & (1 - letters)
+        crowded = cv2.blur(small.astype(np.float32), (101, 101)) > SPECKLED
+        text = letters | (small & ~crowded)
         out = np.full(self.ink.shape, 255, np.uint8)
         out[text > 0] = 0
         return out
