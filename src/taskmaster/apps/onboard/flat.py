@@ -121,7 +121,7 @@ def _checkboxes(boxes: list[Cell], texts: list[Text]) -> list[Found]:
 
 def _text_between(a: BBox, b: BBox, texts: list[Text]) -> bool:
     """Whether some text (a new question) stands between boxes `a` and `b` of a row."""
-    return any(t.bbox[0] >= a[2] and t.bbox[2] <= b[0] and labels._voverlap(a, t.bbox) >= 0.5
+    return any(t.bbox[0] >= a[2] and t.bbox[2] <= b[0] and labels.voverlap(a, t.bbox) >= 0.5
                for t in texts)
 
 
@@ -141,7 +141,7 @@ def _one_question(row: list[tuple[Cell, Option, float]], texts: list[Text]) -> b
         return False
     first = row[0][0].bbox
     before = [t for t in texts if t.bbox[2] <= first[0]
-              and first[0] - t.bbox[2] < 300 and labels._voverlap(first, t.bbox) >= 0.5]
+              and first[0] - t.bbox[2] < 300 and labels.voverlap(first, t.bbox) >= 0.5]
     return bool(before)
 
 

@@ -20,7 +20,8 @@ def _vgap(a: BBox, b: BBox) -> int:
     return max(b[1] - a[3], a[1] - b[3], 0)
 
 
-def _voverlap(a: BBox, b: BBox) -> float:
+def voverlap(a: BBox, b: BBox) -> float:
+    """How much of the lower of two boxes their common rows cover (1: same line)."""
     inter = min(a[3], b[3]) - max(a[1], b[1])
     return inter / max(1, min(a[3] - a[1], b[3] - b[1]))
 
@@ -33,7 +34,7 @@ def cost(box: BBox, t: BBox, *, checkbox: bool) -> float | None:
     """How far text box `t` is from being `box`'s label (None: not a candidate)."""
     x0, y0, x1, y1 = box
     h = y1 - y0
-    if _voverlap(box, t) >= 0.5:  # on the same line
+    if voverlap(box, t) >= 0.5:  # on the same line
         if t[2] <= x0 + 4:
             return (x0 - t[2]) * (1.4 if checkbox else 1.0)
         if t[0] >= x1 - 4:
