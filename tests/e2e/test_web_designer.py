@@ -83,6 +83,20 @@ def test_admin_onboards_the_w9_in_the_designer(web: Server) -> None:
         assert page.locator("svg#zones g").count() == 23
         page.keyboard.press("Delete")
         assert page.locator("svg#zones g").count() == 22
+        # ... and with the mouse: drag on paper without zones (the certification text).
+        page.evaluate("window.scrollTo(0, 600)")
+        frame = page.locator("#canvas").bounding_box()
+        assert frame is not None
+        x, y = frame["x"] + frame["width"] * 0.3, frame["y"] + frame["height"] * 0.6
+        assert 0 < y < 900, "the spot to draw on must be in the window"
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x + 200, y + 20, steps=5)
+        page.mouse.up()
+        assert page.locator("svg#zones g").count() == 23
+        assert page.input_value("#f-name").startswith("field_")
+        page.click("#delete-zone")
+        assert page.locator("svg#zones g").count() == 22
 
         # Try it on a filled sample before saving.
         page.set_input_files("#try-file", str(W9 / "samples" / "w9_0012.png"))

@@ -174,7 +174,15 @@
 
   svg.addEventListener("pointerdown", (ev) => {
     const g = ev.target.closest("g");
-    if (!g) { select(-1); return; }
+    if (!g) {  // on paper: draw a new zone
+      const [x, y] = point(ev);
+      addZone([x, y, x + 1, y + 1]);
+      drag = {start: [x, y], box: field().bbox.slice(), resize: true, drawn: true};
+      svg.setPointerCapture(ev.pointerId);
+      canvas.focus();
+      ev.preventDefault();
+      return;
+    }
     const i = +g.dataset.index;
     if (i !== selected) select(i);
     drag = {start: point(ev), box: field().bbox.slice(), resize: !!ev.target.dataset.handle};
@@ -190,15 +198,22 @@
                                 : [b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy]);
     draw(); showBox();
   });
-  svg.addEventListener("pointerup", () => { drag = null; });
+  svg.addEventListener("pointerup", () => {
+    if (drag && drag.drawn) {
+      const b = field().bbox;
+      if (b[2] - b[0] < 10 || b[3] - b[1] < 10) deleteZone();  // a click, not a drag
+    }
+    drag = null;
+  });
 
-  function addZone() {
+  function addZone(box) {
     const [w, h] = page().size || [2550, 3300];
     const taken = new Set(fields().map((f) => f.name));
     let n = 1;
     while (taken.has(`field_${n}`)) n += 1;
+    const at = box || [w / 2 - 300, h / 3, w / 2 + 300, h / 3 + 60];
     fields().push({name: `field_${n}`, label: "", kind: "text", type: "string", required: false,
-                   bbox: [Math.round(w / 2 - 300), Math.round(h / 3), Math.round(w / 2 + 300), Math.round(h / 3 + 60)]});
+                   bbox: at.map(Math.round)});
     select(fields().length - 1);
   }
 
@@ -215,7 +230,7 @@
       const n = fields().length;
       if (n) select(((selected < 0 ? -1 : selected) + (ev.shiftKey ? n - 1 : 1)) % n);
     } else if (ev.key === "a" || ev.key === "A") {
-      addZone();
+      addZone(null);
     } else if (ev.key === "Delete" || ev.key === "Backspace") {
       ev.preventDefault(); deleteZone();
     } else if (ev.key === "Escape") {
@@ -230,7 +245,7 @@
     }
   });
 
-  $("add-zone").addEventListener("click", () => { addZone(); canvas.focus(); });
+  $("add-zone").addEventListener("click", () => { addZone(null); canvas.focus(); });
   $("delete-zone").addEventListener("click", () => { deleteZone(); canvas.focus(); });
 
   // A checkbox group's box is the union of its boxes.
