@@ -44,7 +44,8 @@ def find_fields(d: Drawing, texts: list[Text]) -> list[Found]:
     for run in d.combs:
         cells = [_on_lines(c.bbox) for c in run]
         sides.append(union(cells))
-        sure = len(run) >= 3 or labels.hint(union(cells), texts) is not None
+        sure = (len(run) >= 3 or labels.hint(union(cells), texts) is not None
+                or _has_row_mate(run, d.combs))
         fields.append(Found("comb", union(cells), boxes=cells, confidence=0.95 if sure else 0.75,
                             notes=[] if sure else ["two equal cells: a comb?"]))
     for cell in d.cells:
@@ -65,6 +66,20 @@ def find_fields(d: Drawing, texts: list[Text]) -> list[Found]:
             f.confidence = min(f.confidence, 0.3)
             f.notes.append("in an office-use area: probably not for the form's filler")
     return fields
+
+
+def _has_row_mate(run: list[Cell], runs: list[list[Cell]]) -> bool:
+    """Whether another comb run continues this one's row a little apart (the parts of
+    an SSN, a phone number or a date): two equal cells are then a part, not chance."""
+    a0, a1 = run[0].bbox, run[-1].bbox
+    for other in runs:
+        if other is run:
+            continue
+        b0, b1 = other[0].bbox, other[-1].bbox
+        gap = max(b0[0] - a1[2], a0[0] - b1[2])
+        if abs(a0[1] - b0[1]) <= 6 and abs(a0[3] - b0[3]) <= 6 and 0 < gap < 3 * run[0].w:
+            return True
+    return False
 
 
 def _inside(a: BBox, b: BBox, share: float) -> bool:
