@@ -9,6 +9,7 @@ the file and the line.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,11 +32,19 @@ def _boxes(f: FieldDef) -> Iterator[tuple[Loc, BBox]]:
 
 
 def image_size(path: Path) -> tuple[int, int] | None:
-    """(width, height) of an image file from its header; None if it is not an image."""
+    """(width, height) of an image file from its header; None if it is not an image.
+
+    A PNG's size is read from its IHDR chunk: Pillow's decompression-bomb limit is a
+    process-wide setting the upload loader lowers, and a reference page is no upload."""
     try:
+        with open(path, "rb") as fh:
+            head = fh.read(24)
+        if head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR":
+            width, height = struct.unpack(">II", head[16:24])
+            return int(width), int(height)
         with Image.open(path) as im:
             return int(im.size[0]), int(im.size[1])
-    except (OSError, UnidentifiedImageError):
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError):
         return None
 
 
