@@ -141,3 +141,32 @@ def test_pages_become_page_types_of_one_document(tmp_path: Path, ocr: OcrEngine)
         ("loan-p1", False), ("loan-p2", True)]
     assert len(app.page_types[0].fields) == len(FIELDS) and app.page_types[1].fields == []
     assert app.page_types[1].size == app.page_types[0].size  # letter at 300 dpi, both
+
+
+def test_odd_widgets(tmp_path: Path, ocr: OcrEngine) -> None:
+    """A one-character box, a hidden widget, a push button, a widget sticking out of the
+    page: read as one cell, left out, left out, clipped to the page."""
+    pdf = pikepdf.new()
+    pdf.pages.append(pikepdf.Page(pikepdf.Dictionary(
+        Type=pikepdf.Name.Page, MediaBox=pikepdf.Array([0, 0, 612, 792]),
+        Contents=pdf.make_stream(b"72 600 20 20 re S"))))
+
+    def widget(name: str, rect: list[float], **keys: object) -> pikepdf.Dictionary:
+        return pdf.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Widget, T=pikepdf.String(name),
+            Rect=pikepdf.Array(rect), **keys))
+
+    widgets = [widget("Initial", [72, 600, 92, 620], FT=pikepdf.Name.Tx, MaxLen=1),
+               widget("Secret", [200, 600, 300, 620], FT=pikepdf.Name.Tx, F=2),
+               widget("Print", [320, 600, 400, 620], FT=pikepdf.Name.Btn, Ff=1 << 16),
+               widget("Wide", [500, 500, 700, 520], FT=pikepdf.Name.Tx)]
+    pdf.pages[0].obj.Annots = pikepdf.Array(widgets)
+    pdf.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array(widgets))
+    pdf.save(tmp_path / "odd.pdf")
+    [page] = propose((tmp_path / "odd.pdf").read_bytes(), "odd.pdf", ocr)
+    by_pdf = {f.pdf_name: f for f in page.fields}
+    assert set(by_pdf) == {"Initial", "Wide"}
+    initial = by_pdf["Initial"]
+    assert initial.kind == "comb" and initial.boxes == [to_px((72, 600, 92, 620))]
+    assert by_pdf["Wide"].bbox == (to_px((500, 500, 700, 520))[0], to_px((0, 500, 0, 520))[1],
+                                   page.image.shape[1], to_px((0, 500, 0, 520))[3])
