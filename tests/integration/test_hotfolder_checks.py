@@ -28,8 +28,9 @@ def test_hot_folder_refuses_what_an_upload_refuses(svc: Services,  # noqa: F811
     (inbox / "poly.png").write_bytes(FORM.read_bytes() + zipped.getvalue())
     (inbox / "lies.pdf").write_bytes(hostile.lying_page_tree_pdf(4))
     hf = watcher(svc, pool)
-    poll_until(hf, inbox / "error" / "poly.png")
-    poll_until(hf, inbox / "error" / "lies.pdf")
-    assert (inbox / "error" / "poly.png.reason.txt").read_text().startswith(
+    refused = svc.settings.hotfolder_dir / "error"  # outside the share
+    poll_until(hf, refused / "poly.png")
+    poll_until(hf, refused / "lies.pdf")
+    assert (refused / "poly.png.reason.txt").read_text().startswith(
         "poly.png: polyglot file: a PNG that is also a ZIP archive")
-    assert "broken page tree" in (inbox / "error" / "lies.pdf.reason.txt").read_text()
+    assert "broken page tree" in (refused / "lies.pdf.reason.txt").read_text()

@@ -23,6 +23,7 @@ from taskmaster.api.routes import (
     audit,
     auth,
     batches,
+    designer,
     docs,
     documents,
     health,
@@ -83,7 +84,8 @@ def create_app(settings: Settings, *, embedded_workers: bool = True) -> FastAPI:
     app.add_middleware(BodyLimit, limit=request_limit(settings))
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestLog)  # outermost: its line covers the whole request
-    for module in (health, docs, auth, batches, documents, text, pages, apps, users, audit):
+    for module in (health, docs, auth, batches, documents, text, pages, apps, users, audit,
+                   designer):
         app.include_router(module.router)
     web.mount(app)  # the web UI and the verify station (taskmaster.web)
     return app

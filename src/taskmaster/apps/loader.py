@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from taskmaster.apps import geometry
 from taskmaster.apps.schema import Application
 from taskmaster.errors import ApplicationError
 
@@ -74,4 +75,7 @@ def load_application(path: Path) -> Application:
             raise ApplicationError(f"reference image {page.reference!r} not found next to "
                                    "the application file", file=str(path),
                                    line=_nearest_line(lines, loc), key=".".join(map(str, loc)))
+    for loc, message in geometry.problems(app, path.parent):
+        raise ApplicationError(message, file=str(path), line=_nearest_line(_line_map(node), loc),
+                               key=".".join(map(str, loc)))
     return app

@@ -37,7 +37,7 @@ class AppRegistry:
 
     def __init__(self, extra_dirs: list[Path] | None = None) -> None:
         self.dirs = [BUILTIN, *(extra_dirs or [])]
-        self._cache: dict[str, LoadedApp] = {}
+        self._cache: dict[str, tuple[int, LoadedApp]] = {}  # name -> (file mtime, app)
 
     def files(self) -> dict[str, Path]:
         """Application name (its folder name) -> app.yaml; later folders override."""
@@ -52,10 +52,23 @@ class AppRegistry:
         return sorted(self.files())
 
     def get(self, name: str) -> LoadedApp:
-        if name not in self._cache:
-            path = self.files().get(name)
-            if path is None:
-                raise NotFound(f"no application named {name!r} "
-                               f"(known: {', '.join(self.names()) or 'none'})")
-            self._cache[name] = LoadedApp(load_application(path), path)
-        return self._cache[name]
+        """The application `name`, read again when its file changed (a designer's save
+        reaches every process that serves or works)."""
+        cached = self._cache.get(name)
+        if cached is not None and _mtime(cached[1].path) == cached[0]:
+            return cached[1]
+        path = self.files().get(name)
+        if path is None:
+            raise NotFound(f"no application named {name!r} "
+                           f"(known: {', '.join(self.names()) or 'none'})")
+        mtime = _mtime(path)
+        loaded = LoadedApp(load_application(path), path)
+        self._cache[name] = (mtime, loaded)
+        return loaded
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return -1

@@ -101,6 +101,9 @@ class FieldDef(Strict):
     locate: dict[str, Any] = {}        # layout fields: how to find the value on the page
     min_confidence: float | None = None  # a floor under the accept threshold
     max_error: float | None = Field(None, gt=0, lt=1)  # this field's own error budget
+    pdf_name: str | None = None        # the fillable PDF's fully qualified field name
+    detected: float | None = Field(None, ge=0, le=1)  # how sure onboarding's detector was
+    unsure: str | None = None          # why onboarding doubts this field (for the checker)
 
     @model_validator(mode="after")
     def _zones(self) -> FieldDef:
@@ -136,11 +139,7 @@ class PageType(Strict):
     def _has_identity(self) -> PageType:
         if self.reference is None and not self.classify:
             raise ValueError(f"page type {self.name!r} needs a reference image or classify rules")
-        names = [f.name for f in self.fields]
-        dupes = {n for n in names if names.count(n) > 1}
-        if dupes:
-            raise ValueError(f"page type {self.name!r} repeats field names: {sorted(dupes)}")
-        return self
+        return self  # duplicate names and zones: `geometry`, which can name their line
 
 
 class PageSlot(Strict):

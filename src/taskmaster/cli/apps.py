@@ -1,16 +1,21 @@
-"""`taskmaster apps list|show|validate`."""
+"""`taskmaster apps list|show|validate|new`."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from taskmaster.apps.loader import load_application
+from taskmaster.apps.onboard import onboard
 from taskmaster.apps.registry import AppRegistry, LoadedApp
 from taskmaster.cli.output import emit_json, emit_rows, json_option
 from taskmaster.errors import NotFound
+from taskmaster.pipeline.services import Services
+from taskmaster.plugins import create
 from taskmaster.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, help="Capture applications.")
@@ -86,3 +91,36 @@ def validate(target: str = typer.Argument(
             typer.echo(f"ok  {a.name} v{a.version}  {path}")
     if as_json:
         emit_json(checked)
+
+
+@app.command("new")
+def new(
+    name: str = typer.Argument(..., help="Name of the new application (lower case)."),
+    from_: Path = typer.Option(..., "--from", exists=True, dir_okay=False, readable=True,
+                               help="The blank form: a PDF (fillable or flat) or a scan "
+                                    "or photo (PNG, TIFF, JPEG)."),
+    title: str = typer.Option(None, "--title", help="Title of the application."),
+    replace: bool = typer.Option(False, "--replace", help="Replace an application of "
+                                 "that name made before."),
+    as_json: bool = typer.Option(False, "--json", help="Print what was found as JSON."),
+) -> None:
+    """Make an application from a blank form, install it and say what was found."""
+    settings = Settings()
+    svc = Services.create(settings)  # its decoder: the blank is decoded in the sandbox too
+    try:
+        summary = onboard(from_.read_bytes(), from_.name, name, settings.apps_path,
+                          create("ocr_engines", "tesseract"), decode=svc.decode_pages,
+                          title=title, replace=replace)
+    finally:
+        svc.close()
+    folder = settings.apps_path / name
+    if as_json:
+        typer.echo(json.dumps({**asdict(summary), "path": str(folder / "app.yaml")}))
+        return
+    kinds = ", ".join(f"{n} {k}" for k, n in sorted(summary.kinds.items())) or "no fields"
+    typer.echo(f"installed {name} ({summary.pages} page(s), from "
+               f"{', '.join(sorted(set(summary.sources)))}): {kinds}  -> {folder / 'app.yaml'}")
+    for field, why in summary.unsure:
+        typer.echo(f"  unsure  {field}: {why}")
+    for warning in summary.warnings:
+        typer.echo(f"  warning {warning}")

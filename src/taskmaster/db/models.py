@@ -91,6 +91,7 @@ class Document(Base):
                                           index=True)
     seq: Mapped[int] = mapped_column(Integer)
     app: Mapped[str | None] = mapped_column(String(64))
+    app_version: Mapped[int | None] = mapped_column(Integer)  # the version it was read with
     type: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     exported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

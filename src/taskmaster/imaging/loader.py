@@ -9,6 +9,7 @@ the caller adds the file name.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import struct
 from collections.abc import Iterator
@@ -111,6 +112,10 @@ def _iter_pdf(data: bytes, limits: Limits) -> Iterator[tuple[Gray, float]]:
             raise UnsupportedFormat("password-protected PDF") from exc
         raise CorruptFile("damaged PDF (cannot be parsed)") from exc
     try:
+        # A fillable PDF filled in on a computer keeps its values in the form fields,
+        # often without appearance streams: draw them, or a typed copy reads as blank.
+        with contextlib.suppress(pdfium.PdfiumError):
+            pdf.init_forms()
         count = len(pdf)
         if count == 0:
             raise CorruptFile("PDF has no pages")

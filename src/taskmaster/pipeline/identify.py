@@ -158,5 +158,6 @@ def _assemble(svc: Services, batch: Batch, pages: list[Page], kept: set[str],
             doc.reason = f"page {page.type} of {app.name} starts no document type"
         else:
             doc = start(app.name, doc_type.name, "pending")
+            doc.app_version = app.version  # a designer's later save does not change it
             current = _Open(doc, app, doc_type, 1)
         page.document, page.number = doc, 1

@@ -58,7 +58,9 @@ def _read_page(svc: Services, page: Page, page_type: PageType) -> dict[str, dict
 
 
 def _absent(field: FieldDef) -> dict[str, Any]:
-    return {"value": None, "raw": None, "confidence": 1.0, "source": "ocr", "bbox": None,
+    """A field of an optional page the document lacks: empty, still at its zone."""
+    return {"value": None, "raw": None, "confidence": 1.0, "source": "ocr",
+            "bbox": list(field.bbox) if field.bbox else None,
             "messages": [ABSENT], "char_confidences": None}
 
 

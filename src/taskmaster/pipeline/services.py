@@ -13,7 +13,7 @@ from taskmaster.calibration.store import Fits
 from taskmaster.db.engine import Database
 from taskmaster.engines.base import Engines, OcrEngine
 from taskmaster.errors import ConfigError
-from taskmaster.imaging.loader import Limits
+from taskmaster.imaging.loader import Limits, PageImage
 from taskmaster.imaging.registration import Fingerprint, build_fingerprint
 from taskmaster.imaging.sandbox import Budget, DecoderPool
 from taskmaster.plugins import create, registered
@@ -77,6 +77,13 @@ class Services:
                     Budget(memory_mb=s.decode_memory_mb, cpu_s=s.decode_cpu_seconds,
                            wall_s=s.decode_timeout_seconds), size=s.upload_checks)
             return self._decoder
+
+    def decode_pages(self, data: bytes, name: str, wait: float | None = None
+                     ) -> list[PageImage]:
+        """Every page of an untrusted file, decoded in the sandbox (`self.decoder`), for
+        work that keeps no batch (onboarding a blank, the designer's "try it")."""
+        return [p.page_image() for p in self.decoder.decode(data, name, self.limits,
+                                                            wait=wait)]
 
     @property
     def limits(self) -> Limits:

@@ -8,6 +8,7 @@
     entry.py      typed text -> canonical field values, and values as the form shows them
     images.py     scaled, cached page images
     dashboard.py  queue, throughput and error figures; the exceptions queue
+    designer.py   the form designer's pages (static/designer.js, api/routes/designer.py)
     static/       the station's scripts and the stylesheet (no CDN, no build step)
 
 `mount(app)` adds the pages, the static files and the station's JSON routes
@@ -23,7 +24,7 @@ from fastapi.staticfiles import StaticFiles
 
 from taskmaster.api.routes import verify
 from taskmaster.pipeline.services import Services
-from taskmaster.web import pages
+from taskmaster.web import designer, pages
 
 STATIC = Path(__file__).with_name("static")
 
@@ -32,4 +33,5 @@ def mount(app: FastAPI, svc: Services | None = None) -> None:
     """Serve the web UI and the verify API from `app` (services come from app.state)."""
     app.include_router(verify.router)
     app.include_router(pages.router)
+    app.include_router(designer.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

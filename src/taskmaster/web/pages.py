@@ -74,7 +74,8 @@ def _login_redirect(request: Request) -> RedirectResponse:
 
 def _render(request: Request, name: str, who: Principal | None, status: int = 200,
             **context: Any) -> HTMLResponse:
-    context.update(user=who, can_edit=bool(who and who.can(Perm.EDIT)))
+    context.update(user=who, can_edit=bool(who and who.can(Perm.EDIT)),
+                   can_admin=bool(who and who.can(Perm.ADMIN)))
     return TEMPLATES.TemplateResponse(request, name, context, status_code=status)
 
 

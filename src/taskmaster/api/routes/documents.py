@@ -14,7 +14,7 @@ was exported already delivers it again to every exporter (`pipeline.export.deliv
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -37,7 +37,7 @@ from taskmaster.api.schemas import (
     FieldPatch,
 )
 from taskmaster.db.models import AuditEntry, Document, FieldValue, utcnow
-from taskmaster.errors import Conflict, NotFound
+from taskmaster.errors import Conflict, InputError, NotFound
 from taskmaster.pipeline.export import deliver
 from taskmaster.pipeline.results import document_result
 from taskmaster.pipeline.validate import document_status, field_defs, validate_field
@@ -82,11 +82,22 @@ def document_item(doc: Document) -> DocumentItem:
         "exported_at": doc.exported_at, "version": doc.version})
 
 
+def _instant(text: str) -> datetime:
+    """An ISO-8601 time (UTC when it names no zone); not a bare number, which pydantic
+    would take as a Unix time."""
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise InputError(f"`since`: {text!r} is not an ISO-8601 time") from exc
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
 @router.get("", response_model=DocumentPage)
 def list_documents(
     _: Reader, session: DB,
     status: DocumentStatus | None = None,
-    since: Annotated[datetime | None, Query(
+    since: Annotated[str | None, Query(
+        max_length=40, json_schema_extra={"format": "date-time"},
         description="ISO-8601; documents changed at or after this time")] = None,
     batch: Annotated[str | None, Query(max_length=32)] = None,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
@@ -100,7 +111,7 @@ def list_documents(
     if status:
         where.append(Document.status == status)
     if since is not None:
-        where.append(Document.updated_at >= since)
+        where.append(Document.updated_at >= _instant(since))
     if batch:
         where.append(Document.batch_id == batch)
     total = session.scalar(select(func.count()).select_from(Document).where(*where)) or 0

@@ -115,7 +115,19 @@ def submit(document_id: str, body: SubmitIn, request: Request, svc: Svc,
     return {"status": done.status, "batch_released": done.batch_released}
 
 
-@router.post("/batches/{batch_id}/leave", status_code=204, response_class=Response)
+# The beacon's form, declared by hand: the route reads it itself (its CSRF token is
+# checked with the session, as no header can carry it).
+_LEAVE_FORM = {
+    "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {
+        "schema": {"type": "object", "required": ["csrf", "until"], "properties": {
+            "csrf": {"type": "string", "maxLength": 200},
+            "until": {"type": "string", "format": "date-time"}}}}}},
+    "security": [{"bearer": []}, {"session": []}],
+}
+
+
+@router.post("/batches/{batch_id}/leave", status_code=204, response_class=Response,
+             openapi_extra=_LEAVE_FORM)
 async def leave(batch_id: str, request: Request, svc: Svc) -> Response:
     """Give the batch back from a page being closed (`navigator.sendBeacon`).
 
