@@ -1,7 +1,7 @@
 """documents.app_version: the application version a document was read with
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0007
 Create Date: 2026-11-30 16:00:00
 
 The form designer saves an application as a new version; a document keeps the version
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0004"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
