@@ -17,10 +17,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
+from taskmaster.api.access import audit_read
 from taskmaster.api.deps import Principal, identify
 from taskmaster.api.schemas import MAX_ID
 from taskmaster.calibration import stats
-from taskmaster.db.models import AuditEntry, Batch
+from taskmaster.db.models import AuditEntry, Batch, Page
 from taskmaster.errors import AuthError, Conflict, NotFound
 from taskmaster.pipeline.results import document_result
 from taskmaster.pipeline.services import Services
@@ -162,6 +163,7 @@ def batch_page(request: Request, batch_id: Annotated[str, Path(max_length=32)]) 
             return _render(request, "message.html", who, 404, title="No such batch",
                            message=f"There is no batch {batch_id}.")
         docs = [document_result(d) for d in batch.documents]
+        audit_read(session, who, "batch.read", batch_id=batch_id, detail="batch page")
         audit = list(session.scalars(select(AuditEntry).where(AuditEntry.batch_id == batch_id)
                                      .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
                                      .limit(200)))
@@ -212,7 +214,13 @@ def page_image(request: Request, page_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     who = _who(request)
     if who is None or not who.can(Perm.READ):
         return Response(status_code=401 if who is None else 403)
-    data, etag = page_jpeg(_svc(request), page_id, w)
+    svc = _svc(request)
+    data, etag = page_jpeg(svc, page_id, w)
+    with svc.db.session() as session:  # the station's views are reads of patient data too
+        page = session.get(Page, page_id)
+        audit_read(session, who, "page.read", batch_id=page.batch_id if page else None,
+                   document_id=page.document_id if page else None,
+                   detail=f"page {page_id} image (web, {w} px)")
     headers = {"ETag": f'"{etag}"', "Cache-Control": "private, max-age=3600"}
     if request.headers.get("if-none-match") == f'"{etag}"':
         return Response(status_code=304, headers=headers)

@@ -21,7 +21,8 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from taskmaster.api import background
-from taskmaster.api.deps import Editor, Svc, authenticated_beacon
+from taskmaster.api.access import audit_read
+from taskmaster.api.deps import DB, Editor, Svc, authenticated_beacon
 from taskmaster.api.errors import error_response
 from taskmaster.api.schemas import AssignIn, RowId
 from taskmaster.errors import Forbidden, InputError
@@ -89,9 +90,11 @@ def release(batch_id: str, svc: Svc, who: Editor) -> Response:
 
 
 @router.get("/batches/{batch_id}")
-def batch(batch_id: str, svc: Svc, who: Editor) -> dict[str, Any]:
+def batch(batch_id: str, svc: Svc, who: Editor, session: DB) -> dict[str, Any]:
     """The held batch's documents that need review, fields needing review first."""
-    return review.batch_view(svc, batch_id, who.name)
+    view = review.batch_view(svc, batch_id, who.name)
+    audit_read(session, who, "batch.read", batch_id=batch_id, detail="verify batch view")
+    return view
 
 
 @router.post("/documents/{document_id}/check")
