@@ -57,9 +57,9 @@ def _strokes(kind: str, box: tuple[int, int, int, int], rng: random.Random
         return [np.array([[x0 + 4, cy], [x1 - 4, cy], [x1 - 4, y1 - 4], [x0 + 4, y1 - 4]],
                          np.int32)], True
     elif kind == "crossed":
-        n = 12
-        lines = [[[x0 - 0.5 * s + 2 * s * (i % 2) + _jit(rng, s),
-                   y0 - 0.4 * s + 1.8 * s * i / (n - 1)] for i in range(n)]]
+        n = 14  # steep zigzag strokes from far above the box to far below it
+        lines = [[[x0 + s * (-0.4 + 1.8 * i / (n - 1) - 0.5 * (i % 2)) + _jit(rng, s),
+                   y0 + s * (-0.45 + 1.9 * (i % 2)) + _jit(rng, s)] for i in range(n)]]
     else:
         raise ValueError(f"unknown mark kind {kind!r}")
     return [np.array(line, np.int32) for line in lines], False
