@@ -99,9 +99,10 @@ def find_square(mask: Mask) -> tuple[Rect, int] | None:
                     score = (cover - 0.3 * off / max(h, w)
                              + 0.3 * min(side_w, side_h) / min(h, w))
                     # A stroke lying along a side widens the line's run; the printed
-                    # line itself is thin (3 px at 300 dpi, a few more when blurred).
+                    # line itself is thin (3 px at 300 dpi; blurred, or faxed at 100 dpi
+                    # down, up to a fifth of the box).
                     thick = min(max(a[1] - a[0], b[1] - b[0], c[1] - c[0], d[1] - d[0]) + 1,
-                                max(3, int(0.12 * min(side_w, side_h))))
+                                max(3, int(0.2 * min(side_w, side_h))))
                     if cover >= 0.7 and (best is None or score > best[0]):
                         best = (score, rect, thick)
     return (best[1], best[2]) if best else None
