@@ -15,7 +15,7 @@ from taskmaster.errors import ConfigError
 from taskmaster.imaging.registration import Fingerprint, build_fingerprint
 from taskmaster.plugins import create, registered
 from taskmaster.settings import Settings
-from taskmaster.store import Store, store_from_settings
+from taskmaster.store import MemoStore, store_from_settings
 
 
 @dataclass
@@ -24,7 +24,7 @@ class Services:
 
     settings: Settings
     db: Database
-    store: Store
+    store: MemoStore
     apps: AppRegistry
     _engines: Engines | None = None
     _fingerprints: dict[tuple[str, str], Fingerprint] = field(default_factory=dict)
@@ -36,7 +36,8 @@ class Services:
         settings.home.mkdir(parents=True, exist_ok=True)
         cv2.setNumThreads(settings.engine_threads)  # per process: see Settings.engine_threads
         return cls(settings=settings, db=Database(settings.db_url, migrate=migrate),
-                   store=store_from_settings(settings), apps=AppRegistry([settings.apps_path]))
+                   store=MemoStore(store_from_settings(settings)),
+                   apps=AppRegistry([settings.apps_path]))
 
     @property
     def engines(self) -> Engines:

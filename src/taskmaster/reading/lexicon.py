@@ -13,6 +13,8 @@ cities, which are customer configuration; none is drawn from the sample forms.
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -96,9 +98,10 @@ def _indel(c: str) -> float:
     return _THIN_COST if c in _THIN else 1.0
 
 
-def distance(a: str, b: str) -> float:
+def distance(a: str, b: str, cap: float = math.inf) -> float:
     """Edit distance of two reads, upper-cased, in which hand-print look-alikes, thin
-    strokes and word gaps cost less than other edits."""
+    strokes and word gaps cost less than other edits; `cap` when it is at least `cap`
+    (every edit costs something, so a row whose cheapest cell reaches `cap` ends it)."""
     a, b = a.upper(), b.upper()
     prev = [0.0]
     for cb in b:
@@ -108,8 +111,18 @@ def distance(a: str, b: str) -> float:
         for j, cb in enumerate(b, 1):
             cur.append(min(prev[j - 1] + _sub(ca, cb), prev[j] + _indel(ca),
                            cur[j - 1] + _indel(cb)))
+        if min(cur) >= cap:
+            return cap
         prev = cur
-    return prev[-1]
+    return min(prev[-1], cap)
+
+
+def _unmatched(read: Counter[str], entry: str) -> float:
+    """A lower bound of `distance`: every character one side has and the other lacks
+    takes an edit, and no edit costs less than a quarter per character it touches (a
+    look-alike substitution, 0.5, touches two)."""
+    other = Counter(entry.upper())
+    return 0.25 * (sum((read - other).values()) + sum((other - read).values()))
 
 
 def tolerance(entry: str) -> float:
@@ -136,12 +149,17 @@ def snap(reads: list[str], vocabulary: frozenset[str], *, margin: float = 0.5) -
     if not keys:
         return None
     shortest = min(len(k) for k in keys)
-    scored: list[tuple[float, str]] = []
-    for entry in vocabulary:
-        # Cheap bound first: the length difference alone costs at least this much.
-        if abs(len(entry) - shortest) * _SPACE_COST > tolerance(entry) + 2:
-            continue
-        scored.append((min(distance(k, entry) for k in keys), entry))
+    # Cheap bound first: the length difference alone costs at least this much.
+    entries = [e for e in vocabulary
+               if abs(len(e) - shortest) * _SPACE_COST <= tolerance(e) + 2]
+    if not entries:
+        return None
+    # Past this an entry can neither be taken (best <= its tolerance) nor be a rival
+    # (within `margin` of the best): its distance need not be known exactly.
+    cap = max(tolerance(e) for e in entries) + margin
+    counts = [Counter(k) for k in keys]
+    scored = [(min(distance(k, entry, cap) if _unmatched(c, entry) < cap else cap
+                   for k, c in zip(keys, counts, strict=True)), entry) for entry in entries]
     if not scored:
         return None
     scored.sort()
