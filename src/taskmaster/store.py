@@ -10,6 +10,8 @@ import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -105,20 +107,22 @@ class FileStore:
 
 
 class MemoStore:
-    """A store that also keeps the page images it last wrote or read, decoded, in memory,
-    so that the stages of a batch run in one process hand a page image on without
-    decoding it again (`taskmaster process` on a batch that fits: every page).
+    """A store that also keeps the page images of the batches being run in this process
+    decoded in memory, so that their stages hand a page image on without decoding it
+    again (`taskmaster process` on a batch that fits: every page).
 
-    Bounded (`budget` bytes; beyond it images are simply not kept, so memory stays flat
-    on any batch) and holds one image per page (a page's newer image, `...-reg.png`,
-    replaces its older ones, `...-in.png`). `forget()` empties it: the runner calls it
-    around every batch run, so nothing another process rewrote can be served stale.
+    Only inside `run(prefix)` scopes (the runner opens one per batch run, for that
+    batch's `pages/<batch>/`; a batch is run by one process at a time, under its lease),
+    so an image another process rewrites is never served stale. Bounded (`budget`
+    bytes; beyond it images are simply not kept, so memory stays flat on any batch) and
+    one image per page (a page's newer image, `...-reg.png`, replaces `...-in.png`).
     """
 
     def __init__(self, inner: Store, budget: int = 256 << 20) -> None:
         self.inner = inner
         self.budget = budget
         self._images: dict[str, np.ndarray] = {}
+        self._scopes: set[str] = set()
         self._bytes = 0
         self._lock = threading.Lock()
 
@@ -126,35 +130,42 @@ class MemoStore:
         # What else the store offers (a FileStore's `path`) is the inner store's.
         return getattr(self.inner, name)
 
+    @contextmanager
+    def run(self, prefix: str) -> Iterator[None]:
+        """Keep images under `prefix` in memory until the block ends."""
+        with self._lock:
+            self._scopes.add(prefix)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._scopes.discard(prefix)
+                self._drop_where(lambda k: k.startswith(prefix))
+
     @staticmethod
     def _page(rel: str) -> str:
         return rel.rsplit("-", 1)[0]
+
+    def _drop_where(self, test: Callable[[str], bool]) -> None:
+        for key in [k for k in self._images if test(k)]:
+            self._bytes -= self._images.pop(key).nbytes
 
     def _keep(self, rel: str, image: np.ndarray) -> np.ndarray:
         view = image.view()
         view.flags.writeable = False  # shared with later readers: nobody may draw on it
         with self._lock:
+            if not any(rel.startswith(p) for p in self._scopes):
+                return view
             page = self._page(rel)
-            for old in [k for k in self._images if self._page(k) == page]:
-                self._bytes -= self._images.pop(old).nbytes
+            self._drop_where(lambda k: self._page(k) == page)
             if self._bytes + view.nbytes <= self.budget:
                 self._images[rel] = view
                 self._bytes += view.nbytes
         return view
 
-    def _drop(self, rel: str) -> None:
-        with self._lock:
-            if rel in self._images:
-                self._bytes -= self._images.pop(rel).nbytes
-
-    def forget(self) -> None:
-        """Drop every kept image."""
-        with self._lock:
-            self._images.clear()
-            self._bytes = 0
-
     def put_bytes(self, rel: str, data: bytes) -> str:
-        self._drop(rel)
+        with self._lock:
+            self._drop_where(lambda k: k == rel)
         return self.inner.put_bytes(rel, data)
 
     def get_bytes(self, rel: str) -> bytes:
@@ -174,6 +185,5 @@ class MemoStore:
 
     def delete_tree(self, rel: str) -> None:
         with self._lock:
-            for key in [k for k in self._images if k.startswith(rel.rstrip("/") + "/")]:
-                self._bytes -= self._images.pop(key).nbytes
+            self._drop_where(lambda k: k.startswith(rel.rstrip("/") + "/"))
         self.inner.delete_tree(rel)

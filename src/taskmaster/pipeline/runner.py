@@ -63,11 +63,8 @@ def run_batch(svc: Services, ctx: TaskContext) -> str:
     caller (the queue decides); all others end the batch `failed` with the reason.
     Page images pass from stage to stage in memory (`MemoStore`) for this run only.
     """
-    svc.store.forget()
-    try:
+    with svc.store.run(f"pages/{ctx.batch_id}/"):
         return _run(svc, ctx)
-    finally:
-        svc.store.forget()
 
 
 def _run(svc: Services, ctx: TaskContext) -> str:
