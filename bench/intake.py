@@ -15,7 +15,6 @@ Results go to bench/results/intake.json.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import subprocess
@@ -26,41 +25,12 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from intake_score import field_kinds, load_truth, score  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("TASKMASTER_SHARED", ROOT.parent / "shared"))
 FORM = SHARED / "forms" / "intake"
-CONSENT_NAMES = {"patient_id": "consent_patient_id", "signature": "consent_signature",
-                 "signature_date": "consent_signature_date"}
-
-
-def norm(value: Any) -> Any:
-    if isinstance(value, str):
-        return " ".join(value.replace("\n", " \n ").split()).replace(" \n ", "\n").lower()
-    return value
-
-
-def load_truth(folder: Path, limit: int | None) -> list[dict[str, Any]]:
-    """One entry per input file: its style/noise and the truth of each of its pages."""
-    text = (folder / "manifest.tsv").read_text().splitlines()
-    rows = list(csv.DictReader(text, delimiter="\t"))[:limit]
-    out = []
-    for row in rows:
-        stem = Path(row["file"]).stem
-        pages = ([json.loads((folder / f"{stem}.json").read_text())]
-                 if (folder / f"{stem}.json").exists()
-                 else [json.loads(p.read_text()) for p in sorted(folder.glob(f"{stem}_p*.json"))])
-        out.append({"file": folder / row["file"], "style": row["style"],
-                    "noise": row["noise"], "pages": pages})
-    return out
-
-
-def kind_of(field: str, kinds: dict[str, str], style: str) -> str:
-    k = kinds[field]
-    if style == "hand" and k in ("text", "comb", "date"):
-        return "hand-print"
-    return {"text": "typed text"}.get(k, k)
-
-
 def run_cli(files: list[Path], jobs: int, app: str = "intake"
             ) -> tuple[list[dict[str, Any]], float]:
     """Run `taskmaster process --app APP --json` in `jobs` parallel processes, each with a
@@ -107,74 +77,40 @@ def main() -> None:
     ap.add_argument("--samples", type=Path, default=None,
                     help="another folder of samples in the same layout (manifest.tsv, "
                          "NAME.json beside each file), e.g. degraded copies")
+    ap.add_argument("--show-errors", action="store_true", help="list every wrong field")
     args = ap.parse_args()
     if not FORM.is_dir():
         sys.exit(f"no intake samples at {FORM} (set TASKMASTER_SHARED)")
-    fields_json = json.loads((FORM / "fields.json").read_text())
-    kinds = {f["name"]: f["kind"] for f in fields_json["fields"]}
-    kinds |= {CONSENT_NAMES.get(f["name"], f["name"]): f["kind"]
-              for f in fields_json["consent_page"]["fields"]}
+    kinds = field_kinds(json.loads((FORM / "fields.json").read_text()))
     items = load_truth(args.samples or FORM / "samples", args.limit)
     if args.more:
         items += load_truth(FORM / "samples_more", args.limit)
     files = [it["file"] for it in items]
     docs, elapsed = run_cli(files, args.jobs)
-    n_pages = sum(len(it["pages"]) for it in items)
-
-    acc: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    ok_total = ok_wrong = ident_ok = stp = 0
-    wrong_ok: list[str] = []
-    by_file = defaultdict(list)
-    for d in docs:
-        by_file[d["pages"][0]["source"].split("#")[0]].append(d)
-    for it in items:
-        mine = by_file.get(it["file"].name, [])
-        truth_types = [p["form"] for p in it["pages"]]
-        got_types = [p["type"] for d in mine for p in d["pages"]]
-        ident_ok += sum(1 for a, b in zip(truth_types, got_types, strict=False) if a == b)
-        if len(mine) != 1:
-            continue
-        doc = mine[0]
-        stp += doc["status"] == "done"
-        for page in it["pages"]:
-            rename = CONSENT_NAMES if page["form"].endswith("consent") else {}
-            for name, want in page["fields"].items():
-                name = rename.get(name, name)
-                got = doc["fields"].get(name, {})
-                right = norm(got.get("value")) == norm(want)
-                k = kind_of(name, kinds, it["style"])
-                acc[k][0] += right
-                acc[k][1] += 1
-                if got.get("status") == "ok":
-                    ok_total += 1
-                    if not right:
-                        ok_wrong += 1
-                        wrong_ok.append(f"{it['file'].name}:{name}: {got.get('value')!r} "
-                                        f"(truth {want!r})")
+    result = score(items, docs, kinds)
+    n_pages = result["pages"]
     base = None if args.no_baseline else baseline(files)
-    result = {
-        "pages": n_pages, "documents": len(items),
-        "field_accuracy": {k: round(v[0] / v[1], 4) for k, v in sorted(acc.items())},
-        "field_counts": {k: v[1] for k, v in sorted(acc.items())},
-        "identification": round(ident_ok / n_pages, 4),
-        "stp_rate": round(stp / len(items), 4),
-        "ok_fields": ok_total, "ok_wrong": ok_wrong,
-        "ok_error_rate": round(ok_wrong / ok_total, 4) if ok_total else None,
+    result |= {
         "seconds": round(elapsed, 1), "jobs": args.jobs,
         "pages_per_min_per_core": round(n_pages / elapsed * 60 / args.jobs, 1),
         "baseline_tesseract_pages_per_min": round(n_pages / base * 60, 1) if base else None,
-        "wrong_but_ok": wrong_ok,
     }
     print(f"pages {n_pages}  documents {len(items)}  identification {result['identification']:.2%}")
     for k, v in result["field_accuracy"].items():
         print(f"  {k:<12} {v:7.2%}  ({result['field_counts'][k]} fields)")
-    print(f"STP rate {result['stp_rate']:.2%}   ok fields {ok_total}, wrong among them {ok_wrong}"
-          f" ({(result['ok_error_rate'] or 0):.2%})")
+    if result["hand_comb_digits_by_char"] is not None:
+        print(f"  hand comb digits by character {result['hand_comb_digits_by_char']:.2%}"
+              f" ({result['hand_comb_digit_chars']} characters)")
+    print(f"STP rate {result['stp_rate']:.2%}   ok fields {result['ok_fields']}, wrong among "
+          f"them {result['ok_wrong']} ({(result['ok_error_rate'] or 0):.2%})")
     print(f"throughput {result['pages_per_min_per_core']} pages/min/core ({elapsed:.1f} s, "
           f"{args.jobs} job(s)); plain full-page tesseract: "
           f"{result['baseline_tesseract_pages_per_min']} pages/min")
-    for line in wrong_ok[:30]:
+    for line in result["wrong_but_ok"][:30]:
         print("  wrong but ok:", line)
+    if args.show_errors:
+        for line in result["errors"]:
+            print("  wrong:", line)
     out = ROOT / "bench" / "results" / "intake.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1))

@@ -1,6 +1,6 @@
 """OMR benchmark: checkboxes and signatures on the intake samples.
 
-    PYTHONPATH=src .venv/bin/python bench/omr.py [--cache /tmp/warped]
+    PYTHONPATH=src .venv/bin/python bench/omr.py [--cache /tmp/warped] [--drawn]
 
 Registers every page of ../shared/forms/intake/samples and samples_more onto its blank
 form (taskmaster.imaging.registration), crops each checkbox with a 12 px margin and each
@@ -105,10 +105,44 @@ def group_value(fieldspec: dict[str, Any], states: list[str]) -> tuple[Any, bool
     return (marked[0] if len(marked) == 1 else None), review
 
 
+def drawn(per_cell: int = 12) -> None:
+    """Drawn marks (tests/marks.py): every kind x pen x clean/fax/photo, `per_cell` boxes
+    each, cropped as the checkbox reader crops them; prints what each kind was read as."""
+    import random
+    from collections import Counter
+
+    sys.path.insert(0, str(ROOT))
+    from tests.marks import AMBIGUOUS, MARKED, PENS, draw_mark, fax, photo, printed_box
+
+    from taskmaster.reading.checkbox import BOX_MARGIN
+
+    omr, rng = InkOmrEngine(), random.Random(3)
+    for kind in (*MARKED, *AMBIGUOUS, "empty"):
+        got: Counter[str] = Counter()
+        for pen in PENS:
+            for deg in ("clean", "fax", "photo"):
+                for _ in range(per_cell):
+                    img, box = printed_box(44, 44 + 2 * BOX_MARGIN + 4,
+                                           (rng.randint(-4, 4), rng.randint(-4, 4)))
+                    if kind != "empty":
+                        draw_mark(img, box, kind, rng, pen)
+                    img = fax(img, rng.randint(140, 190)) if deg == "fax" else (
+                        photo(img, rng) if deg == "photo" else img)
+                    m = omr.mark(img)
+                    got[m.state if m.state != "empty" or m.confidence < 0.9
+                        else "empty (sure)"] += 1
+        print(f"{kind:<9} " + ", ".join(f"{k} {v}" for k, v in got.most_common()))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description="OMR benchmark on the intake samples")
     ap.add_argument("--cache", type=Path, default=None)
+    ap.add_argument("--drawn", action="store_true",
+                    help="drawn marks (six kinds, three pens, clean/fax/photo) instead")
     args = ap.parse_args()
+    if args.drawn:
+        drawn()
+        return
     if not FORM.exists():
         sys.exit(f"no shared data at {SHARED}")
     omr = InkOmrEngine()

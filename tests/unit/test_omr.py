@@ -77,8 +77,9 @@ def test_fill(omr: InkOmrEngine) -> None:
 def test_crossed_out_fill_goes_to_review(omr: InkOmrEngine) -> None:
     img = box(size=110)
     cv2.rectangle(img, (36, 36), (73, 73), 0, -1)
-    for k in range(0, 100, 12):  # scribbled over, far past the square
+    for k in range(0, 104, 6):  # scribbled over, far past the square, all round
         cv2.line(img, (k, 2), (108 - k, 107), 0, 4)
+        cv2.line(img, (2, k), (107, 108 - k), 0, 4)
     m = omr.mark(img)
     assert m.state == "ambiguous" and m.kind == "crossed-out"
 

@@ -112,3 +112,14 @@ def test_date_years(name: str, recent: bool) -> None:
     now = dt.date.today().year
     assert lo <= now <= hi
     assert (lo > 1950) is recent
+
+
+def test_a_lost_word_gap_is_split_into_list_words_for_review() -> None:
+    typed = Recognised(text="EMMAKERR", confidence=0.93, source="ocr")
+    out = handtext.settle_typed("emergency_name", typed)
+    assert out.text == "EMMA KERR" and out.confidence < handtext.ACCEPT
+    # A word of the list is left alone, and so is a line with no glued words.
+    same = handtext.settle_typed("emergency_name", Recognised("JOHNSON", 0.93, "ocr"))
+    assert same.text == "JOHNSON" and same.confidence == 0.93
+    meds = handtext.settle_typed("medications", Recognised("LISINOPRIL 10 MG", 0.95, "ocr"))
+    assert meds.confidence == 0.95

@@ -1,19 +1,25 @@
 """Checkbox and signature detection by ink measurement (OMR).
 
-A checkbox crop is the printed square plus a small margin. The square is found as the
-rectangle of long straight lines whose perimeter is best covered by ink (so a tick that
-overshoots the box or a few pixels of misregistration do not matter); the ink is
-measured inside it, inset past the printed line. The ink share then separates:
+A checkbox crop is the printed square plus a small margin. Ink is whatever is clearly
+darker than the paper around the box (not Otsu: a light pen's fill beside a black
+printed line would count as paper). The square is found as the rectangle of long
+straight lines whose perimeter is best covered by ink (so a tick that overshoots the box
+or a few pixels of misregistration do not matter; among dark pixels only when a light
+pen's scribble hides it); the ink is measured inside it, inset past the printed line.
+Then, in this order:
 
     empty        < 0.012          nothing inside
-    stray        < STRAY_MAX      a dot, a stroke of the neighbouring label: empty
-    ambiguous    the band between stray and MARK_MIN: goes to review
+    crossed-out  dense ink inside and out to the margin (table rules left out): a
+                 changed mind, ambiguous (a person decides)
+    part-filled  one half of the interior solid, the other empty: ambiguous
+    fill         >= FILL_MIN      a box blacked out or scribbled over
     tick/cross   >= MARK_MIN      shape decides the kind (both diagonals: cross)
-    fill         >= FILL_MIN      a box blacked out
-    crossed-out  ink well outside the box as well as a dense fill: a changed mind,
-                 ambiguous (a person decides)
+    stroke       a thin stroke across the box, both ways (a light pen's tick or slash)
+    stray        < STRAY_MAX      a dot, a short speck, a stroke of the next label: empty
+    ambiguous    anything else (a short dash, a faint mark): goes to review
 
-Figures behind the thresholds: bench/omr.py on the intake samples (docs/icr.md).
+Figures behind the thresholds: bench/omr.py on the intake samples (docs/icr.md) and
+tests/unit/test_omr_marks.py on drawn marks (six kinds, three pens, clean/fax/photo).
 """
 
 from __future__ import annotations
@@ -29,6 +35,16 @@ from taskmaster.hookspecs import hookimpl
 STRAY_MAX = 0.05
 MARK_MIN = 0.10
 FILL_MIN = 0.62
+# Half filled: one half of the interior at least this dense, the other at most this.
+PART_DENSE = 0.7
+PART_SPARSE = 0.2
+# A thin stroke spanning this share of the interior diagonal is a mark (stroke_span).
+STROKE_SPAN = 0.42
+STROKE_ACROSS = 0.25
+# Crossed out: this much of the whole crop inked, and this share of its edge (a heavy
+# tick beside a faxed table rule reaches ~0.4 and ~0.28; a fill ~0.5 and 0).
+CROSSED_INK = 0.55
+CROSSED_OUT = 0.3
 # Signature: ink of real strokes, as a share of the zone, that counts as signed.
 SIGN_MIN = 0.006
 SIGN_UNSURE = 0.003
@@ -78,8 +94,15 @@ def find_square(mask: Mask) -> tuple[Rect, int] | None:
                     rect = (a[0], c[0], b[1] + 1, d[1] + 1)
                     cover = _perimeter_cover(mask, rect)
                     off = abs((a[0] + b[1]) / 2 - w / 2) + abs((c[0] + d[1]) / 2 - h / 2)
-                    score = cover - 0.3 * off / max(h, w)
-                    thick = max(a[1] - a[0], b[1] - b[0], c[1] - c[0], d[1] - d[0]) + 1
+                    # The printed square is the largest well-covered rectangle: a mark
+                    # inside (a heavy circle, a fill) can draw a smaller one.
+                    score = (cover - 0.3 * off / max(h, w)
+                             + 0.3 * min(side_w, side_h) / min(h, w))
+                    # A stroke lying along a side widens the line's run; the printed
+                    # line itself is thin (3 px at 300 dpi; blurred, or faxed at 100 dpi
+                    # down, up to a fifth of the box).
+                    thick = min(max(a[1] - a[0], b[1] - b[0], c[1] - c[0], d[1] - d[0]) + 1,
+                                max(3, int(0.2 * min(side_w, side_h))))
                     if cover >= 0.7 and (best is None or score > best[0]):
                         best = (score, rect, thick)
     return (best[1], best[2]) if best else None
@@ -93,6 +116,51 @@ def _perimeter_cover(mask: Mask, rect: Rect) -> float:
     return float(sum(int(e.sum()) for e in edges) / max(total, 1))
 
 
+def ink_masks(box: Gray) -> tuple[Mask, Mask]:
+    """Ink of a checkbox crop measured against the paper around the box: all ink, and
+    the dark ink of the printed square.
+
+    Otsu would split the darkest two levels when a box is filled with a light pen (the
+    printed line black, the fill grey, the paper white) and call the fill paper; the
+    crop's margin is mostly paper, so ink is whatever is clearly darker than it. The
+    printed square is black: looking for it among dark pixels only keeps a light pen's
+    strokes around it from hiding it."""
+    if box.size == 0:
+        empty = np.zeros(box.shape, dtype=bool)
+        return empty, empty
+    paper = float(np.percentile(box, 90))
+    if paper < 110:  # no paper to see (a dark photo, a crop inside a scribble)
+        mask = binarise(box)
+        return mask, mask
+    return np.asarray(box < paper * 0.72), np.asarray(box < paper * 0.5)
+
+
+def halves(inner: Mask) -> tuple[float, float]:
+    """Ink share of the densest and the emptiest half of the interior (top/bottom or
+    left/right, whichever differ more): a half-filled box is one full half, one empty."""
+    h, w = inner.shape
+    if h < 4 or w < 4:
+        return 0.0, 0.0
+    pairs = [(float(inner[: h // 2].mean()), float(inner[h - h // 2:].mean())),
+             (float(inner[:, : w // 2].mean()), float(inner[:, w - w // 2:].mean()))]
+    a, b = max(pairs, key=lambda p: abs(p[0] - p[1]))
+    return max(a, b), min(a, b)
+
+
+def stroke_span(inner: Mask) -> tuple[float, float]:
+    """Diagonal of the largest ink component, as a share of the interior's diagonal, and
+    its narrower side as a share of the interior's: a pen stroke across the box (a tick,
+    a slash) is long and wide both ways; a dot, a speck of the next label or a dash is not."""
+    h, w = inner.shape
+    n, _, stats, _ = cv2.connectedComponentsWithStats(inner.astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return 0.0, 0.0
+    i = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    cw, ch = int(stats[i, cv2.CC_STAT_WIDTH]), int(stats[i, cv2.CC_STAT_HEIGHT])
+    return (float(np.hypot(cw, ch) / max(np.hypot(w, h), 1.0)),
+            min(cw / max(w, 1), ch / max(h, 1)))
+
+
 class InkOmrEngine:
     """Checkboxes by the ink inside the printed square; signatures by stroke ink."""
 
@@ -100,13 +168,20 @@ class InkOmrEngine:
 
     def version(self) -> str:
         """Rule version: bump when thresholds change."""
-        return "ink-omr 1"
+        return "ink-omr 2"
 
     def mark(self, box: Gray) -> Mark:
         """Classify one checkbox crop (the printed square with a small margin)."""
-        mask = binarise(box)
+        mask, dark = ink_masks(box)
         h, w = mask.shape
+        if mask.mean() >= CROSSED_INK and _crossed_out(mask):
+            # Ink out to the crop's edge all round, past the box: scribbled out.
+            return Mark("ambiguous", round(float(mask.mean()), 4), 0.5, "crossed-out")
         found = find_square(mask)
+        if found is None or _inner(mask, found).mean() >= 0.5:
+            # Dense ink may be a light pen's scribble hiding the square among its
+            # strokes: look again among the dark (printed) pixels only.
+            found = find_square(dark) or found
         if found is None:
             # No square to anchor on (scribbled over, or a bad crop): the crop's middle.
             inner = mask[h // 4: h - h // 4, w // 4: w - w // 4]
@@ -115,36 +190,37 @@ class InkOmrEngine:
             if ink >= MARK_MIN and ring > 0.2:
                 # Ink all over the crop and no square left to see: scribbled out.
                 return Mark("ambiguous", round(ink, 4), 0.5, "crossed-out")
-            state, conf, kind = self._classify(ink, inner, 0.0)
+            state, conf, kind = self._classify(ink, inner)
             return Mark(state, round(ink, 4), min(conf, 0.6), kind)
-        (x0, y0, x1, y1), thick = found
-        pad = thick + 2
-        inner = mask[y0 + pad: y1 - pad, x0 + pad: x1 - pad]
+        (x0, y0, x1, y1), _ = found
+        inner = _inner(mask, found)
         ink = float(inner.mean()) if inner.size else 0.0
-        outside = mask.copy()
-        outside[max(y0 - 2, 0): y1 + 2, max(x0 - 2, 0): x1 + 2] = False
-        out_ink = float(outside.sum()) / max((x1 - x0) * (y1 - y0), 1)
-        state, conf, kind = self._classify(ink, inner, out_ink)
+        state, conf, kind = self._classify(ink, inner)
         return Mark(state, round(ink, 4), conf, kind)
 
     @staticmethod
-    def _classify(ink: float, inner: Mask, out_ink: float) -> tuple[MarkState, float, str]:
+    def _classify(ink: float, inner: Mask) -> tuple[MarkState, float, str]:
         if ink < 0.012:
             return "empty", 0.99, ""
-        if ink < STRAY_MAX:
+        dense, sparse = halves(inner)
+        if dense >= PART_DENSE and sparse <= PART_SPARSE:
+            # One half solid, the other empty: half filled, or a fill rubbed out.
+            return "ambiguous", 0.5, "part-filled"
+        if ink >= FILL_MIN:
+            return "marked", 0.99, "fill"
+        if ink >= MARK_MIN:
+            kind = "cross" if _both_diagonals(inner) else "tick"
+            if ink >= 0.42 and kind != "cross":
+                kind = "scribble"
+            return "marked", 0.9 + 0.09 * min(1.0, (ink - MARK_MIN) / 0.1), kind
+        span, across = stroke_span(inner)
+        if span >= STROKE_SPAN and across >= STROKE_ACROSS and ink >= 0.02:
+            # A thin stroke across the box (a light pen's tick or slash): marked, less sure.
+            return "marked", 0.85 + 0.1 * min(1.0, (span - STROKE_SPAN) / 0.3), "stroke"
+        if ink < STRAY_MAX and span < 0.45:
             # Closer to the ambiguous band, less sure.
             return "empty", 0.97 - 0.3 * ink / STRAY_MAX, "stray"
-        if ink < MARK_MIN:
-            return "ambiguous", 0.5, "faint"
-        if ink >= FILL_MIN:
-            if out_ink > 0.25:
-                return "ambiguous", 0.5, "crossed-out"
-            return "marked", 0.99, "fill"
-        kind = "cross" if _both_diagonals(inner) else "tick"
-        if ink >= 0.42 and kind != "cross":
-            kind = "scribble"
-        conf = 0.9 + 0.09 * min(1.0, (ink - MARK_MIN) / 0.1)
-        return "marked", conf, kind
+        return "ambiguous", 0.5, "faint"
 
     def signature_present(self, zone: Gray) -> Reading:
         """'true' when handwriting lies in the zone, ignoring the printed line and specks."""
@@ -169,6 +245,42 @@ class InkOmrEngine:
             return Reading("true" if share >= (SIGN_MIN + SIGN_UNSURE) / 2 else "false", 0.6,
                            engine=self.name)
         return Reading("false", 0.99 if share < SIGN_UNSURE / 2 else 0.9, engine=self.name)
+
+
+def _inner(mask: Mask, found: tuple[Rect, int]) -> Mask:
+    """The square's interior, inset past its printed line."""
+    (x0, y0, x1, y1), thick = found
+    pad = thick + 2
+    return mask[y0 + pad: y1 - pad, x0 + pad: x1 - pad]
+
+
+def _crossed_out(mask: Mask) -> bool:
+    """Ink out to the crop's edge all round, printed rules left out: a mark scribbled
+    over past its box. Any mark that stays in (or just over) its box leaves the edge of
+    the crop paper."""
+    ring = np.ones(mask.shape, dtype=bool)
+    r = max(2, min(mask.shape) // 16)
+    ring[r:-r, r:-r] = False
+    ink = mask & ~_printed_rules(mask) & ring
+    return float(ink.sum()) / max(int(ring.sum()), 1) >= CROSSED_OUT
+
+
+def _printed_rules(mask: Mask) -> Mask:
+    """Long, thin straight lines across the crop: table rules beside the box, not a mark
+    (a solid area of ink holds long lines too, but is not thin)."""
+    h, w = mask.shape
+    solid = np.asarray(cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN,
+                                        np.ones((7, 7), np.uint8))) > 0
+    m = (mask & ~solid).astype(np.uint8)
+    # A faxed rule comes in dashes and steps: bridge small gaps along it first.
+    along_x = cv2.morphologyEx(m, cv2.MORPH_CLOSE, np.ones((3, 9), np.uint8))
+    along_y = cv2.morphologyEx(m, cv2.MORPH_CLOSE, np.ones((9, 3), np.uint8))
+    horiz = np.asarray(cv2.morphologyEx(along_x, cv2.MORPH_OPEN,
+                                        np.ones((1, max(8, int(0.6 * w))), np.uint8)))
+    vert = np.asarray(cv2.morphologyEx(along_y, cv2.MORPH_OPEN,
+                                       np.ones((max(8, int(0.6 * h)), 1), np.uint8)))
+    near = cv2.dilate(np.maximum(horiz, vert), np.ones((3, 3), np.uint8))
+    return np.asarray(near > 0)
 
 
 def _both_diagonals(inner: Mask) -> bool:

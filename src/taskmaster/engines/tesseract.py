@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from taskmaster.engines.base import BBox, Gray, Reading, Word
 from taskmaster.errors import EngineError
@@ -79,7 +78,10 @@ class TesseractEngine:
         api.SetVariable("tessedit_char_whitelist", charset or "")
         api.SetVariable("user_defined_dpi", "300")
         try:
-            api.SetImage(Image.fromarray(np.ascontiguousarray(image, dtype=np.uint8), "L"))
+            # Raw bytes: SetImage would write the zone out as a BMP and parse it back.
+            pixels = np.ascontiguousarray(image, dtype=np.uint8)
+            api.SetImageBytes(pixels.tobytes(), pixels.shape[1], pixels.shape[0], 1,
+                              pixels.shape[1])
             api.Recognize()
             yield api
         except RuntimeError as exc:

@@ -164,14 +164,16 @@ def is_blank(img: Gray) -> bool:
     return bool(area[area >= 6].sum() < _BLANK_INK * small.size)
 
 
-def prepare(page: PageImage, orient: bool = True) -> PreparedPage:
-    """Normalise, detect a blank page, turn upright (OSD, unless `orient` is False), deskew."""
+def prepare(page: PageImage, orient: bool = True, straighten: bool = True) -> PreparedPage:
+    """Normalise, detect a blank page, turn upright (OSD, unless `orient` is False),
+    deskew (unless `straighten` is False: a form's registration undoes skew anyway).
+    The page's own array comes back when nothing had to change."""
     img = normalise(page)
     if is_blank(img):
         return PreparedPage(image=img, dpi=300.0, skew_deg=0.0, rotation=0, blank=True)
     rotation = detect_orientation(img) if orient else 0
     img = rotate(img, rotation)
-    img, skew = deskew(img)
+    img, skew = deskew(img) if straighten else (img, 0.0)
     return PreparedPage(image=img, dpi=300.0, skew_deg=skew, rotation=rotation, blank=False)
 
 

@@ -16,18 +16,22 @@ def run(ctx: TaskContext, svc: Services) -> None:
     with svc.db.session() as session:
         pages = list(session.scalars(select(Page).where(Page.batch_id == ctx.batch_id)
                                      .order_by(Page.seq)))
-        # Forms are matched in any quarter turn by identify; only template-free pages
-        # need the page upright before full-page OCR, so only then pay for OSD.
+        # Forms are matched in any quarter turn and any small skew by identify (which
+        # warps the page onto its reference); only template-free pages need the page
+        # upright and straight before full-page OCR, so only then pay for OSD and deskew.
         batch = session.get_one(Batch, ctx.batch_id)
-        orient = any(not pt.reference for name in batch.apps
+        layout = any(not pt.reference for name in batch.apps
                      for pt in svc.apps.get(name).app.page_types)
         for page in pages:
-            raw = svc.store.get_image(page_key(ctx.batch_id, page.seq))
+            rel = page_key(ctx.batch_id, page.seq)
+            raw = svc.store.get_image(rel)
             index = int(page.source.rsplit("#", 1)[1])
             done = prepare(PageImage(image=raw, dpi=page.source_dpi, index=index,
-                                     source=page.source), orient=orient)
-            page.image = svc.store.put_image(f"pages/{ctx.batch_id}/{page.seq:05d}-prep.png",
-                                             done.image)
+                                     source=page.source), orient=layout, straighten=layout)
+            # A page that needed nothing (a 300 dpi form page) is not stored twice.
+            page.image = (rel if done.image is raw else
+                          svc.store.put_image(f"pages/{ctx.batch_id}/{page.seq:05d}-prep.png",
+                                              done.image))
             page.height, page.width = done.image.shape[:2]
             page.dpi, page.skew, page.rotation = done.dpi, done.skew_deg, done.rotation
             page.blank = done.blank

@@ -61,7 +61,13 @@ def run_batch(svc: Services, ctx: TaskContext) -> str:
 
     Returns the batch status. Errors that a retry may cure (`retryable`) propagate to the
     caller (the queue decides); all others end the batch `failed` with the reason.
+    Page images pass from stage to stage in memory (`MemoStore`) for this run only.
     """
+    with svc.store.run(f"pages/{ctx.batch_id}/"):
+        return _run(svc, ctx)
+
+
+def _run(svc: Services, ctx: TaskContext) -> str:
     with svc.db.session() as session:
         batch = session.get_one(Batch, ctx.batch_id)
         if batch.status in TERMINAL:

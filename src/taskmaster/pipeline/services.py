@@ -19,7 +19,7 @@ from taskmaster.imaging.sandbox import Budget, DecoderPool
 from taskmaster.plugins import create, registered
 from taskmaster.private import owner_only, private_dir
 from taskmaster.settings import Settings
-from taskmaster.store import Store, store_from_settings
+from taskmaster.store import MemoStore, store_from_settings
 
 
 @dataclass
@@ -28,7 +28,7 @@ class Services:
 
     settings: Settings
     db: Database
-    store: Store
+    store: MemoStore
     apps: AppRegistry
     _engines: Engines | None = None
     _fits: Fits | None = None
@@ -43,7 +43,8 @@ class Services:
         private_dir(settings.home)
         cv2.setNumThreads(settings.engine_threads)  # per process: see Settings.engine_threads
         return cls(settings=settings, db=Database(settings.db_url, migrate=migrate),
-                   store=store_from_settings(settings), apps=AppRegistry([settings.apps_path]))
+                   store=MemoStore(store_from_settings(settings)),
+                   apps=AppRegistry([settings.apps_path]))
 
     @property
     def fits(self) -> Fits:

@@ -14,7 +14,7 @@ from taskmaster.engines.base import Engines, Gray, Mark, Reading
 from taskmaster.reading.result import FieldReading
 from taskmaster.reading.zones import crop, erase_lines, ink_ratio
 
-BOX_MARGIN = 6  # px of paper around the printed square handed to the OMR engine
+BOX_MARGIN = 10  # px of paper around the printed square handed to the OMR engine
 _LINE = 3       # printed box line thickness at 300 dpi
 _SLACK = 5      # registration error we tolerate, px
 _INNER = 3      # px left clear inside a found line (its blurred edge)

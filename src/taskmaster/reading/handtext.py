@@ -67,6 +67,9 @@ def _numeric(word: str) -> bool:
 def _word(ocr: str, icr: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
     """One word from its two reads, and whether the engines agree on it."""
     o, i = ocr.upper(), icr.upper()
+    glued = _unglued(o, vocabulary) if o == i else None
+    if glued:
+        return glued, False
     if o == i:
         miss = lexicon.near_miss(o, vocabulary)
         return (miss, False) if miss else (icr or ocr, True)
@@ -98,9 +101,19 @@ def settle_typed(field_name: str, r: Recognised) -> Recognised:
     where one entry explains it ("KORE AN" -> "KOREAN"), for a person to confirm."""
     spec = lexicon.for_field(field_name)
     text = " ".join(r.text.split())
-    if spec is None or not text or r.confidence >= ACCEPT:
+    if spec is None or not text:
         return r
     vocabulary, mode = spec
+    if mode == "words":
+        split = [_unglued(w.upper(), vocabulary) or w for w in text.split()]
+        if split != text.split():
+            # A word gap lost ("EMMAKERR"): the two entries, for a person to confirm.
+            out = " ".join(split)
+            return replace(r, text=out, confidence=min(r.confidence, SNAP_ONE),
+                           char_confidences=(), messages=[
+                               *r.messages, f"split {text!r} into words of the field's list"])
+    if r.confidence >= ACCEPT:
+        return r
     if mode == "whole":
         if text.upper() in vocabulary:
             return r
@@ -125,6 +138,16 @@ def _fix_word(word: str, vocabulary: frozenset[str]) -> str:
         if s is not None:
             return s.entry
     return word
+
+
+def _unglued(word: str, vocabulary: frozenset[str]) -> str | None:
+    """Two vocabulary entries read as one word, a word gap lost ("EMMAKERR" -> "EMMA
+    KERR"), when exactly one split explains it; None otherwise."""
+    if len(word) < 5 or word in vocabulary or not word.isalpha():
+        return None
+    splits = [f"{word[:k]} {word[k:]}" for k in range(2, len(word) - 1)
+              if word[:k] in vocabulary and word[k:] in vocabulary]
+    return splits[0] if len(splits) == 1 else None
 
 
 def _join_split(words: list[str], vocabulary: frozenset[str]) -> list[str]:

@@ -14,8 +14,11 @@ cities, which are customer configuration; none is drawn from the sample forms.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
 
 LEXICON_DIR = Path(__file__).with_name("lexicons")
 
@@ -112,6 +115,57 @@ def distance(a: str, b: str) -> float:
     return prev[-1]
 
 
+_CODES = 512  # characters past this share one code that matches nothing
+
+
+def _code(c: str) -> int:
+    return min(ord(c), _CODES - 1)
+
+
+def _cost_tables() -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    chars = [chr(i) for i in range(_CODES)]
+    sub = np.array([[0.0 if a == b and i < _CODES - 1 else _sub(a, b) for b in chars]
+                    for i, a in enumerate(chars)])
+    return sub, np.array([_indel(c) for c in chars])
+
+
+_SUB, _INDEL = _cost_tables()
+
+
+@lru_cache(maxsize=64)
+def _sorted(vocabulary: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(vocabulary))
+
+
+@lru_cache(maxsize=64)
+def _entries_table(entries: tuple[str, ...]) -> tuple[npt.NDArray[np.int64],
+                                                      npt.NDArray[np.int64]]:
+    """The entries as a padded matrix of character codes, and their lengths."""
+    width = max((len(e) for e in entries), default=0)
+    codes = np.full((len(entries), width), _CODES - 1, dtype=np.int64)
+    for n, e in enumerate(entries):
+        codes[n, :len(e)] = [_code(c) for c in e.upper()]
+    return codes, np.array([len(e) for e in entries], dtype=np.int64)
+
+
+def distances(read: str, entries: tuple[str, ...]) -> npt.NDArray[np.float64]:
+    """`distance(read, entry)` for every entry at once: the same
+    dynamic programme, one row per character of the read, across all entries."""
+    codes, lengths = _entries_table(entries)
+    ein = _INDEL[codes]
+    prev = np.zeros((len(entries), codes.shape[1] + 1))
+    prev[:, 1:] = np.cumsum(ein, axis=1)
+    for ca in read.upper():
+        k = _code(ca)
+        best = np.minimum(prev[:, :-1] + _SUB[k][codes], prev[:, 1:] + _INDEL[k])
+        cur = np.empty_like(prev)
+        cur[:, 0] = prev[:, 0] + _INDEL[k]
+        for j in range(codes.shape[1]):
+            cur[:, j + 1] = np.minimum(best[:, j], cur[:, j] + ein[:, j])
+        prev = cur
+    return prev[np.arange(len(entries)), lengths]
+
+
 def tolerance(entry: str) -> float:
     """How far a read may be from `entry` and still be taken for it."""
     return max(1.0, 0.25 * len(entry.replace(" ", "")))
@@ -136,12 +190,11 @@ def snap(reads: list[str], vocabulary: frozenset[str], *, margin: float = 0.5) -
     if not keys:
         return None
     shortest = min(len(k) for k in keys)
-    scored: list[tuple[float, str]] = []
-    for entry in vocabulary:
-        # Cheap bound first: the length difference alone costs at least this much.
-        if abs(len(entry) - shortest) * _SPACE_COST > tolerance(entry) + 2:
-            continue
-        scored.append((min(distance(k, entry) for k in keys), entry))
+    table = _sorted(vocabulary)
+    near = np.min([distances(k, table) for k in keys], axis=0)
+    # Entries whose length alone puts them out of reach are left out.
+    scored = [(d, e) for d, e in zip(near.tolist(), table, strict=True)
+              if abs(len(e) - shortest) * _SPACE_COST <= tolerance(e) + 2]
     if not scored:
         return None
     scored.sort()

@@ -54,16 +54,20 @@ def decode_date(cells: Sequence[CharProbs | None], *, years: tuple[int, int] = (
     if len(cells) != 8 or any(p is None for p in cells):
         return Reading("", 0.0, engine="icr")
     tops = [_top(p or {}, k, DIGITS) for p in cells]
+    # Day, month and year are valid or not on their own (but for the month's length):
+    # keep the valid parts first, then combine (the same dates as all k^8 combinations).
+    days = [(int(s), ps) for s, ps in _parts(tops[0:2]) if 1 <= int(s) <= 31]
+    months = [(int(s), ps) for s, ps in _parts(tops[2:4]) if 1 <= int(s) <= 12]
+    yrs = [(int(s), ps) for s, ps in _parts(tops[4:8]) if years[0] <= int(s) <= years[1]]
     found: list[tuple[float, str, tuple[float, ...]]] = []
-    for combo in product(*tops):
-        s = "".join(c for c, _ in combo)
-        day, month, year = int(s[:2]), int(s[2:4]), int(s[4:])
-        if not (years[0] <= year <= years[1] and 1 <= month <= 12):
-            continue
-        if not 1 <= day <= calendar.monthrange(year, month)[1]:
-            continue
-        probs = tuple(v for _, v in combo)
-        found.append((math.prod(probs), f"{year:04d}-{month:02d}-{day:02d}", probs))
+    for year, py in yrs:
+        for month, pm in months:
+            last = calendar.monthrange(year, month)[1]
+            for day, pd in days:
+                if day <= last:
+                    probs = pd + pm + py
+                    found.append((math.prod(probs), f"{year:04d}-{month:02d}-{day:02d}",
+                                  probs))
     if not found:
         return Reading("", 0.0, engine="icr")
     found.sort(key=lambda t: -t[0])
@@ -74,6 +78,13 @@ def decode_date(cells: Sequence[CharProbs | None], *, years: tuple[int, int] = (
     conf = min(conf, math.prod(probs) ** 0.5)  # never more sure than the ink says
     alts = tuple((t[1], t[0] / total) for t in found[1:4])
     return Reading(text, conf, probs, "icr", alts)
+
+
+def _parts(tops: Sequence[Sequence[tuple[str, float]]]
+           ) -> list[tuple[str, tuple[float, ...]]]:
+    """Every string the cells' top digits make, with the digits' probabilities."""
+    return [("".join(c for c, _ in combo), tuple(v for _, v in combo))
+            for combo in product(*tops)]
 
 
 def decode_lexicon(cells: Sequence[CharProbs | None], lexicon: Iterable[str]) -> Reading:
