@@ -37,5 +37,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh TASKMASTER_HOME for this test (also for subprocesses)."""
     data = tmp_path / "home"
     monkeypatch.setenv("TASKMASTER_HOME", str(data))
+    # No QA sample unless a test asks for one: which documents it picks depends on
+    # their random ids (a test expecting `done` would fail now and then).
+    monkeypatch.setenv("TASKMASTER_QA_SHARE", "0")
     monkeypatch.delenv("TASKMASTER_DATABASE_URL", raising=False)
     return data

@@ -7,10 +7,11 @@ nothing works without credentials; unsupported methods answer 405 with a true `A
 
 Left out, because they would cut the ground from under the other tests: logging in and
 changing one's password (failures count toward the address's throttle and lock the
-admin), revoking tokens and editing users. Two operations run without the one check a
+admin), revoking tokens and editing users. Five operations run without the one check a
 schema cannot satisfy, `positive_data_acceptance`: an upload whose schema-valid file is
 random bytes is refused by its content (415/422), as it must be, and a new user with a
-reserved name or a common password is refused by policy (422).
+reserved name or a common password is refused by policy (422); so are the designer's
+uploads (a blank, a filled copy) and its definitions (checked by the application schema).
 """
 
 from __future__ import annotations
@@ -24,7 +25,12 @@ from tests.conftest import BIN
 from tests.e2e.conftest import Server
 
 ST = BIN / "st"
-POLICY_BEYOND_SCHEMA = ["create_api_v1_batches_post", "create_user_api_v1_users_post"]
+POLICY_BEYOND_SCHEMA = ["create_api_v1_batches_post", "create_user_api_v1_users_post",
+                        # the designer: a blank or copy refused by its content, and an
+                        # application definition refused by the application schema
+                        "new_app_api_v1_designer_apps_post",
+                        "try_it_api_v1_designer_apps__name__try_post",
+                        "save_api_v1_designer_apps__name__put"]
 
 
 def schemathesis(server: Server, spec: Path, token: str, *args: str) -> None:

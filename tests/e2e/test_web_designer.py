@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import SHARED, needs_shared
-from tests.e2e.conftest import Server, running_server
+from tests.e2e.conftest import Server, running_server, wait_js
 
 CHROMIUM = Path("/usr/bin/chromium")
 W9 = SHARED / "forms" / "w9"
@@ -59,7 +59,7 @@ def test_admin_onboards_the_w9_in_the_designer(web: Server) -> None:
         page.click("#new-app-go")
         page.wait_for_url(f"{web.url}/designer/w9", timeout=120_000)
         before = read_with(web, "w9_0013.png")  # read with version 1
-        page.wait_for_function("document.getElementById('reference').complete")
+        wait_js(page, "document.getElementById('reference').complete")
         assert page.locator("svg#zones g").count() == 22
         page.screenshot(path=str(shots / "designer-zones.png"), full_page=False)
         names = field_names(page)
@@ -109,8 +109,8 @@ def test_admin_onboards_the_w9_in_the_designer(web: Server) -> None:
         page.screenshot(path=str(shots / "designer.png"), full_page=False)
 
         page.click("#save")
-        page.wait_for_function(
-            "document.getElementById('designer-status').textContent.includes('version 2')")
+        wait_js(page,
+                "document.getElementById('designer-status').textContent.includes('version 2')")
         assert page.locator("#version").inner_text() == "2"
         with page.expect_download() as dl:
             page.click("#download")

@@ -19,6 +19,17 @@ _DISAGREE = ("engines differ", "reads disagree")
 _INVALID = "invalid: "
 
 
+# A character read under this is marked as doubtful where the application sets no bare
+# accept threshold (its calibration fit decides per field, not per character).
+CHAR_DOUBT = 0.9
+
+
+def char_threshold(fdef: FieldDef | None, accept: float | None) -> float:
+    """The confidence under which a character of the raw reading is marked doubtful."""
+    limit = threshold_of(fdef, accept)
+    return CHAR_DOUBT if limit is None else limit
+
+
 def threshold_of(fdef: FieldDef | None, accept: float | None) -> float | None:
     """The confidence under which this field is flagged; None where the application's
     calibration fit decides per field and reader (docs/calibration.md)."""

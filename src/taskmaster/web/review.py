@@ -50,7 +50,7 @@ def _field_view(fv: FieldValue, fdef: FieldDef | None, page_ids: dict[int, int],
         "confidence": round(float(fv.confidence), 3), "status": fv.status,
         "source": fv.source, "messages": list(fv.messages or []), "override": fv.override,
         "review": fv.status != OK, "reasons": flags.reasons(fv, fdef, accept),
-        "chars": flags.characters(fv), "threshold": flags.threshold_of(fdef, accept),
+        "chars": flags.characters(fv), "threshold": flags.char_threshold(fdef, accept),
         "page": fv.page, "bbox": fv.bbox, "page_id": page_ids.get(fv.page or 0),
     }
 

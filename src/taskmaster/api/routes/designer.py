@@ -71,7 +71,7 @@ def _application(definition: dict[str, Any]) -> Application:
 @router.post("/apps", status_code=201)
 async def new_app(principal: Admin, svc: Svc, session: DB,
                   file: Annotated[UploadFile, File(description="The blank form.")],
-                  name: Annotated[str, Form(max_length=64)],
+                  name: Annotated[str, Form(min_length=1, max_length=64)],
                   title: Annotated[str | None, Form(max_length=200)] = None) -> dict[str, Any]:
     """Make an application from a blank form (as `taskmaster apps new --from`)."""
     filename, data = await _read(svc, file)
@@ -103,7 +103,8 @@ def reference(name: str, page_type: str, _: Admin, svc: Svc) -> Response:
 @router.post("/apps/{name}/try")
 async def try_it(name: str, _: Admin, svc: Svc,
                  file: Annotated[UploadFile, File(description="A filled copy.")],
-                 definition: Annotated[str, Form(description="The definition, JSON.")]
+                 definition: Annotated[str, Form(min_length=1,
+                                                 description="The definition, JSON.")]
                  ) -> dict[str, Any]:
     """Read a filled copy with an unsaved definition: what every field would read."""
     loaded = svc.apps.get(name)

@@ -123,7 +123,7 @@ def submit(document_id: str, body: SubmitIn, request: Request, svc: Svc,
 _LEAVE_FORM = {
     "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {
         "schema": {"type": "object", "required": ["csrf", "until"], "properties": {
-            "csrf": {"type": "string", "maxLength": 200},
+            "csrf": {"type": "string"},
             "until": {"type": "string", "format": "date-time"}}}}}},
     "security": [{"bearer": []}, {"session": []}],
 }
