@@ -30,7 +30,6 @@ import json
 import logging
 import os
 import shutil
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -44,6 +43,7 @@ from taskmaster.pipeline.services import Services
 from taskmaster.pipeline.submit import create_batch
 from taskmaster.private import make_private
 from taskmaster.queue.inbox_files import file_kind, move_out, read_regular, write_private
+from taskmaster.queue.poller import Poller
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +56,15 @@ def _ignored(name: str) -> bool:
     return name.startswith(".") or name.endswith((".tmp", ".part", "~"))
 
 
-class HotFolder:
+class HotFolder(Poller):
     """Polls the inbox; `poll()` is one pass, `start()` polls in a thread."""
+
+    name = "hot folder"
 
     def __init__(self, svc: Services, *, notify: Callable[[], None] | None = None,
                  poll_s: float = 1.0, stable_polls: int = 2,
                  default_app: str = "intake") -> None:
+        super().__init__(poll_s)
         self.svc = svc
         self.root = svc.settings.inbox_dir
         self.out = svc.settings.hotfolder_dir  # done/ and error/, outside the share
@@ -70,8 +73,6 @@ class HotFolder:
         self._seen: dict[Path, tuple[int, int, int]] = {}  # size, mtime_ns, polls unchanged
         self._open_failures: dict[Path, int] = {}
         self._refused: set[Path] = set()  # not regular files, warned about once
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     # -- the loop ---------------------------------------------------------------------
 
@@ -83,21 +84,7 @@ class HotFolder:
 
     def start(self) -> None:
         self._folders()
-        self._thread = threading.Thread(target=self._run, name="hot-folder", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.poll()
-            except Exception:  # a full disk or a locked database must not end the watch
-                log.exception("hot folder: poll failed")
-            self._stop.wait(self.poll_s)
+        super().start()
 
     def poll(self) -> None:
         """Settle taken files, then take the inbox files that are complete."""

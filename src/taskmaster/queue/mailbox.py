@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import ssl
-import threading
 from collections.abc import Callable
 
 from imap_tools import (
@@ -40,6 +39,7 @@ from taskmaster.errors import ConfigError, InputError, TaskmasterError
 from taskmaster.imaging.formats import check_file
 from taskmaster.pipeline.services import Services
 from taskmaster.pipeline.submit import create_batch
+from taskmaster.queue.poller import Poller
 from taskmaster.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -96,33 +96,15 @@ def usable_attachments(msg: MailMessage) -> tuple[list[tuple[str, bytes]], list[
     return files, refused
 
 
-class Mailbox:
+class Mailbox(Poller):
     """Polls an IMAP folder; `poll()` is one pass, `start()` polls in a thread."""
 
+    name = "mailbox"
+
     def __init__(self, svc: Services, *, notify: Callable[[], None] | None = None) -> None:
+        super().__init__(svc.settings.imap_poll_s)
         self.svc, self.settings = svc, svc.settings
         self.notify = notify or (lambda: None)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="mailbox", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.poll()
-            except TaskmasterError as exc:
-                log.warning("mailbox: %s", exc.message)
-            except Exception:  # a mail server down or a locked database must not end it
-                log.exception("mailbox: poll failed")
-            self._stop.wait(self.settings.imap_poll_s)
 
     def poll(self) -> int:
         """Take every unseen mail of the folder; returns how many became batches."""
@@ -131,7 +113,7 @@ class Mailbox:
             status = box.folder.status(self.settings.imap_folder, ["UIDVALIDITY"])
             uidvalidity = int(status["UIDVALIDITY"])
             for msg in box.fetch(AND(seen=False), mark_seen=False, bulk=False):
-                if self._stop.is_set():
+                if self.stopping:
                     break
                 taken += self._take(box, msg, uidvalidity)
         return taken
