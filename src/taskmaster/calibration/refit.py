@@ -14,7 +14,8 @@ import logging
 import shutil
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from taskmaster.calibration.labels import (
 )
 from taskmaster.calibration.procedure import Label
 from taskmaster.calibration.store import SHIPPED, read_fit, save_fit
+from taskmaster.db.engine import Database
 from taskmaster.db.models import Document
 from taskmaster.errors import TaskmasterError
 from taskmaster.pipeline.context import TaskContext
@@ -39,8 +41,16 @@ from taskmaster.pipeline.submit import create_batch
 
 log = logging.getLogger(__name__)
 
+# Watches a batch while it runs (the CLI's progress bar): (database, batch id) -> context.
+Watch = Callable[[Database, str], AbstractContextManager[None]]
 
-def truth_labels(svc: Services, app: str, folders: Sequence[Path]) -> list[Label]:
+
+def _unwatched(_db: Database, _batch: str) -> AbstractContextManager[None]:
+    return nullcontext()
+
+
+def truth_labels(svc: Services, app: str, folders: Sequence[Path],
+                 watch: Watch = _unwatched) -> list[Label]:
     """Read every sample of the truth folders with the workflow, in a scratch data
     directory (the real database never sees them), and label the readings."""
     samples = [s for folder in folders for s in truth_files(folder)]
@@ -54,7 +64,8 @@ def truth_labels(svc: Services, app: str, folders: Sequence[Path]) -> list[Label
         loaded = scratch.apps.get(app).app
         batch_id = create_batch(scratch, [(f.name, f.read_bytes()) for f, _ in samples],
                                 [app], origin="cli", actor="calibrate")
-        run_batch(scratch, TaskContext(batch_id=batch_id, worker="calibrate"))
+        with watch(scratch.db, batch_id):
+            run_batch(scratch, TaskContext(batch_id=batch_id, worker="calibrate"))
         labels: list[Label] = []
         with scratch.db.session() as session:
             docs = session.scalars(select(Document).where(Document.batch_id == batch_id))
@@ -86,8 +97,8 @@ class Labels:
     verified_documents: int = 0
 
 
-def gather(svc: Services, app: str, truth: Sequence[Path] = (), *, fresh: bool = False
-           ) -> Labels:
+def gather(svc: Services, app: str, truth: Sequence[Path] = (), *, fresh: bool = False,
+           watch: Watch = _unwatched) -> Labels:
     out = Labels()
     shipped = svc.apps.get(app).folder / SHIPPED
     if not fresh and shipped.is_file():
@@ -98,7 +109,7 @@ def gather(svc: Services, app: str, truth: Sequence[Path] = (), *, fresh: bool =
     out.labels += verified
     out.sources["verified"] = len(verified)
     if truth:
-        given = truth_labels(svc, app, truth)
+        given = truth_labels(svc, app, truth, watch)
         out.labels += given
         out.sources["truth"] = len(given)
     # One scan's field is one observation: labelled again (a shipped sample verified, a
@@ -110,9 +121,10 @@ def gather(svc: Services, app: str, truth: Sequence[Path] = (), *, fresh: bool =
 
 
 def refit(svc: Services, app: str, truth: Sequence[Path] = (), *, fresh: bool = False,
-          save: bool = True) -> Fit:
-    """Fit the application from all its labels now and (by default) store the fit."""
-    got = gather(svc, app, truth, fresh=fresh)
+          save: bool = True, watch: Watch = _unwatched) -> Fit:
+    """Fit the application from all its labels now and (by default) store the fit;
+    `watch` follows the truth set's batch (a progress bar)."""
+    got = gather(svc, app, truth, fresh=fresh, watch=watch)
     fit = build(svc.apps.get(app).app, got.labels, verified_documents=got.verified_documents,
                 sources=got.sources)
     if save:

@@ -13,6 +13,7 @@ from rich.console import Console
 from taskmaster.calibration.fit import Fit, totals
 from taskmaster.calibration.refit import refit
 from taskmaster.calibration.store import home_fit
+from taskmaster.cli.progress import batch_progress, wanted
 from taskmaster.pipeline.services import Services
 from taskmaster.settings import Settings
 
@@ -69,7 +70,9 @@ def calibrate(
     svc = Services.create(settings)
     try:
         svc.apps.get(app)  # an unknown name fails here, before any work
-        fit = refit(svc, app, list(truth or []), fresh=fresh)
+        fit = refit(svc, app, list(truth or []), fresh=fresh,
+                    watch=lambda db, batch: batch_progress(db, batch, "reading the truth set",
+                                                           wanted(as_json)))
     finally:
         svc.close()
     if as_json:
