@@ -138,9 +138,9 @@ async def leave(batch_id: str, request: Request, svc: Svc) -> Response:
     session cookie authenticates as for every other route.
     """
     form = await request.form()
+    who = authenticated_beacon(request, svc, str(form.get("csrf") or ""))
     if "csrf" not in form:  # required as documented, also where a token authenticates
         raise InputError("`csrf`: the session's CSRF token is a required form field")
-    who = authenticated_beacon(request, svc, str(form.get("csrf") or ""))
     if not who.can(Perm.EDIT):
         raise Forbidden(f"role {who.role!r} may not do this (needs 'edit')")
     try:
