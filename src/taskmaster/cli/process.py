@@ -13,6 +13,7 @@ from sqlalchemy import select
 from taskmaster.cli.output import emit_json, json_option
 from taskmaster.cli.progress import bar, batch_progress, err, wanted
 from taskmaster.db.models import Batch, Document, InputFile
+from taskmaster.db.status import BatchStatus, FieldStatus, FileStatus
 from taskmaster.logs import escape
 from taskmaster.pipeline.context import TaskContext
 from taskmaster.pipeline.results import document_result
@@ -66,12 +67,12 @@ def process(
             batch = session.get_one(Batch, batch_id)
             for f in session.scalars(select(InputFile).where(InputFile.batch_id == batch_id)
                                      .order_by(InputFile.seq)):
-                if f.status == "failed":
+                if f.status == FileStatus.FAILED:
                     # a name may hold a newline: it must not start a line of its own
                     err.print(f"{escape(f.name)}: {escape(f.error or '')}", highlight=False,
                               soft_wrap=True, markup=False)
                     failed += 1
-            if batch.status == "failed":
+            if batch.status == BatchStatus.FAILED:
                 err.print(f"batch {batch_id} failed: {batch.error}", highlight=False)
                 failed += 1
             docs = session.scalars(select(Document).where(Document.batch_id == batch_id)
@@ -93,7 +94,7 @@ def _print_table(results: list[dict[str, object]]) -> None:
         fields = doc["fields"]
         assert isinstance(fields, dict)
         for name, f in fields.items():
-            mark = "" if f["status"] == "ok" else f"  [yellow]{f['status']}[/]"
+            mark = "" if f["status"] == FieldStatus.OK else f"  [yellow]{f['status']}[/]"
             out.print(f"  {name:<24} {f['value']!s:<30} {f['confidence']:.2f}{mark}",
                       highlight=False)
 

@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 
 from taskmaster import logs
 from taskmaster.db.models import Batch
+from taskmaster.db.status import BatchStatus
 from taskmaster.errors import ConfigError, Conflict, TaskmasterError
 from taskmaster.pipeline.context import TaskContext
 from taskmaster.pipeline.runner import run_batch
@@ -58,7 +59,7 @@ class BatchJobs:
         if job.attempts + 1 > self.retry.max_attempts:
             give_up(self.svc.db, claim, f"gave up after {job.attempts} attempts; "
                                         "the worker was lost each time")
-            return "failed"
+            return BatchStatus.FAILED
         self.status.busy(batch_id, stage)
         started, outcome = time.monotonic(), "error"
         try:
@@ -79,7 +80,7 @@ class BatchJobs:
                         job.attempts + 1, reason)
             raise exc
         give_up(self.svc.db, claim, f"gave up after {job.attempts + 1} attempt(s): {reason}")
-        return "failed"
+        return BatchStatus.FAILED
 
 
 def _run_batch_job(context: JobContext, batch_id: str, stage: str | None = None) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy import delete, select
 
 from taskmaster.apps.schema import Application, DocumentType, PageType
 from taskmaster.db.models import Batch, Document, Page
+from taskmaster.db.status import DocumentStatus
 from taskmaster.engines.base import Word
 from taskmaster.extraction import classify_layout_page, read_page_words
 from taskmaster.imaging.registration import identify, warp_to_reference
@@ -90,7 +91,7 @@ def run(ctx: TaskContext, svc: Services) -> None:
         pages = list(session.scalars(select(Page).where(Page.batch_id == batch.id)
                                      .order_by(Page.seq)))
         kept = set(session.scalars(select(Document.id).where(
-            Document.batch_id == batch.id, Document.status == "done",
+            Document.batch_id == batch.id, Document.status == DocumentStatus.DONE,
             Document.type.is_not(None))))
         with session.no_autoflush:  # no write transaction during the slow part
             for n, page in enumerate(pages):
@@ -134,7 +135,7 @@ def _assemble(svc: Services, batch: Batch, pages: list[Page], kept: set[str],
             continue
         if page.type is None or page.app is None:
             current = None
-            doc = start(None, None, "rejected")
+            doc = start(None, None, DocumentStatus.REJECTED)
             doc.reason = _unmatched(page)
             page.document, page.number = doc, 1
             continue
@@ -154,10 +155,10 @@ def _assemble(svc: Services, batch: Batch, pages: list[Page], kept: set[str],
         doc_type = app.document_type_for_page(page.type)
         if doc_type is None:
             current = None
-            doc = start(None, None, "rejected")
+            doc = start(None, None, DocumentStatus.REJECTED)
             doc.reason = f"page {page.type} of {app.name} starts no document type"
         else:
-            doc = start(app.name, doc_type.name, "pending")
+            doc = start(app.name, doc_type.name, DocumentStatus.PENDING)
             doc.app_version = app.version  # a designer's later save does not change it
             current = _Open(doc, app, doc_type, 1)
         page.document, page.number = doc, 1

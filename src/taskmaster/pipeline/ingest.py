@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import delete, select
 
 from taskmaster.db.models import Batch, InputFile, Page
+from taskmaster.db.status import FileStatus
 from taskmaster.errors import InputError, NotFound
 from taskmaster.pipeline.context import TaskContext
 from taskmaster.pipeline.services import Services
@@ -89,7 +90,7 @@ def run(ctx: TaskContext, svc: Services) -> None:
                     stored = decode_file(svc, batch.id, file.seq, first, file.name,
                                          svc.store.get_bytes(file.path))
             except InputError as exc:
-                file.status, file.error = "failed", exc.message
+                file.status, file.error = FileStatus.FAILED, exc.message
                 # info, not warning: the file's row keeps the reason, and whoever submitted
                 # it reports it once (`process` prints one line per bad file)
                 log.info("batch %s: %s: %s", batch.id, file.name, exc.message)
@@ -102,7 +103,7 @@ def run(ctx: TaskContext, svc: Services) -> None:
                     batch_id=batch.id, file_id=file.id, seq=seq, image=rel,
                     source=f"{file.name}#{page.index}", width=page.width, height=page.height,
                     dpi=page.dpi, source_dpi=page.dpi))
-            file.status, file.error = "ok", None
+            file.status, file.error = FileStatus.OK, None
         session.execute(delete(Page).where(Page.batch_id == batch.id))
         session.add_all(new_pages)
         session.commit()

@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from taskmaster.db.models import AuditEntry, Batch, InputFile, new_id, utcnow
+from taskmaster.db.status import BatchStatus
 from taskmaster.errors import InputError, LimitExceeded
 from taskmaster.pipeline.services import Services
 
@@ -45,7 +46,7 @@ def create_batch(svc: Services, files: list[tuple[str, bytes]], apps: list[str],
     batch_id = batch_id or new_id("b")
     with svc.db.session() as session:
         batch = Batch(id=batch_id, apps=list(apps), priority=priority, origin=origin,
-                      created_by=actor, status="pending", task="ingest",
+                      created_by=actor, status=BatchStatus.PENDING, task="ingest",
                       lease_owner=lease_owner,
                       lease_until=utcnow() + timedelta(seconds=lease_s) if lease_owner else None)
         for seq, (name, data) in enumerate(files, start=1):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from taskmaster.db.models import Document
+from taskmaster.db.status import DocumentStatus
 from taskmaster.pipeline.context import TaskContext
 from taskmaster.pipeline.services import Services
 
@@ -17,8 +18,8 @@ from taskmaster.pipeline.services import Services
 def waiting(svc: Services, batch_id: str) -> int:
     """How many documents of the batch still need review."""
     with svc.db.session() as session:
-        docs = session.scalars(select(Document).where(Document.batch_id == batch_id,
-                                                      Document.status == "needs_review"))
+        docs = session.scalars(select(Document).where(
+            Document.batch_id == batch_id, Document.status == DocumentStatus.NEEDS_REVIEW))
         return len(list(docs))
 
 

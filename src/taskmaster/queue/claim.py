@@ -28,10 +28,11 @@ from sqlalchemy.orm import Session
 
 from taskmaster.db.engine import Database
 from taskmaster.db.models import Batch, Task, utcnow
+from taskmaster.db.status import BatchStatus, TaskStatus
 
 log = logging.getLogger(__name__)
 
-RUNNABLE = ("pending", "running")
+RUNNABLE = (BatchStatus.PENDING, BatchStatus.RUNNING)
 
 
 @dataclass(frozen=True)
@@ -80,10 +81,10 @@ def take_lease(session: Session, batch_id: str, owner: str, policy: Policy, now:
         .values(lease_owner=owner, lease_until=now + timedelta(seconds=policy.lease_s),
                 attempts=Batch.attempts + 1)
         .execution_options(synchronize_session=False))) == 1
-    if won and status == "running":
+    if won and status == BatchStatus.RUNNING:
         session.execute(
-            update(Task).where(Task.batch_id == batch_id, Task.status == "running")
-            .values(status="failed", finished_at=now,
+            update(Task).where(Task.batch_id == batch_id, Task.status == TaskStatus.RUNNING)
+            .values(status=TaskStatus.FAILED, finished_at=now,
                     error=f"worker lost ({previous or 'unknown'}); {why}")
             .execution_options(synchronize_session=False))
     return won
@@ -150,7 +151,7 @@ def retry_later(db: Database, claim: Claim, reason: str, policy: Policy) -> bool
     with db.session() as session:
         session.execute(update(Batch).where(Batch.id == claim.batch_id,
                                             Batch.lease_owner == claim.owner)
-                        .values(status="pending", error=reason, lease_owner=None,
+                        .values(status=BatchStatus.PENDING, error=reason, lease_owner=None,
                                 lease_until=utcnow() + timedelta(seconds=delay))
                         .execution_options(synchronize_session=False))
         session.commit()
@@ -164,7 +165,7 @@ def give_up(db: Database, claim: Claim, reason: str) -> None:
     with db.session() as session:
         session.execute(update(Batch).where(Batch.id == claim.batch_id,
                                             Batch.lease_owner == claim.owner)
-                        .values(status="failed", error=reason, task=None,
+                        .values(status=BatchStatus.FAILED, error=reason, task=None,
                                 lease_owner=None, lease_until=None)
                         .execution_options(synchronize_session=False))
         session.commit()

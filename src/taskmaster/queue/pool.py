@@ -31,6 +31,7 @@ from sqlalchemy import update
 
 from taskmaster import logs
 from taskmaster.db.models import Batch, utcnow
+from taskmaster.db.status import BatchStatus
 from taskmaster.errors import TaskmasterError
 from taskmaster.pipeline.context import TaskContext
 from taskmaster.pipeline.runner import run_batch
@@ -66,12 +67,13 @@ def run_claimed(svc: Services, claim: Claim, policy: Policy) -> str:
         with Heartbeat(svc.db, claim, policy):
             status = run_batch(svc, TaskContext(batch_id=claim.batch_id, worker=claim.owner))
     except TaskmasterError as exc:  # run_batch lets only retryable errors out
-        return "pending" if retry_later(svc.db, claim, exc.message, policy) else "failed"
+        return (BatchStatus.PENDING if retry_later(svc.db, claim, exc.message, policy)
+                else BatchStatus.FAILED)
     except Exception as exc:  # e.g. the database went away between stages
         log.exception("batch %s: run interrupted", claim.batch_id)
-        return ("pending" if retry_later(svc.db, claim, f"internal error: {exc!r}", policy)
-                else "failed")
-    release(svc.db, claim, succeeded=status in ("done", "needs_review"))
+        again = retry_later(svc.db, claim, f"internal error: {exc!r}", policy)
+        return BatchStatus.PENDING if again else BatchStatus.FAILED
+    release(svc.db, claim, succeeded=status in (BatchStatus.DONE, BatchStatus.NEEDS_REVIEW))
     return status
 
 
