@@ -15,12 +15,11 @@ from taskmaster.cli.progress import bar, batch_progress, err, wanted
 from taskmaster.db.models import Batch, Document, InputFile
 from taskmaster.db.status import BatchStatus, FieldStatus, FileStatus
 from taskmaster.logs import escape
-from taskmaster.pipeline.context import TaskContext
 from taskmaster.pipeline.results import document_result
-from taskmaster.pipeline.runner import run_batch
 from taskmaster.pipeline.services import Services
 from taskmaster.pipeline.submit import create_batch
-from taskmaster.queue.claim import Claim, Heartbeat, Policy, release, worker_name
+from taskmaster.queue.claim import Claim, Policy, worker_name
+from taskmaster.queue.runner import run_claimed
 from taskmaster.settings import Settings
 
 
@@ -59,10 +58,14 @@ def process(
         batch_id = create_batch(svc, inputs, apps, origin="cli", actor="cli",
                                 lease_owner=owner, lease_s=policy.lease_s)
         claim = Claim(batch_id=batch_id, owner=owner, attempt=1)
-        with batch_progress(svc.db, batch_id, f"{len(inputs)} file(s)", show), \
-                Heartbeat(svc.db, claim, policy):
-            run_batch(svc, TaskContext(batch_id=batch_id, worker=owner))
-        release(svc.db, claim, succeeded=True)
+        with batch_progress(svc.db, batch_id, f"{len(inputs)} file(s)", show):
+            outcome = run_claimed(svc, claim, policy)
+        if outcome.retry_in is not None and outcome.error is not None:
+            # The runner left the batch pending for a retry (a server's workers sharing
+            # the database take it after the backoff); this one-shot run ends with the
+            # error, as before: its message and exit code.
+            svc.close()
+            raise outcome.error
         with svc.db.session() as session:
             batch = session.get_one(Batch, batch_id)
             for f in session.scalars(select(InputFile).where(InputFile.batch_id == batch_id)
