@@ -18,6 +18,7 @@ import numpy as np
 from sqlalchemy import delete, select
 
 from taskmaster.apps.schema import Application, DocumentType, PageType
+from taskmaster.db.keys import page_key
 from taskmaster.db.models import Batch, Document, Page
 from taskmaster.db.status import DocumentStatus
 from taskmaster.engines.base import Word
@@ -51,7 +52,7 @@ def classify_page(svc: Services, apps: list[str], page: Page) -> None:
         if match.page_type is not None:
             app, fp = next((a, f) for a, f in fingerprints if f.page_type == match.page_type)
             warped = warp_to_reference(image, match, fp)
-            page.image = svc.store.put_image(f"pages/{page.batch_id}/{page.seq:05d}-reg.png",
+            page.image = svc.store.put_image(page_key(page.batch_id, page.seq, "reg"),
                                              warped)
             page.height, page.width = warped.shape[:2]
             page.app, page.type, page.match_score = app, match.page_type, match.score
@@ -70,7 +71,7 @@ def classify_page(svc: Services, apps: list[str], page: Page) -> None:
             score_t, app_t, type_t = _best_layout(words_t, layout)
             if score_t >= LAYOUT_MIN_SCORE and score_t > best:
                 page.image = svc.store.put_image(
-                    f"pages/{page.batch_id}/{page.seq:05d}-turn.png", turned)
+                    page_key(page.batch_id, page.seq, "turn"), turned)
                 page.rotation = (page.rotation + 180) % 360
                 best, app, page_type, words = score_t, app_t, type_t, words_t
         if best >= LAYOUT_MIN_SCORE:

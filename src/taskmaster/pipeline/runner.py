@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from taskmaster.db.keys import pages_tree
 from taskmaster.db.models import Batch, Task, utcnow
 from taskmaster.db.status import FINISHED, BatchStatus, DocumentStatus, TaskStatus
 from taskmaster.errors import TaskmasterError
@@ -63,7 +64,7 @@ def run_batch(svc: Services, ctx: TaskContext) -> str:
     caller (the queue decides); all others end the batch `failed` with the reason.
     Page images pass from stage to stage in memory (`MemoStore`) for this run only.
     """
-    with svc.store.run(f"pages/{ctx.batch_id}/"):
+    with svc.store.run(pages_tree(ctx.batch_id) + "/"):
         return _run(svc, ctx)
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from taskmaster.db.keys import file_key
 from taskmaster.db.models import AuditEntry, Batch, InputFile, new_id, utcnow
 from taskmaster.db.status import BatchStatus
 from taskmaster.errors import InputError, LimitExceeded
@@ -50,7 +51,7 @@ def create_batch(svc: Services, files: list[tuple[str, bytes]], apps: list[str],
                       lease_owner=lease_owner,
                       lease_until=utcnow() + timedelta(seconds=lease_s) if lease_owner else None)
         for seq, (name, data) in enumerate(files, start=1):
-            rel = svc.store.put_bytes(f"files/{batch_id}/{seq:04d}-{safe_name(name)}", data)
+            rel = svc.store.put_bytes(file_key(batch_id, seq, safe_name(name)), data)
             batch.files.append(InputFile(seq=seq, name=name, path=rel, size=len(data),
                                          sha256=hashlib.sha256(data).hexdigest()))
         session.add(batch)

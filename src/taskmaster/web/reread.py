@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 from sqlalchemy.orm import Session
 
+from taskmaster.db.keys import page_key
 from taskmaster.db.models import AuditEntry, Batch, Document, Page, utcnow
 from taskmaster.db.status import BatchStatus, DocumentStatus
 from taskmaster.errors import Conflict, InputError, NotFound
@@ -77,7 +78,7 @@ def _register(svc: Services, page: Page, app: str, page_type: str) -> None:
         image = warp_to_reference(image, match, fp)
     else:  # nothing to register on: scale the page to the reference size
         image = np.asarray(cv2.resize(image, fp.size, interpolation=cv2.INTER_AREA), np.uint8)
-    page.image = svc.store.put_image(f"pages/{page.batch_id}/{page.seq:05d}-as.png", image)
+    page.image = svc.store.put_image(page_key(page.batch_id, page.seq, "as"), image)
     page.height, page.width = image.shape[:2]
     page.match_score = match.score
 
@@ -148,7 +149,7 @@ def rotate_page(svc: Services, page_id: int, user: str, quarter_turns: int = 1) 
                  3: cv2.ROTATE_90_COUNTERCLOCKWISE}
         if turns:
             image = cv2.rotate(image, codes[turns])
-        page.image = svc.store.put_image(f"pages/{page.batch_id}/{page.seq:05d}-rot.png", image)
+        page.image = svc.store.put_image(page_key(page.batch_id, page.seq, "rot"), image)
         page.height, page.width = image.shape[:2]
         page.rotation = (page.rotation + 90 * turns) % 360
         batch = session.get_one(Batch, page.batch_id)

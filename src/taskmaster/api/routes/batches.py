@@ -23,6 +23,7 @@ from taskmaster.api.schemas import (
 )
 from taskmaster.api.uploads import MAX_FILES, check_upload
 from taskmaster.db import status as st
+from taskmaster.db.keys import files_tree, pages_tree
 from taskmaster.db.models import AuditEntry, Batch, Document, Page, new_id
 from taskmaster.errors import Conflict, InputError, LimitExceeded, NotFound, UnsupportedFormat
 from taskmaster.pipeline.results import document_result
@@ -98,7 +99,7 @@ async def create(
         await run_in_threadpool(create_batch, svc, files, list(app), priority=priority,
                                 origin="api", actor=principal.name, batch_id=batch_id)
     except BaseException:
-        await run_in_threadpool(svc.store.delete_tree, f"pages/{batch_id}")
+        await run_in_threadpool(svc.store.delete_tree, pages_tree(batch_id))
         raise
     # Waking a worker never blocks, but it stays off the event loop all the same.
     await run_in_threadpool(background.notify, request)
@@ -163,7 +164,7 @@ def delete(batch_id: str, principal: Admin, session: DB, svc: Svc) -> Response:
     session.delete(batch)
     session.add(AuditEntry(actor=principal.name, action="batch.delete", batch_id=batch_id))
     session.commit()
-    for tree in (f"files/{batch_id}", f"pages/{batch_id}"):
+    for tree in (files_tree(batch_id), pages_tree(batch_id)):
         svc.store.delete_tree(tree)
     return Response(status_code=204)
 
