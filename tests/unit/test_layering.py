@@ -38,10 +38,6 @@ FORBIDDEN: dict[str, set[str]] = {
 ALLOWED_LOCAL = {
     # boto3 (the `s3` extra) loads only when the S3 store is chosen
     ("store.py", "store_from_settings", "taskmaster.store_s3"),
-    # Known debt (issue 11): pipeline -> queue at module level is a cycle, because the
-    # queue package imports pipeline.submit (hot folder, mailbox). To go when submission
-    # moves beside the queue.
-    ("pipeline/submit.py", "make_runnable", "taskmaster.queue.distributed"),
 }
 
 

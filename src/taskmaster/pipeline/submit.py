@@ -13,6 +13,7 @@ from taskmaster.db.models import AuditEntry, Batch, InputFile, new_id, utcnow
 from taskmaster.db.status import BatchStatus
 from taskmaster.errors import InputError, LimitExceeded
 from taskmaster.pipeline.services import Services
+from taskmaster.queue.distributed import enqueue_batch
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -73,7 +74,4 @@ def make_runnable(svc: Services, session: Session, batch_id: str, *, stage: str,
     """
     if svc.settings.queue != "procrastinate":
         return
-    # imported here: procrastinate is only needed (and importable) for this backend
-    from taskmaster.queue.distributed import enqueue_batch
-
     enqueue_batch(session, batch_id, stage=stage, priority=priority)
