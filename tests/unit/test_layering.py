@@ -90,6 +90,15 @@ def test_no_taskmaster_import_inside_a_function() -> None:
     assert found >= ALLOWED_LOCAL, f"stale exceptions: {sorted(ALLOWED_LOCAL - found)}"
 
 
+def test_api_routes_do_not_import_the_web_ui() -> None:
+    """The verify service is in the workflow (pipeline/verify): API routes call it there."""
+    crossings = [f"{path.relative_to(SRC)}:{node.lineno}: {target}"
+                 for path, tree in _modules() if path.is_relative_to(SRC / "api" / "routes")
+                 for node in ast.walk(tree) for target in _targets(node)
+                 if target == "taskmaster.web" or target.startswith("taskmaster.web.")]
+    assert not crossings, crossings
+
+
 def test_the_table_sees_imports() -> None:
     """The checks above read real imports: the runner's own edges are found."""
     edges = {(_package(p), t) for p, tree in _modules() for n in ast.walk(tree)

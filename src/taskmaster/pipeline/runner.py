@@ -14,8 +14,7 @@ from taskmaster.db.status import FINISHED, BatchStatus, DocumentStatus, TaskStat
 from taskmaster.errors import TaskmasterError
 from taskmaster.pipeline.context import TaskContext
 from taskmaster.pipeline.services import Services
-from taskmaster.pipeline.stages import STAGES, next_stage
-from taskmaster.pipeline.verify import waiting
+from taskmaster.pipeline.stages import STAGES, WAITS, next_stage
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +75,11 @@ def _run(svc: Services, ctx: TaskContext) -> str:
         stage_name = batch.task or next_stage(None)
     stages = dict(STAGES)
     while stage_name is not None:
-        if stage_name == "verify" and waiting(svc, ctx.batch_id):
+        waits = WAITS.get(stage_name)
+        if waits is not None and waits(svc, ctx.batch_id):
             with svc.db.session() as session:
                 batch = session.get_one(Batch, ctx.batch_id)
-                batch.status, batch.task = BatchStatus.NEEDS_REVIEW, "verify"
+                batch.status, batch.task = BatchStatus.NEEDS_REVIEW, stage_name
                 session.commit()
             return BatchStatus.NEEDS_REVIEW
         task_id = _begin(svc, ctx, stage_name)

@@ -42,8 +42,8 @@ from taskmaster.errors import Conflict, InputError, NotFound
 from taskmaster.pipeline.export import deliver
 from taskmaster.pipeline.results import document_result
 from taskmaster.pipeline.validate import document_status, field_defs, validate_field
-from taskmaster.web import reread
-from taskmaster.web.review import machine_state
+from taskmaster.pipeline.verify import reread
+from taskmaster.pipeline.verify.review import machine_state
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"],
                    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody},

@@ -27,8 +27,8 @@ from taskmaster.errors import Conflict, InputError, NotFound
 from taskmaster.imaging.registration import identify, warp_to_reference
 from taskmaster.pipeline.services import Services
 from taskmaster.pipeline.submit import make_runnable
-from taskmaster.web import lease
-from taskmaster.web.review import Submitted, release_if_done
+from taskmaster.pipeline.verify import lease
+from taskmaster.pipeline.verify.review import Submitted, release_if_done
 
 NOT_THIS_FORM = "operator: not this form"
 # Batches in these states may have a document reassigned (not while a worker runs it).

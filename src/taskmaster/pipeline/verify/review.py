@@ -26,9 +26,9 @@ from taskmaster.pipeline.results import document_result
 from taskmaster.pipeline.services import Services
 from taskmaster.pipeline.submit import make_runnable
 from taskmaster.pipeline.validate import document_status, field_defs, validate_field
+from taskmaster.pipeline.verify import flags, lease
+from taskmaster.pipeline.verify.entry import display, multiline, parse_entry
 from taskmaster.validation import check_value
-from taskmaster.web import flags, lease
-from taskmaster.web.entry import display, multiline, parse_entry
 
 
 def _defs(svc: Services, doc: Document) -> dict[str, FieldDef]:
