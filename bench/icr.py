@@ -6,9 +6,10 @@
    training/icr/data.py, never trained on), read through the runtime engine (ONNX):
    accuracy with the answer restricted to digits, to letters, and unrestricted.
 2. Fields: every hand-printed intake page (manifest style `hand`), registered onto the
-   blank form; comb fields through split_comb + the field-aware decoders, open-box text
-   fields through read_line. Exact match per field (text: case-insensitive, whitespace
-   normalised), and the error rate of fields the engine would accept unreviewed.
+   blank form; comb fields through the reader's cells (reading.comb) + the field-aware
+   decoders, open-box text fields through read_line. Exact match per field (text:
+   case-insensitive, whitespace normalised), and the error rate of fields the engine
+   would accept unreviewed.
 
 Prints the figures and writes bench/results/icr.json.
 """
@@ -30,21 +31,21 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT / "training/icr"), str(ROOT / "bench
 
 from omr import FORM, SHARED, crop, field_map, registered_pages  # noqa: E402
 
+from taskmaster.apps.schema import FieldDef  # noqa: E402
 from taskmaster.engines.base import Reading  # noqa: E402
 from taskmaster.engines.icr import (  # noqa: E402
-    US_STATES,
     IcrModelEngine,
     decode_date,
     decode_fixed,
     decode_lexicon,
     decode_mixed,
-    split_comb,
 )
 from taskmaster.engines.icr.engine import MODEL  # noqa: E402
+from taskmaster.reading import comb  # noqa: E402
+from taskmaster.validation.lexicons import US_STATES  # noqa: E402
 
 DIGITS = "0123456789"
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-COMB_MARGIN = 14
 # Open-box text fields read by read_line, with the charset their type allows.
 TEXT_FIELDS = {
     "last_name": LETTERS + "-", "first_name": LETTERS + "-", "city": LETTERS + ".",
@@ -82,11 +83,9 @@ def characters(engine: IcrModelEngine) -> dict[str, Any]:
 
 
 def read_comb(engine: IcrModelEngine, page: np.ndarray, spec: dict[str, Any]) -> Reading:
-    x0, y0, x1, y1 = spec["bbox"]
-    zx, zy = max(x0 - COMB_MARGIN, 0), max(y0 - COMB_MARGIN, 0)
-    zone = crop(page, spec["bbox"], COMB_MARGIN)
-    boxes = [(b[0] - zx, b[1] - zy, b[2] - zx, b[3] - zy) for b in spec["boxes"]]
-    cells = split_comb(zone, boxes)
+    # the cells as the comb reader cuts them (reading.comb.cells)
+    cells = comb.cells(page, FieldDef(name="comb", kind="comb", bbox=spec["bbox"],
+                                      boxes=spec["boxes"]))
     kind = spec["type"]
     charset = {"alnum": DIGITS + LETTERS, "state": LETTERS}.get(kind, DIGITS)
     table = engine.cell_probabilities(cells, charset)

@@ -27,7 +27,7 @@ from sqlalchemy import func, select  # noqa: E402
 from taskmaster.db.models import Batch  # noqa: E402
 from taskmaster.pipeline.services import Services  # noqa: E402
 from taskmaster.pipeline.submit import create_batch  # noqa: E402
-from taskmaster.queue import start_background  # noqa: E402
+from taskmaster.queue.background import start_background  # noqa: E402
 from taskmaster.queue.pool import Mode  # noqa: E402
 from taskmaster.settings import Settings  # noqa: E402
 

@@ -37,6 +37,7 @@ from PIL import Image  # noqa: E402
 from taskmaster.apps.schema import Application, FieldDef  # noqa: E402
 from taskmaster.engines.barcode import ZxingBarcodeEngine  # noqa: E402
 from taskmaster.engines.base import Engines, Gray, IcrEngine, OmrEngine  # noqa: E402
+from taskmaster.engines.omr import InkOmrEngine  # noqa: E402
 from taskmaster.engines.tesseract import TesseractEngine  # noqa: E402
 from taskmaster.reading import read_page  # noqa: E402
 
@@ -54,13 +55,7 @@ def load_app() -> Application:
 
 def make_engines() -> Engines:
     """The engines as the pipeline would pick them; OMR and ICR when they exist."""
-    omr: OmrEngine
-    try:
-        from taskmaster.engines.omr import InkOmrEngine  # type: ignore[import-not-found]
-        omr = InkOmrEngine()
-    except ImportError:
-        from taskmaster.reading.checkbox import InkRatioOmr
-        omr = InkRatioOmr()
+    omr: OmrEngine = InkOmrEngine()
     icr: IcrEngine | None = None
     if not os.environ.get("BENCH_NO_ICR"):
         try:

@@ -33,7 +33,7 @@ from tests.e2e.test_web_verify import CHROMIUM, PASSWORD, sync_api  # noqa: E402
 
 from taskmaster.apps.registry import AppRegistry  # noqa: E402
 from taskmaster.pipeline.validate import field_defs  # noqa: E402
-from taskmaster.web.entry import display  # noqa: E402
+from taskmaster.pipeline.verify.entry import display  # noqa: E402
 
 SAMPLES = INTAKE / "samples"
 LAST = {"typed": 3.3, "hand": 8.8}

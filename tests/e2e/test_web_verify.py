@@ -21,7 +21,7 @@ import pytest
 
 from taskmaster.apps.registry import AppRegistry
 from taskmaster.pipeline.validate import field_defs
-from taskmaster.web.entry import display
+from taskmaster.pipeline.verify.entry import display
 from tests.conftest import BLANK, INTAKE
 from tests.e2e.conftest import Server, running_server, wait_js
 

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from taskmaster.db.models import Batch
 from taskmaster.pipeline.services import Services
-from taskmaster.queue import Background, HotFolder, start_background
+from taskmaster.queue.background import Background, HotFolder, start_background
 from taskmaster.settings import Settings
 from tests.integration.test_queue import FAST, FORM, assert_ran_once, install_mini_app
 

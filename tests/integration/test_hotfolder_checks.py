@@ -7,7 +7,7 @@ import io
 import zipfile
 
 from taskmaster.pipeline.services import Services
-from taskmaster.queue import Background
+from taskmaster.queue.background import Background
 from tests import hostile
 from tests.integration.test_hotfolder import (  # noqa: F401 (pool, svc: fixtures)
     poll_until,

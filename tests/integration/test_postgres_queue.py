@@ -16,7 +16,7 @@ from taskmaster.db.models import Batch
 from taskmaster.errors import Conflict, EngineError, InputError
 from taskmaster.queue.claim import Policy
 from taskmaster.queue.distributed import enqueue_batch, reconcile, take
-from taskmaster.queue.procrastinate_app import QUEUE, BatchRetry, RetryPolicy, conninfo, worker_app
+from taskmaster.queue.procrastinate_app import QUEUE, BatchRetry, RetryLater, conninfo, worker_app
 
 
 def _jobs(db: Database) -> list[tuple[str, str, int]]:
@@ -76,7 +76,7 @@ def test_higher_priority_runs_first(pg_url: str) -> None:
                               priority=priority))
             enqueue_batch(session, batch_id, stage="ingest", priority=priority)
         session.commit()
-    app = worker_app(pg_url, lambda context, batch_id, stage=None: None, RetryPolicy())
+    app = worker_app(pg_url, lambda context, batch_id, stage=None: None, Policy())
 
     async def fetch_order() -> list[str]:
         async with app.open_async():
@@ -104,7 +104,7 @@ def test_a_batch_is_leased_to_one_worker_at_a_time(pg_url: str) -> None:
 
 
 def test_retry_backs_off_then_stops() -> None:
-    strategy = BatchRetry(RetryPolicy(max_attempts=3, backoff_s=5))
+    strategy = BatchRetry(Policy(max_attempts=3, backoff_s=5))
     job = Job(id=1, queue=QUEUE, lock=None, queueing_lock=None, task_name="t",
               task_kwargs={}, attempts=0)
     first = strategy.get_retry_decision(exception=EngineError("ocr crashed"), job=job)
@@ -113,7 +113,10 @@ def test_retry_backs_off_then_stops() -> None:
     assert strategy.get_retry_decision(exception=InputError("bad file"), job=job) is None
     last = job.evolve(attempts=2)
     assert strategy.get_retry_decision(exception=EngineError("again"), job=last) is None
-    assert RetryPolicy(backoff_s=5, backoff_max_s=30).delay(4) == 30
+    assert Policy(backoff_s=5, backoff_max_s=30).delay(5) == 30
+    # the runner decided a retry (and counts it in Batch.attempts): after its backoff
+    later = strategy.get_retry_decision(exception=RetryLater("b-1", 2.5), job=last)
+    assert later is not None and later.retry_at is not None
 
 
 def test_conninfo_needs_postgresql() -> None:

@@ -23,7 +23,7 @@ from taskmaster.db.models import Batch, Document, ExportRecord, InputFile, Task,
 from taskmaster.pipeline.services import Services
 from taskmaster.pipeline.stages import STAGE_NAMES
 from taskmaster.pipeline.submit import create_batch
-from taskmaster.queue import Policy, start_background
+from taskmaster.queue.background import Policy, start_background
 from taskmaster.queue.claim import Claim, claim_next, release, retry_later
 from taskmaster.settings import Settings
 from tests.conftest import BLANK

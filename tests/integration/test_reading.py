@@ -19,9 +19,9 @@ from PIL import Image
 from taskmaster.apps.schema import Application, FieldDef
 from taskmaster.engines.barcode import ZxingBarcodeEngine
 from taskmaster.engines.base import Engines, Gray, IcrEngine, OmrEngine
+from taskmaster.engines.omr import InkOmrEngine
 from taskmaster.engines.tesseract import TesseractEngine
 from taskmaster.reading import FieldReading, read_field
-from taskmaster.reading.checkbox import InkRatioOmr
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("TASKMASTER_SHARED") or ROOT.parent / "shared")
@@ -60,12 +60,7 @@ def fields() -> list[FieldDef]:
 
 @pytest.fixture(scope="module")
 def engines() -> Engines:
-    omr: OmrEngine
-    try:  # the dedicated OMR engine once it is there; the readers' fallback until then
-        from taskmaster.engines.omr import InkOmrEngine
-        omr = InkOmrEngine()
-    except ImportError:
-        omr = InkRatioOmr()
+    omr: OmrEngine = InkOmrEngine()
     icr: IcrEngine | None = None
     try:  # hand print through the ICR engine when its model is there
         from taskmaster.engines.icr import IcrModelEngine

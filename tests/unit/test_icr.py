@@ -1,4 +1,4 @@
-"""ICR: cell cleaning, comb splitting, field-aware decoding and the real model."""
+"""ICR: cell cleaning, field-aware decoding and the real model."""
 
 from __future__ import annotations
 
@@ -8,17 +8,18 @@ import cv2
 import numpy as np
 import pytest
 
+from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import IcrEngine
 from taskmaster.engines.icr import (
-    US_STATES,
     IcrModelEngine,
     decode_date,
     decode_fixed,
     decode_lexicon,
     decode_mixed,
-    split_comb,
 )
 from taskmaster.engines.icr.preprocess import clean_cell, erase_box_lines, is_empty, normalise
+from taskmaster.reading import comb
+from taskmaster.validation.lexicons import US_STATES
 from tests.conftest import INTAKE, SHARED, needs_shared
 
 
@@ -68,22 +69,6 @@ def test_normalise_is_mnist_style() -> None:
     ys, xs = np.nonzero(x > 0.5)
     assert ys.max() - ys.min() + 1 == 20          # fitted into the 20 px box
     assert abs(xs.mean() - 13.5) < 1.0            # centred by mass
-
-
-# -- comb splitting ----------------------------------------------------------------
-
-def test_split_comb_snaps_to_drawn_grid() -> None:
-    zone = np.full((100, 320), 255, np.uint8)
-    dx, dy = 6, -4  # where the grid really is, against the nominal boxes
-    nominal = [(14 + 58 * i, 14, 72 + 58 * i, 86) for i in range(5)]
-    for x0, y0, x1, y1 in nominal:
-        cv2.rectangle(zone, (x0 + dx, y0 + dy), (x1 + dx, y1 + dy), 0, 3)
-    cells = split_comb(zone, nominal)
-    assert len(cells) == 5
-    for c in cells:
-        assert c.shape[0] >= 60 and c.shape[1] >= 46
-        # Inset past the lines: nothing of the grid is left.
-        assert is_empty(clean_cell(c)) and c.min() == 255
 
 
 # -- decoders ----------------------------------------------------------------------
@@ -179,12 +164,10 @@ def test_intake_hand_sample_fields(icr: IcrModelEngine) -> None:
     specs = {s["name"]: s for s in fields["fields"]}
     for name in ("zip", "phone_mobile", "date_of_birth"):
         spec = specs[name]
-        x0, y0, x1, y1 = spec["bbox"]
-        zone = page[y0 - 14:y1 + 14, x0 - 14:x1 + 14]
-        boxes = [(b[0] - x0 + 14, b[1] - y0 + 14, b[2] - x0 + 14, b[3] - y0 + 14)
-                 for b in spec["boxes"]]
-        table = icr.cell_probabilities(split_comb(zone, boxes), "0123456789")
-        r = decode_date(table) if name == "date_of_birth" else decode_fixed(table, len(boxes))
+        field = FieldDef(name=name, kind="comb", bbox=spec["bbox"], boxes=spec["boxes"])
+        table = icr.cell_probabilities(comb.cells(page, field), "0123456789")  # as the reader cuts
+        r = (decode_date(table) if name == "date_of_birth"
+             else decode_fixed(table, len(field.boxes)))
         assert r.text == truth[name], name
     x0, y0, x1, y1 = specs["city"]["bbox"]
     r = icr.read_line(page[y0:y1, x0:x1], charset="ABCDEFGHIJKLMNOPQRSTUVWXYZ ")

@@ -13,8 +13,8 @@ from taskmaster.apps.schema import FieldDef, Option
 from taskmaster.db.engine import Database
 from taskmaster.db.models import AuditEntry, Batch, FieldValue
 from taskmaster.errors import Conflict, NotFound
-from taskmaster.web import flags, lease
-from taskmaster.web.entry import display, parse_entry
+from taskmaster.pipeline.verify import flags, lease
+from taskmaster.pipeline.verify.entry import display, parse_entry
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import Request
 
 from taskmaster.pipeline.services import Services
-from taskmaster.queue import Background, start_background
+from taskmaster.queue.background import Background, start_background
 
 
 def start(svc: Services) -> Background:

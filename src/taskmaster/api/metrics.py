@@ -19,8 +19,7 @@ from taskmaster.calibration.stats import figures
 from taskmaster.calibration.store import Fits
 from taskmaster.db.engine import Database
 from taskmaster.db.models import Batch, Page, Task
-
-QUEUED = ("pending", "running", "needs_review")
+from taskmaster.db.status import QUEUED
 
 
 def _seconds(db: Database) -> ColumnElement[float]:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from taskmaster.calibration.fit import totals
 from taskmaster.calibration.store import Fits, history
 from taskmaster.db.models import Document, FieldValue
+from taskmaster.db.status import FieldStatus
 from taskmaster.errors import TaskmasterError
 
 BOUND_SCALE = 0.02  # the error bound at the top of the plot
@@ -74,7 +75,7 @@ class AppFigures:
 
 
 def _ok() -> Any:
-    return case((FieldValue.machine_status == "ok", 1), else_=0)
+    return case((FieldValue.machine_status == FieldStatus.OK, 1), else_=0)
 
 
 def figures(session: Session, fits: Fits, home: Path) -> list[AppFigures]:

@@ -13,13 +13,13 @@ from sqlalchemy import select
 from taskmaster.cli.output import emit_json, json_option
 from taskmaster.cli.progress import bar, batch_progress, err, wanted
 from taskmaster.db.models import Batch, Document, InputFile
+from taskmaster.db.status import BatchStatus, FieldStatus, FileStatus
 from taskmaster.logs import escape
-from taskmaster.pipeline.context import TaskContext
 from taskmaster.pipeline.results import document_result
-from taskmaster.pipeline.runner import run_batch
 from taskmaster.pipeline.services import Services
 from taskmaster.pipeline.submit import create_batch
-from taskmaster.queue.claim import Claim, Heartbeat, Policy, release, worker_name
+from taskmaster.queue.claim import Claim, Policy, worker_name
+from taskmaster.queue.runner import run_claimed
 from taskmaster.settings import Settings
 
 
@@ -58,20 +58,24 @@ def process(
         batch_id = create_batch(svc, inputs, apps, origin="cli", actor="cli",
                                 lease_owner=owner, lease_s=policy.lease_s)
         claim = Claim(batch_id=batch_id, owner=owner, attempt=1)
-        with batch_progress(svc.db, batch_id, f"{len(inputs)} file(s)", show), \
-                Heartbeat(svc.db, claim, policy):
-            run_batch(svc, TaskContext(batch_id=batch_id, worker=owner))
-        release(svc.db, claim, succeeded=True)
+        with batch_progress(svc.db, batch_id, f"{len(inputs)} file(s)", show):
+            outcome = run_claimed(svc, claim, policy)
+        if outcome.retry_in is not None and outcome.error is not None:
+            # The runner left the batch pending for a retry (a server's workers sharing
+            # the database take it after the backoff); this one-shot run ends with the
+            # error, as before: its message and exit code.
+            svc.close()
+            raise outcome.error
         with svc.db.session() as session:
             batch = session.get_one(Batch, batch_id)
             for f in session.scalars(select(InputFile).where(InputFile.batch_id == batch_id)
                                      .order_by(InputFile.seq)):
-                if f.status == "failed":
+                if f.status == FileStatus.FAILED:
                     # a name may hold a newline: it must not start a line of its own
                     err.print(f"{escape(f.name)}: {escape(f.error or '')}", highlight=False,
                               soft_wrap=True, markup=False)
                     failed += 1
-            if batch.status == "failed":
+            if batch.status == BatchStatus.FAILED:
                 err.print(f"batch {batch_id} failed: {batch.error}", highlight=False)
                 failed += 1
             docs = session.scalars(select(Document).where(Document.batch_id == batch_id)
@@ -93,7 +97,7 @@ def _print_table(results: list[dict[str, object]]) -> None:
         fields = doc["fields"]
         assert isinstance(fields, dict)
         for name, f in fields.items():
-            mark = "" if f["status"] == "ok" else f"  [yellow]{f['status']}[/]"
+            mark = "" if f["status"] == FieldStatus.OK else f"  [yellow]{f['status']}[/]"
             out.print(f"  {name:<24} {f['value']!s:<30} {f['confidence']:.2f}{mark}",
                       highlight=False)
 

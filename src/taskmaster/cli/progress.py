@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from taskmaster.db.engine import Database
 from taskmaster.db.models import Batch, Task
+from taskmaster.db.status import TaskStatus
 from taskmaster.pipeline.stages import STAGE_NAMES
 
 err = Console(stderr=True)
@@ -48,7 +49,7 @@ def _position(db: Database, batch_id: str) -> tuple[str, float]:
     with db.session() as session:
         stage = session.scalar(select(Batch.task).where(Batch.id == batch_id)) or "done"
         done = session.scalar(select(Task.progress).where(
-            Task.batch_id == batch_id, Task.name == stage, Task.status == "running")
+            Task.batch_id == batch_id, Task.name == stage, Task.status == TaskStatus.RUNNING)
             .order_by(Task.id.desc()).limit(1)) or 0.0
     index = STAGE_NAMES.index(stage) if stage in STAGE_NAMES else len(STAGE_NAMES)
     return stage, index + float(done)

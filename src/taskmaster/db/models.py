@@ -13,6 +13,14 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from taskmaster.db.status import (
+    BatchStatus,
+    DocumentStatus,
+    FieldStatus,
+    FileStatus,
+    TaskStatus,
+)
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -34,7 +42,7 @@ class Batch(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True,
                                     default=lambda: new_id("b"))
     apps: Mapped[list[Any]] = mapped_column(JSON)          # application names
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=BatchStatus.PENDING, index=True)
     task: Mapped[str | None] = mapped_column(String(16))  # current or next workflow task
     priority: Mapped[int] = mapped_column(Integer, default=0)
     origin: Mapped[str] = mapped_column(String(16), default="api")  # api|cli|hotfolder|ui
@@ -76,7 +84,7 @@ class InputFile(Base):
     path: Mapped[str] = mapped_column(Text)       # relative to the data directory
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|ok|failed
+    status: Mapped[str] = mapped_column(String(16), default=FileStatus.PENDING)
     error: Mapped[str | None] = mapped_column(Text)
     batch: Mapped[Batch] = relationship(back_populates="files")
 
@@ -93,7 +101,7 @@ class Document(Base):
     app: Mapped[str | None] = mapped_column(String(64))
     app_version: Mapped[int | None] = mapped_column(Integer)  # the version it was read with
     type: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=DocumentStatus.PENDING, index=True)
     exported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     error: Mapped[str | None] = mapped_column(Text)  # why it failed, when it did
     reason: Mapped[str | None] = mapped_column(Text)  # why it is rejected, when it is
@@ -157,7 +165,7 @@ class FieldValue(Base):
     raw: Mapped[str | None] = mapped_column(Text)
     confidence: Mapped[float] = mapped_column(Float, default=0.0)
     char_confidences: Mapped[list[Any] | None] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), default="needs_review")
+    status: Mapped[str] = mapped_column(String(16), default=FieldStatus.NEEDS_REVIEW)
     source: Mapped[str] = mapped_column(String(16), default="ocr")
     messages: Mapped[list[Any]] = mapped_column(JSON, default=list)
     override: Mapped[bool] = mapped_column(default=False)  # accepted as is by a human
@@ -178,7 +186,7 @@ class Task(Base):
     batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"),
                                           index=True)
     name: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default="running")  # running|done|failed
+    status: Mapped[str] = mapped_column(String(16), default=TaskStatus.RUNNING)
     attempt: Mapped[int] = mapped_column(Integer, default=1)
     worker: Mapped[str | None] = mapped_column(String(64))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

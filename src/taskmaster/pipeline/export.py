@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from taskmaster.db.models import AuditEntry, Document, ExportRecord, utcnow
+from taskmaster.db.status import DocumentStatus
 from taskmaster.exporters import Exporter, ExportTarget, PageContent
 from taskmaster.pipeline.context import TaskContext
 from taskmaster.pipeline.results import document_result
@@ -78,7 +79,7 @@ def _pages(svc: Services, doc: Document) -> Callable[[], list[PageContent]]:
 def run(ctx: TaskContext, svc: Services) -> None:
     with svc.db.session() as session:
         docs = list(session.scalars(select(Document).where(
-            Document.batch_id == ctx.batch_id, Document.status == "done",
+            Document.batch_id == ctx.batch_id, Document.status == DocumentStatus.DONE,
             Document.type.is_not(None)).order_by(Document.seq)))
         for doc in docs:
             if doc.version == 0:
@@ -98,7 +99,7 @@ def deliver(svc: Services, document_id: str, *, actor: str) -> int:
     """
     with svc.db.session() as session:
         doc = session.get(Document, document_id)
-        if doc is None or doc.exported_at is None or doc.status != "done":
+        if doc is None or doc.exported_at is None or doc.status != DocumentStatus.DONE:
             return 0
         doc.version += 1
         session.add(AuditEntry(actor=actor, action="document.reexport", batch_id=doc.batch_id,

@@ -18,7 +18,9 @@ import numpy as np
 from sqlalchemy import delete, select
 
 from taskmaster.apps.schema import Application, DocumentType, PageType
+from taskmaster.db.keys import page_key
 from taskmaster.db.models import Batch, Document, Page
+from taskmaster.db.status import DocumentStatus
 from taskmaster.engines.base import Word
 from taskmaster.extraction import classify_layout_page, read_page_words
 from taskmaster.imaging.registration import identify, warp_to_reference
@@ -50,7 +52,7 @@ def classify_page(svc: Services, apps: list[str], page: Page) -> None:
         if match.page_type is not None:
             app, fp = next((a, f) for a, f in fingerprints if f.page_type == match.page_type)
             warped = warp_to_reference(image, match, fp)
-            page.image = svc.store.put_image(f"pages/{page.batch_id}/{page.seq:05d}-reg.png",
+            page.image = svc.store.put_image(page_key(page.batch_id, page.seq, "reg"),
                                              warped)
             page.height, page.width = warped.shape[:2]
             page.app, page.type, page.match_score = app, match.page_type, match.score
@@ -69,7 +71,7 @@ def classify_page(svc: Services, apps: list[str], page: Page) -> None:
             score_t, app_t, type_t = _best_layout(words_t, layout)
             if score_t >= LAYOUT_MIN_SCORE and score_t > best:
                 page.image = svc.store.put_image(
-                    f"pages/{page.batch_id}/{page.seq:05d}-turn.png", turned)
+                    page_key(page.batch_id, page.seq, "turn"), turned)
                 page.rotation = (page.rotation + 180) % 360
                 best, app, page_type, words = score_t, app_t, type_t, words_t
         if best >= LAYOUT_MIN_SCORE:
@@ -90,7 +92,7 @@ def run(ctx: TaskContext, svc: Services) -> None:
         pages = list(session.scalars(select(Page).where(Page.batch_id == batch.id)
                                      .order_by(Page.seq)))
         kept = set(session.scalars(select(Document.id).where(
-            Document.batch_id == batch.id, Document.status == "done",
+            Document.batch_id == batch.id, Document.status == DocumentStatus.DONE,
             Document.type.is_not(None))))
         with session.no_autoflush:  # no write transaction during the slow part
             for n, page in enumerate(pages):
@@ -134,7 +136,7 @@ def _assemble(svc: Services, batch: Batch, pages: list[Page], kept: set[str],
             continue
         if page.type is None or page.app is None:
             current = None
-            doc = start(None, None, "rejected")
+            doc = start(None, None, DocumentStatus.REJECTED)
             doc.reason = _unmatched(page)
             page.document, page.number = doc, 1
             continue
@@ -154,10 +156,10 @@ def _assemble(svc: Services, batch: Batch, pages: list[Page], kept: set[str],
         doc_type = app.document_type_for_page(page.type)
         if doc_type is None:
             current = None
-            doc = start(None, None, "rejected")
+            doc = start(None, None, DocumentStatus.REJECTED)
             doc.reason = f"page {page.type} of {app.name} starts no document type"
         else:
-            doc = start(app.name, doc_type.name, "pending")
+            doc = start(app.name, doc_type.name, DocumentStatus.PENDING)
             doc.app_version = app.version  # a designer's later save does not change it
             current = _Open(doc, app, doc_type, 1)
         page.document, page.number = doc, 1

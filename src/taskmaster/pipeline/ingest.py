@@ -18,7 +18,9 @@ from dataclasses import asdict, dataclass
 
 from sqlalchemy import delete, select
 
+from taskmaster.db.keys import manifest_key, page_key
 from taskmaster.db.models import Batch, InputFile, Page
+from taskmaster.db.status import FileStatus
 from taskmaster.errors import InputError, NotFound
 from taskmaster.pipeline.context import TaskContext
 from taskmaster.pipeline.services import Services
@@ -37,15 +39,6 @@ class StoredPage:
     height: int
 
 
-def page_key(batch_id: str, seq: int) -> str:
-    """Where the decoded page `seq` (1-based in the batch) is stored."""
-    return f"pages/{batch_id}/{seq:05d}-in.png"
-
-
-def _manifest_key(batch_id: str, file_seq: int) -> str:
-    return f"pages/{batch_id}/file-{file_seq:04d}.json"
-
-
 def decode_file(svc: Services, batch_id: str, file_seq: int, first_seq: int, name: str,
                 data: bytes, *, wait: float | None = None) -> list[StoredPage]:
     """Check and decode one file into the store as pages `first_seq`, `first_seq + 1`...
@@ -60,14 +53,14 @@ def decode_file(svc: Services, batch_id: str, file_seq: int, first_seq: int, nam
                                 height=page.height))
     manifest = {"sha256": hashlib.sha256(data).hexdigest(),
                 "pages": [asdict(p) for p in pages]}
-    svc.store.put_bytes(_manifest_key(batch_id, file_seq), json.dumps(manifest).encode())
+    svc.store.put_bytes(manifest_key(batch_id, file_seq), json.dumps(manifest).encode())
     return pages
 
 
 def _decoded_before(svc: Services, batch_id: str, file: InputFile) -> list[StoredPage] | None:
     """The pages an upload check (or an interrupted ingest) already decoded, if any."""
     try:
-        manifest = json.loads(svc.store.get_bytes(_manifest_key(batch_id, file.seq)))
+        manifest = json.loads(svc.store.get_bytes(manifest_key(batch_id, file.seq)))
     except (NotFound, ValueError):
         return None
     if manifest.get("sha256") != file.sha256:
@@ -89,7 +82,7 @@ def run(ctx: TaskContext, svc: Services) -> None:
                     stored = decode_file(svc, batch.id, file.seq, first, file.name,
                                          svc.store.get_bytes(file.path))
             except InputError as exc:
-                file.status, file.error = "failed", exc.message
+                file.status, file.error = FileStatus.FAILED, exc.message
                 # info, not warning: the file's row keeps the reason, and whoever submitted
                 # it reports it once (`process` prints one line per bad file)
                 log.info("batch %s: %s: %s", batch.id, file.name, exc.message)
@@ -102,7 +95,7 @@ def run(ctx: TaskContext, svc: Services) -> None:
                     batch_id=batch.id, file_id=file.id, seq=seq, image=rel,
                     source=f"{file.name}#{page.index}", width=page.width, height=page.height,
                     dpi=page.dpi, source_dpi=page.dpi))
-            file.status, file.error = "ok", None
+            file.status, file.error = FileStatus.OK, None
         session.execute(delete(Page).where(Page.batch_id == batch.id))
         session.add_all(new_pages)
         session.commit()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from taskmaster.db.keys import page_key
 from taskmaster.db.models import Batch, Page
 from taskmaster.imaging.loader import PageImage
 from taskmaster.imaging.prepare import prepare
 from taskmaster.pipeline.context import TaskContext
-from taskmaster.pipeline.ingest import page_key
 from taskmaster.pipeline.services import Services
 
 
@@ -30,7 +30,7 @@ def run(ctx: TaskContext, svc: Services) -> None:
                                      source=page.source), orient=layout, straighten=layout)
             # A page that needed nothing (a 300 dpi form page) is not stored twice.
             page.image = (rel if done.image is raw else
-                          svc.store.put_image(f"pages/{ctx.batch_id}/{page.seq:05d}-prep.png",
+                          svc.store.put_image(page_key(ctx.batch_id, page.seq, "prep"),
                                               done.image))
             page.height, page.width = done.image.shape[:2]
             page.dpi, page.skew, page.rotation = done.dpi, done.skew_deg, done.rotation

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from taskmaster.db.models import Task
+from taskmaster.db.status import TaskStatus
 from taskmaster.pipeline.context import TaskContext
 from taskmaster.pipeline.services import Services
 
@@ -15,6 +16,6 @@ def report(svc: Services, ctx: TaskContext, stage: str, done: int, total: int) -
         return
     with svc.db.session() as session:
         session.execute(update(Task).where(Task.batch_id == ctx.batch_id, Task.name == stage,
-                                           Task.status == "running")
+                                           Task.status == TaskStatus.RUNNING)
                         .values(progress=round(min(done / total, 1.0), 3)))
         session.commit()

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from taskmaster.apps.schema import FieldDef, PageType
 from taskmaster.db.models import Document, FieldValue, Page
+from taskmaster.db.status import DocumentStatus, FieldStatus
 from taskmaster.errors import TaskmasterError
 from taskmaster.extraction import extract_fields
 from taskmaster.pipeline.context import TaskContext
@@ -26,7 +27,8 @@ from taskmaster.pipeline.words import layout_ocr, page_words, words_to_json
 from taskmaster.reading import read_page
 
 log = logging.getLogger(__name__)
-READ = ("done", "needs_review")  # read, validated, maybe verified: not read again
+# read, validated, maybe verified: not read again
+READ = (DocumentStatus.DONE, DocumentStatus.NEEDS_REVIEW)
 
 
 def _read_page(svc: Services, page: Page, page_type: PageType) -> dict[str, dict[str, Any]]:
@@ -105,12 +107,12 @@ def run(ctx: TaskContext, svc: Services) -> None:
                     position += 1
                     doc.fields.append(FieldValue(
                         name=field.name, position=position, kind=field.kind, type=field.type,
-                        page=page.number if page else None, status="needs_review",
+                        page=page.number if page else None, status=FieldStatus.NEEDS_REVIEW,
                         **(cols or _absent(field)), **machine))
-            doc.status, doc.error = "pending", None
+            doc.status, doc.error = DocumentStatus.PENDING, None
             session.commit()
 
 
 def _fail(doc: Document, reason: str) -> None:
-    doc.status, doc.error = "failed", reason
+    doc.status, doc.error = DocumentStatus.FAILED, reason
     log.error("document %s failed: %s", doc.id, reason)

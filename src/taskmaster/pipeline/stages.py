@@ -21,6 +21,11 @@ STAGES: list[tuple[str, Stage]] = [
 ]
 STAGE_NAMES = [name for name, _ in STAGES]
 
+Waiting = Callable[[Services, str], int]
+WAITS: dict[str, Waiting] = {"verify": verify.waiting}
+"""Stages that may hold their batch for people: the runner asks `WAITS[stage](svc, batch)`
+before running the stage, and a non-zero answer parks the batch `needs_review` there."""
+
 
 def next_stage(name: str | None) -> str | None:
     """The stage after `name` (the first one for None); None after the last."""

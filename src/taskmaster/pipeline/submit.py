@@ -8,9 +8,12 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from taskmaster.db.keys import file_key
 from taskmaster.db.models import AuditEntry, Batch, InputFile, new_id, utcnow
+from taskmaster.db.status import BatchStatus
 from taskmaster.errors import InputError, LimitExceeded
 from taskmaster.pipeline.services import Services
+from taskmaster.queue.distributed import enqueue_batch
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -45,11 +48,11 @@ def create_batch(svc: Services, files: list[tuple[str, bytes]], apps: list[str],
     batch_id = batch_id or new_id("b")
     with svc.db.session() as session:
         batch = Batch(id=batch_id, apps=list(apps), priority=priority, origin=origin,
-                      created_by=actor, status="pending", task="ingest",
+                      created_by=actor, status=BatchStatus.PENDING, task="ingest",
                       lease_owner=lease_owner,
                       lease_until=utcnow() + timedelta(seconds=lease_s) if lease_owner else None)
         for seq, (name, data) in enumerate(files, start=1):
-            rel = svc.store.put_bytes(f"files/{batch_id}/{seq:04d}-{safe_name(name)}", data)
+            rel = svc.store.put_bytes(file_key(batch_id, seq, safe_name(name)), data)
             batch.files.append(InputFile(seq=seq, name=name, path=rel, size=len(data),
                                          sha256=hashlib.sha256(data).hexdigest()))
         session.add(batch)
@@ -71,7 +74,4 @@ def make_runnable(svc: Services, session: Session, batch_id: str, *, stage: str,
     """
     if svc.settings.queue != "procrastinate":
         return
-    # imported here: procrastinate is only needed (and importable) for this backend
-    from taskmaster.queue.distributed import enqueue_batch
-
     enqueue_batch(session, batch_id, stage=stage, priority=priority)

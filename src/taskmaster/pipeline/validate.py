@@ -19,6 +19,7 @@ from sqlalchemy import select
 from taskmaster.apps.schema import Application, FieldDef
 from taskmaster.calibration.fit import Fit, source_key
 from taskmaster.db.models import Document, FieldValue
+from taskmaster.db.status import DocumentStatus, FieldStatus
 from taskmaster.pipeline.context import TaskContext
 from taskmaster.pipeline.services import Services
 from taskmaster.validation import absent, check_value, field_status
@@ -42,15 +43,15 @@ def validate_field(fv: FieldValue, fdef: FieldDef, threshold: float | None) -> N
     reader_msgs = [m for m in (fv.messages or []) if not m.startswith("invalid: ")]
     fv.messages = reader_msgs + [f"invalid: {p}" for p in problems]
     if fv.page is None and ABSENT in reader_msgs:
-        fv.status = "ok"  # the optional page was not there: nothing to read or review
+        fv.status = FieldStatus.OK  # the optional page was not there: nothing to read or review
         return
     if fv.source == "human" or fv.override:
-        fv.status = "invalid" if problems and not fv.override else (
-            "missing" if absent(fdef, fv.value) and fdef.required and not fv.override
-            else "ok")
+        fv.status = FieldStatus.INVALID if problems and not fv.override else (
+            FieldStatus.MISSING if absent(fdef, fv.value) and fdef.required and not fv.override
+            else FieldStatus.OK)
         return
     if threshold is None and fv.machine_status is not None:
-        fv.status = "invalid" if problems else fv.machine_status
+        fv.status = FieldStatus.INVALID if problems else fv.machine_status
         return
     score = fv.machine_score if fv.machine_score is not None else fv.confidence
     fv.status = field_status(fdef, fv.value, score, threshold, problems)
@@ -86,14 +87,15 @@ def qa_sampled(document_id: str, share: float) -> bool:
 
 
 def document_status(fields: list[FieldValue]) -> str:
-    return "done" if all(f.status == "ok" for f in fields) else "needs_review"
+    return (DocumentStatus.DONE if all(f.status == FieldStatus.OK for f in fields)
+            else DocumentStatus.NEEDS_REVIEW)
 
 
 def run(ctx: TaskContext, svc: Services) -> None:
     with svc.db.session() as session:
         docs = session.scalars(select(Document).where(Document.batch_id == ctx.batch_id,
                                                       Document.type.is_not(None),
-                                                      Document.status != "failed"))
+                                                      Document.status != DocumentStatus.FAILED))
         fits: dict[str, Fit | None] = {}  # read once per batch: a new fit applies here
         for doc in docs:
             assert doc.app is not None and doc.type is not None
@@ -111,8 +113,8 @@ def run(ctx: TaskContext, svc: Services) -> None:
                     fv.machine_status = fv.status
             doc.status = document_status(doc.fields)
             # QA samples keep a fit's bound honest; a bare threshold states no bound.
-            doc.qa_sample = (fit is not None and doc.status == "done"
+            doc.qa_sample = (fit is not None and doc.status == DocumentStatus.DONE
                              and qa_sampled(doc.id, svc.settings.qa_share))
             if doc.qa_sample:
-                doc.status = "needs_review"
+                doc.status = DocumentStatus.NEEDS_REVIEW
         session.commit()

@@ -28,21 +28,41 @@ from sqlalchemy.orm import Session
 
 from taskmaster.db.engine import Database
 from taskmaster.db.models import Batch, Task, utcnow
+from taskmaster.db.status import BatchStatus, TaskStatus
+from taskmaster.errors import Conflict, TaskmasterError
 
 log = logging.getLogger(__name__)
 
-RUNNABLE = ("pending", "running")
+RUNNABLE = (BatchStatus.PENDING, BatchStatus.RUNNING)
 
 
 @dataclass(frozen=True)
 class Policy:
-    """How long leases last and how often a batch is retried."""
+    """How long leases last and how often a batch is retried: the one set of queue
+    numbers, for the embedded pool, `taskmaster process` and `taskmaster worker` alike."""
 
     lease_s: float = 60.0          # a dead worker's batch resumes after at most this long
     heartbeat_s: float = 10.0      # renew well before the lease runs out
     max_attempts: int = 5          # claims in a row without success before giving up
     backoff_s: float = 5.0         # first retry delay; doubles per attempt
     backoff_max_s: float = 300.0
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after attempt number `attempt` (1: the first) failed."""
+        return float(min(self.backoff_s * 2 ** (attempt - 1), self.backoff_max_s))
+
+
+def retryable(exc: BaseException) -> bool:
+    """The one retry decision of every runner.
+
+    Our own errors say whether a retry helps (`TaskmasterError.retryable`); a batch
+    leased to someone else (`Conflict`) will be free later. Anything else escaped the
+    stages (which end a batch `failed` on their own errors): a database gone away, a
+    failover. That is worth another try, within `Policy.max_attempts`.
+    """
+    if isinstance(exc, TaskmasterError):
+        return exc.retryable or isinstance(exc, Conflict)
+    return True
 
 
 @dataclass(frozen=True)
@@ -80,10 +100,10 @@ def take_lease(session: Session, batch_id: str, owner: str, policy: Policy, now:
         .values(lease_owner=owner, lease_until=now + timedelta(seconds=policy.lease_s),
                 attempts=Batch.attempts + 1)
         .execution_options(synchronize_session=False))) == 1
-    if won and status == "running":
+    if won and status == BatchStatus.RUNNING:
         session.execute(
-            update(Task).where(Task.batch_id == batch_id, Task.status == "running")
-            .values(status="failed", finished_at=now,
+            update(Task).where(Task.batch_id == batch_id, Task.status == TaskStatus.RUNNING)
+            .values(status=TaskStatus.FAILED, finished_at=now,
                     error=f"worker lost ({previous or 'unknown'}); {why}")
             .execution_options(synchronize_session=False))
     return won
@@ -146,11 +166,11 @@ def retry_later(db: Database, claim: Claim, reason: str, policy: Policy) -> bool
     if claim.attempt >= policy.max_attempts:
         give_up(db, claim, f"gave up after {claim.attempt} attempts: {reason}")
         return False
-    delay = min(policy.backoff_s * 2 ** (claim.attempt - 1), policy.backoff_max_s)
+    delay = policy.delay(claim.attempt)
     with db.session() as session:
         session.execute(update(Batch).where(Batch.id == claim.batch_id,
                                             Batch.lease_owner == claim.owner)
-                        .values(status="pending", error=reason, lease_owner=None,
+                        .values(status=BatchStatus.PENDING, error=reason, lease_owner=None,
                                 lease_until=utcnow() + timedelta(seconds=delay))
                         .execution_options(synchronize_session=False))
         session.commit()
@@ -164,7 +184,7 @@ def give_up(db: Database, claim: Claim, reason: str) -> None:
     with db.session() as session:
         session.execute(update(Batch).where(Batch.id == claim.batch_id,
                                             Batch.lease_owner == claim.owner)
-                        .values(status="failed", error=reason, task=None,
+                        .values(status=BatchStatus.FAILED, error=reason, task=None,
                                 lease_owner=None, lease_until=None)
                         .execution_options(synchronize_session=False))
         session.commit()

@@ -37,6 +37,7 @@ from typing import Any
 from sqlalchemy import select
 
 from taskmaster.db.models import Batch, Document, InputFile, new_id
+from taskmaster.db.status import FINISHED, BatchStatus, FileStatus
 from taskmaster.errors import TaskmasterError
 from taskmaster.pipeline.results import document_result
 from taskmaster.pipeline.services import Services
@@ -48,7 +49,6 @@ from taskmaster.queue.poller import Poller
 log = logging.getLogger(__name__)
 
 RESERVED = {"processing", "done", "error"}
-FINISHED = {"done", "failed", "cancelled"}
 OPEN_FAILURES_ALLOWED = 3  # polls a stable file may refuse to open before it is rejected
 
 
@@ -213,8 +213,8 @@ class HotFolder(Poller):
             batch = session.get_one(Batch, meta["batch"])
             failed_files = [f"{f.name}: {f.error}" for f in session.scalars(
                 select(InputFile).where(InputFile.batch_id == batch.id,
-                                        InputFile.status == "failed"))]
-            if batch.status != "done":
+                                        InputFile.status == FileStatus.FAILED))]
+            if batch.status != BatchStatus.DONE:
                 reason = f"batch {batch.id} {batch.status}: {batch.error or 'no reason given'}"
             elif failed_files:
                 reason = "\n".join(failed_files)

@@ -9,8 +9,8 @@ and stopped through `signals`, which a dead worker cannot jam. Threads
 (`mode="threads"`, sharing the caller's Services) start in milliseconds and suit tests
 and small machines.
 
-Every worker runs `work_loop`: claim, heartbeat, run, release — the same loop a
-scale-out `taskmaster worker` process runs.
+Every worker runs `work_loop`: claim the next batch, then `runner.run_claimed` (heartbeat,
+run, release or retry) — the runner `taskmaster process` and `taskmaster worker` use too.
 """
 
 from __future__ import annotations
@@ -31,19 +31,9 @@ from sqlalchemy import update
 
 from taskmaster import logs
 from taskmaster.db.models import Batch, utcnow
-from taskmaster.errors import TaskmasterError
-from taskmaster.pipeline.context import TaskContext
-from taskmaster.pipeline.runner import run_batch
 from taskmaster.pipeline.services import Services
-from taskmaster.queue.claim import (
-    Claim,
-    Heartbeat,
-    Policy,
-    claim_next,
-    release,
-    retry_later,
-    worker_name,
-)
+from taskmaster.queue.claim import Policy, claim_next, worker_name
+from taskmaster.queue.runner import run_claimed
 from taskmaster.queue.signals import StopFlag, WakeUp
 from taskmaster.settings import Settings
 
@@ -58,21 +48,6 @@ class EventLike(Protocol):
     def set(self) -> None: ...
     def clear(self) -> None: ...
     def wait(self, timeout: float | None = None) -> bool: ...
-
-
-def run_claimed(svc: Services, claim: Claim, policy: Policy) -> str:
-    """Run one claimed batch under a heartbeat; decide retry or release. Returns status."""
-    try:
-        with Heartbeat(svc.db, claim, policy):
-            status = run_batch(svc, TaskContext(batch_id=claim.batch_id, worker=claim.owner))
-    except TaskmasterError as exc:  # run_batch lets only retryable errors out
-        return "pending" if retry_later(svc.db, claim, exc.message, policy) else "failed"
-    except Exception as exc:  # e.g. the database went away between stages
-        log.exception("batch %s: run interrupted", claim.batch_id)
-        return ("pending" if retry_later(svc.db, claim, f"internal error: {exc!r}", policy)
-                else "failed")
-    release(svc.db, claim, succeeded=status in ("done", "needs_review"))
-    return status
 
 
 def work_loop(svc: Services, owner: str, policy: Policy, stop: EventLike, wake: EventLike,

@@ -8,14 +8,15 @@ and no broker can lose or double it. A job's arguments are ids only (`batch_id`,
     job `taskmaster.run_batch`  lock = queueing_lock = batch id, priority = batch priority
 
 `lock` keeps two workers off one batch; `queueing_lock` keeps one waiting job per batch.
-Errors a retry may cure back off exponentially (`BatchRetry`); the last attempt ends the
+The job runs the batch through `runner.run_claimed`, which decides retries for every
+runner; `BatchRetry` schedules the job again when it did. The last attempt ends the
 batch `failed` with its reason, in the database, so it never blocks the queue.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import math
 from typing import Any
 
 import procrastinate
@@ -23,9 +24,8 @@ from procrastinate.jobs import Job
 from procrastinate.retry import BaseRetryStrategy, RetryDecision
 from procrastinate.schema import SchemaManager
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
 
-from taskmaster.errors import Conflict, TaskmasterError
+from taskmaster.queue.claim import Policy, retryable
 
 log = logging.getLogger(__name__)
 
@@ -33,41 +33,37 @@ TASK = "taskmaster.run_batch"
 QUEUE = "batches"
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how soon a batch job is retried."""
+class RetryLater(Exception):  # noqa: N818 - a request, not an error
+    """Raised by the batch job when the runner decided to retry the batch.
 
-    max_attempts: int = 5       # runs of one job, worker losses included
-    backoff_s: float = 5.0      # first retry delay; doubles per attempt
-    backoff_max_s: float = 300.0
-
-    def delay(self, attempts: int) -> float:
-        return float(min(self.backoff_s * 2 ** attempts, self.backoff_max_s))
-
-
-def retryable(exc: BaseException) -> bool:
-    """The one retry decision of the distributed worker.
-
-    Our own errors say whether a retry helps; a batch leased to someone else (`Conflict`)
-    will be free later; a database error mid-run (connection lost, failover) is worth
-    another try. Anything else ends the job.
+    The runner has already recorded the retry in the `batches` row (pending, with the
+    backoff as its lease); this only asks procrastinate to run the job again then.
     """
-    if isinstance(exc, TaskmasterError):
-        return exc.retryable or isinstance(exc, Conflict)
-    return isinstance(exc, DBAPIError)
+
+    def __init__(self, batch_id: str, delay_s: float) -> None:
+        super().__init__(f"batch {batch_id}: retry in {delay_s:.0f} s")
+        self.delay_s = delay_s
 
 
 class BatchRetry(BaseRetryStrategy):
-    """Exponential backoff for retryable errors, up to `RetryPolicy.max_attempts` runs."""
+    """When procrastinate runs a batch job again.
 
-    def __init__(self, policy: RetryPolicy) -> None:
+    A `RetryLater` from the runner: after its backoff (the runner counted the attempt in
+    `Batch.attempts` and gives up after `Policy.max_attempts`). Any other retryable error
+    raised by the job itself (`Conflict`: the batch is leased elsewhere) backs off by the
+    same `Policy`, up to `max_attempts` runs of the job.
+    """
+
+    def __init__(self, policy: Policy) -> None:
         self.policy = policy
 
     def get_retry_decision(self, *, exception: BaseException,
                            job: Job) -> RetryDecision | None:
+        if isinstance(exception, RetryLater):
+            return RetryDecision(retry_in={"seconds": math.ceil(exception.delay_s)})
         if not retryable(exception) or job.attempts + 1 >= self.policy.max_attempts:
             return None
-        return RetryDecision(retry_in={"seconds": int(self.policy.delay(job.attempts))})
+        return RetryDecision(retry_in={"seconds": int(self.policy.delay(job.attempts + 1))})
 
 
 def conninfo(database_url: str) -> str:
@@ -90,11 +86,11 @@ def deferrer_app() -> procrastinate.App:
     return procrastinate.App(connector=procrastinate.SyncPsycopgConnector())
 
 
-def worker_app(database_url: str, run_job: Any, policy: RetryPolicy,
+def worker_app(database_url: str, run_job: Any, policy: Policy,
                pool_size: int = 4) -> procrastinate.App:
     """The app of a `taskmaster worker`: a connection pool and the batch task.
 
-    `run_job(context, batch_id, stage)` is the task body (see `cli.worker`); it is
+    `run_job(context, batch_id, stage)` is the task body (see `worker_jobs`); it is
     registered here with the retry strategy so the queue's rules live in this module.
     """
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(

@@ -19,12 +19,12 @@ from typing import Protocol, runtime_checkable
 from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import Gray, IcrEngine, Reading
 from taskmaster.engines.icr import (
-    US_STATES,
     decode_best,
     decode_date,
     decode_lexicon,
     decode_mixed,
 )
+from taskmaster.validation.lexicons import US_STATES
 
 CharProbs = dict[str, float]
 _CLASSES = {"\\d": "0123456789", "[0-9]": "0123456789",

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from taskmaster.apps.schema import FieldDef
+from taskmaster.db.status import FieldStatus
 from taskmaster.validation.lexicons import US_STATES
 
 _FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
@@ -92,10 +93,10 @@ def field_status(field: FieldDef, value: Any, confidence: float, threshold: floa
     `missing` whatever the confidence, so its document waits for a person.
     """
     if problems:
-        return "invalid"
+        return FieldStatus.INVALID
     if absent(field, value) and field.required:
-        return "missing"
+        return FieldStatus.MISSING
     floor = field.min_confidence if field.min_confidence is not None else 0.0
     if threshold is None or confidence < max(threshold, floor):
-        return "needs_review"
-    return "ok"
+        return FieldStatus.NEEDS_REVIEW
+    return FieldStatus.OK

@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from taskmaster.db.models import Batch, Document, ExportRecord, InputFile, Page, utcnow
+from taskmaster.db.status import PUT_ASIDE, QUEUED, BatchStatus, DocumentStatus, FileStatus
 
-FLIGHT = ("pending", "running")
+FLIGHT = (BatchStatus.PENDING, BatchStatus.RUNNING)
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ def queues(session: Session) -> list[Queue]:
     """Open batches grouped by application, task and status (finished ones left out)."""
     rows = session.execute(
         select(Batch.apps, Batch.task, Batch.status, func.count())
-        .where(Batch.status.in_(("pending", "running", "needs_review")))
+        .where(Batch.status.in_(QUEUED))
         .group_by(Batch.apps, Batch.task, Batch.status)).all()
     out: dict[tuple[str, str, str], int] = {}
     for apps, task, status, n in rows:
@@ -49,30 +50,30 @@ def summary(session: Session) -> dict[str, Any]:
         "in_flight": count(select(func.count()).select_from(Batch)
                            .where(Batch.status.in_(FLIGHT))),
         "needs_review": count(select(func.count()).select_from(Batch)
-                              .where(Batch.status == "needs_review")),
+                              .where(Batch.status == BatchStatus.NEEDS_REVIEW)),
         "docs_review": count(select(func.count()).select_from(Document)
-                             .where(Document.status == "needs_review")),
+                             .where(Document.status == DocumentStatus.NEEDS_REVIEW)),
         "exported_hour": count(select(func.count(func.distinct(ExportRecord.document_id)))
                                .where(ExportRecord.at >= hour)),
         "exported_day": count(select(func.count(func.distinct(ExportRecord.document_id)))
                               .where(ExportRecord.at >= day)),
         "pages_day": count(select(func.count()).select_from(Page).join(Batch)
-                           .where(Batch.status == "done", Batch.updated_at >= day)),
+                           .where(Batch.status == BatchStatus.DONE, Batch.updated_at >= day)),
         "failed_day": count(select(func.count()).select_from(Batch)
-                            .where(Batch.status == "failed", Batch.updated_at >= day)),
+                            .where(Batch.status == BatchStatus.FAILED, Batch.updated_at >= day)),
     }
 
 
 def recent_errors(session: Session, limit: int = 10) -> list[Batch]:
     """The latest failed batches, with their reasons."""
-    return list(session.scalars(select(Batch).where(Batch.status == "failed")
+    return list(session.scalars(select(Batch).where(Batch.status == BatchStatus.FAILED)
                                 .order_by(Batch.updated_at.desc()).limit(limit)))
 
 
 def failed_documents(session: Session, limit: int = 10) -> list[Document]:
     """The latest failed documents (a batch can finish with some of its documents failed)."""
     return list(session.scalars(select(Document).join(Batch)
-                                .where(Document.status == "failed")
+                                .where(Document.status == DocumentStatus.FAILED)
                                 .order_by(Batch.updated_at.desc(), Document.seq).limit(limit)))
 
 
@@ -81,7 +82,8 @@ def failed_counts(session: Session, batch_ids: list[str]) -> dict[str, int]:
     if not batch_ids:
         return {}
     rows = session.execute(select(Document.batch_id, func.count())
-                           .where(Document.batch_id.in_(batch_ids), Document.status == "failed")
+                           .where(Document.batch_id.in_(batch_ids),
+                                  Document.status == DocumentStatus.FAILED)
                            .group_by(Document.batch_id)).all()
     return {batch_id: int(n) for batch_id, n in rows}
 
@@ -117,16 +119,16 @@ def exceptions(session: Session, limit: int = 20) -> tuple[dict[str, int], list[
     """
     counts = {"rejected": 0, "failed": 0, "file": 0}
     for status, n in session.execute(select(Document.status, func.count())
-                                     .where(Document.status.in_(("rejected", "failed")))
+                                     .where(Document.status.in_(PUT_ASIDE))
                                      .group_by(Document.status)):
         counts[status] = int(n)
     counts["file"] = int(session.scalar(select(func.count()).select_from(InputFile)
-                                        .where(InputFile.status == "failed")) or 0)
-    docs = session.scalars(select(Document).where(Document.status.in_(("rejected", "failed")))
+                                        .where(InputFile.status == FileStatus.FAILED)) or 0)
+    docs = session.scalars(select(Document).where(Document.status.in_(PUT_ASIDE))
                            .order_by(Document.updated_at.desc(), Document.id).limit(limit))
     rows = [ExceptionEntry(d.status, d.id, d.batch_id,
                        d.reason or d.error or "no reason recorded", True) for d in docs]
-    files = session.scalars(select(InputFile).where(InputFile.status == "failed")
+    files = session.scalars(select(InputFile).where(InputFile.status == FileStatus.FAILED)
                             .order_by(InputFile.id.desc()).limit(limit))
     rows += [ExceptionEntry("file", f"{f.batch_id}/{f.name}", f.batch_id,
                         f.error or "could not be read", False) for f in files]

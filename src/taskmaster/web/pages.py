@@ -25,8 +25,9 @@ from taskmaster.db.models import AuditEntry, Batch, Page
 from taskmaster.errors import AuthError, Conflict, NotFound
 from taskmaster.pipeline.results import document_result
 from taskmaster.pipeline.services import Services
+from taskmaster.pipeline.verify import lease
 from taskmaster.security.roles import Perm
-from taskmaster.web import dashboard, lease, workers
+from taskmaster.web import dashboard, workers
 from taskmaster.web.images import page_jpeg
 
 TEMPLATES = Jinja2Templates(directory=str(pathlib.Path(__file__).with_name("templates")))

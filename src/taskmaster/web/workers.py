@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from taskmaster.db.models import Batch, Task, Worker, utcnow
+from taskmaster.db.status import BatchStatus, TaskStatus
 
 # A worker beats every 10 s by default and is presumed dead after 3 silent beats (see
 # `taskmaster worker --heartbeat`); 45 s leaves room for one slow database round trip.
@@ -89,14 +90,14 @@ def in_flight(session: Session, now: datetime | None = None,
               limit: int = 50) -> list[InFlight]:
     """Running batches with their lease holder and the progress of the running task."""
     now = now or utcnow()
-    batches = list(session.scalars(select(Batch).where(Batch.status == "running")
+    batches = list(session.scalars(select(Batch).where(Batch.status == BatchStatus.RUNNING)
                                    .order_by(Batch.updated_at.desc()).limit(limit)))
     if not batches:
         return []
     named = set(session.scalars(select(Worker.name)))
     running: dict[str, Task] = {}
     for t in session.scalars(select(Task).where(Task.batch_id.in_([b.id for b in batches]),
-                                                Task.status == "running")
+                                                Task.status == TaskStatus.RUNNING)
                              .order_by(Task.id)):
         running[t.batch_id] = t  # the latest running task of each batch
     out = []

@@ -22,6 +22,8 @@ from taskmaster.api.schemas import (
     ErrorBody,
 )
 from taskmaster.api.uploads import MAX_FILES, check_upload
+from taskmaster.db import status as st
+from taskmaster.db.keys import files_tree, pages_tree
 from taskmaster.db.models import AuditEntry, Batch, Document, Page, new_id
 from taskmaster.errors import Conflict, InputError, LimitExceeded, NotFound, UnsupportedFormat
 from taskmaster.pipeline.results import document_result
@@ -32,15 +34,15 @@ from taskmaster.security.roles import Perm
 
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"],
                    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}})
-FINISHED = {"done", "failed", "cancelled"}
 
 
 def batch_out(session: Session, batch: Batch) -> BatchOut:
     """A batch with its files, counts and the Task rows of its workflow."""
     pages = session.scalar(select(func.count()).where(Page.batch_id == batch.id)) or 0
     docs = session.scalar(select(func.count()).where(Document.batch_id == batch.id)) or 0
-    done = {t.name for t in batch.tasks if t.status == "done"}
-    progress = 1.0 if batch.status == "done" else len(done & set(STAGE_NAMES)) / len(STAGE_NAMES)
+    done = {t.name for t in batch.tasks if t.status == st.TaskStatus.DONE}
+    progress = (1.0 if batch.status == st.BatchStatus.DONE
+                else len(done & set(STAGE_NAMES)) / len(STAGE_NAMES))
     return BatchOut.model_validate({
         **{k: getattr(batch, k) for k in ("id", "apps", "status", "task", "priority", "origin",
                                           "created_by", "created_at", "updated_at", "error")},
@@ -97,7 +99,7 @@ async def create(
         await run_in_threadpool(create_batch, svc, files, list(app), priority=priority,
                                 origin="api", actor=principal.name, batch_id=batch_id)
     except BaseException:
-        await run_in_threadpool(svc.store.delete_tree, f"pages/{batch_id}")
+        await run_in_threadpool(svc.store.delete_tree, pages_tree(batch_id))
         raise
     # Waking a worker never blocks, but it stays off the event loop all the same.
     await run_in_threadpool(background.notify, request)
@@ -144,9 +146,9 @@ def get_batch(batch_id: str, principal: OwnReader, session: DB) -> BatchOut:
 def cancel(batch_id: str, principal: Editor, session: DB) -> BatchOut:
     """Stop a batch; a worker running it stops at the next step."""
     batch = visible_batch(session, batch_id, principal)
-    if batch.status in FINISHED:
+    if batch.status in st.FINISHED:
         raise Conflict(f"batch {batch_id} is already {batch.status}")
-    batch.status = "cancelled"
+    batch.status = st.BatchStatus.CANCELLED
     session.add(AuditEntry(actor=principal.name, action="batch.cancel", batch_id=batch_id))
     session.commit()
     return batch_out(session, batch)
@@ -157,12 +159,12 @@ def cancel(batch_id: str, principal: Editor, session: DB) -> BatchOut:
 def delete(batch_id: str, principal: Admin, session: DB, svc: Svc) -> Response:
     """Delete a batch, its documents and its stored files (not while it runs)."""
     batch = visible_batch(session, batch_id, principal)
-    if batch.status == "running":
+    if batch.status == st.BatchStatus.RUNNING:
         raise Conflict(f"batch {batch_id} is running; cancel it first")
     session.delete(batch)
     session.add(AuditEntry(actor=principal.name, action="batch.delete", batch_id=batch_id))
     session.commit()
-    for tree in (f"files/{batch_id}", f"pages/{batch_id}"):
+    for tree in (files_tree(batch_id), pages_tree(batch_id)):
         svc.store.delete_tree(tree)
     return Response(status_code=204)
 

@@ -36,18 +36,20 @@ from taskmaster.api.schemas import (
     FieldDetail,
     FieldPatch,
 )
+from taskmaster.db import status as st
 from taskmaster.db.models import AuditEntry, Document, FieldValue, utcnow
 from taskmaster.errors import Conflict, InputError, NotFound
 from taskmaster.pipeline.export import deliver
 from taskmaster.pipeline.results import document_result
 from taskmaster.pipeline.validate import document_status, field_defs, validate_field
-from taskmaster.web import reread
-from taskmaster.web.review import machine_state
+from taskmaster.pipeline.verify import reread
+from taskmaster.pipeline.verify.review import machine_state
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"],
                    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody},
                               404: {"model": ErrorBody}})
-EDITABLE = {"needs_review", "done"}  # batch states in which a human may change fields
+# batch states in which a human may change fields
+EDITABLE = {st.BatchStatus.NEEDS_REVIEW, st.BatchStatus.DONE}
 
 
 def get_document(session: Session, doc_id: str) -> Document:
@@ -168,11 +170,11 @@ def patch_field(request: Request, doc_id: str, name: str, body: FieldPatch,
                            batch_id=doc.batch_id, document_id=doc.id, field=name,
                            old=old, new=fv.value, detail=f"status {fv.status}"))
     requeue = False
-    if doc.batch.status == "needs_review":
+    if doc.batch.status == st.BatchStatus.NEEDS_REVIEW:
         waiting = session.scalar(select(func.count()).where(
-            Document.batch_id == doc.batch_id, Document.status == "needs_review"))
+            Document.batch_id == doc.batch_id, Document.status == st.DocumentStatus.NEEDS_REVIEW))
         if not waiting:
-            doc.batch.status, requeue = "pending", True  # resumes at verify -> export
+            doc.batch.status, requeue = st.BatchStatus.PENDING, True  # resumes at verify -> export
     session.commit()
     if requeue:
         background.notify(request)

@@ -26,8 +26,8 @@ from taskmaster.api.deps import DB, Editor, Svc, authenticated_beacon
 from taskmaster.api.errors import error_response
 from taskmaster.api.schemas import AssignIn, RowId
 from taskmaster.errors import Forbidden, InputError
+from taskmaster.pipeline.verify import lease, reread, review
 from taskmaster.security.roles import Perm
-from taskmaster.web import lease, reread, review
 
 router = APIRouter(prefix="/api/v1/verify", tags=["verify"])
 

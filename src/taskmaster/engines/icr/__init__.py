@@ -6,7 +6,6 @@ handwriting (EMNIST ByClass + MNIST) by `training/icr/train.py`; see docs/icr.md
 
 from __future__ import annotations
 
-from taskmaster.engines.icr.comb import split_comb
 from taskmaster.engines.icr.decode import (
     decode_best,
     decode_date,
@@ -15,11 +14,10 @@ from taskmaster.engines.icr.decode import (
     decode_mixed,
 )
 from taskmaster.engines.icr.engine import IcrModelEngine
-from taskmaster.engines.icr.lexicons import US_STATES
 from taskmaster.hookspecs import hookimpl
 
-__all__ = ["IcrModelEngine", "US_STATES", "decode_best", "decode_date", "decode_fixed",
-           "decode_lexicon", "decode_mixed", "split_comb"]
+__all__ = ["IcrModelEngine", "decode_best", "decode_date", "decode_fixed", "decode_lexicon",
+           "decode_mixed"]
 
 
 @hookimpl

@@ -13,6 +13,7 @@ from typing import Any
 
 from taskmaster.apps.schema import FieldDef
 from taskmaster.db.models import FieldValue
+from taskmaster.db.status import FieldStatus
 
 # Reader messages that mean two engines, or two reads of one engine, did not agree.
 _DISAGREE = ("engines differ", "reads disagree")
@@ -41,7 +42,7 @@ def threshold_of(fdef: FieldDef | None, accept: float | None) -> float | None:
 def reasons(fv: FieldValue, fdef: FieldDef | None,
             accept: float | None) -> list[dict[str, str]]:
     """Why the field is flagged: `[{"kind", "text"}]`, empty for a field that is ok."""
-    if fv.status == "ok":
+    if fv.status == FieldStatus.OK:
         return []
     out: list[dict[str, str]] = []
     messages = [str(m) for m in fv.messages or []]
@@ -51,10 +52,10 @@ def reasons(fv: FieldValue, fdef: FieldDef | None,
     problems = [m.removeprefix(_INVALID) for m in messages if m.startswith(_INVALID)]
     if problems:
         out.append({"kind": "pattern", "text": "breaks the form's rule: " + "; ".join(problems)})
-    if fv.status == "missing":
+    if fv.status == FieldStatus.MISSING:
         out.append({"kind": "missing", "text": "required, but nothing was read"})
     limit = threshold_of(fdef, accept)
-    if limit is not None and fv.confidence < limit and fv.status != "missing":
+    if limit is not None and fv.confidence < limit and fv.status != FieldStatus.MISSING:
         out.append({"kind": "low_confidence",
                     "text": f"low confidence: {fv.confidence:.0%} (accepted from {limit:.0%})"})
     elif limit is None and not out:  # the calibration fit would not accept this reading

@@ -20,17 +20,19 @@ import cv2
 import numpy as np
 from sqlalchemy.orm import Session
 
+from taskmaster.db.keys import page_key
 from taskmaster.db.models import AuditEntry, Batch, Document, Page, utcnow
+from taskmaster.db.status import BatchStatus, DocumentStatus
 from taskmaster.errors import Conflict, InputError, NotFound
 from taskmaster.imaging.registration import identify, warp_to_reference
 from taskmaster.pipeline.services import Services
 from taskmaster.pipeline.submit import make_runnable
-from taskmaster.web import lease
-from taskmaster.web.review import Submitted, release_if_done
+from taskmaster.pipeline.verify import lease
+from taskmaster.pipeline.verify.review import Submitted, release_if_done
 
 NOT_THIS_FORM = "operator: not this form"
 # Batches in these states may have a document reassigned (not while a worker runs it).
-ASSIGNABLE_BATCH = ("needs_review", "done", "failed")
+ASSIGNABLE_BATCH = (BatchStatus.NEEDS_REVIEW, BatchStatus.DONE, BatchStatus.FAILED)
 
 
 def _document(session: Session, document_id: str) -> Document:
@@ -49,20 +51,21 @@ def reidentify(svc: Services, document_id: str, user: str) -> Submitted:
                                document_id=doc.id, old=doc.type, new=None,
                                detail=NOT_THIS_FORM))
         doc.app = doc.type = None
-        doc.status, doc.reason, doc.updated_at = "rejected", f"{NOT_THIS_FORM} ({user})", utcnow()
+        doc.status, doc.reason = DocumentStatus.REJECTED, f"{NOT_THIS_FORM} ({user})"
+        doc.updated_at = utcnow()
         doc.fields.clear()
         for page in doc.pages:
             page.app = page.type = None
         session.commit()
         released = release_if_done(svc, session, doc.batch_id, user)
-        return Submitted(ok=True, status="rejected", batch_released=released)
+        return Submitted(ok=True, status=DocumentStatus.REJECTED, batch_released=released)
 
 
 def _check_batch(svc: Services, batch: Batch, user: str) -> None:
     if batch.status not in ASSIGNABLE_BATCH:
         raise Conflict(f"batch {batch.id} is {batch.status}; assign its documents once it "
                        "waits for review or is finished")
-    if batch.status == "needs_review" and batch.review_owner not in (None, user):
+    if batch.status == BatchStatus.NEEDS_REVIEW and batch.review_owner not in (None, user):
         lease.require(svc.db, batch.id, user)  # Conflict names the operator holding it
 
 
@@ -75,7 +78,7 @@ def _register(svc: Services, page: Page, app: str, page_type: str) -> None:
         image = warp_to_reference(image, match, fp)
     else:  # nothing to register on: scale the page to the reference size
         image = np.asarray(cv2.resize(image, fp.size, interpolation=cv2.INTER_AREA), np.uint8)
-    page.image = svc.store.put_image(f"pages/{page.batch_id}/{page.seq:05d}-as.png", image)
+    page.image = svc.store.put_image(page_key(page.batch_id, page.seq, "as"), image)
     page.height, page.width = image.shape[:2]
     page.match_score = match.score
 
@@ -96,7 +99,8 @@ def assign(svc: Services, document_id: str, user: str, app: str, doc_type: str) 
         doc = _document(session, document_id)
         batch = session.get_one(Batch, doc.batch_id)
         _check_batch(svc, batch, user)
-        if doc.status not in ("rejected", "needs_review", "failed"):
+        if doc.status not in (DocumentStatus.REJECTED, DocumentStatus.NEEDS_REVIEW,
+                              DocumentStatus.FAILED):
             raise Conflict(f"document {document_id} is {doc.status}; only a rejected, failed "
                            "or unverified document can be assigned to another form")
         pages = sorted(doc.pages, key=lambda p: p.number or 0)
@@ -110,7 +114,8 @@ def assign(svc: Services, document_id: str, user: str, app: str, doc_type: str) 
                 page.app, page.type = app, slot.type
         old = f"{doc.app}/{doc.type}" if doc.type else None
         was = doc.reason or doc.error or doc.status
-        doc.app, doc.type, doc.status, doc.reason, doc.error = app, doc_type, "pending", None, None
+        doc.app, doc.type, doc.reason, doc.error = app, doc_type, None, None
+        doc.status = DocumentStatus.PENDING
         doc.updated_at = utcnow()
         doc.fields.clear()
         session.add(AuditEntry(actor=user, action="document.assign", batch_id=doc.batch_id,
@@ -118,7 +123,7 @@ def assign(svc: Services, document_id: str, user: str, app: str, doc_type: str) 
                                detail=f"was: {was}"))
         if app not in batch.apps:
             batch.apps = [*batch.apps, app]
-        batch.status, batch.task, batch.error = "pending", "recognize", None
+        batch.status, batch.task, batch.error = BatchStatus.PENDING, "recognize", None
         batch.review_owner = batch.review_until = None
         make_runnable(svc, session, batch.id, stage="recognize", priority=batch.priority)
         session.commit()
@@ -144,11 +149,11 @@ def rotate_page(svc: Services, page_id: int, user: str, quarter_turns: int = 1) 
                  3: cv2.ROTATE_90_COUNTERCLOCKWISE}
         if turns:
             image = cv2.rotate(image, codes[turns])
-        page.image = svc.store.put_image(f"pages/{page.batch_id}/{page.seq:05d}-rot.png", image)
+        page.image = svc.store.put_image(page_key(page.batch_id, page.seq, "rot"), image)
         page.height, page.width = image.shape[:2]
         page.rotation = (page.rotation + 90 * turns) % 360
         batch = session.get_one(Batch, page.batch_id)
-        batch.status, batch.task = "pending", "identify"
+        batch.status, batch.task = BatchStatus.PENDING, "identify"
         batch.review_owner = batch.review_until = None
         session.add(AuditEntry(actor=user, action="page.rotate", batch_id=page.batch_id,
                                document_id=page.document_id, old=None, new=90 * turns,

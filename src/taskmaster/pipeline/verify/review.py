@@ -19,17 +19,16 @@ from sqlalchemy.orm import Session
 
 from taskmaster.apps.schema import FieldDef
 from taskmaster.db.models import AuditEntry, Batch, Document, FieldValue, utcnow
+from taskmaster.db.status import BatchStatus, DocumentStatus, FieldStatus
 from taskmaster.errors import Conflict, InputError, NotFound
 from taskmaster.pipeline.export import deliver
 from taskmaster.pipeline.results import document_result
 from taskmaster.pipeline.services import Services
 from taskmaster.pipeline.submit import make_runnable
 from taskmaster.pipeline.validate import document_status, field_defs, validate_field
+from taskmaster.pipeline.verify import flags, lease
+from taskmaster.pipeline.verify.entry import display, multiline, parse_entry
 from taskmaster.validation import check_value
-from taskmaster.web import flags, lease
-from taskmaster.web.entry import display, multiline, parse_entry
-
-OK = "ok"
 
 
 def _defs(svc: Services, doc: Document) -> dict[str, FieldDef]:
@@ -49,7 +48,7 @@ def _field_view(fv: FieldValue, fdef: FieldDef | None, page_ids: dict[int, int],
         "value": fv.value, "text": display(fv.value, fdef), "raw": fv.raw,
         "confidence": round(float(fv.confidence), 3), "status": fv.status,
         "source": fv.source, "messages": list(fv.messages or []), "override": fv.override,
-        "review": fv.status != OK, "reasons": flags.reasons(fv, fdef, accept),
+        "review": fv.status != FieldStatus.OK, "reasons": flags.reasons(fv, fdef, accept),
         "chars": flags.characters(fv), "threshold": flags.char_threshold(fdef, accept),
         "page": fv.page, "bbox": fv.bbox, "page_id": page_ids.get(fv.page or 0),
     }
@@ -79,7 +78,7 @@ def batch_view(svc: Services, batch_id: str, user: str) -> dict[str, Any]:
     lease.require(svc.db, batch_id, user)
     with svc.db.session() as session:
         batch = session.get_one(Batch, batch_id)
-        docs = [d for d in batch.documents if d.status == "needs_review"]
+        docs = [d for d in batch.documents if d.status == DocumentStatus.NEEDS_REVIEW]
         return {"batch": batch.id, "owner": batch.review_owner,
                 "until": batch.review_until.isoformat() if batch.review_until else None,
                 "total_documents": len(batch.documents),
@@ -141,7 +140,7 @@ class Submitted:
 
     ok: bool
     problems: dict[str, list[str]] = field(default_factory=dict)
-    status: str = "needs_review"
+    status: str = DocumentStatus.NEEDS_REVIEW
     batch_released: bool = False
 
 
@@ -191,7 +190,7 @@ def submit_document(svc: Services, document_id: str, edits: dict[str, dict[str, 
     """
     with svc.db.session() as session:
         doc = _document(session, svc, document_id, user)
-        if doc.status != "needs_review":
+        if doc.status != DocumentStatus.NEEDS_REVIEW:
             raise Conflict(f"document {document_id} is {doc.status}, not waiting for review")
         assert doc.app is not None
         app = svc.apps.get(doc.app).app
@@ -205,7 +204,7 @@ def submit_document(svc: Services, document_id: str, edits: dict[str, dict[str, 
                        app.accept_confidence)
         problems = {f.name: ([m.removeprefix("invalid: ") for m in f.messages
                               if m.startswith("invalid: ")] or [f.status])
-                    for f in doc.fields if f.status != OK}
+                    for f in doc.fields if f.status != FieldStatus.OK}
         if problems:
             session.rollback()
             return Submitted(ok=False, problems=problems)
@@ -224,14 +223,14 @@ def submit_document(svc: Services, document_id: str, edits: dict[str, dict[str, 
 
 def release_if_done(svc: Services, session: Session, batch_id: str, user: str) -> bool:
     """Send the batch on to export once none of its documents waits for review."""
-    waiting = session.scalar(select(Document.id).where(Document.batch_id == batch_id,
-                                                       Document.status == "needs_review"))
+    waiting = session.scalar(select(Document.id).where(
+        Document.batch_id == batch_id, Document.status == DocumentStatus.NEEDS_REVIEW))
     if waiting is not None:
         return False
     batch = session.get_one(Batch, batch_id)
-    if batch.status != "needs_review":
+    if batch.status != BatchStatus.NEEDS_REVIEW:
         return False
-    batch.status, batch.task = "pending", "verify"
+    batch.status, batch.task = BatchStatus.PENDING, "verify"
     batch.review_owner = batch.review_until = None
     session.add(AuditEntry(actor=user, action="batch.verified", batch_id=batch_id))
     make_runnable(svc, session, batch_id, stage="verify", priority=batch.priority)

@@ -3,6 +3,14 @@
 The stage itself does no work: it decides whether the batch waits (`needs_review`) or
 moves on to export. Verify operators finish documents through the API or the verify
 station; when the last one is done the batch continues to export.
+
+The verify service both of them call lives beside the stage:
+
+    lease.py    an operator's review lease on a batch: take the next, renew, release
+    review.py   what the operator sees and what their edits do (submit, release)
+    reread.py   not this form / assign a type (reidentify), rotate a page
+    flags.py    why a field is flagged for review
+    entry.py    an operator's typed entry -> a field value, and back for display
 """
 
 from __future__ import annotations
@@ -10,6 +18,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from taskmaster.db.models import Document
+from taskmaster.db.status import DocumentStatus
 from taskmaster.pipeline.context import TaskContext
 from taskmaster.pipeline.services import Services
 
@@ -17,8 +26,8 @@ from taskmaster.pipeline.services import Services
 def waiting(svc: Services, batch_id: str) -> int:
     """How many documents of the batch still need review."""
     with svc.db.session() as session:
-        docs = session.scalars(select(Document).where(Document.batch_id == batch_id,
-                                                      Document.status == "needs_review"))
+        docs = session.scalars(select(Document).where(
+            Document.batch_id == batch_id, Document.status == DocumentStatus.NEEDS_REVIEW))
         return len(list(docs))
 
 

@@ -17,10 +17,11 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from taskmaster.db.engine import Database
 from taskmaster.db.models import AuditEntry, Batch, utcnow
+from taskmaster.db.status import BatchStatus
 from taskmaster.errors import Conflict, NotFound
 
 LEASE = timedelta(minutes=10)
-REVIEWABLE = "needs_review"
+REVIEWABLE = BatchStatus.NEEDS_REVIEW
 
 
 @dataclass(frozen=True)
