@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright import sync_api
 
 from tests.conftest import BIN
 
@@ -145,3 +146,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with running_server(home, admin_password=ADMIN_PASSWORD,
                         max_upload_bytes=str(MAX_UPLOAD)) as srv:
         yield srv
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium driven by Playwright (no browser download), one per
+    test module."""
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run"])
+        yield chromium
+        chromium.close()

@@ -22,7 +22,6 @@ import os
 import re
 import statistics
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,7 @@ import pytest
 from PIL import Image
 
 from tests.e2e.conftest import Server, wait_js
-from tests.e2e.test_web_verify import BLANK, CHROMIUM, PASSWORD, sync_api, wait_status
+from tests.e2e.test_web_verify import BLANK, CHROMIUM, PASSWORD, wait_status
 from tests.e2e.test_web_verify import web as web  # noqa: F401 (the module's server fixture)
 
 PAGES = 20
@@ -134,15 +133,6 @@ def _dashboard_shot(browser: Any, web: Server, path: Path) -> None:
     page.screenshot(path=str(path), full_page=True)
     page.context.close()
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run"])
-        yield chromium
-        chromium.close()
 
 
 def _shots() -> Path | None:

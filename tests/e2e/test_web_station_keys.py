@@ -21,7 +21,6 @@ import pytest
 
 from tests.conftest import INTAKE, needs_shared
 from tests.e2e.conftest import Server, running_server, wait_js
-from tests.e2e.test_web_untouched import browser as browser  # noqa: F401 (fixture)
 from tests.e2e.test_web_untouched import documents, login, upload
 from tests.e2e.test_web_verify import CHROMIUM, PASSWORD
 

@@ -30,7 +30,7 @@ import pytest
 
 from tests.conftest import INTAKE, needs_shared
 from tests.e2e.conftest import Server, running_server, wait_js
-from tests.e2e.test_web_verify import CHROMIUM, PASSWORD, sync_api, wait_status
+from tests.e2e.test_web_verify import CHROMIUM, PASSWORD, wait_status
 
 SAMPLES = INTAKE / "samples"
 MEDS = "ASPIRIN 81 MG DAILY\nMETFORMIN 500 MG TWICE DAILY"
@@ -65,15 +65,6 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                         admin_password=PASSWORD) as srv:
         yield srv
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run"])
-        yield chromium
-        chromium.close()
 
 
 def login(browser: Any, srv: Server, user: str) -> Any:

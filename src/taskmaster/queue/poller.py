@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from abc import ABC, abstractmethod
 
 from taskmaster.errors import TaskmasterError
 
 log = logging.getLogger(__name__)
 
 
-class Poller:
+class Poller(ABC):
     """Calls `poll()` every `interval` seconds in a daemon thread until `stop()`."""
 
     name = "poller"
@@ -23,9 +24,9 @@ class Poller:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    @abstractmethod
     def poll(self) -> object:
         """One pass; what it returns (say, how many batches it made) is for its callers."""
-        raise NotImplementedError
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
