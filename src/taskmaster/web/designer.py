@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 
 from taskmaster.errors import NotFound
 from taskmaster.security.roles import Perm
-from taskmaster.web.pages import _forbidden, _login_redirect, _render, _svc, _who
+from taskmaster.web.pages import _render, _svc, allowed
 
 router = APIRouter(include_in_schema=False)
 
@@ -18,11 +18,9 @@ router = APIRouter(include_in_schema=False)
 @router.get("/designer")
 def designer_home(request: Request) -> Response:
     """Applications to open, and a form to make one from a blank."""
-    who = _who(request)
-    if who is None:
-        return _login_redirect(request)
-    if not who.can(Perm.ADMIN):
-        return _forbidden(request, who, "design forms")
+    who = allowed(request, Perm.ADMIN, "design forms")
+    if isinstance(who, Response):
+        return who
     apps = _svc(request).apps
     rows = [apps.get(n).app for n in apps.names()]
     return _render(request, "designer.html", who, apps=rows, app=None)
@@ -31,11 +29,9 @@ def designer_home(request: Request) -> Response:
 @router.get("/designer/{name}")
 def designer_app(request: Request, name: str) -> Response:
     """The editor: zones over the reference pages, field properties, try, save."""
-    who = _who(request)
-    if who is None:
-        return _login_redirect(request)
-    if not who.can(Perm.ADMIN):
-        return _forbidden(request, who, "design forms")
+    who = allowed(request, Perm.ADMIN, "design forms")
+    if isinstance(who, Response):
+        return who
     try:
         app = _svc(request).apps.get(name).app
     except NotFound as exc:

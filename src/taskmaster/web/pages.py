@@ -86,6 +86,17 @@ def _forbidden(request: Request, who: Principal, what: str) -> HTMLResponse:
                    message=f"Your role ({who.role}) may not {what}.")
 
 
+def allowed(request: Request, perm: Perm, what: str) -> Principal | Response:
+    """The caller if they may `perm`; else the answer to give: the login page for nobody
+    (or a printed password to change first), 403 naming `what` for a role without it."""
+    who = _who(request)
+    if who is None:
+        return _login_redirect(request)
+    if not who.can(perm):
+        return _forbidden(request, who, what)
+    return who
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/") -> HTMLResponse:
     return _render(request, "login.html", None, next=safe_next(next))
@@ -105,11 +116,9 @@ def password_page(request: Request) -> Response:
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard_page(request: Request) -> Response:
-    who = _who(request)
-    if who is None:
-        return _login_redirect(request)
-    if not who.can(Perm.READ):
-        return _forbidden(request, who, "see the dashboard")
+    who = allowed(request, Perm.READ, "see the dashboard")
+    if isinstance(who, Response):
+        return who
     with _svc(request).db.session() as session:
         recent = dashboard.batch_list(session, limit=10)[0]
         exception_counts, exception_rows = dashboard.exceptions(session)
@@ -136,11 +145,9 @@ def _document_types(svc: Services) -> list[str]:
 def batches_page(request: Request,
                  status: Annotated[str | None, Query(max_length=32)] = None,
                  page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1) -> Response:
-    who = _who(request)
-    if who is None:
-        return _login_redirect(request)
-    if not who.can(Perm.READ):
-        return _forbidden(request, who, "list batches")
+    who = allowed(request, Perm.READ, "list batches")
+    if isinstance(who, Response):
+        return who
     per_page = 50
     page = max(page, 1)
     with _svc(request).db.session() as session:
@@ -153,11 +160,9 @@ def batches_page(request: Request,
 
 @router.get("/batches/{batch_id}", response_class=HTMLResponse)
 def batch_page(request: Request, batch_id: Annotated[str, Path(max_length=32)]) -> Response:
-    who = _who(request)
-    if who is None:
-        return _login_redirect(request)
-    if not who.can(Perm.READ):
-        return _forbidden(request, who, "see batches")
+    who = allowed(request, Perm.READ, "see batches")
+    if isinstance(who, Response):
+        return who
     with _svc(request).db.session() as session:
         batch = session.get(Batch, batch_id)
         if batch is None:
@@ -175,11 +180,9 @@ def batch_page(request: Request, batch_id: Annotated[str, Path(max_length=32)]) 
 @router.get("/verify", response_class=HTMLResponse)
 def verify_next(request: Request) -> Response:
     """Take the next batch that needs review and open it in the station."""
-    who = _who(request)
-    if who is None:
-        return _login_redirect(request)
-    if not who.can(Perm.EDIT):
-        return _forbidden(request, who, "verify")
+    who = allowed(request, Perm.EDIT, "verify")
+    if isinstance(who, Response):
+        return who
     taken = lease.take_next(_svc(request).db, who.name)
     if taken is None:
         return _render(request, "message.html", who, title="Nothing to verify",
@@ -191,11 +194,9 @@ def verify_next(request: Request) -> Response:
 @router.get("/verify/{batch_id}", response_class=HTMLResponse)
 def verify_page(request: Request, batch_id: Annotated[str, Path(max_length=32)]) -> Response:
     """The station for one batch (taking its lease, or 409 if another operator holds it)."""
-    who = _who(request)
-    if who is None:
-        return _login_redirect(request)
-    if not who.can(Perm.EDIT):
-        return _forbidden(request, who, "verify")
+    who = allowed(request, Perm.EDIT, "verify")
+    if isinstance(who, Response):
+        return who
     try:
         taken = lease.take(_svc(request).db, batch_id, who.name)
     except NotFound as exc:
