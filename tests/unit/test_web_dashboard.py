@@ -28,7 +28,7 @@ from taskmaster.web import workers
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[tuple[TestClient, Services]]:
     settings = Settings(home=tmp_path, admin_password="dashboard-admin-1", hot_folder=False,
-                        workers=1)
+                        workers=1, calibrate_every=0)
     app = create_app(settings, embedded_workers=False)
     with TestClient(app) as c:
         svc: Services = app.state.svc

@@ -7,36 +7,16 @@ validate leaves them and fits by the real `save_fit`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
-from taskmaster.api.app import create_app
 from taskmaster.calibration.fit import build
 from taskmaster.calibration.procedure import Label
 from taskmaster.calibration.store import save_fit
-from taskmaster.db.models import Batch, Document, FieldValue, User
+from taskmaster.db.models import Batch, Document, FieldValue
 from taskmaster.pipeline.services import Services
-from taskmaster.security.tokens import create_token
-from taskmaster.settings import Settings
-
-
-@pytest.fixture
-def client(tmp_path: Path) -> Iterator[tuple[TestClient, Services]]:
-    settings = Settings(home=tmp_path, admin_password="dashboard-admin-1", hot_folder=False,
-                        workers=1, calibrate_every=0)
-    app = create_app(settings, embedded_workers=False)
-    with TestClient(app) as c:
-        svc: Services = app.state.svc
-        with svc.db.session() as session:
-            admin = session.scalars(select(User).where(User.name == "admin")).one()
-            token, _ = create_token(session, admin, "admin")
-            session.commit()
-        c.headers["Authorization"] = f"Bearer {token}"
-        yield c, svc
+from tests.unit.test_web_dashboard import client as client  # noqa: F401 (fixture)
 
 
 def _documents(svc: Services) -> None:
