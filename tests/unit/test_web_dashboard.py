@@ -16,11 +16,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from taskmaster.api.app import create_app
 from taskmaster.db.models import AuditEntry, Batch, Document, InputFile, Task, User, Worker, utcnow
 from taskmaster.pipeline.services import Services
 from taskmaster.queue.worker_status import WorkerStatus
 from taskmaster.security.tokens import create_token
+from taskmaster.server import create_app
 from taskmaster.settings import Settings
 from taskmaster.web import workers
 

@@ -1,35 +1,26 @@
 """Request dependencies: services, a database session, and who is asking.
 
 Every route but health declares `require(Perm.X)` (or `authenticated`): credentials are
-a bearer API token or a session cookie; a cookie-authenticated unsafe request must also
-carry its CSRF token. Roles are checked here, server-side, for every request.
+a bearer API token or a session cookie (`security/principal.py:identify`); a
+cookie-authenticated unsafe request must also carry its CSRF token. Roles are checked
+here, server-side, for every request.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from taskmaster.db.models import User
-from taskmaster.errors import AuthError, Forbidden, PasswordChangeRequired
+from taskmaster.errors import Forbidden, PasswordChangeRequired
 from taskmaster.pipeline.services import Services
-from taskmaster.security.ratelimit import log_failure
-from taskmaster.security.roles import Perm, allows
-from taskmaster.security.sessions import (
-    CSRF_HEADER,
-    SESSION_COOKIE,
-    SessionCodec,
-    csrf_ok,
-    password_tag,
-)
-from taskmaster.security.tokens import SHOWN, authenticate_token
+from taskmaster.security.principal import Principal, identify
+from taskmaster.security.roles import Perm
+from taskmaster.security.sessions import CSRF_HEADER, SESSION_COOKIE
 
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # What a browser session with a printed, not yet changed password may still do.
 PASSWORD_CHANGE_PATHS = {"/api/v1/auth/me", "/api/v1/auth/logout", "/api/v1/auth/password"}
 # Declared for the OpenAPI document only (securitySchemes, and `security` on every
@@ -43,21 +34,6 @@ COOKIE = APIKeyCookie(name=SESSION_COOKIE, scheme_name="session", auto_error=Fal
                                   f"methods also need the `{CSRF_HEADER}` header.")
 
 
-@dataclass(frozen=True)
-class Principal:
-    """The authenticated caller and the role this request runs with."""
-
-    user_id: int
-    name: str
-    role: str  # the token's role for a token, the user's role for a session
-    via: Literal["token", "session"]
-    csrf: str | None = None
-    must_change_password: bool = False  # sessions only: tokens are never held back
-
-    def can(self, perm: Perm) -> bool:
-        return allows(self.role, perm)
-
-
 def services(request: Request) -> Services:
     svc: Services = request.app.state.svc
     return svc
@@ -66,44 +42,6 @@ def services(request: Request) -> Services:
 def db_session(svc: Annotated[Services, Depends(services)]) -> Iterator[Session]:
     with svc.db.session() as session:
         yield session
-
-
-def client_host(request: Request) -> str:
-    """The client's address (X-Forwarded-For counts only from TASKMASTER_TRUSTED_PROXIES)."""
-    return request.client.host if request.client else "-"
-
-
-def identify(request: Request, session: Session, csrf: str | None = None) -> Principal:
-    """Who sent `request` (token or session cookie); AuthError/Forbidden otherwise.
-
-    `csrf`: the CSRF token when it comes in the body (a beacon cannot set headers)."""
-    auth = request.headers.get("authorization", "")
-    if auth:
-        scheme, _, token = auth.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise AuthError("use `Authorization: Bearer <token>`")
-        try:
-            row, user = authenticate_token(session, token.strip())
-        except AuthError:
-            request.app.state.metrics.failed_logins.inc()
-            log_failure(f"token:{token.strip()[:SHOWN]}", client_host(request))
-            raise
-        return Principal(user.id, user.name, row.role, "token")
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if cookie:
-        codec: SessionCodec = request.app.state.sessions
-        data = codec.read(cookie)
-        owner = session.get(User, data.user_id) if data else None
-        if data is None or owner is None or not owner.active \
-                or data.tag != password_tag(owner.password_hash) \
-                or data.epoch != owner.session_epoch:
-            raise AuthError("session expired; log in again")
-        if request.method not in SAFE_METHODS and not csrf_ok(data, csrf or request.headers.get(
-                CSRF_HEADER)):
-            raise Forbidden(f"missing or wrong {CSRF_HEADER} header")
-        return Principal(owner.id, owner.name, owner.role, "session", data.csrf,
-                         owner.must_change_password)
-    raise AuthError("authentication required: an API token or a session")
 
 
 def authenticated(

@@ -8,11 +8,12 @@ from typing import Annotated, Any, Literal
 from fastapi import Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from taskmaster.db.models import MAX_ID
+
 BatchStatus = Literal["pending", "running", "needs_review", "done", "failed", "cancelled"]
 Role = Literal["admin", "operator", "scanner", "viewer"]
 Scalar = str | bool | int | float | None
 MAX_OFFSET = 10**9  # paging offsets stay inside a 64-bit SQL integer
-MAX_ID = 2**31 - 1  # integer keys are 32-bit on PostgreSQL: larger ids are a 422, not a 500
 MAX_PAGE_NUMBER = 100_000
 # Integer path parameters, bounded so that no number reaches SQL unchecked.
 RowId = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -15,9 +15,9 @@ import typer
 import uvicorn
 
 from taskmaster import logs
-from taskmaster.api import create_app
 from taskmaster.cli.ports import listeners
 from taskmaster.errors import ConfigError
+from taskmaster.server import create_app
 from taskmaster.settings import Settings
 
 log = structlog.get_logger("taskmaster.serve")

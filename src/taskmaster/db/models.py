@@ -21,6 +21,8 @@ from taskmaster.db.status import (
     TaskStatus,
 )
 
+MAX_ID = 2**31 - 1  # integer keys are 32-bit on PostgreSQL: larger ids are a 422, not a 500
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -6,4 +6,6 @@
     tokens.py     API tokens: random, stored as SHA-256, scoped to a role, revocable
     sessions.py   signed HttpOnly session cookies and their CSRF token
     ratelimit.py  failed-login throttling per client address, and the fail2ban log line
+    principal.py  who sent an HTTP request (token or session + CSRF): the API and the UI
+    access.py     reads of captured data, audited (the access log)
 """

@@ -17,15 +17,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
-from taskmaster.api.access import audit_read
-from taskmaster.api.deps import Principal, identify
-from taskmaster.api.schemas import MAX_ID
 from taskmaster.calibration import stats
-from taskmaster.db.models import AuditEntry, Batch, Page
+from taskmaster.db.models import MAX_ID, AuditEntry, Batch, Page
 from taskmaster.errors import AuthError, Conflict, NotFound
 from taskmaster.pipeline.results import document_result
 from taskmaster.pipeline.services import Services
 from taskmaster.pipeline.verify import lease
+from taskmaster.security.access import audit_read
+from taskmaster.security.principal import Principal, identify
 from taskmaster.security.roles import Perm
 from taskmaster.web import dashboard, workers
 from taskmaster.web.images import page_jpeg

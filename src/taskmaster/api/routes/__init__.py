@@ -1,1 +1,1 @@
-"""One router per resource; `api.app` mounts them in order."""
+"""One router per resource; `api/routers.py` mounts them in order."""

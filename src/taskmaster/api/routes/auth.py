@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from taskmaster.api.deps import DB, Anyone, client_host
+from taskmaster.api.deps import DB, Anyone
 from taskmaster.api.schemas import LoginIn, Me, PasswordChangeIn
 from taskmaster.db.models import User
 from taskmaster.errors import AuthError, InputError, RateLimited
 from taskmaster.security.accounts import authenticate, end_sessions, set_password
+from taskmaster.security.principal import client_host
 from taskmaster.security.ratelimit import HostThrottle, log_failure
 from taskmaster.security.sessions import CSRF_COOKIE, MAX_AGE, SESSION_COOKIE, SessionCodec
 

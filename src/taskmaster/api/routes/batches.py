@@ -10,8 +10,7 @@ from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from taskmaster.api import background
-from taskmaster.api.access import audit_read
-from taskmaster.api.deps import DB, Admin, Editor, OwnReader, Principal, Reader, Svc, Uploader
+from taskmaster.api.deps import DB, Admin, Editor, OwnReader, Reader, Svc, Uploader
 from taskmaster.api.exports import export_response
 from taskmaster.api.schemas import (
     MAX_OFFSET,
@@ -30,6 +29,8 @@ from taskmaster.pipeline.results import document_result
 from taskmaster.pipeline.services import Services
 from taskmaster.pipeline.stages import STAGE_NAMES
 from taskmaster.pipeline.submit import create_batch
+from taskmaster.security.access import audit_read
+from taskmaster.security.principal import Principal
 from taskmaster.security.roles import Perm
 
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"],

@@ -22,7 +22,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from taskmaster.api import background
-from taskmaster.api.access import audit_read
 from taskmaster.api.deps import DB, Editor, Reader, Svc
 from taskmaster.api.schemas import (
     MAX_OFFSET,
@@ -44,6 +43,7 @@ from taskmaster.pipeline.results import document_result
 from taskmaster.pipeline.validate import document_status, field_defs, validate_field
 from taskmaster.pipeline.verify import reread
 from taskmaster.pipeline.verify.review import machine_state
+from taskmaster.security.access import audit_read
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"],
                    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody},

@@ -16,12 +16,13 @@ import cv2
 import numpy as np
 from fastapi import APIRouter, Query, Request, Response
 
-from taskmaster.api.access import audit_read
-from taskmaster.api.deps import DB, Principal, Reader, Svc
+from taskmaster.api.deps import DB, Reader, Svc
 from taskmaster.api.routes.documents import get_document
 from taskmaster.api.schemas import ErrorBody, PageNumber
 from taskmaster.errors import CorruptFile, NotFound
 from taskmaster.pipeline.services import Services
+from taskmaster.security.access import audit_read
+from taskmaster.security.principal import Principal
 
 router = APIRouter(prefix="/api/v1/documents", tags=["pages"],
                    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody},

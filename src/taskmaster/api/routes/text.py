@@ -14,7 +14,6 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from taskmaster.api.access import audit_read
 from taskmaster.api.deps import DB, Reader, Svc
 from taskmaster.api.routes.documents import get_document
 from taskmaster.api.schemas import ErrorBody
@@ -24,6 +23,7 @@ from taskmaster.exporters.pdf_export import write_searchable_pdf
 from taskmaster.extraction import group_blocks, group_lines
 from taskmaster.pipeline.services import Services
 from taskmaster.pipeline.words import page_words, words_to_json
+from taskmaster.security.access import audit_read
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"],
                    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody},

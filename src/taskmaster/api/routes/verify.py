@@ -21,12 +21,12 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from taskmaster.api import background
-from taskmaster.api.access import audit_read
 from taskmaster.api.deps import DB, Editor, Svc, authenticated_beacon
 from taskmaster.api.errors import error_response
 from taskmaster.api.schemas import AssignIn, RowId
 from taskmaster.errors import Forbidden, InputError
 from taskmaster.pipeline.verify import lease, reread, review
+from taskmaster.security.access import audit_read
 from taskmaster.security.roles import Perm
 
 router = APIRouter(prefix="/api/v1/verify", tags=["verify"])

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from taskmaster.api.deps import Principal
 from taskmaster.db.models import AuditEntry
+from taskmaster.security.principal import Principal
 
 READ_ACTIONS = ("document.read", "page.read", "text.read", "pdf.read", "batch.read")
 

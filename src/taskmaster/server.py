@@ -1,8 +1,12 @@
-"""The FastAPI application: `create_app(settings)`.
+"""The server, composed: `create_app(settings)` is one FastAPI application with the REST
+API (`taskmaster.api`) and the web UI (`taskmaster.web`) side by side; neither imports the
+other, both ask `security/principal.py` who is calling.
 
-Startup (lifespan): open the services, create the first admin if there is no user (its
-random password goes to stderr, once), start the embedded workers. Every route except
-`/healthz` and `/readyz` requires a token or a session (see `deps.py`).
+What they share is set up here: the services and the cookie codec on `app.state`, the
+one error handler, the middlewares (body limit, security headers, the access log).
+Startup (lifespan): create the first admin if there is no user (its random password goes
+to stderr, once), start the embedded workers and the refits. Every route except
+`/healthz` and `/readyz` requires a token or a session.
 """
 
 from __future__ import annotations
@@ -14,23 +18,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from taskmaster import __version__, web
-from taskmaster.api import background, errors
+from taskmaster.api import background, errors, routers
 from taskmaster.api.headers import SecurityHeaders
 from taskmaster.api.metrics import Metrics
 from taskmaster.api.requestlog import RequestLog
-from taskmaster.api.routes import (
-    apps,
-    audit,
-    auth,
-    batches,
-    designer,
-    docs,
-    documents,
-    health,
-    pages,
-    text,
-    users,
-)
 from taskmaster.api.schemas import COMMON_ERRORS
 from taskmaster.api.uploads import BodyLimit, request_limit
 from taskmaster.calibration.refit import AutoRefit
@@ -50,7 +41,7 @@ def announce_admin(password: str) -> None:
 
 
 def create_app(settings: Settings, *, embedded_workers: bool = True) -> FastAPI:
-    """The API application for `settings` (database migrated, services opened)."""
+    """The server's application for `settings` (database migrated, services opened)."""
     svc = Services.create(settings)
 
     @asynccontextmanager
@@ -84,8 +75,6 @@ def create_app(settings: Settings, *, embedded_workers: bool = True) -> FastAPI:
     app.add_middleware(BodyLimit, limit=request_limit(settings))
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestLog)  # outermost: its line covers the whole request
-    for module in (health, docs, auth, batches, documents, text, pages, apps, users, audit,
-                   designer):
-        app.include_router(module.router)
-    web.mount(app)  # the web UI and the verify station (taskmaster.web)
+    routers.mount(app)  # the REST API, the verify station's JSON routes included
+    web.mount(app)  # the web UI: its pages, the station, the designer, static files
     return app
