@@ -189,10 +189,12 @@ class FieldDetail(BaseModel):
 
 
 class FieldPatch(BaseModel):
-    """Set a field's value (source becomes `human`) and/or accept it as is."""
+    """Set a field's value, read as typed at the verify station (source becomes `human`),
+    and/or accept it as is."""
 
     model_config = ConfigDict(extra="forbid")
-    value: Scalar = Field(None, description="New value; leave out to keep the current one.")
+    value: Scalar = Field(None, description="New value, as an operator types it (a date "
+                          "in the form's order or ISO); leave out to keep the current one.")
     override: bool = Field(False, description="Accept the value although it fails a rule.")
 
 

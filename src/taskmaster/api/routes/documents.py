@@ -6,10 +6,12 @@
     PATCH /api/v1/documents/{id}/fields/{name}                      correct / accept
     POST  /api/v1/documents/{id}/assign {"type", "app"?}            read it as that form
 
-A change re-runs the field's validation, updates the document's status, and writes an
-AuditEntry (who, when, old, new). When the last document of a batch waiting in verify
-is done, the batch goes back to the queue to be exported; a change to a document that
-was exported already delivers it again to every exporter (`pipeline.export.deliver`).
+A change goes through the verify service (`pipeline/verify/review.py:patch_field`), as a
+station submit does for that field: the entry is parsed as typed at the station, the
+field validated again, the document's status updated, and an AuditEntry written (who,
+when, old, new). When the last document of a batch waiting in verify is done, the batch
+goes back to the queue to be exported; a change to a document that was exported already
+delivers it again to every exporter (`pipeline.export.deliver`).
 """
 
 from __future__ import annotations
@@ -35,21 +37,15 @@ from taskmaster.api.schemas import (
     FieldDetail,
     FieldPatch,
 )
-from taskmaster.db import status as st
-from taskmaster.db.models import AuditEntry, Document, FieldValue, utcnow
-from taskmaster.errors import Conflict, InputError, NotFound
-from taskmaster.pipeline.export import deliver
+from taskmaster.db.models import AuditEntry, Document, FieldValue
+from taskmaster.errors import InputError, NotFound
 from taskmaster.pipeline.results import document_result
-from taskmaster.pipeline.validate import document_status, field_defs, validate_field
-from taskmaster.pipeline.verify import reread
-from taskmaster.pipeline.verify.review import machine_state
+from taskmaster.pipeline.verify import reread, review
 from taskmaster.security.access import audit_read
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"],
                    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody},
                               404: {"model": ErrorBody}})
-# batch states in which a human may change fields
-EDITABLE = {st.BatchStatus.NEEDS_REVIEW, st.BatchStatus.DONE}
 
 
 def get_document(session: Session, doc_id: str) -> Document:
@@ -146,41 +142,16 @@ def get_field(doc_id: str, name: str, principal: Reader, session: DB) -> FieldDe
 
 
 @router.patch("/{doc_id}/fields/{name}", response_model=FieldDetail,
-              responses={409: {"model": ErrorBody}})
+              responses={409: {"model": ErrorBody}, 422: {"model": ErrorBody}})
 def patch_field(request: Request, doc_id: str, name: str, body: FieldPatch,
                 principal: Editor, session: DB, svc: Svc) -> FieldDetail:
-    """Correct a field (`value`) and/or accept it as is (`override`); audited."""
-    doc = get_document(session, doc_id)
-    fv = _field(doc, name)
-    if doc.batch.status not in EDITABLE:
-        raise Conflict(f"batch {doc.batch_id} is {doc.batch.status}; fields can be changed "
-                       "once it is in review or done")
-    assert doc.app is not None and doc.type is not None  # a document with fields has a type
-    loaded = svc.apps.get(doc.app).app
-    fdef = field_defs(loaded, doc.type)[name]
-    old = machine_state(fv)
-    changed = "value" in body.model_fields_set
-    if changed:
-        fv.value, fv.source, fv.confidence = body.value, "human", 1.0
-    fv.override = body.override
-    validate_field(fv, fdef, loaded.accept_confidence)
-    doc.status = document_status(doc.fields)
-    doc.updated_at = utcnow()
-    session.add(AuditEntry(actor=principal.name, action="field.set" if changed else "field.verify",
-                           batch_id=doc.batch_id, document_id=doc.id, field=name,
-                           old=old, new=fv.value, detail=f"status {fv.status}"))
-    requeue = False
-    if doc.batch.status == st.BatchStatus.NEEDS_REVIEW:
-        waiting = session.scalar(select(func.count()).where(
-            Document.batch_id == doc.batch_id, Document.status == st.DocumentStatus.NEEDS_REVIEW))
-        if not waiting:
-            doc.batch.status, requeue = st.BatchStatus.PENDING, True  # resumes at verify -> export
-    session.commit()
-    if requeue:
-        background.notify(request)
-    deliver(svc, doc.id, actor=principal.name)  # after export: the exports get the fix
-    session.expire_all()
-    return field_detail(session, fv)
+    """Correct a field (`value`, typed as at the verify station) and/or accept it as is
+    (`override`); audited. A value still invalid is a 422 and changes nothing."""
+    edit = body.model_dump(include=body.model_fields_set | {"override"})
+    session.rollback()  # the verify service writes in its own session
+    if review.patch_field(svc, doc_id, name, edit, principal.name):
+        background.notify(request)  # the batch goes on to export
+    return field_detail(session, _field(get_document(session, doc_id), name))
 
 
 @router.post("/{doc_id}/assign", response_model=DocumentItem,

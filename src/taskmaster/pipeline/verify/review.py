@@ -202,9 +202,7 @@ def submit_document(svc: Services, document_id: str, edits: dict[str, dict[str, 
             if fv.name in edits:
                 _apply(session, fv, defs[fv.name], edits[fv.name], user, doc,
                        app.accept_confidence)
-        problems = {f.name: ([m.removeprefix("invalid: ") for m in f.messages
-                              if m.startswith("invalid: ")] or [f.status])
-                    for f in doc.fields if f.status != FieldStatus.OK}
+        problems = {f.name: _problems(f) for f in doc.fields if f.status != FieldStatus.OK}
         if problems:
             session.rollback()
             return Submitted(ok=False, problems=problems)
@@ -219,6 +217,57 @@ def submit_document(svc: Services, document_id: str, edits: dict[str, dict[str, 
     if exported:
         deliver(svc, document_id, actor=user)  # a correction after export reaches it
     return Submitted(ok=True, status=status, batch_released=released)
+
+
+# batch states in which a field may be changed one at a time (PATCH): in review, or done
+# (a correction after export is delivered again)
+EDITABLE = (BatchStatus.NEEDS_REVIEW, BatchStatus.DONE)
+
+
+def _problems(fv: FieldValue) -> list[str]:
+    """Why a field is not ok, as a submit's 422 names it."""
+    return [m.removeprefix("invalid: ") for m in fv.messages or []
+            if m.startswith("invalid: ")] or [fv.status]
+
+
+def patch_field(svc: Services, document_id: str, name: str, edit: dict[str, Any],
+                user: str) -> bool:
+    """Correct one field (`{"value": entry}`) and/or accept it (`{"override": bool}`)
+    outside the station: `PATCH /api/v1/documents/{id}/fields/{name}`.
+
+    The same as a submit does for that field: the entry is parsed as typed at the
+    station (`parse_entry`), audited as `field.set`/`field.verify`/`field.override` with
+    the machine's state as `old`, the source becomes `human` (the confidence stays the
+    machine's). A value that is still invalid or missing (not overridden) is an
+    InputError naming the problem, and nothing is saved. The document's status follows
+    its fields; when none of the batch waits for review any more, the batch goes on to
+    export (`release_if_done`); a document exported already is delivered again. True
+    when the batch was released to export.
+    """
+    with svc.db.session() as session:
+        doc = session.get(Document, document_id)
+        if doc is None:
+            raise NotFound(f"no document {document_id!r}")
+        fv = next((f for f in doc.fields if f.name == name), None)
+        if fv is None:
+            raise NotFound(f"document {document_id} has no field {name!r}")
+        if doc.batch.status not in EDITABLE:
+            raise Conflict(f"batch {doc.batch_id} is {doc.batch.status}; fields can be "
+                           "changed once it is in review or done")
+        assert doc.app is not None  # a document with fields has a type
+        _apply(session, fv, _defs(svc, doc)[name], edit, user, doc,
+               svc.apps.get(doc.app).app.accept_confidence)
+        if fv.status != FieldStatus.OK:
+            problems = _problems(fv)
+            session.rollback()
+            raise InputError(f"field {name!r}: {'; '.join(problems)} (override: true "
+                             "accepts it as it is)")
+        doc.status = document_status(doc.fields)
+        doc.updated_at = utcnow()
+        session.commit()
+        released = release_if_done(svc, session, doc.batch_id, user)
+    deliver(svc, document_id, actor=user)  # exported already: the exports get the fix
+    return released
 
 
 def release_if_done(svc: Services, session: Session, batch_id: str, user: str) -> bool:
