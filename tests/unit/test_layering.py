@@ -108,6 +108,20 @@ def test_api_and_web_do_not_import_each_other() -> None:
     assert not crossings, crossings
 
 
+def test_batch_updates_are_named_queries() -> None:
+    """Claiming, leasing and releasing a batch (worker and review leases) are the named
+    queries of db/queries.py: no `update(Batch)` anywhere else."""
+    found = [f"{path.relative_to(SRC)}:{node.lineno}" for path, tree in _modules()
+             if _package(path) != "db" for node in ast.walk(tree)
+             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+             and node.func.id == "update" and node.args
+             and isinstance(node.args[0], ast.Name) and node.args[0].id == "Batch"]
+    assert not found, f"UPDATE batches outside db/queries.py: {found}"
+    queries = ast.parse((SRC / "db" / "queries.py").read_text(encoding="utf-8"))
+    assert any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+               and n.func.id == "update" for n in ast.walk(queries))  # the check sees them
+
+
 def test_the_table_sees_imports() -> None:
     """The checks above read real imports: the runner's own edges are found."""
     edges = {(_package(p), t) for p, tree in _modules() for n in ast.walk(tree)

@@ -24,6 +24,9 @@ class BatchStatus(StrEnum):
 FINISHED: frozenset[str] = frozenset({BatchStatus.DONE, BatchStatus.FAILED, BatchStatus.CANCELLED})
 """Batch statuses nothing runs after: the one definition of "finished"."""
 
+RUNNABLE: tuple[str, ...] = (BatchStatus.PENDING, BatchStatus.RUNNING)
+"""Batch statuses a worker may claim (a running one whose lease ran out: its worker died)."""
+
 QUEUED: tuple[str, ...] = (BatchStatus.PENDING, BatchStatus.RUNNING, BatchStatus.NEEDS_REVIEW)
 """Batch statuses of a batch not finished yet."""
 

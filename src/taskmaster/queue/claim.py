@@ -10,7 +10,7 @@ out and another worker resumes the batch at the stage that did not finish.
 `lease_until` doubles as "not before": a batch that failed with a retryable error is
 released with `lease_until` in the future, which is its backoff.
 
-All SQL of the queue lives in this module.
+The SQL is in `db/queries.py` (the worker lease); this module decides when to use it.
 """
 
 from __future__ import annotations
@@ -23,17 +23,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
 
-from sqlalchemy import ColumnElement, CursorResult, and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from taskmaster.db import queries
 from taskmaster.db.engine import Database
-from taskmaster.db.models import Batch, Task, utcnow
-from taskmaster.db.status import BatchStatus, TaskStatus
+from taskmaster.db.models import utcnow
+from taskmaster.db.status import BatchStatus
 from taskmaster.errors import Conflict, TaskmasterError
 
 log = logging.getLogger(__name__)
-
-RUNNABLE = (BatchStatus.PENDING, BatchStatus.RUNNING)
 
 
 @dataclass(frozen=True)
@@ -80,32 +78,16 @@ def worker_name(suffix: str = "") -> str:
     return f"{name}:{suffix}" if suffix else name
 
 
-def _expired(now: datetime) -> ColumnElement[bool]:
-    return or_(Batch.lease_until.is_(None), Batch.lease_until < now)
-
-
-def _count(result: object) -> int:
-    """Rows an UPDATE matched (its CursorResult knows; the generic Result type does not)."""
-    assert isinstance(result, CursorResult)
-    return int(result.rowcount)
-
-
 def take_lease(session: Session, batch_id: str, owner: str, policy: Policy, now: datetime,
                status: str, previous: str | None, why: str) -> bool:
     """Lease `batch_id` to `owner` if it is runnable and unleased (one conditional UPDATE,
     safe on SQLite and PostgreSQL); the caller commits. A batch whose previous holder died
     mid-stage has that stage's open task rows closed, so its history says what happened."""
-    won = _count(session.execute(
-        update(Batch).where(Batch.id == batch_id, Batch.status.in_(RUNNABLE), _expired(now))
-        .values(lease_owner=owner, lease_until=now + timedelta(seconds=policy.lease_s),
-                attempts=Batch.attempts + 1)
-        .execution_options(synchronize_session=False))) == 1
+    won = queries.claim_batch(session, batch_id, owner,
+                              now + timedelta(seconds=policy.lease_s), now)
     if won and status == BatchStatus.RUNNING:
-        session.execute(
-            update(Task).where(Task.batch_id == batch_id, Task.status == TaskStatus.RUNNING)
-            .values(status=TaskStatus.FAILED, finished_at=now,
-                    error=f"worker lost ({previous or 'unknown'}); {why}")
-            .execution_options(synchronize_session=False))
+        queries.close_lost_tasks(session, batch_id, now,
+                                 f"worker lost ({previous or 'unknown'}); {why}")
     return won
 
 
@@ -114,11 +96,7 @@ def claim_next(db: Database, owner: str, policy: Policy) -> Claim | None:
     for _ in range(5):  # another worker may win the race for a candidate; try the next
         now = utcnow()
         with db.session() as session:
-            row = session.execute(
-                select(Batch.id, Batch.attempts, Batch.status, Batch.lease_owner)
-                .where(Batch.status.in_(RUNNABLE), _expired(now))
-                .order_by(Batch.priority.desc(), Batch.created_at, Batch.id).limit(1)
-            ).first()
+            row = queries.next_runnable(session, now)
             if row is None:
                 return None
             batch_id, attempts, status, previous = row
@@ -138,23 +116,17 @@ def claim_next(db: Database, owner: str, policy: Policy) -> Claim | None:
 def renew(db: Database, claim: Claim, policy: Policy) -> bool:
     """Extend the lease; False if it was lost (expired and taken by someone else)."""
     with db.session() as session:
-        n = _count(session.execute(
-            update(Batch).where(Batch.id == claim.batch_id, Batch.lease_owner == claim.owner)
-            .values(lease_until=utcnow() + timedelta(seconds=policy.lease_s))
-            .execution_options(synchronize_session=False)))
+        renewed = queries.renew_worker_lease(session, claim.batch_id, claim.owner,
+                                             utcnow() + timedelta(seconds=policy.lease_s))
         session.commit()
-        return n == 1
+        return renewed
 
 
 def release(db: Database, claim: Claim, *, succeeded: bool) -> None:
     """Drop the lease after a run; a run that got somewhere resets the attempt count."""
-    values: dict[str, object] = {"lease_owner": None, "lease_until": None}
-    if succeeded:
-        values["attempts"] = 0
     with db.session() as session:
-        session.execute(update(Batch).where(Batch.id == claim.batch_id,
-                                            Batch.lease_owner == claim.owner)
-                        .values(**values).execution_options(synchronize_session=False))
+        queries.drop_worker_lease(session, claim.batch_id, claim.owner,
+                                  reset_attempts=succeeded)
         session.commit()
 
 
@@ -168,11 +140,8 @@ def retry_later(db: Database, claim: Claim, reason: str, policy: Policy) -> bool
         return False
     delay = policy.delay(claim.attempt)
     with db.session() as session:
-        session.execute(update(Batch).where(Batch.id == claim.batch_id,
-                                            Batch.lease_owner == claim.owner)
-                        .values(status=BatchStatus.PENDING, error=reason, lease_owner=None,
-                                lease_until=utcnow() + timedelta(seconds=delay))
-                        .execution_options(synchronize_session=False))
+        queries.retry_batch_later(session, claim.batch_id, claim.owner, reason,
+                                  utcnow() + timedelta(seconds=delay))
         session.commit()
     log.warning("batch %s: attempt %d failed (%s); retrying in %.0f s",
                 claim.batch_id, claim.attempt, reason, delay)
@@ -182,11 +151,7 @@ def retry_later(db: Database, claim: Claim, reason: str, policy: Policy) -> bool
 def give_up(db: Database, claim: Claim, reason: str) -> None:
     """End the batch `failed` with `reason` and drop its lease."""
     with db.session() as session:
-        session.execute(update(Batch).where(Batch.id == claim.batch_id,
-                                            Batch.lease_owner == claim.owner)
-                        .values(status=BatchStatus.FAILED, error=reason, task=None,
-                                lease_owner=None, lease_until=None)
-                        .execution_options(synchronize_session=False))
+        queries.fail_batch(session, claim.batch_id, claim.owner, reason)
         session.commit()
     log.error("batch %s failed: %s", claim.batch_id, reason)
 
@@ -201,15 +166,11 @@ def release_dead_local(db: Database) -> list[str]:
     host = socket.gethostname()
     freed = []
     with db.session() as session:
-        rows = session.execute(select(Batch.id, Batch.lease_owner).where(
-            Batch.lease_owner.like(f"{host}:%"), Batch.status.in_(RUNNABLE))).all()
-        for batch_id, owner in rows:
+        for batch_id, owner in queries.leases_of_host(session, host):
             pid = str(owner).split(":")[1]
             if pid.isdigit() and not _alive(int(pid)):
-                session.execute(update(Batch).where(and_(Batch.id == batch_id,
-                                                         Batch.lease_owner == owner))
-                                .values(lease_until=utcnow() - timedelta(seconds=1))
-                                .execution_options(synchronize_session=False))
+                queries.expire_worker_leases(session, str(owner), utcnow() - timedelta(seconds=1),
+                                             batch_id)
                 freed.append(batch_id)
         session.commit()
     return freed

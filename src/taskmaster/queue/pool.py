@@ -27,10 +27,9 @@ from datetime import timedelta
 from multiprocessing.process import BaseProcess
 from typing import Literal, Protocol
 
-from sqlalchemy import update
-
 from taskmaster import logs
-from taskmaster.db.models import Batch, utcnow
+from taskmaster.db import queries
+from taskmaster.db.models import utcnow
 from taskmaster.pipeline.services import Services
 from taskmaster.queue.claim import Policy, claim_next, worker_name
 from taskmaster.queue.runner import run_claimed
@@ -183,9 +182,7 @@ class WorkerPool:
         """Let a dead child's batch be reclaimed now rather than when its lease runs out."""
         owner = f"{socket.gethostname()}:{proc.pid}:w{index}"
         with self.svc.db.session() as session:
-            session.execute(update(Batch).where(Batch.lease_owner == owner)
-                            .values(lease_until=utcnow() - timedelta(seconds=1))
-                            .execution_options(synchronize_session=False))
+            queries.expire_worker_leases(session, owner, utcnow() - timedelta(seconds=1))
             session.commit()
 
     def notify(self) -> None:

@@ -18,10 +18,10 @@ import procrastinate
 from procrastinate.job_context import JobContext
 
 from taskmaster.db.models import Batch
-from taskmaster.db.status import BatchStatus
+from taskmaster.db.status import RUNNABLE, BatchStatus
 from taskmaster.errors import Conflict
 from taskmaster.pipeline.services import Services
-from taskmaster.queue.claim import RUNNABLE, Policy, give_up
+from taskmaster.queue.claim import Policy, give_up
 from taskmaster.queue.distributed import reconcile, retry_stalled, take
 from taskmaster.queue.procrastinate_app import RetryLater
 from taskmaster.queue.runner import run_claimed

@@ -15,10 +15,7 @@ The verify service both of them call lives beside the stage:
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from taskmaster.db.models import Document
-from taskmaster.db.status import DocumentStatus
+from taskmaster.db import queries
 from taskmaster.pipeline.context import TaskContext
 from taskmaster.pipeline.services import Services
 
@@ -26,9 +23,7 @@ from taskmaster.pipeline.services import Services
 def waiting(svc: Services, batch_id: str) -> int:
     """How many documents of the batch still need review."""
     with svc.db.session() as session:
-        docs = session.scalars(select(Document).where(
-            Document.batch_id == batch_id, Document.status == DocumentStatus.NEEDS_REVIEW))
-        return len(list(docs))
+        return len(queries.waiting_for_review(session, batch_id))
 
 
 def run(ctx: TaskContext, svc: Services) -> None:

@@ -5,6 +5,7 @@ through `review_owner`/`review_until` (the worker queue's `lease_*` columns are 
 different lease). Taking is a compare-and-set UPDATE, atomic on SQLite and PostgreSQL,
 so two operators pressing "next batch" at the same instant never get the same one. A
 lease that is not renewed (the station renews it while open) runs out and frees the batch.
+The SQL is in `db/queries.py` (the review lease); this module decides when to use it.
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import CursorResult, Result, or_, select, update
-from sqlalchemy.sql.elements import ColumnElement
-
+from taskmaster.db import queries
 from taskmaster.db.engine import Database
 from taskmaster.db.models import AuditEntry, Batch, utcnow
 from taskmaster.db.status import BatchStatus
@@ -33,31 +32,14 @@ class Lease:
     until: datetime
 
 
-def _matched(result: Result[object]) -> int:
-    """Rows an UPDATE matched (its CursorResult knows; the generic Result type does not)."""
-    assert isinstance(result, CursorResult)
-    return int(result.rowcount)
-
-
-def _free_for(user: str, now: datetime) -> ColumnElement[bool]:
-    """Nobody else holds an unexpired review lease."""
-    return or_(Batch.review_owner.is_(None), Batch.review_owner == user,
-               Batch.review_until.is_(None), Batch.review_until < now)
-
-
 def _grab(db: Database, batch_id: str, user: str, ttl: timedelta) -> Lease | None:
     now = utcnow()
     until = now + ttl
     with db.session() as session:
         # Opening the station again on a batch one holds renews the lease; only a new
         # take is audited (`batch.take` once per take, not per reload or renewal).
-        held = session.scalar(select(Batch.id).where(
-            Batch.id == batch_id, Batch.review_owner == user, Batch.review_until >= now))
-        won = _matched(session.execute(
-            update(Batch).where(Batch.id == batch_id, Batch.status == REVIEWABLE,
-                                _free_for(user, now))
-            .values(review_owner=user, review_until=until)
-            .execution_options(synchronize_session=False))) == 1
+        held = queries.review_held_by(session, user, now, batch_id)
+        won = queries.take_review(session, batch_id, user, until, now)
         if won and held is None:
             session.add(AuditEntry(actor=user, action="batch.take", batch_id=batch_id))
         session.commit()
@@ -87,12 +69,8 @@ def take_next(db: Database, user: str, ttl: timedelta = LEASE) -> Lease | None:
     for _ in range(10):  # another operator may win a candidate; try the next one
         now = utcnow()
         with db.session() as session:
-            mine = session.scalar(select(Batch.id).where(
-                Batch.status == REVIEWABLE, Batch.review_owner == user,
-                Batch.review_until >= now).limit(1))
-            candidate = mine or session.scalar(
-                select(Batch.id).where(Batch.status == REVIEWABLE, _free_for(user, now))
-                .order_by(Batch.priority.desc(), Batch.created_at, Batch.id).limit(1))
+            candidate = (queries.review_held_by(session, user, now)
+                         or queries.next_for_review(session, user, now))
         if candidate is None:
             return None
         lease = _grab(db, candidate, user, ttl)
@@ -105,12 +83,9 @@ def renew(db: Database, batch_id: str, user: str, ttl: timedelta = LEASE) -> Lea
     """Extend `user`'s lease; Conflict if they no longer hold it (it ran out and was taken)."""
     until = utcnow() + ttl
     with db.session() as session:
-        n = _matched(session.execute(
-            update(Batch).where(Batch.id == batch_id, Batch.review_owner == user,
-                                Batch.status == REVIEWABLE)
-            .values(review_until=until).execution_options(synchronize_session=False)))
+        renewed = queries.renew_review(session, batch_id, user, until)
         session.commit()
-    if n != 1:
+    if not renewed:
         raise Conflict(f"you no longer hold batch {batch_id}")
     return Lease(batch_id, user, until)
 
@@ -123,7 +98,7 @@ def release(db: Database, batch_id: str, user: str, until: datetime | None = Non
     """
     with db.session() as session:
         if until is not None:
-            held = session.scalar(select(Batch.review_until).where(Batch.id == batch_id))
+            held = queries.review_until(session, batch_id)
             utc = utcnow().tzinfo
             if held is not None and held.tzinfo is None:
                 held = held.replace(tzinfo=utc)
@@ -131,11 +106,7 @@ def release(db: Database, batch_id: str, user: str, until: datetime | None = Non
                 until = until.replace(tzinfo=utc)
             if held is None or abs((held - until).total_seconds()) > 0.001:
                 return
-        n = _matched(session.execute(
-            update(Batch).where(Batch.id == batch_id, Batch.review_owner == user)
-            .values(review_owner=None, review_until=None)
-            .execution_options(synchronize_session=False)))
-        if n:
+        if queries.drop_review(session, batch_id, user):
             session.add(AuditEntry(actor=user, action="batch.release", batch_id=batch_id))
         session.commit()
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from taskmaster.apps.schema import FieldDef
+from taskmaster.db import queries
 from taskmaster.db.models import AuditEntry, Batch, Document, FieldValue, utcnow
 from taskmaster.db.status import BatchStatus, DocumentStatus, FieldStatus
 from taskmaster.errors import Conflict, InputError, NotFound
@@ -78,7 +78,7 @@ def batch_view(svc: Services, batch_id: str, user: str) -> dict[str, Any]:
     lease.require(svc.db, batch_id, user)
     with svc.db.session() as session:
         batch = session.get_one(Batch, batch_id)
-        docs = [d for d in batch.documents if d.status == DocumentStatus.NEEDS_REVIEW]
+        docs = queries.waiting_for_review(session, batch_id)
         return {"batch": batch.id, "owner": batch.review_owner,
                 "until": batch.review_until.isoformat() if batch.review_until else None,
                 "total_documents": len(batch.documents),
@@ -272,9 +272,7 @@ def patch_field(svc: Services, document_id: str, name: str, edit: dict[str, Any]
 
 def release_if_done(svc: Services, session: Session, batch_id: str, user: str) -> bool:
     """Send the batch on to export once none of its documents waits for review."""
-    waiting = session.scalar(select(Document.id).where(
-        Document.batch_id == batch_id, Document.status == DocumentStatus.NEEDS_REVIEW))
-    if waiting is not None:
+    if queries.any_waiting_for_review(session, batch_id):
         return False
     batch = session.get_one(Batch, batch_id)
     if batch.status != BatchStatus.NEEDS_REVIEW:
