@@ -182,7 +182,7 @@ def test_labels_come_from_verify_and_set_against_the_machine_reading(svc: Servic
         s.add(scan)
         s.flush()
         s.add(Page(batch_id=doc.batch_id, document_id=doc_id, file_id=scan.id, seq=3,
-                   number=1, source="scan.tif#3", image="x"))
+                   number=1, source="scan.tif#3", page_index=3, image="x"))
         base = {"actor": "op", "batch_id": doc.batch_id, "document_id": doc_id}
         s.add_all([
             AuditEntry(action="field.set", field="last_name", old="kowalski",

@@ -39,6 +39,7 @@ def test_an_uploaded_file_is_decoded_once(home: Path) -> None:
         assert svc.decoder.files == 2  # the two checks; ingest took their pages
         pages = _pages(svc, batch_id)
         assert [p.source for p in pages] == ["form.png#1", "again.png#1"]
+        assert [p.page_index for p in pages] == [1, 1]  # the column, not parsed back
         blank = cv2.imread(str(BLANK), cv2.IMREAD_GRAYSCALE)
         assert (svc.store.get_image(pages[1].image) == blank).all()
 

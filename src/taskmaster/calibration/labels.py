@@ -54,8 +54,8 @@ def from_database(db: Database, app: Application) -> tuple[list[Label], int]:
         for doc_id, name, action, new in rows:
             if doc_id and name:
                 verdicts[(doc_id, name)] = (action, new)  # the last word counts
-        keys = {doc_id: document_key(sha, source) for doc_id, sha, source in session.execute(
-            select(Page.document_id, InputFile.sha256, Page.source)
+        keys = {doc_id: document_key(sha, index) for doc_id, sha, index in session.execute(
+            select(Page.document_id, InputFile.sha256, Page.page_index)
             .join(InputFile, InputFile.id == Page.file_id)
             .join(Document, Document.id == Page.document_id)
             .where(Document.app == app.name, Page.number == 1))}
@@ -76,11 +76,11 @@ def from_database(db: Database, app: Application) -> tuple[list[Label], int]:
     return labels, verified_documents(db, app.name)
 
 
-def document_key(sha256: str, page_source: str) -> str:
-    """A document's key for the folds: its file's content and first page, so the same
-    scan always lands in the same fold (a refit is reproducible, and a sample labelled
-    twice, by truth and by verify, cannot test a rule its twin helped to make)."""
-    return f"{sha256[:16]}#{page_source.rsplit('#', 1)[-1]}"
+def document_key(sha256: str, page_index: int) -> str:
+    """A document's key for the folds: its file's content and first page's index in it,
+    so the same scan always lands in the same fold (a refit is reproducible, and a sample
+    labelled twice, by truth and by verify, cannot test a rule its twin helped to make)."""
+    return f"{sha256[:16]}#{page_index}"
 
 
 def verified_documents(db: Database, app: str) -> int:

@@ -32,7 +32,7 @@ from taskmaster.calibration.labels import (
 from taskmaster.calibration.procedure import Label
 from taskmaster.calibration.store import SHIPPED, read_fit, save_fit
 from taskmaster.db.engine import Database
-from taskmaster.db.models import Document
+from taskmaster.db.models import Document, InputFile
 from taskmaster.errors import TaskmasterError
 from taskmaster.pipeline.context import TaskContext
 from taskmaster.pipeline.runner import run_batch
@@ -69,15 +69,17 @@ def truth_labels(svc: Services, app: str, folders: Sequence[Path],
         labels: list[Label] = []
         with scratch.db.session() as session:
             docs = session.scalars(select(Document).where(Document.batch_id == batch_id))
+            names = dict(session.execute(select(InputFile.id, InputFile.name).where(
+                InputFile.batch_id == batch_id)).tuples())
             by_file: dict[str, list[Document]] = {}
             for d in docs:
                 if d.pages:
-                    by_file.setdefault(d.pages[0].source.split("#")[0], []).append(d)
+                    by_file.setdefault(names[d.pages[0].file_id], []).append(d)
             for f, truth in samples:
                 mine = by_file.get(f.name, [])
                 if len(mine) == 1 and mine[0].app == app:
                     key = document_key(hashlib.sha256(f.read_bytes()).hexdigest(),
-                                       mine[0].pages[0].source)
+                                       mine[0].pages[0].page_index)
                     labels += compare(loaded, truth, mine[0].fields, key)
                 else:
                     log.warning("%s: read as %d document(s) of %s; left out", f.name,

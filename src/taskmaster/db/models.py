@@ -134,6 +134,8 @@ class Page(Base):
     seq: Mapped[int] = mapped_column(Integer)            # order in the batch
     number: Mapped[int | None] = mapped_column(Integer)  # 1-based within its document
     source: Mapped[str] = mapped_column(String(300))     # "<file name>#<index>"
+    page_index: Mapped[int] = mapped_column(Integer, default=0,  # 1-based in its file
+                                            server_default="0")
     image: Mapped[str] = mapped_column(Text)             # path relative to the data dir
     width: Mapped[int] = mapped_column(Integer, default=0)
     height: Mapped[int] = mapped_column(Integer, default=0)

@@ -93,7 +93,8 @@ def run(ctx: TaskContext, svc: Services) -> None:
                     svc.store.put_bytes(rel, svc.store.get_bytes(page.rel))
                 new_pages.append(Page(
                     batch_id=batch.id, file_id=file.id, seq=seq, image=rel,
-                    source=f"{file.name}#{page.index}", width=page.width, height=page.height,
+                    source=f"{file.name}#{page.index}", page_index=page.index,
+                    width=page.width, height=page.height,
                     dpi=page.dpi, source_dpi=page.dpi))
             file.status, file.error = FileStatus.OK, None
         session.execute(delete(Page).where(Page.batch_id == batch.id))

@@ -25,8 +25,7 @@ def run(ctx: TaskContext, svc: Services) -> None:
         for page in pages:
             rel = page_key(ctx.batch_id, page.seq)
             raw = svc.store.get_image(rel)
-            index = int(page.source.rsplit("#", 1)[1])
-            done = prepare(PageImage(image=raw, dpi=page.source_dpi, index=index,
+            done = prepare(PageImage(image=raw, dpi=page.source_dpi, index=page.page_index,
                                      source=page.source), orient=layout, straighten=layout)
             # A page that needed nothing (a 300 dpi form page) is not stored twice.
             page.image = (rel if done.image is raw else
