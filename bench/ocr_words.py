@@ -10,7 +10,7 @@
   the first 150): the words of a truth line count as read when an OCR word whose centre
   lies in the line's box has the same text, case-insensitively, each used once.
 
-"rapid" is `taskmaster.extraction.read_page_words` on `RapidOcrEngine` (what the
+"rapid" is `taskmaster.locating.read_page_words` on `RapidOcrEngine` (what the
 pipeline reads layout pages with), "tesseract" the same on `TesseractEngine` (with its
 upscale/re-read preparation); "plain" is tesserocr with its defaults (PSM 3) on the
 unmodified image. RapidOCR's SROIE readings are shared with bench/receipts.py's cache
@@ -35,7 +35,7 @@ from PIL import Image
 from taskmaster.engines.base import BBox, Word
 from taskmaster.engines.rapid import RapidOcrEngine, lines_to_words
 from taskmaster.engines.tesseract import TesseractEngine, default_tessdata
-from taskmaster.extraction import read_page_words
+from taskmaster.locating import read_page_words
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("TASKMASTER_SHARED", ROOT.parent / "shared"))

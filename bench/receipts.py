@@ -35,8 +35,8 @@ from taskmaster.apps.schema import PageType
 from taskmaster.engines.base import OcrEngine
 from taskmaster.engines.rapid import RapidOcrEngine, lines_to_words
 from taskmaster.engines.tesseract import TesseractEngine
-from taskmaster.extraction import extract_fields
-from taskmaster.extraction.layout import normalise_space
+from taskmaster.locating import extract_fields
+from taskmaster.locating.layout import normalise_space
 from taskmaster.pipeline.words import words_from_json, words_to_json
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,7 +51,7 @@ Z = 1.0  # calibration: the share right is promised with this many standard erro
 
 def ocr_words(key: str, engine: OcrEngine) -> tuple[dict[str, Any], float]:
     """Cached OCR of one receipt: {"size": [w, h], "words": [...]} and seconds spent."""
-    from taskmaster.extraction.ocr_prep import PREP_VERSION, read_page_words
+    from taskmaster.locating.ocr_prep import PREP_VERSION, read_page_words
     if isinstance(engine, RapidOcrEngine):
         return rapid_words(key, engine)
     path = CACHE / f"sroie-{engine.version()}-prep{PREP_VERSION}" / f"{key}.json"

@@ -23,7 +23,7 @@ from taskmaster.engines.base import OcrEngine, Word
 from taskmaster.engines.rapid import RapidOcrEngine
 from taskmaster.engines.tesseract import TesseractEngine
 from taskmaster.exporters.pdf_export import write_searchable_pdf
-from taskmaster.extraction import classify_layout_page, extract_fields, read_page_words
+from taskmaster.locating import classify_layout_page, extract_fields, read_page_words
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("TASKMASTER_SHARED", ROOT.parent / "shared"))

@@ -11,7 +11,7 @@ from taskmaster.engines.base import OcrEngine
 pytest.importorskip("rapidocr")
 
 from taskmaster.engines.rapid import RapidOcrEngine, lines_to_words, split_line  # noqa: E402
-from taskmaster.extraction import read_page_words  # noqa: E402
+from taskmaster.locating import read_page_words  # noqa: E402
 
 
 def _render(rows: list[tuple[int, int, str]], size: tuple[int, int]) -> np.ndarray:

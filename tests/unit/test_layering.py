@@ -21,10 +21,10 @@ FORBIDDEN: dict[str, set[str]] = {
     "api": {"web", "cli"} | ROOT,
     "web": {"api", "cli"} | ROOT,
     # the capture parts know nothing of the workflow, its runners or its faces
-    "engines": FACES | ROOT | WORK | {"db", "imaging", "reading", "extraction", "apps"},
-    "imaging": FACES | ROOT | WORK | {"db", "reading", "extraction"},
+    "engines": FACES | ROOT | WORK | {"db", "imaging", "reading", "locating", "apps"},
+    "imaging": FACES | ROOT | WORK | {"db", "reading", "locating"},
     "reading": FACES | ROOT | WORK | {"db"},
-    "extraction": FACES | ROOT | WORK | {"db"},
+    "locating": FACES | ROOT | WORK | {"db"},
     "validation": FACES | ROOT | WORK,
     "exporters": FACES | ROOT | WORK | {"db"},
     "security": FACES | ROOT | WORK,
@@ -33,7 +33,7 @@ FORBIDDEN: dict[str, set[str]] = {
     "pipeline": FACES | ROOT,
     "queue": FACES | ROOT,
     # the store layer is the bottom: it imports no other taskmaster package
-    "db": FACES | ROOT | WORK | {"engines", "imaging", "reading", "extraction", "validation",
+    "db": FACES | ROOT | WORK | {"engines", "imaging", "reading", "locating", "validation",
                           "exporters", "security", "calibration", "apps"},
 }
 

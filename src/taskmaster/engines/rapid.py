@@ -96,7 +96,7 @@ class RapidOcrEngine:
     """`OcrEngine` on RapidOCR's bundled PP-OCRv6 small models (Latin + CJK)."""
 
     name = "rapid"
-    # Reads 12-px receipt text as it comes: `extraction.read_page_words` must not upscale
+    # Reads 12-px receipt text as it comes: `locating.read_page_words` must not upscale
     # or re-read pages for it (that preparation is for Tesseract).
     reads_small_text = True
 

@@ -22,8 +22,8 @@ from taskmaster.db.keys import page_key
 from taskmaster.db.models import Batch, Document, Page
 from taskmaster.db.status import DocumentStatus
 from taskmaster.engines.base import Word
-from taskmaster.extraction import classify_layout_page, read_page_words
 from taskmaster.imaging.registration import identify, warp_to_reference
+from taskmaster.locating import classify_layout_page, read_page_words
 from taskmaster.pipeline.context import TaskContext
 from taskmaster.pipeline.progress import report
 from taskmaster.pipeline.services import Services

@@ -2,7 +2,7 @@
 
 Form pages (fingerprints) are read zone by zone by the reader of each field's kind
 (`taskmaster.reading`); layout pages (no template) have their fields located on the
-page's full-page OCR words (`taskmaster.extraction`). Documents already done or waiting
+page's full-page OCR words (`taskmaster.locating`). Documents already done or waiting
 for review are not read again: a batch comes back here when an operator assigns one of
 its rejected documents to a form, and the others keep their values and edits.
 """
@@ -18,7 +18,7 @@ from taskmaster.apps.schema import FieldDef, PageType
 from taskmaster.db.models import Document, FieldValue, Page
 from taskmaster.db.status import DocumentStatus, FieldStatus
 from taskmaster.errors import TaskmasterError
-from taskmaster.extraction import extract_fields
+from taskmaster.locating import extract_fields
 from taskmaster.pipeline.context import TaskContext
 from taskmaster.pipeline.progress import report
 from taskmaster.pipeline.services import Services

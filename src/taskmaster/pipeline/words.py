@@ -8,8 +8,8 @@ import numpy as np
 
 from taskmaster.db.models import Page
 from taskmaster.engines.base import Word
-from taskmaster.extraction import read_page_words
-from taskmaster.extraction.ocr_prep import layout_ocr_name
+from taskmaster.locating import read_page_words
+from taskmaster.locating.ocr_prep import layout_ocr_name
 from taskmaster.pipeline.services import Services
 
 

@@ -20,7 +20,7 @@ from taskmaster.api.schemas import ErrorBody
 from taskmaster.db.models import Document, Page
 from taskmaster.engines.base import Word
 from taskmaster.exporters.pdf_export import write_searchable_pdf
-from taskmaster.extraction import group_blocks, group_lines
+from taskmaster.locating import group_blocks, group_lines
 from taskmaster.pipeline.services import Services
 from taskmaster.pipeline.words import page_words, words_to_json
 from taskmaster.security.access import audit_read

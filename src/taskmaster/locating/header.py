@@ -14,8 +14,8 @@ import statistics
 import unicodedata
 from collections.abc import Sequence
 
-from taskmaster.extraction.layout import Line, normalise_space, union
-from taskmaster.extraction.locators import Candidate, Config
+from taskmaster.locating.layout import Line, normalise_space, union
+from taskmaster.locating.locators import Candidate, Config
 
 # Letters OCR reads as digits in company suffixes (SDN 8HD, S0N BHD).
 _LOOKALIKE = str.maketrans({"8": "B", "0": "O", "5": "S", "1": "I"})

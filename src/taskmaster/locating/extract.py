@@ -15,12 +15,12 @@ from collections.abc import Callable
 
 from taskmaster.apps.schema import FieldDef, PageType
 from taskmaster.engines.base import Word
-from taskmaster.extraction.address import find_address
-from taskmaster.extraction.amounts import find_amounts
-from taskmaster.extraction.header import find_company
-from taskmaster.extraction.layout import Line, group_lines, normalise_space
-from taskmaster.extraction.located import Located, calibrate
-from taskmaster.extraction.locators import Candidate, Config, _span, find_dates
+from taskmaster.locating.address import find_address
+from taskmaster.locating.amounts import find_amounts
+from taskmaster.locating.header import find_company
+from taskmaster.locating.layout import Line, group_lines, normalise_space
+from taskmaster.locating.located import Located, calibrate
+from taskmaster.locating.locators import Candidate, Config, _span, find_dates
 
 
 def find_pattern(lines: list[Line], cfg: Config) -> list[Candidate]:

@@ -14,8 +14,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from taskmaster.extraction.layout import Line
-from taskmaster.extraction.locators import (
+from taskmaster.locating.layout import Line
+from taskmaster.locating.locators import (
     _AMOUNT,
     Candidate,
     Config,

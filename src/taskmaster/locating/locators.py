@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from taskmaster.engines.base import BBox
-from taskmaster.extraction.layout import Line, normalise_space, span_words, union
+from taskmaster.locating.layout import Line, normalise_space, span_words, union
 
 Config = Mapping[str, Any]
 

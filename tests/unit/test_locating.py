@@ -9,15 +9,15 @@ import pytest
 from taskmaster.apps.loader import load_application
 from taskmaster.apps.schema import PageType
 from taskmaster.engines.base import Word
-from taskmaster.extraction import (
+from taskmaster.locating import (
     classify_layout_page,
     extract_fields,
     group_blocks,
     group_lines,
     reading_order,
 )
-from taskmaster.extraction.located import calibrate
-from taskmaster.extraction.ocr_prep import prepare_page, scale_words
+from taskmaster.locating.located import calibrate
+from taskmaster.locating.ocr_prep import prepare_page, scale_words
 
 APP = (Path(__file__).resolve().parents[2] / "src" / "taskmaster" / "apps" / "builtin"
        / "receipts" / "app.yaml")
@@ -205,7 +205,7 @@ def test_address_leaves_out_branch_names_and_registration_numbers(
 
 
 def test_layout_ocr_name() -> None:
-    from taskmaster.extraction.ocr_prep import layout_ocr_name
+    from taskmaster.locating.ocr_prep import layout_ocr_name
     assert layout_ocr_name(["rapid"]) == "rapid"
     assert layout_ocr_name(["rapid", "rapid"]) == "rapid"
     assert layout_ocr_name(["rapid", None]) is None

@@ -19,7 +19,7 @@ from typing import Any
 
 from taskmaster.apps.schema import PageType
 from taskmaster.engines.base import Word
-from taskmaster.extraction.layout import normalise_space
+from taskmaster.locating.layout import normalise_space
 
 
 def _word_re(phrase: str) -> re.Pattern[str]:

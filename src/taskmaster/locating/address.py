@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from taskmaster.extraction.header import _has_any, _matches, _prepare, correct
-from taskmaster.extraction.layout import Line, normalise_space, union
-from taskmaster.extraction.locators import Candidate, Config
+from taskmaster.locating.header import _has_any, _matches, _prepare, correct
+from taskmaster.locating.layout import Line, normalise_space, union
+from taskmaster.locating.locators import Candidate, Config
 
 _STARTS = re.compile(r"^(\d|NO\b|NO\.|LOT\b|UNIT\b|LEVEL\b|BLOCK\b|BLK\b|G\d|L\d)")
 _ABBREV = {"NO", "JLN", "TMN", "BDR", "KG", "LRG", "JL", "ST", "SG", "PT", "BT", "SEK"}
