@@ -38,16 +38,25 @@ system-deps:
 run: $(RUNTIME)
 	$(BIN)/taskmaster serve
 
+# Lint first (.ci/lint), then the suite; the suite runs even when lint fails (CI shows
+# both), and the target fails if either did.
 test: $(STAMP) system-deps
-	$(BIN)/pytest -q --durations=15
+	@lint=0; ./.ci/lint || lint=$$?; \
+	$(BIN)/pytest -q --durations=15 && exit $$lint
 
 test-unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
+# ruff (rules and formatting), mypy strict, hadolint; `make test` and CI run it first.
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	./.ci/lint
+
+# mypy --strict (pyproject [tool.mypy]) over src, the tests, and the benches: scripts
+# that import each other by file name, so they are checked from bench/ as top level.
+typecheck: $(STAMP)
 	$(BIN)/mypy
-	$(BIN)/hadolint Dockerfile
+	$(BIN)/mypy tests
+	MYPYPATH=bench:. $(BIN)/mypy bench/*.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/intake.py

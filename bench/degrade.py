@@ -16,9 +16,11 @@ import json
 import os
 import random
 from pathlib import Path
+from typing import cast
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("TASKMASTER_SHARED", ROOT.parent / "shared"))
@@ -26,7 +28,8 @@ SHARED = Path(os.environ.get("TASKMASTER_SHARED", ROOT.parent / "shared"))
 
 def degrade(img: np.ndarray, rng: random.Random) -> tuple[np.ndarray, str]:
     h, w = img.shape
-    m = cv2.getRotationMatrix2D((w / 2, h / 2), rng.uniform(-3, 3), rng.uniform(0.95, 1.05))
+    m = cast(npt.NDArray[np.float64],
+             cv2.getRotationMatrix2D((w / 2, h / 2), rng.uniform(-3, 3), rng.uniform(0.95, 1.05)))
     m[:, 2] += (rng.uniform(-40, 40), rng.uniform(-40, 40))
     out = cv2.warpAffine(img, m, (w, h), borderValue=255)
     kind = rng.choice(["jpeg", "fax200", "dpi150", "noise"])
@@ -52,7 +55,9 @@ def main() -> None:
     manifest = ["file\tstyle\tnoise"]
     rows = list(csv.DictReader((src / "manifest.tsv").read_text().splitlines(), delimiter="\t"))
     for row in rows:
-        img, kind = degrade(cv2.imread(str(src / row["file"]), cv2.IMREAD_GRAYSCALE), rng)
+        scan = cv2.imread(str(src / row["file"]), cv2.IMREAD_GRAYSCALE)
+        assert scan is not None, row["file"]
+        img, kind = degrade(scan, rng)
         stem = Path(row["file"]).stem + f"_{kind}"
         name = stem + (".jpg" if kind == "jpeg" else ".png")
         params = [cv2.IMWRITE_JPEG_QUALITY, 60] if kind == "jpeg" else []

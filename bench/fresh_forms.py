@@ -20,7 +20,7 @@ import os
 import random
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import cv2
 import numpy as np
@@ -28,7 +28,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
-from fresh_ink import Hand, degrade, fonts, hand_line, signature, stamp  # noqa: E402
+from fresh_ink import Gray, Hand, degrade, fonts, hand_line, signature, stamp  # noqa: E402
 from tests.marks import MARKED, PENS, draw_mark  # noqa: E402
 
 SHARED = Path(os.environ.get("TASKMASTER_SHARED", ROOT.parent / "shared"))
@@ -99,7 +99,7 @@ def values(rng: random.Random, hand: bool) -> dict[str, Any]:
 def chars_of(field: dict[str, Any], value: Any) -> str:
     """What is written in the boxes of a comb or date field."""
     if field["type"] == "date":
-        y, m, d = value.split("-")
+        y, m, d = str(value).split("-")
         return d + m + y
     return str(value)
 
@@ -210,7 +210,9 @@ def main() -> None:
     args = ap.parse_args()
     rng = random.Random(args.seed)
     fields = json.loads((FORM / "fields.json").read_text())["fields"]
-    blank = cv2.imread(str(BLANK), cv2.IMREAD_GRAYSCALE)
+    read = cv2.imread(str(BLANK), cv2.IMREAD_GRAYSCALE)
+    assert read is not None, BLANK
+    blank = cast(Gray, read)
     filler = Filler(Hand(SHARED, rng), rng)
     noises = args.noise.split(",")
     args.out.mkdir(parents=True, exist_ok=True)

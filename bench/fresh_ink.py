@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import sys
 from pathlib import Path
+from typing import cast
 
 import cv2
 import numpy as np
@@ -138,7 +139,8 @@ def hand_line(page: Gray, hand: Hand, text: str, box: tuple[int, int, int, int],
             x += int(height * 0.8 * scale)
             continue
         if scale < 1.0:
-            g = cv2.resize(g, (max(3, int(g.shape[1] * scale)), max(3, int(g.shape[0] * scale))))
+            g = cast(Gray, cv2.resize(g, (max(3, int(g.shape[1] * scale)),
+                                          max(3, int(g.shape[0] * scale)))))
         stamp(page, g, x, base - g.shape[0] + rng.randint(-2, 2), level)
         x += g.shape[1] + int(gap * scale)
 
@@ -159,9 +161,10 @@ def degrade(page: Gray, kind: str, rng: random.Random) -> Gray:
     if kind == "clean":
         return page
     if kind in ("scan", "fax", "jpeg"):
-        m = cv2.getRotationMatrix2D((w / 2, h / 2), rng.uniform(-1.5, 1.5), rng.uniform(0.98, 1.02))
+        m = cast(npt.NDArray[np.float64], cv2.getRotationMatrix2D(
+            (w / 2, h / 2), rng.uniform(-1.5, 1.5), rng.uniform(0.98, 1.02)))
         m[:, 2] += (rng.uniform(-25, 25), rng.uniform(-25, 25))
-        page = cv2.warpAffine(page, m, (w, h), borderValue=255)
+        page = cast(Gray, cv2.warpAffine(page, m, (w, h), borderValue=255))
     if kind == "scan":
         out = cv2.GaussianBlur(page, (0, 0), rng.uniform(0.5, 1.0)).astype(np.float32)
         out = out * rng.uniform(0.85, 0.95) + rng.uniform(5, 20)
@@ -172,20 +175,20 @@ def degrade(page: Gray, kind: str, rng: random.Random) -> Gray:
         bw = np.where(small > rng.randint(140, 190), 255, 0).astype(np.uint8)
         flip = np.random.default_rng(rng.randrange(1 << 30)).random(bw.shape) < 0.0015
         bw[flip] = 255 - bw[flip]
-        return cv2.resize(bw, (w, h), interpolation=cv2.INTER_NEAREST)
+        return cast(Gray, cv2.resize(bw, (w, h), interpolation=cv2.INTER_NEAREST))
     if kind == "jpeg":
         return page
     if kind == "phone":
         pad = 120
-        src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-        dst = np.float32([[pad + rng.uniform(-80, 80), pad + rng.uniform(-80, 80)]
-                          for _ in range(4)])
-        dst += np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+        src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+        dst = np.array([[pad + rng.uniform(-80, 80), pad + rng.uniform(-80, 80)]
+                        for _ in range(4)], np.float32)
+        dst += np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
         size = (w + 2 * pad, h + 2 * pad)
         out = cv2.warpPerspective(page, cv2.getPerspectiveTransform(src, dst), size,
                                   borderValue=rng.randint(60, 120)).astype(np.float32)
         yy, xx = np.mgrid[0:size[1], 0:size[0]].astype(np.float32)
         light = 1 - 0.25 * ((xx / size[0] - rng.random()) ** 2 + (yy / size[1] - rng.random()) ** 2)
         out = cv2.GaussianBlur(out * light, (0, 0), rng.uniform(0.8, 1.6))
-        return np.clip(out, 0, 255).astype(np.uint8)
+        return cast(Gray, np.clip(out, 0, 255).astype(np.uint8))
     raise ValueError(kind)

@@ -164,7 +164,8 @@ def main() -> None:
     # Field confidence as the acceptance rule: share accepted and how many of those are wrong.
     res["by_field_confidence"] = [
         {"min_confidence": t, "accepted": float(np.mean([c >= t for c, _ in by_conf])),
-         "wrong_among_accepted": float(np.mean([not ok for c, ok in by_conf if c >= t] or [0]))}
+         "wrong_among_accepted": float(np.mean([not ok for c, ok in by_conf if c >= t]
+                                                  or [False]))}
         for t in (0.5, 0.8, 0.9, 0.95, 0.98)]
     n_comb = sum(len(per[f]) for f in comb)
     n_text = sum(len(per[f]) for f in TEXT_FIELDS)

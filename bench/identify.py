@@ -51,7 +51,7 @@ def main() -> None:
     args = ap.parse_args()
     form = args.shared / "forms" / "intake"
     fields = json.loads((form / "fields.json").read_text())
-    marks: list[Box] = [tuple(m) for m in fields["registration_marks"]]  # type: ignore[misc]
+    marks: list[Box] = [tuple(m) for m in fields["registration_marks"]]
     global COMB_BOXES
     COMB_BOXES = [tuple(b) for f in fields["fields"] if f["kind"] == "comb" for b in f["boxes"]]
     t0 = time.perf_counter()

@@ -15,12 +15,13 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -39,7 +40,8 @@ MARGIN = 12
 
 
 def field_map() -> dict[str, Any]:
-    return json.loads((FORM / "fields.json").read_text())
+    fields: dict[str, Any] = json.loads((FORM / "fields.json").read_text())
+    return fields
 
 
 def sample_files() -> list[tuple[Path, str]]:
@@ -55,14 +57,21 @@ def sample_files() -> list[tuple[Path, str]]:
 Page = tuple[str, str, str, np.ndarray, dict[str, Any]]
 
 
+def _gray(path: Path) -> npt.NDArray[np.uint8]:
+    """A greyscale image file as it is on disk (asserted present)."""
+    img = cv2.imread(str(path), 0)
+    assert img is not None, path
+    return cast(npt.NDArray[np.uint8], img)
+
+
 def registered_pages(cache: Path | None) -> Iterator[Page]:
     """(page name, style, page type, page in the blank's frame, ground-truth fields)."""
     fm = field_map()
     fps = {
-        "intake-v1": build_fingerprint("intake-v1", cv2.imread(str(FORM / "blank.png"), 0),
+        "intake-v1": build_fingerprint("intake-v1", _gray(FORM / "blank.png"),
                                        fm["registration_marks"]),
         "intake-v1-consent": build_fingerprint(
-            "intake-v1-consent", cv2.imread(str(FORM / "blank_consent.png"), 0),
+            "intake-v1-consent", _gray(FORM / "blank_consent.png"),
             fm["consent_page"]["registration_marks"]),
     }
     for path, style in sample_files():
@@ -73,7 +82,7 @@ def registered_pages(cache: Path | None) -> Iterator[Page]:
             truth = json.loads(path.with_name(name + ".json").read_text())
             cached = cache / f"{name}.png" if cache else None
             if cached and cached.exists():
-                warped = cv2.imread(str(cached), 0)
+                warped = _gray(cached)
             else:
                 if pages is None:
                     pages = load_pages(path.read_bytes(), path.name)
@@ -95,7 +104,7 @@ def crop(page: np.ndarray, bbox: list[int], margin: int) -> np.ndarray:
                                      max(x0 - margin, 0): x1 + margin])
 
 
-def group_value(fieldspec: dict[str, Any], states: list[str]) -> tuple[Any, bool]:
+def group_value(fieldspec: dict[str, Any], states: Sequence[str]) -> tuple[Any, bool]:
     """The group's value from its boxes' states, and whether it needs review."""
     marked = [o["value"] for o, s in zip(fieldspec["options"], states, strict=True)
               if s == "marked"]

@@ -77,6 +77,7 @@ def overlay(folder: Path, target: Path) -> None:
     app = yaml.safe_load((folder / "app.yaml").read_text())
     page = app["page_types"][0]
     img = cv2.imread(str(folder / page["reference"]), cv2.IMREAD_COLOR)
+    assert img is not None, page["reference"]
     for f in page["fields"]:
         colour = (0, 140, 255) if f.get("unsure") else (204, 102, 0)
         x0, y0, x1, y1 = f["bbox"]

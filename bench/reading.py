@@ -59,7 +59,7 @@ def make_engines() -> Engines:
     icr: IcrEngine | None = None
     if not os.environ.get("BENCH_NO_ICR"):
         try:
-            from taskmaster.engines.icr import IcrModelEngine  # type: ignore[attr-defined]
+            from taskmaster.engines.icr import IcrModelEngine
             icr = IcrModelEngine()
         except Exception as exc:  # noqa: BLE001  the ICR engine is optional here
             print(f"no ICR engine ({type(exc).__name__}: {exc}); hand print via OCR only",

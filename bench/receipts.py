@@ -199,6 +199,7 @@ def main() -> int:
             rows.append({"key": key, "part": part, "field": f,
                          "truth": t, "pred": pred, "right": pred == t and bool(t),
                          "conf": loc.confidence, "raw": raw[f].confidence})
+    assert app.accept_confidence is not None  # receipts/app.yaml sets it
     results: dict[str, Any] = {"ocr": engine.version(), "receipts": len(keys),
                "ocr_s_per_receipt": round(ocr_s / max(1, n_ocr), 3),
                "extract_ms_per_receipt": round(1000 * extract_s / max(1, len(keys)), 2),

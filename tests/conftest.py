@@ -7,6 +7,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from tests.pg import pg_cluster, pg_url  # noqa: F401 (PostgreSQL fixtures for every tier)
@@ -24,6 +25,13 @@ def blank_form(name: str = "intake-v1.png") -> np.ndarray:
     """A shipped reference page of the intake application, greyscale."""
     img = cv2.imread(str(BUILTIN_INTAKE / name), cv2.IMREAD_GRAYSCALE)
     assert img is not None, f"{name} missing from {BUILTIN_INTAKE}"
+    return np.asarray(img, dtype=np.uint8)
+
+
+def read_gray(path: Path) -> npt.NDArray[np.uint8]:
+    """An image file as greyscale pixels (its absence fails the test, naming it)."""
+    img = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    assert img is not None, f"cannot read {path}"
     return np.asarray(img, dtype=np.uint8)
 
 

@@ -96,7 +96,7 @@ def fax(img: Gray, threshold: int = 150) -> Gray:
     h, w = img.shape
     small = cv2.resize(img, (w * 2 // 3, h // 3), interpolation=cv2.INTER_AREA)
     bw = np.where(small > threshold, 255, 0).astype(np.uint8)
-    return cv2.resize(bw, (w, h), interpolation=cv2.INTER_NEAREST)
+    return np.asarray(cv2.resize(bw, (w, h), interpolation=cv2.INTER_NEAREST), np.uint8)
 
 
 def photo(img: Gray, rng: random.Random) -> Gray:
@@ -104,8 +104,8 @@ def photo(img: Gray, rng: random.Random) -> Gray:
     out = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.8, 1.6)).astype(np.float32)
     h, w = img.shape
     ramp = np.linspace(rng.uniform(0.75, 0.95), 1.0, w, dtype=np.float32)[None, :]
-    out = out * ramp + np.random.default_rng(rng.randrange(1 << 30)).normal(0, 6, (h, w))
-    ok, enc = cv2.imencode(".jpg", np.clip(out, 0, 255).astype(np.uint8),
+    lit = out * ramp + np.random.default_rng(rng.randrange(1 << 30)).normal(0, 6, (h, w))
+    ok, enc = cv2.imencode(".jpg", np.clip(lit, 0, 255).astype(np.uint8),
                            [cv2.IMWRITE_JPEG_QUALITY, 70])
     assert ok
-    return cv2.imdecode(enc, cv2.IMREAD_GRAYSCALE)
+    return np.asarray(cv2.imdecode(enc, cv2.IMREAD_GRAYSCALE), np.uint8)

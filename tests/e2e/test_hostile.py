@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pillow_heif
@@ -60,10 +61,11 @@ def _new_formats(folder: Path) -> list[Path]:
     pillow_heif.register_heif_opener()  # Pillow writes HEIC through pillow-heif
     page = Image.open(BLANK).convert("L").resize((850, 1100))
     paths = []
-    for fmt, name, options in [("WEBP", "page.webp", {"lossless": True}), ("BMP", "page.bmp", {}),
-                               ("GIF", "page.gif", {}), ("JPEG2000", "page.jp2", {}),
-                               ("TIFF", "page-big.tif", {"big_tiff": True}),
-                               ("HEIF", "page.heic", {"quality": -1})]:
+    formats: list[tuple[str, str, dict[str, Any]]] = [
+        ("WEBP", "page.webp", {"lossless": True}), ("BMP", "page.bmp", {}),
+        ("GIF", "page.gif", {}), ("JPEG2000", "page.jp2", {}),
+        ("TIFF", "page-big.tif", {"big_tiff": True}), ("HEIF", "page.heic", {"quality": -1})]
+    for fmt, name, options in formats:
         page.save(folder / name, fmt, **options)
         paths.append(folder / name)
     return paths
@@ -115,7 +117,8 @@ def test_one_bad_pdf_costs_only_itself(home: Path, tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def hardened(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     home = tmp_path_factory.mktemp("hostile-home")
-    with running_server(home, max_upload_bytes=str(3 * 2**20), **LIMITS) as srv:
+    with running_server(home, max_upload_bytes=str(3 * 2**20),
+                        **LIMITS) as srv:  # type: ignore[arg-type]  # settings, not own_group
         yield srv
 
 

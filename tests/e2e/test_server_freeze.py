@@ -40,6 +40,7 @@ def _upload_and_finish(srv: Server, token: str) -> str:
         assert r.status_code == 201, r.text
         batch_id: str = r.json()["id"]
         deadline = time.monotonic() + 180
+        status: str
         while (status := c.get(f"/api/v1/batches/{batch_id}").json()["status"]) in (
                 "pending", "running"):
             assert time.monotonic() < deadline, f"batch still {status}"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pypdfium2 as pdfium
 
+from tests.conftest import BLANK
 from tests.e2e.conftest import Server
-from tests.e2e.test_server_uploads import BLANK, _wait
+from tests.e2e.test_server_uploads import _wait
 
 
 def test_words_and_searchable_pdf(server: Server) -> None:

@@ -28,8 +28,9 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from tests.conftest import BLANK
 from tests.e2e.conftest import Server, wait_js
-from tests.e2e.test_web_verify import BLANK, CHROMIUM, PASSWORD, wait_status
+from tests.e2e.test_web_verify import CHROMIUM, PASSWORD, wait_status
 from tests.e2e.test_web_verify import web as web  # noqa: F401 (the module's server fixture)
 
 PAGES = 20

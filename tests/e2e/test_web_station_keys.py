@@ -117,7 +117,7 @@ def test_the_station_says_why_and_shows_the_page(web: Server, batch: str,
                            ".endsWith(d)", arg=other)
     # rotate asks first: dismissed, nothing happens
     asked: list[str] = []
-    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))  # type: ignore[func-returns-value]
     page.keyboard.press("Control+r")
     page.wait_for_timeout(300)
     assert asked and "read the batch again" in asked[0] and "/verify/" in page.url

@@ -18,7 +18,7 @@ from taskmaster.pipeline.runner import run_batch
 from taskmaster.pipeline.services import Services
 from taskmaster.pipeline.submit import create_batch
 from taskmaster.settings import Settings
-from taskmaster.store import store_from_settings
+from taskmaster.store import Change, store_from_settings
 from taskmaster.store_s3 import S3Store
 from tests.conftest import BLANK
 from tests.integration.test_queue import install_mini_app
@@ -61,9 +61,9 @@ def test_a_csv_written_meanwhile_by_another_worker_is_kept(settings: Settings,  
     assert isinstance(rival, S3Store)
     CsvExporter().export(_result("d-1", "A"), target)
     original = store.update_bytes
-    calls = []
+    calls: list[bytes | None] = []
 
-    def racing_update(rel: str, change):  # type: ignore[no-untyped-def]
+    def racing_update(rel: str, change: Change) -> None:
         def change_after_a_rival(old: bytes | None) -> bytes | None:
             if not calls:  # the rival's row arrives between our read and our write
                 CsvExporter().export(_result("d-rival", "B"), _target(rival, tmp_path))

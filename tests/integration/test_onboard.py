@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 import pikepdf
 import pytest
 
@@ -125,7 +127,7 @@ def test_a_noisy_skewed_scan_of_the_blank(tmp_path: Path, ocr: OcrEngine,
     """The flat form printed and scanned: a little turned, grey paper, speckle, and a
     shaded band a fax turned into dots."""
     data = blank_pdf(tmp_path / "flat.pdf", widgets=False).read_bytes()
-    img = load_pages(data, "flat.pdf")[0].image.astype(np.float32)
+    img: npt.NDArray[Any] = load_pages(data, "flat.pdf")[0].image.astype(np.float32)
     h, w = img.shape
     turn = cv2.getRotationMatrix2D((w / 2, h / 2), 0.8, 1.0)
     img = cv2.warpAffine(img, turn, (w, h), borderValue=255.0)
@@ -176,7 +178,7 @@ def test_odd_widgets(tmp_path: Path, ocr: OcrEngine,
         Type=pikepdf.Name.Page, MediaBox=pikepdf.Array([0, 0, 612, 792]),
         Contents=pdf.make_stream(b"72 600 20 20 re S"))))
 
-    def widget(name: str, rect: list[float], **keys: object) -> pikepdf.Dictionary:
+    def widget(name: str, rect: list[float], **keys: Any) -> pikepdf.Dictionary:
         return pdf.make_indirect(pikepdf.Dictionary(
             Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Widget, T=pikepdf.String(name),
             Rect=pikepdf.Array(rect), **keys))

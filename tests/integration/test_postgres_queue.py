@@ -81,9 +81,9 @@ def test_higher_priority_runs_first(pg_url: str) -> None:
     async def fetch_order() -> list[str]:
         async with app.open_async():
             worker_id = await app.job_manager.register_worker()
-            order = []
+            order: list[str] = []
             while (job := await app.job_manager.fetch_job([QUEUE], worker_id)) is not None:
-                order.append(job.task_kwargs["batch_id"])
+                order.append(str(job.task_kwargs["batch_id"]))
             return order
 
     assert asyncio.run(fetch_order()) == ["b-high", "b-mid", "b-low"]

@@ -26,6 +26,7 @@ from taskmaster.pipeline.submit import create_batch
 from taskmaster.queue.background import Policy, start_background
 from taskmaster.queue.claim import Claim, claim_next, release, retry_later
 from taskmaster.settings import Settings
+from taskmaster.store import FileStore
 from tests.conftest import BLANK
 
 FORM = BLANK
@@ -220,7 +221,8 @@ def test_a_failing_batch_fails_with_its_reason_and_does_not_block_others(
     broken, *good = (submit(svc, priority=9), submit(svc), submit(svc))
     with svc.db.session() as session:  # its stored input vanished from the data directory
         stored = session.scalars(select(InputFile).where(InputFile.batch_id == broken)).one()
-        svc.store.path(stored.path).unlink()
+        assert isinstance(svc.store.inner, FileStore)
+        svc.store.inner.path(stored.path).unlink()
     bg = start_background(svc, workers=1, mode="threads", policy=FAST, hot_folder=False)
     try:
         states = wait_finished(svc, [broken, *good])

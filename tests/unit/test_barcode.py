@@ -22,7 +22,7 @@ def _fax(img: np.ndarray, seed: int = 0) -> np.ndarray:
     """Blur, speckle and binarise like a 200 dpi fax."""
     rng = np.random.default_rng(seed)
     out = cv2.GaussianBlur(img, (5, 5), 1.2).astype(np.int16)
-    out += rng.normal(0, 25, out.shape).astype(np.int16)
+    out += np.asarray(rng.normal(0, 25, out.shape)).astype(np.int16)
     return np.where(out > 128, 255, 0).astype(np.uint8)
 
 

@@ -219,7 +219,7 @@ def test_systemd_unit_verifies_and_is_hardened(unit: str, tmp_path: Path) -> Non
 
 
 def _pins() -> dict[str, str]:
-    pins = {}
+    pins: dict[str, str] = {}
     for line in (ROOT / "constraints.txt").read_text().splitlines():
         if line and not line.startswith("#"):
             name, _, version = line.partition("==")

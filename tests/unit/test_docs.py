@@ -8,6 +8,7 @@ from pathlib import Path
 import typer.main
 
 from taskmaster import hookspecs
+from taskmaster.cli.lazy import LazyCommand
 from taskmaster.cli.main import app
 from taskmaster.settings import Settings
 
@@ -32,7 +33,9 @@ def test_every_cli_command_is_documented() -> None:
     names = group.list_commands(ctx)
     assert {"process", "serve", "apps", "users"} <= set(names)
     for name in names:
-        cmd = group.get_command(ctx, name).real()  # the lazy placeholder's command
+        lazy = group.get_command(ctx, name)
+        assert isinstance(lazy, LazyCommand), name
+        cmd = lazy.real()  # the lazy placeholder's command
         rows = [line for line in text.splitlines() if f"`taskmaster {name}" in line]
         if not rows:
             missing.append(name)

@@ -20,7 +20,7 @@ from taskmaster.engines.icr import (
 from taskmaster.engines.icr.preprocess import clean_cell, erase_box_lines, is_empty, normalise
 from taskmaster.reading import comb
 from taskmaster.validation.lexicons import US_STATES
-from tests.conftest import INTAKE, SHARED, needs_shared
+from tests.conftest import INTAKE, SHARED, needs_shared, read_gray
 
 
 @pytest.fixture(scope="module")
@@ -156,9 +156,9 @@ def test_intake_hand_sample_fields(icr: IcrModelEngine) -> None:
     from taskmaster.imaging.registration import build_fingerprint, identify, warp_to_reference
 
     fields = json.loads((INTAKE / "fields.json").read_text())
-    fp = build_fingerprint("intake-v1", cv2.imread(str(INTAKE / "blank.png"), 0),
+    fp = build_fingerprint("intake-v1", read_gray(INTAKE / "blank.png"),
                            fields["registration_marks"])
-    page = cv2.imread(str(INTAKE / "samples/intake_0001.png"), 0)
+    page = read_gray(INTAKE / "samples/intake_0001.png")
     truth = json.loads((INTAKE / "samples/intake_0001.json").read_text())["fields"]
     page = warp_to_reference(page, identify(page, [fp]), fp)
     specs = {s["name"]: s for s in fields["fields"]}

@@ -75,7 +75,7 @@ def test_no_forbidden_package_edges() -> None:
                 if parts[0] != "taskmaster" or len(parts) < 2:
                     continue
                 if parts[1] in FORBIDDEN.get(own, set()):
-                    crossings.append(f"{path.relative_to(SRC)}:{node.lineno}: {own} "
+                    crossings.append(f"{path.relative_to(SRC)}:{getattr(node, 'lineno', 0)}: {own} "
                                      f"imports {target}")
     assert not crossings, "layering broken:\n" + "\n".join(crossings)
 
@@ -99,7 +99,7 @@ def test_no_taskmaster_import_inside_a_function() -> None:
 def test_api_and_web_do_not_import_each_other() -> None:
     """The verify service is in the workflow (pipeline/verify), who is asking in
     security/principal.py: the API and the UI call those, and server.py mounts both."""
-    crossings = [f"{path.relative_to(SRC)}:{node.lineno}: {target}"
+    crossings = [f"{path.relative_to(SRC)}:{getattr(node, 'lineno', 0)}: {target}"
                  for path, tree in _modules()
                  for own, other in (("api", "web"), ("web", "api")) if _package(path) == own
                  for node in ast.walk(tree) for target in _targets(node)

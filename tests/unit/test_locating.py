@@ -47,7 +47,7 @@ def page(rows: list[str | tuple[str, str]], *, height: int = 20, gap: int = 8,
     return words
 
 
-RECEIPT = [
+RECEIPT: list[str | tuple[str, str]] = [
     "TAN WOON YANN",
     "BOOK TA .K (TAMAN DAYA) SDN BHD",
     "(789417-W)",

@@ -12,7 +12,7 @@ from taskmaster.engines.base import OmrEngine
 from taskmaster.engines.icr.preprocess import binarise
 from taskmaster.engines.omr import InkOmrEngine, find_square
 from tests.conftest import INTAKE as FORM
-from tests.conftest import needs_shared
+from tests.conftest import needs_shared, read_gray
 
 
 def box(offset: tuple[int, int] = (0, 0), side: int = 44, size: int = 70) -> np.ndarray:
@@ -105,9 +105,9 @@ def test_real_page_checkboxes_and_signature(omr: InkOmrEngine) -> None:
     from taskmaster.imaging.registration import build_fingerprint, identify, warp_to_reference
 
     fields = json.loads((FORM / "fields.json").read_text())
-    fp = build_fingerprint("intake-v1", cv2.imread(str(FORM / "blank.png"), 0),
+    fp = build_fingerprint("intake-v1", read_gray(FORM / "blank.png"),
                            fields["registration_marks"])
-    page = cv2.imread(str(FORM / "samples/intake_0010.png"), 0)  # a fax
+    page = read_gray(FORM / "samples/intake_0010.png")  # a fax
     truth = json.loads((FORM / "samples/intake_0010.json").read_text())["fields"]
     page = warp_to_reference(page, identify(page, [fp]), fp)
     for spec in fields["fields"]:

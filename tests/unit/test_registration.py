@@ -7,6 +7,8 @@ reference) undoes T to within a couple of pixels over the whole page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cv2
 import numpy as np
 import pytest
@@ -37,7 +39,7 @@ def fingerprints() -> list[Fingerprint]:
 def _similarity(
     angle_deg: float = 0.0, scale: float = 1.0, tx: float = 0.0, ty: float = 0.0
 ) -> np.ndarray:
-    m = cv2.getRotationMatrix2D((W / 2, H / 2), angle_deg, scale)
+    m = np.asarray(cv2.getRotationMatrix2D((W / 2, H / 2), angle_deg, scale), np.float64)
     m[:, 2] += (tx, ty)
     return np.vstack([m, [0, 0, 1]])
 
@@ -68,8 +70,8 @@ def _error_px(h_page_to_ref: np.ndarray, t_ref_to_page: np.ndarray) -> float:
 _ROT180 = np.array([[-1, 0, W - 1], [0, -1, H - 1], [0, 0, 1]], dtype=np.float64)
 _ROT90_CW = np.array([[0, -1, H - 1], [1, 0, 0], [0, 0, 1]], dtype=np.float64)
 _PERSPECTIVE = cv2.getPerspectiveTransform(
-    np.float32([[0, 0], [W, 0], [W, H], [0, H]]),
-    np.float32([[60, 40], [W - 140, 90], [W - 30, H - 20], [20, H - 120]]),
+    np.array([[0, 0], [W, 0], [W, H], [0, H]], np.float32),
+    np.array([[60, 40], [W - 140, 90], [W - 30, H - 20], [20, H - 120]], np.float32),
 ).astype(np.float64)
 
 CASES = {
@@ -152,12 +154,13 @@ def test_pages_that_are_no_known_form_are_not_identified(
     kind: str, fingerprints: list[Fingerprint]
 ) -> None:
     rng = np.random.default_rng(7)
-    page = {
+    makers: dict[str, Callable[[], np.ndarray]] = {
         "text page": lambda: _text_page(3),
         "receipt": lambda: _text_page(4, width=900, height=2600, lines=30),
         "noise": lambda: rng.integers(0, 256, (H, W), dtype=np.uint8),
         "blank": lambda: np.full((H, W), 250, np.uint8),
-    }[kind]()
+    }
+    page = makers[kind]()
     match = identify(page, fingerprints)
     assert match.page_type is None
     assert match.homography is None

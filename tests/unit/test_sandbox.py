@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import resource
 from collections.abc import Iterator
+from types import GeneratorType
 
 import numpy as np
 import pytest
@@ -109,6 +110,7 @@ def test_all_decoders_busy_is_busy_not_a_wait(pool: DecoderPool) -> None:
     next(held)  # the only child is now mid-file
     with pytest.raises(Busy, match="busy"):
         list(pool.decode(_png(), "other.png", Limits(), wait=0.1))
+    assert isinstance(held, GeneratorType)
     held.close()  # abandoning a file discards its child; the pool goes on
     assert len(_decode(pool, _png())) == 1
 
