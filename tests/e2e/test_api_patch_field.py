@@ -4,8 +4,8 @@ A real `taskmaster serve` reads the blank intake form (every field empty, so the
 waits for review). Values PATCHed through the API are read as an operator's typing at
 the station (the station's own `check` gives the same value), audited with the
 machine's state as `old`, keep the machine's confidence; a bad value is a 422 naming
-the field and changes nothing; the last field the batch waited for sends it on to
-export, as a station submit does.
+the field and changes nothing, as does a PATCH while another operator holds the batch;
+the last field the batch waited for sends it on to export, as a station submit does.
 """
 
 from __future__ import annotations
@@ -63,6 +63,15 @@ def test_a_patch_is_entered_and_audited_as_at_the_station(server: Server) -> Non
         assert r.status_code == 422, r.text
         message = r.json()["error"]["message"]
         assert "visit_date" in message and "date" in message, message
+        assert _field(c, doc_id, "visit_date") == before
+        # one operator per batch: while another holds it at the station, a PATCH is a 409
+        other = server.user("pat-other", "operator")
+        with server.client(other) as o:
+            assert o.post(f"/api/v1/verify/batches/{batch}/take").status_code == 200
+            r = c.patch(f"/api/v1/documents/{doc_id}/fields/visit_date",
+                        json={"value": "10/03/2024"})
+            assert r.status_code == 409 and "pat-other" in r.json()["error"]["message"]
+            assert o.post(f"/api/v1/verify/batches/{batch}/release").status_code in (200, 204)
         assert _field(c, doc_id, "visit_date") == before
         # a field the document does not have is a 404 that names it
         r = c.patch(f"/api/v1/documents/{doc_id}/fields/nosuch", json={"value": "x"})

@@ -111,6 +111,16 @@ def release(db: Database, batch_id: str, user: str, until: datetime | None = Non
         session.commit()
 
 
+def held_by_another(batch: Batch, user: str) -> str | None:
+    """The operator other than `user` whose review lease on `batch` has not run out."""
+    until = batch.review_until
+    if until is not None and until.tzinfo is None:
+        until = until.replace(tzinfo=utcnow().tzinfo)
+    if batch.review_owner in (None, user) or until is None or until < utcnow():
+        return None
+    return batch.review_owner
+
+
 def require(db: Database, batch_id: str, user: str) -> None:
     """Conflict unless `user` holds an unexpired lease on `batch_id` (checked on every edit)."""
     with db.session() as session:

@@ -239,7 +239,8 @@ def patch_field(svc: Services, document_id: str, name: str, edit: dict[str, Any]
     station (`parse_entry`), audited as `field.set`/`field.verify`/`field.override` with
     the machine's state as `old`, the source becomes `human` (the confidence stays the
     machine's). A value that is still invalid or missing (not overridden) is an
-    InputError naming the problem, and nothing is saved. The document's status follows
+    InputError naming the problem, and nothing is saved; a batch another operator holds
+    for review is a Conflict. The document's status follows
     its fields; when none of the batch waits for review any more, the batch goes on to
     export (`release_if_done`); a document exported already is delivered again. True
     when the batch was released to export.
@@ -254,6 +255,9 @@ def patch_field(svc: Services, document_id: str, name: str, edit: dict[str, Any]
         if doc.batch.status not in EDITABLE:
             raise Conflict(f"batch {doc.batch_id} is {doc.batch.status}; fields can be "
                            "changed once it is in review or done")
+        holder = lease.held_by_another(doc.batch, user)
+        if holder is not None:  # one operator per batch: their station has it open
+            raise Conflict(f"batch {doc.batch_id} is being verified by {holder}")
         assert doc.app is not None  # a document with fields has a type
         _apply(session, fv, _defs(svc, doc)[name], edit, user, doc,
                svc.apps.get(doc.app).app.accept_confidence)
