@@ -7,7 +7,8 @@ station; when the last one is done the batch continues to export.
 The verify service both of them call lives beside the stage:
 
     lease.py    an operator's review lease on a batch: take the next, renew, release
-    review.py   what the operator sees and what their edits do (submit, release)
+    review.py   what the operator sees and what their edits do (submit, a field's
+                PATCH, release to export)
     reread.py   not this form / assign a type (reidentify), rotate a page
     flags.py    why a field is flagged for review
     entry.py    an operator's typed entry -> a field value, and back for display
