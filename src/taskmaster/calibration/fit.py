@@ -8,6 +8,7 @@ shipped fit can seed a refit).
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -58,8 +59,41 @@ class Fit:
         return None if curve is None else float(curve[bin_of(score)])
 
     def labels(self) -> list[Label]:
+        return decode_labels(self.data.get("labels", []))
+
+
+def encode_labels(labels: list[Label]) -> dict[str, Any]:
+    """Labels stored compactly (a shipped fit holds tens of thousands): the documents
+    once, and per field, kind and source the document indexes, the scores in thousandths
+    (rounded down: every bin edge is a whole thousandth, so no label changes bin) and a
+    string of 1 (right) and 0 (wrong)."""
+    docs: dict[str, int] = {}
+    groups: dict[str, dict[str, Any]] = {}
+    for lab in labels:
+        g = groups.setdefault(f"{lab.field}|{lab.kind}|{lab.source}",
+                              {"doc": [], "score": [], "right": []})
+        g["doc"].append(docs.setdefault(lab.doc, len(docs)))
+        g["score"].append(math.floor(lab.score * 1000 + 1e-6))
+        g["right"].append("1" if lab.right else "0")
+    for g in groups.values():
+        g["right"] = "".join(g["right"])
+    return {"docs": list(docs), "groups": groups}
+
+
+def decode_labels(data: Any) -> list[Label]:
+    """The labels of `encode_labels`, or of the older list of
+    [field, kind, source, score, right, doc] rows."""
+    if isinstance(data, list):
         return [Label(field=f, kind=k, source=s, score=float(sc), right=bool(r), doc=d)
-                for f, k, s, sc, r, d in self.data.get("labels", [])]
+                for f, k, s, sc, r, d in data]
+    docs = data["docs"]
+    out = []
+    for key, g in data["groups"].items():
+        name, kind, source = key.split("|")
+        out += [Label(field=name, kind=kind, source=source, score=sc / 1000, right=r == "1",
+                      doc=docs[d]) for d, sc, r in zip(g["doc"], g["score"], g["right"],
+                                                       strict=True)]
+    return out
 
 
 def _field_max_error(app: Application) -> dict[str, float]:
@@ -114,8 +148,7 @@ def build(app: Application, labels: list[Label], *, verified_documents: int = 0,
                     "test_errors": c.errors, "bound": round(c.bound, 5),
                     "tested": [list(t) for t in c.tested]} for c in choices],
         "fields": fields,
-        "labels": [[lab.field, lab.kind, lab.source, round(lab.score, 4), int(lab.right),
-                    lab.doc] for lab in known],
+        "labels": encode_labels(known),
     })
 
 
