@@ -7,10 +7,14 @@ intake`; then round B (the other samples) is uploaded and scored before anyone v
 it: straight-through rate and wrong values among `ok` fields, typed and hand-printed.
 
     .venv/bin/python bench/stp.py [--strict-app] [--max-error 0.005] [--confidence 0.95]
+        [--round-a DIR --round-b DIR]
 
 `--strict-app` installs a copy of intake without its shipped fit (a new application:
-everything from round A alone); by default the built-in intake and its shipped fit
-(fitted on these same samples, so round B is not unseen) are used.
+everything from round A alone); by default the built-in intake and its shipped fit are
+used. `--round-a/--round-b` take the rounds from folders in the samples' format (pages
+the shipped fit never saw, e.g. `bench/fresh_forms.py DIR --pages 48 --seed 6001`);
+without them the rounds are the development samples (which the shipped fit was made
+from, so round B is then not unseen).
 Results go to bench/results/stp.json.
 """
 
@@ -203,11 +207,19 @@ def main() -> None:
     ap.add_argument("--max-error", type=float, default=0.005)
     ap.add_argument("--confidence", type=float, default=0.95)
     ap.add_argument("--workers", default="2")
+    ap.add_argument("--round-a", type=Path, help="round A's samples (default: every other "
+                    "development sample)")
+    ap.add_argument("--round-b", type=Path, help="round B's samples (default: the others)")
     args = ap.parse_args()
     from tests.e2e.conftest import running_server
 
-    samples = load_samples([FORM / "samples", FORM / "samples_more"])
-    round_a, round_b = samples[0::2], samples[1::2]
+    if (args.round_a is None) != (args.round_b is None):
+        ap.error("--round-a and --round-b go together")
+    if args.round_a:
+        round_a, round_b = load_samples([args.round_a]), load_samples([args.round_b])
+    else:
+        samples = load_samples([FORM / "samples", FORM / "samples_more"])
+        round_a, round_b = samples[0::2], samples[1::2]
     home = Path(tempfile.mkdtemp(prefix="tm-stp-"))
     if args.strict_app:
         install_strict_app(home, args.max_error, args.confidence)
