@@ -28,6 +28,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -127,8 +128,10 @@ def score(app: Application, docs: list[dict[str, Any]], samples: list[Sample]
         mine = [(d, s) for d in docs if (s := sample_of(d, by_name)) and s.style == style]
         ok = wrong = 0
         wrong_list = []
+        held: Counter[str] = Counter()  # fields that kept a document from going through
         for d, s in mine:
             truth = truth_of(app, s)
+            held.update(name for name, f in d["fields"].items() if f["status"] != "ok")
             for name, f in d["fields"].items():
                 if f["status"] == "ok" and name in truth:
                     ok += 1
@@ -141,7 +144,8 @@ def score(app: Application, docs: list[dict[str, Any]], samples: list[Sample]
             "straight_through": sum(d["status"] == "done" for d, _ in mine),
             "qa_samples": sum(bool(d.get("qa_sample")) for d, _ in mine),
             "ok_fields": ok, "wrong_among_ok": wrong,
-            "wrong_rate": round(wrong / ok, 5) if ok else None, "wrong": wrong_list}
+            "wrong_rate": round(wrong / ok, 5) if ok else None, "wrong": wrong_list,
+            "held_by": dict(held.most_common(10))}
     return out
 
 
@@ -235,6 +239,7 @@ def main() -> None:
                   f"/{r['ok_fields']}")
             for line in r["wrong"][:10]:
                 print("    wrong but ok:", line)
+            print("    held for review by:", r["held_by"])
     print("fit:", json.dumps(result["fit"]["groups"]), json.dumps(result["fit"]["totals"]))
     out = ROOT / "bench" / "results" / "stp.json"
     out.parent.mkdir(parents=True, exist_ok=True)
