@@ -115,7 +115,8 @@ def test_stored_labels_keep_every_bin_and_verdict() -> None:
     rng = np.random.default_rng(9)
     labels = simulate(rng, docs=30) + [
         Label("t0", "text", "ocr", edge, True, "edge") for edge in EDGES] + [
-        Label("t1", "text", "ocr", edge - 1e-7, False, "below") for edge in EDGES[1:]]
+        Label("t1", "text", "ocr", edge - 1e-7, False, "below") for edge in EDGES[1:]] + [
+        Label("c0", "checkbox", "omr", 1.0, True, "top")]
     back = decode_labels(encode_labels(labels))
     assert sorted((lab.field, lab.doc, bin_of(lab.score), lab.right) for lab in back) == \
         sorted((lab.field, lab.doc, bin_of(lab.score), lab.right) for lab in labels)

@@ -8,6 +8,7 @@ shipped fit can seed a refit).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -63,21 +64,23 @@ class Fit:
 
 
 def encode_labels(labels: list[Label]) -> dict[str, Any]:
-    """Labels stored compactly (a shipped fit holds tens of thousands): the documents
-    once, and per field, kind and source the document indexes, the scores in thousandths
-    (rounded down: every bin edge is a whole thousandth, so no label changes bin) and a
-    string of 1 (right) and 0 (wrong)."""
+    """Labels stored compactly (a shipped fit holds tens of thousands, about 6 bytes
+    each): the documents once; per field, kind and source the steps between document
+    indexes, the scores as three digits of thousandths each (rounded down, 1.0 as 999:
+    every bin edge is a whole thousandth under 1, so no label changes bin) and the
+    verdicts as one digit each (1 right, 0 wrong)."""
     docs: dict[str, int] = {}
-    groups: dict[str, dict[str, Any]] = {}
+    groups: dict[str, tuple[list[int], list[str], list[str]]] = {}
     for lab in labels:
-        g = groups.setdefault(f"{lab.field}|{lab.kind}|{lab.source}",
-                              {"doc": [], "score": [], "right": []})
-        g["doc"].append(docs.setdefault(lab.doc, len(docs)))
-        g["score"].append(math.floor(lab.score * 1000 + 1e-6))
-        g["right"].append("1" if lab.right else "0")
-    for g in groups.values():
-        g["right"] = "".join(g["right"])
-    return {"docs": list(docs), "groups": groups}
+        index, scores, right = groups.setdefault(f"{lab.field}|{lab.kind}|{lab.source}",
+                                                 ([], [], []))
+        index.append(docs.setdefault(lab.doc, len(docs)))
+        scores.append(f"{min(999, max(0, math.floor(lab.score * 1000 + 1e-6))):03d}")
+        right.append("1" if lab.right else "0")
+    return {"docs": list(docs), "groups": {
+        key: {"doc": [b - a for a, b in zip([0, *index], index, strict=False)],
+              "score": "".join(scores), "right": "".join(right)}
+        for key, (index, scores, right) in groups.items()}}
 
 
 def decode_labels(data: Any) -> list[Label]:
@@ -90,9 +93,10 @@ def decode_labels(data: Any) -> list[Label]:
     out = []
     for key, g in data["groups"].items():
         name, kind, source = key.split("|")
-        out += [Label(field=name, kind=kind, source=source, score=sc / 1000, right=r == "1",
-                      doc=docs[d]) for d, sc, r in zip(g["doc"], g["score"], g["right"],
-                                                       strict=True)]
+        index = list(itertools.accumulate(g["doc"]))
+        scores = [int(g["score"][i:i + 3]) / 1000 for i in range(0, len(g["score"]), 3)]
+        out += [Label(field=name, kind=kind, source=source, score=sc, right=r == "1",
+                      doc=docs[d]) for d, sc, r in zip(index, scores, g["right"], strict=True)]
     return out
 
 
