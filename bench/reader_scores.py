@@ -48,7 +48,8 @@ def styles(folder: Path) -> dict[str, tuple[str, str]]:
 def read(folders: list[Path], app: str = "intake") -> list[dict[str, Any]]:
     samples = [(folder, f, t) for folder in folders for f, t in truth_files(folder)]
     home = Path(tempfile.mkdtemp(prefix="tm-scores-"))
-    svc = Services.create(Settings(home=home, store="file", queue="embedded", qa_share=0.0))
+    svc = Services.create(Settings(home=home, database_url=None, store="file",
+                                   queue="embedded", qa_share=0.0))
     rows: list[dict[str, Any]] = []
     try:
         loaded = svc.apps.get(app).app
