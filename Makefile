@@ -15,7 +15,7 @@ STAMP := $(VENV)/.installed
 # the service unit's check.
 export TASKMASTER_TEST_DEBS = chromium postgresql ghostscript dovecot-imapd systemd
 
-.PHONY: run test test-unit lint typecheck bench clean system-deps lock
+.PHONY: run test test-unit lint typecheck bench clean system-deps lock calibrate-intake
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -60,6 +60,20 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/intake.py
+
+# The built-in intake application's shipped calibration (docs/calibration.md): fitted on
+# its development samples and 640 generated pages (seeds 5000 and 5001; the benches use
+# others), with the same `taskmaster calibrate` any application uses. Rerun it when a
+# reader changes its scores; about 30 minutes on 2 cores.
+CAL_TRUTH ?= /tmp/taskmaster-intake-truth
+calibrate-intake: $(STAMP)
+	$(BIN)/python bench/fresh_forms.py $(CAL_TRUTH)/5000 --pages 320 --seed 5000
+	$(BIN)/python bench/fresh_forms.py $(CAL_TRUTH)/5001 --pages 320 --seed 5001
+	home=$$(mktemp -d) && TASKMASTER_HOME=$$home $(BIN)/taskmaster calibrate intake --fresh \
+	    --truth ../shared/forms/intake/samples --truth ../shared/forms/intake/samples_more \
+	    --truth $(CAL_TRUTH)/5000 --truth $(CAL_TRUTH)/5001 && \
+	cp $$home/calibration/intake.json src/taskmaster/apps/builtin/intake/calibration.json && \
+	rm -rf $$home
 
 # Pin what the working .venv has (Python 3.11, `make test` done) for the next install.
 lock: $(STAMP)

@@ -7,10 +7,14 @@ intake`; then round B (the other samples) is uploaded and scored before anyone v
 it: straight-through rate and wrong values among `ok` fields, typed and hand-printed.
 
     .venv/bin/python bench/stp.py [--strict-app] [--max-error 0.005] [--confidence 0.95]
+        [--round-a DIR --round-b DIR]
 
 `--strict-app` installs a copy of intake without its shipped fit (a new application:
-everything from round A alone); by default the built-in intake and its shipped fit
-(fitted on these same samples, so round B is not unseen) are used.
+everything from round A alone); by default the built-in intake and its shipped fit are
+used. `--round-a/--round-b` take the rounds from folders in the samples' format (pages
+the shipped fit never saw, e.g. `bench/fresh_forms.py DIR --pages 48 --seed 6001`);
+without them the rounds are the development samples (which the shipped fit was made
+from, so round B is then not unseen).
 Results go to bench/results/stp.json.
 """
 
@@ -24,6 +28,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -123,8 +128,10 @@ def score(app: Application, docs: list[dict[str, Any]], samples: list[Sample]
         mine = [(d, s) for d in docs if (s := sample_of(d, by_name)) and s.style == style]
         ok = wrong = 0
         wrong_list = []
+        held: Counter[str] = Counter()  # fields that kept a document from going through
         for d, s in mine:
             truth = truth_of(app, s)
+            held.update(name for name, f in d["fields"].items() if f["status"] != "ok")
             for name, f in d["fields"].items():
                 if f["status"] == "ok" and name in truth:
                     ok += 1
@@ -137,7 +144,8 @@ def score(app: Application, docs: list[dict[str, Any]], samples: list[Sample]
             "straight_through": sum(d["status"] == "done" for d, _ in mine),
             "qa_samples": sum(bool(d.get("qa_sample")) for d, _ in mine),
             "ok_fields": ok, "wrong_among_ok": wrong,
-            "wrong_rate": round(wrong / ok, 5) if ok else None, "wrong": wrong_list}
+            "wrong_rate": round(wrong / ok, 5) if ok else None, "wrong": wrong_list,
+            "held_by": dict(held.most_common(10))}
     return out
 
 
@@ -203,11 +211,19 @@ def main() -> None:
     ap.add_argument("--max-error", type=float, default=0.005)
     ap.add_argument("--confidence", type=float, default=0.95)
     ap.add_argument("--workers", default="2")
+    ap.add_argument("--round-a", type=Path, help="round A's samples (default: every other "
+                    "development sample)")
+    ap.add_argument("--round-b", type=Path, help="round B's samples (default: the others)")
     args = ap.parse_args()
     from tests.e2e.conftest import running_server
 
-    samples = load_samples([FORM / "samples", FORM / "samples_more"])
-    round_a, round_b = samples[0::2], samples[1::2]
+    if (args.round_a is None) != (args.round_b is None):
+        ap.error("--round-a and --round-b go together")
+    if args.round_a:
+        round_a, round_b = load_samples([args.round_a]), load_samples([args.round_b])
+    else:
+        samples = load_samples([FORM / "samples", FORM / "samples_more"])
+        round_a, round_b = samples[0::2], samples[1::2]
     home = Path(tempfile.mkdtemp(prefix="tm-stp-"))
     if args.strict_app:
         install_strict_app(home, args.max_error, args.confidence)
@@ -223,6 +239,7 @@ def main() -> None:
                   f"/{r['ok_fields']}")
             for line in r["wrong"][:10]:
                 print("    wrong but ok:", line)
+            print("    held for review by:", r["held_by"])
     print("fit:", json.dumps(result["fit"]["groups"]), json.dumps(result["fit"]["totals"]))
     out = ROOT / "bench" / "results" / "stp.json"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -10,8 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from taskmaster.calibration.fit import decode_labels, encode_labels
 from taskmaster.calibration.procedure import (
+    EDGES,
     Label,
+    bin_of,
     choose_level,
     clopper_pearson_upper,
     cross_fit,
@@ -104,3 +107,19 @@ def test_fields_without_evidence_are_never_accepted() -> None:
 def test_too_few_labels_certify_nothing() -> None:
     rng = np.random.default_rng(5)
     assert fit_round(simulate(rng, docs=10), 0.005, 0.95) == {}
+
+
+def test_stored_labels_keep_every_bin_and_verdict() -> None:
+    """The compact storage of a fit's labels (thousandths, rounded down) puts no label in
+    another score bin, so a refit from a shipped fit certifies what the original did."""
+    rng = np.random.default_rng(9)
+    labels = simulate(rng, docs=30) + [
+        Label("t0", "text", "ocr", edge, True, "edge") for edge in EDGES] + [
+        Label("t1", "text", "ocr", edge - 1e-7, False, "below") for edge in EDGES[1:]] + [
+        Label("c0", "checkbox", "omr", 1.0, True, "top")]
+    back = decode_labels(encode_labels(labels))
+    assert sorted((lab.field, lab.doc, bin_of(lab.score), lab.right) for lab in back) == \
+        sorted((lab.field, lab.doc, bin_of(lab.score), lab.right) for lab in labels)
+    old = [[lab.field, lab.kind, lab.source, lab.score, int(lab.right), lab.doc]
+           for lab in labels[:5]]
+    assert decode_labels(old) == labels[:5]

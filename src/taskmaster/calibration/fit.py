@@ -8,6 +8,8 @@ shipped fit can seed a refit).
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -58,8 +60,44 @@ class Fit:
         return None if curve is None else float(curve[bin_of(score)])
 
     def labels(self) -> list[Label]:
+        return decode_labels(self.data.get("labels", []))
+
+
+def encode_labels(labels: list[Label]) -> dict[str, Any]:
+    """Labels stored compactly (a shipped fit holds tens of thousands, about 6 bytes
+    each): the documents once; per field, kind and source the steps between document
+    indexes, the scores as three digits of thousandths each (rounded down, 1.0 as 999:
+    every bin edge is a whole thousandth under 1, so no label changes bin) and the
+    verdicts as one digit each (1 right, 0 wrong)."""
+    docs: dict[str, int] = {}
+    groups: dict[str, tuple[list[int], list[str], list[str]]] = {}
+    for lab in labels:
+        index, scores, right = groups.setdefault(f"{lab.field}|{lab.kind}|{lab.source}",
+                                                 ([], [], []))
+        index.append(docs.setdefault(lab.doc, len(docs)))
+        scores.append(f"{min(999, max(0, math.floor(lab.score * 1000 + 1e-6))):03d}")
+        right.append("1" if lab.right else "0")
+    return {"docs": list(docs), "groups": {
+        key: {"doc": [b - a for a, b in zip([0, *index], index, strict=False)],
+              "score": "".join(scores), "right": "".join(right)}
+        for key, (index, scores, right) in groups.items()}}
+
+
+def decode_labels(data: Any) -> list[Label]:
+    """The labels of `encode_labels`, or of the older list of
+    [field, kind, source, score, right, doc] rows."""
+    if isinstance(data, list):
         return [Label(field=f, kind=k, source=s, score=float(sc), right=bool(r), doc=d)
-                for f, k, s, sc, r, d in self.data.get("labels", [])]
+                for f, k, s, sc, r, d in data]
+    docs = data["docs"]
+    out = []
+    for key, g in data["groups"].items():
+        name, kind, source = key.split("|")
+        index = list(itertools.accumulate(g["doc"]))
+        scores = [int(g["score"][i:i + 3]) / 1000 for i in range(0, len(g["score"]), 3)]
+        out += [Label(field=name, kind=kind, source=source, score=sc, right=r == "1",
+                      doc=docs[d]) for d, sc, r in zip(index, scores, g["right"], strict=True)]
+    return out
 
 
 def _field_max_error(app: Application) -> dict[str, float]:
@@ -114,8 +152,7 @@ def build(app: Application, labels: list[Label], *, verified_documents: int = 0,
                     "test_errors": c.errors, "bound": round(c.bound, 5),
                     "tested": [list(t) for t in c.tested]} for c in choices],
         "fields": fields,
-        "labels": [[lab.field, lab.kind, lab.source, round(lab.score, 4), int(lab.right),
-                    lab.doc] for lab in known],
+        "labels": encode_labels(known),
     })
 
 
