@@ -24,6 +24,7 @@ from taskmaster.reading.zones import (
     ink_bbox,
     ink_ratio,
     pad,
+    stretch,
 )
 
 CELL_INSET = 8  # past the 3 px grid line plus registration slack
@@ -38,7 +39,8 @@ CHARSETS = {"date": _DIGITS, "phone": _DIGITS, "zip": _DIGITS, "integer": _DIGIT
 
 def cells(page: Gray, field: FieldDef) -> list[Gray]:
     """One cleaned image per box of the comb, grid lines left out."""
-    return [despeckle(erase_lines(flat_crop(page, box, CELL_INSET), depth=6, row_frac=0.8))
+    return [despeckle(erase_lines(stretch(flat_crop(page, box, CELL_INSET)), depth=6,
+                                  row_frac=0.8))
             for box in field.boxes]
 
 

@@ -10,7 +10,7 @@ from taskmaster.reading import handtext, lexicon, repair
 from taskmaster.reading.recognise import recognise
 from taskmaster.reading.repair import REPAIRED_CAP
 from taskmaster.reading.result import FieldReading, empty
-from taskmaster.reading.zones import despeckle, erase_lines, flat_crop, ink_ratio
+from taskmaster.reading.zones import clean_paper, despeckle, erase_lines, flat_crop, ink_ratio
 
 BOX_INSET = 9  # past the 3 px box line plus registration slack
 EMPTY_INK = 0.002  # share of ink under which a zone is blank paper
@@ -55,7 +55,7 @@ def zone(page: Gray, band: BBox, style: str | None) -> Gray:
         z = flat_crop(page, (x0, y0 - 6, x1, y1 - 4), 0)
     else:
         z = flat_crop(page, band, BOX_INSET)
-    return despeckle(erase_lines(z))
+    return clean_paper(despeckle(erase_lines(z)))
 
 
 def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
