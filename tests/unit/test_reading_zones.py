@@ -1,11 +1,14 @@
-"""Zone cleaning for the typed readers: faint ink stretched, paper grain made white."""
+"""Zone cleaning for the typed readers (faint ink stretched, paper grain made white) and
+the typed-page test that settles a doubtful typed field."""
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
+from taskmaster.reading import typed_page
 from taskmaster.reading.comb import CELL_EMPTY_INK
+from taskmaster.reading.result import FieldReading
 from taskmaster.reading.zones import INK, clean_paper, ink_ratio, stretch
 
 
@@ -55,3 +58,20 @@ def test_clean_paper_leaves_clean_and_crowded_zones_alone() -> None:
     assert np.array_equal(clean_paper(clean), clean)
     dark = _grain((56, 300), 90, 20.0)  # no paper level at all
     assert np.array_equal(clean_paper(dark), dark)
+
+
+def _read(value: str | None, source: str = "ocr", *messages: str) -> FieldReading:
+    return FieldReading(value=value, raw=value, confidence=0.95, source=source,
+                        bbox=(0, 0, 10, 10), messages=list(messages))
+
+
+def test_typed_page_from_its_other_fields() -> None:
+    typed = {f"f{i}": _read("TEXT") for i in range(8)}
+    typed |= {"h1": _read("A", "icr"), "h2": _read("B", "ocr", "hand-print: low confidence")}
+    assert typed_page(typed)  # 8 of 10 read as machine print
+    hand = {f"f{i}": _read("TEXT", "icr") for i in range(8)} | {"t": _read("X")}
+    assert not typed_page(hand)
+    # Blank fields, marks and barcodes do not count; too few read fields say nothing.
+    few = {"a": _read("X"), "b": _read("Y"), "c": _read(None), "d": _read("true", "omr"),
+           "e": _read("P1", "barcode")}
+    assert not typed_page(few)

@@ -39,6 +39,10 @@ def _digits(local: str) -> set[str]:
     m = re.search(r"[0-9oilzsbqg]{1,4}$", local)
     if m and any(c.isdigit() for c in m.group()):
         out.add("".join(_AS_DIGIT.get(c, c) for c in m.group()))
+    elif m and m.group()[-1] in "li":
+        # A lone final "1" read as "l" ("hrowel" for "hrowe1"): the name alone would
+        # explain the read by dropping that letter.
+        out.add("1")
     return out
 
 

@@ -58,9 +58,10 @@ def zone(page: Gray, band: BBox, style: str | None) -> Gray:
     return clean_paper(despeckle(erase_lines(z)))
 
 
-def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
+def read(page: Gray, field: FieldDef, engines: Engines, *,
+         typed_page: bool = False) -> FieldReading:
     """Read a text field: whitespace normalised, lines joined with "\\n", e-mail lower
-    case; a blank zone is None."""
+    case; a blank zone is None. `typed_page`: see `recognise`."""
     assert field.bbox is not None
     charset = CHARSETS.get(field.type, CHARSETS["string"])
     texts: list[str] = []
@@ -74,7 +75,7 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
             continue
         r = handtext.resolve(field.name, recognise(
             z, engines, charset=charset, use_icr=field.type != "email",
-            any_case=lexicon.settles_case(field.name)))
+            any_case=lexicon.settles_case(field.name), typed_page=typed_page))
         line = strip_debris(r.text)
         if not line:
             messages.append("ink but no text read")
@@ -109,9 +110,15 @@ def _repair(field: FieldDef, value: str) -> tuple[str, bool]:
     if field.type == "email":
         return repair.email(re.sub(r"\s+", "", value).lower())
     if field.type == "string":
+        spec = lexicon.for_field(field.name)
+        changed = False
+        if spec is not None and spec[1] == "words":
+            # Before `letter_words`, which would take DIGOXIN50's digits for letters.
+            value, changed = repair.glued_words(value, spec[0],
+                                                number_first=field.name.startswith("address"))
         lines = [repair.letter_words(line) for line in value.split("\n")]
         value = "\n".join(t for t, _ in lines)
-        changed = any(c for _, c in lines)
+        changed = changed or any(c for _, c in lines)
         if field.pattern:
             value, by_pattern = repair.to_pattern(value, field.pattern)
             changed = changed or by_pattern
