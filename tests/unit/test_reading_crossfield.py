@@ -34,6 +34,8 @@ def test_email_final_one_read_as_l() -> None:
         == "hrowe1@outlook.com"
     assert settle_email(_r("epaull@yahoo.com", 0.6), _r("Emma"), _r("Paul")).value \
         == "epaul1@yahoo.com"
+    assert settle_email(_r("mcastillol5@gmail.com", 0.6), _r("Maria"), _r("Castillo")
+                        ).value == "mcastillo15@gmail.com"
     # A name that ends in "l" is its own spelling.
     kept = _r("samuel@yahoo.com", 0.6)
     assert settle_email(kept, _r("Samuel"), _r("Lee")) is kept

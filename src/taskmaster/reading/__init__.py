@@ -13,10 +13,12 @@ a person instead of through.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import Engines, Gray
 from taskmaster.reading import barcode, checkbox, comb, crossfield, date, signature, text
+from taskmaster.reading.recognise import HAND_CAP
 from taskmaster.reading.result import FieldReading
 
 Reader = Callable[[Gray, FieldDef, Engines], FieldReading]
@@ -52,8 +54,14 @@ def read_page(page: Gray, fields: Sequence[FieldDef], engines: Engines
         # its read with the ICR's of glyphs it never learnt ("TWICEDAILY", "8089" for
         # "6099"): on a typed page they are read again as typed, for review.
         for f in fields:
-            if f.kind == "text" and _by_hand(readings[f.name]):
+            r = readings[f.name]
+            if f.kind == "text" and _by_hand(r):
                 readings[f.name] = text.read(page, f, engines, typed_page=True)
+            elif f.kind == "date" and _by_hand(r) and r.confidence > HAND_CAP:
+                # The ICR's digits settled a typed date its Tesseract reads did not: the
+                # two ICR-made estimates agreeing proves little (a typed "06" read "08").
+                readings[f.name] = replace(r, confidence=HAND_CAP, messages=[
+                    *r.messages, "typed page: a date read as hand print"])
     return crossfield.settle_page(readings)
 
 
