@@ -57,7 +57,9 @@ def read_page(page: Gray, fields: Sequence[FieldDef], engines: Engines
             r = readings[f.name]
             if f.kind == "text" and _by_hand(r):
                 readings[f.name] = text.read(page, f, engines, typed_page=True)
-            elif f.kind == "date" and _by_hand(r) and r.confidence > HAND_CAP:
+            elif f.kind == "date" and _by_hand(r):
+                r = readings[f.name] = date.read(page, f, engines, typed_page=True)
+            if f.kind == "date" and _by_hand(r) and r.confidence > HAND_CAP:
                 # The ICR's digits settled a typed date its Tesseract reads did not: the
                 # two ICR-made estimates agreeing proves little (a typed "06" read "08").
                 readings[f.name] = replace(r, confidence=HAND_CAP, messages=[
