@@ -58,12 +58,15 @@ def read_page(page: Gray, fields: Sequence[FieldDef], engines: Engines
             if f.kind == "text" and _by_hand(r):
                 readings[f.name] = text.read(page, f, engines, typed_page=True)
             elif f.kind == "date" and _by_hand(r):
-                r = readings[f.name] = date.read(page, f, engines, typed_page=True)
-            if f.kind == "date" and _by_hand(r) and r.confidence > HAND_CAP:
-                # The ICR's digits settled a typed date its Tesseract reads did not: the
-                # two ICR-made estimates agreeing proves little (a typed "06" read "08").
-                readings[f.name] = replace(r, confidence=HAND_CAP, messages=[
-                    *r.messages, "typed page: a date read as hand print"])
+                # Read again as typed (Tesseract's agreed reads, not the ICR's date
+                # decoding): the same date stands as read; another one is more often
+                # right (a typed "2024" the ICR settled as "2021") but goes to review.
+                again = date.read(page, f, engines, typed_page=True)
+                if again.value != r.value:
+                    readings[f.name] = replace(
+                        again, confidence=min(again.confidence, HAND_CAP),
+                        messages=[*again.messages, f"typed page: read {r.value!r} as hand "
+                                                   "print"])
     return crossfield.settle_page(readings)
 
 
