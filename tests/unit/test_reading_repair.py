@@ -82,3 +82,11 @@ def test_glued_words_split_where_the_vocabulary_explains_them() -> None:
         assert repair.glued_words(kept, streets[0], number_first=True) == (kept, False)
     assert repair.glued_words("LISINOPRIL 10MG", meds[0]) == ("LISINOPRIL 10MG", False)
     assert repair.glued_words("3165N", streets[0]) == ("3165N", False)  # not an address
+
+
+def test_state_codes_put_right_by_one_look_alike() -> None:
+    assert repair.state("MQ") == ("MO", True)
+    assert repair.state("WL") == ("WI", True)
+    assert repair.state("0H") == ("OH", True)
+    for kept in ("NY", "MO", "XX", "W", "ILL"):  # a state, no state near, not two letters
+        assert repair.state(kept) == (kept, False)

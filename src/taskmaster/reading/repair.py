@@ -177,3 +177,28 @@ def _segments(w: str, vocabulary: frozenset[str], parts: int = 3) -> list[list[s
         if parts > 2:
             found.extend([head, *tail] for tail in _segments(rest, vocabulary, parts - 1))
     return found
+
+
+# The US states, DC and the territories (USPS codes).
+US_STATES = frozenset({
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL",
+    "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE",
+    "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD",
+    "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI"})
+# Read -> what a typed capital read so on a fax or a phone photo most likely was.
+_READ_AS = {"Q": "O", "D": "O", "0": "OD", "C": "OG", "O": "DQC", "I": "LJT", "L": "I",
+            "1": "IL", "J": "I", "T": "I", "M": "N", "N": "MH", "E": "F", "F": "EP",
+            "P": "RF", "R": "PB", "V": "YU", "Y": "V", "U": "VO", "B": "RE", "8": "B",
+            "5": "S", "2": "Z", "6": "G", "G": "CO", "H": "N", "K": "X", "X": "K"}
+
+
+def state(text: str) -> tuple[str, bool]:
+    """A two-letter state code read with one look-alike ("MQ" -> "MO"), put right where
+    exactly one state is that close; a code that is a state, or is close to none or to
+    several, stays as read."""
+    t = text.upper()
+    if len(t) != 2 or t in US_STATES:
+        return text, False
+    near = {t[:i] + c + t[i + 1:] for i, ch in enumerate(t) for c in _READ_AS.get(ch, "")}
+    near &= US_STATES
+    return (near.pop(), True) if len(near) == 1 else (text, False)
