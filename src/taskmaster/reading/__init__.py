@@ -45,9 +45,10 @@ def read_field(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
 
 def read_page(page: Gray, fields: Sequence[FieldDef], engines: Engines
               ) -> dict[str, FieldReading]:
-    """Every field of a registered page (`read_field`), then the fields that explain
-    each other settled together (`crossfield.settle_page`: an e-mail address from the
-    patient's names)."""
+    """Every field of a registered page (`read_field`); on a typed page (`typed_page`)
+    the text and date fields read as hand print read again as typed; then the fields
+    that explain each other settled together (`crossfield.settle_page`: an e-mail
+    address from the patient's names)."""
     readings = {f.name: read_field(page, f, engines) for f in fields}
     if typed_page(readings):
         # Typed fields Tesseract was unsure of went to the hand-print path, which merges
@@ -88,4 +89,4 @@ def typed_page(readings: dict[str, FieldReading]) -> bool:
     return sum(not _by_hand(r) for r in read) >= TYPED_SHARE * len(read)
 
 
-__all__ = ["READERS", "FieldReading", "read_field", "read_page"]
+__all__ = ["READERS", "FieldReading", "read_field", "read_page", "typed_page"]
