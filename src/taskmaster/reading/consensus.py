@@ -91,7 +91,7 @@ def read_typed(zone: Gray, engines: Engines, *, charset: str | None,
     """
     h = hashlib.blake2b(np.ascontiguousarray(zone).tobytes(), digest_size=16)
     h.update(repr((zone.shape, charset, multiline, getattr(valid, "__qualname__", None),
-                   id(engines.ocr))).encode())
+                   engines.ocr.name, id(engines.ocr))).encode())
     key = h.digest()
     with _LOCK:
         if key in _MEMO:
