@@ -21,7 +21,7 @@ from taskmaster.engines.barcode import ZxingBarcodeEngine
 from taskmaster.engines.base import Engines, Gray, IcrEngine, OmrEngine
 from taskmaster.engines.omr import InkOmrEngine
 from taskmaster.engines.tesseract import TesseractEngine
-from taskmaster.reading import FieldReading, read_field
+from taskmaster.reading import FieldReading, read_field, read_page, typed_page
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("TASKMASTER_SHARED") or ROOT.parent / "shared")
@@ -132,3 +132,20 @@ def test_blank_form_reads_empty(fields: list[FieldDef], engines: Engines,
             assert r.value is False, (f.name, r)
         else:
             assert r.value is None, (f.name, r)
+
+
+@pytest.mark.parametrize(("name", "typed"), [("intake_0030.png", True),   # typed fax
+                                             ("intake_0001.png", False)])  # hand print
+def test_read_page_settles_a_typed_page(name: str, typed: bool, fields: list[FieldDef],
+                                        engines: Engines,
+                                        align: Callable[[Gray], Gray]) -> None:
+    results = _read(name, fields, engines, align)
+    assert typed_page({f.name: r for f, r, _ in results}) is typed
+    page = align(np.asarray(Image.open(SAMPLES / name).convert("L")))
+    settled = read_page(page, fields, engines)
+    truth = {f.name: want for f, _, want in results}
+    right = sum(_norm(settled[n].value) == _norm(w) for n, w in truth.items())
+    assert right >= sum(_norm(r.value) == _norm(w) for _, r, w in results)
+    for n, r in settled.items():  # the rule holds after the page is settled too
+        if r.confidence >= 0.9:
+            assert _norm(r.value) == _norm(truth[n]), (n, r)

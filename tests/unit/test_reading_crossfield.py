@@ -28,6 +28,19 @@ def test_email_local_part_from_the_names() -> None:
         == "samuel79@icloud.com"
 
 
+def test_email_final_one_read_as_l() -> None:
+    # A typed "1" after the name read "l": the name plus "1", not the name alone.
+    assert settle_email(_r("hrowel@outlook.com", 0.6), _r("Harold"), _r("Rowe")).value \
+        == "hrowe1@outlook.com"
+    assert settle_email(_r("epaull@yahoo.com", 0.6), _r("Emma"), _r("Paul")).value \
+        == "epaul1@yahoo.com"
+    assert settle_email(_r("mcastillol5@gmail.com", 0.6), _r("Maria"), _r("Castillo")
+                        ).value == "mcastillo15@gmail.com"
+    # A name that ends in "l" is its own spelling.
+    kept = _r("samuel@yahoo.com", 0.6)
+    assert settle_email(kept, _r("Samuel"), _r("Lee")) is kept
+
+
 def test_email_left_alone() -> None:
     first, last = _r("MARIA"), _r("GARCIA")
     for kept in (_r("maria.garcia@gmail.com"),        # already a name spelling

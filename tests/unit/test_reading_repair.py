@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from taskmaster.reading import repair
+from taskmaster.reading import lexicon, repair
 from taskmaster.reading.comb import looks_typed
 from taskmaster.reading.recognise import fuse
 from taskmaster.reading.zones import flatten
@@ -66,3 +66,27 @@ def test_flatten_whitens_grey_paper_and_keeps_blank_blank() -> None:
     blank = np.full((80, 200), 200, np.uint8) + np.random.default_rng(0).integers(
         0, 8, (80, 200)).astype(np.uint8)
     assert flatten(blank).min() > 200
+
+
+def test_glued_words_split_where_the_vocabulary_explains_them() -> None:
+    streets = lexicon.for_field("address_street")
+    meds = lexicon.for_field("medications")
+    assert streets is not None and meds is not None
+    for read, want in (("5386 ESTECT", "5386 E STE CT"), ("1952 EAPT CT", "1952 E APT CT"),
+                       ("3165N ELM LN", "3165 N ELM LN"), ("4565 N VIEWCT", "4565 N VIEW CT")):
+        assert repair.glued_words(read, streets[0], number_first=True) == (want, True)
+    assert repair.glued_words("DIGOXIN50 MG\nFERROUS 5 MG TWICEDAILY", meds[0]) == (
+        "DIGOXIN 50 MG\nFERROUS 5 MG TWICE DAILY", True)
+    # List words, runs the list does not explain, and units after a number stay.
+    for kept in ("9660 N JEFFERSON ST", "12 MAPLEWOOD DR", "8551 SARTCT"):
+        assert repair.glued_words(kept, streets[0], number_first=True) == (kept, False)
+    assert repair.glued_words("LISINOPRIL 10MG", meds[0]) == ("LISINOPRIL 10MG", False)
+    assert repair.glued_words("3165N", streets[0]) == ("3165N", False)  # not an address
+
+
+def test_state_codes_put_right_by_one_look_alike() -> None:
+    assert repair.state("MQ") == ("MO", True)
+    assert repair.state("WL") == ("WI", True)
+    assert repair.state("0H") == ("OH", True)
+    for kept in ("NY", "MO", "XX", "W", "ILL"):  # a state, no state near, not two letters
+        assert repair.state(kept) == (kept, False)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import Barcode, Engines, Gray
+from taskmaster.reading.consensus import smooth
 from taskmaster.reading.result import FieldReading, empty
 from taskmaster.reading.zones import crop, ink_ratio
 
@@ -43,14 +45,22 @@ def _printed(zone: Gray, field: FieldDef, engines: Engines) -> FieldReading | No
     assert field.bbox is not None
     if not field.pattern:
         return None
-    text = engines.ocr.read_zone(zone, multiline=True).text.upper()
     bare = field.pattern.removeprefix("^").removesuffix("$")
-    hits = sorted(set(re.findall(bare, text.replace(" ", ""))))
-    if len(hits) != 1:
-        return None
-    return FieldReading(value=hits[0], raw=text, confidence=0.6, source="ocr",
-                        bbox=field.bbox, messages=["code not decoded: read from the "
-                                                   "label's printed text"])
+    for text in _label_texts(zone, engines):
+        hits = sorted(set(re.findall(bare, text.replace(" ", ""))))
+        if len(hits) == 1:
+            return FieldReading(value=hits[0], raw=text, confidence=0.6, source="ocr",
+                                bbox=field.bbox, messages=["code not decoded: read from "
+                                                           "the label's printed text"])
+    return None
+
+
+def _label_texts(zone: Gray, engines: Engines) -> Iterator[str]:
+    """The label's print, read as one block; then, where that finds no code, its words
+    laid out by Tesseract on the zone smoothed (a fax's broken 1-bit glyphs, and the
+    barcode's bars beside them, make the block read mostly noise)."""
+    yield engines.ocr.read_zone(zone, multiline=True).text.upper()
+    yield " ".join(w.text for w in engines.ocr.read_page(smooth(zone))).upper()
 
 
 def _reading(field: FieldDef, found: list[Barcode], confidence: float,

@@ -15,7 +15,7 @@ from taskmaster.engines.base import Engines, Gray, Reading
 from taskmaster.reading import combdecode
 from taskmaster.reading.consensus import Consensus, read_typed
 from taskmaster.reading.recognise import DISAGREE_CAP, HAND_CAP, TYPED_MIN, calibrate_ocr
-from taskmaster.reading.repair import REPAIRED_CAP, to_pattern
+from taskmaster.reading.repair import REPAIRED_CAP, state, to_pattern
 from taskmaster.reading.result import FieldReading, empty
 from taskmaster.reading.zones import (
     despeckle,
@@ -24,6 +24,7 @@ from taskmaster.reading.zones import (
     ink_bbox,
     ink_ratio,
     pad,
+    stretch,
 )
 
 CELL_INSET = 8  # past the 3 px grid line plus registration slack
@@ -38,7 +39,8 @@ CHARSETS = {"date": _DIGITS, "phone": _DIGITS, "zip": _DIGITS, "integer": _DIGIT
 
 def cells(page: Gray, field: FieldDef) -> list[Gray]:
     """One cleaned image per box of the comb, grid lines left out."""
-    return [despeckle(erase_lines(flat_crop(page, box, CELL_INSET), depth=6, row_frac=0.8))
+    return [despeckle(erase_lines(stretch(flat_crop(page, box, CELL_INSET)), depth=6,
+                                  row_frac=0.8))
             for box in field.boxes]
 
 
@@ -118,6 +120,11 @@ def _finish(field: FieldDef, filled: list[bool], text: str, confs: list[float],
     if not all(filled):
         messages.append(f"{len(filled) - sum(filled)} of {len(filled)} boxes empty")
         confidence = min(confidence, 0.5)
+    if field.type == "state" and source == "ocr":
+        fixed, repaired = state(text)
+        if repaired:
+            messages.append(f"repaired from {text!r}")
+            text, confidence = fixed, min(confidence, REPAIRED_CAP)
     if field.pattern and source == "ocr":
         fixed, repaired = to_pattern(text, field.pattern)
         if repaired:

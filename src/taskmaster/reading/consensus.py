@@ -12,6 +12,9 @@ for one read per zone.
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -82,7 +85,33 @@ def read_typed(zone: Gray, engines: Engines, *, charset: str | None,
 
     `valid` says whether a text can be the field's value (a comb's length, a date part's
     digits): an invalid read neither stops the reading early nor wins a vote.
+
+    The last few zones' votes are remembered: a field read again in the same page (a
+    typed page's doubtful field, `reading.read_page`) costs no second OCR.
     """
+    h = hashlib.blake2b(np.ascontiguousarray(zone).tobytes(), digest_size=16)
+    h.update(repr((zone.shape, charset, multiline, getattr(valid, "__qualname__", None),
+                   engines.ocr.name, id(engines.ocr))).encode())
+    key = h.digest()
+    with _LOCK:
+        if key in _MEMO:
+            _MEMO.move_to_end(key)
+            return _MEMO[key]
+    vote = _read_typed(zone, engines, charset=charset, multiline=multiline, valid=valid)
+    with _LOCK:
+        _MEMO[key] = vote
+        while len(_MEMO) > _MEMO_SIZE:
+            _MEMO.popitem(last=False)
+    return vote
+
+
+_MEMO_SIZE = 64  # zones: more than one page's
+_MEMO: OrderedDict[bytes, Consensus] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def _read_typed(zone: Gray, engines: Engines, *, charset: str | None,
+                multiline: bool, valid: Valid | None) -> Consensus:
     ok = valid or (lambda t: bool(t.strip()))
     reads: list[Reading] = []
     for prepare in _PREPARE:

@@ -38,7 +38,14 @@ def _digits(local: str) -> set[str]:
     out = {"", "".join(c for c in local if c.isdigit())}
     m = re.search(r"[0-9oilzsbqg]{1,4}$", local)
     if m and any(c.isdigit() for c in m.group()):
-        out.add("".join(_AS_DIGIT.get(c, c) for c in m.group()))
+        # Every length of that tail: the name may end in a look-alike ("mcastillol5" is
+        # "mcastillo" and "15", not "mcastil" and "1015").
+        tail = m.group()
+        out |= {"".join(_AS_DIGIT.get(c, c) for c in tail[k:]) for k in range(len(tail))}
+    elif m and m.group()[-1] in "li":
+        # A lone final "1" read as "l" ("hrowel" for "hrowe1"): the name alone would
+        # explain the read by dropping that letter.
+        out.add("1")
     return out
 
 

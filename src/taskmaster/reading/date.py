@@ -40,8 +40,10 @@ def parts(page: Gray, field: FieldDef) -> list[Gray]:
     return out
 
 
-def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
-    """ISO date; an impossible date keeps the raw digits with a low confidence."""
+def read(page: Gray, field: FieldDef, engines: Engines, *,
+         typed_page: bool = False) -> FieldReading:
+    """ISO date; an impossible date keeps the raw digits with a low confidence.
+    `typed_page`: see `recognise`."""
     assert field.bbox is not None
     zones = parts(page, field)
     inked = [ink_ratio(z) >= EMPTY_INK for z in zones]
@@ -51,7 +53,8 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
         return FieldReading(value=None, raw=None, confidence=0.3, source="ocr", bbox=field.bbox,
                             messages=["date partly filled in"])
     # Each part on its own: side by side, Tesseract runs DD and MM together.
-    reads = [recognise(z, engines, charset=_DIGITS, valid=_part_valid(n))
+    reads = [recognise(z, engines, charset=_DIGITS, valid=_part_valid(n),
+                       typed_page=typed_page)
              for z, n in zip(zones, (2, 2, 4), strict=True)]
     groups = ["".join(r.text.split()) for r in reads]
     raw = "/".join(groups)
@@ -68,7 +71,9 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
             messages.append(f"not a valid date: {raw}")
     else:
         messages.append(f"expected DD/MM/YYYY, read {raw!r}")
-    joint = _joint(zones, field, engines.icr) if source == "icr" else None
+    # The ICR's digit alternatives know hand print, not type: not on a typed page.
+    joint = (_joint(zones, field, engines.icr) if source == "icr" and not typed_page
+             else None)
     if joint is not None and joint.text:
         if joint.text == value:
             confidence = max(confidence, joint.confidence)

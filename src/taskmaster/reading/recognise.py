@@ -38,7 +38,8 @@ class Recognised:
 
 def recognise(zone: Gray, engines: Engines, *, charset: str | None,
               multiline: bool = False, valid: Valid | None = None,
-              use_icr: bool = True, any_case: bool = False) -> Recognised:
+              use_icr: bool = True, any_case: bool = False,
+              typed_page: bool = False) -> Recognised:
     """Read a cleaned zone (box lines erased) as machine print or hand print.
 
     `use_icr=False` where the ICR cannot read the field (it knows digits and capitals
@@ -47,12 +48,21 @@ def recognise(zone: Gray, engines: Engines, *, charset: str | None,
 
     Machine print is read up to three times (`consensus.read_typed`); reads that do not
     agree cap the confidence at `DISAGREE_CAP`, so the field goes to review.
+
+    `typed_page=True` where the rest of the page is machine print (`typed_page`): a
+    doubtful Tesseract read that its other reads agree with is kept as Tesseract's, for
+    review, instead of being merged with the ICR's reading of typed glyphs it was never
+    trained on.
     """
     vote = read_typed(zone, engines, charset=charset, multiline=multiline, valid=valid)
     ocr = vote.reading
-    typed = ocr.confidence >= TYPED_MIN and bool(ocr.text.strip())
+    typed = (ocr.confidence >= TYPED_MIN or (typed_page and vote.agreed)) \
+        and bool(ocr.text.strip())
     if typed:
         out = _from(ocr, "ocr", typed=True)
+        if ocr.confidence < TYPED_MIN:
+            out.confidence = min(out.confidence, DISAGREE_CAP)
+            out.messages.append("typed page: a doubtful read kept as Tesseract's")
         if not vote.agreed:
             out.confidence = min(out.confidence, DISAGREE_CAP)
             out.messages.append("reads disagree: " + " | ".join(vote.texts))

@@ -118,3 +118,87 @@ def _domain(domain: str) -> str | None:
         return None
     found = snap([domain], frozenset(EMAIL_DOMAINS))
     return found.entry.lower() if found is not None else None
+
+
+def glued_words(text: str, vocabulary: frozenset[str], *,
+                number_first: bool = False) -> tuple[str, bool]:
+    """Words whose gap was lost put apart where the field's vocabulary explains the run
+    in exactly one way: "ESTECT" -> "E STE CT", "VIEWCT" -> "VIEW CT", "DIGOXIN50" ->
+    "DIGOXIN 50"; with `number_first` (a street address) also a house number glued to
+    the word after it, "3165N" -> "3165 N". Words of the vocabulary, and runs it splits
+    in no way or in several, stay as read.
+
+    Typed condensed and bold fonts set word gaps little wider than letter gaps; after a
+    scan or a fax Tesseract's line reader drops them.
+    """
+    joined = "\n".join(" ".join(_unglue(w, vocabulary, number_first) or w
+                                 for w in line.split(" "))
+                        for line in text.split("\n"))
+    return joined, joined != text
+
+
+def _unglue(word: str, vocabulary: frozenset[str], number_first: bool) -> str | None:
+    w = word.upper()
+    if not w or w in vocabulary:
+        return None
+    m = re.fullmatch(r"([A-Z]+)(\d+)", w) or (
+        re.fullmatch(r"(\d+)([A-Z]+)", w) if number_first else None)
+    if m:
+        letters = m.group(1) if m.group(1).isalpha() else m.group(2)
+        if letters in vocabulary or _segments(letters, vocabulary):
+            inner = _unglue(letters, vocabulary, False)
+            k = len(m.group(1))
+            head, tail = word[:k], word[k:]
+            if letters == m.group(1):
+                return f"{inner or head} {tail}"
+            return f"{head} {inner or tail}"
+        return None
+    if not w.isalpha() or len(w) < 3:
+        return None
+    found = _segments(w, vocabulary)
+    if len(found) != 1:
+        return None
+    cuts, start = [], 0
+    for part in found[0]:
+        cuts.append(word[start:start + len(part)])
+        start += len(part)
+    return " ".join(cuts)
+
+
+def _segments(w: str, vocabulary: frozenset[str], parts: int = 3) -> list[list[str]]:
+    """Every way of cutting `w` into 2..`parts` entries of the vocabulary."""
+    found: list[list[str]] = []
+    for k in range(1, len(w)):
+        head, rest = w[:k], w[k:]
+        if head not in vocabulary:
+            continue
+        if rest in vocabulary:
+            found.append([head, rest])
+        if parts > 2:
+            found.extend([head, *tail] for tail in _segments(rest, vocabulary, parts - 1))
+    return found
+
+
+# The US states, DC and the territories (USPS codes).
+US_STATES = frozenset({
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL",
+    "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE",
+    "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD",
+    "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI"})
+# Read -> what a typed capital read so on a fax or a phone photo most likely was.
+_READ_AS = {"Q": "O", "D": "O", "0": "OD", "C": "OG", "O": "DQC", "I": "LJT", "L": "I",
+            "1": "IL", "J": "I", "T": "I", "M": "N", "N": "MH", "E": "F", "F": "EP",
+            "P": "RF", "R": "PB", "V": "YU", "Y": "V", "U": "VO", "B": "RE", "8": "B",
+            "5": "S", "2": "Z", "6": "G", "G": "CO", "H": "N", "K": "X", "X": "K"}
+
+
+def state(text: str) -> tuple[str, bool]:
+    """A two-letter state code read with one look-alike ("MQ" -> "MO"), put right where
+    exactly one state is that close; a code that is a state, or is close to none or to
+    several, stays as read."""
+    t = text.upper()
+    if len(t) != 2 or t in US_STATES:
+        return text, False
+    near = {t[:i] + c + t[i + 1:] for i, ch in enumerate(t) for c in _READ_AS.get(ch, "")}
+    near &= US_STATES
+    return (near.pop(), True) if len(near) == 1 else (text, False)

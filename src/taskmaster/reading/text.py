@@ -10,7 +10,7 @@ from taskmaster.reading import handtext, lexicon, repair
 from taskmaster.reading.recognise import recognise
 from taskmaster.reading.repair import REPAIRED_CAP
 from taskmaster.reading.result import FieldReading, empty
-from taskmaster.reading.zones import despeckle, erase_lines, flat_crop, ink_ratio
+from taskmaster.reading.zones import clean_paper, despeckle, erase_lines, flat_crop, ink_ratio
 
 BOX_INSET = 9  # past the 3 px box line plus registration slack
 EMPTY_INK = 0.002  # share of ink under which a zone is blank paper
@@ -55,12 +55,13 @@ def zone(page: Gray, band: BBox, style: str | None) -> Gray:
         z = flat_crop(page, (x0, y0 - 6, x1, y1 - 4), 0)
     else:
         z = flat_crop(page, band, BOX_INSET)
-    return despeckle(erase_lines(z))
+    return clean_paper(despeckle(erase_lines(z)))
 
 
-def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
+def read(page: Gray, field: FieldDef, engines: Engines, *,
+         typed_page: bool = False) -> FieldReading:
     """Read a text field: whitespace normalised, lines joined with "\\n", e-mail lower
-    case; a blank zone is None."""
+    case; a blank zone is None. `typed_page`: see `recognise`."""
     assert field.bbox is not None
     charset = CHARSETS.get(field.type, CHARSETS["string"])
     texts: list[str] = []
@@ -74,7 +75,7 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
             continue
         r = handtext.resolve(field.name, recognise(
             z, engines, charset=charset, use_icr=field.type != "email",
-            any_case=lexicon.settles_case(field.name)))
+            any_case=lexicon.settles_case(field.name), typed_page=typed_page))
         line = strip_debris(r.text)
         if not line:
             messages.append("ink but no text read")
@@ -109,9 +110,15 @@ def _repair(field: FieldDef, value: str) -> tuple[str, bool]:
     if field.type == "email":
         return repair.email(re.sub(r"\s+", "", value).lower())
     if field.type == "string":
+        spec = lexicon.for_field(field.name)
+        changed = False
+        if spec is not None and spec[1] == "words":
+            # Before `letter_words`, which would take DIGOXIN50's digits for letters.
+            value, changed = repair.glued_words(value, spec[0],
+                                                number_first=field.name.startswith("address"))
         lines = [repair.letter_words(line) for line in value.split("\n")]
         value = "\n".join(t for t, _ in lines)
-        changed = any(c for _, c in lines)
+        changed = changed or any(c for _, c in lines)
         if field.pattern:
             value, by_pattern = repair.to_pattern(value, field.pattern)
             changed = changed or by_pattern

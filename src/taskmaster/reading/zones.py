@@ -20,6 +20,8 @@ FLAT_KERNEL = 25  # max-filter size: wider than any pen or typed stroke
 MIN_CONTRAST = 60.0  # ink this far under paper (after division) is really there
 MAX_GAIN = 3.0  # faint ink made at most this much darker
 DARKEST = 20.0  # the darkest ink is stretched to about this grey
+PAPER_SIGMAS = 4.0  # paper noise this many deviations from the paper level is paper
+GRAIN = 3.0  # paper noise (deviation, grey levels) from which a zone's paper is cleaned
 
 
 def crop(page: Gray, bbox: BBox, inset: int = 0, *, inset_y: int | None = None) -> Gray:
@@ -70,6 +72,49 @@ def flatten(img: Gray) -> Gray:
         gain = min(MAX_GAIN, max(1.0, (255.0 - DARKEST) / (255.0 - dark)))
         norm = 255.0 - (255.0 - norm) * gain
     return np.asarray(np.clip(norm, 0, 255), dtype=np.uint8)
+
+
+def stretch(img: Gray) -> Gray:
+    """`img` with its own darkest ink stretched towards black (as `flatten` does, but on
+    this zone alone, by at most `MAX_GAIN`, and only when it clearly holds ink).
+
+    `flat_crop` sets the stretch from the zone and its margin, where a printed box line
+    is the darkest thing: inside a comb cell of a phone photo a thin typed digit stays
+    grey (90-110), and the fixed `INK` threshold sees too little of it to call the cell
+    filled.
+    """
+    if img.size == 0:
+        return img
+    dark = float(np.percentile(img, 0.5))
+    if 255.0 - dark < MIN_CONTRAST:
+        return img
+    gain = min(MAX_GAIN, max(1.0, (255.0 - DARKEST) / (255.0 - dark)))
+    if gain == 1.0:
+        return img
+    out = 255.0 - (255.0 - img.astype(np.float32)) * gain
+    return np.asarray(np.clip(out, 0, 255), dtype=np.uint8)
+
+
+def clean_paper(img: Gray) -> Gray:
+    """The paper's grain made white: pixels within `PAPER_SIGMAS` noise deviations of the
+    zone's paper level (its median: a text zone is mostly paper) become 255.
+
+    A scanner's grey, noisy paper survives `flatten` as a texture of 200-250 greys; on a
+    zone that is nearly all paper (a short name in a long box) Tesseract's own Otsu
+    threshold then falls inside that texture and reads it as rows of letters ("REET TR
+    RE" for "Ji"). Ink and its anti-aliased edges are far darker and are kept.
+    """
+    if img.size == 0:
+        return img
+    level = float(np.median(img))
+    mad = float(np.median(np.abs(img.astype(np.float32) - level)))
+    noise = 1.4826 * mad
+    cut = level - PAPER_SIGMAS * noise
+    if noise < GRAIN or cut <= INK:  # clean paper already, or no clear paper level
+        return img
+    out = img.copy()
+    out[img > cut] = 255
+    return out
 
 
 def ink_mask(img: Gray, min_blob: int = MIN_BLOB) -> np.ndarray:

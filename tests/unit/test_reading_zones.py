@@ -1,0 +1,77 @@
+"""Zone cleaning for the typed readers (faint ink stretched, paper grain made white) and
+the typed-page test that settles a doubtful typed field."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from taskmaster.reading import typed_page
+from taskmaster.reading.comb import CELL_EMPTY_INK
+from taskmaster.reading.result import FieldReading
+from taskmaster.reading.zones import INK, clean_paper, ink_ratio, stretch
+
+
+def _cell(ink: int, digit: str = "1") -> np.ndarray:
+    """A comb cell's inside (42 x 56) holding one thin, soft typed digit whose darkest
+    pixel is about `ink` (a phone photo's grey print)."""
+    img = np.full((56, 42), 255, np.uint8)
+    cv2.putText(img, digit, (10, 42), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 1, cv2.LINE_AA)
+    soft = cv2.GaussianBlur(img, (3, 3), 0).astype(np.float32)
+    return np.asarray(255 - (255 - soft) * (255 - ink) / (255 - float(soft.min())), np.uint8)
+
+
+def _grain(shape: tuple[int, int], level: int, sigma: float, seed: int = 1) -> np.ndarray:
+    noise = np.random.default_rng(seed).normal(level, sigma, shape)
+    return np.asarray(np.clip(noise, 0, 255), dtype=np.uint8)
+
+
+def test_stretch_makes_a_faint_digit_a_filled_cell() -> None:
+    faint = _cell(ink=120)
+    assert ink_ratio(faint) < CELL_EMPTY_INK  # the phone photo's grey "1" reads as blank
+    assert ink_ratio(stretch(faint)) >= CELL_EMPTY_INK
+    assert int(stretch(faint).min()) < 40
+
+
+def test_stretch_leaves_dark_ink_and_blank_paper_alone() -> None:
+    dark = _cell(ink=10)
+    assert np.array_equal(stretch(dark), dark)
+    blank = _grain((56, 42), 235, 4.0)
+    assert np.array_equal(stretch(blank), blank)
+    assert ink_ratio(stretch(blank)) == 0.0
+
+
+def test_clean_paper_whitens_grain_and_keeps_ink() -> None:
+    zone = _grain((56, 600), 232, 7.0)
+    cv2.putText(zone, "Ji", (8, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 30, 3, cv2.LINE_AA)
+    out = clean_paper(zone)
+    ink = zone < INK
+    assert np.array_equal(out[ink], zone[ink])  # every ink pixel kept as it was
+    paper = zone[:, 200:]  # no ink there
+    assert float((out[:, 200:] == 255).mean()) > 0.99
+    assert float((paper == 255).mean()) < 0.05
+
+
+def test_clean_paper_leaves_clean_and_crowded_zones_alone() -> None:
+    clean = np.full((56, 300), 255, np.uint8)
+    cv2.putText(clean, "AB", (8, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3, cv2.LINE_AA)
+    assert np.array_equal(clean_paper(clean), clean)
+    dark = _grain((56, 300), 90, 20.0)  # no paper level at all
+    assert np.array_equal(clean_paper(dark), dark)
+
+
+def _read(value: str | None, source: str = "ocr", *messages: str) -> FieldReading:
+    return FieldReading(value=value, raw=value, confidence=0.95, source=source,
+                        bbox=(0, 0, 10, 10), messages=list(messages))
+
+
+def test_typed_page_from_its_other_fields() -> None:
+    typed = {f"f{i}": _read("TEXT") for i in range(8)}
+    typed |= {"h1": _read("A", "icr"), "h2": _read("B", "ocr", "hand-print: low confidence")}
+    assert typed_page(typed)  # 8 of 10 read as machine print
+    hand = {f"f{i}": _read("TEXT", "icr") for i in range(8)} | {"t": _read("X")}
+    assert not typed_page(hand)
+    # Blank fields, marks and barcodes do not count; too few read fields say nothing.
+    few = {"a": _read("X"), "b": _read("Y"), "c": _read(None), "d": _read("true", "omr"),
+           "e": _read("P1", "barcode")}
+    assert not typed_page(few)
