@@ -190,3 +190,18 @@ def test_line_segmentation_finds_words_hyphen_and_full_stop() -> None:
     assert kinds == ["x", "x", "x", "-", ".", "x", "x"]
     assert [g.space_before for g in line.glyphs].count(True) == 1
     assert line.glyphs[5].space_before
+
+
+def test_line_segmentation_tells_a_comma_from_a_full_stop() -> None:
+    from taskmaster.engines.icr.segment import segment_line
+
+    zone = np.full((80, 600), 255, np.uint8)
+    cv2.rectangle(zone, (0, 0), (599, 79), 0, 3)
+    for x in (30, 60, 200, 230):  # "ab" "cd" as upright strokes with a foot
+        cv2.rectangle(zone, (x, 18), (x + 5, 55), 0, -1)
+        cv2.rectangle(zone, (x, 50), (x + 16, 55), 0, -1)
+    cv2.circle(zone, (100, 52), 3, 0, -1)  # a comma: a dot on the line, a tail below it
+    cv2.line(zone, (101, 52), (95, 68), 0, 3)
+    cv2.circle(zone, (300, 52), 3, 0, -1)  # a full stop after "cd"
+    line = segment_line(zone)
+    assert [g.punct or "x" for g in line.glyphs] == ["x", "x", ",", "x", "x", "."]

@@ -123,3 +123,24 @@ def test_a_lost_word_gap_is_split_into_list_words_for_review() -> None:
     assert same.text == "JOHNSON" and same.confidence == 0.93
     meds = handtext.settle_typed("medications", Recognised("LISINOPRIL 10 MG", 0.95, "ocr"))
     assert meds.confidence == 0.95
+
+
+def test_resolve_keeps_the_comma_the_icr_saw_and_the_icr_number_over_junk() -> None:
+    # The list's comma survives snapping the word; Tesseract's "." for it is a doubt.
+    r = handtext.resolve("allergy_details", _hand("ASPIAIN. LATEX", "ASPIRIN, LATEX"))
+    assert r.text == "ASPIRIN, LATEX" and r.confidence < 0.9
+    r = handtext.resolve("allergy_details", _hand("LATEX, ASPIRN", "LATEX, ASPIRIN"))
+    assert r.text == "LATEX, ASPIRIN"
+    # Lower case and symbols inside a number are Tesseract's misreads of hand print.
+    assert handtext.resolve("group_number", _hand("GReT672%73", "GR6969243")).text == "GR6969243"
+    assert handtext.resolve("group_number", _hand("77,5385", "677535")).text == "677535"
+
+
+def test_a_word_before_a_unit_is_a_dose() -> None:
+    assert handtext.doses("EPINEPHRINE S MG DAILY".split())[1] == "5"
+    assert handtext.doses(["TAKE", "IO", "ML"])[1] == "10"
+    assert handtext.doses(["AT", "NIGHT"]) == ["AT", "NIGHT"]  # no unit: left alone
+    assert handtext.doses(["SR", "MG"]) == ["SR", "MG"]  # R is no digit's look-alike
+    r = handtext.resolve("medications", _hand("EPINEPHRINE S MG TWICE DAILY",
+                                              "EPIIVEPHRINE S MCJ TWICE DALLY"))
+    assert r.text.startswith("EPINEPHRINE 5 MG")

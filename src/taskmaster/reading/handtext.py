@@ -65,7 +65,13 @@ def _numeric(word: str) -> bool:
 
 
 def _word(ocr: str, icr: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
-    """One word from its two reads, and whether the engines agree on it."""
+    """One word from its two reads, and whether the engines agree on it; a comma or full
+    stop after it is kept apart from the word (the ICR tells the two by shape)."""
+    ocr_core, ocr_tail = _tail(ocr)
+    icr_core, icr_tail = _tail(icr)
+    if (ocr_tail or icr_tail) and (ocr_core or icr_core):
+        word, ok = _word(ocr_core, icr_core, vocabulary)
+        return word + (icr_tail or ocr_tail), ok and ocr_tail == icr_tail
     o, i = ocr.upper(), icr.upper()
     glued = _unglued(o, vocabulary) if o == i else None
     if glued:
@@ -85,14 +91,43 @@ def _word(ocr: str, icr: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
     if o.isdigit() and not i.isdigit() and len(o) == len(i):
         # A number Tesseract read as one, where the ICR took a digit for a letter ("5D").
         return ocr, False
-    if _numeric(icr) and len(icr) >= len(ocr):
+    if _numeric(icr) and (len(icr) >= len(ocr) or _junk(ocr)):
         # The ICR reads hand-printed digits far better than Tesseract, unless it lost
-        # a thin stroke (a "1") that Tesseract kept.
+        # a thin stroke (a "1") that Tesseract kept; not where Tesseract's read holds
+        # lower case or symbols inside a number ("GReT672%73" / "GR6969243").
         return icr, False
     if any(c.islower() for c in ocr) and i.isalpha() and len(i) >= len(o):
         # Hand print on this form is in capitals: Tesseract's lower case is a misread.
         return icr, False
     return fuse(ocr, icr), False
+
+
+def _tail(word: str) -> tuple[str, str]:
+    """The word and the comma or full stop that ends it."""
+    core = word.rstrip(".,")
+    return core, word[len(core):][:1]
+
+
+def _junk(word: str) -> bool:
+    """Lower case or a symbol inside a hand-printed number: a misread, not the writing."""
+    return any(c.islower() or not (c.isalnum() or c in "-/") for c in word)
+
+
+UNITS = frozenset({"MG", "MCG", "ML", "G", "IU", "UNITS", "MEQ"})
+_AS_DIGIT = {"O": "0", "D": "0", "Q": "0", "I": "1", "L": "1", "Z": "2", "S": "5",
+             "G": "6", "B": "8", "T": "7", "A": "4"}
+
+
+def doses(words: list[str]) -> list[str]:
+    """A word before a unit of measure ("S MG", "IO ML") is a number: hand-print
+    look-alikes of digits put back ("5 MG", "10 ML"); other words unchanged."""
+    out = list(words)
+    for k in range(len(out) - 1):
+        w = out[k].upper()
+        if (out[k + 1].upper() in UNITS and not w.isdigit() and len(w) <= 4
+                and all(c.isdigit() or c in _AS_DIGIT for c in w)):
+            out[k] = "".join(_AS_DIGIT.get(c, c) for c in w)
+    return out
 
 
 def settle_typed(field_name: str, r: Recognised) -> Recognised:
@@ -183,6 +218,8 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
                            messages=[*r.messages, f"matched {s.entry!r} in the field's list"])
     words = [_word(o, i, vocabulary) for o, i in align(ocr.split(), icr.split())]
     words = [(w, ok) for w, ok in words if w]
+    fixed = doses([w for w, _ in words])
+    words = [(f, ok and f == w) for f, (w, ok) in zip(fixed, words, strict=True)]
     text = " ".join(w for w, _ in words)
     chars: list[float] = []
     for k, (w, ok) in enumerate(words):

@@ -23,7 +23,7 @@ class Glyph:
     x1: int
     mask: Mask
     space_before: bool = False
-    punct: str = ""  # "-" or "." when the piece is a hyphen or a full stop, by its shape
+    punct: str = ""  # "-", "." or "," when the piece is a hyphen, full stop or comma
 
 
 def remove_box(mask: Mask) -> Mask:
@@ -89,6 +89,8 @@ def segment_line(gray: npt.NDArray[np.uint8]) -> Line:
     comps = [c for c in comps if c[3] >= 0.25 * big or c[4] >= 60]
     char_h = max(float(np.median([c[3] for c in comps if c[3] >= 0.5 * big])), 0.25 * h)
     baseline = float(np.median([c[1] + c[3] for c in comps]))
+    commas = [c for c in comps if _is_comma(c, char_h, baseline)]
+    comps = [c for c in comps if c not in commas]
     groups = _merge_overlapping(sorted(comps, key=lambda c: c[0]))
     glyphs: list[Glyph] = [_punct(c, labels, char_h, baseline) for c in every if c not in comps]
     glyphs = [g for g in glyphs if g.punct]
@@ -105,7 +107,8 @@ def segment_line(gray: npt.NDArray[np.uint8]) -> Line:
 
 def _punct(c: tuple[int, int, int, int, int, int], labels: npt.NDArray[np.generic],
            char_h: float, baseline: float) -> Glyph:
-    """A small piece that is a hyphen (flat, mid-height) or a full stop (dot on the line)."""
+    """A small piece that is a hyphen (flat, mid-height), a full stop (dot on the line)
+    or a comma (hanging below the line)."""
     x, y, w, h, area, i = c
     kind = ""
     mid = y + h / 2
@@ -115,7 +118,17 @@ def _punct(c: tuple[int, int, int, int, int, int], labels: npt.NDArray[np.generi
     elif (3 <= w <= 0.35 * char_h and 3 <= h <= 0.35 * char_h and area >= 12
           and abs(y + h - baseline) <= 0.15 * char_h):
         kind = "."
+    elif _is_comma(c, char_h, baseline):
+        kind = ","
     return Glyph(x, x + w, np.asarray(labels == i), punct=kind)
+
+
+def _is_comma(c: tuple[int, int, int, int, int, int], char_h: float, baseline: float) -> bool:
+    """A small narrow piece that starts near the line and hangs below it: no stroke of a
+    capital or a digit does that."""
+    x, y, w, h, area, _ = c
+    return bool(w <= 0.4 * char_h and 0.25 * char_h <= h <= 0.75 * char_h and area >= 12
+                and y >= baseline - 0.4 * char_h and y + h >= baseline + 0.2 * char_h)
 
 
 def _merge_overlapping(comps: list[tuple[int, int, int, int, int, int]]
