@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pytest
 
 from taskmaster.apps.schema import FieldDef
@@ -137,10 +138,34 @@ def test_resolve_keeps_the_comma_the_icr_saw_and_the_icr_number_over_junk() -> N
 
 
 def test_a_word_before_a_unit_is_a_dose() -> None:
-    assert handtext.doses("EPINEPHRINE S MG DAILY".split())[1] == "5"
+    assert handtext.doses(["EPINEPHRINE", "S", "MG", "DAILY"])[1] == "5"
     assert handtext.doses(["TAKE", "IO", "ML"])[1] == "10"
     assert handtext.doses(["AT", "NIGHT"]) == ["AT", "NIGHT"]  # no unit: left alone
     assert handtext.doses(["SR", "MG"]) == ["SR", "MG"]  # R is no digit's look-alike
     r = handtext.resolve("medications", _hand("EPINEPHRINE S MG TWICE DAILY",
                                               "EPIIVEPHRINE S MCJ TWICE DALLY"))
     assert r.text.startswith("EPINEPHRINE 5 MG")
+
+
+class _PieceClassifier:
+    """Sure of a digit made of whole pieces: piece k alone is digit k, except pieces 1
+    and 2, halves of one broken 6 (sure only together), and piece 5, a speck."""
+
+    def probabilities(self, masks: list[np.ndarray], charset: str) -> list[dict[str, float]]:
+        out = []
+        for m in masks:
+            ids = tuple(np.flatnonzero(m))
+            sure = {(0,): "2", (1, 2): "6", (3,): "0", (4,): "9"}.get(ids)
+            out.append({c: (0.97 if c == sure else 0.003) for c in charset} if sure
+                       else {c: 0.1 for c in charset})
+        return out
+
+
+def test_year_digits_from_more_pieces_than_digits() -> None:
+    from taskmaster.reading.date import _n_digits
+
+    pieces = [np.eye(6, dtype=bool)[k] for k in range(6)]  # "2", half a 6, half, "0", "9", speck
+    tables = _n_digits(pieces, 4, _PieceClassifier())
+    assert tables is not None
+    assert "".join(max(t, key=lambda c: t[c]) for t in tables) == "2609"
+    assert _n_digits(pieces[:3], 4, _PieceClassifier()) is None  # too few pieces

@@ -28,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parents[1] / "src")]
 
 from augment import augmented_input, clean_input  # noqa: E402
+
 from data import BASE_CLASSES, CLASSES, OWN_LOWER, SYMBOLS, load_all  # noqa: E402
 
 SEED = 1234

@@ -23,6 +23,7 @@ MAX_JOIN = 3  # pieces that may make one character
 JOIN_GAP = 0.06  # widest gap (x character height) inside one character
 JOIN_WIDTH = 1.25  # widest joined character (x character height)
 PUNCT_CONFIDENCE = 0.9  # a hyphen or full stop found by shape, not by the model
+BASE_CLASSES = 36  # 0-9 A-Z come first; lowercase letters and symbols after them
 
 
 class IcrModelEngine:
@@ -61,9 +62,21 @@ class IcrModelEngine:
 
     # -- probabilities ---------------------------------------------------------------
 
-    def _allowed(self, charset: str) -> str:
-        allowed = "".join(c for c in self.classes if c in charset.upper())
-        return allowed or self.classes
+    def _allowed(self, charset: str) -> list[tuple[int, str]]:
+        """The classes `charset` allows, as (class index, character read).
+
+        Digits and capitals answer for their lower case too (hand print is in capitals).
+        The model's lowercase letters and symbols (`@ #`) take part only for a charset
+        in lower case, an e-mail address's: there a capital class reads as its lower
+        case (EMNIST counts a written `c` or `o` as the capital)."""
+        lower = any(c.islower() for c in charset) and not any(c.isupper() for c in charset)
+        pairs = []
+        for k, c in enumerate(self.classes):
+            if k < BASE_CLASSES and c in charset.upper():
+                pairs.append((k, c.lower() if lower else c))
+            elif k >= BASE_CLASSES and lower and c in charset:
+                pairs.append((k, c))
+        return pairs or [(k, c) for k, c in enumerate(self.classes[:BASE_CLASSES])]
 
     def probabilities(self, masks: Sequence[Mask], charset: str) -> list[CharProbs]:
         """Per ink mask, the probability of each character of `charset` (others masked)."""
@@ -75,12 +88,17 @@ class IcrModelEngine:
         except Exception as exc:  # onnxruntime raises its own untyped errors
             raise EngineError(f"ICR model failed: {exc}") from exc
         allowed = self._allowed(charset)
-        idx = [self.classes.index(c) for c in allowed]
-        z = np.asarray(logits, dtype=np.float64)[:, idx] / self.temperature
+        z = np.asarray(logits, dtype=np.float64)[:, [k for k, _ in allowed]] / self.temperature
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
         p /= p.sum(axis=1, keepdims=True)
-        return [dict(zip(allowed, row.tolist(), strict=True)) for row in p]
+        out: list[CharProbs] = []
+        for row in p:
+            probs: dict[str, float] = {}
+            for (_, c), v in zip(allowed, row.tolist(), strict=True):
+                probs[c] = probs.get(c, 0.0) + v  # 'L' and 'l' both read 'l'
+            out.append(probs)
+        return out
 
     def cell_probabilities(self, cells: Sequence[Gray], charset: str
                            ) -> list[CharProbs | None]:
@@ -186,8 +204,7 @@ def _is_stroke(g: Glyph, char_h: float) -> bool:
 
 
 def _decode(table: Sequence[CharProbs | None], charset: str) -> Reading:
-    up = charset.upper()
-    if any(c in up for c in DIGITS) and any(c in up for c in LETTERS):
+    if any(c in charset for c in LETTERS) and any(c in charset for c in DIGITS):
         return decode_mixed(table)
     return decode_best(table)
 
