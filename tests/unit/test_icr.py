@@ -205,3 +205,17 @@ def test_line_segmentation_tells_a_comma_from_a_full_stop() -> None:
     cv2.circle(zone, (300, 52), 3, 0, -1)  # a full stop after "cd"
     line = segment_line(zone)
     assert [g.punct or "x" for g in line.glyphs] == ["x", "x", ",", "x", "x", "."]
+
+
+def test_wide_letters_cut_apart_are_read_whole(icr: IcrModelEngine) -> None:
+    # N, A and M written wider than 1.25 character heights are cut at their thinnest
+    # columns; the halves are put together again because they were one blob.
+    zone = np.full((74, 400), 255, np.uint8)
+    cv2.polylines(zone, [np.array([[20, 55], [20, 18], [70, 55], [70, 18]])], False, 0, 5)
+    cv2.polylines(zone, [np.array([[90, 55], [115, 18], [140, 55]])], False, 0, 5)
+    cv2.line(zone, (100, 40), (130, 40), 0, 5)
+    cv2.polylines(zone, [np.array([[160, 55], [170, 18], [195, 50], [220, 18], [230, 55]])],
+                  False, 0, 5)
+    cv2.polylines(zone, [np.array([[280, 18], [250, 18], [250, 55], [280, 55]])], False, 0, 5)
+    cv2.line(zone, (250, 36), (275, 36), 0, 5)
+    assert icr.read_line(zone, charset="ABCDEFGHIJKLMNOPQRSTUVWXYZ").text == "NAME"

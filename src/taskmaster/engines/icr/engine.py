@@ -23,6 +23,9 @@ MAX_JOIN = 3  # pieces that may make one character
 JOIN_GAP = 0.06  # widest gap (x character height) inside one character
 JOIN_WIDTH = 1.25  # widest joined character (x character height)
 PUNCT_CONFIDENCE = 0.9  # a hyphen or full stop found by shape, not by the model
+# Each character read costs this much (a log-probability): without it two sure halves
+# of a cut letter ("IA") outscore the whole 'N' read a little less surely.
+CHAR_COST = -0.5
 BASE_CLASSES = 36  # 0-9 A-Z come first; lowercase letters and symbols after them
 
 
@@ -151,8 +154,11 @@ class IcrModelEngine:
         # A full-height thin stroke is an 'I' or a '1' of its own: joined to a touching
         # neighbour it would vanish into a confident 'M' or 'H'.
         alone = [_is_stroke(g, char_h) for g in glyphs]
+        # Pieces cut from one blob (a wide letter cut at its thinnest columns) may always
+        # be put together again: the classifier says whether it was one letter.
         spans = [(i, j) for i in range(n) for j in range(i + 1, min(i + MAX_JOIN, n) + 1)
-                 if j == i + 1 or (glyphs[j - 1].x1 - glyphs[i].x0 <= JOIN_WIDTH * char_h
+                 if j == i + 1 or ((glyphs[j - 1].x1 - glyphs[i].x0 <= JOIN_WIDTH * char_h
+                                    or glyphs[i].blob == glyphs[j - 1].blob >= 0)
                                    and not any(alone[i:j])
                                    and all(glyphs[k + 1].x0 - glyphs[k].x1 <= JOIN_GAP * char_h
                                            for k in range(i, j - 1)))]
@@ -170,7 +176,7 @@ class IcrModelEngine:
                 if (i, j) not in table:
                     continue
                 p = max(table[(i, j)].values())
-                score = best[i][0] + math.log(max(p, 1e-9))
+                score = best[i][0] + math.log(max(p, 1e-9)) + CHAR_COST
                 if score > best[j][0]:
                     best[j] = (score, best[i][1] + [(i, j)])
         return _decode([table[s] for s in best[n][1]], charset)

@@ -24,6 +24,7 @@ class Glyph:
     mask: Mask
     space_before: bool = False
     punct: str = ""  # "-", "." or "," when the piece is a hyphen, full stop or comma
+    blob: int = -1  # pieces cut from one connected blob share its number
 
 
 def remove_box(mask: Mask) -> Mask:
@@ -94,11 +95,13 @@ def segment_line(gray: npt.NDArray[np.uint8]) -> Line:
     groups = _merge_overlapping(sorted(comps, key=lambda c: c[0]))
     glyphs: list[Glyph] = [_punct(c, labels, char_h, baseline) for c in every if c not in comps]
     glyphs = [g for g in glyphs if g.punct]
-    for g in groups:
+    for k, g in enumerate(groups):
         x0 = min(c[0] for c in g)
         x1 = max(c[0] + c[2] for c in g)
         gm = np.isin(labels, [c[5] for c in g])
-        glyphs.extend(_split_wide(gm, x0, x1, char_h))
+        for piece in _split_wide(gm, x0, x1, char_h):
+            piece.blob = k
+            glyphs.append(piece)
     glyphs.sort(key=lambda gl: gl.x0)
     for prev, cur in zip(glyphs, glyphs[1:], strict=False):
         cur.space_before = cur.x0 - prev.x1 > WORD_GAP * char_h
