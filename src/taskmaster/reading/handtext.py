@@ -114,7 +114,7 @@ def _junk(word: str) -> bool:
 
 
 UNITS = frozenset({"MG", "MCG", "ML", "G", "IU", "UNITS", "MEQ"})
-_AS_DIGIT = {"O": "0", "D": "0", "Q": "0", "I": "1", "L": "1", "Z": "2", "S": "5",
+_AS_DIGIT = {"O": "0", "D": "0", "Q": "0", "U": "0", "I": "1", "L": "1", "Z": "2", "S": "5",
              "G": "6", "B": "8", "T": "7", "A": "4"}
 
 

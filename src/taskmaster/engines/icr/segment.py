@@ -130,8 +130,8 @@ def _is_comma(c: tuple[int, int, int, int, int, int], char_h: float, baseline: f
     """A small narrow piece that starts near the line and hangs below it: no stroke of a
     capital or a digit does that."""
     x, y, w, h, area, _ = c
-    return bool(w <= 0.4 * char_h and 0.25 * char_h <= h <= 0.75 * char_h and area >= 12
-                and y >= baseline - 0.4 * char_h and y + h >= baseline + 0.2 * char_h)
+    return bool(w <= 0.35 * char_h and 0.25 * char_h <= h <= 0.7 * char_h and area >= 12
+                and y >= baseline - 0.3 * char_h and y + h >= baseline + 0.2 * char_h)
 
 
 def _merge_overlapping(comps: list[tuple[int, int, int, int, int, int]]
