@@ -219,3 +219,18 @@ def test_wide_letters_cut_apart_are_read_whole(icr: IcrModelEngine) -> None:
     cv2.polylines(zone, [np.array([[280, 18], [250, 18], [250, 55], [280, 55]])], False, 0, 5)
     cv2.line(zone, (250, 36), (275, 36), 0, 5)
     assert icr.read_line(zone, charset="ABCDEFGHIJKLMNOPQRSTUVWXYZ").text == "NAME"
+
+
+def test_lower_case_charset_reads_lower_case_letters_and_at(icr: IcrModelEngine) -> None:
+    ring = np.zeros((60, 60), bool)
+    cv2.circle(ring.view(np.uint8), (30, 30), 20, 1, 5)
+    (low,) = icr.probabilities([ring], "abcdefghijklmnopqrstuvwxyz0123456789@.")
+    assert "@" in low and "l" in low and not any(c.isupper() for c in low)
+    assert abs(sum(low.values()) - 1) < 1e-6
+    (caps,) = icr.probabilities([ring], "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,-'@#")
+    assert "@" not in caps and "#" not in caps and not any(c.islower() for c in caps)
+    # Letters of either case run together; '@' costs nothing to enter or leave.
+    cs = "abcdefghijklmnopqrstuvwxyz0123456789@"
+    table = [one_hot(c, 0.6, cs) for c in "jo@ab"]
+    table[1] = {**table[1], "0": 0.35, "o": 0.45}
+    assert decode_mixed(table).text == "jo@ab"

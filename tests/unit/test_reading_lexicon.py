@@ -169,3 +169,12 @@ def test_year_digits_from_more_pieces_than_digits() -> None:
     assert tables is not None
     assert "".join(max(t, key=lambda c: t[c]) for t in tables) == "2609"
     assert _n_digits(pieces[:3], 4, _PieceClassifier()) is None  # too few pieces
+
+
+def test_an_email_address_comes_from_the_read_that_makes_one() -> None:
+    # Hand print: the ICR's lower case and '@' over Tesseract's l/1 and o/0 mix-ups.
+    r = handtext.resolve("email", _hand("jsm1th@gmai1.c0m", "j smith@gmail.com"))
+    assert r.text == "jsmith@gmail.com" and r.confidence < 0.9 and r.source == "icr"
+    # A typed address on a fax Tesseract was unsure of: only its read is an address.
+    r = handtext.resolve("email", _hand("emily66@yahoocom", "amll 56@ ahdd com"))
+    assert r.text == "emily66@yahoocom" and r.source == "ocr"

@@ -13,9 +13,10 @@ characters marked by a low character confidence.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
-from taskmaster.reading import lexicon
+from taskmaster.reading import lexicon, repair
 from taskmaster.reading.recognise import HAND_CAP, Recognised, fuse
 
 SNAP_AGREE = 0.93  # both engines' reads snap to one vocabulary entry (or agree word by word)
@@ -24,6 +25,7 @@ ACCEPT = 0.9  # the accept threshold a settled value must stay under
 SURE_CHAR = 0.97
 DOUBT_CHAR = 0.4
 _MERGE_COST = 0.3  # joining two words of one read to match one word of the other
+_ADDRESS = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$")
 
 
 def align(a: list[str], b: list[str]) -> list[tuple[str, str]]:
@@ -106,6 +108,12 @@ def _tail(word: str) -> tuple[str, str]:
     """The word and the comma or full stop that ends it."""
     core = word.rstrip(".,")
     return core, word[len(core):][:1]
+
+
+def _address(text: str) -> bool:
+    """Whether `text` (spaces dropped, a common domain's slip undone) is shaped like an
+    e-mail address."""
+    return bool(_ADDRESS.match(repair.email("".join(text.split()))[0]))
 
 
 def _junk(word: str) -> bool:
@@ -206,6 +214,16 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
     ocr, icr = (" ".join(t.split()) for t in r.reads)
     if not ocr or not icr or ocr.upper() == icr.upper():
         return r
+    if "@" in icr + ocr:
+        # An e-mail address: the ICR reads it in lower case with its '@' (classes of its
+        # own) where Tesseract mixes hand-printed l/1, o/0 and i/j freely; but where only
+        # Tesseract made an address of it, the line was typed (a fax it was unsure of).
+        by_icr = "@" in icr and (_address(icr) or not _address(ocr))
+        text = "".join((icr if by_icr else ocr).split())
+        who = "the ICR" if by_icr else "Tesseract"
+        return replace(r, text=text, confidence=min(r.confidence, HAND_CAP),
+                       char_confidences=(), source="icr" if by_icr else "ocr",
+                       messages=[*r.messages, f"e-mail address as {who} read it: {text!r}"])
     spec = lexicon.for_field(field_name)
     vocabulary, mode = spec if spec else (frozenset(), "words")
     if mode == "whole":

@@ -20,6 +20,8 @@ CHARSETS = {
     "string": _UPPER + _UPPER.lower() + _DIGITS + " .,-'/&#()@:+%",
     "email": _UPPER + _UPPER.lower() + _DIGITS + "@._%+-",
     "integer": _DIGITS,
+    # What the ICR reads in an e-mail address: hand print in lower case, and `@`.
+    "email_hand": _UPPER.lower() + _DIGITS + "@._-",
     "amount": _DIGITS + ".,",
 }
 
@@ -72,9 +74,10 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
         z = zone(page, band, field.style)
         if ink_ratio(z) < EMPTY_INK:
             continue
+        email = field.type == "email"
         r = handtext.resolve(field.name, recognise(
-            z, engines, charset=charset, use_icr=field.type != "email",
-            any_case=lexicon.settles_case(field.name)))
+            z, engines, charset=charset, any_case=email or lexicon.settles_case(field.name),
+            icr_charset=CHARSETS["email_hand"] if email else None))
         line = strip_debris(r.text)
         if not line:
             messages.append("ink but no text read")

@@ -6,7 +6,9 @@ import hashlib
 import json
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -40,24 +42,19 @@ class IcrModelEngine:
     name = "icr"
 
     def __init__(self, model: Path = MODEL) -> None:
-        # Imported here, not at module level: plugin discovery imports this module in
-        # every process, and onnxruntime takes a while to load where ICR is never used.
-        import onnxruntime as ort
-
-        try:
-            opts = ort.SessionOptions()
-            # Characters come in small batches: one thread avoids oversubscribing workers.
-            opts.intra_op_num_threads = 1
-            opts.inter_op_num_threads = 1
-            self._session = ort.InferenceSession(str(model), opts,
-                                                 providers=["CPUExecutionProvider"])
-            meta = json.loads(model.with_suffix(".json").read_text())
-        except (OSError, ValueError, RuntimeError) as exc:
-            raise EngineError(f"cannot load the ICR model {model}: {exc}") from exc
+        session, meta = _open(model)
         self.classes: str = meta["classes"]
         self.temperature = float(meta.get("temperature", 1.0))
         self.accept_threshold = float(meta.get("accept_threshold", 0.9))
-        self._version = hashlib.sha256(model.read_bytes()).hexdigest()[:12]
+        self._members = [_Member(session, self.classes, self.temperature)]
+        digest = hashlib.sha256(model.read_bytes())
+        # Models listed under "ensemble" beside this one vote with it (`probabilities`).
+        for name in meta.get("ensemble", []):
+            other = model.with_name(name)
+            s, m = _open(other)
+            self._members.append(_Member(s, m["classes"], float(m.get("temperature", 1.0))))
+            digest.update(other.read_bytes())
+        self._version = digest.hexdigest()[:12]
 
     def version(self) -> str:
         """Model identity: the hash of the ONNX file."""
@@ -65,43 +62,25 @@ class IcrModelEngine:
 
     # -- probabilities ---------------------------------------------------------------
 
-    def _allowed(self, charset: str) -> list[tuple[int, str]]:
-        """The classes `charset` allows, as (class index, character read).
-
-        Digits and capitals answer for their lower case too (hand print is in capitals).
-        The model's lowercase letters and symbols (`@ #`) take part only for a charset
-        in lower case, an e-mail address's: there a capital class reads as its lower
-        case (EMNIST counts a written `c` or `o` as the capital)."""
-        lower = any(c.islower() for c in charset) and not any(c.isupper() for c in charset)
-        pairs = []
-        for k, c in enumerate(self.classes):
-            if k < BASE_CLASSES and c in charset.upper():
-                pairs.append((k, c.lower() if lower else c))
-            elif k >= BASE_CLASSES and lower and c in charset:
-                pairs.append((k, c))
-        return pairs or [(k, c) for k, c in enumerate(self.classes[:BASE_CLASSES])]
-
     def probabilities(self, masks: Sequence[Mask], charset: str) -> list[CharProbs]:
-        """Per ink mask, the probability of each character of `charset` (others masked)."""
+        """Per ink mask, the probability of each character of `charset` (others masked),
+        averaged over the models that know every character the charset asks for."""
         if not masks:
             return []
         batch = np.stack([normalise(m) for m in masks])[:, None]
-        try:
-            (logits,) = self._session.run(None, {"image": batch})
-        except Exception as exc:  # onnxruntime raises its own untyped errors
-            raise EngineError(f"ICR model failed: {exc}") from exc
-        allowed = self._allowed(charset)
-        z = np.asarray(logits, dtype=np.float64)[:, [k for k, _ in allowed]] / self.temperature
-        z -= z.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        p /= p.sum(axis=1, keepdims=True)
-        out: list[CharProbs] = []
-        for row in p:
-            probs: dict[str, float] = {}
-            for (_, c), v in zip(allowed, row.tolist(), strict=True):
-                probs[c] = probs.get(c, 0.0) + v  # 'L' and 'l' both read 'l'
-            out.append(probs)
-        return out
+        tables = []
+        for member in self._members:
+            allowed = _allowed(member.classes, charset)
+            try:
+                (logits,) = member.session.run(None, {"image": batch})
+            except Exception as exc:  # onnxruntime raises its own untyped errors
+                raise EngineError(f"ICR model failed: {exc}") from exc
+            tables.append(_masked(np.asarray(logits, dtype=np.float64), allowed,
+                                  member.temperature))
+        widest = max(len(t[0]) for t in tables)
+        voting = [t for t in tables if len(t[0]) == widest]
+        return [{c: sum(t[i][c] for t in voting) / len(voting) for c in voting[0][i]}
+                for i in range(len(masks))]
 
     def cell_probabilities(self, cells: Sequence[Gray], charset: str
                            ) -> list[CharProbs | None]:
@@ -202,6 +181,66 @@ class IcrModelEngine:
         return Reading(text, float(np.prod([r.confidence for r in parts])), chars, self.name)
 
 
+def _open(model: Path) -> tuple[Any, dict[str, Any]]:
+    """An onnxruntime session of one model file, and the metadata beside it."""
+    # Imported here, not at module level: plugin discovery imports this module in
+    # every process, and onnxruntime takes a while to load where ICR is never used.
+    import onnxruntime as ort
+
+    try:
+        opts = ort.SessionOptions()
+        # Characters come in small batches: one thread avoids oversubscribing workers.
+        opts.intra_op_num_threads = 1
+        opts.inter_op_num_threads = 1
+        session = ort.InferenceSession(str(model), opts, providers=["CPUExecutionProvider"])
+        meta: dict[str, Any] = json.loads(model.with_suffix(".json").read_text())
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise EngineError(f"cannot load the ICR model {model}: {exc}") from exc
+    return session, meta
+
+
+@dataclass(frozen=True)
+class _Member:
+    """One model of the engine: its session, classes and softmax temperature."""
+
+    session: Any
+    classes: str
+    temperature: float
+
+
+def _allowed(classes: str, charset: str) -> list[tuple[int, str]]:
+    """The classes `charset` allows, as (class index, character read).
+
+    Digits and capitals answer for their lower case too (hand print is in capitals).
+    A model's lowercase letters and symbols (`@ #`) take part only for a charset in
+    lower case, an e-mail address's: there a capital class reads as its lower case
+    (EMNIST counts a written `c` or `o` as the capital)."""
+    lower = any(c.islower() for c in charset) and not any(c.isupper() for c in charset)
+    pairs = []
+    for k, c in enumerate(classes):
+        if k < BASE_CLASSES and c in charset.upper():
+            pairs.append((k, c.lower() if lower else c))
+        elif k >= BASE_CLASSES and lower and c in charset:
+            pairs.append((k, c))
+    return pairs or [(k, c) for k, c in enumerate(classes[:BASE_CLASSES])]
+
+
+def _masked(logits: np.ndarray, allowed: list[tuple[int, str]], temperature: float
+            ) -> list[CharProbs]:
+    """Softmax over the allowed classes only; classes read as one character add up."""
+    z = logits[:, [k for k, _ in allowed]] / temperature
+    z -= z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    p /= p.sum(axis=1, keepdims=True)
+    out: list[CharProbs] = []
+    for row in p:
+        probs: dict[str, float] = {}
+        for (_, c), v in zip(allowed, row.tolist(), strict=True):
+            probs[c] = probs.get(c, 0.0) + v  # 'L' and 'l' both read 'l'
+        out.append(probs)
+    return out
+
+
 def _is_stroke(g: Glyph, char_h: float) -> bool:
     """A tall, thin, upright piece: a whole 'I' or '1', not part of a letter."""
     rows = np.nonzero(g.mask.any(axis=1))[0]
@@ -210,7 +249,7 @@ def _is_stroke(g: Glyph, char_h: float) -> bool:
 
 
 def _decode(table: Sequence[CharProbs | None], charset: str) -> Reading:
-    if any(c in charset for c in LETTERS) and any(c in charset for c in DIGITS):
+    if any(c.isalpha() for c in charset) and any(c in charset for c in DIGITS):
         return decode_mixed(table)
     return decode_best(table)
 
