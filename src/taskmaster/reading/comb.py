@@ -27,7 +27,7 @@ from taskmaster.reading.zones import (
 )
 
 CELL_INSET = 8  # past the 3 px grid line plus registration slack
-CELL_EMPTY_INK = 0.01  # share of ink under which a cell is blank
+CELL_EMPTY_INK = 0.004  # share of ink under which a cell is blank (a thin faint 1: 0.005)
 TYPED_JITTER = 3  # px of top/bottom spread typed characters stay within
 _GAP = 8  # white px between characters laid side by side (a typed letter gap)
 _DIGITS = "0123456789"
