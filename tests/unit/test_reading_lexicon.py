@@ -178,3 +178,14 @@ def test_an_email_address_comes_from_the_read_that_makes_one() -> None:
     # A typed address on a fax Tesseract was unsure of: only its read is an address.
     r = handtext.resolve("email", _hand("emily66@yahoocom", "amll 56@ ahdd com"))
     assert r.text == "emily66@yahoocom" and r.source == "ocr"
+
+
+def test_a_unit_after_a_dose_and_no_stray_short_words_in_names() -> None:
+    assert handtext.doses(["50", "M6", "DAILY"]) == ["50", "MG", "DAILY"]
+    assert handtext.doses(["AT", "A7"]) == ["AT", "A7"]  # no number before it
+    # A short word only Tesseract saw, in no list: a speck or stroke, dropped.
+    r = handtext.resolve("emergency_name", _hand("EVAN SWEENEY EM", "EVAN SWEENEY"))
+    assert r.text == "EVAN SWEENEY"
+    # A direction in the street list stays.
+    assert handtext.resolve("address_street", _hand("9810 N TRL AVE", "9810 TRL AVE")
+                            ).text == "9810 N TRL AVE"

@@ -85,6 +85,8 @@ def _word(ocr: str, icr: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
         # A word only the ICR saw: a number Tesseract missed, or a mark taken for one.
         return (icr if _numeric(icr) else ""), False
     if not i:
+        if vocabulary and len(o) <= 2 and o.isalpha() and o not in vocabulary:
+            return "", False  # a stroke or speck Tesseract alone made a short word of
         return ocr, False
     if vocabulary and not (o.isdigit() or i.isdigit()):
         s = lexicon.snap([ocr, icr], vocabulary)
@@ -122,19 +124,28 @@ def _junk(word: str) -> bool:
 
 
 UNITS = frozenset({"MG", "MCG", "ML", "G", "IU", "UNITS", "MEQ"})
+_CONFUSED_ONE = 0.5  # one hand-print look-alike (`lexicon.distance`)
 _AS_DIGIT = {"O": "0", "D": "0", "Q": "0", "U": "0", "I": "1", "L": "1", "Z": "2", "S": "5",
              "G": "6", "B": "8", "T": "7", "A": "4"}
 
 
 def doses(words: list[str]) -> list[str]:
     """A word before a unit of measure ("S MG", "IO ML") is a number: hand-print
-    look-alikes of digits put back ("5 MG", "10 ML"); other words unchanged."""
+    look-alikes of digits put back ("5 MG", "10 ML"); a word after a number one
+    look-alike from a unit is that unit ("50 M6" -> "50 MG"); other words unchanged."""
     out = list(words)
     for k in range(len(out) - 1):
         w = out[k].upper()
         if (out[k + 1].upper() in UNITS and not w.isdigit() and len(w) <= 4
                 and all(c.isdigit() or c in _AS_DIGIT for c in w)):
             out[k] = "".join(_AS_DIGIT.get(c, c) for c in w)
+    for k in range(1, len(out)):
+        w = out[k].upper()
+        if out[k - 1].isdigit() and w not in UNITS and 1 < len(w) <= 3:
+            # After a dose, a unit's look-alike is the unit ("50 M6" -> "50 MG").
+            near = [u for u in UNITS if lexicon.distance(w, u) <= _CONFUSED_ONE]
+            if len(near) == 1:
+                out[k] = near[0]
     return out
 
 
