@@ -189,3 +189,10 @@ def test_a_unit_after_a_dose_and_no_stray_short_words_in_names() -> None:
     # A direction in the street list stays.
     assert handtext.resolve("address_street", _hand("9810 N TRL AVE", "9810 TRL AVE")
                             ).text == "9810 N TRL AVE"
+
+
+def test_a_house_number_glued_to_a_street_word_is_split_for_review() -> None:
+    out = handtext.settle_typed("address_street", Recognised("2545N VIEW ST", 0.95, "ocr"))
+    assert out.text == "2545 N VIEW ST" and out.confidence < handtext.ACCEPT
+    same = Recognised("2545 VIEW ST", 0.95, "ocr")
+    assert handtext.settle_typed("address_street", same) is same

@@ -196,7 +196,11 @@ def _fix_word(word: str, vocabulary: frozenset[str]) -> str:
 
 def _unglued(word: str, vocabulary: frozenset[str]) -> str | None:
     """Two vocabulary entries read as one word, a word gap lost ("EMMAKERR" -> "EMMA
-    KERR"), when exactly one split explains it; None otherwise."""
+    KERR"), when exactly one split explains it; a house number glued to a word of the
+    list ("5832N" -> "5832 N"); None otherwise."""
+    number = re.fullmatch(r"(\d+)([A-Z]{1,2})", word.upper())
+    if number and number.group(2) in vocabulary:
+        return f"{number.group(1)} {number.group(2)}"
     if len(word) < 5 or word in vocabulary or not word.isalpha():
         return None
     splits = [f"{word[:k]} {word[k:]}" for k in range(2, len(word) - 1)
@@ -247,6 +251,8 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
                            messages=[*r.messages, f"matched {s.entry!r} in the field's list"])
     words = [_word(o, i, vocabulary) for o, i in align(ocr.split(), icr.split())]
     words = [(w, ok) for w, ok in words if w]
+    words = [(_unglued(w.upper(), vocabulary) or w, ok) if vocabulary else (w, ok)
+             for w, ok in words]
     fixed = doses([w for w, _ in words])
     words = [(f, ok and f == w) for f, (w, ok) in zip(fixed, words, strict=True)]
     text = " ".join(w for w, _ in words)
