@@ -190,3 +190,47 @@ def test_line_segmentation_finds_words_hyphen_and_full_stop() -> None:
     assert kinds == ["x", "x", "x", "-", ".", "x", "x"]
     assert [g.space_before for g in line.glyphs].count(True) == 1
     assert line.glyphs[5].space_before
+
+
+def test_line_segmentation_tells_a_comma_from_a_full_stop() -> None:
+    from taskmaster.engines.icr.segment import segment_line
+
+    zone = np.full((80, 600), 255, np.uint8)
+    cv2.rectangle(zone, (0, 0), (599, 79), 0, 3)
+    for x in (30, 60, 200, 230):  # "ab" "cd" as upright strokes with a foot
+        cv2.rectangle(zone, (x, 18), (x + 5, 55), 0, -1)
+        cv2.rectangle(zone, (x, 50), (x + 16, 55), 0, -1)
+    cv2.circle(zone, (100, 52), 3, 0, -1)  # a comma: a dot on the line, a tail below it
+    cv2.line(zone, (101, 52), (95, 68), 0, 3)
+    cv2.circle(zone, (300, 52), 3, 0, -1)  # a full stop after "cd"
+    line = segment_line(zone)
+    assert [g.punct or "x" for g in line.glyphs] == ["x", "x", ",", "x", "x", "."]
+
+
+def test_wide_letters_cut_apart_are_read_whole(icr: IcrModelEngine) -> None:
+    # N, A and M written wider than 1.25 character heights are cut at their thinnest
+    # columns; the halves are put together again because they were one blob.
+    zone = np.full((74, 400), 255, np.uint8)
+    cv2.polylines(zone, [np.array([[20, 55], [20, 18], [70, 55], [70, 18]])], False, 0, 5)
+    cv2.polylines(zone, [np.array([[90, 55], [115, 18], [140, 55]])], False, 0, 5)
+    cv2.line(zone, (100, 40), (130, 40), 0, 5)
+    cv2.polylines(zone, [np.array([[160, 55], [170, 18], [195, 50], [220, 18], [230, 55]])],
+                  False, 0, 5)
+    cv2.polylines(zone, [np.array([[280, 18], [250, 18], [250, 55], [280, 55]])], False, 0, 5)
+    cv2.line(zone, (250, 36), (275, 36), 0, 5)
+    assert icr.read_line(zone, charset="ABCDEFGHIJKLMNOPQRSTUVWXYZ").text == "NAME"
+
+
+def test_lower_case_charset_reads_lower_case_letters_and_at(icr: IcrModelEngine) -> None:
+    ring = np.zeros((60, 60), bool)
+    cv2.circle(ring.view(np.uint8), (30, 30), 20, 1, 5)
+    (low,) = icr.probabilities([ring], "abcdefghijklmnopqrstuvwxyz0123456789@.")
+    assert "@" in low and "l" in low and not any(c.isupper() for c in low)
+    assert abs(sum(low.values()) - 1) < 1e-6
+    (caps,) = icr.probabilities([ring], "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,-'@#")
+    assert "@" not in caps and "#" not in caps and not any(c.islower() for c in caps)
+    # Letters of either case run together; '@' costs nothing to enter or leave.
+    cs = "abcdefghijklmnopqrstuvwxyz0123456789@"
+    table = [one_hot(c, 0.6, cs) for c in "jo@ab"]
+    table[1] = {**table[1], "0": 0.35, "o": 0.45}
+    assert decode_mixed(table).text == "jo@ab"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pytest
 
 from taskmaster.apps.schema import FieldDef
@@ -123,3 +124,75 @@ def test_a_lost_word_gap_is_split_into_list_words_for_review() -> None:
     assert same.text == "JOHNSON" and same.confidence == 0.93
     meds = handtext.settle_typed("medications", Recognised("LISINOPRIL 10 MG", 0.95, "ocr"))
     assert meds.confidence == 0.95
+
+
+def test_resolve_keeps_the_comma_the_icr_saw_and_the_icr_number_over_junk() -> None:
+    # The list's comma survives snapping the word; Tesseract's "." for it is a doubt.
+    r = handtext.resolve("allergy_details", _hand("ASPIAIN. LATEX", "ASPIRIN, LATEX"))
+    assert r.text == "ASPIRIN, LATEX" and r.confidence < 0.9
+    r = handtext.resolve("allergy_details", _hand("LATEX, ASPIRN", "LATEX, ASPIRIN"))
+    assert r.text == "LATEX, ASPIRIN"
+    # Lower case and symbols inside a number are Tesseract's misreads of hand print.
+    assert handtext.resolve("group_number", _hand("GReT672%73", "GR6969243")).text == "GR6969243"
+    assert handtext.resolve("group_number", _hand("77,5385", "677535")).text == "677535"
+
+
+def test_a_word_before_a_unit_is_a_dose() -> None:
+    assert handtext.doses(["EPINEPHRINE", "S", "MG", "DAILY"])[1] == "5"
+    assert handtext.doses(["TAKE", "IO", "ML"])[1] == "10"
+    assert handtext.doses(["AT", "NIGHT"]) == ["AT", "NIGHT"]  # no unit: left alone
+    assert handtext.doses(["SR", "MG"]) == ["SR", "MG"]  # R is no digit's look-alike
+    r = handtext.resolve("medications", _hand("EPINEPHRINE S MG TWICE DAILY",
+                                              "EPIIVEPHRINE S MCJ TWICE DALLY"))
+    assert r.text.startswith("EPINEPHRINE 5 MG")
+
+
+class _PieceClassifier:
+    """Sure of a digit made of whole pieces: piece k alone is digit k, except pieces 1
+    and 2, halves of one broken 6 (sure only together), and piece 5, a speck."""
+
+    def probabilities(self, masks: list[np.ndarray], charset: str) -> list[dict[str, float]]:
+        out = []
+        for m in masks:
+            ids = tuple(np.flatnonzero(m))
+            sure = {(0,): "2", (1, 2): "6", (3,): "0", (4,): "9"}.get(ids)
+            out.append({c: (0.97 if c == sure else 0.003) for c in charset} if sure
+                       else {c: 0.1 for c in charset})
+        return out
+
+
+def test_year_digits_from_more_pieces_than_digits() -> None:
+    from taskmaster.reading.date import _n_digits
+
+    pieces = [np.eye(6, dtype=bool)[k] for k in range(6)]  # "2", half a 6, half, "0", "9", speck
+    tables = _n_digits(pieces, 4, _PieceClassifier())
+    assert tables is not None
+    assert "".join(max(t, key=lambda c: t[c]) for t in tables) == "2609"
+    assert _n_digits(pieces[:3], 4, _PieceClassifier()) is None  # too few pieces
+
+
+def test_an_email_address_comes_from_the_read_that_makes_one() -> None:
+    # Hand print: the ICR's lower case and '@' over Tesseract's l/1 and o/0 mix-ups.
+    r = handtext.resolve("email", _hand("jsm1th@gmai1.c0m", "j smith@gmail.com"))
+    assert r.text == "jsmith@gmail.com" and r.confidence < 0.9 and r.source == "icr"
+    # A typed address on a fax Tesseract was unsure of: only its read is an address.
+    r = handtext.resolve("email", _hand("emily66@yahoocom", "amll 56@ ahdd com"))
+    assert r.text == "emily66@yahoocom" and r.source == "ocr"
+
+
+def test_a_unit_after_a_dose_and_no_stray_short_words_in_names() -> None:
+    assert handtext.doses(["50", "M6", "DAILY"]) == ["50", "MG", "DAILY"]
+    assert handtext.doses(["AT", "A7"]) == ["AT", "A7"]  # no number before it
+    # A short word only Tesseract saw, in no list: a speck or stroke, dropped.
+    r = handtext.resolve("emergency_name", _hand("EVAN SWEENEY EM", "EVAN SWEENEY"))
+    assert r.text == "EVAN SWEENEY"
+    # A direction in the street list stays.
+    assert handtext.resolve("address_street", _hand("9810 N TRL AVE", "9810 TRL AVE")
+                            ).text == "9810 N TRL AVE"
+
+
+def test_a_house_number_glued_to_a_street_word_is_split_for_review() -> None:
+    out = handtext.settle_typed("address_street", Recognised("2545N VIEW ST", 0.95, "ocr"))
+    assert out.text == "2545 N VIEW ST" and out.confidence < handtext.ACCEPT
+    same = Recognised("2545 VIEW ST", 0.95, "ocr")
+    assert handtext.settle_typed("address_street", same) is same

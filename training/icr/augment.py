@@ -94,6 +94,7 @@ def _add_box_lines(ink: npt.NDArray[np.bool_], rng: np.random.Generator) -> None
 
 
 def _degrade(ink: npt.NDArray[np.bool_], rng: np.random.Generator) -> U8:
+    """Paper and pen as a scanner, a fax or a phone camera leave them."""
     paper, dark = rng.uniform(185, 255), rng.uniform(0, 110)
     img = np.where(ink, dark, paper).astype(np.float32)
     if rng.random() < 0.5:
@@ -101,19 +102,49 @@ def _degrade(ink: npt.NDArray[np.bool_], rng: np.random.Generator) -> U8:
     if rng.random() < 0.5:
         img += rng.normal(0, rng.uniform(2, 14), img.shape).astype(np.float32)
     img = np.clip(img, 0, 255)
-    if rng.random() < 0.3:  # fax: 1-bit at a random threshold
+    mode = rng.random()
+    if mode < 0.15:  # 1-bit at full resolution at a random threshold
         img = np.where(img < rng.uniform(90, 200), 0.0, 255.0).astype(np.float32)
+    elif mode < 0.4:  # fax: 200 x 100 dpi, 1 bit, rendered back at 300 dpi
+        img = _fax(img, rng)
+    elif mode < 0.55:  # phone photo: defocus, uneven light, resampled
+        img = _phone(img, rng)
     out = img.astype(np.uint8)
     if rng.random() < 0.3:  # speckle, both ways
         p = rng.uniform(0.0005, 0.006)
         r = rng.random(out.shape)
         out[r < p] = 0
         out[r > 1 - p] = 255
-    if rng.random() < 0.2:
-        ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(25, 80))])
+    if rng.random() < 0.3:
+        ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(25, 85))])
         if ok:
             out = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
     return out
+
+
+def _fax(img: npt.NDArray[np.float32], rng: np.random.Generator) -> npt.NDArray[np.float32]:
+    h, w = img.shape
+    fx, fy = rng.uniform(0.6, 0.75), rng.uniform(0.3, 0.4)
+    small = cv2.resize(img, (max(2, round(w * fx)), max(2, round(h * fy))),
+                       interpolation=cv2.INTER_AREA)
+    bw = np.where(small > rng.uniform(130, 195), 255.0, 0.0).astype(np.float32)
+    back = cv2.resize(bw, (w, h), interpolation=cv2.INTER_NEAREST)
+    if rng.random() < 0.5:  # the page is registered: resampled once more
+        back = cv2.GaussianBlur(back, (0, 0), rng.uniform(0.3, 0.8))
+    return np.asarray(back, dtype=np.float32)
+
+
+def _phone(img: npt.NDArray[np.float32], rng: np.random.Generator) -> npt.NDArray[np.float32]:
+    h, w = img.shape
+    s = rng.uniform(0.55, 0.9)  # photographed smaller than 300 dpi, scaled back
+    small = cv2.resize(img, (max(2, round(w * s)), max(2, round(h * s))),
+                       interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), rng.uniform(0.5, 1.3))
+    out = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    light = 1 - rng.uniform(0, 0.3) * ((xx / w - rng.random()) ** 2 + (yy / h - rng.random()) ** 2)
+    out = out * light * rng.uniform(0.7, 1.0) + rng.uniform(0, 30)
+    return np.asarray(np.clip(out, 0, 255), dtype=np.float32)
 
 
 def clean_input(tile: U8) -> Tensor:

@@ -1,9 +1,15 @@
 """Real handwriting for the ICR model: EMNIST ByClass (test part) and MNIST (test part).
 
 Both come from `../shared/datasets` (see its README). Classes are 0-9 and A-Z; lowercase
-letters whose shape is the capital's (c k m o p s u v w x y z) count as that capital, the
-other lowercase letters are dropped. The held-out split is fixed by a seed and never
-trained on.
+letters whose shape is the capital's (c k m o p s u v w x y z) count as that capital; the
+other lowercase letters (a b d e f g h i j l n q r t) are classes of their own, after the
+36 of the first model so their indices stay. `@` and `#` (no handwritten set has them)
+are drawn from fonts by `symbols.py`.
+
+Every source is split on its own by a fixed seed, and the split of the first model is
+kept: the 36-class EMNIST items, the own-shape lowercase items and MNIST are three
+separate splits, so the held-out test tiles (which bench/fresh_forms.py draws its hand
+print from) are the same ones as before and never trained on.
 """
 
 from __future__ import annotations
@@ -16,15 +22,19 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-CLASSES = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+BASE_CLASSES = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 SAME_SHAPE_LOWER = "ckmopsuvwxyz"
+OWN_LOWER = "abdefghijlnqrt"
+SYMBOLS = "@#"
+CLASSES = BASE_CLASSES + OWN_LOWER + SYMBOLS
 
 U8 = npt.NDArray[np.uint8]
 I64 = npt.NDArray[np.int64]
 
 
-def load_emnist(root: Path) -> tuple[U8, I64]:
-    """Tiles (N, 28, 28; ink bright) and class indices into CLASSES."""
+def load_emnist(root: Path, lower: bool = False) -> tuple[U8, I64]:
+    """Tiles (N, 28, 28; ink bright) and class indices into CLASSES: the 36 base classes,
+    or (`lower`) the lowercase letters with shapes of their own."""
     meta = json.loads((root / "test.json").read_text())
     tiles = []
     for name in meta["files"]:
@@ -34,13 +44,18 @@ def load_emnist(root: Path) -> tuple[U8, I64]:
         tiles.append(im.reshape(rows, 28, per_row, 28).transpose(0, 2, 1, 3).reshape(-1, 28, 28))
     x = np.concatenate(tiles)[: len(meta["id"])]
     chars = [chr(meta["mapping"][i]) for i in meta["id"]]
-    y = np.array([_class_of(c) for c in chars], dtype=np.int64)
+    if lower:
+        y = np.array([CLASSES.index(c) if c in OWN_LOWER else -1 for c in chars], np.int64)
+    else:
+        y = np.array([_class_of(c) for c in chars], dtype=np.int64)
     keep = y >= 0
     return x[keep], y[keep]
 
 
 def _class_of(c: str) -> int:
-    if c in CLASSES:
+    """The base class of an EMNIST character; -1 for lowercase with a shape of its own
+    (this decides the first model's split, which stays)."""
+    if c in BASE_CLASSES:
         return CLASSES.index(c)
     if c in SAME_SHAPE_LOWER:
         return CLASSES.index(c.upper())
@@ -70,8 +85,10 @@ def split(n: int, seed: int, test: float = 0.10, val: float = 0.05
 def load_all(shared: Path, seed: int) -> dict[str, tuple[U8, I64]]:
     """{'train', 'val', 'test'} -> (tiles, labels), each source split on its own."""
     parts: dict[str, list[tuple[U8, I64]]] = {"train": [], "val": [], "test": []}
-    for x, y in (load_emnist(shared / "datasets/emnist_byclass"),
-                 load_mnist(shared / "datasets/mnist_test")):
+    from symbols import render_symbols
+    emnist = shared / "datasets/emnist_byclass"
+    for x, y in (load_emnist(emnist), load_mnist(shared / "datasets/mnist_test"),
+                 load_emnist(emnist, lower=True), render_symbols(seed)):
         tr, va, te = split(len(y), seed)
         for name, idx in (("train", tr), ("val", va), ("test", te)):
             parts[name].append((x[idx], y[idx]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
@@ -118,24 +119,46 @@ def _joint(zones: list[Gray], field: FieldDef, icr: IcrEngine | None) -> Reading
     return decode_date(tables, years=years(field))
 
 
+MAX_PIECES = 3  # cut pieces that may make one digit (a 5's flag, a broken 0, a split 6)
+SKIP_COST = math.log(0.2)  # leaving a piece out (a speck, a stray stroke) of the digits
+
+
 def _n_digits(masks: list[Mask], n: int, icr: GlyphProbabilities
               ) -> list[dict[str, float]] | None:
-    """Probability tables of exactly `n` digits from the cut pieces: as cut, or with one
-    piece too many joined to its neighbour or dropped (a broken stroke, a speck),
-    whichever the classifier is surest of."""
-    if len(masks) == n:
-        return icr.probabilities(masks, _DIGITS)
-    if len(masks) != n + 1:
+    """Probability tables of exactly `n` digits from the cut pieces: neighbouring pieces
+    joined into one digit, or a piece left out, where that makes the classifier surest
+    (dynamic programming over the pieces left to right); None when they cannot make n."""
+    m = len(masks)
+    if m < n or m > MAX_PIECES * n + 2:
         return None
-    options: list[list[Mask]] = []
-    for i in range(n):
-        options.append([*masks[:i], masks[i] | masks[i + 1], *masks[i + 2:]])
-    for i in range(n + 1):
-        options.append([*masks[:i], *masks[i + 1:]])
-    flat = icr.probabilities([m for o in options for m in o], _DIGITS)
-    best = max(range(len(options)),
-               key=lambda k: float(np.prod([max(p.values()) for p in flat[k * n:(k + 1) * n]])))
-    return flat[best * n:(best + 1) * n]
+    spans = [(i, j) for i in range(m) for j in range(i + 1, min(i + MAX_PIECES, m) + 1)]
+    joined = []
+    for i, j in spans:
+        mask = masks[i].copy()
+        for k in range(i + 1, j):
+            mask |= masks[k]
+        joined.append(mask)
+    table = dict(zip(spans, icr.probabilities(joined, _DIGITS), strict=True))
+    inf = -math.inf
+    # best[i][k]: log-score of the first i pieces made into k digits, and how.
+    best: list[list[tuple[float, list[tuple[int, int]]]]] = [
+        [(inf, [])] * (n + 1) for _ in range(m + 1)]
+    best[0][0] = (0.0, [])
+    for i in range(m):
+        for k in range(n + 1):
+            score, path = best[i][k]
+            if score == inf:
+                continue
+            if score + SKIP_COST > best[i + 1][k][0]:
+                best[i + 1][k] = (score + SKIP_COST, path)
+            if k == n:
+                continue
+            for j in range(i + 1, min(i + MAX_PIECES, m) + 1):
+                s = score + math.log(max(max(table[(i, j)].values()), 1e-9))
+                if s > best[j][k + 1][0]:
+                    best[j][k + 1] = (s, [*path, (i, j)])
+    score, path = best[m][n]
+    return [table[span] for span in path] if score > inf else None
 
 
 def _part_valid(digits: int) -> Callable[[str], bool]:

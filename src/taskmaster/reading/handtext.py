@@ -13,9 +13,10 @@ characters marked by a low character confidence.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
-from taskmaster.reading import lexicon
+from taskmaster.reading import lexicon, repair
 from taskmaster.reading.recognise import HAND_CAP, Recognised, fuse
 
 SNAP_AGREE = 0.93  # both engines' reads snap to one vocabulary entry (or agree word by word)
@@ -24,6 +25,7 @@ ACCEPT = 0.9  # the accept threshold a settled value must stay under
 SURE_CHAR = 0.97
 DOUBT_CHAR = 0.4
 _MERGE_COST = 0.3  # joining two words of one read to match one word of the other
+_ADDRESS = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$")
 
 
 def align(a: list[str], b: list[str]) -> list[tuple[str, str]]:
@@ -65,7 +67,13 @@ def _numeric(word: str) -> bool:
 
 
 def _word(ocr: str, icr: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
-    """One word from its two reads, and whether the engines agree on it."""
+    """One word from its two reads, and whether the engines agree on it; a comma or full
+    stop after it is kept apart from the word (the ICR tells the two by shape)."""
+    ocr_core, ocr_tail = _tail(ocr)
+    icr_core, icr_tail = _tail(icr)
+    if (ocr_tail or icr_tail) and (ocr_core or icr_core):
+        word, ok = _word(ocr_core, icr_core, vocabulary)
+        return word + (icr_tail or ocr_tail), ok and ocr_tail == icr_tail
     o, i = ocr.upper(), icr.upper()
     glued = _unglued(o, vocabulary) if o == i else None
     if glued:
@@ -77,6 +85,8 @@ def _word(ocr: str, icr: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
         # A word only the ICR saw: a number Tesseract missed, or a mark taken for one.
         return (icr if _numeric(icr) else ""), False
     if not i:
+        if vocabulary and len(o) <= 2 and o.isalpha() and o not in vocabulary:
+            return "", False  # a stroke or speck Tesseract alone made a short word of
         return ocr, False
     if vocabulary and not (o.isdigit() or i.isdigit()):
         s = lexicon.snap([ocr, icr], vocabulary)
@@ -85,14 +95,58 @@ def _word(ocr: str, icr: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
     if o.isdigit() and not i.isdigit() and len(o) == len(i):
         # A number Tesseract read as one, where the ICR took a digit for a letter ("5D").
         return ocr, False
-    if _numeric(icr) and len(icr) >= len(ocr):
+    if _numeric(icr) and (len(icr) >= len(ocr) or _junk(ocr)):
         # The ICR reads hand-printed digits far better than Tesseract, unless it lost
-        # a thin stroke (a "1") that Tesseract kept.
+        # a thin stroke (a "1") that Tesseract kept; not where Tesseract's read holds
+        # lower case or symbols inside a number ("GReT672%73" / "GR6969243").
         return icr, False
     if any(c.islower() for c in ocr) and i.isalpha() and len(i) >= len(o):
         # Hand print on this form is in capitals: Tesseract's lower case is a misread.
         return icr, False
     return fuse(ocr, icr), False
+
+
+def _tail(word: str) -> tuple[str, str]:
+    """The word and the comma or full stop that ends it."""
+    core = word.rstrip(".,")
+    return core, word[len(core):][:1]
+
+
+def _address(text: str) -> bool:
+    """Whether `text` (spaces dropped, a common domain's slip undone) is shaped like an
+    e-mail address."""
+    return bool(_ADDRESS.match(repair.email("".join(text.split()))[0]))
+
+
+def _junk(word: str) -> bool:
+    """Lower case or a symbol inside a hand-printed number: a misread, not the writing."""
+    return any(c.islower() or not (c.isalnum() or c in "-/") for c in word)
+
+
+UNITS = frozenset({"MG", "MCG", "ML", "G", "IU", "UNITS", "MEQ"})
+_CONFUSED_ONE = 0.5  # one hand-print look-alike (`lexicon.distance`)
+_AS_DIGIT = {"O": "0", "D": "0", "Q": "0", "U": "0", "I": "1", "L": "1", "Z": "2", "S": "5",
+             "G": "6", "B": "8", "T": "7", "A": "4"}
+
+
+def doses(words: list[str]) -> list[str]:
+    """A word before a unit of measure ("S MG", "IO ML") is a number: hand-print
+    look-alikes of digits put back ("5 MG", "10 ML"); a word after a number one
+    look-alike from a unit is that unit ("50 M6" -> "50 MG"); other words unchanged."""
+    out = list(words)
+    for k in range(len(out) - 1):
+        w = out[k].upper()
+        if (out[k + 1].upper() in UNITS and not w.isdigit() and len(w) <= 4
+                and all(c.isdigit() or c in _AS_DIGIT for c in w)):
+            out[k] = "".join(_AS_DIGIT.get(c, c) for c in w)
+    for k in range(1, len(out)):
+        w = out[k].upper()
+        if out[k - 1].isdigit() and w not in UNITS and 1 < len(w) <= 3:
+            # After a dose, a unit's look-alike is the unit ("50 M6" -> "50 MG").
+            near = [u for u in UNITS if lexicon.distance(w, u) <= _CONFUSED_ONE]
+            if len(near) == 1:
+                out[k] = near[0]
+    return out
 
 
 def settle_typed(field_name: str, r: Recognised) -> Recognised:
@@ -142,7 +196,11 @@ def _fix_word(word: str, vocabulary: frozenset[str]) -> str:
 
 def _unglued(word: str, vocabulary: frozenset[str]) -> str | None:
     """Two vocabulary entries read as one word, a word gap lost ("EMMAKERR" -> "EMMA
-    KERR"), when exactly one split explains it; None otherwise."""
+    KERR"), when exactly one split explains it; a house number glued to a word of the
+    list ("5832N" -> "5832 N"); None otherwise."""
+    number = re.fullmatch(r"(\d+)([A-Z]{1,2})", word.upper())
+    if number and number.group(2) in vocabulary:
+        return f"{number.group(1)} {number.group(2)}"
     if len(word) < 5 or word in vocabulary or not word.isalpha():
         return None
     splits = [f"{word[:k]} {word[k:]}" for k in range(2, len(word) - 1)
@@ -171,6 +229,16 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
     ocr, icr = (" ".join(t.split()) for t in r.reads)
     if not ocr or not icr or ocr.upper() == icr.upper():
         return r
+    if "@" in icr + ocr:
+        # An e-mail address: the ICR reads it in lower case with its '@' (classes of its
+        # own) where Tesseract mixes hand-printed l/1, o/0 and i/j freely; but where only
+        # Tesseract made an address of it, the line was typed (a fax it was unsure of).
+        by_icr = "@" in icr and (_address(icr) or not _address(ocr))
+        text = "".join((icr if by_icr else ocr).split())
+        who = "the ICR" if by_icr else "Tesseract"
+        return replace(r, text=text, confidence=min(r.confidence, HAND_CAP),
+                       char_confidences=(), source="icr" if by_icr else "ocr",
+                       messages=[*r.messages, f"e-mail address as {who} read it: {text!r}"])
     spec = lexicon.for_field(field_name)
     vocabulary, mode = spec if spec else (frozenset(), "words")
     if mode == "whole":
@@ -183,6 +251,10 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
                            messages=[*r.messages, f"matched {s.entry!r} in the field's list"])
     words = [_word(o, i, vocabulary) for o, i in align(ocr.split(), icr.split())]
     words = [(w, ok) for w, ok in words if w]
+    words = [(_unglued(w.upper(), vocabulary) or w, ok) if vocabulary else (w, ok)
+             for w, ok in words]
+    fixed = doses([w for w, _ in words])
+    words = [(f, ok and f == w) for f, (w, ok) in zip(fixed, words, strict=True)]
     text = " ".join(w for w, _ in words)
     chars: list[float] = []
     for k, (w, ok) in enumerate(words):

@@ -39,12 +39,14 @@ class Recognised:
 def recognise(zone: Gray, engines: Engines, *, charset: str | None,
               multiline: bool = False, valid: Valid | None = None,
               use_icr: bool = True, any_case: bool = False,
-              typed_page: bool = False) -> Recognised:
+              typed_page: bool = False,
+              icr_charset: str | None = None) -> Recognised:
     """Read a cleaned zone (box lines erased) as machine print or hand print.
 
     `use_icr=False` where the ICR cannot read the field (it knows digits and capitals
-    only: no e-mail addresses). `any_case=True` where the field's vocabulary settles
-    the value whatever its case: the ICR is asked even when Tesseract reads lower case.
+    only). `any_case=True` where the field's vocabulary settles the value whatever its
+    case: the ICR is asked even when Tesseract reads lower case. `icr_charset`: what the
+    ICR reads instead of `charset` (an e-mail address: lower case and `@`).
 
     Machine print is read up to three times (`consensus.read_typed`); reads that do not
     agree cap the confidence at `DISAGREE_CAP`, so the field goes to review.
@@ -69,7 +71,7 @@ def recognise(zone: Gray, engines: Engines, *, charset: str | None,
         return out
     if (engines.icr is not None and use_icr and not multiline and charset
             and (any_case or not _mostly_lower(ocr.text))):
-        return _hand(ocr, engines.icr.read_line(zone, charset=charset), valid,
+        return _hand(ocr, engines.icr.read_line(zone, charset=icr_charset or charset), valid,
                      digits_only=charset.isdigit())
     out = _from(ocr, "ocr", typed=False)
     out.confidence = min(out.confidence, HAND_CAP)

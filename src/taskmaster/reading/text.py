@@ -20,6 +20,8 @@ CHARSETS = {
     "string": _UPPER + _UPPER.lower() + _DIGITS + " .,-'/&#()@:+%",
     "email": _UPPER + _UPPER.lower() + _DIGITS + "@._%+-",
     "integer": _DIGITS,
+    # What the ICR reads in an e-mail address: hand print in lower case, and `@`.
+    "email_hand": _UPPER.lower() + _DIGITS + "@._-",
     "amount": _DIGITS + ".,",
 }
 
@@ -73,9 +75,10 @@ def read(page: Gray, field: FieldDef, engines: Engines, *,
         z = zone(page, band, field.style)
         if ink_ratio(z) < EMPTY_INK:
             continue
+        email = field.type == "email"
         r = handtext.resolve(field.name, recognise(
-            z, engines, charset=charset, use_icr=field.type != "email",
-            any_case=lexicon.settles_case(field.name), typed_page=typed_page))
+            z, engines, charset=charset, any_case=email or lexicon.settles_case(field.name),
+            icr_charset=CHARSETS["email_hand"] if email else None, typed_page=typed_page))
         line = strip_debris(r.text)
         if not line:
             messages.append("ink but no text read")

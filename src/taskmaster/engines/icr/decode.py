@@ -121,6 +121,8 @@ def decode_mixed(cells: Sequence[CharProbs | None]) -> Reading:
 
     A two-state (letter / digit) Viterbi: it reads 'RCM597952683' rather than
     'RCM5979S2683' when the 5 and the S are close, and removes most O/0, I/1, Z/2 errors.
+    Letters of either case count as letters; a symbol (`@`, `#`) is a third state that
+    costs nothing to enter or leave ('jsmith@mail' reads as two runs).
     """
     written = [p for p in cells if p]
     if not written:
@@ -128,8 +130,10 @@ def decode_mixed(cells: Sequence[CharProbs | None]) -> Reading:
     best: dict[str, tuple[float, list[str], list[float]]] = {}
     for i, p in enumerate(written):
         nxt: dict[str, tuple[float, list[str], list[float]]] = {}
-        for state, allowed in (("L", LETTERS), ("D", DIGITS)):
-            top = _top(p, 1, allowed)
+        letters = "".join(c for c in p if c.isalpha())
+        symbols = "".join(c for c in p if not c.isalnum())
+        for state, allowed in (("L", letters), ("D", DIGITS), ("S", symbols)):
+            top = _top(p, 1, allowed) if allowed else []
             if not top:
                 continue
             c, v = top[0]
@@ -138,7 +142,7 @@ def decode_mixed(cells: Sequence[CharProbs | None]) -> Reading:
                 continue
             cands = []
             for prev, (score, chars, probs) in best.items():
-                pen = 0.0 if prev == state else math.log(SWITCH_PENALTY)
+                pen = 0.0 if prev == state or "S" in (prev, state) else math.log(SWITCH_PENALTY)
                 cands.append((score + pen + math.log(max(v, 1e-12)), chars + [c], probs + [v]))
             nxt[state] = max(cands, key=lambda t: t[0])
         best = nxt

@@ -6,7 +6,9 @@ import hashlib
 import json
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +25,10 @@ MAX_JOIN = 3  # pieces that may make one character
 JOIN_GAP = 0.06  # widest gap (x character height) inside one character
 JOIN_WIDTH = 1.25  # widest joined character (x character height)
 PUNCT_CONFIDENCE = 0.9  # a hyphen or full stop found by shape, not by the model
+# Each character read costs this much (a log-probability): without it two sure halves
+# of a cut letter ("IA") outscore the whole 'N' read a little less surely.
+CHAR_COST = -0.5
+BASE_CLASSES = 36  # 0-9 A-Z come first; lowercase letters and symbols after them
 
 
 class IcrModelEngine:
@@ -36,24 +42,19 @@ class IcrModelEngine:
     name = "icr"
 
     def __init__(self, model: Path = MODEL) -> None:
-        # Imported here, not at module level: plugin discovery imports this module in
-        # every process, and onnxruntime takes a while to load where ICR is never used.
-        import onnxruntime as ort
-
-        try:
-            opts = ort.SessionOptions()
-            # Characters come in small batches: one thread avoids oversubscribing workers.
-            opts.intra_op_num_threads = 1
-            opts.inter_op_num_threads = 1
-            self._session = ort.InferenceSession(str(model), opts,
-                                                 providers=["CPUExecutionProvider"])
-            meta = json.loads(model.with_suffix(".json").read_text())
-        except (OSError, ValueError, RuntimeError) as exc:
-            raise EngineError(f"cannot load the ICR model {model}: {exc}") from exc
+        session, meta = _open(model)
         self.classes: str = meta["classes"]
         self.temperature = float(meta.get("temperature", 1.0))
         self.accept_threshold = float(meta.get("accept_threshold", 0.9))
-        self._version = hashlib.sha256(model.read_bytes()).hexdigest()[:12]
+        self._members = [_Member(session, self.classes, self.temperature)]
+        digest = hashlib.sha256(model.read_bytes())
+        # Models listed under "ensemble" beside this one vote with it (`probabilities`).
+        for name in meta.get("ensemble", []):
+            other = model.with_name(name)
+            s, m = _open(other)
+            self._members.append(_Member(s, m["classes"], float(m.get("temperature", 1.0))))
+            digest.update(other.read_bytes())
+        self._version = digest.hexdigest()[:12]
 
     def version(self) -> str:
         """Model identity: the hash of the ONNX file."""
@@ -61,26 +62,25 @@ class IcrModelEngine:
 
     # -- probabilities ---------------------------------------------------------------
 
-    def _allowed(self, charset: str) -> str:
-        allowed = "".join(c for c in self.classes if c in charset.upper())
-        return allowed or self.classes
-
     def probabilities(self, masks: Sequence[Mask], charset: str) -> list[CharProbs]:
-        """Per ink mask, the probability of each character of `charset` (others masked)."""
+        """Per ink mask, the probability of each character of `charset` (others masked),
+        averaged over the models that know every character the charset asks for."""
         if not masks:
             return []
         batch = np.stack([normalise(m) for m in masks])[:, None]
-        try:
-            (logits,) = self._session.run(None, {"image": batch})
-        except Exception as exc:  # onnxruntime raises its own untyped errors
-            raise EngineError(f"ICR model failed: {exc}") from exc
-        allowed = self._allowed(charset)
-        idx = [self.classes.index(c) for c in allowed]
-        z = np.asarray(logits, dtype=np.float64)[:, idx] / self.temperature
-        z -= z.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        p /= p.sum(axis=1, keepdims=True)
-        return [dict(zip(allowed, row.tolist(), strict=True)) for row in p]
+        tables = []
+        for member in self._members:
+            allowed = _allowed(member.classes, charset)
+            try:
+                (logits,) = member.session.run(None, {"image": batch})
+            except Exception as exc:  # onnxruntime raises its own untyped errors
+                raise EngineError(f"ICR model failed: {exc}") from exc
+            tables.append(_masked(np.asarray(logits, dtype=np.float64), allowed,
+                                  member.temperature))
+        widest = max(len(t[0]) for t in tables)
+        voting = [t for t in tables if len(t[0]) == widest]
+        return [{c: sum(t[i][c] for t in voting) / len(voting) for c in voting[0][i]}
+                for i in range(len(masks))]
 
     def cell_probabilities(self, cells: Sequence[Gray], charset: str
                            ) -> list[CharProbs | None]:
@@ -133,8 +133,11 @@ class IcrModelEngine:
         # A full-height thin stroke is an 'I' or a '1' of its own: joined to a touching
         # neighbour it would vanish into a confident 'M' or 'H'.
         alone = [_is_stroke(g, char_h) for g in glyphs]
+        # Pieces cut from one blob (a wide letter cut at its thinnest columns) may always
+        # be put together again: the classifier says whether it was one letter.
         spans = [(i, j) for i in range(n) for j in range(i + 1, min(i + MAX_JOIN, n) + 1)
-                 if j == i + 1 or (glyphs[j - 1].x1 - glyphs[i].x0 <= JOIN_WIDTH * char_h
+                 if j == i + 1 or ((glyphs[j - 1].x1 - glyphs[i].x0 <= JOIN_WIDTH * char_h
+                                    or glyphs[i].blob == glyphs[j - 1].blob >= 0)
                                    and not any(alone[i:j])
                                    and all(glyphs[k + 1].x0 - glyphs[k].x1 <= JOIN_GAP * char_h
                                            for k in range(i, j - 1)))]
@@ -152,7 +155,7 @@ class IcrModelEngine:
                 if (i, j) not in table:
                     continue
                 p = max(table[(i, j)].values())
-                score = best[i][0] + math.log(max(p, 1e-9))
+                score = best[i][0] + math.log(max(p, 1e-9)) + CHAR_COST
                 if score > best[j][0]:
                     best[j] = (score, best[i][1] + [(i, j)])
         return _decode([table[s] for s in best[n][1]], charset)
@@ -178,6 +181,66 @@ class IcrModelEngine:
         return Reading(text, float(np.prod([r.confidence for r in parts])), chars, self.name)
 
 
+def _open(model: Path) -> tuple[Any, dict[str, Any]]:
+    """An onnxruntime session of one model file, and the metadata beside it."""
+    # Imported here, not at module level: plugin discovery imports this module in
+    # every process, and onnxruntime takes a while to load where ICR is never used.
+    import onnxruntime as ort
+
+    try:
+        opts = ort.SessionOptions()
+        # Characters come in small batches: one thread avoids oversubscribing workers.
+        opts.intra_op_num_threads = 1
+        opts.inter_op_num_threads = 1
+        session = ort.InferenceSession(str(model), opts, providers=["CPUExecutionProvider"])
+        meta: dict[str, Any] = json.loads(model.with_suffix(".json").read_text())
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise EngineError(f"cannot load the ICR model {model}: {exc}") from exc
+    return session, meta
+
+
+@dataclass(frozen=True)
+class _Member:
+    """One model of the engine: its session, classes and softmax temperature."""
+
+    session: Any
+    classes: str
+    temperature: float
+
+
+def _allowed(classes: str, charset: str) -> list[tuple[int, str]]:
+    """The classes `charset` allows, as (class index, character read).
+
+    Digits and capitals answer for their lower case too (hand print is in capitals).
+    A model's lowercase letters and symbols (`@ #`) take part only for a charset in
+    lower case, an e-mail address's: there a capital class reads as its lower case
+    (EMNIST counts a written `c` or `o` as the capital)."""
+    lower = any(c.islower() for c in charset) and not any(c.isupper() for c in charset)
+    pairs = []
+    for k, c in enumerate(classes):
+        if k < BASE_CLASSES and c in charset.upper():
+            pairs.append((k, c.lower() if lower else c))
+        elif k >= BASE_CLASSES and lower and c in charset:
+            pairs.append((k, c))
+    return pairs or [(k, c) for k, c in enumerate(classes[:BASE_CLASSES])]
+
+
+def _masked(logits: np.ndarray, allowed: list[tuple[int, str]], temperature: float
+            ) -> list[CharProbs]:
+    """Softmax over the allowed classes only; classes read as one character add up."""
+    z = logits[:, [k for k, _ in allowed]] / temperature
+    z -= z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    p /= p.sum(axis=1, keepdims=True)
+    out: list[CharProbs] = []
+    for row in p:
+        probs: dict[str, float] = {}
+        for (_, c), v in zip(allowed, row.tolist(), strict=True):
+            probs[c] = probs.get(c, 0.0) + v  # 'L' and 'l' both read 'l'
+        out.append(probs)
+    return out
+
+
 def _is_stroke(g: Glyph, char_h: float) -> bool:
     """A tall, thin, upright piece: a whole 'I' or '1', not part of a letter."""
     rows = np.nonzero(g.mask.any(axis=1))[0]
@@ -186,8 +249,7 @@ def _is_stroke(g: Glyph, char_h: float) -> bool:
 
 
 def _decode(table: Sequence[CharProbs | None], charset: str) -> Reading:
-    up = charset.upper()
-    if any(c in up for c in DIGITS) and any(c in up for c in LETTERS):
+    if any(c.isalpha() for c in charset) and any(c in charset for c in DIGITS):
         return decode_mixed(table)
     return decode_best(table)
 

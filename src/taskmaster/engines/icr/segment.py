@@ -23,7 +23,8 @@ class Glyph:
     x1: int
     mask: Mask
     space_before: bool = False
-    punct: str = ""  # "-" or "." when the piece is a hyphen or a full stop, by its shape
+    punct: str = ""  # "-", "." or "," when the piece is a hyphen, full stop or comma
+    blob: int = -1  # pieces cut from one connected blob share its number
 
 
 def remove_box(mask: Mask) -> Mask:
@@ -89,14 +90,18 @@ def segment_line(gray: npt.NDArray[np.uint8]) -> Line:
     comps = [c for c in comps if c[3] >= 0.25 * big or c[4] >= 60]
     char_h = max(float(np.median([c[3] for c in comps if c[3] >= 0.5 * big])), 0.25 * h)
     baseline = float(np.median([c[1] + c[3] for c in comps]))
+    commas = [c for c in comps if _is_comma(c, char_h, baseline)]
+    comps = [c for c in comps if c not in commas]
     groups = _merge_overlapping(sorted(comps, key=lambda c: c[0]))
     glyphs: list[Glyph] = [_punct(c, labels, char_h, baseline) for c in every if c not in comps]
     glyphs = [g for g in glyphs if g.punct]
-    for g in groups:
+    for k, g in enumerate(groups):
         x0 = min(c[0] for c in g)
         x1 = max(c[0] + c[2] for c in g)
         gm = np.isin(labels, [c[5] for c in g])
-        glyphs.extend(_split_wide(gm, x0, x1, char_h))
+        for piece in _split_wide(gm, x0, x1, char_h):
+            piece.blob = k
+            glyphs.append(piece)
     glyphs.sort(key=lambda gl: gl.x0)
     for prev, cur in zip(glyphs, glyphs[1:], strict=False):
         cur.space_before = cur.x0 - prev.x1 > WORD_GAP * char_h
@@ -105,7 +110,8 @@ def segment_line(gray: npt.NDArray[np.uint8]) -> Line:
 
 def _punct(c: tuple[int, int, int, int, int, int], labels: npt.NDArray[np.generic],
            char_h: float, baseline: float) -> Glyph:
-    """A small piece that is a hyphen (flat, mid-height) or a full stop (dot on the line)."""
+    """A small piece that is a hyphen (flat, mid-height), a full stop (dot on the line)
+    or a comma (hanging below the line)."""
     x, y, w, h, area, i = c
     kind = ""
     mid = y + h / 2
@@ -115,7 +121,17 @@ def _punct(c: tuple[int, int, int, int, int, int], labels: npt.NDArray[np.generi
     elif (3 <= w <= 0.35 * char_h and 3 <= h <= 0.35 * char_h and area >= 12
           and abs(y + h - baseline) <= 0.15 * char_h):
         kind = "."
+    elif _is_comma(c, char_h, baseline):
+        kind = ","
     return Glyph(x, x + w, np.asarray(labels == i), punct=kind)
+
+
+def _is_comma(c: tuple[int, int, int, int, int, int], char_h: float, baseline: float) -> bool:
+    """A small narrow piece that starts near the line and hangs below it: no stroke of a
+    capital or a digit does that."""
+    x, y, w, h, area, _ = c
+    return bool(w <= 0.35 * char_h and 0.25 * char_h <= h <= 0.7 * char_h and area >= 12
+                and y >= baseline - 0.3 * char_h and y + h >= baseline + 0.2 * char_h)
 
 
 def _merge_overlapping(comps: list[tuple[int, int, int, int, int, int]]
