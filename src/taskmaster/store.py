@@ -40,10 +40,13 @@ class Store(Protocol):
 Change = Callable[[bytes | None], bytes | None]
 
 
-# Fast lossless: level 1 with run-length matching encodes a noisy 300 dpi scan in about
-# half the time of level 1's default strategy at the same size, and halves a fax's PNG.
+# Fast lossless: level 1 with run-length matching and one row filter ("up": a pixel less
+# the one above it) instead of libpng's per-row trial of all five. On 300 dpi intake
+# pages it encodes a clean or faxed page in ~13 ms (38 ms with every filter tried) and
+# a noisy grey scan in ~60 ms (120 ms), at about the same size (0.06-0.25 MB; 6 MB for
+# the scan, whose noise no lossless coder shrinks much).
 PNG_PARAMS = [cv2.IMWRITE_PNG_COMPRESSION, 1, cv2.IMWRITE_PNG_STRATEGY,
-              cv2.IMWRITE_PNG_STRATEGY_RLE]
+              cv2.IMWRITE_PNG_STRATEGY_RLE, cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_UP]
 
 
 def encode_png(rel: str, image: np.ndarray) -> bytes:
