@@ -65,7 +65,7 @@ def _serve(src: IO[bytes], out: IO[bytes], memory_mb: int, cpu_s: int) -> None:
                 count += 1
                 write_frame(out, {"page": page.index, "dpi": page.dpi,
                                   "width": pixels.shape[1], "height": pixels.shape[0]},
-                            memoryview(pixels).cast("B"))
+                            pixels.data.cast("B"))
                 del page, pixels
             write_frame(out, {"done": count})
         except InputError as exc:
