@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from taskmaster.errors import InputError, LimitExceeded
+from taskmaster.imaging.heap import keep_page_buffers
 from taskmaster.imaging.loader import Limits, iter_pages
 from taskmaster.imaging.sandbox import write_frame
 
@@ -97,6 +98,7 @@ def main() -> None:
     os.dup2(null, 2)
     sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (for the whole process)
     cv2.setNumThreads(1)
+    keep_page_buffers()
     limit = _vm_size() + memory_mb * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     write_frame(proto, {"ready": True})
