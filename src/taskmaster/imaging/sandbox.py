@@ -24,6 +24,7 @@ libjpeg print to stderr), so `process --json` keeps stdout pure.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import select
@@ -51,6 +52,7 @@ from taskmaster.errors import (
 from taskmaster.imaging.loader import Gray, Limits, PageImage
 
 _HEADER = struct.Struct(">I")
+_PIPE_BYTES = 1 << 20
 _MAX_HEADER = 1 << 16
 _START_S = 60.0  # a cold child on a busy machine: imports take seconds
 _ERRORS: dict[str, type[InputError]] = {
@@ -118,6 +120,11 @@ class _Child:
             env=env, close_fds=True)
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self._in, self._out = self.proc.stdin, self.proc.stdout.fileno()
+        # A page is megabytes of pixels: through the default 64 KiB pipe that is over a
+        # hundred sleeps and wake-ups of each process per page. 1 MiB is Linux's default
+        # ceiling for an unprivileged process; elsewhere the pipe keeps its size.
+        with contextlib.suppress(AttributeError, OSError):
+            fcntl.fcntl(self._out, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
         self._ready = False
         self.exiting = False  # the child said it exits after its last error
 
