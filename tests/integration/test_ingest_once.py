@@ -11,12 +11,14 @@ import cv2
 from sqlalchemy import select
 
 from taskmaster.api.uploads import check_upload
+from taskmaster.db.keys import pages_tree
 from taskmaster.db.models import InputFile, Page, new_id
 from taskmaster.pipeline import ingest
 from taskmaster.pipeline.context import TaskContext
 from taskmaster.pipeline.services import Services
 from taskmaster.pipeline.submit import create_batch
 from taskmaster.settings import Settings
+from taskmaster.store import FileStore
 from tests.conftest import BLANK
 
 
@@ -67,5 +69,24 @@ def test_ingest_runs_the_upload_checks_on_files_from_elsewhere(home: Path) -> No
                 select(InputFile).where(InputFile.batch_id == batch_id))}
         assert files == {"ok.png": ("ok", None),
                          "poly.png": ("failed", "polyglot file: a PNG that is also a ZIP archive")}
+    finally:
+        svc.close()
+
+
+def test_ingest_hands_its_pages_on_in_memory_and_stores_each_once(home: Path) -> None:
+    # Inside a batch run the decoded page stays in memory for prepare; the store has it
+    # too (lossless), so a stage in another process reads the same pixels.
+    svc = Services.create(Settings(home=home, hot_folder=False))
+    try:
+        batch_id = create_batch(svc, [("form.png", BLANK.read_bytes())], ["intake"])
+        with svc.store.run(pages_tree(batch_id) + "/"):
+            ingest.run(TaskContext(batch_id=batch_id), svc)
+            (page,) = _pages(svc, batch_id)
+            assert list(svc.store._images) == [page.image]
+            kept = svc.store.get_image(page.image)
+        blank = cv2.imread(str(BLANK), cv2.IMREAD_GRAYSCALE)
+        assert (kept == blank).all()
+        assert not svc.store._images  # the run is over: nothing kept
+        assert (FileStore(home).get_image(page.image) == blank).all()
     finally:
         svc.close()

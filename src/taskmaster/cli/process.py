@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import overload
 
 import typer
 from rich.console import Console
@@ -23,17 +25,41 @@ from taskmaster.queue.runner import run_claimed
 from taskmaster.settings import Settings
 
 
-def _read_inputs(files: list[Path], show: bool = False) -> tuple[list[tuple[str, bytes]], int]:
-    inputs, failed = [], 0
+class OnDisk(Sequence[tuple[str, bytes]]):
+    """Input files as (name, content), each read when it is taken: the batch stores them
+    one at a time, so a run of 500 scans never holds them all in memory."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.paths = paths
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    @overload
+    def __getitem__(self, i: int) -> tuple[str, bytes]: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[tuple[str, bytes]]: ...
+
+    def __getitem__(self, i: int | slice) -> tuple[str, bytes] | list[tuple[str, bytes]]:
+        if isinstance(i, slice):
+            return [(p.name, p.read_bytes()) for p in self.paths[i]]
+        return self.paths[i].name, self.paths[i].read_bytes()
+
+
+def _read_inputs(files: list[Path], show: bool = False) -> tuple[OnDisk, int]:
+    """The files that can be read (opened, not yet read), and how many cannot."""
+    readable, failed = [], 0
     with bar(show) as progress:
         for path in progress.track(files, description="reading files"):
             try:
-                inputs.append((path.name, path.read_bytes()))
+                with path.open("rb") as fh:
+                    fh.read(1)  # a folder opens on some systems, and fails only here
+                readable.append(path)
             except OSError as exc:
                 err.print(f"{escape(str(path))}: cannot read: {exc.strerror}", highlight=False,
                           markup=False)
                 failed += 1
-    return inputs, failed
+    return OnDisk(readable), failed
 
 
 def process(

@@ -143,13 +143,24 @@ def _level_image(img: Gray, level: _Level) -> Gray:
     return out
 
 
-def refine(page: Gray, anchors: list[Anchor], h: Mat) -> tuple[Mat, int]:
-    """Improve a page->reference homography with the anchors; returns (H, anchors found)."""
-    found = 0
+def coarse_level(page: Gray) -> Gray:
+    """The page at the coarse refinement level (`refine` takes it, so that a page tried
+    against several fingerprints is shrunk once)."""
     half: Gray = np.asarray(
         cv2.resize(page, None, fx=_COARSE.scale, fy=_COARSE.scale, interpolation=cv2.INTER_AREA),
         np.uint8,
     )
+    return half
+
+
+def refine(page: Gray, anchors: list[Anchor], h: Mat, half: Gray | None = None
+           ) -> tuple[Mat, int]:
+    """Improve a page->reference homography with the anchors; returns (H, anchors found).
+
+    `half` is `coarse_level(page)` when the caller has it already."""
+    found = 0
+    if half is None:
+        half = coarse_level(page)
     for level, src, src_scale in ((_COARSE, half, _COARSE.scale), (_FINE, page, 1.0)):
         new_h, found = _refine_level(src, src_scale, anchors, h, level)
         if new_h is None:

@@ -1,7 +1,7 @@
 """The decoder child: `python -m taskmaster.imaging.decoder MEMORY_MB CPU_S`.
 
-Started by `sandbox.DecoderPool`; reads files on stdin, writes pages (PNG) on stdout,
-one frame each (see `sandbox`). Its own limits are set here, after the imports, so the
+Started by `sandbox.DecoderPool`; reads files on stdin, writes pages (raw grey pixels) on
+stdout, one frame each (see `sandbox`). Its own limits are set here, after the imports, so the
 memory limit is what decoding may add on top of the libraries: RLIMIT_AS at the size of
 the process now plus MEMORY_MB, and RLIMIT_CPU moved to "now + CPU_S" before each page.
 The kernel stops the child at either; the parent turns that into the file's error.
@@ -17,8 +17,10 @@ import sys
 from typing import IO
 
 import cv2
+import numpy as np
 
 from taskmaster.errors import InputError, LimitExceeded
+from taskmaster.imaging.heap import keep_page_buffers
 from taskmaster.imaging.loader import Limits, iter_pages
 from taskmaster.imaging.sandbox import write_frame
 
@@ -60,14 +62,12 @@ def _serve(src: IO[bytes], out: IO[bytes], memory_mb: int, cpu_s: int) -> None:
                     page = next(pages)
                 except StopIteration:
                     break
-                ok, png = cv2.imencode(".png", page.image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
-                if not ok:
-                    raise InputError(f"page {page.index} could not be encoded")
+                pixels = np.ascontiguousarray(page.image, dtype=np.uint8)
                 count += 1
                 write_frame(out, {"page": page.index, "dpi": page.dpi,
-                                  "width": page.image.shape[1],
-                                  "height": page.image.shape[0]}, png.tobytes())
-                del page, png
+                                  "width": pixels.shape[1], "height": pixels.shape[0]},
+                            pixels.data.cast("B"))
+                del page, pixels
             write_frame(out, {"done": count})
         except InputError as exc:
             write_frame(out, {"error": type(exc).__name__, "message": exc.message})
@@ -98,6 +98,7 @@ def main() -> None:
     os.dup2(null, 2)
     sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (for the whole process)
     cv2.setNumThreads(1)
+    keep_page_buffers()
     limit = _vm_size() + memory_mb * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     write_frame(proto, {"ready": True})

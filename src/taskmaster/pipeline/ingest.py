@@ -48,7 +48,9 @@ def decode_file(svc: Services, batch_id: str, file_seq: int, first_seq: int, nam
     """
     pages: list[StoredPage] = []
     for page in svc.decoder.decode(data, name, svc.limits, wait=wait):
-        rel = svc.store.put_bytes(page_key(batch_id, first_seq + len(pages)), page.png)
+        # Encoded once, here; while the batch runs in this process the next stage takes
+        # the decoded pixels from memory (`MemoStore`) instead of reading them back.
+        rel = svc.store.put_image(page_key(batch_id, first_seq + len(pages)), page.image)
         pages.append(StoredPage(rel=rel, index=page.index, dpi=page.dpi, width=page.width,
                                 height=page.height))
     manifest = {"sha256": hashlib.sha256(data).hexdigest(),

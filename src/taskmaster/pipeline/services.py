@@ -13,6 +13,7 @@ from taskmaster.calibration.store import Fits
 from taskmaster.db.engine import Database
 from taskmaster.engines.base import Engines, OcrEngine
 from taskmaster.errors import ConfigError
+from taskmaster.imaging.heap import keep_page_buffers
 from taskmaster.imaging.loader import Limits, PageImage
 from taskmaster.imaging.registration import Fingerprint, build_fingerprint
 from taskmaster.imaging.sandbox import Budget, DecoderPool
@@ -42,6 +43,7 @@ class Services:
         owner_only()  # patient data: 0600 files in 0700 folders (taskmaster.private)
         private_dir(settings.home)
         cv2.setNumThreads(settings.engine_threads)  # per process: see Settings.engine_threads
+        keep_page_buffers()  # page-sized arrays reuse the heap (imaging.heap)
         return cls(settings=settings, db=Database(settings.db_url, migrate=migrate),
                    store=MemoStore(store_from_settings(settings)),
                    apps=AppRegistry([settings.apps_path]))
