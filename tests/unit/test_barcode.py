@@ -11,6 +11,7 @@ import zxingcpp
 
 from taskmaster.engines.barcode import ZxingBarcodeEngine, normalise_symbology
 from taskmaster.engines.base import BarcodeEngine
+from tests.conftest import read_gray
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "barcode"
 
@@ -94,7 +95,7 @@ def test_normalise_symbology() -> None:
 
 @pytest.mark.parametrize("path", sorted(DATA.glob("fax_label_*.png")), ids=lambda p: p.stem)
 def test_standard_resolution_fax_labels(engine: ZxingBarcodeEngine, path: Path) -> None:
-    label = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    label = read_gray(path)
     want = path.stem.removeprefix("fax_label_")
     assert ZxingBarcodeEngine(retries=False).read(label) == []  # broken bars, row by row
     found = engine.read(label, symbologies=("code128", "qrcode"))

@@ -4,6 +4,7 @@ reads, pattern- and date-constrained decoding. Pure functions, no engines."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from taskmaster.apps.schema import FieldDef
 from taskmaster.reading import handtext, lexicon
 from taskmaster.reading.combdecode import decode_pattern, position_charsets
-from taskmaster.reading.date import years
+from taskmaster.reading.date import Mask, years
 from taskmaster.reading.recognise import Recognised
 
 
@@ -151,10 +152,10 @@ class _PieceClassifier:
     """Sure of a digit made of whole pieces: piece k alone is digit k, except pieces 1
     and 2, halves of one broken 6 (sure only together), and piece 5, a speck."""
 
-    def probabilities(self, masks: list[np.ndarray], charset: str) -> list[dict[str, float]]:
+    def probabilities(self, masks: Sequence[Mask], charset: str) -> list[dict[str, float]]:
         out = []
         for m in masks:
-            ids = tuple(np.flatnonzero(m))
+            ids = tuple(int(i) for i in np.flatnonzero(m))
             sure = {(0,): "2", (1, 2): "6", (3,): "0", (4,): "9"}.get(ids)
             out.append({c: (0.97 if c == sure else 0.003) for c in charset} if sure
                        else {c: 0.1 for c in charset})
