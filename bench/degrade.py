@@ -28,8 +28,10 @@ SHARED = Path(os.environ.get("TASKMASTER_SHARED", ROOT.parent / "shared"))
 
 def degrade(img: np.ndarray, rng: random.Random) -> tuple[np.ndarray, str]:
     h, w = img.shape
-    m = cast(npt.NDArray[np.float64],
-             cv2.getRotationMatrix2D((w / 2, h / 2), rng.uniform(-3, 3), rng.uniform(0.95, 1.05)))
+    m = cast(
+        npt.NDArray[np.float64],
+        cv2.getRotationMatrix2D((w / 2, h / 2), rng.uniform(-3, 3), rng.uniform(0.95, 1.05)),
+    )
     m[:, 2] += (rng.uniform(-40, 40), rng.uniform(-40, 40))
     out = cv2.warpAffine(img, m, (w, h), borderValue=255)
     kind = rng.choice(["jpeg", "fax200", "dpi150", "noise"])

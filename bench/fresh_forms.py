@@ -46,48 +46,76 @@ def values(rng: random.Random, hand: bool) -> dict[str, Any]:
     """Ground truth of one filled form (canonical formats of the samples' README)."""
     first, last = rng.choice(lex("first_names")), rng.choice(lex("surnames"))
     meds = [m for m in lex("medications") if m.isalpha() and len(m) > 6]
+
     def d(y0: int, y1: int) -> str:
         return f"{rng.randint(y0, y1)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+
     def phone() -> str:
         return rng.choice(["312", "217", "309", "773", "618"]) + "".join(
-            rng.choice("0123456789") for _ in range(7))
+            rng.choice("0123456789") for _ in range(7)
+        )
+
     def maybe(v: Any, p: float = 0.75) -> Any:
         return v if rng.random() < p else None
+
     visit = d(2024, 2026)
-    street = (f"{rng.randint(10, 9999)} {rng.choice(['N ', 'S ', 'E ', 'W ', '', ''])}"
-              f"{rng.choice(lex('streets')[10:80])} "
-              f"{rng.choice(['ST', 'AVE', 'RD', 'DR', 'LN', 'CT'])}")
+    street = (
+        f"{rng.randint(10, 9999)} {rng.choice(['N ', 'S ', 'E ', 'W ', '', ''])}"
+        f"{rng.choice(lex('streets')[10:80])} "
+        f"{rng.choice(['ST', 'AVE', 'RD', 'DR', 'LN', 'CT'])}"
+    )
     v: dict[str, Any] = {
-        "visit_date": visit, "last_name": last, "first_name": first,
-        "date_of_birth": d(1935, 2015), "sex": rng.choice(["male", "female", "other"]),
+        "visit_date": visit,
+        "last_name": last,
+        "first_name": first,
+        "date_of_birth": d(1935, 2015),
+        "sex": rng.choice(["male", "female", "other"]),
         "marital_status": maybe(rng.choice(["single", "married", "divorced", "widowed"])),
-        "address_street": street, "city": rng.choice(lex("cities")),
+        "address_street": street,
+        "city": rng.choice(lex("cities")),
         "state": rng.choice(["IL", "IN", "WI", "MO", "IA", "MI"]),
         "zip": f"{rng.randint(10000, 99999)}",
         "preferred_language": maybe(rng.choice(lex("languages")), 0.5),
-        "phone_mobile": phone(), "phone_home": maybe(phone(), 0.5),
+        "phone_mobile": phone(),
+        "phone_home": maybe(phone(), 0.5),
         "preferred_contact": maybe(rng.choice(["phone", "text", "email", "mail"])),
-        "email": maybe(f"{first[0].lower()}{last.lower()}"
-                       f"{rng.choice(['', str(rng.randint(1, 99))])}@"
-                       f"{rng.choice(['gmail.com', 'yahoo.com', 'outlook.com', 'icloud.com'])}"),
+        "email": maybe(
+            f"{first[0].lower()}{last.lower()}"
+            f"{rng.choice(['', str(rng.randint(1, 99))])}@"
+            f"{rng.choice(['gmail.com', 'yahoo.com', 'outlook.com', 'icloud.com'])}"
+        ),
         "emergency_name": maybe(f"{rng.choice(lex('first_names'))} {rng.choice(lex('surnames'))}"),
         "emergency_relationship": maybe(rng.choice(lex("relationships"))),
-        "emergency_phone": maybe(phone()), "insurance_provider": rng.choice(lex("insurers")),
+        "emergency_phone": maybe(phone()),
+        "insurance_provider": rng.choice(lex("insurers")),
         "group_number": maybe(rng.choice(["GR", "A", ""]) + str(rng.randint(100000, 9999999))),
         # The app's pattern: the insurer's three letters and nine digits.
         "member_id": "".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ") for _ in range(3))
-                     + "".join(rng.choice("0123456789") for _ in range(9)),
+        + "".join(rng.choice("0123456789") for _ in range(9)),
         "policy_holder": maybe(rng.choice(["self", "spouse", "parent", "other"])),
-        "allergy_details": maybe(", ".join(rng.sample(["PENICILLIN", "SULFA", "LATEX", "CODEINE",
-                                                       "ASPIRIN"], 2)), 0.4),
-        "medications": maybe("\n".join(f"{rng.choice(meds)} {rng.choice([5, 10, 20, 50])} MG "
-                                       f"{rng.choice(['DAILY', 'TWICE DAILY', 'AT NIGHT'])}"
-                                       for _ in range(rng.randint(1, 3)))),
-        "consent_treatment": rng.random() < 0.9, "consent_privacy": rng.random() < 0.8,
-        "signature": rng.random() < 0.9, "signature_date": visit,
+        "allergy_details": maybe(
+            ", ".join(rng.sample(["PENICILLIN", "SULFA", "LATEX", "CODEINE", "ASPIRIN"], 2)), 0.4
+        ),
+        "medications": maybe(
+            "\n".join(
+                f"{rng.choice(meds)} {rng.choice([5, 10, 20, 50])} MG "
+                f"{rng.choice(['DAILY', 'TWICE DAILY', 'AT NIGHT'])}"
+                for _ in range(rng.randint(1, 3))
+            )
+        ),
+        "consent_treatment": rng.random() < 0.9,
+        "consent_privacy": rng.random() < 0.8,
+        "signature": rng.random() < 0.9,
+        "signature_date": visit,
     }
-    for k in ("diabetes", "high_blood_pressure", "asthma", "heart_disease", "drug_allergies",
-              "smoker"):
+    for k in (
+        "diabetes",
+        "high_blood_pressure",
+        "asthma",
+        "heart_disease",
+        "drug_allergies",
+        "smoker",
+    ):
         v[k] = rng.choice([True, False, False, None])
     if not hand and rng.random() < 0.4:  # typed forms come in mixed case too
         for k in ("last_name", "first_name", "city", "emergency_name", "insurance_provider"):
@@ -109,8 +137,15 @@ class Filler:
         self.hand, self.rng = hand, rng
         self.fonts = fonts()
 
-    def typed(self, page: np.ndarray, text: str, box: tuple[int, int, int, int], font: Path,
-              size: int, center: bool = False) -> None:
+    def typed(
+        self,
+        page: np.ndarray,
+        text: str,
+        box: tuple[int, int, int, int],
+        font: Path,
+        size: int,
+        center: bool = False,
+    ) -> None:
         pil = Image.fromarray(page)
         draw = ImageDraw.Draw(pil)
         f = ImageFont.truetype(str(font), size)
@@ -122,8 +157,9 @@ class Filler:
                 draw.text((x0 + 14, (y0 + y1) / 2 + i * 70), line, fill=20, font=f, anchor="lm")
         page[:] = np.asarray(pil)
 
-    def fill(self, page: np.ndarray, fields: list[dict[str, Any]], v: dict[str, Any],
-             hand: bool) -> list[str]:
+    def fill(
+        self, page: np.ndarray, fields: list[dict[str, Any]], v: dict[str, Any], hand: bool
+    ) -> list[str]:
         rng = self.rng
         font, size = rng.choice(self.fonts), rng.randint(30, 40)
         level = rng.randint(10, 90)
@@ -141,8 +177,11 @@ class Filler:
                 x0, y0, x1, y1 = f["bbox"]
                 lines = str(val).split("\n")
                 for i, line in enumerate(lines):
-                    box = ((x0, y0 + i * 70, x1, y0 + i * 70 + 74) if f.get("lines", 1) > 1
-                           else (x0, y0, x1, y1))
+                    box = (
+                        (x0, y0 + i * 70, x1, y0 + i * 70 + 74)
+                        if f.get("lines", 1) > 1
+                        else (x0, y0, x1, y1)
+                    )
                     if hand:
                         hand_line(page, self.hand, line, box, rng.randint(30, 40), level, rng)
                     else:
@@ -151,7 +190,9 @@ class Filler:
                 text = chars_of(f, val)
                 cells = f.get("boxes") or [
                     (p[0] + i * (p[2] - p[0]) // n, p[1], p[0] + (i + 1) * (p[2] - p[0]) // n, p[3])
-                    for p, n in zip(f["parts"], (2, 2, 4), strict=True) for i in range(n)]
+                    for p, n in zip(f["parts"], (2, 2, 4), strict=True)
+                    for i in range(n)
+                ]
                 for ch, cell in zip(text, cells, strict=False):
                     if hand:
                         g = self.hand.glyph(ch, rng.randint(36, 46))
@@ -181,6 +222,7 @@ class Filler:
 def label(page: np.ndarray, pid: str, name: str, rng: random.Random) -> None:
     """A printed patient label (QR code or Code 128 and the MRN) in the dashed box."""
     import zxingcpp
+
     x0, y0 = 1880 + rng.randint(0, 30), 185 + rng.randint(0, 20)
     cv2.rectangle(page, (x0, y0), (x0 + 450, y0 + 210), 255, -1)
     cv2.rectangle(page, (x0, y0), (x0 + 450, y0 + 210), 120, 2)
@@ -190,7 +232,7 @@ def label(page: np.ndarray, pid: str, name: str, rng: random.Random) -> None:
     if not qr:
         code = cv2.resize(code, (min(code.shape[1], 420), 90), interpolation=cv2.INTER_NEAREST)
     h, w = code.shape
-    page[y0 + 10:y0 + 10 + h, x0 + 10:x0 + 10 + w] = code
+    page[y0 + 10 : y0 + 10 + h, x0 + 10 : x0 + 10 + w] = code
     font = ImageFont.truetype(str(fonts()[1]), 22)
     pil = Image.fromarray(page)
     tx, ty = (x0 + w + 20, y0 + 40) if qr else (x0 + 15, y0 + h + 20)
@@ -205,8 +247,9 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=40)
     ap.add_argument("--seed", type=int, default=101)
     ap.add_argument("--style", choices=["typed", "hand", "both"], default="both")
-    ap.add_argument("--noise", default=",".join(NOISES),
-                    help="comma-separated: " + ",".join(NOISES))
+    ap.add_argument(
+        "--noise", default=",".join(NOISES), help="comma-separated: " + ",".join(NOISES)
+    )
     args = ap.parse_args()
     rng = random.Random(args.seed)
     fields = json.loads((FORM / "fields.json").read_text())["fields"]
@@ -230,10 +273,16 @@ def main() -> None:
         name = stem + (".jpg" if noise in ("phone", "jpeg") else ".png")
         quality = [cv2.IMWRITE_JPEG_QUALITY, rng.randint(60, 85)]
         cv2.imwrite(str(args.out / name), page, quality if name.endswith(".jpg") else [])
-        (args.out / f"{stem}.json").write_text(json.dumps(
-            {"file": name, "form": "intake-v1",
-             "fields": {f["name"]: v.get(f["name"]) for f in fields}},
-            indent=1))
+        (args.out / f"{stem}.json").write_text(
+            json.dumps(
+                {
+                    "file": name,
+                    "form": "intake-v1",
+                    "fields": {f["name"]: v.get(f["name"]) for f in fields},
+                },
+                indent=1,
+            )
+        )
         manifest.append(f"{name}\t{style}\t{noise}\t{' '.join(marks)}")
     (args.out / "manifest.tsv").write_text("\n".join(manifest) + "\n")
     print(f"{args.pages} fresh pages in {args.out}")

@@ -22,10 +22,18 @@ from training.icr.data import OWN_LOWER, _class_of, split  # noqa: E402
 
 Gray = npt.NDArray[np.uint8]
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/truetype/liberation")]
-FONTS = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSerif.ttf", "DejaVuSansMono.ttf",
-         "DejaVuSansCondensed.ttf", "LiberationSans-Regular.ttf", "LiberationSerif-Regular.ttf",
-         "LiberationMono-Regular.ttf", "LiberationSansNarrow-Regular.ttf",
-         "LiberationSans-Bold.ttf"]
+FONTS = [
+    "DejaVuSans.ttf",
+    "DejaVuSans-Bold.ttf",
+    "DejaVuSerif.ttf",
+    "DejaVuSansMono.ttf",
+    "DejaVuSansCondensed.ttf",
+    "LiberationSans-Regular.ttf",
+    "LiberationSerif-Regular.ttf",
+    "LiberationMono-Regular.ttf",
+    "LiberationSansNarrow-Regular.ttf",
+    "LiberationSans-Bold.ttf",
+]
 SPLIT_SEED = 1234  # training/icr's split: only its test part is drawn here
 
 
@@ -45,6 +53,7 @@ class Hand:
     def __init__(self, shared: Path, rng: random.Random) -> None:
         import gzip
         import json
+
         self.rng = rng
         self.tiles: dict[str, list[npt.NDArray[np.uint8]]] = {}
         root = shared / "datasets" / "emnist_byclass"
@@ -59,8 +68,10 @@ class Hand:
         # Two splits, as training/icr/data.py makes them: the base classes, and the
         # lowercase letters with shapes of their own (trained on since the 52-class model).
         unseen: set[int] = set()
-        for part in (np.array([_class_of(ch) >= 0 for ch in chars]),
-                     np.array([ch in OWN_LOWER for ch in chars])):
+        for part in (
+            np.array([_class_of(ch) >= 0 for ch in chars]),
+            np.array([ch in OWN_LOWER for ch in chars]),
+        ):
             kept = np.flatnonzero(part)
             unseen |= set(kept[split(len(kept), SPLIT_SEED)[2]].tolist())
         for i in sorted(unseen):
@@ -85,7 +96,7 @@ class Hand:
             return self._stroke(ch, height)
         tile = pool[self.rng.randrange(len(pool))]
         ys, xs = np.nonzero(tile > 40)
-        tile = tile[ys.min(): ys.max() + 1, xs.min(): xs.max() + 1]
+        tile = tile[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
         th, tw = tile.shape
         small = ch.islower() and ch not in "bdfhklt"
         h = int(height * (0.7 if small else 1.0))
@@ -95,8 +106,13 @@ class Hand:
 
     def _stroke(self, ch: str, height: int) -> Gray:
         """Punctuation and signs drawn with a pen (EMNIST has none)."""
-        w = {"-": height // 2, ".": height // 5, ",": height // 5, "'": height // 5,
-             "/": height // 2}.get(ch, int(height * 0.9))
+        w = {
+            "-": height // 2,
+            ".": height // 5,
+            ",": height // 5,
+            "'": height // 5,
+            "/": height // 2,
+        }.get(ch, int(height * 0.9))
         img = np.zeros((height, max(w, 4)), np.uint8)
         pen = max(3, height // 9)
         j = self.rng.randint(-2, 2)
@@ -126,13 +142,20 @@ def stamp(page: Gray, alpha: Gray, x: int, y: int, level: int) -> None:
     ph, pw = page.shape
     if x < 0 or y < 0 or x + w > pw or y + h > ph:
         return
-    region = page[y:y + h, x:x + w]
+    region = page[y : y + h, x : x + w]
     ink = (level + (255 - level) * (1 - alpha.astype(np.float32) / 255)).astype(np.uint8)
     np.minimum(region, ink, out=region)
 
 
-def hand_line(page: Gray, hand: Hand, text: str, box: tuple[int, int, int, int],
-              height: int, level: int, rng: random.Random) -> None:
+def hand_line(
+    page: Gray,
+    hand: Hand,
+    text: str,
+    box: tuple[int, int, int, int],
+    height: int,
+    level: int,
+    rng: random.Random,
+) -> None:
     """Hand-print `text` left to right in `box`, baseline jitter and uneven gaps."""
     x0, y0, x1, y1 = box
     glyphs = [None if c == " " else hand.glyph(c, height) for c in text]
@@ -146,8 +169,10 @@ def hand_line(page: Gray, hand: Hand, text: str, box: tuple[int, int, int, int],
             x += int(height * 0.8 * scale)
             continue
         if scale < 1.0:
-            g = cast(Gray, cv2.resize(g, (max(3, int(g.shape[1] * scale)),
-                                          max(3, int(g.shape[0] * scale)))))
+            g = cast(
+                Gray,
+                cv2.resize(g, (max(3, int(g.shape[1] * scale)), max(3, int(g.shape[0] * scale)))),
+            )
         drop = g.shape[0] * 2 // 3 if ch == "," else 0  # a comma's tail hangs below the line
         stamp(page, g, x, base - g.shape[0] + drop + rng.randint(-2, 2), level)
         x += g.shape[1] + int(gap * scale)
@@ -169,8 +194,12 @@ def degrade(page: Gray, kind: str, rng: random.Random) -> Gray:
     if kind == "clean":
         return page
     if kind in ("scan", "fax", "jpeg"):
-        m = cast(npt.NDArray[np.float64], cv2.getRotationMatrix2D(
-            (w / 2, h / 2), rng.uniform(-1.5, 1.5), rng.uniform(0.98, 1.02)))
+        m = cast(
+            npt.NDArray[np.float64],
+            cv2.getRotationMatrix2D(
+                (w / 2, h / 2), rng.uniform(-1.5, 1.5), rng.uniform(0.98, 1.02)
+            ),
+        )
         m[:, 2] += (rng.uniform(-25, 25), rng.uniform(-25, 25))
         page = cast(Gray, cv2.warpAffine(page, m, (w, h), borderValue=255))
     if kind == "scan":
@@ -189,13 +218,15 @@ def degrade(page: Gray, kind: str, rng: random.Random) -> Gray:
     if kind == "phone":
         pad = 120
         src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
-        dst = np.array([[pad + rng.uniform(-80, 80), pad + rng.uniform(-80, 80)]
-                        for _ in range(4)], np.float32)
+        dst = np.array(
+            [[pad + rng.uniform(-80, 80), pad + rng.uniform(-80, 80)] for _ in range(4)], np.float32
+        )
         dst += np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
         size = (w + 2 * pad, h + 2 * pad)
-        out = cv2.warpPerspective(page, cv2.getPerspectiveTransform(src, dst), size,
-                                  borderValue=rng.randint(60, 120)).astype(np.float32)
-        yy, xx = np.mgrid[0:size[1], 0:size[0]].astype(np.float32)
+        out = cv2.warpPerspective(
+            page, cv2.getPerspectiveTransform(src, dst), size, borderValue=rng.randint(60, 120)
+        ).astype(np.float32)
+        yy, xx = np.mgrid[0 : size[1], 0 : size[0]].astype(np.float32)
         light = 1 - 0.25 * ((xx / size[0] - rng.random()) ** 2 + (yy / size[1] - rng.random()) ** 2)
         out = cv2.GaussianBlur(out * light, (0, 0), rng.uniform(0.8, 1.6))
         return cast(Gray, np.clip(out, 0, 255).astype(np.uint8))

@@ -48,10 +48,15 @@ DIGITS = "0123456789"
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # Open-box text fields read by read_line, with the charset their type allows.
 TEXT_FIELDS = {
-    "last_name": LETTERS + "-", "first_name": LETTERS + "-", "city": LETTERS + ".",
-    "address_street": LETTERS + DIGITS + ".-", "preferred_language": LETTERS,
-    "emergency_name": LETTERS + "-", "emergency_relationship": LETTERS,
-    "insurance_provider": LETTERS + "-", "group_number": LETTERS + DIGITS + "-",
+    "last_name": LETTERS + "-",
+    "first_name": LETTERS + "-",
+    "city": LETTERS + ".",
+    "address_street": LETTERS + DIGITS + ".-",
+    "preferred_language": LETTERS,
+    "emergency_name": LETTERS + "-",
+    "emergency_relationship": LETTERS,
+    "insurance_provider": LETTERS + "-",
+    "group_number": LETTERS + DIGITS + "-",
 }
 
 
@@ -63,8 +68,11 @@ def characters(engine: IcrModelEngine) -> dict[str, Any]:
     x, y = load_all(SHARED, int(meta["seed"]))["test"]
     masks = [t > 100 for t in x]
     res: dict[str, Any] = {"items": int(len(y))}
-    for name, allowed in (("digits", DIGITS), ("letters", LETTERS),
-                          ("unrestricted", DIGITS + LETTERS)):
+    for name, allowed in (
+        ("digits", DIGITS),
+        ("letters", LETTERS),
+        ("unrestricted", DIGITS + LETTERS),
+    ):
         sel = [i for i in range(len(y)) if CLASSES[y[i]] in allowed]
         t = time.perf_counter()
         probs = engine.probabilities([masks[i] for i in sel], allowed)
@@ -84,8 +92,9 @@ def characters(engine: IcrModelEngine) -> dict[str, Any]:
 
 def read_comb(engine: IcrModelEngine, page: np.ndarray, spec: dict[str, Any]) -> Reading:
     # the cells as the comb reader cuts them (reading.comb.cells)
-    cells = comb.cells(page, FieldDef(name="comb", kind="comb", bbox=spec["bbox"],
-                                      boxes=spec["boxes"]))
+    cells = comb.cells(
+        page, FieldDef(name="comb", kind="comb", bbox=spec["bbox"], boxes=spec["boxes"])
+    )
     kind = spec["type"]
     charset = {"alnum": DIGITS + LETTERS, "state": LETTERS}.get(kind, DIGITS)
     table = engine.cell_probabilities(cells, charset)
@@ -151,8 +160,9 @@ def main() -> None:
             if r.char_confidences and min(r.char_confidences) >= accept and r.confidence > 0:
                 accepted_wrong[fname].append(not ok)
             if not ok:
-                errors.append(f"{name} {fname}: got {r.text!r} want {want!r} "
-                              f"conf={r.confidence:.2f}")
+                errors.append(
+                    f"{name} {fname}: got {r.text!r} want {want!r} conf={r.confidence:.2f}"
+                )
     comb = [f for f, s in specs.items() if s["kind"] == "comb"]
     res["intake_hand_pages"] = pages
     res["field_exact"] = {f: float(np.mean(v)) for f, v in per.items()}
@@ -160,13 +170,18 @@ def main() -> None:
     res["text_exact"] = float(np.mean([x for f in TEXT_FIELDS for x in per[f]]))
     n_acc = sum(len(v) for v in accepted_wrong.values())
     res["accepted_share"] = n_acc / max(sum(len(v) for v in per.values()), 1)
-    res["accepted_error_rate"] = (sum(sum(v) for v in accepted_wrong.values()) / max(n_acc, 1))
+    res["accepted_error_rate"] = sum(sum(v) for v in accepted_wrong.values()) / max(n_acc, 1)
     # Field confidence as the acceptance rule: share accepted and how many of those are wrong.
     res["by_field_confidence"] = [
-        {"min_confidence": t, "accepted": float(np.mean([c >= t for c, _ in by_conf])),
-         "wrong_among_accepted": float(np.mean([not ok for c, ok in by_conf if c >= t]
-                                                  or [False]))}
-        for t in (0.5, 0.8, 0.9, 0.95, 0.98)]
+        {
+            "min_confidence": t,
+            "accepted": float(np.mean([c >= t for c, _ in by_conf])),
+            "wrong_among_accepted": float(
+                np.mean([not ok for c, ok in by_conf if c >= t] or [False])
+            ),
+        }
+        for t in (0.5, 0.8, 0.9, 0.95, 0.98)
+    ]
     n_comb = sum(len(per[f]) for f in comb)
     n_text = sum(len(per[f]) for f in TEXT_FIELDS)
     res["ms_per_comb_field"] = 1000 * times["comb"] / max(n_comb, 1)

@@ -31,17 +31,32 @@ from intake_score import field_kinds, load_truth, score  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("TASKMASTER_SHARED", ROOT.parent / "shared"))
 FORM = SHARED / "forms" / "intake"
-def run_cli(files: list[Path], jobs: int, app: str = "intake"
-            ) -> tuple[list[dict[str, Any]], float]:
+
+
+def run_cli(
+    files: list[Path], jobs: int, app: str = "intake"
+) -> tuple[list[dict[str, Any]], float]:
     """Run `taskmaster process --app APP --json` in `jobs` parallel processes, each with a
     data directory of its own; the documents in input order, and the seconds it took."""
     chunks = [files[i::jobs] for i in range(jobs)]
     home = tempfile.mkdtemp(prefix="tm-bench-")
     start = time.perf_counter()
-    procs = [subprocess.Popen([str(ROOT / ".venv/bin/taskmaster"), "process", "--app", app,
-                               "--json", *map(str, chunk)], stdout=subprocess.PIPE,
-                              env={**os.environ, "TASKMASTER_HOME": f"{home}/{i}"})
-             for i, chunk in enumerate(chunks) if chunk]
+    procs = [
+        subprocess.Popen(
+            [
+                str(ROOT / ".venv/bin/taskmaster"),
+                "process",
+                "--app",
+                app,
+                "--json",
+                *map(str, chunk),
+            ],
+            stdout=subprocess.PIPE,
+            env={**os.environ, "TASKMASTER_HOME": f"{home}/{i}"},
+        )
+        for i, chunk in enumerate(chunks)
+        if chunk
+    ]
     outputs = [json.loads(p.communicate()[0]) for p in procs]
     elapsed = time.perf_counter() - start
     by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -74,9 +89,13 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--jobs", type=int, default=1, help="parallel CLI processes")
     ap.add_argument("--no-baseline", action="store_true")
-    ap.add_argument("--samples", type=Path, default=None,
-                    help="another folder of samples in the same layout (manifest.tsv, "
-                         "NAME.json beside each file), e.g. degraded copies")
+    ap.add_argument(
+        "--samples",
+        type=Path,
+        default=None,
+        help="another folder of samples in the same layout (manifest.tsv, "
+        "NAME.json beside each file), e.g. degraded copies",
+    )
     ap.add_argument("--show-errors", action="store_true", help="list every wrong field")
     args = ap.parse_args()
     if not FORM.is_dir():
@@ -91,7 +110,8 @@ def main() -> None:
     n_pages = result["pages"]
     base = None if args.no_baseline else baseline(files)
     result |= {
-        "seconds": round(elapsed, 1), "jobs": args.jobs,
+        "seconds": round(elapsed, 1),
+        "jobs": args.jobs,
         "pages_per_min_per_core": round(n_pages / elapsed * 60 / args.jobs, 1),
         "baseline_tesseract_pages_per_min": round(n_pages / base * 60, 1) if base else None,
     }
@@ -99,13 +119,19 @@ def main() -> None:
     for k, v in result["field_accuracy"].items():
         print(f"  {k:<12} {v:7.2%}  ({result['field_counts'][k]} fields)")
     if result["hand_comb_digits_by_char"] is not None:
-        print(f"  hand comb digits by character {result['hand_comb_digits_by_char']:.2%}"
-              f" ({result['hand_comb_digit_chars']} characters)")
-    print(f"STP rate {result['stp_rate']:.2%}   ok fields {result['ok_fields']}, wrong among "
-          f"them {result['ok_wrong']} ({(result['ok_error_rate'] or 0):.2%})")
-    print(f"throughput {result['pages_per_min_per_core']} pages/min/core ({elapsed:.1f} s, "
-          f"{args.jobs} job(s)); plain full-page tesseract: "
-          f"{result['baseline_tesseract_pages_per_min']} pages/min")
+        print(
+            f"  hand comb digits by character {result['hand_comb_digits_by_char']:.2%}"
+            f" ({result['hand_comb_digit_chars']} characters)"
+        )
+    print(
+        f"STP rate {result['stp_rate']:.2%}   ok fields {result['ok_fields']}, wrong among "
+        f"them {result['ok_wrong']} ({(result['ok_error_rate'] or 0):.2%})"
+    )
+    print(
+        f"throughput {result['pages_per_min_per_core']} pages/min/core ({elapsed:.1f} s, "
+        f"{args.jobs} job(s)); plain full-page tesseract: "
+        f"{result['baseline_tesseract_pages_per_min']} pages/min"
+    )
     for line in result["wrong_but_ok"][:30]:
         print("  wrong but ok:", line)
     if args.show_errors:

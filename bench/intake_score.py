@@ -13,8 +13,11 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-CONSENT_NAMES = {"patient_id": "consent_patient_id", "signature": "consent_signature",
-                 "signature_date": "consent_signature_date"}
+CONSENT_NAMES = {
+    "patient_id": "consent_patient_id",
+    "signature": "consent_signature",
+    "signature_date": "consent_signature_date",
+}
 DIGIT_COMBS = ("date_of_birth", "zip", "phone_mobile", "phone_home", "emergency_phone")
 
 
@@ -31,18 +34,28 @@ def load_truth(folder: Path, limit: int | None) -> list[dict[str, Any]]:
     out = []
     for row in rows:
         stem = Path(row["file"]).stem
-        pages = ([json.loads((folder / f"{stem}.json").read_text())]
-                 if (folder / f"{stem}.json").exists()
-                 else [json.loads(p.read_text()) for p in sorted(folder.glob(f"{stem}_p*.json"))])
-        out.append({"file": folder / row["file"], "style": row["style"],
-                    "noise": row["noise"], "pages": pages})
+        pages = (
+            [json.loads((folder / f"{stem}.json").read_text())]
+            if (folder / f"{stem}.json").exists()
+            else [json.loads(p.read_text()) for p in sorted(folder.glob(f"{stem}_p*.json"))]
+        )
+        out.append(
+            {
+                "file": folder / row["file"],
+                "style": row["style"],
+                "noise": row["noise"],
+                "pages": pages,
+            }
+        )
     return out
 
 
 def field_kinds(fields_json: dict[str, Any]) -> dict[str, str]:
     kinds = {f["name"]: f["kind"] for f in fields_json["fields"]}
-    kinds |= {CONSENT_NAMES.get(f["name"], f["name"]): f["kind"]
-              for f in fields_json["consent_page"]["fields"]}
+    kinds |= {
+        CONSENT_NAMES.get(f["name"], f["name"]): f["kind"]
+        for f in fields_json["consent_page"]["fields"]
+    }
     return kinds
 
 
@@ -63,8 +76,9 @@ def comb_chars(name: str, value: Any) -> str:
     return s
 
 
-def score(items: list[dict[str, Any]], docs: list[dict[str, Any]],
-          kinds: dict[str, str]) -> dict[str, Any]:
+def score(
+    items: list[dict[str, Any]], docs: list[dict[str, Any]], kinds: dict[str, str]
+) -> dict[str, Any]:
     """Accuracy by kind, digit-comb characters on hand pages, identification, STP, wrong
     among `ok`, and every wrong field."""
     acc: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -99,8 +113,10 @@ def score(items: list[dict[str, Any]], docs: list[dict[str, Any]],
                     w, g = comb_chars(name, want), comb_chars(name, got.get("value"))
                     chars[0] += sum(a == b for a, b in zip(w, g, strict=False))
                     chars[1] += len(w)
-                line = (f"{it['file'].name}:{name} [{k}, {it['noise']}]: {got.get('value')!r} "
-                        f"(truth {want!r}, {got.get('status')} {got.get('confidence')})")
+                line = (
+                    f"{it['file'].name}:{name} [{k}, {it['noise']}]: {got.get('value')!r} "
+                    f"(truth {want!r}, {got.get('status')} {got.get('confidence')})"
+                )
                 if not right:
                     errors.append(line)
                 if got.get("status") == "ok":
@@ -109,14 +125,17 @@ def score(items: list[dict[str, Any]], docs: list[dict[str, Any]],
                         ok_wrong += 1
                         wrong_ok.append(line)
     return {
-        "pages": n_pages, "documents": len(items),
+        "pages": n_pages,
+        "documents": len(items),
         "field_accuracy": {k: round(v[0] / v[1], 4) for k, v in sorted(acc.items())},
         "field_counts": {k: v[1] for k, v in sorted(acc.items())},
         "hand_comb_digits_by_char": round(chars[0] / chars[1], 4) if chars[1] else None,
         "hand_comb_digit_chars": chars[1],
         "identification": round(ident_ok / n_pages, 4) if n_pages else None,
         "stp_rate": round(stp / len(items), 4) if items else None,
-        "ok_fields": ok_total, "ok_wrong": ok_wrong,
+        "ok_fields": ok_total,
+        "ok_wrong": ok_wrong,
         "ok_error_rate": round(ok_wrong / ok_total, 4) if ok_total else None,
-        "wrong_but_ok": wrong_ok, "errors": errors,
+        "wrong_but_ok": wrong_ok,
+        "errors": errors,
     }

@@ -44,11 +44,16 @@ def rss_mb(pid: int) -> float | None:
 def run(files: list[Path], env: dict[str, str]) -> dict[str, object]:
     """One `taskmaster process` run: wall seconds, peak RSS and the sampled RSS curve."""
     home = tempfile.mkdtemp(prefix="tm-mem-home-")
-    cmd = [str(ROOT / ".venv/bin/taskmaster"), "process", "--app", "intake", "--json",
-           *map(str, files)]
+    cmd = [
+        str(ROOT / ".venv/bin/taskmaster"),
+        "process",
+        "--app",
+        "intake",
+        "--json",
+        *map(str, files),
+    ]
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env={**env, "TASKMASTER_HOME": home},
-                            stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, env={**env, "TASKMASTER_HOME": home}, stdout=subprocess.DEVNULL)
     samples: list[tuple[float, float]] = []
 
     def watch() -> None:
@@ -66,21 +71,32 @@ def run(files: list[Path], env: dict[str, str]) -> dict[str, object]:
     wall = time.perf_counter() - start
     if proc.returncode not in (0, 2):
         sys.exit(f"taskmaster process failed ({proc.returncode})")
-    quarters = [max((mb for t, mb in samples if t <= wall * q / 4), default=0.0)
-                for q in (1, 2, 3, 4)]
-    return {"pages": len(files), "wall_s": round(wall, 1),
-            "peak_rss_mb": usage.ru_maxrss // 1024,
-            "sampled_max_by_quarter_mb": [round(q) for q in quarters]}
+    quarters = [
+        max((mb for t, mb in samples if t <= wall * q / 4), default=0.0) for q in (1, 2, 3, 4)
+    ]
+    return {
+        "pages": len(files),
+        "wall_s": round(wall, 1),
+        "peak_rss_mb": usage.ru_maxrss // 1024,
+        "sampled_max_by_quarter_mb": [round(q) for q in quarters],
+    }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", default="50,250,500", help="batch sizes, comma-separated")
-    ap.add_argument("--folder", type=Path, default=None,
-                    help="pages to cycle (PNG/JPEG files); default: the blank intake form")
+    ap.add_argument(
+        "--folder",
+        type=Path,
+        default=None,
+        help="pages to cycle (PNG/JPEG files); default: the blank intake form",
+    )
     args = ap.parse_args()
-    sources = ([BLANK] if args.folder is None else
-               sorted(p for p in args.folder.iterdir() if p.suffix in (".png", ".jpg")))
+    sources = (
+        [BLANK]
+        if args.folder is None
+        else sorted(p for p in args.folder.iterdir() if p.suffix in (".png", ".jpg"))
+    )
     env = {**os.environ, "OMP_THREAD_LIMIT": os.environ.get("OMP_THREAD_LIMIT", "1")}
     results = []
     for n in (int(x) for x in args.pages.split(",")):
@@ -93,14 +109,23 @@ def main() -> None:
             files.append(link)
         result = run(files, env)
         results.append(result)
-        print(f"{n:4d} pages: peak RSS {result['peak_rss_mb']} MB; sampled by quarter of the "
-              f"run {result['sampled_max_by_quarter_mb']} MB; {result['wall_s']} s",
-              flush=True)
+        print(
+            f"{n:4d} pages: peak RSS {result['peak_rss_mb']} MB; sampled by quarter of the "
+            f"run {result['sampled_max_by_quarter_mb']} MB; {result['wall_s']} s",
+            flush=True,
+        )
     out = ROOT / "bench" / "results" / "memory.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"source": "blank intake form" if args.folder is None
-                               else str(args.folder), "load_average": os.getloadavg()[0],
-                               "runs": results}, indent=1))
+    out.write_text(
+        json.dumps(
+            {
+                "source": "blank intake form" if args.folder is None else str(args.folder),
+                "load_average": os.getloadavg()[0],
+                "runs": results,
+            },
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -45,9 +45,11 @@ TUNE = 150
 CACHE = Path(os.environ.get("TASKMASTER_BENCH_CACHE", Path.home() / ".cache" / "taskmaster-bench"))
 
 
-def rapid_reader(engine: RapidOcrEngine,
-                 cache: str | None) -> Callable[[str, np.ndarray], list[Word]]:
+def rapid_reader(
+    engine: RapidOcrEngine, cache: str | None
+) -> Callable[[str, np.ndarray], list[Word]]:
     """`read_page_words` on RapidOCR, through a cache of its raw line records."""
+
     def read(key: str, gray: np.ndarray) -> list[Word]:
         path = CACHE / str(cache) / f"{key}.json"
         if cache and path.exists():
@@ -59,9 +61,17 @@ def rapid_reader(engine: RapidOcrEngine,
         read.spent += time.perf_counter() - t0  # type: ignore[attr-defined]
         if cache:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps({"size": [gray.shape[1], gray.shape[0]],
-                                        "lines": lines, "s": time.perf_counter() - t0}))
+            path.write_text(
+                json.dumps(
+                    {
+                        "size": [gray.shape[1], gray.shape[0]],
+                        "lines": lines,
+                        "s": time.perf_counter() - t0,
+                    }
+                )
+            )
         return lines_to_words(lines)
+
     read.spent = 0.0  # type: ignore[attr-defined]
     return read
 
@@ -79,6 +89,7 @@ def plain_tesseract(api: tesserocr.PyTessBaseAPI) -> Callable[[str, np.ndarray],
             if text and box:
                 out.append(Word(text, tuple(box), w.Confidence(level) / 100))
         return out
+
     return read
 
 
@@ -120,8 +131,10 @@ def score_words(words: list[Word], truth: list[tuple[str, BBox]], fold: bool) ->
         near = [(i, w) for i, w in enumerate(words) if i not in used and _inside(w, box)]
         for t in want:
             t = t.upper() if fold else t
-            hit = next((i for i, w in near if i not in used
-                        and (w.text.upper() if fold else w.text) == t), None)
+            hit = next(
+                (i for i, w in near if i not in used and (w.text.upper() if fold else w.text) == t),
+                None,
+            )
             if hit is not None:
                 used.add(hit)
                 right += 1
@@ -141,11 +154,18 @@ def run(name: str, pages: list[Page], fold: bool, readers: dict[str, Reader]) ->
             right += score_words(read(key, gray), truth, fold)
         spent = getattr(read, "spent", None)
         spent = time.perf_counter() - t0 if spent is None else spent
-        res[label] = {"word_accuracy": round(right / max(1, total), 4),
-                      "s_per_page": round(spent / max(1, len(pages)), 2)}
-    print(f"{name:7s} {len(pages)} pages {total} words: " + "  ".join(
-        f"{k} {v['word_accuracy']:.3f} ({v['s_per_page']} s/page)"
-        for k, v in res.items() if isinstance(v, dict)))
+        res[label] = {
+            "word_accuracy": round(right / max(1, total), 4),
+            "s_per_page": round(spent / max(1, len(pages)), 2),
+        }
+    print(
+        f"{name:7s} {len(pages)} pages {total} words: "
+        + "  ".join(
+            f"{k} {v['word_accuracy']:.3f} ({v['s_per_page']} s/page)"
+            for k, v in res.items()
+            if isinstance(v, dict)
+        )
+    )
     return res
 
 
@@ -158,18 +178,22 @@ def main() -> int:
     names = args.readers.split(",")
     tess, rapid = TesseractEngine(), RapidOcrEngine()
     with tesserocr.PyTessBaseAPI(path=default_tessdata(), lang="eng") as api:
+
         def readers(cache: str | None) -> dict[str, Callable[[str, np.ndarray], list[Word]]]:
             every: dict[str, Callable[[str, np.ndarray], list[Word]]] = {
                 "rapid": rapid_reader(rapid, cache),
                 "tesseract": lambda k, g: read_page_words(tess, g),
-                "plain": plain_tesseract(api)}
+                "plain": plain_tesseract(api),
+            }
             return {n: every[n] for n in names}
+
         results = {"engines": {"rapid": rapid.version(), "tesseract": tess.version()}}
         if args.set in ("scribe", "both"):
             results["scribe"] = run("scribe", scribe_pages(), False, readers("scribe-rapid-raw"))
         if args.set in ("sroie", "both"):
-            results["sroie"] = run("sroie", sroie_pages(args.limit), True,
-                                   readers("sroie-rapid-raw"))
+            results["sroie"] = run(
+                "sroie", sroie_pages(args.limit), True, readers("sroie-rapid-raw")
+            )
     out = ROOT / "bench" / "results" / "ocr_words.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     # one set at a time keeps the other set's last figures

@@ -68,11 +68,14 @@ def registered_pages(cache: Path | None) -> Iterator[Page]:
     """(page name, style, page type, page in the blank's frame, ground-truth fields)."""
     fm = field_map()
     fps = {
-        "intake-v1": build_fingerprint("intake-v1", _gray(FORM / "blank.png"),
-                                       fm["registration_marks"]),
+        "intake-v1": build_fingerprint(
+            "intake-v1", _gray(FORM / "blank.png"), fm["registration_marks"]
+        ),
         "intake-v1-consent": build_fingerprint(
-            "intake-v1-consent", _gray(FORM / "blank_consent.png"),
-            fm["consent_page"]["registration_marks"]),
+            "intake-v1-consent",
+            _gray(FORM / "blank_consent.png"),
+            fm["consent_page"]["registration_marks"],
+        ),
     }
     for path, style in sample_files():
         pages = None
@@ -100,14 +103,16 @@ def registered_pages(cache: Path | None) -> Iterator[Page]:
 
 def crop(page: np.ndarray, bbox: list[int], margin: int) -> np.ndarray:
     x0, y0, x1, y1 = bbox
-    return np.ascontiguousarray(page[max(y0 - margin, 0): y1 + margin,
-                                     max(x0 - margin, 0): x1 + margin])
+    return np.ascontiguousarray(
+        page[max(y0 - margin, 0) : y1 + margin, max(x0 - margin, 0) : x1 + margin]
+    )
 
 
 def group_value(fieldspec: dict[str, Any], states: Sequence[str]) -> tuple[Any, bool]:
     """The group's value from its boxes' states, and whether it needs review."""
-    marked = [o["value"] for o, s in zip(fieldspec["options"], states, strict=True)
-              if s == "marked"]
+    marked = [
+        o["value"] for o, s in zip(fieldspec["options"], states, strict=True) if s == "marked"
+    ]
     review = "ambiguous" in states or len(marked) > 1
     if fieldspec["type"] == "boolean" and len(fieldspec["options"]) == 1:
         return bool(marked), review
@@ -131,23 +136,31 @@ def drawn(per_cell: int = 12) -> None:
         for pen in PENS:
             for deg in ("clean", "fax", "photo"):
                 for _ in range(per_cell):
-                    img, box = printed_box(44, 44 + 2 * BOX_MARGIN + 4,
-                                           (rng.randint(-4, 4), rng.randint(-4, 4)))
+                    img, box = printed_box(
+                        44, 44 + 2 * BOX_MARGIN + 4, (rng.randint(-4, 4), rng.randint(-4, 4))
+                    )
                     if kind != "empty":
                         draw_mark(img, box, kind, rng, pen)
-                    img = fax(img, rng.randint(140, 190)) if deg == "fax" else (
-                        photo(img, rng) if deg == "photo" else img)
+                    img = (
+                        fax(img, rng.randint(140, 190))
+                        if deg == "fax"
+                        else (photo(img, rng) if deg == "photo" else img)
+                    )
                     m = omr.mark(img)
-                    got[m.state if m.state != "empty" or m.confidence < 0.9
-                        else "empty (sure)"] += 1
+                    got[
+                        m.state if m.state != "empty" or m.confidence < 0.9 else "empty (sure)"
+                    ] += 1
         print(f"{kind:<9} " + ", ".join(f"{k} {v}" for k, v in got.most_common()))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description="OMR benchmark on the intake samples")
     ap.add_argument("--cache", type=Path, default=None)
-    ap.add_argument("--drawn", action="store_true",
-                    help="drawn marks (six kinds, three pens, clean/fax/photo) instead")
+    ap.add_argument(
+        "--drawn",
+        action="store_true",
+        help="drawn marks (six kinds, three pens, clean/fax/photo) instead",
+    )
     args = ap.parse_args()
     if args.drawn:
         drawn()
@@ -190,8 +203,10 @@ def main() -> None:
                 if (m.state == "marked") == want and m.state != "ambiguous":
                     box_ok += 1
                 else:
-                    errors.append(f"{name} {spec['name']}={opt['value']}: {m.state} "
-                                  f"{m.kind} ink={m.ink:.3f} want={'marked' if want else 'empty'}")
+                    errors.append(
+                        f"{name} {spec['name']}={opt['value']}: {m.state} "
+                        f"{m.kind} ink={m.ink:.3f} want={'marked' if want else 'empty'}"
+                    )
             value, review = group_value(spec, states)
             if len(spec["options"]) == 1:
                 gt = bool(gt)
@@ -200,10 +215,14 @@ def main() -> None:
             reviewed += review
             wrong_auto += (not review) and value != gt
     res = {
-        "checkbox_boxes": boxes, "checkbox_box_accuracy": box_ok / max(boxes, 1),
-        "checkbox_groups": groups, "checkbox_group_accuracy": group_ok / max(groups, 1),
-        "checkbox_groups_to_review": reviewed, "checkbox_groups_wrong_unreviewed": wrong_auto,
-        "signatures": sigs, "signature_accuracy": sig_ok / max(sigs, 1),
+        "checkbox_boxes": boxes,
+        "checkbox_box_accuracy": box_ok / max(boxes, 1),
+        "checkbox_groups": groups,
+        "checkbox_group_accuracy": group_ok / max(groups, 1),
+        "checkbox_groups_to_review": reviewed,
+        "checkbox_groups_wrong_unreviewed": wrong_auto,
+        "signatures": sigs,
+        "signature_accuracy": sig_ok / max(sigs, 1),
         "ms_per_checkbox": 1000 * t_mark / max(boxes, 1),
         "ms_per_signature": 1000 * t_sig / max(sigs, 1),
         "ink_empty_max": max(inks["empty"], default=0.0),

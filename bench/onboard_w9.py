@@ -31,8 +31,12 @@ TM = ROOT / ".venv" / "bin" / "taskmaster"
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--from", dest="sources", action="append",
-                    help="blank form(s) in forms/w9 (default: fw9_p1.pdf and blank.png)")
+    ap.add_argument(
+        "--from",
+        dest="sources",
+        action="append",
+        help="blank form(s) in forms/w9 (default: fw9_p1.pdf and blank.png)",
+    )
     ap.add_argument("--overlay", type=Path, help="write zones-over-reference pictures here")
     args = ap.parse_args()
     samples = sorted(p for p in (FORM / "samples").iterdir() if p.suffix in (".png", ".jpg"))
@@ -42,28 +46,48 @@ def main() -> None:
         for i, source in enumerate(args.sources or ["fw9_p1.pdf", "blank.png"]):
             app = f"w9-{i}"
             t0 = time.monotonic()
-            made = subprocess.run([str(TM), "apps", "new", app, "--from", str(FORM / source),
-                                   "--json"], env=env, capture_output=True, text=True,
-                                  check=True)
+            made = subprocess.run(
+                [str(TM), "apps", "new", app, "--from", str(FORM / source), "--json"],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             onboard_s = time.monotonic() - t0
             summary = json.loads(made.stdout)
             t0 = time.monotonic()
-            proc = subprocess.run([str(TM), "process", *map(str, samples), "--app", app,
-                                   "--json"], env=env, capture_output=True, text=True)
+            proc = subprocess.run(
+                [str(TM), "process", *map(str, samples), "--app", app, "--json"],
+                env=env,
+                capture_output=True,
+                text=True,
+            )
             process_s = time.monotonic() - t0
             result = Path(tmp) / f"{app}.json"
             result.write_text(proc.stdout)
-            score = subprocess.run([sys.executable, str(SHARED / "tools" / "score_form.py"),
-                                    str(result), str(FORM / "samples")],
-                                   capture_output=True, text=True)
-            print(f"== {source}: apps new {onboard_s:.1f}s, fields {summary['kinds']}, "
-                  f"unsure {len(summary['unsure'])}; process {len(samples)} samples "
-                  f"{process_s:.1f}s")
+            score = subprocess.run(
+                [
+                    sys.executable,
+                    str(SHARED / "tools" / "score_form.py"),
+                    str(result),
+                    str(FORM / "samples"),
+                ],
+                capture_output=True,
+                text=True,
+            )
+            print(
+                f"== {source}: apps new {onboard_s:.1f}s, fields {summary['kinds']}, "
+                f"unsure {len(summary['unsure'])}; process {len(samples)} samples "
+                f"{process_s:.1f}s"
+            )
             print(score.stdout)
             if args.overlay:
                 overlay(Path(tmp) / "apps" / app, args.overlay / f"zones-{Path(source).stem}.png")
-            out[source] = {"kinds": summary["kinds"], "unsure": summary["unsure"],
-                           "score": score.stdout.strip().splitlines()}
+            out[source] = {
+                "kinds": summary["kinds"],
+                "unsure": summary["unsure"],
+                "score": score.stdout.strip().splitlines(),
+            }
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
     (results / "onboard_w9.json").write_text(json.dumps(out, indent=1))
@@ -84,8 +108,7 @@ def overlay(folder: Path, target: Path) -> None:
         cv2.rectangle(img, (x0, y0), (x1, y1), colour, 5)
         for b in f.get("boxes", []) + [o["bbox"] for o in f.get("options", [])]:
             cv2.rectangle(img, (b[0], b[1]), (b[2], b[3]), colour, 2)
-        cv2.putText(img, f["name"], (x0, max(20, y0 - 8)), cv2.FONT_HERSHEY_SIMPLEX, 1.1,
-                    colour, 2)
+        cv2.putText(img, f["name"], (x0, max(20, y0 - 8)), cv2.FONT_HERSHEY_SIMPLEX, 1.1, colour, 2)
     target.parent.mkdir(parents=True, exist_ok=True)
     crop = img[: img.shape[0] * 6 // 10]
     cv2.imwrite(str(target), cv2.resize(crop, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA))

@@ -31,8 +31,12 @@ from taskmaster.queue.background import start_background  # noqa: E402
 from taskmaster.queue.pool import Mode  # noqa: E402
 from taskmaster.settings import Settings  # noqa: E402
 
-SAMPLES = Path(os.environ.get("TASKMASTER_SHARED", ROOT.parent / "shared")) / \
-    "forms" / "intake" / "samples"
+SAMPLES = (
+    Path(os.environ.get("TASKMASTER_SHARED", ROOT.parent / "shared"))
+    / "forms"
+    / "intake"
+    / "samples"
+)
 
 
 def run(mode: Mode, workers: int, pages: list[Path]) -> float:
@@ -47,8 +51,11 @@ def run(mode: Mode, workers: int, pages: list[Path]) -> float:
         bg.notify()
         while True:
             with svc.db.session() as session:
-                left = session.scalar(select(func.count()).select_from(Batch).where(
-                    Batch.status.in_(("pending", "running"))))
+                left = session.scalar(
+                    select(func.count())
+                    .select_from(Batch)
+                    .where(Batch.status.in_(("pending", "running")))
+                )
             if not left:
                 break
             time.sleep(0.2)
@@ -63,13 +70,16 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    pages = sorted(SAMPLES.glob("intake_*.png"))[:args.pages]
+    pages = sorted(SAMPLES.glob("intake_*.png"))[: args.pages]
     if not pages:
         sys.exit(f"no samples in {SAMPLES}")
     for mode, n in (("threads", 1), ("threads", args.workers), ("processes", args.workers)):
         took = run(mode, n, pages)  # type: ignore[arg-type]
-        print(f"{mode:9} x{n}: {len(pages)} pages in {took:6.1f} s = "
-              f"{60 * len(pages) / took:5.1f} pages/min", flush=True)
+        print(
+            f"{mode:9} x{n}: {len(pages)} pages in {took:6.1f} s = "
+            f"{60 * len(pages) / took:5.1f} pages/min",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

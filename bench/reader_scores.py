@@ -48,17 +48,26 @@ def styles(folder: Path) -> dict[str, tuple[str, str]]:
 def read(folders: list[Path], app: str = "intake") -> list[dict[str, Any]]:
     samples = [(folder, f, t) for folder in folders for f, t in truth_files(folder)]
     home = Path(tempfile.mkdtemp(prefix="tm-scores-"))
-    svc = Services.create(Settings(home=home, database_url=None, store="file",
-                                   queue="embedded", qa_share=0.0))
+    svc = Services.create(
+        Settings(home=home, database_url=None, store="file", queue="embedded", qa_share=0.0)
+    )
     rows: list[dict[str, Any]] = []
     try:
         loaded = svc.apps.get(app).app
-        batch = create_batch(svc, [(f.name, f.read_bytes()) for _, f, _ in samples], [app],
-                             origin="cli", actor="bench")
+        batch = create_batch(
+            svc,
+            [(f.name, f.read_bytes()) for _, f, _ in samples],
+            [app],
+            origin="cli",
+            actor="bench",
+        )
         run_batch(svc, TaskContext(batch_id=batch, worker="bench"))
         with svc.db.session() as session:
-            docs = {d.pages[0].source.split("#")[0]: d for d in session.scalars(
-                select(Document).where(Document.batch_id == batch)) if d.pages}
+            docs = {
+                d.pages[0].source.split("#")[0]: d
+                for d in session.scalars(select(Document).where(Document.batch_id == batch))
+                if d.pages
+            }
             meta = {name: sn for folder in folders for name, sn in styles(folder).items()}
             for _, f, truth in samples:
                 doc = docs.get(f.name)
@@ -71,13 +80,22 @@ def read(folders: list[Path], app: str = "intake") -> list[dict[str, Any]]:
                         fv = by_name.get(field_name(loaded, str(page.get("form")), key) or "")
                         if fv is None or fv.machine_score is None:
                             continue
-                        rows.append({
-                            "file": f.name, "style": style, "noise": noise, "field": fv.name,
-                            "kind": fv.kind, "type": fv.type,
-                            "source": source_key(fv.machine_source, fv.machine_value),
-                            "score": fv.machine_score, "value": fv.machine_value,
-                            "truth": want, "right": same(fv.machine_value, want),
-                            "messages": fv.messages or []})
+                        rows.append(
+                            {
+                                "file": f.name,
+                                "style": style,
+                                "noise": noise,
+                                "field": fv.name,
+                                "kind": fv.kind,
+                                "type": fv.type,
+                                "source": source_key(fv.machine_source, fv.machine_value),
+                                "score": fv.machine_score,
+                                "value": fv.machine_value,
+                                "truth": want,
+                                "right": same(fv.machine_value, want),
+                                "messages": fv.messages or [],
+                            }
+                        )
     finally:
         svc.close()
         shutil.rmtree(home, ignore_errors=True)
@@ -104,9 +122,11 @@ def report(rows: list[dict[str, Any]]) -> None:
         right = [r["score"] for r in rs if r["right"]]
         wrong = [r["score"] for r in rs if not r["right"]]
         a = auc(right, wrong)
-        print(f"{name:<24}{src:<8}{len(rs):>5}{len(wrong):>6}"
-              f"{'' if a is None else f'{a:.2f}':>6}  {q(right, .1)} {q(right, .5)}   "
-              f"{q(wrong, .5)} {q(wrong, 1)}")
+        print(
+            f"{name:<24}{src:<8}{len(rs):>5}{len(wrong):>6}"
+            f"{'' if a is None else f'{a:.2f}':>6}  {q(right, 0.1)} {q(right, 0.5)}   "
+            f"{q(wrong, 0.5)} {q(wrong, 1)}"
+        )
     right = [r["score"] for r in rows if r["right"]]
     wrong = [r["score"] for r in rows if not r["right"]]
     print(f"all: {len(rows)} readings, {len(wrong)} wrong, AUC {auc(right, wrong) or 0:.3f}")

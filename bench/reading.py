@@ -60,10 +60,13 @@ def make_engines() -> Engines:
     if not os.environ.get("BENCH_NO_ICR"):
         try:
             from taskmaster.engines.icr import IcrModelEngine
+
             icr = IcrModelEngine()
         except Exception as exc:  # noqa: BLE001  the ICR engine is optional here
-            print(f"no ICR engine ({type(exc).__name__}: {exc}); hand print via OCR only",
-                  file=sys.stderr)
+            print(
+                f"no ICR engine ({type(exc).__name__}: {exc}); hand print via OCR only",
+                file=sys.stderr,
+            )
             icr = None
     return Engines(ocr=TesseractEngine(), barcode=ZxingBarcodeEngine(), omr=omr, icr=icr)
 
@@ -73,13 +76,17 @@ def registration_aligner(app: Application) -> Aligner:
     from taskmaster.imaging import registration as reg
 
     marks = json.loads((SHARED / "forms/intake/fields.json").read_text())["registration_marks"]
-    fps = {p.name: reg.build_fingerprint(
-        p.name, np.asarray(Image.open(APP_DIR / str(p.reference)).convert("L")), marks)
-        for p in app.page_types}
+    fps = {
+        p.name: reg.build_fingerprint(
+            p.name, np.asarray(Image.open(APP_DIR / str(p.reference)).convert("L")), marks
+        )
+        for p in app.page_types
+    }
 
     def align(img: Gray, page_type: str) -> Gray:
         m = reg.identify(img, [fps[page_type]])
         return reg.warp_to_reference(img, m, fps[page_type])
+
     return align
 
 
@@ -87,6 +94,7 @@ def load_pages(path: Path) -> list[Gray]:
     """Greyscale pages of a PNG, multi-page TIFF or PDF (rendered at 300 dpi)."""
     if path.suffix.lower() == ".pdf":
         import pypdfium2 as pdfium
+
         pdf = pdfium.PdfDocument(str(path))
         return [np.asarray(pg.render(scale=300 / 72).to_pil().convert("L")) for pg in pdf]
     img = Image.open(path)
@@ -99,14 +107,18 @@ def load_pages(path: Path) -> list[Gray]:
 
 def samples(only: int | None, more: bool) -> Iterator[tuple[Path, str, str, list[Path]]]:
     """(file, style, noise, ground-truth JSONs one per page)."""
-    dirs = [SHARED / "forms/intake/samples"] + ([SHARED / "forms/intake/samples_more"]
-                                                if more else [])
+    dirs = [SHARED / "forms/intake/samples"] + (
+        [SHARED / "forms/intake/samples_more"] if more else []
+    )
     for d in dirs:
         rows = [ln.split("\t") for ln in (d / "manifest.tsv").read_text().splitlines()[1:]]
         for row in rows[:only] if only else rows:
             f = d / row[0]
-            gts = [f.with_suffix(".json")] if f.with_suffix(".json").exists() else sorted(
-                d.glob(f"{f.stem}_p*.json"))
+            gts = (
+                [f.with_suffix(".json")]
+                if f.with_suffix(".json").exists()
+                else sorted(d.glob(f"{f.stem}_p*.json"))
+            )
             yield f, row[1], row[2], gts
 
 
@@ -120,8 +132,10 @@ def mnist_combs(app: Application, engines: Engines, pages: int, seed: int = 0) -
     import cv2
 
     d = SHARED / "datasets/mnist_test"
-    with gzip.open(d / "dev-images-idx3-ubyte.gz") as fi, \
-            gzip.open(d / "dev-labels-idx1-ubyte.gz") as fl:
+    with (
+        gzip.open(d / "dev-images-idx3-ubyte.gz") as fi,
+        gzip.open(d / "dev-labels-idx1-ubyte.gz") as fl,
+    ):
         imgs = np.frombuffer(fi.read()[16:], np.uint8).reshape(-1, 28, 28)
         labels = np.frombuffer(fl.read()[8:], np.uint8)
     pt = app.page_types[0]
@@ -141,7 +155,7 @@ def mnist_combs(app: Application, engines: Engines, pages: int, seed: int = 0) -
                 glyph = cv2.resize(255 - imgs[i], (size, size), interpolation=cv2.INTER_LINEAR)
                 ox = x0 + (x1 - x0 - size) // 2 + rng.randint(-3, 3)
                 oy = y0 + (y1 - y0 - size) // 2 + rng.randint(-3, 3)
-                region = page[oy:oy + size, ox:ox + size]
+                region = page[oy : oy + size, ox : ox + size]
                 np.minimum(region, glyph, out=region)
             want[f.name] = text
         for f in combs:
@@ -155,9 +169,11 @@ def mnist_combs(app: Application, engines: Engines, pages: int, seed: int = 0) -
             if r.confidence >= ACCEPT:
                 accepted += 1
                 accepted_wrong += got != want[f.name]
-    print(f"MNIST digits in combs, {pages} pages: digits {right / digits:.2%} of {digits}, "
-          f"fields {fields_right / fields:.1%} of {fields}, accepted {accepted / fields:.1%}, "
-          f"wrong among accepted {accepted_wrong} ({accepted_wrong / max(1, accepted):.2%})")
+    print(
+        f"MNIST digits in combs, {pages} pages: digits {right / digits:.2%} of {digits}, "
+        f"fields {fields_right / fields:.1%} of {fields}, accepted {accepted / fields:.1%}, "
+        f"wrong among accepted {accepted_wrong} ({accepted_wrong / max(1, accepted):.2%})"
+    )
 
 
 def norm(value: object) -> object:
@@ -178,8 +194,12 @@ def main() -> None:
     ap.add_argument("--no-more", action="store_true", help="skip samples_more/")
     ap.add_argument("--cache", type=Path, help="keep registered pages here between runs")
     ap.add_argument("--dump", type=Path, help="write every field's row here")
-    ap.add_argument("--mnist", type=int, metavar="PAGES",
-                    help="handwritten MNIST digits in the combs of PAGES blank forms")
+    ap.add_argument(
+        "--mnist",
+        type=int,
+        metavar="PAGES",
+        help="handwritten MNIST digits in the combs of PAGES blank forms",
+    )
     args = ap.parse_args()
     if not SHARED.exists():
         sys.exit(f"no shared data at {SHARED}")
@@ -210,15 +230,31 @@ def main() -> None:
             for field in page_type.fields:
                 r = readings[field.name]
                 want = gt["fields"].get(truth_name(field, gt["fields"]))
-                rows.append({"file": path.name, "page": i + 1, "style": style, "noise": noise,
-                             "field": field.name, "kind": field.kind, "type": field.type,
-                             "want": want, "got": r.value, "raw": r.raw,
-                             "conf": r.confidence, "source": r.source,
-                             "ok": norm(r.value) == norm(want), "messages": r.messages})
+                rows.append(
+                    {
+                        "file": path.name,
+                        "page": i + 1,
+                        "style": style,
+                        "noise": noise,
+                        "field": field.name,
+                        "kind": field.kind,
+                        "type": field.type,
+                        "want": want,
+                        "got": r.value,
+                        "raw": r.raw,
+                        "conf": r.confidence,
+                        "source": r.source,
+                        "ok": norm(r.value) == norm(want),
+                        "messages": r.messages,
+                    }
+                )
             ms_pages.append((time.perf_counter() - t0) * 1000)
-            print(f"{path.name}#{i + 1} {style}/{noise}: "
-                  f"{sum(r['ok'] for r in rows if r['file'] == path.name and r['page'] == i + 1)}"
-                  f"/{len(page_type.fields)} in {ms_pages[-1]:.0f} ms", file=sys.stderr)
+            print(
+                f"{path.name}#{i + 1} {style}/{noise}: "
+                f"{sum(r['ok'] for r in rows if r['file'] == path.name and r['page'] == i + 1)}"
+                f"/{len(page_type.fields)} in {ms_pages[-1]:.0f} ms",
+                file=sys.stderr,
+            )
     report(rows, ms_pages)
     if args.dump:
         args.dump.write_text(json.dumps(rows, indent=1, default=str))
@@ -249,47 +285,68 @@ def char_accuracy(rows: list[dict[str, Any]]) -> float:
     return 1 - edits / want if want else 1.0
 
 
-def _group(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], str]
-           ) -> dict[str, dict[str, float]]:
+def _group(
+    rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], str]
+) -> dict[str, dict[str, float]]:
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         groups[key(r)].append(r)
     out = {}
     for k, rs in sorted(groups.items()):
         acc = [r for r in rs if r["conf"] >= ACCEPT]
-        out[k] = {"fields": len(rs), "accuracy": sum(r["ok"] for r in rs) / len(rs),
-                  "char_accuracy": char_accuracy(rs),
-                  "auto_accepted": len(acc) / len(rs),
-                  "auto_accepted_wrong": sum(not r["ok"] for r in acc),
-                  "auto_accepted_error_rate": (sum(not r["ok"] for r in acc) / len(acc)
-                                               if acc else 0.0)}
+        out[k] = {
+            "fields": len(rs),
+            "accuracy": sum(r["ok"] for r in rs) / len(rs),
+            "char_accuracy": char_accuracy(rs),
+            "auto_accepted": len(acc) / len(rs),
+            "auto_accepted_wrong": sum(not r["ok"] for r in acc),
+            "auto_accepted_error_rate": (sum(not r["ok"] for r in acc) / len(acc) if acc else 0.0),
+        }
     return out
 
 
 def report(rows: list[dict[str, Any]], ms_pages: list[float]) -> None:
-    by = {"style/kind": _group(rows, lambda r: f"{r['style']}/{r['kind']}"),
-          "style/noise": _group(rows, lambda r: f"{r['style']}/{r['noise']}"),
-          "style": _group(rows, lambda r: r["style"]),
-          "all": _group(rows, lambda r: "all")}
-    print(f"{'group':24} {'fields':>6} {'acc':>7} {'chars':>7} {'auto':>7} {'auto wrong':>10} "
-          f"{'err%':>6}")
+    by = {
+        "style/kind": _group(rows, lambda r: f"{r['style']}/{r['kind']}"),
+        "style/noise": _group(rows, lambda r: f"{r['style']}/{r['noise']}"),
+        "style": _group(rows, lambda r: r["style"]),
+        "all": _group(rows, lambda r: "all"),
+    }
+    print(
+        f"{'group':24} {'fields':>6} {'acc':>7} {'chars':>7} {'auto':>7} {'auto wrong':>10} "
+        f"{'err%':>6}"
+    )
     for name, groups in by.items():
         print(f"-- by {name}")
         for k, g in groups.items():
-            print(f"{k:24} {g['fields']:6.0f} {g['accuracy']:7.1%} {g['char_accuracy']:7.1%} "
-                  f"{g['auto_accepted']:7.1%} "
-                  f"{g['auto_accepted_wrong']:10.0f} {g['auto_accepted_error_rate']:6.2%}")
+            print(
+                f"{k:24} {g['fields']:6.0f} {g['accuracy']:7.1%} {g['char_accuracy']:7.1%} "
+                f"{g['auto_accepted']:7.1%} "
+                f"{g['auto_accepted_wrong']:10.0f} {g['auto_accepted_error_rate']:6.2%}"
+            )
     ms = float(np.mean(ms_pages)) if ms_pages else 0.0
     print(f"reading: {ms:.0f} ms per page (mean of {len(ms_pages)}), registration excluded")
     wrong = [r for r in rows if r["conf"] >= ACCEPT and not r["ok"]]
     for r in wrong:
-        print(f"  CONFIDENT WRONG {r['file']}#{r['page']} {r['field']}: got {r['got']!r} "
-              f"want {r['want']!r} ({r['conf']:.2f}, {r['source']})")
+        print(
+            f"  CONFIDENT WRONG {r['file']}#{r['page']} {r['field']}: got {r['got']!r} "
+            f"want {r['want']!r} ({r['conf']:.2f}, {r['source']})"
+        )
     out = ROOT / "bench/results/reading.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"accept_threshold": ACCEPT, "ms_per_page": ms,
-                               "pages": len(ms_pages), **by,
-                               "confident_wrong": wrong}, indent=1, default=str))
+    out.write_text(
+        json.dumps(
+            {
+                "accept_threshold": ACCEPT,
+                "ms_per_page": ms,
+                "pages": len(ms_pages),
+                **by,
+                "confident_wrong": wrong,
+            },
+            indent=1,
+            default=str,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -52,6 +52,7 @@ Z = 1.0  # calibration: the share right is promised with this many standard erro
 def ocr_words(key: str, engine: OcrEngine) -> tuple[dict[str, Any], float]:
     """Cached OCR of one receipt: {"size": [w, h], "words": [...]} and seconds spent."""
     from taskmaster.locating.ocr_prep import PREP_VERSION, read_page_words
+
     if isinstance(engine, RapidOcrEngine):
         return rapid_words(key, engine)
     path = CACHE / f"sroie-{engine.version()}-prep{PREP_VERSION}" / f"{key}.json"
@@ -95,11 +96,15 @@ def score(rows: list[dict[str, Any]], threshold: float = 0.9) -> dict[str, Any]:
         keys = sum(bool(r["truth"]) for r in sel)
         ok = [r for r in sel if r["pred"] is not None and r["conf"] >= threshold]
         p, rc = right / max(1, pred), right / max(1, keys)
-        out[f] = {"precision": round(p, 3), "recall": round(rc, 3),
-                  "f1": round(2 * p * rc / max(1e-9, p + rc), 3), "n": len(sel) if f != "all"
-                  else len(sel) // len(FIELDS), "ok": len(ok),
-                  "ok_wrong": sum(not r["right"] for r in ok),
-                  "ok_error_rate": round(sum(not r["right"] for r in ok) / max(1, len(ok)), 4)}
+        out[f] = {
+            "precision": round(p, 3),
+            "recall": round(rc, 3),
+            "f1": round(2 * p * rc / max(1e-9, p + rc), 3),
+            "n": len(sel) if f != "all" else len(sel) // len(FIELDS),
+            "ok": len(ok),
+            "ok_wrong": sum(not r["right"] for r in ok),
+            "ok_error_rate": round(sum(not r["right"] for r in ok) / max(1, len(ok)), 4),
+        }
     return out
 
 
@@ -114,8 +119,14 @@ def fit_calibration(rows: list[dict[str, Any]], steps: int = 20) -> dict[str, li
     """
     tables: dict[str, list[list[float]]] = {}
     for f in FIELDS:
-        sel = sorted(((r["raw"], float(r["right"])) for r in rows
-                      if r["field"] == f and r["pred"] is not None), reverse=True)
+        sel = sorted(
+            (
+                (r["raw"], float(r["right"]))
+                for r in rows
+                if r["field"] == f and r["pred"] is not None
+            ),
+            reverse=True,
+        )
         if len(sel) < steps:
             continue
         # tail[i]: (raw, bound) for the i+1 most confident values
@@ -123,7 +134,7 @@ def fit_calibration(rows: list[dict[str, Any]], steps: int = 20) -> dict[str, li
         for i, (x, y) in enumerate(sel):
             right += y
             tail.append((x, wilson_low(right / (i + 1), i + 1, Z)))
-        tail.reverse()                                    # ascending raw
+        tail.reverse()  # ascending raw
         cuts = sorted({tail[k * len(tail) // steps][0] for k in range(steps)})
         best, table = 0.0, []
         for k, x in enumerate(cuts):
@@ -132,8 +143,11 @@ def fit_calibration(rows: list[dict[str, Any]], steps: int = 20) -> dict[str, li
             hi = cuts[k + 1] - 0.001 if k + 1 < len(cuts) else 1.0
             table += [[round(x, 3), round(best, 3)], [round(max(x, hi), 3), round(best, 3)]]
         # a run of equal values needs only its ends
-        tables[f] = [p for i, p in enumerate(table)
-                     if i in (0, len(table) - 1) or not table[i - 1][1] == p[1] == table[i + 1][1]]
+        tables[f] = [
+            p
+            for i, p in enumerate(table)
+            if i in (0, len(table) - 1) or not table[i - 1][1] == p[1] == table[i + 1][1]
+        ]
     return tables
 
 
@@ -146,9 +160,10 @@ def wilson_low(p: float, n: float, z: float = 1.0) -> float:
 
 def without_calibration(page_type: PageType) -> PageType:
     """The page type with every field's calibration table removed (raw confidences)."""
-    fields = [f.model_copy(update={"locate": {k: v for k, v in f.locate.items()
-                                              if k != "calibration"}})
-              for f in page_type.fields]
+    fields = [
+        f.model_copy(update={"locate": {k: v for k, v in f.locate.items() if k != "calibration"}})
+        for f in page_type.fields
+    ]
     return page_type.model_copy(update={"fields": fields})
 
 
@@ -157,12 +172,23 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=0, help="only the first N receipts")
     ap.add_argument("--fit", action="store_true", help="print calibration tables")
     ap.add_argument("--show", default="", help="print mistakes of this field")
-    ap.add_argument("--ocr", choices=["rapid", "tesseract"], default="rapid",
-                    help="full-page OCR engine (default: rapid, the receipts' engine)")
-    ap.add_argument("--part", choices=["tune", "holdout", "both"], default="both",
-                    help="which part to read (holdout: the last 50 only)")
-    ap.add_argument("--cached", action="store_true",
-                    help="only receipts RapidOCR has already read (while a cache fills)")
+    ap.add_argument(
+        "--ocr",
+        choices=["rapid", "tesseract"],
+        default="rapid",
+        help="full-page OCR engine (default: rapid, the receipts' engine)",
+    )
+    ap.add_argument(
+        "--part",
+        choices=["tune", "holdout", "both"],
+        default="both",
+        help="which part to read (holdout: the last 50 only)",
+    )
+    ap.add_argument(
+        "--cached",
+        action="store_true",
+        help="only receipts RapidOCR has already read (while a cache fills)",
+    )
     args = ap.parse_args()
     if not SROIE.exists():
         print(f"no SROIE data at {SROIE}", file=sys.stderr)
@@ -196,24 +222,38 @@ def main() -> int:
             loc = found[f]
             t = normalise_space(truth.get(f, ""))
             pred = normalise_space(loc.value) if loc.value is not None else None
-            rows.append({"key": key, "part": part, "field": f,
-                         "truth": t, "pred": pred, "right": pred == t and bool(t),
-                         "conf": loc.confidence, "raw": raw[f].confidence})
+            rows.append(
+                {
+                    "key": key,
+                    "part": part,
+                    "field": f,
+                    "truth": t,
+                    "pred": pred,
+                    "right": pred == t and bool(t),
+                    "conf": loc.confidence,
+                    "raw": raw[f].confidence,
+                }
+            )
     assert app.accept_confidence is not None  # receipts/app.yaml sets it
-    results: dict[str, Any] = {"ocr": engine.version(), "receipts": len(keys),
-               "ocr_s_per_receipt": round(ocr_s / max(1, n_ocr), 3),
-               "extract_ms_per_receipt": round(1000 * extract_s / max(1, len(keys)), 2),
-               "accept_confidence": app.accept_confidence,
-               "tune": score([r for r in rows if r["part"] == "tune"], app.accept_confidence),
-               "holdout": score([r for r in rows if r["part"] == "holdout"],
-                                app.accept_confidence)}
+    results: dict[str, Any] = {
+        "ocr": engine.version(),
+        "receipts": len(keys),
+        "ocr_s_per_receipt": round(ocr_s / max(1, n_ocr), 3),
+        "extract_ms_per_receipt": round(1000 * extract_s / max(1, len(keys)), 2),
+        "accept_confidence": app.accept_confidence,
+        "tune": score([r for r in rows if r["part"] == "tune"], app.accept_confidence),
+        "holdout": score([r for r in rows if r["part"] == "holdout"], app.accept_confidence),
+    }
     for part in ("tune", "holdout"):
         s = results[part]
         if not any(r["part"] == part for r in rows):
             continue
-        print(f"{part:8s} " + "  ".join(f"{f} F1 {s[f]['f1']:.3f}" for f in (*FIELDS, "all"))
-              + f"  | ok {s['all']['ok']} wrong {s['all']['ok_wrong']}"
-              f" ({100 * s['all']['ok_error_rate']:.1f}%)")
+        print(
+            f"{part:8s} "
+            + "  ".join(f"{f} F1 {s[f]['f1']:.3f}" for f in (*FIELDS, "all"))
+            + f"  | ok {s['all']['ok']} wrong {s['all']['ok_wrong']}"
+            f" ({100 * s['all']['ok_error_rate']:.1f}%)"
+        )
     if args.fit:
         print(json.dumps(fit_calibration([r for r in rows if r["part"] == "tune"])))
     if args.show:

@@ -67,8 +67,10 @@ def main() -> None:
                 ok_total += 1
                 ok_wrong += not right
                 if not right:
-                    wrong_ok.append(f"{img.name}:{f}: {got['value']!r} at "
-                                    f"{got['confidence']} (truth {truth.get(f)!r})")
+                    wrong_ok.append(
+                        f"{img.name}:{f}: {got['value']!r} at "
+                        f"{got['confidence']} (truth {truth.get(f)!r})"
+                    )
     n = len(keys)
     scores = {}
     for f in [*FIELDS, "all"]:
@@ -76,15 +78,23 @@ def main() -> None:
         p_n = sum(predicted.values()) if f == "all" else predicted[f]
         g = n * len(FIELDS) if f == "all" else n
         prec, rec = (t / p_n if p_n else 0.0), t / g
-        scores[f] = {"precision": round(prec, 3), "recall": round(rec, 3),
-                     "f1": round(2 * prec * rec / (prec + rec), 3) if prec + rec else 0.0}
-    result = {"receipts": n, "classified_as_receipt": classified, "scores": scores,
-              "ok_fields": ok_total, "ok_wrong": ok_wrong,
-              "ok_error_rate": round(ok_wrong / ok_total, 4) if ok_total else None,
-              "seconds_per_receipt": round(elapsed / n, 2), "jobs": args.jobs}
+        scores[f] = {
+            "precision": round(prec, 3),
+            "recall": round(rec, 3),
+            "f1": round(2 * prec * rec / (prec + rec), 3) if prec + rec else 0.0,
+        }
+    result = {
+        "receipts": n,
+        "classified_as_receipt": classified,
+        "scores": scores,
+        "ok_fields": ok_total,
+        "ok_wrong": ok_wrong,
+        "ok_error_rate": round(ok_wrong / ok_total, 4) if ok_total else None,
+        "seconds_per_receipt": round(elapsed / n, 2),
+        "jobs": args.jobs,
+    }
     part = "all" if args.all else "tuning 000-149" if args.tune else "held-out 150-199"
-    print(f"{n} receipts ({part}), "
-          f"{classified} classified as receipts")
+    print(f"{n} receipts ({part}), {classified} classified as receipts")
     for f, s in scores.items():
         print(f"  {f:<8} P {s['precision']:.3f}  R {s['recall']:.3f}  F1 {s['f1']:.3f}")
     print(f"ok fields {ok_total}, wrong {ok_wrong}; {result['seconds_per_receipt']} s/receipt")

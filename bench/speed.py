@@ -56,47 +56,73 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=24)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seed", type=int, default=24)
-    ap.add_argument("--folder", type=Path, default=None,
-                    help="pages already made (PNG/JPEG files) instead of fresh ones")
+    ap.add_argument(
+        "--folder",
+        type=Path,
+        default=None,
+        help="pages already made (PNG/JPEG files) instead of fresh ones",
+    )
     args = ap.parse_args()
     env = {**os.environ, "OMP_THREAD_LIMIT": os.environ.get("OMP_THREAD_LIMIT", "1")}
     folder = args.folder or Path(tempfile.mkdtemp(prefix="tm-speed-"))
     if args.folder is None:
-        subprocess.run([sys.executable, str(BENCH / "fresh_forms.py"), str(folder),
-                        "--pages", str(args.pages), "--seed", str(args.seed),
-                        "--style", "typed", "--noise", "clean,scan,fax"], check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                str(BENCH / "fresh_forms.py"),
+                str(folder),
+                "--pages",
+                str(args.pages),
+                "--seed",
+                str(args.seed),
+                "--style",
+                "typed",
+                "--noise",
+                "clean,scan,fax",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     files = sorted(str(p) for p in folder.iterdir() if p.suffix in (".png", ".jpg"))
     ours, theirs, rss, cpu_ours, cpu_theirs = [], [], [], [], []
     for run in range(args.runs):
         home = tempfile.mkdtemp(prefix="tm-speed-home-")
-        wall, cpu, mb = timed([str(ROOT / ".venv/bin/taskmaster"), "process", "--app",
-                               "intake", "--json", *files], {**env, "TASKMASTER_HOME": home})
+        wall, cpu, mb = timed(
+            [str(ROOT / ".venv/bin/taskmaster"), "process", "--app", "intake", "--json", *files],
+            {**env, "TASKMASTER_HOME": home},
+        )
         ours.append(wall)
         cpu_ours.append(cpu)
         rss.append(mb)
         wall, cpu, _ = timed([sys.executable, "-c", BASELINE, *files], env)
         theirs.append(wall)
         cpu_theirs.append(cpu)
-        print(f"run {run + 1}: taskmaster process {ours[-1]:.1f} s ({cpu_ours[-1]:.1f} s CPU, "
-              f"{mb} MB peak), plain tesseract {theirs[-1]:.1f} s ({cpu_theirs[-1]:.1f} s CPU), "
-              f"ratio {ours[-1] / theirs[-1]:.3f} (CPU {cpu_ours[-1] / cpu_theirs[-1]:.3f})",
-              flush=True)
+        print(
+            f"run {run + 1}: taskmaster process {ours[-1]:.1f} s ({cpu_ours[-1]:.1f} s CPU, "
+            f"{mb} MB peak), plain tesseract {theirs[-1]:.1f} s ({cpu_theirs[-1]:.1f} s CPU), "
+            f"ratio {ours[-1] / theirs[-1]:.3f} (CPU {cpu_ours[-1] / cpu_theirs[-1]:.3f})",
+            flush=True,
+        )
     ratio = statistics.median(o / t for o, t in zip(ours, theirs, strict=True))
     cpu_ratio = statistics.median(o / t for o, t in zip(cpu_ours, cpu_theirs, strict=True))
     result = {
-        "pages": len(files), "runs": args.runs, "ratio_median": round(ratio, 3),
+        "pages": len(files),
+        "runs": args.runs,
+        "ratio_median": round(ratio, 3),
         "process_seconds": [round(x, 1) for x in ours],
         "tesseract_seconds": [round(x, 1) for x in theirs],
         "cpu_ratio_median": round(cpu_ratio, 3),
         "process_cpu_seconds": [round(x, 1) for x in cpu_ours],
         "tesseract_cpu_seconds": [round(x, 1) for x in cpu_theirs],
         "pages_per_min": round(len(files) / statistics.median(ours) * 60, 1),
-        "peak_rss_mb": max(rss), "load_average": os.getloadavg()[0],
+        "peak_rss_mb": max(rss),
+        "load_average": os.getloadavg()[0],
         "self_rusage_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
     }
-    print(f"{len(files)} pages: median ratio {ratio:.3f} (target <= 0.35), CPU {cpu_ratio:.3f}; "
-          f"{result['pages_per_min']} pages/min; peak {max(rss)} MB")
+    print(
+        f"{len(files)} pages: median ratio {ratio:.3f} (target <= 0.35), CPU {cpu_ratio:.3f}; "
+        f"{result['pages_per_min']} pages/min; peak {max(rss)} MB"
+    )
     out = ROOT / "bench" / "results" / "speed.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1))

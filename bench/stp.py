@@ -64,8 +64,9 @@ def load_samples(folders: list[Path]) -> list[Sample]:
             f = folder / row["file"]
             one = folder / f"{f.stem}.json"
             pages = [one] if one.is_file() else sorted(folder.glob(f"{f.stem}_p*.json"))
-            out.append(Sample(f, row["style"], row["noise"],
-                              [json.loads(p.read_text()) for p in pages]))
+            out.append(
+                Sample(f, row["style"], row["noise"], [json.loads(p.read_text()) for p in pages])
+            )
     return out
 
 
@@ -94,7 +95,7 @@ def upload(c: httpx.Client, samples: list[Sample], app: str = "intake") -> list[
     """Upload the samples in batches of ten; the batch ids."""
     ids = []
     for i in range(0, len(samples), 10):
-        files = [("file", (s.file.name, s.file.read_bytes())) for s in samples[i:i + 10]]
+        files = [("file", (s.file.name, s.file.read_bytes())) for s in samples[i : i + 10]]
         r = c.post("/api/v1/batches", files=files, data={"app": app})
         r.raise_for_status()
         ids.append(r.json()["id"])
@@ -118,8 +119,7 @@ def sample_of(doc: dict[str, Any], by_name: dict[str, Sample]) -> Sample | None:
     return by_name.get(doc["pages"][0]["source"].split("#")[0]) if doc["pages"] else None
 
 
-def score(app: Application, docs: list[dict[str, Any]], samples: list[Sample]
-          ) -> dict[str, Any]:
+def score(app: Application, docs: list[dict[str, Any]], samples: list[Sample]) -> dict[str, Any]:
     """Straight through (done, or a QA sample that would have been) and wrong among ok,
     per fill style, before anyone verifies the round."""
     by_name = {s.file.name: s for s in samples}
@@ -137,15 +137,19 @@ def score(app: Application, docs: list[dict[str, Any]], samples: list[Sample]
                     ok += 1
                     if not same(f["value"], truth[name]):
                         wrong += 1
-                        wrong_list.append(f"{s.file.name}:{name}: {f['value']!r} "
-                                          f"(truth {truth[name]!r})")
+                        wrong_list.append(
+                            f"{s.file.name}:{name}: {f['value']!r} (truth {truth[name]!r})"
+                        )
         out[style] = {
             "documents": len(mine),
             "straight_through": sum(d["status"] == "done" for d, _ in mine),
             "qa_samples": sum(bool(d.get("qa_sample")) for d, _ in mine),
-            "ok_fields": ok, "wrong_among_ok": wrong,
-            "wrong_rate": round(wrong / ok, 5) if ok else None, "wrong": wrong_list,
-            "held_by": dict(held.most_common(10))}
+            "ok_fields": ok,
+            "wrong_among_ok": wrong,
+            "wrong_rate": round(wrong / ok, 5) if ok else None,
+            "wrong": wrong_list,
+            "held_by": dict(held.most_common(10)),
+        }
     return out
 
 
@@ -169,16 +173,20 @@ def verify_all(c: httpx.Client, app: Application, samples: list[Sample]) -> int:
         for doc in batch["documents"]:
             sample = sample_of(doc, by_name)
             truth = truth_of(app, sample) if sample else {}
-            edits = {f["name"]: _edit(defs[f["name"]].required, f["kind"], f["value"],
-                                      truth.get(f["name"], f["value"]))
-                     for f in doc["fields"]}
-            res = c.post(f"/api/v1/verify/documents/{doc['id']}/submit",
-                         json={"fields": edits})
+            edits = {
+                f["name"]: _edit(
+                    defs[f["name"]].required,
+                    f["kind"],
+                    f["value"],
+                    truth.get(f["name"], f["value"]),
+                )
+                for f in doc["fields"]
+            }
+            res = c.post(f"/api/v1/verify/documents/{doc['id']}/submit", json={"fields": edits})
             if res.status_code == 422:  # what the truth says is not valid: accept as is
                 for name in res.json().get("fields", {}):
                     edits[name]["override"] = True
-                res = c.post(f"/api/v1/verify/documents/{doc['id']}/submit",
-                             json={"fields": edits})
+                res = c.post(f"/api/v1/verify/documents/{doc['id']}/submit", json={"fields": edits})
             res.raise_for_status()
             done += 1
 
@@ -200,9 +208,12 @@ def run(srv: Any, round_a: list[Sample], round_b: list[Sample]) -> dict[str, Any
         b_ids = upload(admin, round_b)
         wait(admin, b_ids)
         after = score(app, documents(admin, b_ids), round_b)
-    return {"round_a": before, "verified_a": verified, "fit": {
-        k: fit[k] for k in ("labels_total", "label_sources", "groups", "totals")},
-        "round_b": after}
+    return {
+        "round_a": before,
+        "verified_a": verified,
+        "fit": {k: fit[k] for k in ("labels_total", "label_sources", "groups", "totals")},
+        "round_b": after,
+    }
 
 
 def main() -> None:
@@ -211,8 +222,9 @@ def main() -> None:
     ap.add_argument("--max-error", type=float, default=0.005)
     ap.add_argument("--confidence", type=float, default=0.95)
     ap.add_argument("--workers", default="2")
-    ap.add_argument("--round-a", type=Path, help="round A's samples (default: every other "
-                    "development sample)")
+    ap.add_argument(
+        "--round-a", type=Path, help="round A's samples (default: every other development sample)"
+    )
     ap.add_argument("--round-b", type=Path, help="round B's samples (default: the others)")
     args = ap.parse_args()
     from tests.e2e.conftest import running_server
@@ -234,9 +246,11 @@ def main() -> None:
     result["command"] = " ".join(["bench/stp.py", *sys.argv[1:]])
     for name in ("round_a", "round_b"):
         for style, r in result[name].items():
-            print(f"{name} {style:<5}: {r['straight_through']}/{r['documents']} straight "
-                  f"through (+{r['qa_samples']} QA), wrong among ok {r['wrong_among_ok']}"
-                  f"/{r['ok_fields']}")
+            print(
+                f"{name} {style:<5}: {r['straight_through']}/{r['documents']} straight "
+                f"through (+{r['qa_samples']} QA), wrong among ok {r['wrong_among_ok']}"
+                f"/{r['ok_fields']}"
+            )
             for line in r["wrong"][:10]:
                 print("    wrong but ok:", line)
             print("    held for review by:", r["held_by"])

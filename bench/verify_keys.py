@@ -37,14 +37,15 @@ from taskmaster.pipeline.verify.entry import display  # noqa: E402
 
 SAMPLES = INTAKE / "samples"
 LAST = {"typed": 3.3, "hand": 8.8}
-MOVED = ("([n, d]) => location.pathname === '/verify' || document.activeElement.name !== n"
-         " || !document.getElementById('doc-title').textContent.endsWith(d)"
-         " || !!document.querySelector('#station-msg.error')")
+MOVED = (
+    "([n, d]) => location.pathname === '/verify' || document.activeElement.name !== n"
+    " || !document.getElementById('doc-title').textContent.endsWith(d)"
+    " || !!document.querySelector('#station-msg.error')"
+)
 
 
 def _samples(limit: int | None) -> dict[str, str]:
-    rows = list(csv.DictReader((SAMPLES / "manifest.tsv").read_text().splitlines(),
-                               delimiter="\t"))
+    rows = list(csv.DictReader((SAMPLES / "manifest.tsv").read_text().splitlines(), delimiter="\t"))
     chosen: dict[str, str] = {}
     for style in ("typed", "hand"):
         for r in [r for r in rows if r["style"] == style][:limit]:
@@ -91,19 +92,23 @@ def main() -> None:
     args = ap.parse_args()
     styles = _samples(args.limit)
     defs = field_defs(AppRegistry().get("intake").app, "intake-v1")
-    with tempfile.TemporaryDirectory(prefix="tm-keys-") as home, \
-            running_server(Path(home), admin_password=PASSWORD) as srv:
+    with (
+        tempfile.TemporaryDirectory(prefix="tm-keys-") as home,
+        running_server(Path(home), admin_password=PASSWORD) as srv,
+    ):
         batch = upload(srv, srv.admin_token, [SAMPLES / f for f in styles])
         docs = documents(srv, batch)
         source = {d["document"]: d["pages"][0]["source"].split("#")[0] for d in docs}
         truth = {}
         for d in docs:
-            fields = json.loads((SAMPLES / source[d["document"]]).with_suffix(".json")
-                                .read_text())["fields"]
+            fields = json.loads((SAMPLES / source[d["document"]]).with_suffix(".json").read_text())[
+                "fields"
+            ]
             truth[d["document"]] = {k: display(v, defs.get(k)) for k, v in fields.items()}
         with sync_api.sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=[
-                "--headless", "--no-sandbox", "--disable-gpu"])
+            browser = pw.chromium.launch(
+                executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu"]
+            )
             page = login(browser, srv, "bench")
             page.goto(f"{srv.url}/verify/{batch}")
             counts = clear(page, truth)
@@ -114,14 +119,19 @@ def main() -> None:
         keys = sum(counts.get(i, [0, 0])[0] for i in ids)
         chars = sum(counts.get(i, [0, 0])[1] for i in ids)
         reviewed = sum(1 for i in ids if i in counts)
-        out[style] = {"documents": len(ids), "needed_review": reviewed,
-                      "keystrokes_per_document": round(keys / len(ids), 2),
-                      "characters_per_document": round(chars / len(ids), 2),
-                      "keystrokes_per_reviewed_document": round(keys / max(reviewed, 1), 2),
-                      "last_measured": LAST[style]}
-        print(f"{style:6} {len(ids)} documents ({reviewed} needed review): "
-              f"{keys / len(ids):.1f} keystrokes + {chars / len(ids):.1f} typed characters "
-              f"per document (last measured {LAST[style]})")
+        out[style] = {
+            "documents": len(ids),
+            "needed_review": reviewed,
+            "keystrokes_per_document": round(keys / len(ids), 2),
+            "characters_per_document": round(chars / len(ids), 2),
+            "keystrokes_per_reviewed_document": round(keys / max(reviewed, 1), 2),
+            "last_measured": LAST[style],
+        }
+        print(
+            f"{style:6} {len(ids)} documents ({reviewed} needed review): "
+            f"{keys / len(ids):.1f} keystrokes + {chars / len(ids):.1f} typed characters "
+            f"per document (last measured {LAST[style]})"
+        )
     (ROOT / "bench" / "results" / "verify_keys.json").write_text(json.dumps(out, indent=1))
 
 

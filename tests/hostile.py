@@ -15,8 +15,12 @@ from PIL import Image
 
 
 def _chunk(kind: bytes, body: bytes) -> bytes:
-    return (struct.pack(">I", len(body)) + kind + body
-            + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+    return (
+        struct.pack(">I", len(body))
+        + kind
+        + body
+        + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+    )
 
 
 def png_bomb(width: int = 6000, height: int = 6000, bits: int = 16) -> bytes:
@@ -25,15 +29,20 @@ def png_bomb(width: int = 6000, height: int = 6000, bits: int = 16) -> bytes:
     comp = zlib.compressobj(9)
     body = b"".join(comp.compress(row) for _ in range(height)) + comp.flush()
     ihdr = struct.pack(">IIBBBBB", width, height, bits, 6, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", body)
-            + _chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", body) + _chunk(b"IEND", b"")
+    )
 
 
 def png_declaring(width: int, height: int) -> bytes:
     """A tiny PNG whose header claims width x height pixels (a bomb's first bytes)."""
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr)
-            + _chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + _chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", ihdr)
+        + _chunk(b"IDAT", zlib.compress(b"\x00" * 1000))
+        + _chunk(b"IEND", b"")
+    )
 
 
 def one_pixel_png() -> bytes:
@@ -56,8 +65,7 @@ def nested_xobject_pdf(levels: int = 12, fanout: int = 10) -> bytes:
         form = pikepdf.Stream(pdf, b" ".join([b"q " + name + b" Do Q"] * fanout))
         form.Type, form.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
         form.BBox = [0, 0, 612, 792]
-        form.Resources = pikepdf.Dictionary(
-            XObject=pikepdf.Dictionary({f"/X{level}": current}))
+        form.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary({f"/X{level}": current}))
         current = form
     page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Top=current))
     page.Contents = pdf.make_stream(b"/Top Do")
@@ -90,7 +98,7 @@ def many_scans_jpeg(scans: int = 60_000, side: int = 2000) -> bytes:
     best: tuple[int, int] | None = None
     at = data.find(b"\xff\xda")
     while at >= 0:
-        end = data.find(b"\xff", at + 2 + int.from_bytes(data[at + 2:at + 4], "big"))
+        end = data.find(b"\xff", at + 2 + int.from_bytes(data[at + 2 : at + 4], "big"))
         while data[end + 1] == 0 or 0xD0 <= data[end + 1] <= 0xD7:  # stuffing, restarts
             end = data.find(b"\xff", end + 2)
         spectral_start = data[at + 4 + 1 + 2 * data[at + 4]]
@@ -98,8 +106,8 @@ def many_scans_jpeg(scans: int = 60_000, side: int = 2000) -> bytes:
             best = (at, end)
         at = data.find(b"\xff\xda", end)
     assert best is not None
-    scan = data[best[0]:best[1]]
-    return data[:best[1]] + scan * scans + data[best[1]:]
+    scan = data[best[0] : best[1]]
+    return data[: best[1]] + scan * scans + data[best[1] :]
 
 
 def lying_page_tree_pdf(claimed: int = 5) -> bytes:

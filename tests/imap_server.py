@@ -98,19 +98,26 @@ def dovecot() -> Iterator[ImapServer]:
     my_group = grp.getgrgid(os.getgid()).gr_name
     as_root = os.getuid() == 0
     port = _free_port()
-    (root / "dovecot.conf").write_text(CONFIG.format(
-        root=root, port=port,
-        login_user="dovenull" if as_root else me,
-        internal_user="dovecot" if as_root else me,
-        internal_group="dovecot" if as_root else my_group,
-        mail_user="nobody" if as_root else me,
-        mail_group="nogroup" if as_root else my_group))
+    (root / "dovecot.conf").write_text(
+        CONFIG.format(
+            root=root,
+            port=port,
+            login_user="dovenull" if as_root else me,
+            internal_user="dovecot" if as_root else me,
+            internal_group="dovecot" if as_root else my_group,
+            mail_user="nobody" if as_root else me,
+            mail_group="nogroup" if as_root else my_group,
+        )
+    )
     (root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
     for name in ("dovecot.conf", "passwd"):
         (root / name).chmod(0o644)
-    proc = subprocess.Popen([DOVECOT, "-F", "-c", str(root / "dovecot.conf")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [DOVECOT, "-F", "-c", str(root / "dovecot.conf")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     server = ImapServer("127.0.0.1", port, USER, PASSWORD, root / "dovecot.log")
     try:
         deadline = time.monotonic() + 20
@@ -120,8 +127,9 @@ def dovecot() -> Iterator[ImapServer]:
                 break
             except (OSError, imaplib.IMAP4.error):
                 log = server.log.read_text() if server.log.exists() else ""
-                assert proc.poll() is None and time.monotonic() < deadline, \
+                assert proc.poll() is None and time.monotonic() < deadline, (
                     f"dovecot did not start: {log[-2000:]}"
+                )
                 time.sleep(0.1)
         yield server
     finally:

@@ -26,8 +26,9 @@ def _jit(rng: random.Random, side: int, share: float = 0.08) -> float:
     return rng.uniform(-share, share) * side
 
 
-def _strokes(kind: str, box: tuple[int, int, int, int], rng: random.Random
-             ) -> tuple[list[npt.NDArray[np.int32]], bool]:
+def _strokes(
+    kind: str, box: tuple[int, int, int, int], rng: random.Random
+) -> tuple[list[npt.NDArray[np.int32]], bool]:
     """Polylines (and whether to fill them as polygons) for one mark."""
     x0, y0, x1, y1 = box
     s = x1 - x0
@@ -43,30 +44,47 @@ def _strokes(kind: str, box: tuple[int, int, int, int], rng: random.Random
     elif kind == "circle":
         r = s * rng.uniform(0.28, 0.4)
         t = np.linspace(0, 2 * np.pi * rng.uniform(1.0, 1.15), 40)
-        lines = [[[cx + r * np.cos(a) * rng.uniform(0.95, 1.05),
-                   cy + r * np.sin(a) * rng.uniform(0.95, 1.05)] for a in t]]
+        lines = [
+            [
+                [
+                    cx + r * np.cos(a) * rng.uniform(0.95, 1.05),
+                    cy + r * np.sin(a) * rng.uniform(0.95, 1.05),
+                ]
+                for a in t
+            ]
+        ]
     elif kind == "partial":
         lines = [[pt(0.3, 0.7), pt(0.7, 0.3)]]
     elif kind == "scribble":
         n = rng.randint(7, 11)
         lines = [[pt(0.1 + 0.8 * (i % 2), 0.08 + 0.84 * i / (n - 1)) for i in range(n)]]
     elif kind == "fill":
-        return [np.array([pt(0.05, 0.05), pt(0.95, 0.05), pt(0.95, 0.95), pt(0.05, 0.95)],
-                         np.int32)], True
+        return [
+            np.array([pt(0.05, 0.05), pt(0.95, 0.05), pt(0.95, 0.95), pt(0.05, 0.95)], np.int32)
+        ], True
     elif kind == "half":
-        return [np.array([[x0 + 4, cy], [x1 - 4, cy], [x1 - 4, y1 - 4], [x0 + 4, y1 - 4]],
-                         np.int32)], True
+        return [
+            np.array([[x0 + 4, cy], [x1 - 4, cy], [x1 - 4, y1 - 4], [x0 + 4, y1 - 4]], np.int32)
+        ], True
     elif kind == "crossed":
         n = 14  # steep zigzag strokes from far above the box to far below it
-        lines = [[[x0 + s * (-0.4 + 1.8 * i / (n - 1) - 0.5 * (i % 2)) + _jit(rng, s),
-                   y0 + s * (-0.45 + 1.9 * (i % 2)) + _jit(rng, s)] for i in range(n)]]
+        lines = [
+            [
+                [
+                    x0 + s * (-0.4 + 1.8 * i / (n - 1) - 0.5 * (i % 2)) + _jit(rng, s),
+                    y0 + s * (-0.45 + 1.9 * (i % 2)) + _jit(rng, s),
+                ]
+                for i in range(n)
+            ]
+        ]
     else:
         raise ValueError(f"unknown mark kind {kind!r}")
     return [np.array(line, np.int32) for line in lines], False
 
 
-def draw_mark(img: Gray, box: tuple[int, int, int, int], kind: str, rng: random.Random,
-              pen: str = "normal") -> None:
+def draw_mark(
+    img: Gray, box: tuple[int, int, int, int], kind: str, rng: random.Random, pen: str = "normal"
+) -> None:
     """Draw mark `kind` over the printed square `box` of `img` (in place)."""
     width, level = PENS[pen]
     if kind in ("scribble", "crossed"):
@@ -81,8 +99,9 @@ def draw_mark(img: Gray, box: tuple[int, int, int, int], kind: str, rng: random.
     np.minimum(img, shade, out=img)
 
 
-def printed_box(side: int = 44, size: int = 70, offset: tuple[int, int] = (0, 0)
-                ) -> tuple[Gray, tuple[int, int, int, int]]:
+def printed_box(
+    side: int = 44, size: int = 70, offset: tuple[int, int] = (0, 0)
+) -> tuple[Gray, tuple[int, int, int, int]]:
     """A blank crop with a printed 3 px square, and the square's box."""
     img = np.full((size, size), 255, np.uint8)
     x0 = (size - side) // 2 + offset[0]
@@ -105,7 +124,8 @@ def photo(img: Gray, rng: random.Random) -> Gray:
     h, w = img.shape
     ramp = np.linspace(rng.uniform(0.75, 0.95), 1.0, w, dtype=np.float32)[None, :]
     lit = out * ramp + np.random.default_rng(rng.randrange(1 << 30)).normal(0, 6, (h, w))
-    ok, enc = cv2.imencode(".jpg", np.clip(lit, 0, 255).astype(np.uint8),
-                           [cv2.IMWRITE_JPEG_QUALITY, 70])
+    ok, enc = cv2.imencode(
+        ".jpg", np.clip(lit, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 70]
+    )
     assert ok
     return np.asarray(cv2.imdecode(enc, cv2.IMREAD_GRAYSCALE), np.uint8)

@@ -29,8 +29,10 @@ DEBIAN_PACKAGES = ["postgresql"]
 
 def pg_bindir() -> Path | None:
     """The newest installed PostgreSQL server's bin directory, if any."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"),
-                   key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"),
+        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
+    )
     if found:
         return Path(found[-1]).parent
     which = shutil.which("pg_ctl")
@@ -66,17 +68,44 @@ class PgCluster:
             self.run_as = ["runuser", "-u", "postgres", "--"]
 
     def _pg(self, tool: str, *args: str) -> None:
-        subprocess.run([*self.run_as, str(self.bindir / tool), *args], check=True,
-                       capture_output=True, timeout=120)
+        subprocess.run(
+            [*self.run_as, str(self.bindir / tool), *args],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
 
     def start(self) -> None:
-        self._pg("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust",
-                 "-E", "UTF8", "--no-sync")
-        opts = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                "-c max_connections=200")
-        self._pg("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "log"), "-o", opts,
-                 "-w", "-t", "60", "start")
+        self._pg(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
+        opts = (
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+            "-c max_connections=200"
+        )
+        self._pg(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.dir / "log"),
+            "-o",
+            opts,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
 
     def stop(self) -> None:
         try:
@@ -102,8 +131,11 @@ def pg_cluster() -> Iterator[PgCluster]:
     """One PostgreSQL server for the whole test session."""
     bindir = pg_bindir()
     if bindir is None:
-        unavailable("PostgreSQL server not installed (Debian: apt-get install "
-                    + " ".join(DEBIAN_PACKAGES) + ")")
+        unavailable(
+            "PostgreSQL server not installed (Debian: apt-get install "
+            + " ".join(DEBIAN_PACKAGES)
+            + ")"
+        )
     try:
         import psycopg  # noqa: F401
     except ImportError:

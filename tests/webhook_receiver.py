@@ -53,10 +53,10 @@ class Receiver:
                 stamp = self.headers["webhook-timestamp"]
                 signature = self.headers["webhook-signature"]
                 verified = hmac.compare_digest(
-                    signature, expected_signature(receiver.secret, msg_id, stamp, body))
+                    signature, expected_signature(receiver.secret, msg_id, stamp, body)
+                )
                 first = not receiver.deliveries
-                receiver.deliveries.append(Delivery(msg_id, int(stamp), verified,
-                                                    json.loads(body)))
+                receiver.deliveries.append(Delivery(msg_id, int(stamp), verified, json.loads(body)))
                 receiver.arrived.set()
                 if first and receiver.hold_first:
                     receiver.release.wait(60)  # the sender is killed meanwhile

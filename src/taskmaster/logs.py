@@ -39,14 +39,14 @@ if TYPE_CHECKING:  # errors.py imports this module, and settings.py imports erro
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-ExcInfo: TypeAlias = (tuple[type[BaseException], BaseException, TracebackType | None]
-                      | tuple[None, None, None])
+ExcInfo: TypeAlias = (
+    tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
+)
 
 
 def escape(text: str) -> str:
     """`text` with every control character (newlines included) as a visible escape."""
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1] if m.group() != "\t" else " ",
-                        text)
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1] if m.group() != "\t" else " ", text)
 
 
 class OneLineFormatter(logging.Formatter):
@@ -95,9 +95,13 @@ def _request_fields(_: Any, __: str, event: MutableMapping[str, Any]) -> Mutable
 def _processors() -> list[Any]:
     import structlog  # only the long-running commands pay for it, not `taskmaster --help`
 
-    return [structlog.contextvars.merge_contextvars, structlog.stdlib.add_log_level,
-            structlog.stdlib.add_logger_name, _request_fields,
-            structlog.processors.TimeStamper(fmt="iso", utc=True)]
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        _request_fields,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
 
 
 def _escaped(render: Any) -> Any:
@@ -113,13 +117,19 @@ def configure(settings: Settings) -> None:
     """Send every log record to stderr in `settings.log_format` at `settings.log_level`."""
     import structlog
 
-    renderer: Any = (structlog.processors.JSONRenderer(ensure_ascii=False)
-                     if settings.log_format == "json"
-                     else _escaped(structlog.dev.ConsoleRenderer(colors=False)))
+    renderer: Any = (
+        structlog.processors.JSONRenderer(ensure_ascii=False)
+        if settings.log_format == "json"
+        else _escaped(structlog.dev.ConsoleRenderer(colors=False))
+    )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=_processors(),
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                    structlog.processors.format_exc_info, renderer])
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+    )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter)
     root = logging.getLogger()
@@ -129,7 +139,12 @@ def configure(settings: Settings) -> None:
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
     structlog.configure(
-        processors=[structlog.stdlib.filter_by_level, *_processors(),
-                    structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *_processors(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
         logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger, cache_logger_on_first_use=True)
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )

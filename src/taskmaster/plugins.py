@@ -22,8 +22,10 @@ def plugin_manager() -> pluggy.PluginManager:
     pm.add_hookspecs(hookspecs)
     pm.load_setuptools_entrypoints(GROUP)
     if not pm.get_plugins():
-        raise ConfigError("no Taskmaster plugins found: is the package installed "
-                          "(pip install -e .)? Entry points register even the built-in engines")
+        raise ConfigError(
+            "no Taskmaster plugins found: is the package installed "
+            "(pip install -e .)? Entry points register even the built-in engines"
+        )
     return pm
 
 
@@ -42,8 +44,10 @@ def create(kind: str, name: str) -> Any:
     """Instantiate the plugin `name` of `kind`, with a clear error if it is unknown."""
     factories = registered(kind)
     if name not in factories:
-        raise ConfigError(f"unknown {kind.removesuffix('s').replace('_', ' ')} {name!r} "
-                          f"(installed: {', '.join(sorted(factories)) or 'none'})")
+        raise ConfigError(
+            f"unknown {kind.removesuffix('s').replace('_', ' ')} {name!r} "
+            f"(installed: {', '.join(sorted(factories)) or 'none'})"
+        )
     return factories[name]()
 
 

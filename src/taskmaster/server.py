@@ -34,10 +34,13 @@ from taskmaster.settings import Settings
 
 def announce_admin(password: str) -> None:
     """Print the generated first-admin password once, to stderr."""
-    print(f"taskmaster: created user 'admin' with password: {password}\n"
-          "taskmaster: this password is shown only once; the first login in the browser "
-          "asks for a new one (or: `taskmaster users passwd admin`)", file=sys.stderr,
-          flush=True)
+    print(
+        f"taskmaster: created user 'admin' with password: {password}\n"
+        "taskmaster: this password is shown only once; the first login in the browser "
+        "asks for a new one (or: `taskmaster users passwd admin`)",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def create_app(settings: Settings, *, embedded_workers: bool = True) -> FastAPI:
@@ -63,10 +66,16 @@ def create_app(settings: Settings, *, embedded_workers: bool = True) -> FastAPI:
                 bg.stop()
             svc.close()
 
-    app = FastAPI(title="Taskmaster", version=__version__, lifespan=lifespan,
-                  summary="Open document capture: scans in, validated data out.",
-                  openapi_url=None, docs_url=None, redoc_url=None,  # see routes/docs.py
-                  responses=COMMON_ERRORS)
+    app = FastAPI(
+        title="Taskmaster",
+        version=__version__,
+        lifespan=lifespan,
+        summary="Open document capture: scans in, validated data out.",
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,  # see routes/docs.py
+        responses=COMMON_ERRORS,
+    )
     app.state.svc = svc
     app.state.metrics = Metrics(svc.db, svc.fits)
     app.state.sessions = SessionCodec(load_secret(settings))

@@ -73,92 +73,140 @@ class Settings(BaseSettings):
 
     @classmethod
     def settings_customise_sources(
-        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # Arguments (CLI options) win over the environment, which wins over files.
         return init_settings, env_settings, FileSettingsSource(settings_cls)
 
-    home: Path = Field(default_factory=default_home,
-                       description="Data directory: database, page images, inbox, exports.")
+    home: Path = Field(
+        default_factory=default_home,
+        description="Data directory: database, page images, inbox, exports.",
+    )
     database_url: str | None = Field(
-        None, description="SQLAlchemy URL; default sqlite:///<home>/taskmaster.db (WAL).")
+        None, description="SQLAlchemy URL; default sqlite:///<home>/taskmaster.db (WAL)."
+    )
     admin_password: str | None = Field(
-        None, description="Password for the first admin instead of a random one.")
+        None, description="Password for the first admin instead of a random one."
+    )
     host: str = Field("127.0.0.1", description="Address `serve` binds to.")
-    port: int = Field(2402, ge=1, le=65535,
-                      description="Port `serve` listens on (IANA taskmaster2000).")
+    port: int = Field(
+        2402, ge=1, le=65535, description="Port `serve` listens on (IANA taskmaster2000)."
+    )
     tls_cert: Path | None = Field(None, description="PEM certificate for HTTPS.")
     tls_key: Path | None = Field(None, description="PEM private key for HTTPS.")
-    workers: int = Field(default_factory=lambda: os.cpu_count() or 1,
-                         description="Embedded worker pool size of `serve`.")
+    workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        description="Embedded worker pool size of `serve`.",
+    )
     engine_threads: int = Field(
-        1, ge=1, description="Threads OpenCV may use inside one process; workers already "
-                             "run one process per core, so more only oversubscribes.")
+        1,
+        ge=1,
+        description="Threads OpenCV may use inside one process; workers already "
+        "run one process per core, so more only oversubscribes.",
+    )
     max_upload_bytes: int = Field(100 * 1024 * 1024, description="Largest accepted file.")
     max_pages: int = Field(500, description="Most pages accepted in one file.")
     max_page_pixels: int = Field(60_000_000, description="Most pixels in one page image.")
     render_dpi: int = Field(300, description="DPI at which PDF pages are rendered.")
     decode_memory_mb: int = Field(
-        1024, ge=64, description="Memory a decoder process may use for one file (MiB) on top "
-        "of its libraries; a file needing more is refused (over a limit).")
+        1024,
+        ge=64,
+        description="Memory a decoder process may use for one file (MiB) on top "
+        "of its libraries; a file needing more is refused (over a limit).",
+    )
     decode_cpu_seconds: int = Field(
-        30, ge=1, description="CPU seconds a decoder process may spend on one page.")
+        30, ge=1, description="CPU seconds a decoder process may spend on one page."
+    )
     decode_timeout_seconds: float = Field(
-        100.0, gt=0, description="Wall-clock seconds decoding one file may take in all.")
+        100.0, gt=0, description="Wall-clock seconds decoding one file may take in all."
+    )
     upload_checks: int = Field(
-        2, ge=1, description="Files one process decodes at once (the upload checks of `serve`, "
+        2,
+        ge=1,
+        description="Files one process decodes at once (the upload checks of `serve`, "
         "the ingest of a `taskmaster worker -c N`); an upload that finds every decoder busy "
-        "for 2 s gets 429 Too Many Requests.")
+        "for 2 s gets 429 Too Many Requests.",
+    )
     apps_dir: Path | None = Field(
-        None, description="Extra application directory; default <home>/apps.")
+        None, description="Extra application directory; default <home>/apps."
+    )
     session_secret: str | None = Field(
-        None, description="Secret for browser sessions; default a random one kept in home.")
+        None, description="Secret for browser sessions; default a random one kept in home."
+    )
     hot_folder: bool = Field(True, description="Watch <home>/inbox while serving.")
-    inbox_app: str = Field("intake", description="Application for files dropped at the top "
-                                                 "of the inbox (inbox/<app>/ picks another).")
+    inbox_app: str = Field(
+        "intake",
+        description="Application for files dropped at the top "
+        "of the inbox (inbox/<app>/ picks another).",
+    )
     qa_share: float = Field(
-        0.03, ge=0, le=1, description="Share of documents that would go straight through "
+        0.03,
+        ge=0,
+        le=1,
+        description="Share of documents that would go straight through "
         "sent to verify anyway (chosen by a hash of the document id), so the error among "
-        "accepted fields keeps being measured.")
+        "accepted fields keeps being measured.",
+    )
     calibrate_every: int = Field(
-        50, ge=0, description="`serve` refits an application's calibration after this many "
-        "more verified documents of it (0: only `taskmaster calibrate` refits).")
+        50,
+        ge=0,
+        description="`serve` refits an application's calibration after this many "
+        "more verified documents of it (0: only `taskmaster calibrate` refits).",
+    )
     queue: Literal["embedded", "procrastinate"] = Field(
-        "embedded", description="Who runs batches: `embedded` (the worker pool of `serve`) "
-        "or `procrastinate` (`taskmaster worker` processes; needs PostgreSQL).")
+        "embedded",
+        description="Who runs batches: `embedded` (the worker pool of `serve`) "
+        "or `procrastinate` (`taskmaster worker` processes; needs PostgreSQL).",
+    )
     store: Literal["file", "s3"] = Field(
-        "file", description="Where page images and input files live: `file` (<home>, a "
-        "shared volume for several machines) or `s3` (S3-compatible object storage).")
+        "file",
+        description="Where page images and input files live: `file` (<home>, a "
+        "shared volume for several machines) or `s3` (S3-compatible object storage).",
+    )
     s3_bucket: str | None = Field(None, description="Bucket of the `s3` store.")
     s3_prefix: str = Field("", description="Key prefix inside the bucket of the `s3` store.")
     s3_endpoint_url: str | None = Field(
-        None, description="Endpoint of S3-compatible storage (MinIO, Ceph); default AWS. "
-        "Credentials come from the usual AWS_* variables.")
+        None,
+        description="Endpoint of S3-compatible storage (MinIO, Ceph); default AWS. "
+        "Credentials come from the usual AWS_* variables.",
+    )
     s3_region: str | None = Field(None, description="Region of the `s3` store's bucket.")
     imap_host: str | None = Field(
-        None, description="IMAP server whose mails' attachments become batches while "
-        "serving (docs/intake.md); unset: no mailbox.")
+        None,
+        description="IMAP server whose mails' attachments become batches while "
+        "serving (docs/intake.md); unset: no mailbox.",
+    )
     imap_port: int = Field(993, description="Port of the IMAP server.")
     imap_tls: Literal["ssl", "starttls", "none"] = Field(
-        "ssl", description="How to reach the IMAP server: `ssl` (IMAPS), `starttls`, or "
-        "`none` (plain text: only on a trusted network or loopback).")
+        "ssl",
+        description="How to reach the IMAP server: `ssl` (IMAPS), `starttls`, or "
+        "`none` (plain text: only on a trusted network or loopback).",
+    )
     imap_user: str | None = Field(None, description="IMAP user name.")
     imap_password_file: Path | None = Field(
-        None, description="File holding the IMAP password (never the password itself).")
+        None, description="File holding the IMAP password (never the password itself)."
+    )
     imap_folder: str = Field("INBOX", description="Folder whose unseen mails are taken.")
     imap_app: str = Field("intake", description="Application for mailed attachments.")
     imap_done_folder: str | None = Field(
-        None, description="Folder taken mails are moved to; unset: flagged \\Seen and left.")
+        None, description="Folder taken mails are moved to; unset: flagged \\Seen and left."
+    )
     imap_failed_folder: str = Field(
-        "Taskmaster-failed", description="Folder for mails without a usable attachment "
-        "(created when missing).")
+        "Taskmaster-failed",
+        description="Folder for mails without a usable attachment (created when missing).",
+    )
     imap_poll_s: float = Field(30.0, gt=0, description="Seconds between mailbox polls.")
     trusted_proxies: str = Field(
-        "", description="Comma-separated addresses or networks (CIDR) of reverse proxies "
+        "",
+        description="Comma-separated addresses or networks (CIDR) of reverse proxies "
         "whose X-Forwarded-For and X-Forwarded-Proto are believed; default none: the "
-        "client address is the TCP peer's.")
+        "client address is the TCP peer's.",
+    )
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -174,11 +222,15 @@ class Settings(BaseSettings):
     def proxies(self) -> list[str]:
         """The trusted proxies' addresses and networks."""
         return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+
     log_format: Literal["json", "text"] = Field(
-        "json", description="Logs of `serve` and `worker` on stderr: `json` (one object a "
-        "line, with request id and user) or `text` (key=value, for a terminal).")
+        "json",
+        description="Logs of `serve` and `worker` on stderr: `json` (one object a "
+        "line, with request id and user) or `text` (key=value, for a terminal).",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
-        "info", description="Least severe log level written (`debug` adds health probes).")
+        "info", description="Least severe log level written (`debug` adds health probes)."
+    )
 
     @property
     def db_url(self) -> str:

@@ -45,16 +45,26 @@ Change = Callable[[bytes | None], bytes | None]
 # pages it encodes a clean or faxed page in ~13 ms (38 ms with every filter tried) and
 # a noisy grey scan in ~60 ms (120 ms), at about the same size (0.06-0.25 MB; 6 MB for
 # the scan, whose noise no lossless coder shrinks much).
-PNG_PARAMS = [cv2.IMWRITE_PNG_COMPRESSION, 1, cv2.IMWRITE_PNG_STRATEGY,
-              cv2.IMWRITE_PNG_STRATEGY_RLE, cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_UP]
+PNG_PARAMS = [
+    cv2.IMWRITE_PNG_COMPRESSION,
+    1,
+    cv2.IMWRITE_PNG_STRATEGY,
+    cv2.IMWRITE_PNG_STRATEGY_RLE,
+    cv2.IMWRITE_PNG_FILTER,
+    cv2.IMWRITE_PNG_FILTER_UP,
+]
 
 
 # A page whose sample bands deflate to more than half their size (a noisy grey scan:
 # 5.3-6.2 MB out of 8.4, in ~60 ms) is stored without compression (PNG stored blocks:
 # ~8 ms): seven times the time to save at most half the space is not worth it. Clean,
 # faxed and ordinary scanned pages deflate to 1-35% and stay compressed.
-STORED_PARAMS = [cv2.IMWRITE_PNG_COMPRESSION, 0, cv2.IMWRITE_PNG_FILTER,
-                 cv2.IMWRITE_PNG_FILTER_NONE]
+STORED_PARAMS = [
+    cv2.IMWRITE_PNG_COMPRESSION,
+    0,
+    cv2.IMWRITE_PNG_FILTER,
+    cv2.IMWRITE_PNG_FILTER_NONE,
+]
 INCOMPRESSIBLE = 0.5
 _BANDS, _BAND_ROWS = 8, 16
 
@@ -65,7 +75,7 @@ def incompressible(image: np.ndarray) -> bool:
     h = image.shape[0]
     if h < 4 * _BANDS * _BAND_ROWS:
         return False
-    bands = np.concatenate([image[i * h // _BANDS:][:_BAND_ROWS] for i in range(_BANDS)])
+    bands = np.concatenate([image[i * h // _BANDS :][:_BAND_ROWS] for i in range(_BANDS)])
     ok, buf = cv2.imencode(".png", bands, PNG_PARAMS)
     return bool(ok) and len(buf) > INCOMPRESSIBLE * bands.nbytes
 
@@ -92,8 +102,12 @@ def store_from_settings(settings: Settings) -> Store:
             raise ConfigError("TASKMASTER_STORE=s3 needs TASKMASTER_S3_BUCKET")
         from taskmaster.store_s3 import S3Store  # boto3 loads only when S3 is chosen
 
-        return S3Store(settings.s3_bucket, prefix=settings.s3_prefix,
-                       endpoint_url=settings.s3_endpoint_url, region=settings.s3_region)
+        return S3Store(
+            settings.s3_bucket,
+            prefix=settings.s3_prefix,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+        )
     return FileStore(settings.home)
 
 
@@ -156,6 +170,7 @@ class FileStore:
     def locate(self, rel: str) -> str:
         """Where `rel` is, for people: its absolute path."""
         return str(self.path(rel))
+
 
 class MemoStore:
     """A store that also keeps the page images of the batches being run in this process

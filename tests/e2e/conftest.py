@@ -49,8 +49,14 @@ class Server:
 
     def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         """Run `taskmaster ARGS` against this server's data directory."""
-        return subprocess.run([str(TASKMASTER), *args], env=self.env, input=stdin,
-                              capture_output=True, text=True, timeout=60)
+        return subprocess.run(
+            [str(TASKMASTER), *args],
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
     def token(self, user: str, role: str) -> str:
         """A token of `role` for `user` (through the API: a CLI start costs seconds)."""
@@ -92,24 +98,32 @@ def wait_js(page: Any, expression: str, arg: Any = None, timeout: float = 30) ->
 
 
 @contextlib.contextmanager
-def running_server(home: Path, *, own_group: bool = False,
-                   **settings: str) -> Iterator[Server]:
+def running_server(home: Path, *, own_group: bool = False, **settings: str) -> Iterator[Server]:
     """`taskmaster serve` as a real process on a free port, with `TASKMASTER_<KEY>` settings;
     yields once /healthz answers, with an admin token; stopped at the end. `own_group`
     starts it in a process group of its own, as systemd does (for `os.killpg`)."""
     port = free_port()
-    env = {**os.environ, "TASKMASTER_HOME": str(home), "TASKMASTER_WORKERS": "1",
-           "TASKMASTER_HOT_FOLDER": "false", "OMP_THREAD_LIMIT": "1",
-           # No QA sample unless a test asks: which documents it picks depends on their
-           # random ids, and a test expecting a document `done` would fail 3% of the time.
-           "TASKMASTER_QA_SHARE": "0",
-           **{f"TASKMASTER_{k.upper()}": v for k, v in settings.items()}}
+    env = {
+        **os.environ,
+        "TASKMASTER_HOME": str(home),
+        "TASKMASTER_WORKERS": "1",
+        "TASKMASTER_HOT_FOLDER": "false",
+        "OMP_THREAD_LIMIT": "1",
+        # No QA sample unless a test asks: which documents it picks depends on their
+        # random ids, and a test expecting a document `done` would fail 3% of the time.
+        "TASKMASTER_QA_SHARE": "0",
+        **{f"TASKMASTER_{k.upper()}": v for k, v in settings.items()},
+    }
     env.pop("TASKMASTER_DATABASE_URL", None)
     log = home / "server.log"
     with open(log, "wb") as fh:
-        proc = subprocess.Popen([str(TASKMASTER), "serve", "--port", str(port)], env=env,
-                                stdout=fh, stderr=subprocess.STDOUT,
-                                start_new_session=own_group)
+        proc = subprocess.Popen(
+            [str(TASKMASTER), "serve", "--port", str(port)],
+            env=env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            start_new_session=own_group,
+        )
     tls = "tls_cert" in settings  # self-signed in tests: not verified
     url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     try:
@@ -125,8 +139,16 @@ def running_server(home: Path, *, own_group: bool = False,
             if time.monotonic() > deadline:
                 pytest.fail(f"server did not answer /healthz in 60 s:\n{log.read_text()}")
             time.sleep(0.3)
-        srv = Server(url=url, port=port, home=home, log=log, env=env, admin_token="",
-                     pid=proc.pid, verify=not tls)
+        srv = Server(
+            url=url,
+            port=port,
+            home=home,
+            log=log,
+            env=env,
+            admin_token="",
+            pid=proc.pid,
+            verify=not tls,
+        )
         made = srv.cli("tokens", "create", "--user", "admin", "--role", "admin")
         assert made.returncode == 0, made.stderr
         srv.admin_token = made.stdout.strip()
@@ -143,8 +165,9 @@ def running_server(home: Path, *, own_group: bool = False,
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     home = tmp_path_factory.mktemp("taskmaster-home")
-    with running_server(home, admin_password=ADMIN_PASSWORD,
-                        max_upload_bytes=str(MAX_UPLOAD)) as srv:
+    with running_server(
+        home, admin_password=ADMIN_PASSWORD, max_upload_bytes=str(MAX_UPLOAD)
+    ) as srv:
         yield srv
 
 
@@ -153,8 +176,16 @@ def browser() -> Iterator[Any]:
     """Debian's headless Chromium driven by Playwright (no browser download), one per
     test module."""
     with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run"])
+        chromium = pw.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
         yield chromium
         chromium.close()

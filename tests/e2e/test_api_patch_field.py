@@ -30,13 +30,16 @@ def test_a_patch_is_entered_and_audited_as_at_the_station(server: Server) -> Non
     with server.client(token) as c:
         doc = c.get(f"/api/v1/batches/{batch}/documents").json()[0]
         doc_id, machine = doc["document"], doc["fields"]
-        typed = {"visit_date": "09/03/2024",          # DD/MM/YYYY on the form
-                 "date_of_birth": "17 11 1984",       # DDMMYYYY, typed with spaces
-                 "smoker": "yes",                      # a checkbox
-                 "medications": "aspirin   100mg\n\n  metformin 500mg  "}  # three lines
+        typed = {
+            "visit_date": "09/03/2024",  # DD/MM/YYYY on the form
+            "date_of_birth": "17 11 1984",  # DDMMYYYY, typed with spaces
+            "smoker": "yes",  # a checkbox
+            "medications": "aspirin   100mg\n\n  metformin 500mg  ",
+        }  # three lines
         for name, entry in typed.items():
-            station = c.post(f"/api/v1/verify/documents/{doc_id}/check",
-                             json={"field": name, "entry": entry})
+            station = c.post(
+                f"/api/v1/verify/documents/{doc_id}/check", json={"field": name, "entry": entry}
+            )
             assert station.status_code == 200, station.text
             r = c.patch(f"/api/v1/documents/{doc_id}/fields/{name}", json={"value": entry})
             assert r.status_code == 200, r.text
@@ -47,9 +50,13 @@ def test_a_patch_is_entered_and_audited_as_at_the_station(server: Server) -> Non
             assert field["confidence"] == machine[name]["confidence"], field
             last = field["history"][-1]
             assert (last["action"], last["actor"], last["new"]) == (
-                "field.set", "pat-op", field["value"])
-            assert last["old"] == {k: machine[name][k] for k in
-                                   ("value", "confidence", "source", "status")}
+                "field.set",
+                "pat-op",
+                field["value"],
+            )
+            assert last["old"] == {
+                k: machine[name][k] for k in ("value", "confidence", "source", "status")
+            }
         assert _field(c, doc_id, "visit_date")["value"] == "2024-03-09"
         assert _field(c, doc_id, "date_of_birth")["value"] == "1984-11-17"
         assert _field(c, doc_id, "smoker")["value"] is True
@@ -58,8 +65,7 @@ def test_a_patch_is_entered_and_audited_as_at_the_station(server: Server) -> Non
         # A bad date: 422 naming the field and the problem; the stored value and the
         # audit trail are as they were.
         before = _field(c, doc_id, "visit_date")
-        r = c.patch(f"/api/v1/documents/{doc_id}/fields/visit_date",
-                    json={"value": "31/02/2024"})
+        r = c.patch(f"/api/v1/documents/{doc_id}/fields/visit_date", json={"value": "31/02/2024"})
         assert r.status_code == 422, r.text
         message = r.json()["error"]["message"]
         assert "visit_date" in message and "date" in message, message
@@ -68,8 +74,9 @@ def test_a_patch_is_entered_and_audited_as_at_the_station(server: Server) -> Non
         other = server.user("pat-other", "operator")
         with server.client(other) as o:
             assert o.post(f"/api/v1/verify/batches/{batch}/take").status_code == 200
-            r = c.patch(f"/api/v1/documents/{doc_id}/fields/visit_date",
-                        json={"value": "10/03/2024"})
+            r = c.patch(
+                f"/api/v1/documents/{doc_id}/fields/visit_date", json={"value": "10/03/2024"}
+            )
             assert r.status_code == 409 and "pat-other" in r.json()["error"]["message"]
             assert o.post(f"/api/v1/verify/batches/{batch}/release").status_code in (200, 204)
         assert _field(c, doc_id, "visit_date") == before
@@ -78,8 +85,11 @@ def test_a_patch_is_entered_and_audited_as_at_the_station(server: Server) -> Non
         assert r.status_code == 404 and "nosuch" in r.json()["error"]["message"]
 
         # Accept every other field the batch waits for: the last one sends it to export.
-        left = [n for n, f in c.get(f"/api/v1/documents/{doc_id}").json()["fields"].items()
-                if f["status"] != "ok"]
+        left = [
+            n
+            for n, f in c.get(f"/api/v1/documents/{doc_id}").json()["fields"].items()
+            if f["status"] != "ok"
+        ]
         assert left and c.get(f"/api/v1/batches/{batch}").json()["status"] == "needs_review"
         for name in left:
             r = c.patch(f"/api/v1/documents/{doc_id}/fields/{name}", json={"override": True})
@@ -90,6 +100,7 @@ def test_a_patch_is_entered_and_audited_as_at_the_station(server: Server) -> Non
         actions = [a["action"] for a in audit["items"]]
         assert actions.count("field.set") == len(typed)
         assert actions.count("field.override") >= 1
-        batch_audit = admin.get("/api/v1/audit", params={"batch": batch,
-                                                          "action": "batch.verified"}).json()
+        batch_audit = admin.get(
+            "/api/v1/audit", params={"batch": batch, "action": "batch.verified"}
+        ).json()
         assert batch_audit["total"] == 1

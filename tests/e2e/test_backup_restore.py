@@ -17,13 +17,17 @@ def test_backup_while_serving_then_restore_reads_the_same(tmp_path: Path) -> Non
     home, dest, restored = tmp_path / "home", tmp_path / "backup", tmp_path / "restored"
     home.mkdir()
     with running_server(home) as srv, srv.client(srv.admin_token) as c:
-        r = c.post("/api/v1/batches", data={"app": "intake"},
-                   files={"file": ("blank.png", BLANK.read_bytes(), "image/png")})
+        r = c.post(
+            "/api/v1/batches",
+            data={"app": "intake"},
+            files={"file": ("blank.png", BLANK.read_bytes(), "image/png")},
+        )
         assert r.status_code == 201, r.text
         batch = _wait(c, r.json()["id"])
         [doc] = c.get(f"/api/v1/batches/{batch['id']}/documents").json()
-        fixed = c.patch(f"/api/v1/documents/{doc['document']}/fields/last_name",
-                        json={"value": "Łukasz Żółć"})
+        fixed = c.patch(
+            f"/api/v1/documents/{doc['document']}/fields/last_name", json={"value": "Łukasz Żółć"}
+        )
         assert fixed.status_code == 200, fixed.text
         before = c.get(f"/api/v1/batches/{batch['id']}/documents").json()
         image = c.get(f"/api/v1/documents/{doc['document']}/pages/1/image").content
@@ -50,9 +54,13 @@ def test_backup_refuses_a_folder_in_use(tmp_path: Path) -> None:
     home.mkdir()
     dest.mkdir()
     (dest / "something").write_text("mine")
-    done = subprocess.run([str(TASKMASTER), "backup", str(dest)], capture_output=True,
-                          text=True, timeout=60, env={"TASKMASTER_HOME": str(home),
-                                                      "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [str(TASKMASTER), "backup", str(dest)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"TASKMASTER_HOME": str(home), "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 2
     assert done.stderr.strip() == f"error: {dest} exists and is not an empty folder"
     assert (dest / "something").read_text() == "mine"

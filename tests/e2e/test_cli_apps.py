@@ -10,8 +10,9 @@ from tests.conftest import BIN
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "taskmaster"), *map(str, args)], capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [str(BIN / "taskmaster"), *map(str, args)], capture_output=True, text=True, timeout=120
+    )
 
 
 def test_validate_reports_file_line_and_reason(home: Path, tmp_path: Path) -> None:

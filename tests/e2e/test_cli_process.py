@@ -13,8 +13,9 @@ from tests.conftest import BIN, BLANK, INTAKE, needs_shared
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "taskmaster"), *map(str, args)], capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [str(BIN / "taskmaster"), *map(str, args)], capture_output=True, text=True, timeout=300
+    )
 
 
 def test_bad_files_get_one_line_each_and_exit_2(home: Path, tmp_path: Path) -> None:

@@ -19,8 +19,9 @@ TASKMASTER = str(BIN / "taskmaster")
 
 
 def run(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([TASKMASTER, *map(str, args)], capture_output=True, text=True,
-                          timeout=120, env=env)
+    return subprocess.run(
+        [TASKMASTER, *map(str, args)], capture_output=True, text=True, timeout=120, env=env
+    )
 
 
 MISTAKES = [
@@ -64,22 +65,37 @@ def test_the_line_names_the_problem(home: Path) -> None:
 def test_a_bad_setting_is_one_line_naming_the_variable(home: Path) -> None:
     proc = run("apps", "list", env={**os.environ, "TASKMASTER_PORT": "abc"})
     assert proc.returncode == 3
-    assert proc.stderr.strip() == ("error: TASKMASTER_PORT: Input should be a valid integer, "
-                                   "unable to parse string as an integer (got 'abc')")
+    assert proc.stderr.strip() == (
+        "error: TASKMASTER_PORT: Input should be a valid integer, "
+        "unable to parse string as an integer (got 'abc')"
+    )
 
 
-HEAVY = ["sqlalchemy", "fastapi", "uvicorn", "numpy", "cv2", "argon2", "tesserocr",
-         "onnxruntime", "pydantic", "taskmaster.api", "taskmaster.pipeline", "taskmaster.db"]
+HEAVY = [
+    "sqlalchemy",
+    "fastapi",
+    "uvicorn",
+    "numpy",
+    "cv2",
+    "argon2",
+    "tesserocr",
+    "onnxruntime",
+    "pydantic",
+    "taskmaster.api",
+    "taskmaster.pipeline",
+    "taskmaster.db",
+]
 
 
 def test_help_imports_only_the_command_line(tmp_path: Path) -> None:
     listing = tmp_path / "modules.txt"
-    code = ("import sys\nfrom taskmaster.cli.main import main\n"
-            "sys.argv = ['taskmaster', '--help']\ncode = 0\n"
-            "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
-            f"open({str(listing)!r}, 'w').write(f'{{code}}\\n' + '\\n'.join(sys.modules))\n")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60)
+    code = (
+        "import sys\nfrom taskmaster.cli.main import main\n"
+        "sys.argv = ['taskmaster', '--help']\ncode = 0\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
+        f"open({str(listing)!r}, 'w').write(f'{{code}}\\n' + '\\n'.join(sys.modules))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "process" in proc.stdout and "serve" in proc.stdout  # the command list
     status, *modules = listing.read_text().splitlines()
@@ -99,11 +115,16 @@ def test_json_everywhere_a_command_prints_data(home: Path) -> None:
     assert checked[0]["ok"] is True
     made = subprocess.run(
         [TASKMASTER, "users", "add", "clerk", "--role", "operator", "--password-stdin"],
-        input="a-long-password\n", capture_output=True, text=True, timeout=60)
+        input="a-long-password\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert made.returncode == 0, made.stderr
     users = json.loads(run("users", "list", "--json").stdout)
-    assert {"name": "clerk", "role": "operator", "state": "active"}.items() <= \
-        next(u for u in users if u["name"] == "clerk").items()
+    assert {"name": "clerk", "role": "operator", "state": "active"}.items() <= next(
+        u for u in users if u["name"] == "clerk"
+    ).items()
     token = run("tokens", "create", "--user", "clerk", "--role", "viewer").stdout.strip()
     [row] = json.loads(run("tokens", "list", "--json").stdout)
     assert token.startswith(row["prefix"]) and row["state"] == "active"
@@ -116,8 +137,12 @@ def test_json_everywhere_a_command_prints_data(home: Path) -> None:
 def _on_a_terminal(args: list[str]) -> tuple[int, str, str]:
     """Run with stderr on a pseudo-terminal (a person watching) and stdout on a pipe."""
     master, slave = pty.openpty()
-    proc = subprocess.Popen([TASKMASTER, *args], stdout=subprocess.PIPE, stderr=slave,
-                            env={**os.environ, "COLUMNS": "100", "TERM": "xterm"})
+    proc = subprocess.Popen(
+        [TASKMASTER, *args],
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        env={**os.environ, "COLUMNS": "100", "TERM": "xterm"},
+    )
     os.close(slave)
     chunks: list[bytes] = []
 

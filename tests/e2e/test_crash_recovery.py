@@ -32,9 +32,13 @@ BATCHES, PAGES = 4, 3
 
 def start_server(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     # Its own session, so the test can clean up every process it left, whatever happens.
-    return subprocess.Popen([str(BIN / "taskmaster"), "serve", "--port", str(free_port())],
-                            env=env, stdout=subprocess.DEVNULL, stderr=log.open("ab"),
-                            start_new_session=True)
+    return subprocess.Popen(
+        [str(BIN / "taskmaster"), "serve", "--port", str(free_port())],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("ab"),
+        start_new_session=True,
+    )
 
 
 def session_gone(pgid: int, timeout: float) -> bool:
@@ -53,18 +57,30 @@ def counts(svc: Services) -> tuple[int, int]:
     """(exports delivered, batches still pending or running)."""
     with svc.db.session() as session:
         exported = session.scalar(select(func.count()).select_from(ExportRecord)) or 0
-        open_ = session.scalar(select(func.count()).select_from(Batch).where(
-            Batch.status.in_(("pending", "running")))) or 0
+        open_ = (
+            session.scalar(
+                select(func.count())
+                .select_from(Batch)
+                .where(Batch.status.in_(("pending", "running")))
+            )
+            or 0
+        )
     return int(exported), int(open_)
 
 
 @pytest.mark.timeout(300)
 def test_kill_9_mid_batch_and_restart_finish_every_batch_exactly_once(
-        home: Path, tmp_path: Path) -> None:
+    home: Path, tmp_path: Path
+) -> None:
     install_mini_app(home)
-    env = {**os.environ, "TASKMASTER_HOME": str(home), "TASKMASTER_WORKERS": "2",
-           "TASKMASTER_HOT_FOLDER": "false", "TASKMASTER_ADMIN_PASSWORD": "crash-drill-pw",
-           "OMP_THREAD_LIMIT": "1"}
+    env = {
+        **os.environ,
+        "TASKMASTER_HOME": str(home),
+        "TASKMASTER_WORKERS": "2",
+        "TASKMASTER_HOT_FOLDER": "false",
+        "TASKMASTER_ADMIN_PASSWORD": "crash-drill-pw",
+        "OMP_THREAD_LIMIT": "1",
+    }
     env.pop("TASKMASTER_DATABASE_URL", None)
     svc = Services.create(Settings(home=home))
     tiff = tiff_of_blank_forms(PAGES)
@@ -79,8 +95,9 @@ def test_kill_9_mid_batch_and_restart_finish_every_batch_exactly_once(
             if exported >= len(EXPORTERS) and open_ >= 2:
                 break
             assert servers[0].poll() is None, f"server exited: {log.read_text()[-3000:]}"
-            assert time.monotonic() < deadline and open_ > 0, \
+            assert time.monotonic() < deadline and open_ > 0, (
                 f"no mid-run moment to kill at: {log.read_text()[-3000:]}"
+            )
             time.sleep(0.1)
         os.kill(servers[0].pid, signal.SIGKILL)  # the server only, as `kill -9 PID` would
         servers[0].wait(10)
@@ -107,13 +124,18 @@ def test_kill_9_mid_batch_and_restart_finish_every_batch_exactly_once(
         for batch_id in ids:
             batch = session.get_one(Batch, batch_id)
             assert batch.status == "done", (batch_id, batch.status, batch.error)
-            done = Counter(t.name for t in session.scalars(
-                select(Task).where(Task.batch_id == batch_id, Task.status == "done")))
+            done = Counter(
+                t.name
+                for t in session.scalars(
+                    select(Task).where(Task.batch_id == batch_id, Task.status == "done")
+                )
+            )
             assert done == Counter(STAGE_NAMES), (batch_id, done)
         docs = [d.id for d in session.scalars(select(Document))]
         assert len(docs) == BATCHES * PAGES
-        delivered = Counter((r.document_id, r.exporter)
-                            for r in session.scalars(select(ExportRecord)))
+        delivered = Counter(
+            (r.document_id, r.exporter) for r in session.scalars(select(ExportRecord))
+        )
         assert delivered == Counter({(d, e): 1 for d in docs for e in EXPORTERS})
         lost = list(session.scalars(select(Task).where(Task.status == "running")))
         assert lost == [], "a task row was left running"

@@ -31,19 +31,26 @@ from tests.e2e.conftest import Server, running_server
 CORPUS = ROOT / "tests" / "data" / "hostile"
 LIMITS = {"decode_cpu_seconds": "2", "decode_memory_mb": "300"}
 # Files that must be refused, whatever else the corpus does.
-MUST_FAIL = ("nested-xobjects.pdf", "scans-60000.jpg", "bomb-16bit.png", "lying-tree.pdf",
-             "dot-1x1.png")
+MUST_FAIL = (
+    "nested-xobjects.pdf",
+    "scans-60000.jpg",
+    "bomb-16bit.png",
+    "lying-tree.pdf",
+    "dot-1x1.png",
+)
 
 
 def crafted(folder: Path) -> list[Path]:
     """The attacks of issue 14, written to `folder`."""
-    made = {"nested-xobjects.pdf": hostile.nested_xobject_pdf(12, 10),
-            "scans-60000.jpg": hostile.many_scans_jpeg(60_000, 2000),
-            "bomb-16bit.png": hostile.png_bomb(6000, 6000, 16),
-            "inflates-1gib.pdf": hostile.inflating_pdf(1024),
-            "lying-tree.pdf": hostile.lying_page_tree_pdf(5),
-            "looping-tree.pdf": hostile.looping_page_tree_pdf(),
-            "dot-1x1.png": hostile.one_pixel_png()}
+    made = {
+        "nested-xobjects.pdf": hostile.nested_xobject_pdf(12, 10),
+        "scans-60000.jpg": hostile.many_scans_jpeg(60_000, 2000),
+        "bomb-16bit.png": hostile.png_bomb(6000, 6000, 16),
+        "inflates-1gib.pdf": hostile.inflating_pdf(1024),
+        "lying-tree.pdf": hostile.lying_page_tree_pdf(5),
+        "looping-tree.pdf": hostile.looping_page_tree_pdf(),
+        "dot-1x1.png": hostile.one_pixel_png(),
+    }
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in made.items():
         (folder / name).write_bytes(data)
@@ -62,17 +69,20 @@ def _new_formats(folder: Path) -> list[Path]:
     page = Image.open(BLANK).convert("L").resize((850, 1100))
     paths = []
     formats: list[tuple[str, str, dict[str, Any]]] = [
-        ("WEBP", "page.webp", {"lossless": True}), ("BMP", "page.bmp", {}),
-        ("GIF", "page.gif", {}), ("JPEG2000", "page.jp2", {}),
-        ("TIFF", "page-big.tif", {"big_tiff": True}), ("HEIF", "page.heic", {"quality": -1})]
+        ("WEBP", "page.webp", {"lossless": True}),
+        ("BMP", "page.bmp", {}),
+        ("GIF", "page.gif", {}),
+        ("JPEG2000", "page.jp2", {}),
+        ("TIFF", "page-big.tif", {"big_tiff": True}),
+        ("HEIF", "page.heic", {"quality": -1}),
+    ]
     for fmt, name, options in formats:
         page.save(folder / name, fmt, **options)
         paths.append(folder / name)
     return paths
 
 
-def test_process_json_over_the_corpus_keeps_the_good_documents(home: Path,
-                                                               tmp_path: Path) -> None:
+def test_process_json_over_the_corpus_keeps_the_good_documents(home: Path, tmp_path: Path) -> None:
     first, last = tmp_path / "good-first.png", tmp_path / "good-last.png"
     shutil.copy(BLANK, first)
     shutil.copy(BLANK, last)
@@ -80,17 +90,33 @@ def test_process_json_over_the_corpus_keeps_the_good_documents(home: Path,
     files = [first, *corpus(tmp_path), *formats, last]
     env = {**os.environ, **{f"TASKMASTER_{k.upper()}": v for k, v in LIMITS.items()}}
     # The wrapper reports the largest process of the run (the CLI or a decoder child).
-    wrapper = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
-               "print('maxrss', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "
-               "file=sys.stderr); sys.exit(r.returncode)")
-    proc = subprocess.run([sys.executable, "-c", wrapper, str(BIN / "taskmaster"), "process",
-                           "--app", "intake", "--json", *map(str, files)],
-                          capture_output=True, text=True, timeout=900, env=env)
+    wrapper = (
+        "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
+        "print('maxrss', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "
+        "file=sys.stderr); sys.exit(r.returncode)"
+    )
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            wrapper,
+            str(BIN / "taskmaster"),
+            "process",
+            "--app",
+            "intake",
+            "--json",
+            *map(str, files),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
+    )
     assert proc.returncode == 2, proc.stderr
     results = json.loads(proc.stdout)  # stdout is pure JSON, whatever a decoder printed
     sources = [p["source"] for d in results for p in d["pages"]]
     assert sources[0] == "good-first.png#1" and sources[-1] == "good-last.png#1"
-    assert sources[-1 - len(formats):-1] == [f"{p.name}#1" for p in formats]
+    assert sources[-1 - len(formats) : -1] == [f"{p.name}#1" for p in formats]
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.splitlines()
     for name in MUST_FAIL:
@@ -105,20 +131,24 @@ def test_one_bad_pdf_costs_only_itself(home: Path, tmp_path: Path) -> None:
     shutil.copy(BLANK, good_a)
     shutil.copy(BLANK, good_b)
     bad.write_bytes(hostile.lying_page_tree_pdf(5))
-    proc = subprocess.run([str(BIN / "taskmaster"), "process", "--app", "intake", "--json",
-                           good_a, bad, good_b], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [str(BIN / "taskmaster"), "process", "--app", "intake", "--json", good_a, bad, good_b],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 2
     docs = json.loads(proc.stdout)
     assert [d["pages"][0]["source"] for d in docs] == ["a.png#1", "b.png#1"]
     assert proc.stderr.strip().splitlines() == [
-        "bad.pdf: damaged PDF (page 2 of 5 is missing: broken page tree)"]
+        "bad.pdf: damaged PDF (page 2 of 5 is missing: broken page tree)"
+    ]
 
 
 @pytest.fixture(scope="module")
 def hardened(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     home = tmp_path_factory.mktemp("hostile-home")
-    with running_server(home, max_upload_bytes=str(3 * 2**20),
-                        **LIMITS) as srv:  # type: ignore[arg-type]  # settings, not own_group
+    with running_server(home, max_upload_bytes=str(3 * 2**20), **LIMITS) as srv:  # type: ignore[arg-type]  # settings, not own_group
         yield srv
 
 
@@ -128,15 +158,19 @@ def _healthy_now(srv: Server) -> None:
 
 
 def test_every_corpus_file_uploaded_alone_gets_a_clean_answer(
-        hardened: Server, tmp_path: Path) -> None:
+    hardened: Server, tmp_path: Path
+) -> None:
     scanner = hardened.user("scan-hostile", "scanner")
     accepted: list[str] = []
     answers: dict[str, int] = {}
     with hardened.client(scanner) as c:
         c.timeout = httpx.Timeout(120)
         for path in corpus(tmp_path):
-            r = c.post("/api/v1/batches", files={"file": (path.name, path.read_bytes())},
-                       data={"app": "intake"})
+            r = c.post(
+                "/api/v1/batches",
+                files={"file": (path.name, path.read_bytes())},
+                data={"app": "intake"},
+            )
             answers[path.name] = r.status_code
             assert r.status_code in (201, 413, 415, 422), (path.name, r.text)
             if r.status_code == 201:
@@ -149,7 +183,9 @@ def test_every_corpus_file_uploaded_alone_gets_a_clean_answer(
         deadline = time.monotonic() + 600
         for batch_id in accepted:
             while (status := c.get(f"/api/v1/batches/{batch_id}").json()["status"]) in (
-                    "pending", "running"):
+                "pending",
+                "running",
+            ):
                 assert time.monotonic() < deadline, f"batch {batch_id} still {status}"
                 time.sleep(0.5)
             assert status in ("done", "needs_review"), (batch_id, status)
@@ -161,8 +197,11 @@ def test_every_new_format_is_accepted_by_upload(hardened: Server, tmp_path: Path
     scanner = hardened.user("scan-hostile", "scanner")
     with hardened.client(scanner) as c:
         for path in _new_formats(tmp_path):
-            r = c.post("/api/v1/batches", files={"file": (path.name, path.read_bytes())},
-                       data={"app": "intake"})
+            r = c.post(
+                "/api/v1/batches",
+                files={"file": (path.name, path.read_bytes())},
+                data={"app": "intake"},
+            )
             assert r.status_code == 201, (path.name, r.text)
             assert r.json()["files"][0]["name"] == path.name
 
@@ -174,8 +213,9 @@ def test_concurrent_slow_uploads_are_bounded_never_a_5xx(hardened: Server) -> No
     def upload(i: int) -> int:
         with hardened.client(scanner) as c:
             c.timeout = httpx.Timeout(120)
-            return c.post("/api/v1/batches", files={"file": (f"s{i}.jpg", data)},
-                          data={"app": "intake"}).status_code
+            return c.post(
+                "/api/v1/batches", files={"file": (f"s{i}.jpg", data)}, data={"app": "intake"}
+            ).status_code
 
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         statuses = list(pool.map(upload, range(4)))

@@ -38,16 +38,23 @@ def banned(text: str) -> set[str]:
 
 
 def test_forged_file_names_ban_nobody(tmp_path: Path) -> None:
-    names = [f"x\n{FORGED.format(6)}\ny.png", f"b\r{FORGED.format(7)}\n.pdf",
-             f"c\u2028{FORGED.format(8)}\u2028.tif", f"d {FORGED.format(9)}"]
+    names = [
+        f"x\n{FORGED.format(6)}\ny.png",
+        f"b\r{FORGED.format(7)}\n.pdf",
+        f"c\u2028{FORGED.format(8)}\u2028.tif",
+        f"d {FORGED.format(9)}",
+    ]
     files = []
     for i, name in enumerate(names):
         (tmp_path / name).write_bytes(b"not a document" if i % 2 == 0 else b"%PDF-1.4 junk")
         files.append(str(tmp_path / name))
-    done = subprocess.run([str(BIN / "taskmaster"), "process", "--json", "--app", "intake",
-                           *files], env={"TASKMASTER_HOME": str(tmp_path / "home"),
-                                         "PATH": "/usr/bin:/bin"},
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(BIN / "taskmaster"), "process", "--json", "--app", "intake", *files],
+        env={"TASKMASTER_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode != 0  # every file is bad
     assert "6.6.6.6" in done.stderr  # the names were logged and printed, escaped
     assert banned(done.stderr) == set(), done.stderr
@@ -55,8 +62,9 @@ def test_forged_file_names_ban_nobody(tmp_path: Path) -> None:
 
 def test_a_real_failed_login_is_found(server: Server) -> None:
     with server.client() as c:
-        r = c.post("/api/v1/auth/login", json={"username": "ghost from 6.6.6.6\n",
-                                               "password": "wrong"})
+        r = c.post(
+            "/api/v1/auth/login", json={"username": "ghost from 6.6.6.6\n", "password": "wrong"}
+        )
         assert r.status_code == 401
     log = server.log.read_text()
     assert banned(log) == {"127.0.0.1"}, [x for x in log.splitlines() if "failed" in x]

@@ -57,21 +57,34 @@ def test_every_file_is_owner_only_whatever_the_umask(loose_umask: None, tmp_path
     (apps / "app.yaml").write_text(MINI_APP)
     shutil.copy(BLANK, apps / "form.png")
     home = tmp_path / "data" / "home"  # neither exists: Taskmaster creates both
-    env = {**os.environ, "TASKMASTER_HOME": str(home), "TASKMASTER_APPS_DIR": str(apps.parent),
-           "OMP_THREAD_LIMIT": "1"}
+    env = {
+        **os.environ,
+        "TASKMASTER_HOME": str(home),
+        "TASKMASTER_APPS_DIR": str(apps.parent),
+        "OMP_THREAD_LIMIT": "1",
+    }
     env.pop("TASKMASTER_DATABASE_URL", None)
 
-    done = subprocess.run([str(BIN / "taskmaster"), "process", "--app", "mini", "--json",
-                           str(BLANK)], env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(BIN / "taskmaster"), "process", "--app", "mini", "--json", str(BLANK)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert stat.S_IMODE(home.stat().st_mode) == 0o700
     assert stat.S_IMODE(home.parent.stat().st_mode) == 0o700
 
-    with running_server(home, apps_dir=str(apps.parent), hot_folder="true",
-                        inbox_app="mini") as srv:
+    with running_server(
+        home, apps_dir=str(apps.parent), hot_folder="true", inbox_app="mini"
+    ) as srv:
         with srv.client(srv.admin_token) as c:
-            r = c.post("/api/v1/batches", data={"app": "mini"},
-                       files=[("file", ("upload.png", BLANK.read_bytes(), "image/png"))])
+            r = c.post(
+                "/api/v1/batches",
+                data={"app": "mini"},
+                files=[("file", ("upload.png", BLANK.read_bytes(), "image/png"))],
+            )
             assert r.status_code == 201, r.text
             assert _wait(c, r.json()["id"])["status"] == "done"
         dropped = home / "inbox" / "dropped.png"

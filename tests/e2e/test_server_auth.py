@@ -57,8 +57,12 @@ def test_roles_are_enforced(server: Server) -> None:
         assert c.get("/api/v1/apps").status_code == 403
     with server.client(viewer) as c:
         assert c.get("/api/v1/apps").status_code == 200
-        assert c.post("/api/v1/batches", files={"file": ("a.png", b"x")},
-                      data={"app": "intake"}).status_code == 403
+        assert (
+            c.post(
+                "/api/v1/batches", files={"file": ("a.png", b"x")}, data={"app": "intake"}
+            ).status_code
+            == 403
+        )
         r = c.patch("/api/v1/documents/d-000000000000/fields/last_name", json={"value": "X"})
         assert r.status_code == 403
         assert c.post("/api/v1/tokens", json={"user": "view1", "role": "viewer"}).status_code == 403
@@ -105,26 +109,27 @@ def test_login_lockout_and_fail2ban_line(server: Server) -> None:
         for _ in range(5):
             r = c.post("/api/v1/auth/login", json={"username": "locky", "password": "wrong-one"})
             assert r.status_code == 401
-        r = c.post("/api/v1/auth/login", json={"username": "locky",
-                                               "password": "locky-password-1"})
+        r = c.post("/api/v1/auth/login", json={"username": "locky", "password": "locky-password-1"})
         assert r.status_code == 429, r.text
         assert r.json()["error"]["code"] == "rate_limited"
     assert "taskmaster: failed login for user=locky from 127.0.0.1" in server.log.read_text()
     # an admin's password reset lifts the lock
     with server.client(server.admin_token) as admin:
-        assert admin.patch("/api/v1/users/locky",
-                           json={"password": "locky-password-2"}).status_code == 200
+        assert (
+            admin.patch("/api/v1/users/locky", json={"password": "locky-password-2"}).status_code
+            == 200
+        )
     with server.client() as c:
-        r = c.post("/api/v1/auth/login", json={"username": "locky",
-                                               "password": "locky-password-2"})
+        r = c.post("/api/v1/auth/login", json={"username": "locky", "password": "locky-password-2"})
         assert r.status_code == 200
 
 
 def test_cookie_session_needs_csrf_for_unsafe_methods(server: Server) -> None:
     server.user("opsess", "operator", password="operator-password")
     with server.client() as c:
-        r = c.post("/api/v1/auth/login", json={"username": "opsess",
-                                               "password": "operator-password"})
+        r = c.post(
+            "/api/v1/auth/login", json={"username": "opsess", "password": "operator-password"}
+        )
         assert r.status_code == 200
         cookies = r.headers.get_list("set-cookie")
         session_cookie = next(x for x in cookies if x.startswith("tm_session="))
@@ -144,7 +149,8 @@ def test_cookie_session_needs_csrf_for_unsafe_methods(server: Server) -> None:
 
 def test_first_admin_password_comes_from_the_environment(server: Server) -> None:
     with server.client() as c:
-        r = c.post("/api/v1/auth/login", json={"username": "admin",
-                                               "password": "e2e-admin-password"})
+        r = c.post(
+            "/api/v1/auth/login", json={"username": "admin", "password": "e2e-admin-password"}
+        )
     assert r.status_code == 200
     assert "created user 'admin' with password" not in server.log.read_text()

@@ -30,17 +30,26 @@ def test_doctor_reports_listener_database_engines(server: Server) -> None:
 
 
 def test_users_add_list_passwd(server: Server) -> None:
-    added = server.cli("users", "add", "cli-user", "--role", "viewer", "--password-stdin",
-                       stdin="cli-user-password\n")
+    added = server.cli(
+        "users",
+        "add",
+        "cli-user",
+        "--role",
+        "viewer",
+        "--password-stdin",
+        stdin="cli-user-password\n",
+    )
     assert added.returncode == 0, added.stderr
     with server.client(server.admin_token) as c:
         assert c.get("/api/v1/users/cli-user").json()["role"] == "viewer"
-    changed = server.cli("users", "passwd", "cli-user", "--password-stdin",
-                         stdin="cli-user-password-2\n")
+    changed = server.cli(
+        "users", "passwd", "cli-user", "--password-stdin", stdin="cli-user-password-2\n"
+    )
     assert changed.returncode == 0, changed.stderr
     with server.client() as c:
-        r = c.post("/api/v1/auth/login", json={"username": "cli-user",
-                                               "password": "cli-user-password-2"})
+        r = c.post(
+            "/api/v1/auth/login", json={"username": "cli-user", "password": "cli-user-password-2"}
+        )
     assert r.status_code == 200 and r.json()["role"] == "viewer"
 
 
@@ -52,5 +61,6 @@ def test_list_commands_in_process(server: Server) -> None:
     tokens = runner.invoke(app, ["tokens", "list"], env=server.env)
     assert tokens.exit_code == 0
     first = tokens.stdout.splitlines()[0].split("\t")
-    assert first[0] == "1" and first[1] == server.admin_token[:11] and first[2:4] == ["admin",
-                                                                                     "admin"]
+    assert (
+        first[0] == "1" and first[1] == server.admin_token[:11] and first[2:4] == ["admin", "admin"]
+    )

@@ -35,14 +35,19 @@ def _workers(srv: Server) -> list[int]:
 
 def _upload_and_finish(srv: Server, token: str) -> str:
     with srv.client(token) as c:
-        r = c.post("/api/v1/batches", files={"file": ("form.png", BLANK.read_bytes())},
-                   data={"app": "intake"})
+        r = c.post(
+            "/api/v1/batches",
+            files={"file": ("form.png", BLANK.read_bytes())},
+            data={"app": "intake"},
+        )
         assert r.status_code == 201, r.text
         batch_id: str = r.json()["id"]
         deadline = time.monotonic() + 180
         status: str
         while (status := c.get(f"/api/v1/batches/{batch_id}").json()["status"]) in (
-                "pending", "running"):
+            "pending",
+            "running",
+        ):
             assert time.monotonic() < deadline, f"batch still {status}"
             time.sleep(0.3)
         return status
@@ -59,8 +64,11 @@ def test_worker_killed_while_idle_does_not_freeze_the_server(tmp_path: Path) -> 
         # on the event loop and every request hung.
         with srv.client(token) as c:
             c.timeout = httpx.Timeout(30)
-            r = c.post("/api/v1/batches", files={"file": ("again.png", BLANK.read_bytes())},
-                       data={"app": "intake"})
+            r = c.post(
+                "/api/v1/batches",
+                files={"file": ("again.png", BLANK.read_bytes())},
+                data={"app": "intake"},
+            )
             assert r.status_code == 201, r.text
         assert httpx.get(f"{srv.url}/healthz", timeout=5).status_code == 200
         # The pool replaced the dead worker, which runs the batch.

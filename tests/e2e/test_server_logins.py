@@ -32,18 +32,29 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = datetime.datetime.now(datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=2))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = folder / "cert.pem", folder / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return cert_path, key_path
 
 
@@ -51,22 +62,27 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
 def tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     home = tmp_path_factory.mktemp("tls-home")
     cert, key = self_signed(home)
-    with running_server(home, tls_cert=str(cert), tls_key=str(key),
-                        trusted_proxies="127.0.0.1") as srv:
+    with running_server(
+        home, tls_cert=str(cert), tls_key=str(key), trusted_proxies="127.0.0.1"
+    ) as srv:
         yield srv
 
 
 def login(c: httpx.Client, user: str, password: str, addr: str) -> httpx.Response:
-    return c.post("/api/v1/auth/login", json={"username": user, "password": password},
-                  headers={"X-Forwarded-For": addr})
+    return c.post(
+        "/api/v1/auth/login",
+        json={"username": user, "password": password},
+        headers={"X-Forwarded-For": addr},
+    )
 
 
 def test_parallel_guesses_lock_the_account_for_that_address_only(tls: Server) -> None:
     tls.user("target", "operator", password="target-password-1")
     attacker, owner = "203.0.113.7", "198.51.100.2"
     with tls.client() as c, ThreadPoolExecutor(GUESSES) as pool:
-        answers = list(pool.map(lambda i: login(c, "target", f"wrong-guess-{i}", attacker),
-                                range(GUESSES)))
+        answers = list(
+            pool.map(lambda i: login(c, "target", f"wrong-guess-{i}", attacker), range(GUESSES))
+        )
         codes = sorted(r.status_code for r in answers)
         # The slot is taken before the password is checked: only five were evaluated.
         assert codes == [401] * 5 + [429] * (GUESSES - 5), codes
@@ -89,8 +105,7 @@ def test_unknown_users_get_the_same_answers(tls: Server) -> None:
     with tls.client() as c:
         known = [login(c, "known", "wrong-password", "192.0.2.10") for _ in range(6)]
         unknown = [login(c, "nobody-here", "wrong-password", "192.0.2.10") for _ in range(6)]
-    assert [r.status_code for r in known] == [r.status_code for r in unknown] \
-        == [401] * 5 + [429]
+    assert [r.status_code for r in known] == [r.status_code for r in unknown] == [401] * 5 + [429]
     assert known[0].json() == unknown[0].json()
     assert re.sub(r"\d+", "N", known[-1].text) == re.sub(r"\d+", "N", unknown[-1].text)
 
@@ -131,8 +146,9 @@ def test_no_hsts_over_plain_http(server: Server) -> None:
 def test_logout_ends_a_copied_session(server: Server) -> None:
     server.user("leaver", "viewer", password="leaver-password-1")
     with server.client() as c:
-        r = c.post("/api/v1/auth/login", json={"username": "leaver",
-                                               "password": "leaver-password-1"})
+        r = c.post(
+            "/api/v1/auth/login", json={"username": "leaver", "password": "leaver-password-1"}
+        )
         assert r.status_code == 200
         stolen = {"tm_session": c.cookies["tm_session"]}
         csrf = r.json()["csrf_token"]
@@ -143,10 +159,19 @@ def test_logout_ends_a_copied_session(server: Server) -> None:
         assert thief.get("/batches", follow_redirects=False).status_code == 303
 
 
-REDIRECT_TRICKS = ["//evil.example/", "/\\evil.example/", "/\\/evil.example",
-                   "\\/\\/evil.example", "/\t/evil.example", "/\n/evil.example",
-                   "https://evil.example/", "/\r\n/evil.example",
-                   " //evil.example", "javascript:alert(1)", "/\x00/evil.example"]
+REDIRECT_TRICKS = [
+    "//evil.example/",
+    "/\\evil.example/",
+    "/\\/evil.example",
+    "\\/\\/evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "https://evil.example/",
+    "/\r\n/evil.example",
+    " //evil.example",
+    "javascript:alert(1)",
+    "/\x00/evil.example",
+]
 
 
 def test_login_redirect_stays_on_the_site(server: Server) -> None:
@@ -185,11 +210,17 @@ def test_printed_admin_password_must_be_changed_first(tls: Server) -> None:
     with tls.client() as c:
         c.post("/api/v1/auth/login", json={"username": "admin", "password": printed})
         csrf = c.cookies["tm_csrf"]
-        r = c.post("/api/v1/auth/password", headers={"X-CSRF-Token": csrf},
-                   json={"current_password": printed, "new_password": "password123"})
+        r = c.post(
+            "/api/v1/auth/password",
+            headers={"X-CSRF-Token": csrf},
+            json={"current_password": printed, "new_password": "password123"},
+        )
         assert r.status_code == 422 and "commonly used" in r.json()["error"]["message"]
-        r = c.post("/api/v1/auth/password", headers={"X-CSRF-Token": csrf},
-                   json={"current_password": "not-it-at-all", "new_password": "x" * 12})
+        r = c.post(
+            "/api/v1/auth/password",
+            headers={"X-CSRF-Token": csrf},
+            json={"current_password": "not-it-at-all", "new_password": "x" * 12},
+        )
         assert r.status_code == 401
 
 
@@ -203,12 +234,22 @@ def test_browser_changes_the_printed_password_under_the_csp(tls: Server) -> None
     chosen = "a-chosen-admin-passphrase"
     violations: list[str] = []
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run"])
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
         page = browser.new_context(ignore_https_errors=True).new_page()
-        page.on("console", lambda m: violations.append(m.text)
-                if "Content Security Policy" in m.text else None)
+        page.on(
+            "console",
+            lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+        )
         page.goto(f"{tls.url}/login?next=" + "%2F%5C%2Fevil.example%2F")
         page.fill("#username", "admin")
         page.fill("#password", printed)
@@ -236,42 +277,59 @@ def test_browser_changes_the_printed_password_under_the_csp(tls: Server) -> None
 def test_reserved_names_and_common_passwords_are_refused(server: Server) -> None:
     with server.client(server.admin_token) as admin:
         for name in ("cli", "hotfolder", "HotFolder", "system", "system-bot"):
-            r = admin.post("/api/v1/users", json={"name": name, "role": "viewer",
-                                                  "password": "a-fine-password-9"})
+            r = admin.post(
+                "/api/v1/users",
+                json={"name": name, "role": "viewer", "password": "a-fine-password-9"},
+            )
             assert r.status_code == 422 and "reserved" in r.json()["error"]["message"], name
         for weak in ("1234567890", "qwertyuiop", "Password123"):
-            r = admin.post("/api/v1/users", json={"name": "weakling", "role": "viewer",
-                                                  "password": weak})
+            r = admin.post(
+                "/api/v1/users", json={"name": "weakling", "role": "viewer", "password": weak}
+            )
             assert r.status_code == 422, weak
             assert "commonly used" in r.json()["error"]["message"]
-        r = admin.post("/api/v1/users", json={"name": "weakling", "role": "viewer",
-                                              "password": "short"})
+        r = admin.post(
+            "/api/v1/users", json={"name": "weakling", "role": "viewer", "password": "short"}
+        )
         assert r.status_code == 422
         assert admin.get("/api/v1/users/weakling").status_code == 404
-    done = server.cli("users", "add", "hotfolder", "--role", "viewer", "--password-stdin",
-                      stdin="a-fine-password-9\n")
+    done = server.cli(
+        "users",
+        "add",
+        "hotfolder",
+        "--role",
+        "viewer",
+        "--password-stdin",
+        stdin="a-fine-password-9\n",
+    )
     assert done.returncode == 2 and "reserved" in done.stderr
-    done = server.cli("users", "add", "plainuser", "--role", "viewer", "--password-stdin",
-                      stdin="iloveyou12\n")
+    done = server.cli(
+        "users", "add", "plainuser", "--role", "viewer", "--password-stdin", stdin="iloveyou12\n"
+    )
     assert done.returncode == 2 and "commonly used" in done.stderr
 
 
-BOUNDS = [("GET", "/api/v1/batches?limit=-1"), ("GET", "/api/v1/batches?offset=1e20"),
-          ("GET", "/api/v1/batches?offset=100000000000000000000"),
-          ("GET", "/api/v1/audit?limit=100000000000000000000"),
-          ("DELETE", "/api/v1/tokens/100000000000000000000"), ("DELETE", "/api/v1/tokens/-1"),
-          ("GET", "/api/v1/documents/d-000000000000/pages/99999999999999/image"),
-          ("GET", "/api/v1/documents/d-000000000000/pages/0/thumbnail"),
-          ("POST", "/api/v1/verify/pages/4294967296/rotate"),
-          ("GET", "/batches?page=100000000000000000000"), ("GET", "/batches?page=1e20"),
-          ("GET", "/ui/pages/100000000000000000000.jpg"), ("GET", "/ui/pages/1.jpg?w=-5")]
+BOUNDS = [
+    ("GET", "/api/v1/batches?limit=-1"),
+    ("GET", "/api/v1/batches?offset=1e20"),
+    ("GET", "/api/v1/batches?offset=100000000000000000000"),
+    ("GET", "/api/v1/audit?limit=100000000000000000000"),
+    ("DELETE", "/api/v1/tokens/100000000000000000000"),
+    ("DELETE", "/api/v1/tokens/-1"),
+    ("GET", "/api/v1/documents/d-000000000000/pages/99999999999999/image"),
+    ("GET", "/api/v1/documents/d-000000000000/pages/0/thumbnail"),
+    ("POST", "/api/v1/verify/pages/4294967296/rotate"),
+    ("GET", "/batches?page=100000000000000000000"),
+    ("GET", "/batches?page=1e20"),
+    ("GET", "/ui/pages/100000000000000000000.jpg"),
+    ("GET", "/ui/pages/1.jpg?w=-5"),
+]
 
 
 def test_integer_parameters_are_bounded(server: Server) -> None:
     with server.client(server.admin_token) as admin:
         for method, url in BOUNDS:
-            r = admin.request(method, url, json={"quarter_turns": 1} if method == "POST"
-                              else None)
+            r = admin.request(method, url, json={"quarter_turns": 1} if method == "POST" else None)
             assert r.status_code == 422, (method, url, r.status_code, r.text)
         r = admin.post("/api/v1/verify/pages/1/rotate", json={"quarter_turns": 10**30})
         assert r.status_code == 422
@@ -281,8 +339,9 @@ def test_integer_parameters_are_bounded(server: Server) -> None:
 
 def test_an_admin_password_from_the_environment_need_not_be_changed(server: Server) -> None:
     with server.client() as c:
-        r = c.post("/api/v1/auth/login", json={"username": "admin",
-                                               "password": "e2e-admin-password"})
+        r = c.post(
+            "/api/v1/auth/login", json={"username": "admin", "password": "e2e-admin-password"}
+        )
         assert r.status_code == 200 and r.json()["must_change_password"] is False
         assert c.get("/api/v1/batches").status_code == 200
         assert c.get("/", follow_redirects=False).status_code == 200

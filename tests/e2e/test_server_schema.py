@@ -25,21 +25,47 @@ from tests.conftest import BIN
 from tests.e2e.conftest import Server
 
 ST = BIN / "st"
-POLICY_BEYOND_SCHEMA = ["create_api_v1_batches_post", "create_user_api_v1_users_post",
-                        # the designer: a blank or copy refused by its content, and an
-                        # application definition refused by the application schema
-                        "new_app_api_v1_designer_apps_post",
-                        "try_it_api_v1_designer_apps__name__try_post",
-                        "save_api_v1_designer_apps__name__put"]
+POLICY_BEYOND_SCHEMA = [
+    "create_api_v1_batches_post",
+    "create_user_api_v1_users_post",
+    # the designer: a blank or copy refused by its content, and an
+    # application definition refused by the application schema
+    "new_app_api_v1_designer_apps_post",
+    "try_it_api_v1_designer_apps__name__try_post",
+    "save_api_v1_designer_apps__name__put",
+]
 
 
 def schemathesis(server: Server, spec: Path, token: str, *args: str) -> None:
-    cmd = [str(ST), "run", str(spec), "--url", server.url,
-           "-H", f"Authorization: Bearer {token}", "--checks", "all", "--continue-on-failure",
-           "--max-examples", "5", "--workers", "1", "--seed", "2402",
-           "--request-timeout", "20", "--phases", "examples,coverage,fuzzing",
-           "--exclude-path", "/api/v1/auth/login", "--exclude-path", "/api/v1/auth/password",
-           "--exclude-path-regex", r"^/api/v1/(tokens/\{token_id\}|users/\{name\})$", *args]
+    cmd = [
+        str(ST),
+        "run",
+        str(spec),
+        "--url",
+        server.url,
+        "-H",
+        f"Authorization: Bearer {token}",
+        "--checks",
+        "all",
+        "--continue-on-failure",
+        "--max-examples",
+        "5",
+        "--workers",
+        "1",
+        "--seed",
+        "2402",
+        "--request-timeout",
+        "20",
+        "--phases",
+        "examples,coverage,fuzzing",
+        "--exclude-path",
+        "/api/v1/auth/login",
+        "--exclude-path",
+        "/api/v1/auth/password",
+        "--exclude-path-regex",
+        r"^/api/v1/(tokens/\{token_id\}|users/\{name\})$",
+        *args,
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
     assert " passed" in done.stdout  # it ran operations

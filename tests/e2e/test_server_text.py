@@ -11,8 +11,11 @@ from tests.e2e.test_server_uploads import _wait
 
 def test_words_and_searchable_pdf(server: Server) -> None:
     with server.client(server.admin_token) as c:
-        r = c.post("/api/v1/batches", files={"file": ("blank.png", BLANK.read_bytes(),
-                                                      "image/png")}, data={"app": "intake"})
+        r = c.post(
+            "/api/v1/batches",
+            files={"file": ("blank.png", BLANK.read_bytes(), "image/png")},
+            data={"app": "intake"},
+        )
         assert r.status_code == 201, r.text
         batch = _wait(c, r.json()["id"])
         [doc] = c.get(f"/api/v1/batches/{batch['id']}/documents").json()

@@ -29,12 +29,22 @@ def small_pdf() -> bytes:
 
 def png_bomb(side: int = 60_000) -> bytes:
     """A valid PNG header declaring side x side pixels, with almost no data."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
     ihdr = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
-            + chunk(b"IDAT", zlib.compress(b"\0" * 1024)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 1024))
+        + chunk(b"IEND", b"")
+    )
 
 
 def bad_ifd_tiff() -> bytes:
@@ -74,14 +84,13 @@ def _batch_count(c: httpx.Client) -> int:
     return total
 
 
-@pytest.mark.parametrize(("name", "data", "ctype", "status"), HOSTILE,
-                         ids=[h[0] for h in HOSTILE])
-def test_hostile_file_is_refused(server: Server, name: str, data: bytes, ctype: str,
-                                 status: int) -> None:
+@pytest.mark.parametrize(("name", "data", "ctype", "status"), HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_hostile_file_is_refused(
+    server: Server, name: str, data: bytes, ctype: str, status: int
+) -> None:
     with server.client(server.admin_token) as c:
         before = _batch_count(c)
-        r = c.post("/api/v1/batches", files={"file": (name, data, ctype)},
-                   data={"app": "intake"})
+        r = c.post("/api/v1/batches", files={"file": (name, data, ctype)}, data={"app": "intake"})
         assert r.status_code == status, r.text
         err = _error(r)
         if name != "big.pdf":
@@ -95,27 +104,39 @@ def test_wrong_request_content_type_and_oversized_body(server: Server) -> None:
         r = c.post("/api/v1/batches", json={"file": "x", "app": "intake"})
         assert r.status_code == 415 and _error(r)["code"] == "unsupported_format"
         huge = b"\x00" * (4 * MAX_UPLOAD + 2 * 2**20)
-        r = c.post("/api/v1/batches", files={"file": ("huge.png", huge, "image/png")},
-                   data={"app": "intake"})
+        r = c.post(
+            "/api/v1/batches",
+            files={"file": ("huge.png", huge, "image/png")},
+            data={"app": "intake"},
+        )
         assert r.status_code == 413 and _error(r)["code"] == "limit_exceeded"
-        r = c.post("/api/v1/batches", files={"file": ("x.png", BLANK.read_bytes())},
-                   data={"app": "no-such-app"})
+        r = c.post(
+            "/api/v1/batches",
+            files={"file": ("x.png", BLANK.read_bytes())},
+            data={"app": "no-such-app"},
+        )
         assert r.status_code == 404 and "intake" in _error(r)["message"]
     assert "rejected upload" in server.log.read_text()
 
 
 def test_chunked_body_is_cut_at_the_limit(server: Server) -> None:
     """No Content-Length: the server counts while it reads and stops at the limit."""
+
     def body() -> Iterator[bytes]:
-        yield (b'--b0undary\r\nContent-Disposition: form-data; name="file"; '
-               b'filename="stream.png"\r\nContent-Type: image/png\r\n\r\n')
+        yield (
+            b'--b0undary\r\nContent-Disposition: form-data; name="file"; '
+            b'filename="stream.png"\r\nContent-Type: image/png\r\n\r\n'
+        )
         for _ in range(200):  # 12.8 MiB offered, far over the request limit
             yield b"\x00" * 65536
         yield b"\r\n--b0undary--\r\n"
 
     with server.client(server.admin_token) as c:
-        r = c.post("/api/v1/batches", content=body(),
-                   headers={"content-type": "multipart/form-data; boundary=b0undary"})
+        r = c.post(
+            "/api/v1/batches",
+            content=body(),
+            headers={"content-type": "multipart/form-data; boundary=b0undary"},
+        )
         assert r.status_code == 413 and _error(r)["code"] == "limit_exceeded"
         assert c.get("/healthz").status_code == 200
 
@@ -144,15 +165,23 @@ def test_upload_process_correct_export(server: Server) -> None:
     operator = server.user("op-e2e", "operator")
     name, data = _form()
     with server.client(scanner) as c:
-        r = c.post("/api/v1/batches", files={"file": (name, data, "image/png")},
-                   data={"app": "intake", "priority": "5"})
+        r = c.post(
+            "/api/v1/batches",
+            files={"file": (name, data, "image/png")},
+            data={"app": "intake", "priority": "5"},
+        )
         assert r.status_code == 201, r.text
         batch = r.json()
         assert batch["id"].startswith("b-") and batch["created_by"] == "scan-e2e"
         batch = _wait(c, batch["id"])
         assert batch["status"] in ("done", "needs_review"), batch
-        assert [t["name"] for t in batch["tasks"]][:5] == ["ingest", "prepare", "identify",
-                                                           "recognize", "validate"]
+        assert [t["name"] for t in batch["tasks"]][:5] == [
+            "ingest",
+            "prepare",
+            "identify",
+            "recognize",
+            "validate",
+        ]
         assert c.get(f"/api/v1/batches/{batch['id']}/documents").status_code == 403
     with server.client(server.admin_token) as admin:
         listed = admin.get("/api/v1/batches", params={"app": "intake", "limit": 5}).json()
@@ -164,8 +193,9 @@ def test_upload_process_correct_export(server: Server) -> None:
     assert "last_name" in doc["fields"]
 
     with server.client(operator) as c:
-        r = c.patch(f"/api/v1/documents/{doc['document']}/fields/last_name",
-                    json={"value": "Okonkwo-Smith"})
+        r = c.patch(
+            f"/api/v1/documents/{doc['document']}/fields/last_name", json={"value": "Okonkwo-Smith"}
+        )
         assert r.status_code == 200, r.text
         field = r.json()
         assert field["value"] == "Okonkwo-Smith" and field["source"] == "human"
@@ -173,13 +203,19 @@ def test_upload_process_correct_export(server: Server) -> None:
         assert entry["actor"] == "op-e2e" and entry["new"] == "Okonkwo-Smith"
         # old: the field as the machine left it, for calibration (docs/verify.md)
         machine = doc["fields"]["last_name"]
-        assert entry["old"] == {"value": machine["value"], "confidence": machine["confidence"],
-                                "source": machine["source"], "status": machine["status"]}
+        assert entry["old"] == {
+            "value": machine["value"],
+            "confidence": machine["confidence"],
+            "source": machine["source"],
+            "status": machine["status"],
+        }
 
         image = c.get(f"/api/v1/documents/{doc['document']}/pages/1/image")
         assert image.status_code == 200 and image.headers["content-type"] == "image/png"
-        again = c.get(f"/api/v1/documents/{doc['document']}/pages/1/image",
-                      headers={"If-None-Match": image.headers["etag"]})
+        again = c.get(
+            f"/api/v1/documents/{doc['document']}/pages/1/image",
+            headers={"If-None-Match": image.headers["etag"]},
+        )
         assert again.status_code == 304
         thumb = c.get(f"/api/v1/documents/{doc['document']}/pages/1/thumbnail")
         assert thumb.headers["content-type"] == "image/jpeg"
@@ -188,8 +224,9 @@ def test_upload_process_correct_export(server: Server) -> None:
         csv_text = c.get(f"/api/v1/batches/{batch['id']}/export", params={"format": "csv"}).text
         assert "Okonkwo-Smith" in csv_text and csv_text.startswith("document,")
     with server.client(server.admin_token) as admin:
-        audit = admin.get("/api/v1/audit", params={"document": doc["document"],
-                                                   "action": "field.set"}).json()
+        audit = admin.get(
+            "/api/v1/audit", params={"document": doc["document"], "action": "field.set"}
+        ).json()
         assert audit["items"][0]["field"] == "last_name" and audit["total"] >= 1
         _wait(admin, batch["id"])  # a correction may have sent it on to export: let it finish
         r = admin.delete(f"/api/v1/batches/{batch['id']}")
@@ -200,8 +237,11 @@ def test_upload_process_correct_export(server: Server) -> None:
 def test_scanner_sees_only_its_own_batches(server: Server) -> None:
     mine = server.user("scan-own", "scanner")
     with server.client(server.admin_token) as admin:
-        r = admin.post("/api/v1/batches", files={"file": ("blank.png", BLANK.read_bytes())},
-                       data={"app": "intake"})
+        r = admin.post(
+            "/api/v1/batches",
+            files={"file": ("blank.png", BLANK.read_bytes())},
+            data={"app": "intake"},
+        )
         assert r.status_code == 201
         other = r.json()["id"]
     with server.client(mine) as c:
@@ -211,6 +251,7 @@ def test_scanner_sees_only_its_own_batches(server: Server) -> None:
     with server.client(server.admin_token) as admin:
         r = admin.post(f"/api/v1/batches/{other}/cancel")
         # it may have finished already on a fast machine: then cancelling is a conflict
-        assert (r.status_code, r.json().get("status")) == (200, "cancelled") or \
-            r.status_code == 409, r.text
-
+        assert (r.status_code, r.json().get("status")) == (
+            200,
+            "cancelled",
+        ) or r.status_code == 409, r.text

@@ -21,31 +21,42 @@ CHROMIUM = Path("/usr/bin/chromium")
 W9 = SHARED / "forms" / "w9"
 PASSWORD = "designer-admin-password"
 
-pytestmark = [pytest.mark.skipif(not CHROMIUM.exists(),
-                                 reason="Debian chromium not installed (/usr/bin/chromium)"),
-              needs_shared(W9)]
+pytestmark = [
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="Debian chromium not installed (/usr/bin/chromium)"
+    ),
+    needs_shared(W9),
+]
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
 
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(tmp_path_factory.mktemp("designer-home"),
-                        admin_password=PASSWORD) as srv:
+    with running_server(tmp_path_factory.mktemp("designer-home"), admin_password=PASSWORD) as srv:
         yield srv
 
 
 def field_names(page: object) -> list[str]:
     return page.eval_on_selector_all(  # type: ignore[attr-defined,no-any-return]
-        "#field-list li", "els => els.map(e => e.textContent.split(' ')[0])")
+        "#field-list li", "els => els.map(e => e.textContent.split(' ')[0])"
+    )
 
 
 def test_admin_onboards_the_w9_in_the_designer(web: Server) -> None:
     shots = Path(os.environ.get("TASKMASTER_SCREENSHOTS") or web.home / "screenshots")
     shots.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run"])
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
         page = browser.new_page(viewport={"width": 1500, "height": 950})
         page.goto(f"{web.url}/designer")
         page.fill("#username", "admin")
@@ -70,8 +81,8 @@ def test_admin_onboards_the_w9_in_the_designer(web: Server) -> None:
         zone.locator("rect").first.click()
         assert page.input_value("#f-name") == "name"
         box = page.locator("#f-box").inner_text()
-        page.keyboard.press("ArrowDown")                     # 5 px down
-        page.keyboard.press("Alt+ArrowRight")                # 5 px wider
+        page.keyboard.press("ArrowDown")  # 5 px down
+        page.keyboard.press("Alt+ArrowRight")  # 5 px wider
         assert page.locator("#f-box").inner_text() == "bbox [248,397,2405,455]"
         page.keyboard.press("ArrowUp")
         page.keyboard.press("Alt+ArrowLeft")
@@ -109,8 +120,9 @@ def test_admin_onboards_the_w9_in_the_designer(web: Server) -> None:
         page.screenshot(path=str(shots / "designer.png"), full_page=False)
 
         page.click("#save")
-        wait_js(page,
-                "document.getElementById('designer-status').textContent.includes('version 2')")
+        wait_js(
+            page, "document.getElementById('designer-status').textContent.includes('version 2')"
+        )
         assert page.locator("#version").inner_text() == "2"
         with page.expect_download() as dl:
             page.click("#download")
@@ -130,8 +142,12 @@ def test_admin_onboards_the_w9_in_the_designer(web: Server) -> None:
     after = read_with(web, "w9_0013.png")
     assert "taxpayer_name" in after["fields"] and "name" not in after["fields"]
     with sqlite3.connect(web.home / "taskmaster.db") as db:
-        versions = dict(db.execute("SELECT id, app_version FROM documents WHERE id IN (?, ?)",
-                                   (before["document"], after["document"])).fetchall())
+        versions = dict(
+            db.execute(
+                "SELECT id, app_version FROM documents WHERE id IN (?, ?)",
+                (before["document"], after["document"]),
+            ).fetchall()
+        )
     assert versions == {before["document"]: 1, after["document"]: 2}
     assert "name" in before["fields"]  # a document keeps what it was read with
 
@@ -140,8 +156,11 @@ def read_with(srv: Server, sample: str) -> dict[str, Any]:
     """Upload one W-9 sample for `w9` through the API; its document once read."""
     with srv.client(srv.admin_token) as c:
         path = W9 / "samples" / sample
-        r = c.post("/api/v1/batches", data={"app": "w9"},
-                   files={"file": (path.name, path.read_bytes(), "image/png")})
+        r = c.post(
+            "/api/v1/batches",
+            data={"app": "w9"},
+            files={"file": (path.name, path.read_bytes(), "image/png")},
+        )
         assert r.status_code == 201, r.text
         batch = r.json()["id"]
         deadline = time.monotonic() + 120

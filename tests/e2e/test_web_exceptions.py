@@ -29,24 +29,32 @@ from tests.e2e.test_web_untouched import documents, login, upload
 from tests.e2e.test_web_verify import CHROMIUM, PASSWORD, wait_status
 
 SAMPLE = INTAKE / "samples" / "intake_0003.png"  # typed, fax; some fields need review
-pytestmark = [needs_shared(SAMPLE),
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium")]
+pytestmark = [
+    needs_shared(SAMPLE),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium"),
+]
 
 
 def unmatched_page(path: Path) -> Path:
     """A letter page of printed text that is no form of the intake application."""
     page = np.full((3300, 2550), 255, np.uint8)
     for i in range(30):
-        cv2.putText(page, f"Minutes of the meeting, item {i}: the budget was approved.",
-                    (150, 250 + i * 95), cv2.FONT_HERSHEY_SIMPLEX, 2.0, 0, 4)
+        cv2.putText(
+            page,
+            f"Minutes of the meeting, item {i}: the budget was approved.",
+            (150, 250 + i * 95),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            2.0,
+            0,
+            4,
+        )
     cv2.imwrite(str(path), page)
     return path
 
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(tmp_path_factory.mktemp("exceptions-home"),
-                        admin_password=PASSWORD) as srv:
+    with running_server(tmp_path_factory.mktemp("exceptions-home"), admin_password=PASSWORD) as srv:
         yield srv
 
 
@@ -69,13 +77,23 @@ def test_rejected_pages_are_listed_with_their_reason(web: Server, batch: dict[st
         assert item["document"] == rejected["document"]
         assert item["reason"].startswith("no form matched") and item["version"] == 0
         since = c.get("/api/v1/documents", params={"since": batch["started"].isoformat()}).json()
-        assert {d["document"] for d in since["items"]} >= {rejected["document"],
-                                                           batch["intake"]["document"]}
+        assert {d["document"] for d in since["items"]} >= {
+            rejected["document"],
+            batch["intake"]["document"],
+        }
         future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
         assert c.get("/api/v1/documents", params={"since": future}).json() == {
-            "items": [], "total": 0}
-        for bad in ({"limit": 0}, {"limit": 201}, {"offset": -1}, {"offset": 10**10},
-                    {"status": "lost"}, {"since": "yesterday"}):
+            "items": [],
+            "total": 0,
+        }
+        for bad in (
+            {"limit": 0},
+            {"limit": 201},
+            {"offset": -1},
+            {"offset": 10**10},
+            {"status": "lost"},
+            {"since": "yesterday"},
+        ):
             r = c.get("/api/v1/documents", params=bad)
             assert r.status_code == 422, (bad, r.text)
             assert r.json()["error"]["message"]
@@ -84,8 +102,7 @@ def test_rejected_pages_are_listed_with_their_reason(web: Server, batch: dict[st
     assert 'id="exc-rejected">1<' in html and "no form matched" in html
 
 
-def test_not_this_form_then_assign_back(web: Server, batch: dict[str, Any],
-                                        browser: Any) -> None:  # noqa: F811
+def test_not_this_form_then_assign_back(web: Server, batch: dict[str, Any], browser: Any) -> None:  # noqa: F811
     doc = batch["intake"]["document"]
     if batch["intake"]["status"] == "done":
         pytest.fail("the typed sample went straight through; pick one that needs review")
@@ -117,8 +134,12 @@ def test_not_this_form_then_assign_back(web: Server, batch: dict[str, Any],
     row.locator("select").focus()
     page.keyboard.press("Tab")  # the button, by keyboard
     page.keyboard.press("Enter")
-    wait_js(page, "(d) => document.querySelector(`tr[data-document='${d}'] .msg`)"
-                           ".textContent.startsWith('read again')", arg=doc)
+    wait_js(
+        page,
+        "(d) => document.querySelector(`tr[data-document='${d}'] .msg`)"
+        ".textContent.startsWith('read again')",
+        arg=doc,
+    )
     page.context.close()
     wait_status(web, batch["id"], "needs_review", timeout=120)
     after = {d["document"]: d for d in documents(web, batch["id"])}[doc]
@@ -131,8 +152,7 @@ def test_not_this_form_then_assign_back(web: Server, batch: dict[str, Any],
         assert rejected["total"] == 1  # only the page no form matched
 
 
-def test_a_correction_after_export_reaches_every_export(web: Server,
-                                                        batch: dict[str, Any]) -> None:
+def test_a_correction_after_export_reaches_every_export(web: Server, batch: dict[str, Any]) -> None:
     doc = batch["intake"]["document"]
     with web.client(web.user("ann", "operator", PASSWORD)) as c:
         if c.get(f"/api/v1/documents/{doc}").json()["status"] == "needs_review":
@@ -140,12 +160,18 @@ def test_a_correction_after_export_reaches_every_export(web: Server,
             # reidentify with a body names the target: a bad one is refused, nothing lost
             r = c.post(f"/api/v1/verify/documents/{doc}/reidentify", json={"type": "nope"})
             assert r.status_code == 422 and "nope" in r.json()["error"]["message"]
-            r = c.post(f"/api/v1/verify/documents/{doc}/reidentify",
-                       json={"type": "intake-v1", "app": "nosuch"})
+            r = c.post(
+                f"/api/v1/verify/documents/{doc}/reidentify",
+                json={"type": "intake-v1", "app": "nosuch"},
+            )
             assert r.status_code == 404 and "nosuch" in r.json()["error"]["message"]
             view = c.get(f"/api/v1/verify/batches/{batch['id']}").json()["documents"][0]
-            r = c.post(f"/api/v1/verify/documents/{doc}/submit", json={"fields": {
-                f["name"]: {"override": True} for f in view["fields"] if f["review"]}})
+            r = c.post(
+                f"/api/v1/verify/documents/{doc}/submit",
+                json={
+                    "fields": {f["name"]: {"override": True} for f in view["fields"] if f["review"]}
+                },
+            )
             assert r.status_code == 200, r.text
     wait_status(web, batch["id"], "done")
     exports = web.home / "exports" / "intake"
@@ -160,11 +186,16 @@ def test_a_correction_after_export_reaches_every_export(web: Server,
         item = c.get("/api/v1/documents", params={"status": "done"}).json()["items"][0]
     assert [a["new"] for a in audit if a["action"] == "document.reexport"] == [3, 2]
     assert item["document"] == doc and item["version"] == 3
-    rows = [r for r in csv.DictReader((exports / "intake-v1.csv").open(newline=""))
-            if r["document"] == doc]
+    rows = [
+        r
+        for r in csv.DictReader((exports / "intake-v1.csv").open(newline=""))
+        if r["document"] == doc
+    ]
     assert [r["last_name"] for r in rows] == ["CORRECTED AGAIN"]
     with sqlite3.connect(web.home / "taskmaster.db") as db:
-        assert db.execute("select last_name from intake_v1 where document = ?",
-                          (doc,)).fetchall() == [("CORRECTED AGAIN",)]
-        assert db.execute("select count(*) from exports where document_id = ?",
-                          (doc,)).fetchone() == (3,)  # json, csv, sql: once each
+        assert db.execute(
+            "select last_name from intake_v1 where document = ?", (doc,)
+        ).fetchall() == [("CORRECTED AGAIN",)]
+        assert db.execute(
+            "select count(*) from exports where document_id = ?", (doc,)
+        ).fetchone() == (3,)  # json, csv, sql: once each

@@ -35,8 +35,9 @@ from tests.e2e.test_web_verify import web as web  # noqa: F401 (the module's ser
 
 PAGES = 20
 SMALL, LARGE = {"width": 1366, "height": 768}, {"width": 1920, "height": 1080}
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="Debian chromium not installed (/usr/bin/chromium)")
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian chromium not installed (/usr/bin/chromium)"
+)
 
 # In the page: resolves once the station shows a document: picture loaded, zones drawn,
 # a field focused. Returns performance.now() (ms since navigation started) at that frame.
@@ -86,8 +87,14 @@ def _tiff(pages: int) -> bytes:
     """A multi-page fax-style TIFF (1 bit, Group 4) of the blank intake form."""
     form = Image.open(BLANK).convert("L").point(lambda v: 255 if v > 128 else 0).convert("1")
     out = io.BytesIO()
-    form.save(out, format="TIFF", compression="group4", save_all=True,
-              append_images=[form] * (pages - 1), dpi=(300, 300))
+    form.save(
+        out,
+        format="TIFF",
+        compression="group4",
+        save_all=True,
+        append_images=[form] * (pages - 1),
+        dpi=(300, 300),
+    )
     return out.getvalue()
 
 
@@ -98,8 +105,11 @@ def big_batch(web: Server, browser: Any) -> dict[str, Any]:  # noqa: F811
     shots = _shots()
     started = time.monotonic()
     with web.client(web.admin_token) as c:
-        r = c.post("/api/v1/batches", data={"app": "intake"},
-                   files={"file": ("fax-20.tif", data, "image/tiff")})
+        r = c.post(
+            "/api/v1/batches",
+            data={"app": "intake"},
+            files={"file": ("fax-20.tif", data, "image/tiff")},
+        )
         assert r.status_code == 201, r.text
         batch = r.json()["id"]
         # While it runs, the dashboard shows it in flight, held by the embedded pool's
@@ -108,8 +118,11 @@ def big_batch(web: Server, browser: Any) -> dict[str, Any]:  # noqa: F811
         deadline = time.monotonic() + 240
         while (status := c.get(f"/api/v1/batches/{batch}").json()["status"]) != "needs_review":
             assert status in ("pending", "running") and time.monotonic() < deadline, status
-            row = re.search(rf'<tr data-batch="{batch}"[^>]*>(.*?)</tr>',
-                            c.get("/").text.split('id="in-flight"', 1)[-1], re.S)
+            row = re.search(
+                rf'<tr data-batch="{batch}"[^>]*>(.*?)</tr>',
+                c.get("/").text.split('id="in-flight"', 1)[-1],
+                re.S,
+            )
             if not held and row and "(embedded)" in row.group(1):
                 held = row.group(1)
                 if shots:
@@ -118,8 +131,10 @@ def big_batch(web: Server, browser: Any) -> dict[str, Any]:  # noqa: F811
     assert re.search(r":w0 <span", held), "the running batch never showed in flight"
     with web.client(web.admin_token) as c:
         docs = c.get(f"/api/v1/batches/{batch}/documents").json()
-    print(f"\n{PAGES}-page batch: {len(data)} byte TIFF, {len(docs)} documents ready for"
-          f" review in {time.monotonic() - started:.1f} s")
+    print(
+        f"\n{PAGES}-page batch: {len(data)} byte TIFF, {len(docs)} documents ready for"
+        f" review in {time.monotonic() - started:.1f} s"
+    )
     assert len(docs) == PAGES and all(d["status"] == "needs_review" for d in docs)
     return {"id": batch, "documents": docs}
 
@@ -133,7 +148,6 @@ def _dashboard_shot(browser: Any, web: Server, path: Path) -> None:
     page.wait_for_url(f"{web.url}/")
     page.screenshot(path=str(path), full_page=True)
     page.context.close()
-
 
 
 def _shots() -> Path | None:
@@ -158,8 +172,10 @@ def _station(browser: Any, web: Server, batch: str, viewport: dict[str, int]) ->
     return page
 
 
-def test_page_pictures_are_scaled_and_cached(web: Server,  # noqa: F811
-                                             big_batch: dict[str, Any]) -> None:
+def test_page_pictures_are_scaled_and_cached(
+    web: Server,  # noqa: F811
+    big_batch: dict[str, Any],
+) -> None:
     with web.client(web.token("admin", "viewer")) as c:
         view = c.get(f"/api/v1/batches/{big_batch['id']}").json()
         assert view["pages"] == PAGES
@@ -173,12 +189,17 @@ def test_page_pictures_are_scaled_and_cached(web: Server,  # noqa: F811
             assert "max-age=" in r.headers["cache-control"]
             assert "private" in r.headers["cache-control"]  # pictures of patients' forms
             assert Image.open(io.BytesIO(r.content)).width == want
-            again = c.get(f"/ui/pages/{page_id}.jpg", params={"w": ask},
-                          headers={"If-None-Match": r.headers["etag"]})
+            again = c.get(
+                f"/ui/pages/{page_id}.jpg",
+                params={"w": ask},
+                headers={"If-None-Match": r.headers["etag"]},
+            )
             assert again.status_code == 304 and not again.content
             assert again.headers["etag"] == r.headers["etag"]
-        assert c.get(f"/ui/pages/{page_id}.jpg?w=240", headers={"Authorization": ""}
-                     ).status_code == 401
+        assert (
+            c.get(f"/ui/pages/{page_id}.jpg?w=240", headers={"Authorization": ""}).status_code
+            == 401
+        )
 
 
 def _first_page_id(web: Server, big_batch: dict[str, Any]) -> int:
@@ -191,13 +212,19 @@ def _first_page_id(web: Server, big_batch: dict[str, Any]) -> int:
 
 
 def _inside(inner: dict[str, float], outer: dict[str, float], slack: float = 1.0) -> bool:
-    return (inner["left"] >= outer["left"] - slack and inner["top"] >= outer["top"] - slack
-            and inner["right"] <= outer["right"] + slack
-            and inner["bottom"] <= outer["bottom"] + slack)
+    return (
+        inner["left"] >= outer["left"] - slack
+        and inner["top"] >= outer["top"] - slack
+        and inner["right"] <= outer["right"] + slack
+        and inner["bottom"] <= outer["bottom"] + slack
+    )
 
 
-def test_station_on_a_20_page_batch(web: Server, big_batch: dict[str, Any],  # noqa: F811
-                                    browser: Any) -> None:
+def test_station_on_a_20_page_batch(
+    web: Server,
+    big_batch: dict[str, Any],  # noqa: F811
+    browser: Any,
+) -> None:
     batch, docs = big_batch["id"], big_batch["documents"]
     page = _station(browser, web, batch, SMALL)
     first = page.evaluate(READY, docs[0]["document"])
@@ -222,9 +249,12 @@ def test_station_on_a_20_page_batch(web: Server, big_batch: dict[str, Any],  # n
         assert g["name"] in flagged and bbox and g["zone"], g
         sx = (g["img"]["right"] - g["img"]["left"]) / size[0]
         sy = (g["img"]["bottom"] - g["img"]["top"]) / size[1]
-        want = {"left": g["img"]["left"] + bbox[0] * sx, "top": g["img"]["top"] + bbox[1] * sy,
-                "right": g["img"]["left"] + bbox[2] * sx,
-                "bottom": g["img"]["top"] + bbox[3] * sy}
+        want = {
+            "left": g["img"]["left"] + bbox[0] * sx,
+            "top": g["img"]["top"] + bbox[1] * sy,
+            "right": g["img"]["left"] + bbox[2] * sx,
+            "bottom": g["img"]["top"] + bbox[3] * sy,
+        }
         off = max(abs(g["zone"][k] - want[k]) for k in want)
         assert off <= 2, f"{g['name']}: zone {g['zone']} is {off:.1f} px off {want}"
         screen = {"left": 0, "top": 0, "right": g["vw"], "bottom": g["vh"]}
@@ -262,15 +292,20 @@ def test_station_on_a_20_page_batch(web: Server, big_batch: dict[str, Any],  # n
     big.context.close()
 
     def ms(values: list[float]) -> str:
-        return (f"median {statistics.median(values):.0f} ms, max {max(values):.0f} ms "
-                f"over {len(values)}")
-    print(f"\nstation, {PAGES}-page batch at 1366x768 (headless Chromium):"
-          f"\n  first render {first:.0f} ms after navigation (HTML {nav['responseEnd']:.0f} ms,"
-          f" batch JSON {api[0]:.0f} ms / {api[1] / 1024:.0f} KiB)"
-          f"\n  field move Ctrl+J {ms(jumps)}; Tab {ms(tabs)}"
-          f"\n  document switch after Ctrl+Enter {switched:.0f} ms (submit + next picture)"
-          f"\n  zones checked {checked} of {len(flagged)} flagged; {keys} keystrokes to clear"
-          f" a blank document")
+        return (
+            f"median {statistics.median(values):.0f} ms, max {max(values):.0f} ms "
+            f"over {len(values)}"
+        )
+
+    print(
+        f"\nstation, {PAGES}-page batch at 1366x768 (headless Chromium):"
+        f"\n  first render {first:.0f} ms after navigation (HTML {nav['responseEnd']:.0f} ms,"
+        f" batch JSON {api[0]:.0f} ms / {api[1] / 1024:.0f} KiB)"
+        f"\n  field move Ctrl+J {ms(jumps)}; Tab {ms(tabs)}"
+        f"\n  document switch after Ctrl+Enter {switched:.0f} ms (submit + next picture)"
+        f"\n  zones checked {checked} of {len(flagged)} flagged; {keys} keystrokes to clear"
+        f" a blank document"
+    )
 
     with web.client(web.admin_token) as c:  # leave nothing held for other tests
         c.post(f"/api/v1/batches/{batch}/cancel")

@@ -25,8 +25,10 @@ from tests.e2e.test_web_untouched import documents, login, upload
 from tests.e2e.test_web_verify import CHROMIUM, PASSWORD
 
 SAMPLES = [INTAKE / "samples" / "intake_0001.png", INTAKE / "samples" / "intake_0002.png"]
-pytestmark = [needs_shared(SAMPLES[0]),
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium")]
+pytestmark = [
+    needs_shared(SAMPLES[0]),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +57,7 @@ def _station(browser: Any, web: Server, batch: str) -> Any:  # noqa: F811
     return page
 
 
-def test_the_station_says_why_and_shows_the_page(web: Server, batch: str,
-                                                 browser: Any) -> None:  # noqa: F811
+def test_the_station_says_why_and_shows_the_page(web: Server, batch: str, browser: Any) -> None:  # noqa: F811
     page = _station(browser, web, batch)
     doc = _view(web, batch)["documents"][0]
     review = [f for f in doc["fields"] if f["review"]]
@@ -66,12 +67,15 @@ def test_the_station_says_why_and_shows_the_page(web: Server, batch: str,
         assert shown and shown == [r["text"] for r in f["reasons"]], f["name"]
     kinds = {r["kind"] for f in review for r in f["reasons"]}
     assert kinds & {"disagree", "low_confidence", "pattern", "missing"}
-    doubtful = [f["name"] for f in review
-                if f["chars"] and min(c for _, c in f["chars"]) < f["threshold"]]
+    doubtful = [
+        f["name"] for f in review if f["chars"] and min(c for _, c in f["chars"]) < f["threshold"]
+    ]
     for f in doc["fields"]:
         assert page.locator(f'.field[data-name="{f["name"]}"] .chars mark').count() == (
             sum(1 for _, c in f["chars"] or [] if c < f["threshold"])
-            if f["name"] in doubtful else 0), f["name"]
+            if f["name"] in doubtful
+            else 0
+        ), f["name"]
     # dates in the form's own format; the value behind them stays ISO
     visit = next(f for f in doc["fields"] if f["name"] == "visit_date")
     if visit["value"]:
@@ -89,13 +93,14 @@ def test_the_station_says_why_and_shows_the_page(web: Server, batch: str,
     page.keyboard.press("Alt+Equal")
     page.keyboard.press("Alt+Equal")
     assert page.get_attribute("#page-view", "data-scale") == "1.56"
-    assert page.evaluate("(() => { const v = document.getElementById('page-view');"
-                         " return v.scrollWidth > v.clientWidth; })()")
+    assert page.evaluate(
+        "(() => { const v = document.getElementById('page-view');"
+        " return v.scrollWidth > v.clientWidth; })()"
+    )
     page.focus("#page-view")
     left = page.evaluate("document.getElementById('page-view').scrollLeft")
     page.keyboard.press("ArrowRight")
-    wait_js(page, "(x) => document.getElementById('page-view').scrollLeft > x",
-                           arg=left)
+    wait_js(page, "(x) => document.getElementById('page-view').scrollLeft > x", arg=left)
     page.keyboard.press("Alt+0")
     assert page.get_attribute("#page-view", "data-scale") == "1.00"
     # every button by keyboard: Tab past the last field reaches the actions in order
@@ -113,8 +118,7 @@ def test_the_station_says_why_and_shows_the_page(web: Server, batch: str,
     # the second document, from the list
     other = _view(web, batch)["documents"][1]["id"]
     page.click(f'#doc-list button[data-document="{other}"]')
-    wait_js(page, "(d) => document.getElementById('doc-title').textContent"
-                           ".endsWith(d)", arg=other)
+    wait_js(page, "(d) => document.getElementById('doc-title').textContent.endsWith(d)", arg=other)
     # rotate asks first: dismissed, nothing happens
     asked: list[str] = []
     page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))  # type: ignore[func-returns-value]
@@ -145,8 +149,7 @@ def _wait_free(web: Server, batch: str) -> None:
         time.sleep(0.3)
 
 
-def test_the_lease_is_given_back_when_the_page_goes(web: Server, batch: str,
-                                                    browser: Any) -> None:  # noqa: F811
+def test_the_lease_is_given_back_when_the_page_goes(web: Server, batch: str, browser: Any) -> None:  # noqa: F811
     _wait_free(web, batch)  # the previous test's page gave it back when it closed
     takes = _takes(web, batch)
     page = _station(browser, web, batch)
@@ -159,8 +162,7 @@ def test_the_lease_is_given_back_when_the_page_goes(web: Server, batch: str,
     _wait_free(web, batch)
 
 
-def test_rotate_keeps_submitted_documents(web: Server, batch: str,
-                                          browser: Any) -> None:  # noqa: F811
+def test_rotate_keeps_submitted_documents(web: Server, batch: str, browser: Any) -> None:  # noqa: F811
     page = _station(browser, web, batch)
     first = page.locator("#doc-title").inner_text().rsplit(" · ", 1)[-1]
     page.locator('[name="city"]').focus()
@@ -170,8 +172,7 @@ def test_rotate_keeps_submitted_documents(web: Server, batch: str,
         if f["review"]:
             page.locator(f'[name="{f["name"]}"]').focus()
             page.keyboard.press("Control+u")  # accept as is, whatever it says
-    wait_js(page, "(d) => !document.getElementById('doc-title').textContent"
-                           ".endsWith(d)", arg=first)
+    wait_js(page, "(d) => !document.getElementById('doc-title').textContent.endsWith(d)", arg=first)
     kept = {d["document"]: d for d in documents(web, batch)}[first]
     assert kept["status"] == "done" and kept["fields"]["city"]["value"] == "SPRINGFIELD"
     page.once("dialog", lambda d: d.accept())
@@ -180,8 +181,7 @@ def test_rotate_keeps_submitted_documents(web: Server, batch: str,
     page.context.close()
     deadline = time.monotonic() + 120
     with web.client(web.admin_token) as c:
-        while c.get(f"/api/v1/batches/{batch}").json()["status"] not in ("needs_review",
-                                                                         "done"):
+        while c.get(f"/api/v1/batches/{batch}").json()["status"] not in ("needs_review", "done"):
             assert time.monotonic() < deadline, "the rotated page was not read again"
             time.sleep(1)
     docs = {d["document"]: d for d in documents(web, batch)}

@@ -34,8 +34,10 @@ from tests.e2e.test_web_verify import CHROMIUM, PASSWORD, wait_status
 
 SAMPLES = INTAKE / "samples"
 MEDS = "ASPIRIN 81 MG DAILY\nMETFORMIN 500 MG TWICE DAILY"
-pytestmark = [needs_shared(SAMPLES),
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium")]
+pytestmark = [
+    needs_shared(SAMPLES),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium"),
+]
 
 
 def _styles() -> dict[str, str]:
@@ -46,13 +48,18 @@ def _styles() -> dict[str, str]:
 def upload(srv: Server, token: str, paths: list[Path], timeout: float = 600) -> str:
     """One batch of `paths` for intake; returns once it waits for review (or is done)."""
     with srv.client(token) as c:
-        r = c.post("/api/v1/batches", data={"app": "intake"},
-                   files=[("file", (p.name, p.read_bytes(), "image/png")) for p in paths])
+        r = c.post(
+            "/api/v1/batches",
+            data={"app": "intake"},
+            files=[("file", (p.name, p.read_bytes(), "image/png")) for p in paths],
+        )
         assert r.status_code == 201, r.text
         batch: str = r.json()["id"]
         deadline = time.monotonic() + timeout
         while (status := c.get(f"/api/v1/batches/{batch}").json()["status"]) not in (
-                "needs_review", "done"):
+            "needs_review",
+            "done",
+        ):
             assert status in ("pending", "running"), status
             assert time.monotonic() < deadline, "batch did not reach needs_review"
             time.sleep(1)
@@ -61,10 +68,8 @@ def upload(srv: Server, token: str, paths: list[Path], timeout: float = 600) -> 
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(tmp_path_factory.mktemp("untouched-home"),
-                        admin_password=PASSWORD) as srv:
+    with running_server(tmp_path_factory.mktemp("untouched-home"), admin_password=PASSWORD) as srv:
         yield srv
-
 
 
 def login(browser: Any, srv: Server, user: str) -> Any:
@@ -85,9 +90,11 @@ def documents(srv: Server, batch: str) -> list[dict[str, Any]]:
 
 
 FOCUSED = "document.activeElement && document.activeElement.name"
-MOVED = ("([n, d]) => location.pathname === '/verify' || document.activeElement.name !== n"
-         " || !document.getElementById('doc-title').textContent.endsWith(d)"
-         " || !!document.querySelector('#station-msg.error')")
+MOVED = (
+    "([n, d]) => location.pathname === '/verify' || document.activeElement.name !== n"
+    " || !document.getElementById('doc-title').textContent.endsWith(d)"
+    " || !!document.querySelector('#station-msg.error')"
+)
 
 
 def clear_untouched(page: Any, edit: dict[str, str] | None = None) -> dict[str, int]:
@@ -157,26 +164,29 @@ def test_untouched_values_survive_the_station(web: Server, browser: Any) -> None
     sets = [a for a in audit if a["action"] == "field.set"]
     assert [(a["document_id"], a["field"]) for a in sets] == [(first, "medications")]
     verified = [a for a in audit if a["action"] == "field.verify"]
-    assert verified and all(a["old"]["value"] == a["new"] and "confidence" in a["old"]
-                            for a in verified)
+    assert verified and all(
+        a["old"]["value"] == a["new"] and "confidence" in a["old"] for a in verified
+    )
     # The edited medications reach every export with their line breaks.
     rows = list(csv.DictReader((exports / "intake-v1.csv").open(newline="")))
     assert [r["medications"] for r in rows if r["document"] == first] == [MEDS]
     with sqlite3.connect(web.home / "taskmaster.db") as db:
-        assert db.execute("select medications from intake_v1 where document = ?",
-                          (first,)).fetchall() == [(MEDS,)]
+        assert db.execute(
+            "select medications from intake_v1 where document = ?", (first,)
+        ).fetchall() == [(MEDS,)]
 
     names = {d["document"]: d["pages"][0]["source"].split("#")[0] for d in before}
     for style in ("typed", "hand"):
         docs = [d["document"] for d in before if styles[names[d["document"]]] == style]
         n = sum(keys.get(d, 0) for d in docs if d != first)
-        print(f"\nkeystrokes per {style} document, untouched: {n / len(docs):.1f} "
-              f"({n} over {len(docs)}; last measured: typed 3.3, hand-printed 8.8)")
+        print(
+            f"\nkeystrokes per {style} document, untouched: {n / len(docs):.1f} "
+            f"({n} over {len(docs)}; last measured: typed 3.3, hand-printed 8.8)"
+        )
 
 
 def test_untouched_submit_through_the_api(web: Server) -> None:
-    batch = upload(web, web.admin_token, [SAMPLES / "intake_0002.png",
-                                          SAMPLES / "intake_0005.png"])
+    batch = upload(web, web.admin_token, [SAMPLES / "intake_0002.png", SAMPLES / "intake_0005.png"])
     before = documents(web, batch)
     ann = web.user("ann", "operator", PASSWORD)
     with web.client(ann) as c:
@@ -185,9 +195,11 @@ def test_untouched_submit_through_the_api(web: Server) -> None:
         for n, doc in enumerate(view["documents"]):
             meds = next(f for f in doc["fields"] if f["name"] == "medications")
             assert meds["multiline"] and meds["text"] == (meds["value"] or "")
-            fields = ({f["name"]: {"override": True} for f in doc["fields"]} if n % 2 == 0
-                      else {f["name"]: {"value": f["text"], "override": True}
-                            for f in doc["fields"]})
+            fields = (
+                {f["name"]: {"override": True} for f in doc["fields"]}
+                if n % 2 == 0
+                else {f["name"]: {"value": f["text"], "override": True} for f in doc["fields"]}
+            )
             r = c.post(f"/api/v1/verify/documents/{doc['id']}/submit", json={"fields": fields})
             assert r.status_code == 200, r.text
     wait_status(web, batch, "done", timeout=120)

@@ -29,8 +29,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 SAMPLE = INTAKE / "samples" / "intake_0001.png"  # hand-printed (manifest.tsv)
 PASSWORD = "operator-password-1"
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="Debian chromium not installed (/usr/bin/chromium)")
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian chromium not installed (/usr/bin/chromium)"
+)
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
 
 
@@ -44,8 +45,11 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def upload(srv: Server, token: str, path: Path) -> str:
     """Upload one file for `intake`; wait until the batch waits for review."""
     with srv.client(token) as c:
-        r = c.post("/api/v1/batches", data={"app": "intake"},
-                   files={"file": (path.name, path.read_bytes(), "image/png")})
+        r = c.post(
+            "/api/v1/batches",
+            data={"app": "intake"},
+            files={"file": (path.name, path.read_bytes(), "image/png")},
+        )
         assert r.status_code == 201, r.text
         batch: str = r.json()["id"]
         deadline = time.monotonic() + 90
@@ -65,8 +69,10 @@ def wait_status(srv: Server, batch: str, want: str, timeout: float = 60) -> None
 
 
 def test_two_operators_cannot_hold_the_same_batch(web: Server) -> None:
-    olivia, oscar = web.user("olivia", "operator", PASSWORD), web.user("oscar", "operator",
-                                                                       PASSWORD)
+    olivia, oscar = (
+        web.user("olivia", "operator", PASSWORD),
+        web.user("oscar", "operator", PASSWORD),
+    )
     batch = upload(web, olivia, BLANK)
     with web.client(olivia) as a, web.client(oscar) as b:
         assert a.post(f"/api/v1/verify/batches/{batch}/take").json()["owner"] == "olivia"
@@ -114,13 +120,23 @@ def test_operator_clears_a_document_with_the_keyboard(web: Server) -> None:
     assert flagged
 
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run"])
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
         page = browser.new_page(viewport={"width": 1366, "height": 768})
         blocked: list[str] = []  # the station must work under the Content-Security-Policy
-        page.on("console", lambda m: blocked.append(m.text)
-                if "Content Security Policy" in m.text else None)
+        page.on(
+            "console",
+            lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None,
+        )
         page.goto(f"{web.url}/")
         assert "/login" in page.url
         page.fill("#username", "olivia")
@@ -142,9 +158,11 @@ def test_operator_clears_a_document_with_the_keyboard(web: Server) -> None:
 
         keys = chars = 0
         seen: list[str] = []
-        moved = ("(n) => location.pathname === '/verify' || !document.activeElement"
-                 " || document.activeElement.name !== n"
-                 " || !!document.querySelector('#station-msg.error')")
+        moved = (
+            "(n) => location.pathname === '/verify' || !document.activeElement"
+            " || document.activeElement.name !== n"
+            " || !!document.querySelector('#station-msg.error')"
+        )
         while "/verify/" in page.url and len(seen) < 2 * len(before):
             name = page.evaluate("document.activeElement && document.activeElement.name")
             if not name:
@@ -158,9 +176,16 @@ def test_operator_clears_a_document_with_the_keyboard(web: Server) -> None:
                 assert page.locator(f'#zones rect.current[data-field="{name}"]').count() == 1
             if len(seen) == 1:
                 page.screenshot(path=str(shots / "verify-station.png"))
-            want = _text(truth[name], name) if truth else {
-                "visit_date": "16/10/2025", "last_name": "Kowalski", "sex": "female",
-                "phone_mobile": "(312) 978-8718"}.get(name)
+            want = (
+                _text(truth[name], name)
+                if truth
+                else {
+                    "visit_date": "16/10/2025",
+                    "last_name": "Kowalski",
+                    "sex": "female",
+                    "phone_mobile": "(312) 978-8718",
+                }.get(name)
+            )
             shown = page.input_value(f'#fields [name="{name}"]')
             multi = page.evaluate("document.activeElement.tagName") == "TEXTAREA"
             if want is None:  # blank form: nothing to type, the patient left it empty
@@ -192,10 +217,17 @@ def test_operator_clears_a_document_with_the_keyboard(web: Server) -> None:
         audit = c.get("/api/v1/audit", params={"batch": batch, "limit": 500}).json()["items"]
     assert after["status"] == "done"
     exported = json.loads((web.home / "exports" / "intake" / f"{doc_id}.json").read_text())
-    corrected = [n for n in flagged if (truth or {}).get(n) is not None] if truth else \
-        ["visit_date", "last_name", "sex", "phone_mobile"]
-    expected = {"visit_date": "2025-10-16", "last_name": "Kowalski", "sex": "female",
-                "phone_mobile": "3129788718"}
+    corrected = (
+        [n for n in flagged if (truth or {}).get(n) is not None]
+        if truth
+        else ["visit_date", "last_name", "sex", "phone_mobile"]
+    )
+    expected = {
+        "visit_date": "2025-10-16",
+        "last_name": "Kowalski",
+        "sex": "female",
+        "phone_mobile": "3129788718",
+    }
     for name in corrected:
         want = truth[name] if truth else expected[name]
         got = exported["fields"][name]
@@ -206,7 +238,10 @@ def test_operator_clears_a_document_with_the_keyboard(web: Server) -> None:
         assert after["fields"][name]["source"] == "human"
     actions = {(a["actor"], a["action"]) for a in audit}
     assert ("olivia", "document.verify") in actions and ("olivia", "batch.verified") in actions
-    assert any(a["actor"] == "olivia" and a["action"] in ("field.set", "field.override")
-               for a in audit)
-    print(f"\nverify: {len(flagged)} flagged fields of {len(before)}, {keys} keystrokes "
-          f"+ {chars} typed characters to clear the document")
+    assert any(
+        a["actor"] == "olivia" and a["action"] in ("field.set", "field.override") for a in audit
+    )
+    print(
+        f"\nverify: {len(flagged)} flagged fields of {len(before)}, {keys} keystrokes "
+        f"+ {chars} typed characters to clear the document"
+    )

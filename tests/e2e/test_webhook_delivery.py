@@ -27,23 +27,29 @@ PAGES = 3
 
 def install_hook_app(home: Path, url: str, secret_file: Path) -> None:
     install_mini_app(home)
-    exports = MINI_APP[MINI_APP.index("exports:"):MINI_APP.index("document_types:")]
-    hook = (f"exports:\n  - kind: webhook\n    options: {{url: '{url}', "
-            f"secret_file: '{secret_file}', timeout_s: 30}}\n")
+    exports = MINI_APP[MINI_APP.index("exports:") : MINI_APP.index("document_types:")]
+    hook = (
+        f"exports:\n  - kind: webhook\n    options: {{url: '{url}', "
+        f"secret_file: '{secret_file}', timeout_s: 30}}\n"
+    )
     (home / "apps" / "mini" / "app.yaml").write_text(MINI_APP.replace(exports, hook))
 
 
 @pytest.mark.timeout(240)
-def test_each_document_arrives_once_by_webhook_id_across_a_kill(home: Path,
-                                                               tmp_path: Path) -> None:
+def test_each_document_arrives_once_by_webhook_id_across_a_kill(home: Path, tmp_path: Path) -> None:
     receiver = Receiver(hold_first=True)
     receiver.start()
     secret = tmp_path / "hook.secret"
     secret.write_text(SECRET)
     install_hook_app(home, receiver.url, secret)
-    env = {**os.environ, "TASKMASTER_HOME": str(home), "TASKMASTER_WORKERS": "1",
-           "TASKMASTER_HOT_FOLDER": "false", "TASKMASTER_ADMIN_PASSWORD": "hook-drill-pw",
-           "OMP_THREAD_LIMIT": "1"}
+    env = {
+        **os.environ,
+        "TASKMASTER_HOME": str(home),
+        "TASKMASTER_WORKERS": "1",
+        "TASKMASTER_HOT_FOLDER": "false",
+        "TASKMASTER_ADMIN_PASSWORD": "hook-drill-pw",
+        "OMP_THREAD_LIMIT": "1",
+    }
     env.pop("TASKMASTER_DATABASE_URL", None)
     svc = Services.create(Settings(home=home))
     batch_id = create_batch(svc, [("scan.tif", tiff_of_blank_forms(PAGES))], ["mini"])

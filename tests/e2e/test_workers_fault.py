@@ -30,17 +30,26 @@ from tests.integration.test_queue import EXPORTERS, install_mini_app, tiff_of_bl
 
 DRILL = "mini"  # the application the workers run (tests/integration/test_queue.py)
 BATCHES, PAGES = 8, 8
+
+
 def install_drill_app(home: Path) -> None:
     """The drill application: the queue tests' one-field app (each blank page a document)."""
     install_mini_app(home)
 
 
 def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    cmd = ([str(BIN / "taskmaster")] if (BIN / "taskmaster").exists()
-           else [sys.executable, "-c", "from taskmaster.cli.main import main; main()"])
-    return subprocess.Popen([*cmd, "-v", "worker", "--heartbeat", "1", "--metrics-port", "0"],
-                            env=env, stdout=subprocess.DEVNULL,
-                            stderr=log.open("ab"), start_new_session=True)
+    cmd = (
+        [str(BIN / "taskmaster")]
+        if (BIN / "taskmaster").exists()
+        else [sys.executable, "-c", "from taskmaster.cli.main import main; main()"]
+    )
+    return subprocess.Popen(
+        [*cmd, "-v", "worker", "--heartbeat", "1", "--metrics-port", "0"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("ab"),
+        start_new_session=True,
+    )
 
 
 def exported(svc: Services) -> int:
@@ -55,19 +64,26 @@ def busy_batch(svc: Services, pid: int) -> str | None:
 
 
 @pytest.mark.timeout(420)
-def test_sigkill_mid_run_exports_every_document_once(pg_url: str, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sigkill_mid_run_exports_every_document_once(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     home = tmp_path / "home"
     install_drill_app(home)
-    env = {**os.environ, "TASKMASTER_HOME": str(home), "TASKMASTER_DATABASE_URL": pg_url,
-           "TASKMASTER_QUEUE": "procrastinate", "OMP_THREAD_LIMIT": "1",
-           "PYTHONPATH": str(ROOT / "src")}
+    env = {
+        **os.environ,
+        "TASKMASTER_HOME": str(home),
+        "TASKMASTER_DATABASE_URL": pg_url,
+        "TASKMASTER_QUEUE": "procrastinate",
+        "OMP_THREAD_LIMIT": "1",
+        "PYTHONPATH": str(ROOT / "src"),
+    }
     for key in ("TASKMASTER_HOME", "TASKMASTER_DATABASE_URL", "TASKMASTER_QUEUE"):
         monkeypatch.setenv(key, env[key])
     svc = Services.create(Settings())
     tiff = tiff_of_blank_forms(PAGES)
-    batch_ids = [create_batch(svc, [(f"scan-{i}.tif", tiff)], [DRILL], origin="api")
-                 for i in range(BATCHES)]
+    batch_ids = [
+        create_batch(svc, [(f"scan-{i}.tif", tiff)], [DRILL], origin="api") for i in range(BATCHES)
+    ]
 
     logs = tmp_path / "workers.log"
     victim = start_worker(env, logs)
@@ -89,8 +105,11 @@ def test_sigkill_mid_run_exports_every_document_once(pg_url: str, tmp_path: Path
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             with svc.db.session() as session:
-                open_ = session.scalar(select(func.count()).select_from(Batch)
-                                       .where(Batch.status.in_(("pending", "running"))))
+                open_ = session.scalar(
+                    select(func.count())
+                    .select_from(Batch)
+                    .where(Batch.status.in_(("pending", "running")))
+                )
             if not open_:
                 break
             time.sleep(0.5)
@@ -110,8 +129,9 @@ def test_sigkill_mid_run_exports_every_document_once(pg_url: str, tmp_path: Path
         docs = session.scalars(select(Document.id)).all()
         assert len(docs) == BATCHES * PAGES
         # Exactly once, by the record of deliveries ...
-        deliveries = Counter(session.execute(
-            select(ExportRecord.document_id, ExportRecord.exporter)).all())
+        deliveries = Counter(
+            session.execute(select(ExportRecord.document_id, ExportRecord.exporter)).all()
+        )
         assert set(deliveries) == {(d, e) for d in docs for e in EXPORTERS}
         assert set(deliveries.values()) == {1}
         # ... and by what the export targets hold.
@@ -119,27 +139,44 @@ def test_sigkill_mid_run_exports_every_document_once(pg_url: str, tmp_path: Path
         assert sorted(rows) == sorted(docs)
         # The killed batch's history says a worker was lost and the stage was redone
         # (unless the kill landed just after the victim's last stage of it: no stage lost).
-        lost = session.scalars(select(Task).where(Task.batch_id == killed_in,
-                                                  Task.status == "failed")).all()
+        lost = session.scalars(
+            select(Task).where(Task.batch_id == killed_in, Task.status == "failed")
+        ).all()
         assert all("worker lost" in (t.error or "") for t in lost)
         for task in lost:
-            assert session.scalar(select(func.count()).select_from(Task).where(
-                Task.batch_id == killed_in, Task.name == task.name,
-                Task.status == "done")) == 1
+            assert (
+                session.scalar(
+                    select(func.count())
+                    .select_from(Task)
+                    .where(
+                        Task.batch_id == killed_in, Task.name == task.name, Task.status == "done"
+                    )
+                )
+                == 1
+            )
         for batch_id in batch_ids:
-            done = {t.name for t in session.scalars(select(Task).where(
-                Task.batch_id == batch_id, Task.status == "done"))}
+            done = {
+                t.name
+                for t in session.scalars(
+                    select(Task).where(Task.batch_id == batch_id, Task.status == "done")
+                )
+            }
             assert done == set(STAGE_NAMES) - {"verify"} or done == set(STAGE_NAMES)
-        assert session.scalar(select(func.count()).select_from(Task)
-                              .where(Task.status == "running")) == 0
-        created = session.scalars(select(AuditEntry.batch_id)
-                                  .where(AuditEntry.action == "batch.create")).all()
+        assert (
+            session.scalar(select(func.count()).select_from(Task).where(Task.status == "running"))
+            == 0
+        )
+        created = session.scalars(
+            select(AuditEntry.batch_id).where(AuditEntry.action == "batch.create")
+        ).all()
         assert sorted(b or "" for b in created) == sorted(batch_ids)
-        jobs = session.execute(text(
-            "SELECT status, count(*) FROM procrastinate_jobs GROUP BY status")).all()
+        jobs = session.execute(
+            text("SELECT status, count(*) FROM procrastinate_jobs GROUP BY status")
+        ).all()
         assert {s for s, _ in jobs} == {"succeeded"}, jobs
-        stopped = session.scalars(select(Worker.status).where(
-            Worker.pid.in_([p.pid for p in workers[1:]]))).all()
+        stopped = session.scalars(
+            select(Worker.status).where(Worker.pid.in_([p.pid for p in workers[1:]]))
+        ).all()
         assert stopped == ["stopped", "stopped"]
     export_dir = home / "exports" / DRILL
     assert sorted(p.stem for p in export_dir.glob("d-*.json")) == sorted(docs)

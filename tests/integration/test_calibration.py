@@ -47,13 +47,15 @@ page_types:
       - {name: signature, kind: signature, type: boolean, required: true,
          bbox: [210, 2892, 1420, 3002]}
 """
-GOOD = {"last_name": ("KOWALSKI", "ocr", 0.95), "consent": (True, "omr", 0.99),
-        "signature": (True, "omr", 0.99)}
+GOOD = {
+    "last_name": ("KOWALSKI", "ocr", 0.95),
+    "consent": (True, "omr", 0.99),
+    "signature": (True, "omr", 0.99),
+}
 
 
 def _services(home: Path, qa_share: float = 0.0) -> Services:
-    return Services.create(Settings(home=home, hot_folder=False, workers=1,
-                                    qa_share=qa_share))
+    return Services.create(Settings(home=home, hot_folder=False, workers=1, qa_share=qa_share))
 
 
 @pytest.fixture
@@ -68,15 +70,33 @@ def svc(home: Path) -> Iterator[Services]:
 
 def _fit(thresholds: dict[str, float], app: str = "tiny") -> Fit:
     curve = [0.5 + 0.49 * i / (len(EDGES) - 1) for i in range(len(EDGES))]
-    fields = {name: {"kind": "text", "max_error": 0.005, "labels": 50, "wrong": 1,
-                     "accepted": 40, "errors": 0, "bound": 0.07,
-                     "thresholds": {src: thresholds[name]},
-                     "curves": {src: curve}}
-              for name, (_, src, _) in GOOD.items() if name in thresholds}
-    return Fit({"app": app, "fitted_at": "2026-11-30T12:00:00+00:00", "method": "test",
-                "max_error": 0.005, "confidence": 0.95, "verified_documents": 0,
-                "groups": [{"max_error": 0.005, "level": 0.99, "bound": 0.004}],
-                "fields": fields})
+    fields = {
+        name: {
+            "kind": "text",
+            "max_error": 0.005,
+            "labels": 50,
+            "wrong": 1,
+            "accepted": 40,
+            "errors": 0,
+            "bound": 0.07,
+            "thresholds": {src: thresholds[name]},
+            "curves": {src: curve},
+        }
+        for name, (_, src, _) in GOOD.items()
+        if name in thresholds
+    }
+    return Fit(
+        {
+            "app": app,
+            "fitted_at": "2026-11-30T12:00:00+00:00",
+            "method": "test",
+            "max_error": 0.005,
+            "confidence": 0.95,
+            "verified_documents": 0,
+            "groups": [{"max_error": 0.005, "level": 0.99, "bound": 0.004}],
+            "fields": fields,
+        }
+    )
 
 
 def _document(svc: Services, readings: dict[str, tuple[Any, str, float]]) -> tuple[str, str]:
@@ -86,10 +106,22 @@ def _document(svc: Services, readings: dict[str, tuple[Any, str, float]]) -> tup
         s.flush()
         doc = Document(batch_id=batch.id, seq=1, app="tiny", type="tiny-v1")
         for i, (name, (value, source, score)) in enumerate(readings.items()):
-            doc.fields.append(FieldValue(
-                name=name, position=i, kind="text", type="string", page=1, value=value,
-                confidence=score, source=source, machine_value=value, machine_score=score,
-                machine_source=source, messages=[]))
+            doc.fields.append(
+                FieldValue(
+                    name=name,
+                    position=i,
+                    kind="text",
+                    type="string",
+                    page=1,
+                    value=value,
+                    confidence=score,
+                    source=source,
+                    machine_value=value,
+                    machine_score=score,
+                    machine_source=source,
+                    messages=[],
+                )
+            )
         s.add(doc)
         s.commit()
         return batch.id, doc.id
@@ -126,8 +158,14 @@ def test_the_fit_decides_and_a_new_fit_applies_to_the_next_batch(svc: Services) 
     save_fit(svc.settings.home, _fit({"last_name": 0.97, "consent": 0.94, "signature": 0.94}))
     doc = _validated(svc, GOOD)  # same process, no restart
     assert _status(doc)["last_name"] == "needs_review" and doc.status == "needs_review"
-    assert len((home_fit(svc.settings.home, "tiny").parent / "tiny.history.jsonl")
-               .read_text().splitlines()) == 2
+    assert (
+        len(
+            (home_fit(svc.settings.home, "tiny").parent / "tiny.history.jsonl")
+            .read_text()
+            .splitlines()
+        )
+        == 2
+    )
 
 
 def test_a_field_the_fit_has_no_threshold_for_goes_to_review(svc: Services) -> None:
@@ -137,7 +175,8 @@ def test_a_field_the_fit_has_no_threshold_for_goes_to_review(svc: Services) -> N
 
 @pytest.mark.parametrize("field", ["consent", "signature"])
 def test_unticked_consent_or_missing_signature_keeps_the_document_in_review(
-        svc: Services, field: str) -> None:
+    svc: Services, field: str
+) -> None:
     save_fit(svc.settings.home, _fit({"last_name": 0.5, "consent": 0.5, "signature": 0.5}))
     readings = GOOD | {field: (False, "omr", 0.999)}
     doc = _validated(svc, readings)
@@ -169,45 +208,72 @@ def test_same_ignores_case_and_spacing_but_not_line_breaks() -> None:
 
 
 def test_labels_come_from_verify_and_set_against_the_machine_reading(svc: Services) -> None:
-    _, doc_id = _document(svc, {"last_name": ("kowalski", "ocr", 0.8),
-                                "consent": (True, "omr", 0.99),
-                                "signature": (False, "omr", 0.7)})
+    _, doc_id = _document(
+        svc,
+        {
+            "last_name": ("kowalski", "ocr", 0.8),
+            "consent": (True, "omr", 0.99),
+            "signature": (False, "omr", 0.7),
+        },
+    )
     with svc.db.session() as s:
         doc = s.get_one(Document, doc_id)
         for f in doc.fields:  # what verify leaves: the human's value, the machine's kept
-            f.value, f.source = {"last_name": "KOWALSKI ", "signature": True}.get(
-                f.name, f.value), "human"
-        scan = InputFile(batch_id=doc.batch_id, seq=1, name="scan.tif", path="x",
-                         size=1, sha256="ab" * 32)
+            f.value, f.source = (
+                {"last_name": "KOWALSKI ", "signature": True}.get(f.name, f.value),
+                "human",
+            )
+        scan = InputFile(
+            batch_id=doc.batch_id, seq=1, name="scan.tif", path="x", size=1, sha256="ab" * 32
+        )
         s.add(scan)
         s.flush()
-        s.add(Page(batch_id=doc.batch_id, document_id=doc_id, file_id=scan.id, seq=3,
-                   number=1, source="scan.tif#3", page_index=3, image="x"))
+        s.add(
+            Page(
+                batch_id=doc.batch_id,
+                document_id=doc_id,
+                file_id=scan.id,
+                seq=3,
+                number=1,
+                source="scan.tif#3",
+                page_index=3,
+                image="x",
+            )
+        )
         base = {"actor": "op", "batch_id": doc.batch_id, "document_id": doc_id}
-        s.add_all([
-            AuditEntry(action="field.set", field="last_name", old="kowalski",
-                       new="KOWALSKI ", **base),
-            AuditEntry(action="field.verify", field="consent", old=True, new=True, **base),
-            AuditEntry(action="field.set", field="signature", old=False, new=True, **base),
-            AuditEntry(action="document.verify", **base)])
+        s.add_all(
+            [
+                AuditEntry(
+                    action="field.set", field="last_name", old="kowalski", new="KOWALSKI ", **base
+                ),
+                AuditEntry(action="field.verify", field="consent", old=True, new=True, **base),
+                AuditEntry(action="field.set", field="signature", old=False, new=True, **base),
+                AuditEntry(action="document.verify", **base),
+            ]
+        )
         s.commit()
     app = svc.apps.get("tiny").app
     labels, verified = from_database(svc.db, app)
     assert verified == 1
     assert {lab.field: lab.right for lab in labels} == {
-        "last_name": True, "consent": True, "signature": False}
+        "last_name": True,
+        "consent": True,
+        "signature": False,
+    }
     assert {lab.field: lab.score for lab in labels}["signature"] == 0.7
     # The fold key is the scan's content and page: the same on every refit.
     assert {lab.doc for lab in labels} == {"abababababababab#3"}
     # A shipped label of the same scan's field gives way to the verified one.
-    shipped = [Label("last_name", "text", "ocr", 0.8, False, "abababababababab#3"),
-               Label("last_name", "text", "ocr", 0.9, True, "cdcdcdcdcdcdcdcd#1")]
+    shipped = [
+        Label("last_name", "text", "ocr", 0.8, False, "abababababababab#3"),
+        Label("last_name", "text", "ocr", 0.9, True, "cdcdcdcdcdcdcdcd#1"),
+    ]
     (svc.apps.get("tiny").folder / SHIPPED).write_text(json.dumps(build(app, shipped).data))
     got = gather(svc, "tiny")
     assert got.sources == {"shipped": 2, "verified": 3, "duplicates": 1}
-    assert sorted((lab.doc, lab.field, lab.right) for lab in got.labels
-                  if lab.field == "last_name") == [("abababababababab#3", "last_name", True),
-                                                   ("cdcdcdcdcdcdcdcd#1", "last_name", True)]
+    assert sorted(
+        (lab.doc, lab.field, lab.right) for lab in got.labels if lab.field == "last_name"
+    ) == [("abababababababab#3", "last_name", True), ("cdcdcdcdcdcdcdcd#1", "last_name", True)]
 
 
 def test_the_server_refits_after_enough_verified_documents(svc: Services) -> None:

@@ -27,8 +27,9 @@ from tests.unit.test_exporters import _result
 
 
 def _target(store: S3Store, tmp_path: Path) -> ExportTarget:
-    return ExportTarget(root=tmp_path / "unused", database_url="sqlite://", store=store,
-                        prefix="exports/intake")
+    return ExportTarget(
+        root=tmp_path / "unused", database_url="sqlite://", store=store, prefix="exports/intake"
+    )
 
 
 def _csv(store: S3Store) -> list[dict[str, str]]:
@@ -50,8 +51,10 @@ def test_json_and_csv_land_in_the_bucket(settings: Settings, tmp_path: Path) -> 
     assert not (tmp_path / "unused").exists() and not list(settings.home.iterdir())
 
 
-def test_a_csv_written_meanwhile_by_another_worker_is_kept(settings: Settings,  # noqa: F811
-                                                           tmp_path: Path) -> None:
+def test_a_csv_written_meanwhile_by_another_worker_is_kept(
+    settings: Settings,  # noqa: F811
+    tmp_path: Path,
+) -> None:
     """The conditional PUT fails when the object changed after it was read; the update
     then reads again, so the other worker's row survives."""
     store = store_from_settings(settings)
@@ -69,6 +72,7 @@ def test_a_csv_written_meanwhile_by_another_worker_is_kept(settings: Settings,  
                 CsvExporter().export(_result("d-rival", "B"), _target(rival, tmp_path))
             calls.append(old)
             return change(old)
+
         original(rel, change_after_a_rival)
 
     store.update_bytes = racing_update  # type: ignore[method-assign]
@@ -86,8 +90,10 @@ def test_a_batch_exports_into_the_bucket(settings: Settings, tmp_path: Path) -> 
         assert run_batch(svc, TaskContext(batch_id=batch)) == "done"
         exported = svc.store.get_bytes("exports/mini/mini-v1.csv").decode()
         [row] = list(csv.DictReader(io.StringIO(exported)))
-        assert json.loads(svc.store.get_bytes(f"exports/mini/{row['document']}.json"))[
-            "batch"] == batch
+        assert (
+            json.loads(svc.store.get_bytes(f"exports/mini/{row['document']}.json"))["batch"]
+            == batch
+        )
         assert not (local / "exports").exists()  # nothing on this worker's disk
     finally:
         svc.close()
@@ -105,10 +111,12 @@ def test_the_file_store_keeps_exports_where_they_were(home: Path) -> None:
         svc.close()
 
 
-@pytest.mark.parametrize("name", ["../x.json", "/etc/x.json", "a/../../x", "", "a//b",
-                                  "..\\x.csv", "x\x00.json"])
+@pytest.mark.parametrize(
+    "name", ["../x.json", "/etc/x.json", "a/../../x", "", "a//b", "..\\x.csv", "x\x00.json"]
+)
 def test_export_names_cannot_leave_the_exports_folder(tmp_path: Path, name: str) -> None:
     from taskmaster.errors import ConfigError
+
     target = ExportTarget(root=tmp_path, database_url="sqlite://")
     with pytest.raises(ConfigError, match="would leave the exports folder"):
         target.put(name, b"x")

@@ -33,15 +33,13 @@ def svc(home: Path) -> Iterator[Services]:
 
 @pytest.fixture
 def pool(svc: Services) -> Iterator[Background]:
-    bg = start_background(svc, workers=1, mode="threads", policy=FAST, hot_folder=False,
-                          poll_s=0.2)
+    bg = start_background(svc, workers=1, mode="threads", policy=FAST, hot_folder=False, poll_s=0.2)
     yield bg
     bg.stop(30)
 
 
 def watcher(svc: Services, bg: Background | None = None) -> HotFolder:
-    return HotFolder(svc, notify=bg.notify if bg else None, default_app="mini",
-                     stable_polls=2)
+    return HotFolder(svc, notify=bg.notify if bg else None, default_app="mini", stable_polls=2)
 
 
 def batches(svc: Services) -> list[str]:
@@ -62,7 +60,7 @@ def test_a_file_being_written_is_not_taken_until_complete(svc: Services) -> None
     hf.poll()
     data = FORM.read_bytes()
     target = svc.settings.inbox_dir / "slow.png"
-    chunks = [data[i:i + len(data) // 5 + 1] for i in range(0, len(data), len(data) // 5 + 1)]
+    chunks = [data[i : i + len(data) // 5 + 1] for i in range(0, len(data), len(data) // 5 + 1)]
     with target.open("wb") as fh:
         for chunk in chunks:  # a slow scanner: a chunk per poll
             fh.write(chunk)
@@ -78,10 +76,11 @@ def test_a_file_being_written_is_not_taken_until_complete(svc: Services) -> None
 
 
 def test_complete_files_are_processed_and_moved_to_done_with_results(
-        svc: Services, pool: Background) -> None:
+    svc: Services, pool: Background
+) -> None:
     inbox, out = svc.settings.inbox_dir, svc.settings.hotfolder_dir
     (inbox / "mini").mkdir(parents=True)
-    (inbox / "top.png").write_bytes(FORM.read_bytes())          # default application
+    (inbox / "top.png").write_bytes(FORM.read_bytes())  # default application
     (inbox / "mini" / "sub.png").write_bytes(FORM.read_bytes())  # named by its folder
     (inbox / ".hidden.png").write_bytes(b"being written under a temporary name")
     hf = watcher(svc, pool)
@@ -130,12 +129,12 @@ def test_a_restart_does_not_take_a_file_twice(svc: Services) -> None:
     # Crashed between the move and the batch's creation: the entry is there, the batch not.
     orphan = inbox / "processing" / "b-0123456789ab"
     orphan.mkdir()
-    (orphan / "meta.json").write_text(json.dumps(
-        {"batch": orphan.name, "name": "late.png", "app": "mini", "source": "late.png"}))
+    (orphan / "meta.json").write_text(
+        json.dumps({"batch": orphan.name, "name": "late.png", "app": "mini", "source": "late.png"})
+    )
     (orphan / "late.png").write_bytes(FORM.read_bytes())
 
-    bg = start_background(svc, workers=1, mode="threads", policy=FAST, hot_folder=False,
-                          poll_s=0.2)
+    bg = start_background(svc, workers=1, mode="threads", policy=FAST, hot_folder=False, poll_s=0.2)
     try:
         second = watcher(svc, bg)  # the restarted server's watcher
         poll_until(second, svc.settings.hotfolder_dir / "done" / "once.png")
@@ -149,8 +148,7 @@ def test_a_restart_does_not_take_a_file_twice(svc: Services) -> None:
         assert session.scalar(select(func.count()).select_from(Batch)) == 2
 
 
-def test_the_watcher_thread_takes_files_while_running(svc: Services,
-                                                      pool: Background) -> None:
+def test_the_watcher_thread_takes_files_while_running(svc: Services, pool: Background) -> None:
     hf = HotFolder(svc, notify=pool.notify, default_app="mini", poll_s=0.1)
     hf.start()
     try:
@@ -198,8 +196,9 @@ def test_a_taken_file_swapped_for_a_link_is_not_followed(svc: Services) -> None:
     # Someone with access to the share swaps a taken file for a link before it is read.
     entry = inbox / "processing" / "b-00000000feed"
     entry.mkdir(parents=True)
-    (entry / "meta.json").write_text(json.dumps(
-        {"batch": entry.name, "name": "x.png", "app": "mini", "source": "x.png"}))
+    (entry / "meta.json").write_text(
+        json.dumps({"batch": entry.name, "name": "x.png", "app": "mini", "source": "x.png"})
+    )
     (entry / "x.png").symlink_to(secret)
     watcher(svc).poll()
     assert batches(svc) == []

@@ -18,8 +18,10 @@ from tests.integration.test_hotfolder import (  # noqa: F401 (pool, svc: fixture
 from tests.integration.test_queue import FORM
 
 
-def test_hot_folder_refuses_what_an_upload_refuses(svc: Services,  # noqa: F811
-                                                    pool: Background) -> None:  # noqa: F811
+def test_hot_folder_refuses_what_an_upload_refuses(
+    svc: Services,  # noqa: F811
+    pool: Background,  # noqa: F811
+) -> None:
     inbox = svc.settings.inbox_dir
     inbox.mkdir(parents=True, exist_ok=True)
     zipped = io.BytesIO()
@@ -31,6 +33,9 @@ def test_hot_folder_refuses_what_an_upload_refuses(svc: Services,  # noqa: F811
     refused = svc.settings.hotfolder_dir / "error"  # outside the share
     poll_until(hf, refused / "poly.png")
     poll_until(hf, refused / "lies.pdf")
-    assert (refused / "poly.png.reason.txt").read_text().startswith(
-        "poly.png: polyglot file: a PNG that is also a ZIP archive")
+    assert (
+        (refused / "poly.png.reason.txt")
+        .read_text()
+        .startswith("poly.png: polyglot file: a PNG that is also a ZIP archive")
+    )
     assert "broken page tree" in (refused / "lies.pdf.reason.txt").read_text()

@@ -24,8 +24,9 @@ from tests.conftest import BLANK
 
 def _pages(svc: Services, batch_id: str) -> list[Page]:
     with svc.db.session() as session:
-        return list(session.scalars(select(Page).where(Page.batch_id == batch_id)
-                                    .order_by(Page.seq)))
+        return list(
+            session.scalars(select(Page).where(Page.batch_id == batch_id).order_by(Page.seq))
+        )
 
 
 def test_an_uploaded_file_is_decoded_once(home: Path) -> None:
@@ -35,8 +36,7 @@ def test_an_uploaded_file_is_decoded_once(home: Path) -> None:
         batch_id = new_id("b")
         assert check_upload(svc, batch_id, 1, 1, "form.png", data) == 1
         assert check_upload(svc, batch_id, 2, 2, "again.png", data) == 1
-        create_batch(svc, [("form.png", data), ("again.png", data)], ["intake"],
-                     batch_id=batch_id)
+        create_batch(svc, [("form.png", data), ("again.png", data)], ["intake"], batch_id=batch_id)
         ingest.run(TaskContext(batch_id=batch_id), svc)
         assert svc.decoder.files == 2  # the two checks; ingest took their pages
         pages = _pages(svc, batch_id)
@@ -60,15 +60,22 @@ def test_ingest_runs_the_upload_checks_on_files_from_elsewhere(home: Path) -> No
     with zipfile.ZipFile(zipped, "w") as z:
         z.writestr("payload.txt", "not a scan")
     try:
-        batch_id = create_batch(svc, [("ok.png", BLANK.read_bytes()),
-                                      ("poly.png", BLANK.read_bytes() + zipped.getvalue())],
-                                ["intake"], origin="cli")
+        batch_id = create_batch(
+            svc,
+            [("ok.png", BLANK.read_bytes()), ("poly.png", BLANK.read_bytes() + zipped.getvalue())],
+            ["intake"],
+            origin="cli",
+        )
         ingest.run(TaskContext(batch_id=batch_id), svc)
         with svc.db.session() as session:
-            files = {f.name: (f.status, f.error) for f in session.scalars(
-                select(InputFile).where(InputFile.batch_id == batch_id))}
-        assert files == {"ok.png": ("ok", None),
-                         "poly.png": ("failed", "polyglot file: a PNG that is also a ZIP archive")}
+            files = {
+                f.name: (f.status, f.error)
+                for f in session.scalars(select(InputFile).where(InputFile.batch_id == batch_id))
+            }
+        assert files == {
+            "ok.png": ("ok", None),
+            "poly.png": ("failed", "polyglot file: a PNG that is also a ZIP archive"),
+        }
     finally:
         svc.close()
 

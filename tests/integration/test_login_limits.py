@@ -27,8 +27,11 @@ def db(tmp_path: Path) -> Iterator[Database]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    url = (f"sqlite:///{tmp_path / 'tm.db'}" if request.param == "sqlite"
-           else request.getfixturevalue("pg_url"))
+    url = (
+        f"sqlite:///{tmp_path / 'tm.db'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
     database = Database(url)
     yield database
     database.dispose()

@@ -22,8 +22,10 @@ from tests.conftest import BLANK
 from tests.imap_server import ImapServer, available, dovecot
 from tests.integration.test_queue import install_mini_app, tiff_of_blank_forms
 
-pytestmark = pytest.mark.skipif(not available() and not os.environ.get("CI"),
-                                reason="Dovecot (Debian dovecot-imapd) is not installed")
+pytestmark = pytest.mark.skipif(
+    not available() and not os.environ.get("CI"),
+    reason="Dovecot (Debian dovecot-imapd) is not installed",
+)
 
 
 @pytest.fixture(scope="module")
@@ -47,10 +49,20 @@ def svc(home: Path, imap: ImapServer, folder: str, tmp_path: Path) -> Iterator[S
     install_mini_app(home)
     secret = tmp_path / "imap.password"
     secret.write_text(imap.password + "\n")
-    services = Services.create(Settings(
-        home=home, hot_folder=False, imap_host=imap.host, imap_port=imap.port,
-        imap_tls="none", imap_user=imap.user, imap_password_file=secret,
-        imap_folder=folder, imap_app="mini", imap_failed_folder=f"{folder}-failed"))
+    services = Services.create(
+        Settings(
+            home=home,
+            hot_folder=False,
+            imap_host=imap.host,
+            imap_port=imap.port,
+            imap_tls="none",
+            imap_user=imap.user,
+            imap_password_file=secret,
+            imap_folder=folder,
+            imap_app="mini",
+            imap_failed_folder=f"{folder}-failed",
+        )
+    )
     yield services
     services.close()
 
@@ -96,39 +108,58 @@ def batches(svc: Services) -> list[Batch]:
 
 
 def test_a_mail_with_two_attachments_becomes_one_batch_then_is_seen(
-        svc: Services, imap: ImapServer, folder: str) -> None:
-    append(imap, folder, mail("Intake forms", ("form.png", BLANK.read_bytes(), "image/png"),
-                              ("scan.tif", tiff_of_blank_forms(1), "image/tiff")))
+    svc: Services, imap: ImapServer, folder: str
+) -> None:
+    append(
+        imap,
+        folder,
+        mail(
+            "Intake forms",
+            ("form.png", BLANK.read_bytes(), "image/png"),
+            ("scan.tif", tiff_of_blank_forms(1), "image/tiff"),
+        ),
+    )
     assert "\\Seen" not in flags(imap, folder)[0]
     assert Mailbox(svc).poll() == 1
     [batch] = batches(svc)
     assert batch.origin == "mail" and batch.apps == ["mini"] and batch.status == "pending"
     with svc.db.session() as session:
-        files = session.scalars(select(InputFile).where(InputFile.batch_id == batch.id)
-                                .order_by(InputFile.seq)).all()
+        files = session.scalars(
+            select(InputFile).where(InputFile.batch_id == batch.id).order_by(InputFile.seq)
+        ).all()
         assert [(f.name, f.size) for f in files] == [
-            ("form.png", len(BLANK.read_bytes())), ("scan.tif", len(tiff_of_blank_forms(1)))]
+            ("form.png", len(BLANK.read_bytes())),
+            ("scan.tif", len(tiff_of_blank_forms(1))),
+        ]
         assert svc.store.get_bytes(files[0].path) == BLANK.read_bytes()
     assert "\\Seen" in flags(imap, folder)[0]
     assert Mailbox(svc).poll() == 0 and len(batches(svc)) == 1  # taken once
 
 
 def test_mails_without_usable_attachments_go_to_the_failure_folder(
-        svc: Services, imap: ImapServer, folder: str) -> None:
+    svc: Services, imap: ImapServer, folder: str
+) -> None:
     append(imap, folder, mail("no attachment"))
     append(imap, folder, mail("wrong kind", ("notes.txt", b"call back", "text/plain")))
     assert Mailbox(svc).poll() == 0
     assert batches(svc) == []
     assert count(imap, folder) == 0 and count(imap, f"{folder}-failed") == 2
     with svc.db.session() as session:
-        reasons = [r or "" for r in session.scalars(select(AuditEntry.detail).where(
-            AuditEntry.action == "mail.rejected").order_by(AuditEntry.id))]
+        reasons = [
+            r or ""
+            for r in session.scalars(
+                select(AuditEntry.detail)
+                .where(AuditEntry.action == "mail.rejected")
+                .order_by(AuditEntry.id)
+            )
+        ]
     assert "'no attachment'" in reasons[0] and "it has no attachment" in reasons[0]
     assert "notes.txt: unsupported format" in reasons[1]
 
 
 def test_a_mail_stored_before_a_crash_is_marked_not_imported_again(
-        svc: Services, imap: ImapServer, folder: str) -> None:
+    svc: Services, imap: ImapServer, folder: str
+) -> None:
     append(imap, folder, mail("Intake", ("form.png", BLANK.read_bytes(), "image/png")))
     # The crashed poll had stored the batch under the mail's id, but not marked the mail.
     box = imap.client()
@@ -137,25 +168,41 @@ def test_a_mail_stored_before_a_crash_is_marked_not_imported_again(
     found = re.search(rb"UIDVALIDITY (\d+)", data[0] or b"")
     assert found is not None
     uidvalidity = int(found.group(1))
-    stored = create_batch(svc, [("form.png", BLANK.read_bytes())], ["mini"], origin="mail",
-                          batch_id=mail_batch_id(svc.settings, uidvalidity, "1"))
+    stored = create_batch(
+        svc,
+        [("form.png", BLANK.read_bytes())],
+        ["mini"],
+        origin="mail",
+        batch_id=mail_batch_id(svc.settings, uidvalidity, "1"),
+    )
     assert Mailbox(svc).poll() == 1
     assert [b.id for b in batches(svc)] == [stored]
     assert "\\Seen" in flags(imap, folder)[0]
 
 
 def test_taken_mails_move_to_the_done_folder_when_one_is_set(
-        svc: Services, imap: ImapServer, folder: str) -> None:
+    svc: Services, imap: ImapServer, folder: str
+) -> None:
     svc.settings = svc.settings.model_copy(update={"imap_done_folder": f"{folder}-done"})
-    append(imap, folder, mail("Intake", ("form.png", BLANK.read_bytes(), "image/png"),
-                              ("logo.txt", b"x", "text/plain")))
+    append(
+        imap,
+        folder,
+        mail(
+            "Intake",
+            ("form.png", BLANK.read_bytes(), "image/png"),
+            ("logo.txt", b"x", "text/plain"),
+        ),
+    )
     assert Mailbox(svc).poll() == 1
     assert count(imap, folder) == 0 and count(imap, f"{folder}-done") == 1
     [batch] = batches(svc)
     assert [f.name for f in batch.files] == ["form.png"]
     with svc.db.session() as session:
-        [partial] = session.scalars(select(AuditEntry.detail).where(
-            AuditEntry.action == "mail.partial", AuditEntry.batch_id == batch.id)).all()
+        [partial] = session.scalars(
+            select(AuditEntry.detail).where(
+                AuditEntry.action == "mail.partial", AuditEntry.batch_id == batch.id
+            )
+        ).all()
     assert partial is not None and "logo.txt" in partial
 
 

@@ -27,9 +27,14 @@ def _filler(column: sa.Column[Any]) -> Any:
 
 
 def _insert(conn: sa.Connection, table: sa.Table, **values: Any) -> None:
-    row = {c.name: _filler(c) for c in table.columns
-           if not c.nullable and c.server_default is None and c.name not in values
-           and not (c.primary_key and isinstance(c.type, sa.Integer))}
+    row = {
+        c.name: _filler(c)
+        for c in table.columns
+        if not c.nullable
+        and c.server_default is None
+        and c.name not in values
+        and not (c.primary_key and isinstance(c.type, sa.Integer))
+    }
     conn.execute(table.insert().values(**row, **values))
 
 
@@ -44,12 +49,22 @@ def test_page_index_is_backfilled_from_the_source(tmp_path: Path) -> None:
         _insert(conn, meta.tables["batches"], id="b-1", apps=["intake"])
         _insert(conn, meta.tables["files"], id=1, batch_id="b-1", name="scan#2.pdf")
         for seq, source in enumerate(["scan#2.pdf#1", "scan#2.pdf#12", "drawing"], start=1):
-            _insert(conn, meta.tables["pages"], id=seq, batch_id="b-1", file_id=1, seq=seq,
-                    source=source)
+            _insert(
+                conn,
+                meta.tables["pages"],
+                id=seq,
+                batch_id="b-1",
+                file_id=1,
+                seq=seq,
+                source=source,
+            )
     engine.dispose()
     db = Database(url)  # migrates to head
     with db.session() as session:
         rows = session.execute(sa.text("SELECT source, page_index FROM pages ORDER BY id"))
-        assert [tuple(r) for r in rows] == [("scan#2.pdf#1", 1), ("scan#2.pdf#12", 12),
-                                            ("drawing", 0)]
+        assert [tuple(r) for r in rows] == [
+            ("scan#2.pdf#1", 1),
+            ("scan#2.pdf#12", 12),
+            ("drawing", 0),
+        ]
     db.dispose()

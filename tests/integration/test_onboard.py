@@ -60,8 +60,9 @@ def truth_box(spec: dict[str, object]) -> tuple[int, int, int, int]:
     return to_px(spec["rect"])  # type: ignore[arg-type]
 
 
-def test_fillable_pdf_fields_are_its_widgets(tmp_path: Path, ocr: OcrEngine,
-        decode: Decode) -> None:
+def test_fillable_pdf_fields_are_its_widgets(
+    tmp_path: Path, ocr: OcrEngine, decode: Decode
+) -> None:
     pages = propose(blank_pdf(tmp_path / "form.pdf").read_bytes(), "form.pdf", ocr, decode)
     assert len(pages) == 1 and pages[0].source == "acroform"
     by_pdf = {f.pdf_name: f for f in pages[0].fields}
@@ -71,17 +72,17 @@ def test_fillable_pdf_fields_are_its_widgets(tmp_path: Path, ocr: OcrEngine,
         assert f.bbox == truth_box(spec), name
     named = {f.pdf_name: (f.name, f.kind, f.type) for f in pages[0].fields}
     assert named == {
-        "f1_1[0]": ("last_name", "text", "string"),          # label before the box
-        "Text2": ("street_address", "text", "string"),       # label above, tooltip "undefined"
-        "f1_3[0]": ("first_name", "comb", "string"),          # a letter comb
+        "f1_1[0]": ("last_name", "text", "string"),  # label before the box
+        "Text2": ("street_address", "text", "string"),  # label above, tooltip "undefined"
+        "f1_3[0]": ("first_name", "comb", "string"),  # a letter comb
         "Text7[0]": ("date_of_birth_mm", "comb", "integer"),  # a date over three widgets
         "Text8[0]": ("date_of_birth_dd", "comb", "integer"),
         "Text9[0]": ("date_of_birth_yyyy", "comb", "integer"),
-        "RadioButton1": ("sex", "checkbox", "enum"),          # radio group: one field
-        "CheckBox3": ("contact_by", "checkbox", "enum"),      # checkboxes sharing a name
+        "RadioButton1": ("sex", "checkbox", "enum"),  # radio group: one field
+        "CheckBox3": ("contact_by", "checkbox", "enum"),  # checkboxes sharing a name
         "c1_1[0]": ("i_agree_to_the_terms", "checkbox", "boolean"),  # a lone checkbox
-        "f1_9[0]": ("daytime_phone", "comb", "phone"),        # label below, tooltip "Phone"
-        "ZipCode": ("zip_code", "comb", "zip"),               # a PDF name that says something
+        "f1_9[0]": ("daytime_phone", "comb", "phone"),  # label below, tooltip "Phone"
+        "ZipCode": ("zip_code", "comb", "zip"),  # a PDF name that says something
         "f2_1[0]": ("e_mail_address", "text", "email"),
         "Sig1": ("sig1", "signature", "boolean"),
     }
@@ -91,8 +92,11 @@ def test_fillable_pdf_fields_are_its_widgets(tmp_path: Path, ocr: OcrEngine,
     assert [(o.value, o.label) for o in sex.options] == [("M", "M"), ("F", "F")]
     assert [o.value for o in by_pdf["CheckBox3"].options] == ["Phone", "Post"]
     assert [o.value for o in by_pdf["c1_1[0]"].options] == ["Yes"]
-    assert [f.format for f in pages[0].fields if f.pdf_name and f.pdf_name.startswith("Text")
-            and f.kind == "comb"] == ["MM", "DD", "YYYY"]
+    assert [
+        f.format
+        for f in pages[0].fields
+        if f.pdf_name and f.pdf_name.startswith("Text") and f.kind == "comb"
+    ] == ["MM", "DD", "YYYY"]
 
 
 def _matches(found: list[Found], name: str) -> Found | None:
@@ -101,13 +105,20 @@ def _matches(found: list[Found], name: str) -> Found | None:
     return best if iou(best.bbox, box) >= 0.5 else None
 
 
-def test_flat_pdf_fields_come_from_the_drawing(tmp_path: Path, ocr: OcrEngine,
-        decode: Decode) -> None:
+def test_flat_pdf_fields_come_from_the_drawing(
+    tmp_path: Path, ocr: OcrEngine, decode: Decode
+) -> None:
     data = blank_pdf(tmp_path / "flat.pdf", widgets=False).read_bytes()
     [page] = propose(data, "flat.pdf", ocr, decode)
     assert page.source == "drawing"
-    kinds = {"text": "text", "comb": "comb", "radio": "checkbox", "checkboxes": "checkbox",
-             "checkbox": "checkbox", "signature": "signature"}
+    kinds = {
+        "text": "text",
+        "comb": "comb",
+        "radio": "checkbox",
+        "checkboxes": "checkbox",
+        "checkbox": "checkbox",
+        "signature": "signature",
+    }
     for name, spec in FIELDS.items():
         f = _matches(page.fields, name)
         assert f is not None, f"{name} not found"
@@ -122,8 +133,7 @@ def test_flat_pdf_fields_come_from_the_drawing(tmp_path: Path, ocr: OcrEngine,
     assert all(f.confidence >= 0.8 for f in page.fields if f not in office)
 
 
-def test_a_noisy_skewed_scan_of_the_blank(tmp_path: Path, ocr: OcrEngine,
-        decode: Decode) -> None:
+def test_a_noisy_skewed_scan_of_the_blank(tmp_path: Path, ocr: OcrEngine, decode: Decode) -> None:
     """The flat form printed and scanned: a little turned, grey paper, speckle, and a
     shaded band a fax turned into dots."""
     data = blank_pdf(tmp_path / "flat.pdf", widgets=False).read_bytes()
@@ -145,48 +155,78 @@ def test_a_noisy_skewed_scan_of_the_blank(tmp_path: Path, ocr: OcrEngine,
     assert {"street_address", "first_name", "sex", "contact_by", "daytime_phone"} <= names, names
 
 
-def test_pages_become_page_types_of_one_document(tmp_path: Path, ocr: OcrEngine,
-        decode: Decode) -> None:
+def test_pages_become_page_types_of_one_document(
+    tmp_path: Path, ocr: OcrEngine, decode: Decode
+) -> None:
     """A fillable form with an instructions page: two page types, in order; the page
     without widgets gets no guessed fields; the result validates as written."""
     form = pikepdf.open(blank_pdf(tmp_path / "form.pdf"))
     notes = pikepdf.new()
-    content = (b"BT /F1 12 Tf 72 700 Td (Instructions: print in capitals.) Tj ET "
-               b"72 690 m 540 690 l S")
-    notes.pages.append(pikepdf.Page(pikepdf.Dictionary(
-        Type=pikepdf.Name.Page, MediaBox=pikepdf.Array([0, 0, 612, 792]),
-        Contents=notes.make_stream(content))))
+    content = (
+        b"BT /F1 12 Tf 72 700 Td (Instructions: print in capitals.) Tj ET 72 690 m 540 690 l S"
+    )
+    notes.pages.append(
+        pikepdf.Page(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.Page,
+                MediaBox=pikepdf.Array([0, 0, 612, 792]),
+                Contents=notes.make_stream(content),
+            )
+        )
+    )
     form.pages.extend(notes.pages)
     form.save(tmp_path / "two.pdf")
-    summary = onboard((tmp_path / "two.pdf").read_bytes(), "two.pdf", "loan", tmp_path / "apps",
-                      ocr, decode=decode, title="Loan")
+    summary = onboard(
+        (tmp_path / "two.pdf").read_bytes(),
+        "two.pdf",
+        "loan",
+        tmp_path / "apps",
+        ocr,
+        decode=decode,
+        title="Loan",
+    )
     assert summary.pages == 2 and summary.sources == ["acroform", "drawing"]
     app = load_application(tmp_path / "apps" / "loan" / "app.yaml")
     assert [p.name for p in app.page_types] == ["loan-p1", "loan-p2"]
     assert [(s.type, s.optional) for s in app.document_types[0].pages] == [
-        ("loan-p1", False), ("loan-p2", True)]
+        ("loan-p1", False),
+        ("loan-p2", True),
+    ]
     assert len(app.page_types[0].fields) == len(FIELDS) and app.page_types[1].fields == []
     assert app.page_types[1].size == app.page_types[0].size  # letter at 300 dpi, both
 
 
-def test_odd_widgets(tmp_path: Path, ocr: OcrEngine,
-        decode: Decode) -> None:
+def test_odd_widgets(tmp_path: Path, ocr: OcrEngine, decode: Decode) -> None:
     """A one-character box, a hidden widget, a push button, a widget sticking out of the
     page: read as one cell, left out, left out, clipped to the page."""
     pdf = pikepdf.new()
-    pdf.pages.append(pikepdf.Page(pikepdf.Dictionary(
-        Type=pikepdf.Name.Page, MediaBox=pikepdf.Array([0, 0, 612, 792]),
-        Contents=pdf.make_stream(b"72 600 20 20 re S"))))
+    pdf.pages.append(
+        pikepdf.Page(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.Page,
+                MediaBox=pikepdf.Array([0, 0, 612, 792]),
+                Contents=pdf.make_stream(b"72 600 20 20 re S"),
+            )
+        )
+    )
 
     def widget(name: str, rect: list[float], **keys: Any) -> pikepdf.Dictionary:
-        return pdf.make_indirect(pikepdf.Dictionary(
-            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Widget, T=pikepdf.String(name),
-            Rect=pikepdf.Array(rect), **keys))
+        return pdf.make_indirect(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.Annot,
+                Subtype=pikepdf.Name.Widget,
+                T=pikepdf.String(name),
+                Rect=pikepdf.Array(rect),
+                **keys,
+            )
+        )
 
-    widgets = [widget("Initial", [72, 600, 92, 620], FT=pikepdf.Name.Tx, MaxLen=1),
-               widget("Secret", [200, 600, 300, 620], FT=pikepdf.Name.Tx, F=2),
-               widget("Print", [320, 600, 400, 620], FT=pikepdf.Name.Btn, Ff=1 << 16),
-               widget("Wide", [500, 500, 700, 520], FT=pikepdf.Name.Tx)]
+    widgets = [
+        widget("Initial", [72, 600, 92, 620], FT=pikepdf.Name.Tx, MaxLen=1),
+        widget("Secret", [200, 600, 300, 620], FT=pikepdf.Name.Tx, F=2),
+        widget("Print", [320, 600, 400, 620], FT=pikepdf.Name.Btn, Ff=1 << 16),
+        widget("Wide", [500, 500, 700, 520], FT=pikepdf.Name.Tx),
+    ]
     pdf.pages[0].obj.Annots = pikepdf.Array(widgets)
     pdf.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array(widgets))
     pdf.save(tmp_path / "odd.pdf")
@@ -195,5 +235,9 @@ def test_odd_widgets(tmp_path: Path, ocr: OcrEngine,
     assert set(by_pdf) == {"Initial", "Wide"}
     initial = by_pdf["Initial"]
     assert initial.kind == "comb" and initial.boxes == [to_px((72, 600, 92, 620))]
-    assert by_pdf["Wide"].bbox == (to_px((500, 500, 700, 520))[0], to_px((0, 500, 0, 520))[1],
-                                   page.image.shape[1], to_px((0, 500, 0, 520))[3])
+    assert by_pdf["Wide"].bbox == (
+        to_px((500, 500, 700, 520))[0],
+        to_px((0, 500, 0, 520))[1],
+        page.image.shape[1],
+        to_px((0, 500, 0, 520))[3],
+    )

@@ -34,8 +34,7 @@ def _words() -> list[Word]:
     words, x = [], 200
     for text in NAMES:
         width = 60 * len(text)
-        words.append(Word(text=text, bbox=(x, 300, x + width, 360), confidence=0.9,
-                          line=0))
+        words.append(Word(text=text, bbox=(x, 300, x + width, 360), confidence=0.9, line=0))
         x += width + 40
     words.append(Word(text="Zoë", bbox=(200, 500, 380, 560), confidence=0.9, line=1))
     return words
@@ -48,8 +47,12 @@ def _page() -> PageContent:
 def _export(tmp_path: Path, **options: object) -> bytes:
     from taskmaster.exporters.pdfa_export import PdfaExporter
 
-    target = ExportTarget(root=tmp_path, database_url="sqlite://", options=options,
-                          pages=lambda: [_page(), PageContent(blank_form(), 300.0, [])])
+    target = ExportTarget(
+        root=tmp_path,
+        database_url="sqlite://",
+        options=options,
+        pages=lambda: [_page(), PageContent(blank_form(), 300.0, [])],
+    )
     result = {"document": "d-1", "type": "intake-v1"}
     where = PdfaExporter().export(result, target)
     assert where == str(tmp_path / "d-1.pdf")
@@ -58,8 +61,11 @@ def _export(tmp_path: Path, **options: object) -> bytes:
 
 def _fonts(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
     """Every font dictionary in the file."""
-    return [obj for obj in pdf.objects
-            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/Font"]
+    return [
+        obj
+        for obj in pdf.objects
+        if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/Font"
+    ]
 
 
 def _check_pdfa(data: bytes) -> None:
@@ -75,8 +81,9 @@ def _check_pdfa(data: bytes) -> None:
         for font in fonts:
             if "/FontDescriptor" in font:
                 desc = font.FontDescriptor
-                assert any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")), \
+                assert any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")), (
                     f"{font.get('/BaseFont')} is not embedded"
+                )
             if font.get("/Subtype") == "/Type0":
                 assert "/ToUnicode" in font
         assert len(pdf.pages) == 2
@@ -101,8 +108,10 @@ def test_pdfa_export_is_pdfa_2b_with_our_unicode_words(tmp_path: Path) -> None:
     _check_text(data)
 
 
-@pytest.mark.skipif(shutil.which("gs") is None and not os.environ.get("CI"),
-                    reason="Ghostscript (Debian ghostscript) is not installed")
+@pytest.mark.skipif(
+    shutil.which("gs") is None and not os.environ.get("CI"),
+    reason="Ghostscript (Debian ghostscript) is not installed",
+)
 def test_the_ghostscript_backend_makes_pdfa_too(tmp_path: Path) -> None:
     data = _export(tmp_path, backend="ghostscript")
     _check_pdfa(data)
@@ -126,7 +135,7 @@ def test_a_bad_backend_is_a_configuration_error(tmp_path: Path) -> None:
 def test_a_batch_exports_a_pdfa_with_the_pages_words(home: Path) -> None:
     install_mini_app(home)
     app = home / "apps" / "mini" / "app.yaml"
-    exports = MINI_APP[MINI_APP.index("exports:"):MINI_APP.index("document_types:")]
+    exports = MINI_APP[MINI_APP.index("exports:") : MINI_APP.index("document_types:")]
     app.write_text(MINI_APP.replace(exports, "exports:\n  - {kind: pdfa}\n"))
     svc = Services.create(Settings(home=home, hot_folder=False))
     try:

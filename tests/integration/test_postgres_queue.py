@@ -21,8 +21,12 @@ from taskmaster.queue.procrastinate_app import QUEUE, BatchRetry, RetryLater, co
 
 def _jobs(db: Database) -> list[tuple[str, str, int]]:
     with db.session() as session:
-        return [tuple(r) for r in session.execute(text(
-            "SELECT queueing_lock, status, priority FROM procrastinate_jobs ORDER BY id"))]
+        return [
+            tuple(r)
+            for r in session.execute(
+                text("SELECT queueing_lock, status, priority FROM procrastinate_jobs ORDER BY id")
+            )
+        ]
 
 
 def test_migrations_run_down_and_up_again(pg_url: str) -> None:
@@ -43,8 +47,9 @@ def test_job_commits_and_rolls_back_with_the_batch(pg_url: str) -> None:
         session.rollback()
     assert _jobs(db) == []
     with db.session() as session:
-        session.add(Batch(id="b-kept", apps=["intake"], status="pending", task="ingest",
-                          priority=7))
+        session.add(
+            Batch(id="b-kept", apps=["intake"], status="pending", task="ingest", priority=7)
+        )
         assert enqueue_batch(session, "b-kept", stage="ingest", priority=7)
         assert not enqueue_batch(session, "b-kept", stage="ingest", priority=7)  # one waits
         session.commit()
@@ -55,13 +60,21 @@ def test_job_commits_and_rolls_back_with_the_batch(pg_url: str) -> None:
 def test_reconcile_enqueues_only_runnable_batches_without_a_job(pg_url: str) -> None:
     db = Database(pg_url)
     with db.session() as session:
-        session.add_all([
-            Batch(id="b-orphan", apps=["a"], status="pending", task="ingest", priority=2),
-            Batch(id="b-done", apps=["a"], status="done"),
-            Batch(id="b-review", apps=["a"], status="needs_review", task="verify"),
-            Batch(id="b-leased", apps=["a"], status="running", task="recognize",
-                  lease_owner="elsewhere:1", lease_until=datetime(2999, 1, 1, tzinfo=UTC)),
-        ])
+        session.add_all(
+            [
+                Batch(id="b-orphan", apps=["a"], status="pending", task="ingest", priority=2),
+                Batch(id="b-done", apps=["a"], status="done"),
+                Batch(id="b-review", apps=["a"], status="needs_review", task="verify"),
+                Batch(
+                    id="b-leased",
+                    apps=["a"],
+                    status="running",
+                    task="recognize",
+                    lease_owner="elsewhere:1",
+                    lease_until=datetime(2999, 1, 1, tzinfo=UTC),
+                ),
+            ]
+        )
         session.commit()
     assert reconcile(db) == ["b-orphan"]
     assert reconcile(db) == []  # its job is waiting now
@@ -72,8 +85,9 @@ def test_higher_priority_runs_first(pg_url: str) -> None:
     db = Database(pg_url)
     with db.session() as session:
         for batch_id, priority in (("b-low", 0), ("b-high", 9), ("b-mid", 3)):
-            session.add(Batch(id=batch_id, apps=["a"], status="pending", task="ingest",
-                              priority=priority))
+            session.add(
+                Batch(id=batch_id, apps=["a"], status="pending", task="ingest", priority=priority)
+            )
             enqueue_batch(session, batch_id, stage="ingest", priority=priority)
         session.commit()
     app = worker_app(pg_url, lambda context, batch_id, stage=None: None, Policy())
@@ -105,8 +119,9 @@ def test_a_batch_is_leased_to_one_worker_at_a_time(pg_url: str) -> None:
 
 def test_retry_backs_off_then_stops() -> None:
     strategy = BatchRetry(Policy(max_attempts=3, backoff_s=5))
-    job = Job(id=1, queue=QUEUE, lock=None, queueing_lock=None, task_name="t",
-              task_kwargs={}, attempts=0)
+    job = Job(
+        id=1, queue=QUEUE, lock=None, queueing_lock=None, task_name="t", task_kwargs={}, attempts=0
+    )
     first = strategy.get_retry_decision(exception=EngineError("ocr crashed"), job=job)
     assert first is not None and first.retry_at is not None
     assert strategy.get_retry_decision(exception=Conflict("leased"), job=job) is not None

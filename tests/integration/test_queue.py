@@ -65,8 +65,13 @@ def tiff_of_blank_forms(pages: int) -> bytes:
     """A multi-page TIFF of the blank form: `pages` documents of the mini application."""
     form = Image.open(FORM).convert("L")
     buf = io.BytesIO()
-    form.save(buf, format="TIFF", save_all=True, append_images=[form] * (pages - 1),
-              compression="tiff_deflate")
+    form.save(
+        buf,
+        format="TIFF",
+        save_all=True,
+        append_images=[form] * (pages - 1),
+        compression="tiff_deflate",
+    )
     return buf.getvalue()
 
 
@@ -95,8 +100,9 @@ def wait_finished(svc: Services, ids: list[str], timeout: float = 90) -> dict[st
     deadline = time.monotonic() + timeout
     while True:
         with svc.db.session() as session:
-            states = {b.id: b.status for b in session.scalars(
-                select(Batch).where(Batch.id.in_(ids)))}
+            states = {
+                b.id: b.status for b in session.scalars(select(Batch).where(Batch.id.in_(ids)))
+            }
         if all(s not in ("pending", "running") for s in states.values()):
             return states
         assert time.monotonic() < deadline, f"batches still open: {states}"
@@ -106,14 +112,22 @@ def wait_finished(svc: Services, ids: list[str], timeout: float = 90) -> dict[st
 def assert_ran_once(svc: Services, batch_id: str) -> None:
     """Every stage finished exactly once; every document exported once per exporter."""
     with svc.db.session() as session:
-        done = Counter(t.name for t in session.scalars(
-            select(Task).where(Task.batch_id == batch_id, Task.status == "done")))
+        done = Counter(
+            t.name
+            for t in session.scalars(
+                select(Task).where(Task.batch_id == batch_id, Task.status == "done")
+            )
+        )
         assert done == Counter(STAGE_NAMES), done
         docs = list(session.scalars(select(Document).where(Document.batch_id == batch_id)))
         assert docs and all(d.status == "done" for d in docs)
         for doc in docs:
-            kinds = sorted(r.exporter for r in session.scalars(
-                select(ExportRecord).where(ExportRecord.document_id == doc.id)))
+            kinds = sorted(
+                r.exporter
+                for r in session.scalars(
+                    select(ExportRecord).where(ExportRecord.document_id == doc.id)
+                )
+            )
             assert kinds == sorted(EXPORTERS)
     rows = list(csv.DictReader((svc.settings.exports_dir / "mini" / "mini-v1.csv").open()))
     assert Counter(r["document"] for r in rows)[docs[0].id] == 1
@@ -129,12 +143,16 @@ def test_claims_by_priority_then_age(svc: Services) -> None:
 
 def test_a_valid_lease_is_respected_and_an_expired_one_reclaimed(svc: Services) -> None:
     # What `taskmaster process` does: the batch is born leased to the CLI.
-    batch_id = create_batch(svc, [("form.png", FORM.read_bytes())], ["mini"],
-                            lease_owner="elsewhere:1:cli", lease_s=60)
+    batch_id = create_batch(
+        svc, [("form.png", FORM.read_bytes())], ["mini"], lease_owner="elsewhere:1:cli", lease_s=60
+    )
     assert claim_next(svc.db, "test:1", FAST) is None
     with svc.db.session() as session:
-        session.execute(update(Batch).where(Batch.id == batch_id)
-                        .values(lease_until=utcnow() - timedelta(seconds=1)))
+        session.execute(
+            update(Batch)
+            .where(Batch.id == batch_id)
+            .values(lease_until=utcnow() - timedelta(seconds=1))
+        )
         session.commit()
     claim = claim_next(svc.db, "test:1", FAST)
     assert claim is not None and claim.batch_id == batch_id and claim.attempt == 1
@@ -202,8 +220,9 @@ def test_a_dead_workers_batch_resumes_and_finishes_once(svc: Services) -> None:
     assert claim_next(svc.db, "ghost:4242:w0", Policy(lease_s=0.01)) is not None
     with svc.db.session() as session:
         session.add(Task(batch_id=batch_id, name="ingest", worker="ghost:4242:w0"))
-        session.execute(update(Batch).where(Batch.id == batch_id)
-                        .values(status="running", task="ingest"))
+        session.execute(
+            update(Batch).where(Batch.id == batch_id).values(status="running", task="ingest")
+        )
         session.commit()
     bg = start_background(svc, workers=1, mode="threads", policy=FAST, hot_folder=False)
     try:
@@ -216,8 +235,7 @@ def test_a_dead_workers_batch_resumes_and_finishes_once(svc: Services) -> None:
         assert ghost.status == "failed" and "worker lost" in (ghost.error or "")
 
 
-def test_a_failing_batch_fails_with_its_reason_and_does_not_block_others(
-        svc: Services) -> None:
+def test_a_failing_batch_fails_with_its_reason_and_does_not_block_others(svc: Services) -> None:
     broken, *good = (submit(svc, priority=9), submit(svc), submit(svc))
     with svc.db.session() as session:  # its stored input vanished from the data directory
         stored = session.scalars(select(InputFile).where(InputFile.batch_id == broken)).one()
@@ -237,8 +255,9 @@ def test_a_failing_batch_fails_with_its_reason_and_does_not_block_others(
 
 def test_worker_processes_run_batches_and_notify_wakes_them(svc: Services) -> None:
     # A long poll interval: only notify() can make this finish quickly.
-    bg = start_background(svc, workers=2, mode="processes", policy=FAST, hot_folder=False,
-                          poll_s=60)
+    bg = start_background(
+        svc, workers=2, mode="processes", policy=FAST, hot_folder=False, poll_s=60
+    )
     try:
         assert bg.pool is not None
         time.sleep(1)  # let the workers reach their first wait

@@ -28,8 +28,9 @@ SHARED = Path(os.environ.get("TASKMASTER_SHARED") or ROOT.parent / "shared")
 SAMPLES = SHARED / "forms/intake/samples"
 APP_DIR = ROOT / "src/taskmaster/apps/builtin/intake"
 
-pytestmark = pytest.mark.skipif(not SAMPLES.exists(),
-                                reason=f"intake samples not found at {SAMPLES}")
+pytestmark = pytest.mark.skipif(
+    not SAMPLES.exists(), reason=f"intake samples not found at {SAMPLES}"
+)
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +44,7 @@ def align() -> Callable[[Gray], Gray]:
 
     def run(img: Gray) -> Gray:
         return reg.warp_to_reference(img, reg.identify(img, [fp]), fp)
+
     return run
 
 
@@ -64,6 +66,7 @@ def engines() -> Engines:
     icr: IcrEngine | None = None
     try:  # hand print through the ICR engine when its model is there
         from taskmaster.engines.icr import IcrModelEngine
+
         icr = IcrModelEngine()
     except Exception:  # noqa: BLE001  no model: hand print goes to review via Tesseract
         icr = None
@@ -75,29 +78,37 @@ def reference() -> Gray:
     return np.asarray(Image.open(APP_DIR / "intake-v1.png").convert("L"))
 
 
-def _read(name: str, fields: list[FieldDef], engines: Engines,
-          align: Callable[[Gray], Gray]) -> list[tuple[FieldDef, FieldReading, Any]]:
+def _read(
+    name: str, fields: list[FieldDef], engines: Engines, align: Callable[[Gray], Gray]
+) -> list[tuple[FieldDef, FieldReading, Any]]:
     page = align(np.asarray(Image.open(SAMPLES / name).convert("L")))
     truth = json.loads((SAMPLES / name).with_suffix(".json").read_text())["fields"]
     return [(f, read_field(page, f, engines), truth[f.name]) for f in fields]
 
 
-@pytest.mark.parametrize(("name", "min_right", "kinds_exact"), [
-    ("intake_0009.png", 35, ("barcode", "checkbox", "comb", "date", "signature", "text")),
-    ("intake_0022.png", 35, ("barcode", "checkbox", "comb", "date", "signature", "text")),
-    ("intake_0030.png", 34, ("barcode", "checkbox", "date", "signature")),  # typed fax
-    # Hand print: OCR and ICR (when installed) must agree for a field to be confident;
-    # vocabularies, valid dates and the member-number pattern settle most disagreements.
-    ("intake_0001.png", 32, ("barcode", "checkbox", "signature", "comb", "date")),
-    ("intake_0015.png", 33, ("barcode", "checkbox", "signature", "comb", "date")),  # fax
-])
-def test_sample(name: str, min_right: int, kinds_exact: tuple[str, ...],
-                fields: list[FieldDef], engines: Engines,
-                align: Callable[[Gray], Gray]) -> None:
+@pytest.mark.parametrize(
+    ("name", "min_right", "kinds_exact"),
+    [
+        ("intake_0009.png", 35, ("barcode", "checkbox", "comb", "date", "signature", "text")),
+        ("intake_0022.png", 35, ("barcode", "checkbox", "comb", "date", "signature", "text")),
+        ("intake_0030.png", 34, ("barcode", "checkbox", "date", "signature")),  # typed fax
+        # Hand print: OCR and ICR (when installed) must agree for a field to be confident;
+        # vocabularies, valid dates and the member-number pattern settle most disagreements.
+        ("intake_0001.png", 32, ("barcode", "checkbox", "signature", "comb", "date")),
+        ("intake_0015.png", 33, ("barcode", "checkbox", "signature", "comb", "date")),  # fax
+    ],
+)
+def test_sample(
+    name: str,
+    min_right: int,
+    kinds_exact: tuple[str, ...],
+    fields: list[FieldDef],
+    engines: Engines,
+    align: Callable[[Gray], Gray],
+) -> None:
     results = _read(name, fields, engines, align)
     right = [f.name for f, r, want in results if _norm(r.value) == _norm(want)]
-    wrong = {f.name: (r.value, want) for f, r, want in results
-             if _norm(r.value) != _norm(want)}
+    wrong = {f.name: (r.value, want) for f, r, want in results if _norm(r.value) != _norm(want)}
     assert len(right) >= min_right, wrong
     for f, r, want in results:
         if f.kind in kinds_exact:
@@ -110,8 +121,9 @@ def test_sample(name: str, min_right: int, kinds_exact: tuple[str, ...],
         assert r.bbox == f.bbox
 
 
-def test_canonical_forms(fields: list[FieldDef], engines: Engines,
-                         align: Callable[[Gray], Gray]) -> None:
+def test_canonical_forms(
+    fields: list[FieldDef], engines: Engines, align: Callable[[Gray], Gray]
+) -> None:
     by_name = {f.name: r for f, r, _ in _read("intake_0009.png", fields, engines, align)}
     assert isinstance(by_name["diabetes"].value, (bool, type(None)))
     assert isinstance(by_name["consent_treatment"].value, bool)
@@ -122,8 +134,7 @@ def test_canonical_forms(fields: list[FieldDef], engines: Engines,
     assert isinstance(phone, str) and phone.isdigit() and len(phone) == 10
 
 
-def test_blank_form_reads_empty(fields: list[FieldDef], engines: Engines,
-                                reference: Gray) -> None:
+def test_blank_form_reads_empty(fields: list[FieldDef], engines: Engines, reference: Gray) -> None:
     for f in fields:
         r = read_field(reference, f, engines)
         if f.kind in ("text", "comb", "date", "barcode"):
@@ -134,11 +145,16 @@ def test_blank_form_reads_empty(fields: list[FieldDef], engines: Engines,
             assert r.value is None, (f.name, r)
 
 
-@pytest.mark.parametrize(("name", "typed"), [("intake_0030.png", True),   # typed fax
-                                             ("intake_0001.png", False)])  # hand print
-def test_read_page_settles_a_typed_page(name: str, typed: bool, fields: list[FieldDef],
-                                        engines: Engines,
-                                        align: Callable[[Gray], Gray]) -> None:
+@pytest.mark.parametrize(
+    ("name", "typed"),
+    [
+        ("intake_0030.png", True),  # typed fax
+        ("intake_0001.png", False),
+    ],
+)  # hand print
+def test_read_page_settles_a_typed_page(
+    name: str, typed: bool, fields: list[FieldDef], engines: Engines, align: Callable[[Gray], Gray]
+) -> None:
     results = _read(name, fields, engines, align)
     assert typed_page({f.name: r for f, r, _ in results}) is typed
     page = align(np.asarray(Image.open(SAMPLES / name).convert("L")))

@@ -31,8 +31,9 @@ SROIE = SHARED / "datasets" / "sroie"
 INTAKE = SHARED / "forms" / "intake" / "samples"
 APP = ROOT / "src" / "taskmaster" / "apps" / "builtin" / "receipts" / "app.yaml"
 
-pytestmark = pytest.mark.skipif(not SROIE.exists() or not INTAKE.exists(),
-                                reason=f"shared data not found at {SHARED}")
+pytestmark = pytest.mark.skipif(
+    not SROIE.exists() or not INTAKE.exists(), reason=f"shared data not found at {SHARED}"
+)
 
 
 def gray(path: Path) -> np.ndarray:
@@ -56,8 +57,9 @@ def receipt(engine: RapidOcrEngine) -> tuple[np.ndarray, list[Word]]:
     return image, read_page_words(engine, image)
 
 
-def test_receipt_is_classified_and_read(receipt: tuple[np.ndarray, list[Word]],
-                                        receipt_type: PageType) -> None:
+def test_receipt_is_classified_and_read(
+    receipt: tuple[np.ndarray, list[Word]], receipt_type: PageType
+) -> None:
     image, words = receipt
     assert classify_layout_page(words, receipt_type) >= 0.8
     found = extract_fields(words, (image.shape[1], image.shape[0]), receipt_type)
@@ -68,16 +70,18 @@ def test_receipt_is_classified_and_read(receipt: tuple[np.ndarray, list[Word]],
 
 
 @pytest.mark.parametrize("which", ["rapid", "tesseract"])
-def test_intake_form_is_not_a_receipt(which: str, engine: RapidOcrEngine,
-                                      receipt_type: PageType) -> None:
+def test_intake_form_is_not_a_receipt(
+    which: str, engine: RapidOcrEngine, receipt_type: PageType
+) -> None:
     ocr: OcrEngine = engine if which == "rapid" else TesseractEngine()
     words = read_page_words(ocr, gray(INTAKE / "intake_0001.png"))
     assert len(words) > 50
     assert classify_layout_page(words, receipt_type) < 0.5
 
 
-def test_searchable_pdf_carries_the_words(receipt: tuple[np.ndarray, list[Word]],
-                                          tmp_path: Path) -> None:
+def test_searchable_pdf_carries_the_words(
+    receipt: tuple[np.ndarray, list[Word]], tmp_path: Path
+) -> None:
     image, words = receipt
     out = tmp_path / "receipt.pdf"
     write_searchable_pdf([(image, 150, words), (image, 150, [])], out)

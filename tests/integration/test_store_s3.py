@@ -30,10 +30,15 @@ def settings(endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
     bucket = f"tm-{tmp_path.name.lower().replace('_', '-')[-40:]}"
-    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(
-        Bucket=bucket)
-    return Settings(home=tmp_path, store="s3", s3_bucket=bucket, s3_prefix="site-a",
-                    s3_endpoint_url=endpoint, s3_region="us-east-1")
+    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket=bucket)
+    return Settings(
+        home=tmp_path,
+        store="s3",
+        s3_bucket=bucket,
+        s3_prefix="site-a",
+        s3_endpoint_url=endpoint,
+        s3_region="us-east-1",
+    )
 
 
 def test_bytes_and_images_round_trip(settings: Settings) -> None:

@@ -45,7 +45,8 @@ ESCAPES = [
 
 @pytest.mark.parametrize(("export", "key"), ESCAPES)
 def test_export_escapes_are_refused_with_file_line_and_key(
-        tmp_path: Path, export: str, key: str) -> None:
+    tmp_path: Path, export: str, key: str
+) -> None:
     path, line = _app(tmp_path, EXPORTS, export)
     with pytest.raises(ApplicationError) as err:
         load_application(path)
@@ -54,8 +55,9 @@ def test_export_escapes_are_refused_with_file_line_and_key(
 
 @pytest.mark.parametrize("name", ["users", "Batches", "audit_log", "../evil", "a/b"])
 def test_document_type_names_are_plain_and_not_our_tables(tmp_path: Path, name: str) -> None:
-    path, line = _app(tmp_path, "  - name: intake-v1\n    pages:",
-                      f"  - name: '{name}'\n    pages:")
+    path, line = _app(
+        tmp_path, "  - name: intake-v1\n    pages:", f"  - name: '{name}'\n    pages:"
+    )
     with pytest.raises(ApplicationError) as err:
         load_application(path)
     assert f"{path}:{line}: document_types.0.name: " in str(err.value)
@@ -68,7 +70,11 @@ def test_reference_images_stay_next_to_the_application(tmp_path: Path) -> None:
 
 
 def test_contained_exports_still_load(tmp_path: Path) -> None:
-    path, _ = _app(tmp_path, EXPORTS, "  - {kind: sql, options: {table: intake_rows}}\n"
-                                      "  - {kind: csv, options: {dir: csv/daily}}")
+    path, _ = _app(
+        tmp_path,
+        EXPORTS,
+        "  - {kind: sql, options: {table: intake_rows}}\n"
+        "  - {kind: csv, options: {dir: csv/daily}}",
+    )
     app = load_application(path)
     assert [e.kind for e in app.exports] == ["sql", "csv", "csv", "sql"]

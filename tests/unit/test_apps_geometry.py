@@ -54,15 +54,21 @@ def test_a_sound_application_loads(tmp_path: Path) -> None:
     assert load_application(write(tmp_path, APP)).name == "tiny"
 
 
-@pytest.mark.parametrize(("old", "new", "says"), [
-    ("bbox: [10, 10, 200, 60]", "bbox: [10, 10, 420, 60]", "outside the page (400 x 300"),
-    ("bbox: [10, 10, 200, 60]", "bbox: [200, 10, 10, 60]", "inverted or empty"),
-    ("[70, 100, 130, 160]]", "[70, 100, 130, 100]]", "inverted or empty"),
-    ("{value: F, bbox: [90, 200, 120, 240]}", "{value: F, bbox: [90, 280, 120, 320]}",
-     "outside the page"),
-    ("size: [400, 300]", "size: [400, 301]", "does not match the reference image"),
-    ("      - name: code", "      - name: first", "duplicate field name 'first'"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        ("bbox: [10, 10, 200, 60]", "bbox: [10, 10, 420, 60]", "outside the page (400 x 300"),
+        ("bbox: [10, 10, 200, 60]", "bbox: [200, 10, 10, 60]", "inverted or empty"),
+        ("[70, 100, 130, 160]]", "[70, 100, 130, 100]]", "inverted or empty"),
+        (
+            "{value: F, bbox: [90, 200, 120, 240]}",
+            "{value: F, bbox: [90, 280, 120, 320]}",
+            "outside the page",
+        ),
+        ("size: [400, 300]", "size: [400, 301]", "does not match the reference image"),
+        ("      - name: code", "      - name: first", "duplicate field name 'first'"),
+    ],
+)
 def test_broken_zones_name_their_line(tmp_path: Path, old: str, new: str, says: str) -> None:
     text = APP.replace(old, new, 1)
     path = write(tmp_path, text)

@@ -17,8 +17,10 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "barcode"
 
 
 def _code(text: str, fmt: zxingcpp.BarcodeFormat, scale: int = 3) -> np.ndarray:
-    img = np.asarray(zxingcpp.write_barcode_to_image(zxingcpp.create_barcode(text, fmt),
-                                                     scale=scale), dtype=np.uint8)
+    img = np.asarray(
+        zxingcpp.write_barcode_to_image(zxingcpp.create_barcode(text, fmt), scale=scale),
+        dtype=np.uint8,
+    )
     # Put it on a page-like margin so the decoder has a quiet zone and clutter-free border.
     return np.pad(img, 60, constant_values=255)
 
@@ -47,14 +49,18 @@ def test_implements_interface(engine: ZxingBarcodeEngine) -> None:
     assert engine.version()
 
 
-@pytest.mark.parametrize(("fmt", "name"), [
-    (zxingcpp.BarcodeFormat.Code128, "code128"),
-    (zxingcpp.BarcodeFormat.QRCode, "qrcode"),
-    (zxingcpp.BarcodeFormat.DataMatrix, "datamatrix"),
-    (zxingcpp.BarcodeFormat.PDF417, "pdf417"),
-])
-def test_reads_clean_codes_with_normalised_names(engine: ZxingBarcodeEngine,
-                                                 fmt: zxingcpp.BarcodeFormat, name: str) -> None:
+@pytest.mark.parametrize(
+    ("fmt", "name"),
+    [
+        (zxingcpp.BarcodeFormat.Code128, "code128"),
+        (zxingcpp.BarcodeFormat.QRCode, "qrcode"),
+        (zxingcpp.BarcodeFormat.DataMatrix, "datamatrix"),
+        (zxingcpp.BarcodeFormat.PDF417, "pdf417"),
+    ],
+)
+def test_reads_clean_codes_with_normalised_names(
+    engine: ZxingBarcodeEngine, fmt: zxingcpp.BarcodeFormat, name: str
+) -> None:
     found = engine.read(_code("P12345678", fmt))
     assert [(b.text, b.symbology) for b in found] == [("P12345678", name)]
     x0, y0, x1, y1 = found[0].bbox
@@ -69,16 +75,19 @@ def test_ean13(engine: ZxingBarcodeEngine) -> None:
 @pytest.mark.parametrize("fmt", [zxingcpp.BarcodeFormat.Code128, zxingcpp.BarcodeFormat.QRCode])
 def test_degraded(engine: ZxingBarcodeEngine, fmt: zxingcpp.BarcodeFormat) -> None:
     img = _code("P87654321", fmt, scale=3)  # ~10 mil modules at 300 dpi
-    for variant in (_fax(img), _rotate(img, 7.0), _fax(_rotate(img, -3.0), seed=1),
-                    np.rot90(img).copy()):
+    for variant in (
+        _fax(img),
+        _rotate(img, 7.0),
+        _fax(_rotate(img, -3.0), seed=1),
+        np.rot90(img).copy(),
+    ):
         assert [b.text for b in engine.read(variant)] == ["P87654321"]
 
 
 def test_symbology_filter(engine: ZxingBarcodeEngine) -> None:
     img = _code("P12345678", zxingcpp.BarcodeFormat.QRCode)
     assert engine.read(img, symbologies=("code128",)) == []
-    assert [b.symbology for b in engine.read(img, symbologies=("QR_CODE", "code128"))] == [
-        "qrcode"]
+    assert [b.symbology for b in engine.read(img, symbologies=("QR_CODE", "code128"))] == ["qrcode"]
 
 
 def test_blank_and_empty(engine: ZxingBarcodeEngine) -> None:

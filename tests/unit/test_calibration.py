@@ -23,9 +23,11 @@ from taskmaster.calibration.procedure import (
 )
 
 # field -> (kind, source, how much worse than the pool its reader is at the same score)
-FIELDS = {f"t{i}": ("text", "ocr", i * 0.4) for i in range(6)} | {
-    f"c{i}": ("checkbox", "omr", i * 0.3) for i in range(4)} | {
-    "hand": ("text", "icr", 2.0)}
+FIELDS = (
+    {f"t{i}": ("text", "ocr", i * 0.4) for i in range(6)}
+    | {f"c{i}": ("checkbox", "omr", i * 0.3) for i in range(4)}
+    | {"hand": ("text", "icr", 2.0)}
+)
 KINDS = {n: k for n, (k, _, _) in FIELDS.items()}
 
 
@@ -60,8 +62,9 @@ def true_error(th: dict[tuple[str, str], float], rng: np.random.Generator) -> fl
     return wrong / accepted if accepted else None
 
 
-def fit_round(labels: list[Label], max_error: float, confidence: float
-              ) -> dict[tuple[str, str], float]:
+def fit_round(
+    labels: list[Label], max_error: float, confidence: float
+) -> dict[tuple[str, str], float]:
     """The procedure as `fit.build` runs it: cross-fitted level, curves of all labels."""
     choice = choose_level(cross_fit(labels, KINDS), max_error, confidence)
     curves = fit_curves(labels, KINDS)
@@ -113,13 +116,17 @@ def test_stored_labels_keep_every_bin_and_verdict() -> None:
     """The compact storage of a fit's labels (thousandths, rounded down) puts no label in
     another score bin, so a refit from a shipped fit certifies what the original did."""
     rng = np.random.default_rng(9)
-    labels = simulate(rng, docs=30) + [
-        Label("t0", "text", "ocr", edge, True, "edge") for edge in EDGES] + [
-        Label("t1", "text", "ocr", edge - 1e-7, False, "below") for edge in EDGES[1:]] + [
-        Label("c0", "checkbox", "omr", 1.0, True, "top")]
+    labels = (
+        simulate(rng, docs=30)
+        + [Label("t0", "text", "ocr", edge, True, "edge") for edge in EDGES]
+        + [Label("t1", "text", "ocr", edge - 1e-7, False, "below") for edge in EDGES[1:]]
+        + [Label("c0", "checkbox", "omr", 1.0, True, "top")]
+    )
     back = decode_labels(encode_labels(labels))
-    assert sorted((lab.field, lab.doc, bin_of(lab.score), lab.right) for lab in back) == \
-        sorted((lab.field, lab.doc, bin_of(lab.score), lab.right) for lab in labels)
-    old = [[lab.field, lab.kind, lab.source, lab.score, int(lab.right), lab.doc]
-           for lab in labels[:5]]
+    assert sorted((lab.field, lab.doc, bin_of(lab.score), lab.right) for lab in back) == sorted(
+        (lab.field, lab.doc, bin_of(lab.score), lab.right) for lab in labels
+    )
+    old = [
+        [lab.field, lab.kind, lab.source, lab.score, int(lab.right), lab.doc] for lab in labels[:5]
+    ]
     assert decode_labels(old) == labels[:5]

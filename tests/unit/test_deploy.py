@@ -47,8 +47,13 @@ def _setting_var(name: str) -> bool:
 
 
 def test_dockerfile_passes_hadolint() -> None:
-    done = subprocess.run([str(BIN / "hadolint"), "--no-color", "Dockerfile"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [str(BIN / "hadolint"), "--no-color", "Dockerfile"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0 and done.stdout == "", done.stdout + done.stderr
 
 
@@ -76,10 +81,17 @@ def test_dockerfile_matches_the_code() -> None:
 
 
 def test_dockerignore_lets_in_what_the_build_copies() -> None:
-    allowed = {ln[1:].rstrip("/") for ln in (ROOT / ".dockerignore").read_text().splitlines()
-               if ln.startswith("!")}
-    copied = [src for k, a in _instructions() if k == "COPY" and "--from" not in a
-              for src in a.split()[:-1]]
+    allowed = {
+        ln[1:].rstrip("/")
+        for ln in (ROOT / ".dockerignore").read_text().splitlines()
+        if ln.startswith("!")
+    }
+    copied = [
+        src
+        for k, a in _instructions()
+        if k == "COPY" and "--from" not in a
+        for src in a.split()[:-1]
+    ]
     assert copied and all(src.rstrip("/") in allowed for src in copied), (copied, allowed)
     assert all((ROOT / src).exists() for src in copied)
 
@@ -95,17 +107,27 @@ def test_compose_file_is_valid_compose(path: Path) -> None:
     jsonschema.Draft7Validator(schema).validate(_compose(path))
     # No container engine on these machines; where the compose plugin exists, ask it too.
     docker = shutil.which("docker")
-    if docker and subprocess.run([docker, "compose", "version"], capture_output=True,
-                                 timeout=30).returncode == 0:
-        done = subprocess.run([docker, "compose", "-f", str(path), "config", "-q"],
-                              capture_output=True, text=True, timeout=60)
+    if (
+        docker
+        and subprocess.run(
+            [docker, "compose", "version"], capture_output=True, timeout=30
+        ).returncode
+        == 0
+    ):
+        done = subprocess.run(
+            [docker, "compose", "-f", str(path), "config", "-q"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 0, done.stderr
 
 
 def _secrets_made(tmp_path: Path) -> Path:
     out = tmp_path / "secrets"
-    done = subprocess.run([str(DEPLOY / "make-secrets.sh"), str(out)], capture_output=True,
-                          text=True, timeout=30)
+    done = subprocess.run(
+        [str(DEPLOY / "make-secrets.sh"), str(out)], capture_output=True, text=True, timeout=30
+    )
     assert done.returncode == 0, done.stderr
     return out
 
@@ -141,16 +163,20 @@ def test_compose_file_is_consistent(path: Path, tmp_path: Path) -> None:
             assert port.startswith("127.0.0.1:"), f"{name} publishes {port} beyond localhost"
         if "build" in svc:
             assert (path.parent / svc["build"]["context"] / svc["build"]["dockerfile"]).exists()
-        if svc.get("command", [None])[0] in ("serve", None) and "build" in svc \
-                and "healthcheck" in svc:
+        if (
+            svc.get("command", [None])[0] in ("serve", None)
+            and "build" in svc
+            and "healthcheck" in svc
+        ):
             assert "127.0.0.1:2402/readyz" in " ".join(svc["healthcheck"]["test"])
         if svc.get("command", [None])[0] == "worker":
             command = svc["command"]
             port = command[command.index("--metrics-port") + 1]
             assert f"127.0.0.1:{port}/healthz" in " ".join(svc["healthcheck"]["test"])
     for secret in doc["secrets"].values():
-        assert Path(secret["file"]).parent == Path("secrets") and Path(secret["file"]).name \
-            in made, f"make-secrets.sh does not create {secret['file']}"
+        assert (
+            Path(secret["file"]).parent == Path("secrets") and Path(secret["file"]).name in made
+        ), f"make-secrets.sh does not create {secret['file']}"
 
 
 def test_scale_compose_runs_every_process_against_one_queue_and_store() -> None:
@@ -165,8 +191,10 @@ def test_scale_compose_runs_every_process_against_one_queue_and_store() -> None:
     assert ours["server"]["environment"]["TASKMASTER_WORKERS"] == "0"
     assert ours["migrate"]["command"] == ["db", "upgrade"]
     assert services["worker"]["deploy"]["replicas"] >= 2
-    assert services["postgres"]["environment"]["POSTGRES_USER"] in \
-        (ROOT / "deploy" / "make-secrets.sh").read_text()
+    assert (
+        services["postgres"]["environment"]["POSTGRES_USER"]
+        in (ROOT / "deploy" / "make-secrets.sh").read_text()
+    )
 
 
 @pytest.mark.parametrize("script", ["make-secrets.sh", "smoke-test.sh"])
@@ -181,8 +209,9 @@ def test_make_secrets_is_consistent_and_keeps_what_exists(tmp_path: Path) -> Non
     out = _secrets_made(tmp_path)
     password = (out / "postgres_password").read_text()
     assert len(password) >= 32
-    assert (out / "database_url").read_text() == \
-        f"postgresql+psycopg://taskmaster:{password}@postgres:5432/taskmaster"
+    assert (
+        out / "database_url"
+    ).read_text() == f"postgresql+psycopg://taskmaster:{password}@postgres:5432/taskmaster"
     minio = dict(ln.split("=", 1) for ln in (out / "minio.env").read_text().splitlines())
     creds = (out / "s3_credentials").read_text()
     assert f"aws_access_key_id = {minio['MINIO_ROOT_USER']}" in creds
@@ -198,8 +227,14 @@ def test_systemd_unit_verifies_and_is_hardened(unit: str, tmp_path: Path) -> Non
     analyze = shutil.which("systemd-analyze")
     assert analyze, "systemd-analyze is missing: `make test` installs Debian's systemd"
     text = (DEPLOY / unit).read_text()
-    for key in ("NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes",
-                "PrivateTmp=yes", "CapabilityBoundingSet=\n", "User=taskmaster"):
+    for key in (
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "ProtectHome=yes",
+        "PrivateTmp=yes",
+        "CapabilityBoundingSet=\n",
+        "User=taskmaster",
+    ):
         assert key in text, key
     # verify checks that ExecStart's program exists: point it at this checkout's.
     local = tmp_path / unit
@@ -207,11 +242,17 @@ def test_systemd_unit_verifies_and_is_hardened(unit: str, tmp_path: Path) -> Non
     name = unit.replace("@.", "@1.")
     if name != unit:
         (tmp_path / name).symlink_to(local)
-    done = subprocess.run([analyze, "verify", f"./{name}"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [analyze, "verify", f"./{name}"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0 and (done.stdout + done.stderr).strip() == "", done.stderr
-    score = subprocess.run([analyze, "security", "--offline=yes", f"./{name}"], cwd=tmp_path,
-                           capture_output=True, text=True, timeout=60)
+    score = subprocess.run(
+        [analyze, "security", "--offline=yes", f"./{name}"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     level = re.search(r"Overall exposure level for \S+: ([\d.]+)", score.stdout + score.stderr)
     assert level and float(level.group(1)) <= 2.0, score.stdout[-2000:]
     exec_start = next(ln for ln in text.splitlines() if ln.startswith("ExecStart="))
@@ -233,20 +274,25 @@ def test_constraints_pin_every_dependency_within_its_range() -> None:
     import tomllib
 
     project = tomllib.loads(pyproject)["project"]
-    wanted = [*project["dependencies"], *project["optional-dependencies"]["s3"],
-              *project["optional-dependencies"]["dev"]]
+    wanted = [
+        *project["dependencies"],
+        *project["optional-dependencies"]["s3"],
+        *project["optional-dependencies"]["dev"],
+    ]
     pins = _pins()
     for spec in map(Requirement, wanted):
         name = canonicalize_name(spec.name)
         assert name in pins, f"{spec.name} is not in constraints.txt: run `make lock`"
-        assert spec.specifier.contains(pins[name], prereleases=True), \
+        assert spec.specifier.contains(pins[name], prereleases=True), (
             f"constraints.txt pins {spec.name}=={pins[name]}, pyproject wants {spec}"
+        )
 
 
 def test_make_run_installs_no_test_tools_and_make_test_does() -> None:
     def plan(target: str) -> str:
-        return subprocess.run(["make", "-n", "-B", target], cwd=ROOT, capture_output=True,
-                              text=True, timeout=30).stdout
+        return subprocess.run(
+            ["make", "-n", "-B", target], cwd=ROOT, capture_output=True, text=True, timeout=30
+        ).stdout
 
     run, test = plan("run"), plan("test")
     assert "-c constraints.txt -e ." in run and "[dev]" not in run

@@ -46,8 +46,11 @@ def test_every_cli_command_is_documented() -> None:
 
 
 def test_every_hook_is_documented() -> None:
-    hooks = [f for n, f in inspect.getmembers(hookspecs, inspect.isfunction)
-             if n.startswith("taskmaster_")]
+    hooks = [
+        f
+        for n, f in inspect.getmembers(hookspecs, inspect.isfunction)
+        if n.startswith("taskmaster_")
+    ]
     assert len(hooks) >= 5
     assert all(f.__doc__ for f in hooks)
     text = (DOCS / "architecture.md").read_text()

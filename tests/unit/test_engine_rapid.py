@@ -34,18 +34,19 @@ def test_is_an_ocr_engine(engine: RapidOcrEngine) -> None:
 
 
 def test_read_page_words_with_boxes(engine: RapidOcrEngine) -> None:
-    page = _render([(40, 40, "SWEET BAKERY SDN BHD"), (40, 120, "TOTAL"), (420, 120, "12.50")],
-                   (640, 200))
+    page = _render(
+        [(40, 40, "SWEET BAKERY SDN BHD"), (40, 120, "TOTAL"), (420, 120, "12.50")], (640, 200)
+    )
     words = read_page_words(engine, page)
     texts = [w.text for w in words]
     assert "BAKERY" in texts and "TOTAL" in texts and "12.50" in texts
     amount = next(w for w in words if w.text == "12.50")
     x0, y0, x1, y1 = amount.bbox
-    assert 400 <= x0 < x1 <= 560 and 100 <= y0 < y1 <= 170   # where it was drawn
+    assert 400 <= x0 < x1 <= 560 and 100 <= y0 < y1 <= 170  # where it was drawn
     assert 0.5 <= amount.confidence <= 1.0
     bakery = next(w for w in words if w.text == "BAKERY")
     sweet = next(w for w in words if w.text == "SWEET")
-    assert sweet.bbox[2] <= bakery.bbox[0] + 4                # split into words, in order
+    assert sweet.bbox[2] <= bakery.bbox[0] + 4  # split into words, in order
 
 
 def test_read_zone_one_line_and_charset(engine: RapidOcrEngine) -> None:

@@ -15,10 +15,19 @@ from taskmaster.exporters.sql_export import SqlExporter
 
 
 def _result(doc: str, last: str) -> dict[str, object]:
-    return {"document": doc, "batch": "b-1", "app": "intake", "type": "intake-v1",
-            "status": "done", "pages": [],
-            "fields": {"last_name": {"value": last}, "smoker": {"value": False},
-                       "group_number": {"value": None}}}
+    return {
+        "document": doc,
+        "batch": "b-1",
+        "app": "intake",
+        "type": "intake-v1",
+        "status": "done",
+        "pages": [],
+        "fields": {
+            "last_name": {"value": last},
+            "smoker": {"value": False},
+            "group_number": {"value": None},
+        },
+    }
 
 
 def test_csv_is_exactly_once_and_defuses_formulas(tmp_path: Path) -> None:
@@ -26,7 +35,7 @@ def test_csv_is_exactly_once_and_defuses_formulas(tmp_path: Path) -> None:
     exp = CsvExporter()
     exp.export(_result("d-1", "KOWALSKI"), target)
     exp.export(_result("d-1", "KOWALSKI"), target)  # a retry
-    exp.export(_result("d-2", "=HYPERLINK(\"x\")"), target)
+    exp.export(_result("d-2", '=HYPERLINK("x")'), target)
     rows = list(csv.DictReader((tmp_path / "intake-v1.csv").read_text().splitlines()))
     assert [r["document"] for r in rows] == ["d-1", "d-2"]
     assert rows[0]["smoker"] == "false"
@@ -60,7 +69,9 @@ def test_a_correction_after_export_rewrites_the_documents_csv_row(tmp_path: Path
     with (tmp_path / "intake-v1.csv").open(newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [(r["document"], r["last_name"]) for r in rows] == [
-        ("d-1", "KOWALSKI\nMARIA"), ("d-2", "NGUYEN")]
+        ("d-1", "KOWALSKI\nMARIA"),
+        ("d-2", "NGUYEN"),
+    ]
 
 
 def test_json_is_replaced_by_a_correction(tmp_path: Path) -> None:

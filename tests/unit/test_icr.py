@@ -35,11 +35,12 @@ def one_hot(c: str, p: float = 0.9, charset: str = "0123456789") -> dict[str, fl
 
 # -- preprocessing -----------------------------------------------------------------
 
+
 def test_box_lines_erased_but_central_stroke_kept() -> None:
     mask = np.zeros((70, 56), bool)
-    mask[:, :3] = mask[:, -3:] = True   # box sides
-    mask[:3, :] = mask[-3:, :] = True   # top and bottom
-    mask[12:58, 27:31] = True           # a '1'
+    mask[:, :3] = mask[:, -3:] = True  # box sides
+    mask[:3, :] = mask[-3:, :] = True  # top and bottom
+    mask[12:58, 27:31] = True  # a '1'
     out = erase_box_lines(mask)
     assert not out[:, :3].any() and not out[:3, :].any()
     assert out[12:58, 27:31].all()
@@ -47,8 +48,8 @@ def test_box_lines_erased_but_central_stroke_kept() -> None:
 
 def test_stroke_crossing_line_survives() -> None:
     mask = np.zeros((70, 56), bool)
-    mask[2:5, :] = True           # top box line
-    mask[0:40, 26:30] = True      # a stroke written through it
+    mask[2:5, :] = True  # top box line
+    mask[0:40, 26:30] = True  # a stroke written through it
     out = erase_box_lines(mask)
     assert out[2:5, 26:30].all() and not out[2:5, :20].any()
 
@@ -67,17 +68,25 @@ def test_normalise_is_mnist_style() -> None:
     x = normalise(mask)
     assert x.shape == (28, 28) and x.dtype == np.float32
     ys, xs = np.nonzero(x > 0.5)
-    assert ys.max() - ys.min() + 1 == 20          # fitted into the 20 px box
-    assert abs(xs.mean() - 13.5) < 1.0            # centred by mass
+    assert ys.max() - ys.min() + 1 == 20  # fitted into the 20 px box
+    assert abs(xs.mean() - 13.5) < 1.0  # centred by mass
 
 
 # -- decoders ----------------------------------------------------------------------
 
+
 def test_decode_date_picks_a_valid_date() -> None:
     # 3?/02/1990 where the model prefers 35: only 1x is valid for February.
-    cells = [{"3": 0.6, "1": 0.35, **{d: 0.05 / 8 for d in "02456789"}},
-             one_hot("5"), one_hot("0"), one_hot("2"),
-             one_hot("1"), one_hot("9"), one_hot("9"), one_hot("0")]
+    cells = [
+        {"3": 0.6, "1": 0.35, **{d: 0.05 / 8 for d in "02456789"}},
+        one_hot("5"),
+        one_hot("0"),
+        one_hot("2"),
+        one_hot("1"),
+        one_hot("9"),
+        one_hot("9"),
+        one_hot("0"),
+    ]
     cells[0] = {"3": 0.55, "1": 0.40, **{d: 0.05 / 8 for d in "02456789"}}
     r = decode_date(cells)
     assert r.text == "1990-02-15"
@@ -91,8 +100,10 @@ def test_decode_date_incomplete_goes_to_review() -> None:
 
 def test_decode_lexicon_state() -> None:
     letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    cells = [{"I": 0.5, "T": 0.4, **{c: 0.1 / 24 for c in letters if c not in "IT"}},
-             {"X": 0.6, "L": 0.3, **{c: 0.1 / 24 for c in letters if c not in "XL"}}]
+    cells = [
+        {"I": 0.5, "T": 0.4, **{c: 0.1 / 24 for c in letters if c not in "IT"}},
+        {"X": 0.6, "L": 0.3, **{c: 0.1 / 24 for c in letters if c not in "XL"}},
+    ]
     r = decode_lexicon(cells, US_STATES)
     assert r.text in {"IL", "TX"} and r.text in US_STATES
 
@@ -111,6 +122,7 @@ def test_decode_mixed_prefers_runs() -> None:
 
 
 # -- the model ---------------------------------------------------------------------
+
 
 def test_engine_implements_protocol(icr: IcrModelEngine) -> None:
     assert isinstance(icr, IcrEngine)
@@ -138,14 +150,14 @@ def test_reads_real_handwritten_digits_in_comb_cells(icr: IcrModelEngine) -> Non
     n = len(held_out)
     for i in range(0, n, 10):
         cells = []
-        for k in held_out[i:i + 10]:
+        for k in held_out[i : i + 10]:
             cell = np.full((72, 58), 255, np.uint8)
             cell[:, :3] = 0  # a box line left at the cell edge
             big = cv2.resize(255 - digits[k], (56, 56), interpolation=cv2.INTER_CUBIC)
             cell[8:64, 1:57] = np.minimum(cell[8:64, 1:57], big)
             cells.append(cell)
         r = icr.read_cells(cells, charset="0123456789")
-        want = "".join(str(labels[k]) for k in held_out[i:i + 10])
+        want = "".join(str(labels[k]) for k in held_out[i : i + 10])
         ok += sum(a == b for a, b in zip(r.text, want, strict=False)) if len(r.text) == 10 else 0
     assert ok / n >= 0.95
 
@@ -156,8 +168,9 @@ def test_intake_hand_sample_fields(icr: IcrModelEngine) -> None:
     from taskmaster.imaging.registration import build_fingerprint, identify, warp_to_reference
 
     fields = json.loads((INTAKE / "fields.json").read_text())
-    fp = build_fingerprint("intake-v1", read_gray(INTAKE / "blank.png"),
-                           fields["registration_marks"])
+    fp = build_fingerprint(
+        "intake-v1", read_gray(INTAKE / "blank.png"), fields["registration_marks"]
+    )
     page = read_gray(INTAKE / "samples/intake_0001.png")
     truth = json.loads((INTAKE / "samples/intake_0001.json").read_text())["fields"]
     page = warp_to_reference(page, identify(page, [fp]), fp)
@@ -166,8 +179,7 @@ def test_intake_hand_sample_fields(icr: IcrModelEngine) -> None:
         spec = specs[name]
         field = FieldDef(name=name, kind="comb", bbox=spec["bbox"], boxes=spec["boxes"])
         table = icr.cell_probabilities(comb.cells(page, field), "0123456789")  # as the reader cuts
-        r = (decode_date(table) if name == "date_of_birth"
-             else decode_fixed(table, len(field.boxes)))
+        r = decode_date(table) if name == "date_of_birth" else decode_fixed(table, len(field.boxes))
         assert r.text == truth[name], name
     x0, y0, x1, y1 = specs["city"]["bbox"]
     r = icr.read_line(page[y0:y1, x0:x1], charset="ABCDEFGHIJKLMNOPQRSTUVWXYZ ")
@@ -183,8 +195,8 @@ def test_line_segmentation_finds_words_hyphen_and_full_stop() -> None:
     for x in xs:
         cv2.rectangle(zone, (x, 18), (x + 5, 55), 0, -1)
         cv2.rectangle(zone, (x, 50), (x + 16, 55), 0, -1)
-    cv2.rectangle(zone, (118, 35), (138, 39), 0, -1)   # hyphen at mid-height
-    cv2.rectangle(zone, (145, 51), (149, 55), 0, -1)   # full stop on the baseline
+    cv2.rectangle(zone, (118, 35), (138, 39), 0, -1)  # hyphen at mid-height
+    cv2.rectangle(zone, (145, 51), (149, 55), 0, -1)  # full stop on the baseline
     line = segment_line(zone)
     kinds = [g.punct or "x" for g in line.glyphs]
     assert kinds == ["x", "x", "x", "-", ".", "x", "x"]
@@ -214,8 +226,9 @@ def test_wide_letters_cut_apart_are_read_whole(icr: IcrModelEngine) -> None:
     cv2.polylines(zone, [np.array([[20, 55], [20, 18], [70, 55], [70, 18]])], False, 0, 5)
     cv2.polylines(zone, [np.array([[90, 55], [115, 18], [140, 55]])], False, 0, 5)
     cv2.line(zone, (100, 40), (130, 40), 0, 5)
-    cv2.polylines(zone, [np.array([[160, 55], [170, 18], [195, 50], [220, 18], [230, 55]])],
-                  False, 0, 5)
+    cv2.polylines(
+        zone, [np.array([[160, 55], [170, 18], [195, 50], [220, 18], [230, 55]])], False, 0, 5
+    )
     cv2.polylines(zone, [np.array([[280, 18], [250, 18], [250, 55], [280, 55]])], False, 0, 5)
     cv2.line(zone, (250, 36), (275, 36), 0, 5)
     assert icr.read_line(zone, charset="ABCDEFGHIJKLMNOPQRSTUVWXYZ").text == "NAME"

@@ -14,8 +14,8 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[2] / "src" / "taskmaster"
 
 FACES = {"api", "web", "cli"}  # the ways in: HTTP, the UI, the command line
-ROOT = {"server"}              # server.py composes the API and the UI into one app
-WORK = {"pipeline", "queue"}   # the workflow and what runs it
+ROOT = {"server"}  # server.py composes the API and the UI into one app
+WORK = {"pipeline", "queue"}  # the workflow and what runs it
 FORBIDDEN: dict[str, set[str]] = {
     # the two HTTP faces share security/principal.py and meet only in server.py
     "api": {"web", "cli"} | ROOT,
@@ -33,8 +33,20 @@ FORBIDDEN: dict[str, set[str]] = {
     "pipeline": FACES | ROOT,
     "queue": FACES | ROOT,
     # the store layer is the bottom: it imports no other taskmaster package
-    "db": FACES | ROOT | WORK | {"engines", "imaging", "reading", "locating", "validation",
-                          "exporters", "security", "calibration", "apps"},
+    "db": FACES
+    | ROOT
+    | WORK
+    | {
+        "engines",
+        "imaging",
+        "reading",
+        "locating",
+        "validation",
+        "exporters",
+        "security",
+        "calibration",
+        "apps",
+    },
 }
 
 # Function-level imports of taskmaster modules that are allowed, and why. cli/lazy.py
@@ -78,8 +90,10 @@ def test_no_forbidden_package_edges() -> None:
                 if parts[0] != "taskmaster" or len(parts) < 2:
                     continue
                 if parts[1] in FORBIDDEN.get(own, set()):
-                    crossings.append(f"{path.relative_to(SRC)}:{getattr(node, 'lineno', 0)}: {own} "
-                                     f"imports {target}")
+                    crossings.append(
+                        f"{path.relative_to(SRC)}:{getattr(node, 'lineno', 0)}: {own} "
+                        f"imports {target}"
+                    )
     assert not crossings, "layering broken:\n" + "\n".join(crossings)
 
 
@@ -94,41 +108,56 @@ def test_no_taskmaster_import_inside_a_function() -> None:
                     if target == "taskmaster" or target.startswith("taskmaster."):
                         found.add((path.relative_to(SRC).as_posix(), fn.name, target))
     hidden = sorted(found - ALLOWED_LOCAL)
-    assert not hidden, ("function-level imports of taskmaster (a cycle to untangle, or an "
-                        f"exception to list here with its reason): {hidden}")
+    assert not hidden, (
+        "function-level imports of taskmaster (a cycle to untangle, or an "
+        f"exception to list here with its reason): {hidden}"
+    )
     assert found >= ALLOWED_LOCAL, f"stale exceptions: {sorted(ALLOWED_LOCAL - found)}"
 
 
 def test_api_and_web_do_not_import_each_other() -> None:
     """The verify service is in the workflow (pipeline/verify), who is asking in
     security/principal.py: the API and the UI call those, and server.py mounts both."""
-    crossings = [f"{path.relative_to(SRC)}:{getattr(node, 'lineno', 0)}: {target}"
-                 for path, tree in _modules()
-                 for own, other in (("api", "web"), ("web", "api")) if _package(path) == own
-                 for node in ast.walk(tree) for target in _targets(node)
-                 if target.startswith(f"taskmaster.{other}") and
-                 target.split(".")[1] == other]
+    crossings = [
+        f"{path.relative_to(SRC)}:{getattr(node, 'lineno', 0)}: {target}"
+        for path, tree in _modules()
+        for own, other in (("api", "web"), ("web", "api"))
+        if _package(path) == own
+        for node in ast.walk(tree)
+        for target in _targets(node)
+        if target.startswith(f"taskmaster.{other}") and target.split(".")[1] == other
+    ]
     assert not crossings, crossings
 
 
 def test_batch_updates_are_named_queries() -> None:
     """Claiming, leasing and releasing a batch (worker and review leases) are the named
     queries of db/queries.py: no `update(Batch)` anywhere else."""
-    found = [f"{path.relative_to(SRC)}:{node.lineno}" for path, tree in _modules()
-             if _package(path) != "db" for node in ast.walk(tree)
-             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-             and node.func.id == "update" and node.args
-             and isinstance(node.args[0], ast.Name) and node.args[0].id == "Batch"]
+    found = [
+        f"{path.relative_to(SRC)}:{node.lineno}"
+        for path, tree in _modules()
+        if _package(path) != "db"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "update"
+        and node.args
+        and isinstance(node.args[0], ast.Name)
+        and node.args[0].id == "Batch"
+    ]
     assert not found, f"UPDATE batches outside db/queries.py: {found}"
     queries = ast.parse((SRC / "db" / "queries.py").read_text(encoding="utf-8"))
-    assert any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-               and n.func.id == "update" for n in ast.walk(queries))  # the check sees them
+    assert any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "update"
+        for n in ast.walk(queries)
+    )  # the check sees them
 
 
 def test_the_table_sees_imports() -> None:
     """The checks above read real imports: the runner's own edges are found."""
-    edges = {(_package(p), t) for p, tree in _modules() for n in ast.walk(tree)
-             for t in _targets(n)}
+    edges = {
+        (_package(p), t) for p, tree in _modules() for n in ast.walk(tree) for t in _targets(n)
+    }
     assert ("queue", "taskmaster.pipeline.runner") in edges
     assert ("cli", "taskmaster.queue.runner") in edges
     assert ("server", "taskmaster.api") in edges and ("server", "taskmaster.web") in edges

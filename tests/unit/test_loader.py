@@ -248,8 +248,9 @@ NEW_FORMATS = [
 
 
 @pytest.mark.parametrize(("kind", "fmt", "options", "name"), NEW_FORMATS)
-def test_new_formats_load_by_content(kind: str, fmt: str, options: dict[str, object],
-                                     name: str) -> None:
+def test_new_formats_load_by_content(
+    kind: str, fmt: str, options: dict[str, object], name: str
+) -> None:
     page = _page(300, 400)
     data = _save(page, fmt, **options)
     assert sniff(data) == kind
@@ -262,8 +263,9 @@ def test_new_formats_load_by_content(kind: str, fmt: str, options: dict[str, obj
 
 
 @pytest.mark.parametrize(("kind", "fmt", "options", "name"), NEW_FORMATS)
-def test_new_formats_obey_the_pixel_limit(kind: str, fmt: str, options: dict[str, object],
-                                          name: str) -> None:
+def test_new_formats_obey_the_pixel_limit(
+    kind: str, fmt: str, options: dict[str, object], name: str
+) -> None:
     data = _save(_page(300, 400), fmt, **options)
     with pytest.raises(LimitExceeded, match="pixels"):
         load_pages(data, name, Limits(max_page_pixels=100_000))

@@ -19,8 +19,15 @@ from taskmaster.locating import (
 from taskmaster.locating.located import calibrate
 from taskmaster.locating.ocr_prep import prepare_page, scale_words
 
-APP = (Path(__file__).resolve().parents[2] / "src" / "taskmaster" / "apps" / "builtin"
-       / "receipts" / "app.yaml")
+APP = (
+    Path(__file__).resolve().parents[2]
+    / "src"
+    / "taskmaster"
+    / "apps"
+    / "builtin"
+    / "receipts"
+    / "app.yaml"
+)
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +35,9 @@ def receipt_type() -> PageType:
     return load_application(APP).page_type("receipt")
 
 
-def page(rows: list[str | tuple[str, str]], *, height: int = 20, gap: int = 8,
-         conf: float = 0.95) -> list[Word]:
+def page(
+    rows: list[str | tuple[str, str]], *, height: int = 20, gap: int = 8, conf: float = 0.95
+) -> list[Word]:
     """Words of a synthetic page: one row per entry; a tuple puts its second text at the
     right margin (as receipts print amounts), in a separate Tesseract block."""
     words: list[Word] = []
@@ -41,8 +49,15 @@ def page(rows: list[str | tuple[str, str]], *, height: int = 20, gap: int = 8,
             words.append(Word(t, (x, y, x + 11 * len(t), y + height), conf, line=n, block=0))
             x += 11 * len(t) + 10
         if right:
-            words.append(Word(right, (400, y + 2, 400 + 11 * len(right), y + height + 2), conf,
-                              line=100 + n, block=1))
+            words.append(
+                Word(
+                    right,
+                    (400, y + 2, 400 + 11 * len(right), y + height + 2),
+                    conf,
+                    line=100 + n,
+                    block=1,
+                )
+            )
         y += height + gap
     return words
 
@@ -80,7 +95,9 @@ def test_rows_rebuilt_from_boxes_across_blocks() -> None:
 
 def test_blocks_split_on_large_gaps() -> None:
     words = page(["FIRST LINE", "SECOND LINE"]) + [
-        Word("FAR", (20, 300, 60, 320), 0.9), Word("BELOW", (70, 300, 130, 320), 0.9)]
+        Word("FAR", (20, 300, 60, 320), 0.9),
+        Word("BELOW", (70, 300, 130, 320), 0.9),
+    ]
     blocks = group_blocks(group_lines(words))
     assert [len(b.lines) for b in blocks] == [2, 1]
 
@@ -88,8 +105,9 @@ def test_blocks_split_on_large_gaps() -> None:
 def test_receipt_fields_as_printed(receipt_type: PageType) -> None:
     found = extract_fields(page(RECEIPT), (600, 600), receipt_type)
     assert found["company"].value == "BOOK TA .K (TAMAN DAYA) SDN BHD"
-    assert found["address"].value == ("NO.53 55,57 & 59, JALAN SAGU 18, TAMAN DAYA, "
-                                      "81100 JOHOR BAHRU, JOHOR.")
+    assert found["address"].value == (
+        "NO.53 55,57 & 59, JALAN SAGU 18, TAMAN DAYA, 81100 JOHOR BAHRU, JOHOR."
+    )
     assert found["date"].value == "25/12/2018"
     assert found["total"].value == "9.50"
     for loc in found.values():
@@ -110,18 +128,29 @@ def test_missing_fields_are_none_with_a_message(receipt_type: PageType) -> None:
 
 
 def test_date_forms_and_digit_repair(receipt_type: PageType) -> None:
-    for printed, want in [("DATE : 05 MAR 2018 18:24", "05 MAR 2018"),
-                          ("DATE: 18-11-18", "18-11-18"), ("2018-01-05 22:55:25", "2018-01-05"),
-                          ("DATE 25/12/2O18", "25/12/2018"), ("12/28/2017", "12/28/2017")]:
+    for printed, want in [
+        ("DATE : 05 MAR 2018 18:24", "05 MAR 2018"),
+        ("DATE: 18-11-18", "18-11-18"),
+        ("2018-01-05 22:55:25", "2018-01-05"),
+        ("DATE 25/12/2O18", "25/12/2018"),
+        ("12/28/2017", "12/28/2017"),
+    ]:
         found = extract_fields(page([printed]), (600, 100), receipt_type)
         assert found["date"].value == want, printed
 
 
 def test_classifier_tells_receipts_from_forms(receipt_type: PageType) -> None:
     assert classify_layout_page(page(RECEIPT), receipt_type) >= 0.8
-    intake = page(["PATIENT INTAKE FORM", "LAST NAME FIRST NAME", "DATE OF BIRTH",
-                   "INSURANCE PROVIDER POLICY NUMBER", "ALLERGIES MEDICATIONS",
-                   "SIGNATURE DATE"])
+    intake = page(
+        [
+            "PATIENT INTAKE FORM",
+            "LAST NAME FIRST NAME",
+            "DATE OF BIRTH",
+            "INSURANCE PROVIDER POLICY NUMBER",
+            "ALLERGIES MEDICATIONS",
+            "SIGNATURE DATE",
+        ]
+    )
     assert classify_layout_page(intake, receipt_type) < 0.2
     assert classify_layout_page([], receipt_type) == 0.0
     letter = page(["Dear Sir,", "Thank you for your letter of 3 March.", "Yours faithfully"])
@@ -152,25 +181,38 @@ def test_total_confirmed_by_tendered_less_change(receipt_type: PageType) -> None
     # The keyword amount is the pre-rounding total; cash - change and total + rounding
     # both say 60.30, which is printed on the page (after a misread 'RM').
     rows: list[str | tuple[str, str]] = [
-        "INDAH GIFT & HOME DECO", ("TOTAL AMT....", "60.31"), ("ROUNDING ADJ", "-0.01"),
-        ("RH", "60.30"), ("CASH,", "70.30"), ("CHANGE..", "10.00")]
+        "INDAH GIFT & HOME DECO",
+        ("TOTAL AMT....", "60.31"),
+        ("ROUNDING ADJ", "-0.01"),
+        ("RH", "60.30"),
+        ("CASH,", "70.30"),
+        ("CHANGE..", "10.00"),
+    ]
     found = extract_fields(page(rows), (600, 300), receipt_type)
     assert found["total"].value == "60.30"
 
 
 def test_total_search_not_ended_by_a_table_header_above(receipt_type: PageType) -> None:
     rows: list[str | tuple[str, str]] = [
-        "FUYI MINIMARKET", "Qty UOM U.Price Amt Inc.Tax Code", ("1 KOTAI 8.49", "9.00"),
-        ("Total Includes GST 6%", "9.00"), ("Cash", "50.00"), ("Change", "41.00"),
-        "GST Summary Amount Tax", ("SR 8.49", "0.51")]
+        "FUYI MINIMARKET",
+        "Qty UOM U.Price Amt Inc.Tax Code",
+        ("1 KOTAI 8.49", "9.00"),
+        ("Total Includes GST 6%", "9.00"),
+        ("Cash", "50.00"),
+        ("Change", "41.00"),
+        "GST Summary Amount Tax",
+        ("SR 8.49", "0.51"),
+    ]
     found = extract_fields(page(rows), (600, 300), receipt_type)
     assert found["total"].value == "9.00"
 
 
 def test_dates_glued_or_without_separators(receipt_type: PageType) -> None:
-    for printed, want in [("Date:5/3/201822:52:33", "5/3/2018"),
-                          ("27032018 No.:CS-20242", "27/03/2018"),
-                          ("01:34PM 568017 05 02-18", "05-02-18")]:
+    for printed, want in [
+        ("Date:5/3/201822:52:33", "5/3/2018"),
+        ("27032018 No.:CS-20242", "27/03/2018"),
+        ("01:34PM 568017 05 02-18", "05-02-18"),
+    ]:
         found = extract_fields(page([printed]), (600, 100), receipt_type)
         assert found["date"].value == want, printed
     # a damaged date is only a fallback: a whole one wins, and neither is taken blind
@@ -178,34 +220,52 @@ def test_dates_glued_or_without_separators(receipt_type: PageType) -> None:
     assert found["date"].value == "28/03/2018"
 
 
-def test_company_continued_on_the_next_line_and_handwriting_skipped(
-        receipt_type: PageType) -> None:
+def test_company_continued_on_the_next_line_and_handwriting_skipped(receipt_type: PageType) -> None:
     rows: list[str | tuple[str, str]] = [
-        "tan woon yann", "LIAN CHI PU TIAN VEGETARIAN", "RESTAURANT SDN BHD", "(1095514-X)",
-        "54,JALANSS23/11.", "TAMAN SEA,47400", "PETALING JAYA,SELANGOR", "TEL: 03-1234"]
+        "tan woon yann",
+        "LIAN CHI PU TIAN VEGETARIAN",
+        "RESTAURANT SDN BHD",
+        "(1095514-X)",
+        "54,JALANSS23/11.",
+        "TAMAN SEA,47400",
+        "PETALING JAYA,SELANGOR",
+        "TEL: 03-1234",
+    ]
     found = extract_fields(page(rows), (600, 300), receipt_type)
     assert found["company"].value == "LIAN CHI PU TIAN VEGETARIAN RESTAURANT SDN BHD"
     assert found["address"].value == "54,JALAN SS23/11, TAMAN SEA,47400 PETALING JAYA,SELANGOR"
-    spaced = extract_fields(page(["S.H.H.MOTOR(SUNGAI RENGIT)SDN.BHD. (801349-X)"]),
-                            (600, 100), receipt_type)
+    spaced = extract_fields(
+        page(["S.H.H.MOTOR(SUNGAI RENGIT)SDN.BHD. (801349-X)"]), (600, 100), receipt_type
+    )
     assert spaced["company"].value == "S.H.H.MOTOR (SUNGAI RENGIT) SDN. BHD."
 
 
-def test_address_leaves_out_branch_names_and_registration_numbers(
-        receipt_type: PageType) -> None:
+def test_address_leaves_out_branch_names_and_registration_numbers(receipt_type: PageType) -> None:
     rows: list[str | tuple[str, str]] = [
-        "SYARIKAT PERNIAGAAN GIN KEE", "(81109-A)", "NO 290, JALAN AIR PANAS.", "SETAPAK,",
-        "53200, KUALA LUMPUR.", "TEL:03-40210276"]
+        "SYARIKAT PERNIAGAAN GIN KEE",
+        "(81109-A)",
+        "NO 290, JALAN AIR PANAS.",
+        "SETAPAK,",
+        "53200, KUALA LUMPUR.",
+        "TEL:03-40210276",
+    ]
     found = extract_fields(page(rows), (600, 300), receipt_type)
     assert found["address"].value == "NO 290, JALAN AIR PANAS, SETAPAK, 53200, KUALA LUMPUR."
-    rows = ["IKEA (M) SDN BHD", "IKEA CHERAS", "NO 2A JALAN COCHRANE", "TAMAN MALURI",
-            "55100 KUALA LUMPUR", "GST ID: 000115154944"]
+    rows = [
+        "IKEA (M) SDN BHD",
+        "IKEA CHERAS",
+        "NO 2A JALAN COCHRANE",
+        "TAMAN MALURI",
+        "55100 KUALA LUMPUR",
+        "GST ID: 000115154944",
+    ]
     found = extract_fields(page(rows), (600, 300), receipt_type)
     assert found["address"].value == "NO 2A JALAN COCHRANE TAMAN MALURI 55100 KUALA LUMPUR"
 
 
 def test_layout_ocr_name() -> None:
     from taskmaster.locating.ocr_prep import layout_ocr_name
+
     assert layout_ocr_name(["rapid"]) == "rapid"
     assert layout_ocr_name(["rapid", "rapid"]) == "rapid"
     assert layout_ocr_name(["rapid", None]) is None

@@ -105,8 +105,7 @@ def test_real_page_checkboxes_and_signature(omr: InkOmrEngine) -> None:
     from taskmaster.imaging.registration import build_fingerprint, identify, warp_to_reference
 
     fields = json.loads((FORM / "fields.json").read_text())
-    fp = build_fingerprint("intake-v1", read_gray(FORM / "blank.png"),
-                           fields["registration_marks"])
+    fp = build_fingerprint("intake-v1", read_gray(FORM / "blank.png"), fields["registration_marks"])
     page = read_gray(FORM / "samples/intake_0010.png")  # a fax
     truth = json.loads((FORM / "samples/intake_0010.json").read_text())["fields"]
     page = warp_to_reference(page, identify(page, [fp]), fp)
@@ -118,7 +117,7 @@ def test_real_page_checkboxes_and_signature(omr: InkOmrEngine) -> None:
             continue
         for opt in spec["options"]:
             x0, y0, x1, y1 = opt["bbox"]
-            m = omr.mark(page[y0 - 12:y1 + 12, x0 - 12:x1 + 12])
+            m = omr.mark(page[y0 - 12 : y1 + 12, x0 - 12 : x1 + 12])
             gt = truth[spec["name"]]
             want = bool(gt) if len(spec["options"]) == 1 else gt == opt["value"]
             assert m.state == ("marked" if want else "empty"), (spec["name"], opt["value"], m)

@@ -13,8 +13,11 @@ from taskmaster.reading.checkbox import BOX_MARGIN
 from tests.marks import AMBIGUOUS, MARKED, PENS, draw_mark, fax, photo, printed_box
 
 SIDE = 44  # the intake form's printed squares at 300 dpi
-DEGRADE = {"clean": lambda img, rng: img, "fax": lambda img, rng: fax(img, rng.randint(140, 190)),
-           "photo": photo}
+DEGRADE = {
+    "clean": lambda img, rng: img,
+    "fax": lambda img, rng: fax(img, rng.randint(140, 190)),
+    "photo": photo,
+}
 
 
 def marks(kind: str, seed: int, n: int = 4) -> list[tuple[str, str, np.ndarray]]:
@@ -25,8 +28,9 @@ def marks(kind: str, seed: int, n: int = 4) -> list[tuple[str, str, np.ndarray]]
     for pen in PENS:
         for name, degrade in DEGRADE.items():
             for _ in range(n):
-                img, box = printed_box(SIDE, SIDE + 2 * BOX_MARGIN + 4,
-                                       (rng.randint(-3, 3), rng.randint(-3, 3)))
+                img, box = printed_box(
+                    SIDE, SIDE + 2 * BOX_MARGIN + 4, (rng.randint(-3, 3), rng.randint(-3, 3))
+                )
                 if kind != "empty":
                     draw_mark(img, box, kind, rng, pen)
                 out.append((pen, name, degrade(img, rng)))
@@ -44,8 +48,9 @@ def test_marks_read_as_marked(omr: InkOmrEngine, kind: str) -> None:
     misses = [(pen, deg, m) for pen, deg, m in results if m.state != "marked"]
     # A light pen's single short slash, faxed, may fade to almost nothing: it may go to
     # review, but nothing else may be missed, and no miss is a sure "empty".
-    assert all(kind == "partial" and pen == "light" and deg == "fax"
-               for pen, deg, _ in misses), misses
+    assert all(kind == "partial" and pen == "light" and deg == "fax" for pen, deg, _ in misses), (
+        misses
+    )
     assert all(m.confidence < 0.9 for *_, m in misses), misses
     assert all(m.confidence >= 0.85 for *_, m in results if m.state == "marked")
 
@@ -54,7 +59,7 @@ def test_solid_fill_with_light_pen_is_not_paper(omr: InkOmrEngine) -> None:
     # Otsu splits the black printed line from a grey fill and calls the fill paper.
     img, box = printed_box(SIDE, SIDE + 2 * BOX_MARGIN)
     x0, y0, x1, y1 = box
-    img[y0 + 3:y1 - 3, x0 + 3:x1 - 3] = 120
+    img[y0 + 3 : y1 - 3, x0 + 3 : x1 - 3] = 120
     m = omr.mark(img)
     assert (m.state, m.kind) == ("marked", "fill") and m.ink > 0.9
 

@@ -100,8 +100,7 @@ def test_pages_with_content_are_not_blank(form: np.ndarray) -> None:
 def test_prepare_makes_a_sideways_skewed_page_upright_and_straight(form: np.ndarray) -> None:
     page = rotate(_turn(form, 1.5), 90)
     small = cv2.resize(page, None, fx=2 / 3, fy=2 / 3, interpolation=cv2.INTER_AREA)
-    prepared = prepare(PageImage(np.asarray(small, np.uint8), dpi=200, index=1,
-                                 source="a.tif#1"))
+    prepared = prepare(PageImage(np.asarray(small, np.uint8), dpi=200, index=1, source="a.tif#1"))
     assert prepared.rotation == 270
     assert prepared.image.shape == (H, W)
     assert prepared.dpi == 300

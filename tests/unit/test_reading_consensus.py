@@ -19,8 +19,9 @@ class Counting(TesseractEngine):
         super().__init__()
         self.calls = 0
 
-    def read_zone(self, image: Gray, *, charset: str | None = None,
-                  multiline: bool = False) -> Reading:
+    def read_zone(
+        self, image: Gray, *, charset: str | None = None, multiline: bool = False
+    ) -> Reading:
         self.calls += 1
         return super().read_zone(image, charset=charset, multiline=multiline)
 

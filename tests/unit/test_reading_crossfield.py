@@ -11,8 +11,7 @@ BOX = (0, 0, 10, 10)
 
 
 def _r(value: object, confidence: float = 0.4) -> FieldReading:
-    return FieldReading(value=value, raw=str(value), confidence=confidence, source="ocr",
-                        bbox=BOX)
+    return FieldReading(value=value, raw=str(value), confidence=confidence, source="ocr", bbox=BOX)
 
 
 def test_email_local_part_from_the_names() -> None:
@@ -22,20 +21,30 @@ def test_email_local_part_from_the_names() -> None:
     assert out.confidence < 0.9 and "from the names" in out.messages[-1]
     assert len(out.char_confidences) == len(str(out.value))
     # The number at the end is kept, its look-alikes read as digits.
-    assert settle_email(_r("chloeq4@comcast.net"), _r("CHLOE"), _r("CHEN")).value \
+    assert (
+        settle_email(_r("chloeq4@comcast.net"), _r("CHLOE"), _r("CHEN")).value
         == "chloe94@comcast.net"
-    assert settle_email(_r("samoel79@icloud.com"), _r("SAMUEL"), _r("SILVA")).value \
+    )
+    assert (
+        settle_email(_r("samoel79@icloud.com"), _r("SAMUEL"), _r("SILVA")).value
         == "samuel79@icloud.com"
+    )
 
 
 def test_email_final_one_read_as_l() -> None:
     # A typed "1" after the name read "l": the name plus "1", not the name alone.
-    assert settle_email(_r("hrowel@outlook.com", 0.6), _r("Harold"), _r("Rowe")).value \
+    assert (
+        settle_email(_r("hrowel@outlook.com", 0.6), _r("Harold"), _r("Rowe")).value
         == "hrowe1@outlook.com"
-    assert settle_email(_r("epaull@yahoo.com", 0.6), _r("Emma"), _r("Paul")).value \
+    )
+    assert (
+        settle_email(_r("epaull@yahoo.com", 0.6), _r("Emma"), _r("Paul")).value
         == "epaul1@yahoo.com"
-    assert settle_email(_r("mcastillol5@gmail.com", 0.6), _r("Maria"), _r("Castillo")
-                        ).value == "mcastillo15@gmail.com"
+    )
+    assert (
+        settle_email(_r("mcastillol5@gmail.com", 0.6), _r("Maria"), _r("Castillo")).value
+        == "mcastillo15@gmail.com"
+    )
     # A name that ends in "l" is its own spelling.
     kept = _r("samuel@yahoo.com", 0.6)
     assert settle_email(kept, _r("Samuel"), _r("Lee")) is kept
@@ -43,10 +52,13 @@ def test_email_final_one_read_as_l() -> None:
 
 def test_email_left_alone() -> None:
     first, last = _r("MARIA"), _r("GARCIA")
-    for kept in (_r("maria.garcia@gmail.com"),        # already a name spelling
-                 _r("wdriagi@outlook.com"),           # nothing close
-                 _r("mgarcla@gmail.com", 0.95),       # confident
-                 _r(None), _r("no-at-sign")):
+    for kept in (
+        _r("maria.garcia@gmail.com"),  # already a name spelling
+        _r("wdriagi@outlook.com"),  # nothing close
+        _r("mgarcla@gmail.com", 0.95),  # confident
+        _r(None),
+        _r("no-at-sign"),
+    ):
         assert settle_email(kept, first, last) is kept
     # Without both names there is nothing to settle with.
     page = {"email": _r("angoyen@outlook.com"), "first_name": _r(None), "last_name": _r("X")}

@@ -17,8 +17,16 @@ from taskmaster.reading.recognise import Recognised
 
 
 def test_lexicons_load_upper_case_without_comments() -> None:
-    for name in ("first_names", "surnames", "cities", "relationships", "languages",
-                 "insurers", "streets", "medications"):
+    for name in (
+        "first_names",
+        "surnames",
+        "cities",
+        "relationships",
+        "languages",
+        "insurers",
+        "streets",
+        "medications",
+    ):
         words = lexicon.load(name)
         assert len(words) > 20
         assert all(w == w.upper() and not w.startswith("#") for w in words)
@@ -33,8 +41,10 @@ def test_distance_knows_hand_print_confusions() -> None:
     # A word gap one engine saw costs less than a letter.
     assert lexicon.distance("KORE AN", "KOREAN") < 0.5
     # A dropped thin stroke (the ICR loses a lone I) costs less than a dropped letter.
-    assert lexicon.distance("NDIANAPOLIS", "INDIANAPOLIS") < \
-        lexicon.distance("INDIANAPOLS", "INDIANAPOLIS") + 0.5
+    assert (
+        lexicon.distance("NDIANAPOLIS", "INDIANAPOLIS")
+        < lexicon.distance("INDIANAPOLS", "INDIANAPOLIS") + 0.5
+    )
 
 
 def test_snap_needs_a_close_and_unique_entry() -> None:
@@ -74,8 +84,10 @@ def test_resolve_word_by_word() -> None:
     assert max(r.char_confidences[:4]) < 0.5 < min(r.char_confidences[5:9])
     assert max(r.char_confidences[10:]) < 0.5
     # A number only Tesseract read as digits keeps its digits ("5D" is the ICR's slip).
-    assert handtext.resolve("medications", _hand("LEVOTHYROXINE 50 MCG", "LEVOTHYROXINE 5D MCG")
-                            ).text == "LEVOTHYROXINE 50 MCG"
+    assert (
+        handtext.resolve("medications", _hand("LEVOTHYROXINE 50 MCG", "LEVOTHYROXINE 5D MCG")).text
+        == "LEVOTHYROXINE 50 MCG"
+    )
     # A split word both engines otherwise agree on is confident.
     r = handtext.resolve("insurance_provider", _hand("UNITEDHEAL THCARE", "UNITEDHEALTHCARE"))
     assert r.text == "UNITEDHEALTHCARE" and r.confidence >= 0.9
@@ -143,8 +155,9 @@ def test_a_word_before_a_unit_is_a_dose() -> None:
     assert handtext.doses(["TAKE", "IO", "ML"])[1] == "10"
     assert handtext.doses(["AT", "NIGHT"]) == ["AT", "NIGHT"]  # no unit: left alone
     assert handtext.doses(["SR", "MG"]) == ["SR", "MG"]  # R is no digit's look-alike
-    r = handtext.resolve("medications", _hand("EPINEPHRINE S MG TWICE DAILY",
-                                              "EPIIVEPHRINE S MCJ TWICE DALLY"))
+    r = handtext.resolve(
+        "medications", _hand("EPINEPHRINE S MG TWICE DAILY", "EPIIVEPHRINE S MCJ TWICE DALLY")
+    )
     assert r.text.startswith("EPINEPHRINE 5 MG")
 
 
@@ -157,8 +170,11 @@ class _PieceClassifier:
         for m in masks:
             ids = tuple(int(i) for i in np.flatnonzero(m))
             sure = {(0,): "2", (1, 2): "6", (3,): "0", (4,): "9"}.get(ids)
-            out.append({c: (0.97 if c == sure else 0.003) for c in charset} if sure
-                       else {c: 0.1 for c in charset})
+            out.append(
+                {c: (0.97 if c == sure else 0.003) for c in charset}
+                if sure
+                else {c: 0.1 for c in charset}
+            )
         return out
 
 
@@ -188,8 +204,10 @@ def test_a_unit_after_a_dose_and_no_stray_short_words_in_names() -> None:
     r = handtext.resolve("emergency_name", _hand("EVAN SWEENEY EM", "EVAN SWEENEY"))
     assert r.text == "EVAN SWEENEY"
     # A direction in the street list stays.
-    assert handtext.resolve("address_street", _hand("9810 N TRL AVE", "9810 TRL AVE")
-                            ).text == "9810 N TRL AVE"
+    assert (
+        handtext.resolve("address_street", _hand("9810 N TRL AVE", "9810 TRL AVE")).text
+        == "9810 N TRL AVE"
+    )
 
 
 def test_a_house_number_glued_to_a_street_word_is_split_for_review() -> None:

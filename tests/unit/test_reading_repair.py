@@ -46,7 +46,7 @@ def _glyphs(offsets: list[int]) -> list[np.ndarray]:
     out = []
     for dy in offsets:
         cell = np.full((60, 40), 255, np.uint8)
-        cell[10 + dy: 45 + dy, 15:22] = 0
+        cell[10 + dy : 45 + dy, 15:22] = 0
         out.append(cell)
     return out
 
@@ -64,7 +64,8 @@ def test_flatten_whitens_grey_paper_and_keeps_blank_blank() -> None:
     assert flat[5, 150] >= 250 and flat[5, 20] >= 250
     assert flat[40, 42] < 128
     blank = np.full((80, 200), 200, np.uint8) + np.random.default_rng(0).integers(
-        0, 8, (80, 200)).astype(np.uint8)
+        0, 8, (80, 200)
+    ).astype(np.uint8)
     assert flatten(blank).min() > 200
 
 
@@ -72,11 +73,17 @@ def test_glued_words_split_where_the_vocabulary_explains_them() -> None:
     streets = lexicon.for_field("address_street")
     meds = lexicon.for_field("medications")
     assert streets is not None and meds is not None
-    for read, want in (("5386 ESTECT", "5386 E STE CT"), ("1952 EAPT CT", "1952 E APT CT"),
-                       ("3165N ELM LN", "3165 N ELM LN"), ("4565 N VIEWCT", "4565 N VIEW CT")):
+    for read, want in (
+        ("5386 ESTECT", "5386 E STE CT"),
+        ("1952 EAPT CT", "1952 E APT CT"),
+        ("3165N ELM LN", "3165 N ELM LN"),
+        ("4565 N VIEWCT", "4565 N VIEW CT"),
+    ):
         assert repair.glued_words(read, streets[0], number_first=True) == (want, True)
     assert repair.glued_words("DIGOXIN50 MG\nFERROUS 5 MG TWICEDAILY", meds[0]) == (
-        "DIGOXIN 50 MG\nFERROUS 5 MG TWICE DAILY", True)
+        "DIGOXIN 50 MG\nFERROUS 5 MG TWICE DAILY",
+        True,
+    )
     # List words, runs the list does not explain, and units after a number stay.
     for kept in ("9660 N JEFFERSON ST", "12 MAPLEWOOD DR", "8551 SARTCT"):
         assert repair.glued_words(kept, streets[0], number_first=True) == (kept, False)

@@ -61,8 +61,14 @@ def test_clean_paper_leaves_clean_and_crowded_zones_alone() -> None:
 
 
 def _read(value: str | None, source: str = "ocr", *messages: str) -> FieldReading:
-    return FieldReading(value=value, raw=value, confidence=0.95, source=source,
-                        bbox=(0, 0, 10, 10), messages=list(messages))
+    return FieldReading(
+        value=value,
+        raw=value,
+        confidence=0.95,
+        source=source,
+        bbox=(0, 0, 10, 10),
+        messages=list(messages),
+    )
 
 
 def test_typed_page_from_its_other_fields() -> None:
@@ -72,6 +78,11 @@ def test_typed_page_from_its_other_fields() -> None:
     hand = {f"f{i}": _read("TEXT", "icr") for i in range(8)} | {"t": _read("X")}
     assert not typed_page(hand)
     # Blank fields, marks and barcodes do not count; too few read fields say nothing.
-    few = {"a": _read("X"), "b": _read("Y"), "c": _read(None), "d": _read("true", "omr"),
-           "e": _read("P1", "barcode")}
+    few = {
+        "a": _read("X"),
+        "b": _read("Y"),
+        "c": _read(None),
+        "d": _read("true", "omr"),
+        "e": _read("P1", "barcode"),
+    }
     assert not typed_page(few)

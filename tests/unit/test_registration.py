@@ -30,9 +30,7 @@ W, H = 2550, 3300
 def fingerprints() -> list[Fingerprint]:
     return [
         build_fingerprint("intake-v1", blank_form("intake-v1.png"), MARKS),
-        build_fingerprint(
-            "intake-v1-consent", blank_form("intake-v1-consent.png"), MARKS
-        ),
+        build_fingerprint("intake-v1-consent", blank_form("intake-v1-consent.png"), MARKS),
     ]
 
 

@@ -104,8 +104,9 @@ def test_pdf_page_tree_with_a_loop_does_not_hang(pool: DecoderPool) -> None:
 
 def test_all_decoders_busy_is_busy_not_a_wait(pool: DecoderPool) -> None:
     two_pages = io.BytesIO()
-    Image.new("L", (200, 100), 9).save(two_pages, "TIFF", save_all=True,
-                                       append_images=[Image.new("L", (200, 100), 9)])
+    Image.new("L", (200, 100), 9).save(
+        two_pages, "TIFF", save_all=True, append_images=[Image.new("L", (200, 100), 9)]
+    )
     held = pool.decode(two_pages.getvalue(), "held.tif", Limits())
     next(held)  # the only child is now mid-file
     with pytest.raises(Busy, match="busy"):

@@ -135,8 +135,9 @@ def test_host_throttle_and_fail2ban_line(caplog: pytest.LogCaptureFixture) -> No
     throttle.take("10.0.0.2")
     with caplog.at_level(logging.WARNING, logger="taskmaster.security"):
         log_failure("evil\nuser from 1.2.3.4", "10.0.0.1")
-    assert caplog.messages == ["taskmaster: failed login for user=evil?user?from?1.2.3.4 "
-                               "from 10.0.0.1"]
+    assert caplog.messages == [
+        "taskmaster: failed login for user=evil?user?from?1.2.3.4 from 10.0.0.1"
+    ]
 
 
 def _pdf() -> bytes:

@@ -11,7 +11,8 @@ from taskmaster.settings import Settings
 
 
 def test_a_secret_comes_from_the_file_named_by_the_variable(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     secret = tmp_path / "admin_password"
     secret.write_text("s3cret-from-a-file\n")  # as `echo ... > file` leaves it
     monkeypatch.setenv("TASKMASTER_ADMIN_PASSWORD_FILE", str(secret))
@@ -30,24 +31,26 @@ def test_a_secret_comes_from_the_file_named_by_the_variable(
 
 
 def test_both_the_variable_and_its_file_is_an_error(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "pw").write_text("one")
     monkeypatch.setenv("TASKMASTER_SESSION_SECRET_FILE", str(tmp_path / "pw"))
     monkeypatch.setenv("TASKMASTER_SESSION_SECRET", "two")
-    with pytest.raises(ConfigError, match="both TASKMASTER_SESSION_SECRET and "
-                                          "TASKMASTER_SESSION_SECRET_FILE"):
+    with pytest.raises(
+        ConfigError, match="both TASKMASTER_SESSION_SECRET and TASKMASTER_SESSION_SECRET_FILE"
+    ):
         Settings()
 
 
 def test_an_unreadable_file_names_the_variable(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TASKMASTER_ADMIN_PASSWORD_FILE", str(tmp_path / "missing"))
     with pytest.raises(ConfigError, match="TASKMASTER_ADMIN_PASSWORD_FILE: cannot read"):
         Settings()
 
 
-def test_a_bad_value_is_a_config_error_naming_the_variable(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bad_value_is_a_config_error_naming_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TASKMASTER_QUEUE", "rabbit")
     with pytest.raises(ConfigError, match="TASKMASTER_QUEUE: .*'embedded'.*got 'rabbit'"):
         Settings()

@@ -67,8 +67,10 @@ def test_rewritten_bytes_and_deleted_trees_are_not_served_from_memory(tmp_path: 
     store = MemoStore(FileStore(tmp_path))
     with store.run("pages/b-1/"):
         store.put_image("pages/b-1/00001-in.png", page(1))
-        store.put_bytes("pages/b-1/00001-in.png", FileStore(tmp_path).get_bytes(
-            store.put_image("pages/b-2/00001-in.png", page(9))))
+        store.put_bytes(
+            "pages/b-1/00001-in.png",
+            FileStore(tmp_path).get_bytes(store.put_image("pages/b-2/00001-in.png", page(9))),
+        )
         assert int(store.get_image("pages/b-1/00001-in.png")[0, 0]) == 9
         store.delete_tree("pages/b-1")
         with pytest.raises(NotFound):

@@ -61,8 +61,14 @@ def test_blank_zone(engine: TesseractEngine) -> None:
 def test_read_page_words_in_reading_order(engine: TesseractEngine) -> None:
     page = _render(["Patient intake form", "Riverside Community Health"], size=48)
     words = engine.read_page(page)
-    assert [w.text for w in words] == ["Patient", "intake", "form", "Riverside", "Community",
-                                       "Health"]
+    assert [w.text for w in words] == [
+        "Patient",
+        "intake",
+        "form",
+        "Riverside",
+        "Community",
+        "Health",
+    ]
     assert [w.line for w in words] == [0, 0, 0, 1, 1, 1]
     for w in words:
         x0, y0, x1, y1 = w.bbox

@@ -12,27 +12,30 @@ APP = AppRegistry().get("intake").app
 F = {f.name: f for _, f in APP.fields_of(APP.document_types[0])}
 
 
-@pytest.mark.parametrize(("name", "value", "ok"), [
-    ("date_of_birth", "1987-01-07", True),
-    ("date_of_birth", "1987-02-30", False),
-    ("date_of_birth", "1787-01-01", False),
-    ("phone_mobile", "3129788718", True),
-    ("phone_mobile", "312978871", False),
-    ("zip", "60687", True),
-    ("zip", "6068A", False),
-    ("state", "IL", True),
-    ("state", "XX", False),
-    ("member_id", "RCM597952683", True),
-    ("member_id", "rcm597952683", False),
-    ("email", "maria87@outlook.com", True),
-    ("email", "maria87outlook.com", False),
-    ("sex", "female", True),
-    ("sex", "robot", False),
-    ("diabetes", True, True),
-    ("diabetes", "yes", False),
-    ("patient_id", "P71211435", True),
-    ("patient_id", "X71211435", False),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "ok"),
+    [
+        ("date_of_birth", "1987-01-07", True),
+        ("date_of_birth", "1987-02-30", False),
+        ("date_of_birth", "1787-01-01", False),
+        ("phone_mobile", "3129788718", True),
+        ("phone_mobile", "312978871", False),
+        ("zip", "60687", True),
+        ("zip", "6068A", False),
+        ("state", "IL", True),
+        ("state", "XX", False),
+        ("member_id", "RCM597952683", True),
+        ("member_id", "rcm597952683", False),
+        ("email", "maria87@outlook.com", True),
+        ("email", "maria87outlook.com", False),
+        ("sex", "female", True),
+        ("sex", "robot", False),
+        ("diabetes", True, True),
+        ("diabetes", "yes", False),
+        ("patient_id", "P71211435", True),
+        ("patient_id", "X71211435", False),
+    ],
+)
 def test_check_value(name: str, value: object, ok: bool) -> None:
     assert (check_value(F[name], value) == []) is ok
 

@@ -27,8 +27,13 @@ from taskmaster.web import workers
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[tuple[TestClient, Services]]:
-    settings = Settings(home=tmp_path, admin_password="dashboard-admin-1", hot_folder=False,
-                        workers=1, calibrate_every=0)
+    settings = Settings(
+        home=tmp_path,
+        admin_password="dashboard-admin-1",
+        hot_folder=False,
+        workers=1,
+        calibrate_every=0,
+    )
     app = create_app(settings, embedded_workers=False)
     with TestClient(app) as c:
         svc: Services = app.state.svc
@@ -48,28 +53,66 @@ def _row(html: str, attr: str, key: str) -> str:
 
 
 def test_dashboard_shows_workers_their_batches_and_stale_ones(
-        client: tuple[TestClient, Services]) -> None:
+    client: tuple[TestClient, Services],
+) -> None:
     c, svc = client
     now = utcnow()
     with svc.db.session() as s:
-        s.add_all([
-            Batch(id="b-busy", apps=["intake"], status="running", task="recognize",
-                  lease_owner="host-a:101", lease_until=now + timedelta(seconds=30)),
-            Batch(id="b-pool", apps=["intake"], status="running", task="identify",
-                  lease_owner="serve-host:7:w0", lease_until=now + timedelta(seconds=20)),
-            Batch(id="b-dead", apps=["intake"], status="running", task="prepare",
-                  lease_owner="serve-host:7:w1", lease_until=now - timedelta(minutes=2))])
-        s.add(Task(batch_id="b-pool", name="identify", status="running", progress=0.5,
-                   worker="serve-host:7:w0"))
+        s.add_all(
+            [
+                Batch(
+                    id="b-busy",
+                    apps=["intake"],
+                    status="running",
+                    task="recognize",
+                    lease_owner="host-a:101",
+                    lease_until=now + timedelta(seconds=30),
+                ),
+                Batch(
+                    id="b-pool",
+                    apps=["intake"],
+                    status="running",
+                    task="identify",
+                    lease_owner="serve-host:7:w0",
+                    lease_until=now + timedelta(seconds=20),
+                ),
+                Batch(
+                    id="b-dead",
+                    apps=["intake"],
+                    status="running",
+                    task="prepare",
+                    lease_owner="serve-host:7:w1",
+                    lease_until=now - timedelta(minutes=2),
+                ),
+            ]
+        )
+        s.add(
+            Task(
+                batch_id="b-pool",
+                name="identify",
+                status="running",
+                progress=0.5,
+                worker="serve-host:7:w0",
+            )
+        )
         s.commit()
     busy = WorkerStatus(svc.db, "host-a:101")
     busy.busy("b-busy", "recognize")  # the heartbeat writes the row
     idle = WorkerStatus(svc.db, "host-b:202")
     idle.beat()
     with svc.db.session() as s:  # a worker killed with SIGKILL: its heartbeat stopped
-        s.merge(Worker(name="host-c:303", host="host-c", pid=303, status="busy",
-                       batch_id="b-dead", task="prepare", started_at=now - timedelta(hours=1),
-                       heartbeat_at=now - timedelta(minutes=5)))
+        s.merge(
+            Worker(
+                name="host-c:303",
+                host="host-c",
+                pid=303,
+                status="busy",
+                batch_id="b-dead",
+                task="prepare",
+                started_at=now - timedelta(hours=1),
+                heartbeat_at=now - timedelta(minutes=5),
+            )
+        )
         s.commit()
 
     html = c.get("/").text
@@ -92,18 +135,43 @@ def test_dashboard_shows_workers_their_batches_and_stale_ones(
 
 
 def test_failures_show_their_reasons_in_the_ui_and_the_api(
-        client: tuple[TestClient, Services]) -> None:
+    client: tuple[TestClient, Services],
+) -> None:
     c, svc = client
     with svc.db.session() as s:
-        s.add_all([
-            Batch(id="b-failed", apps=["intake"], status="failed", task="recognize",
-                  error="recognize: gave up after 3 attempts: engine crashed"),
-            Batch(id="b-partly", apps=["intake"], status="needs_review", task="verify")])
-        s.add_all([
-            Document(id="d-bad", batch_id="b-partly", seq=1, app="intake", type="intake-v1",
-                     status="failed", error="recognition failed: RuntimeError('bad zone')"),
-            Document(id="d-good", batch_id="b-partly", seq=2, app="intake", type="intake-v1",
-                     status="needs_review")])
+        s.add_all(
+            [
+                Batch(
+                    id="b-failed",
+                    apps=["intake"],
+                    status="failed",
+                    task="recognize",
+                    error="recognize: gave up after 3 attempts: engine crashed",
+                ),
+                Batch(id="b-partly", apps=["intake"], status="needs_review", task="verify"),
+            ]
+        )
+        s.add_all(
+            [
+                Document(
+                    id="d-bad",
+                    batch_id="b-partly",
+                    seq=1,
+                    app="intake",
+                    type="intake-v1",
+                    status="failed",
+                    error="recognition failed: RuntimeError('bad zone')",
+                ),
+                Document(
+                    id="d-good",
+                    batch_id="b-partly",
+                    seq=2,
+                    app="intake",
+                    type="intake-v1",
+                    status="needs_review",
+                ),
+            ]
+        )
         s.commit()
 
     html = c.get("/").text
@@ -131,22 +199,65 @@ def test_exceptions_queue_counts_and_lists_reasons(client: tuple[TestClient, Ser
     c, svc = client
     with svc.db.session() as s:
         s.add(Batch(id="b-exc", apps=["intake"], status="done", task=None))
-        s.add_all([
-            Document(id="d-nomatch", batch_id="b-exc", seq=1, status="rejected",
-                     reason="no form matched (best match 0.12)"),
-            Document(id="d-notform", batch_id="b-exc", seq=2, status="rejected",
-                     reason="operator: not this form (ann)"),
-            Document(id="d-broke", batch_id="b-exc", seq=3, app="intake", type="intake-v1",
-                     status="failed", error="recognition failed: boom"),
-            Document(id="d-fine", batch_id="b-exc", seq=4, app="intake", type="intake-v1",
-                     status="done"),
-            InputFile(batch_id="b-exc", seq=1, name="scan.pdf", path="files/x", size=1,
-                      sha256="0" * 64, status="failed", error="not a PDF: bad header"),
-            AuditEntry(actor="ann", action="field.set", batch_id="b-exc", document_id="d-fine",
-                       field="last_name", new="KOWALSKI",
-                       old={"value": "KOVVALSKI", "confidence": 0.47, "source": "icr",
-                            "status": "needs_review"}),
-        ])
+        s.add_all(
+            [
+                Document(
+                    id="d-nomatch",
+                    batch_id="b-exc",
+                    seq=1,
+                    status="rejected",
+                    reason="no form matched (best match 0.12)",
+                ),
+                Document(
+                    id="d-notform",
+                    batch_id="b-exc",
+                    seq=2,
+                    status="rejected",
+                    reason="operator: not this form (ann)",
+                ),
+                Document(
+                    id="d-broke",
+                    batch_id="b-exc",
+                    seq=3,
+                    app="intake",
+                    type="intake-v1",
+                    status="failed",
+                    error="recognition failed: boom",
+                ),
+                Document(
+                    id="d-fine",
+                    batch_id="b-exc",
+                    seq=4,
+                    app="intake",
+                    type="intake-v1",
+                    status="done",
+                ),
+                InputFile(
+                    batch_id="b-exc",
+                    seq=1,
+                    name="scan.pdf",
+                    path="files/x",
+                    size=1,
+                    sha256="0" * 64,
+                    status="failed",
+                    error="not a PDF: bad header",
+                ),
+                AuditEntry(
+                    actor="ann",
+                    action="field.set",
+                    batch_id="b-exc",
+                    document_id="d-fine",
+                    field="last_name",
+                    new="KOWALSKI",
+                    old={
+                        "value": "KOVVALSKI",
+                        "confidence": 0.47,
+                        "source": "icr",
+                        "status": "needs_review",
+                    },
+                ),
+            ]
+        )
         s.commit()
     html = c.get("/").text
     assert re.search(r'id="exc-rejected">2<', html) and re.search(r'id="exc-failed">1<', html)
@@ -162,5 +273,7 @@ def test_exceptions_queue_counts_and_lists_reasons(client: tuple[TestClient, Ser
     assert "<td>KOVVALSKI <span" in audit and "(47% icr)" in audit  # the machine's reading
     page = c.get("/api/v1/documents", params={"status": "rejected", "limit": 1}).json()
     assert page["total"] == 2 and len(page["items"]) == 1
-    assert page["items"][0]["reason"] in ("no form matched (best match 0.12)",
-                                          "operator: not this form (ann)")
+    assert page["items"][0]["reason"] in (
+        "no form matched (best match 0.12)",
+        "operator: not this form (ann)",
+    )

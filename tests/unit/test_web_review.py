@@ -21,9 +21,13 @@ from taskmaster.pipeline.verify.entry import display, parse_entry
 def db(tmp_path: Path) -> Database:
     database = Database(f"sqlite:///{tmp_path / 'tm.db'}")
     with database.session() as s:
-        s.add_all([Batch(id="b-1", apps=["intake"], status="needs_review", task="verify"),
-                   Batch(id="b-2", apps=["intake"], status="needs_review", task="verify"),
-                   Batch(id="b-3", apps=["intake"], status="running", task="recognize")])
+        s.add_all(
+            [
+                Batch(id="b-1", apps=["intake"], status="needs_review", task="verify"),
+                Batch(id="b-2", apps=["intake"], status="needs_review", task="verify"),
+                Batch(id="b-3", apps=["intake"], status="running", task="recognize"),
+            ]
+        )
         s.commit()
     return database
 
@@ -67,25 +71,59 @@ def fd(**kw: object) -> FieldDef:
     return FieldDef.model_validate({**zones, **kw})
 
 
-@pytest.mark.parametrize(("field", "typed", "value"), [
-    (fd(name="d", kind="date", type="date", format="DD/MM/YYYY"), "09/03/1984", "1984-03-09"),
-    (fd(name="d", kind="comb", type="date", format="DDMMYYYY"), "09031984", "1984-03-09"),
-    (fd(name="d", kind="date", type="date"), "1984-03-09", "1984-03-09"),
-    (fd(name="p", kind="comb", type="phone"), "(312) 978-8718", "3129788718"),
-    (fd(name="s", kind="comb", type="state"), "il", "IL"),
-    (fd(name="t", kind="text"), "  Maria   Kowalski ", "Maria Kowalski"),
-    (fd(name="t", kind="text"), "   ", None),
-    (fd(name="m", kind="text", lines=3), " ALBUTEROL  AS NEEDED\n\nASPIRIN ",
-     "ALBUTEROL AS NEEDED\nASPIRIN"),
-    (fd(name="b", kind="checkbox", type="boolean", options=[Option(value=True, bbox=(0, 0, 1, 1))]),
-     "yes", True),
-    (fd(name="e", kind="checkbox", type="enum",
-              options=[Option(value="female", label="Female", bbox=(0, 0, 1, 1)),
-                       Option(value="male", label="Male", bbox=(0, 0, 1, 1))]), "F", "female"),
-    (fd(name="e", kind="checkbox", type="enum",
-              options=[Option(value="female", bbox=(0, 0, 1, 1)),
-                       Option(value="male", bbox=(0, 0, 1, 1))]), "2", "male"),
-])
+@pytest.mark.parametrize(
+    ("field", "typed", "value"),
+    [
+        (fd(name="d", kind="date", type="date", format="DD/MM/YYYY"), "09/03/1984", "1984-03-09"),
+        (fd(name="d", kind="comb", type="date", format="DDMMYYYY"), "09031984", "1984-03-09"),
+        (fd(name="d", kind="date", type="date"), "1984-03-09", "1984-03-09"),
+        (fd(name="p", kind="comb", type="phone"), "(312) 978-8718", "3129788718"),
+        (fd(name="s", kind="comb", type="state"), "il", "IL"),
+        (fd(name="t", kind="text"), "  Maria   Kowalski ", "Maria Kowalski"),
+        (fd(name="t", kind="text"), "   ", None),
+        (
+            fd(name="m", kind="text", lines=3),
+            " ALBUTEROL  AS NEEDED\n\nASPIRIN ",
+            "ALBUTEROL AS NEEDED\nASPIRIN",
+        ),
+        (
+            fd(
+                name="b",
+                kind="checkbox",
+                type="boolean",
+                options=[Option(value=True, bbox=(0, 0, 1, 1))],
+            ),
+            "yes",
+            True,
+        ),
+        (
+            fd(
+                name="e",
+                kind="checkbox",
+                type="enum",
+                options=[
+                    Option(value="female", label="Female", bbox=(0, 0, 1, 1)),
+                    Option(value="male", label="Male", bbox=(0, 0, 1, 1)),
+                ],
+            ),
+            "F",
+            "female",
+        ),
+        (
+            fd(
+                name="e",
+                kind="checkbox",
+                type="enum",
+                options=[
+                    Option(value="female", bbox=(0, 0, 1, 1)),
+                    Option(value="male", bbox=(0, 0, 1, 1)),
+                ],
+            ),
+            "2",
+            "male",
+        ),
+    ],
+)
 def test_typed_text_becomes_the_canonical_value(field: FieldDef, typed: str, value: object) -> None:
     assert parse_entry(field, typed) == value
 
@@ -94,25 +132,39 @@ MEDS = fd(name="medications", kind="text", lines=3)
 
 
 def test_a_multiline_field_keeps_its_line_breaks() -> None:
-    assert parse_entry(MEDS, "ASPIRIN  81 MG\r\n\n  METFORMIN 500 MG \n") == \
-        "ASPIRIN 81 MG\nMETFORMIN 500 MG"
+    assert (
+        parse_entry(MEDS, "ASPIRIN  81 MG\r\n\n  METFORMIN 500 MG \n")
+        == "ASPIRIN 81 MG\nMETFORMIN 500 MG"
+    )
     assert parse_entry(MEDS, " \n ") is None
     # a one-line field still reads a pasted line break as a space
     assert parse_entry(fd(name="t", kind="text"), "A\nB") == "A B"
 
 
-@pytest.mark.parametrize(("field", "value", "shown"), [
-    (fd(name="d", kind="date", type="date", format="DD/MM/YYYY"), "2025-10-16", "16/10/2025"),
-    (fd(name="d", kind="comb", type="date", format="DDMMYYYY"), "1987-01-07", "07011987"),
-    (fd(name="d", kind="date", type="date", format="MM/DD/YYYY"), "2025-10-16", "10/16/2025"),
-    (fd(name="d", kind="date", type="date"), "2025-10-16", "2025-10-16"),
-    (fd(name="d", kind="date", type="date", format="DD/MM/YYYY"), "31/02/20x", "31/02/20x"),
-    (MEDS, "A 1 MG\nB 2 MG", "A 1 MG\nB 2 MG"),
-    (fd(name="b", kind="checkbox", type="boolean",
-        options=[Option(value=True, bbox=(0, 0, 1, 1))]), True, "yes"),
-])
-def test_a_value_is_shown_in_the_forms_format_and_reads_back(field: FieldDef, value: object,
-                                                             shown: str) -> None:
+@pytest.mark.parametrize(
+    ("field", "value", "shown"),
+    [
+        (fd(name="d", kind="date", type="date", format="DD/MM/YYYY"), "2025-10-16", "16/10/2025"),
+        (fd(name="d", kind="comb", type="date", format="DDMMYYYY"), "1987-01-07", "07011987"),
+        (fd(name="d", kind="date", type="date", format="MM/DD/YYYY"), "2025-10-16", "10/16/2025"),
+        (fd(name="d", kind="date", type="date"), "2025-10-16", "2025-10-16"),
+        (fd(name="d", kind="date", type="date", format="DD/MM/YYYY"), "31/02/20x", "31/02/20x"),
+        (MEDS, "A 1 MG\nB 2 MG", "A 1 MG\nB 2 MG"),
+        (
+            fd(
+                name="b",
+                kind="checkbox",
+                type="boolean",
+                options=[Option(value=True, bbox=(0, 0, 1, 1))],
+            ),
+            True,
+            "yes",
+        ),
+    ],
+)
+def test_a_value_is_shown_in_the_forms_format_and_reads_back(
+    field: FieldDef, value: object, shown: str
+) -> None:
     assert display(value, field) == shown
     if field.type == "date" and "x" in str(value):
         return  # not a date: shown as stored, and validation says what is wrong
@@ -142,13 +194,25 @@ def test_a_closing_page_releases_only_the_lease_it_held(db: Database) -> None:
 
 
 def test_flag_reasons_name_what_is_wrong() -> None:
-    fv = FieldValue(name="state", status="needs_review", confidence=0.6, raw="LL",
-                    char_confidences=[0.3, 0.95], messages=["engines differ: 'LL' / 'IL'"])
+    fv = FieldValue(
+        name="state",
+        status="needs_review",
+        confidence=0.6,
+        raw="LL",
+        char_confidences=[0.3, 0.95],
+        messages=["engines differ: 'LL' / 'IL'"],
+    )
     kinds = [r["kind"] for r in flags.reasons(fv, fd(name="state", kind="comb"), 0.9)]
     assert kinds == ["disagree", "low_confidence"]
     assert flags.characters(fv) == [["L", 0.3], ["L", 0.95]]
-    bad = FieldValue(name="m", status="invalid", confidence=0.99, raw="X1",
-                     char_confidences=[0.9], messages=["invalid: does not match ^[A-Z]{3}$"])
+    bad = FieldValue(
+        name="m",
+        status="invalid",
+        confidence=0.99,
+        raw="X1",
+        char_confidences=[0.9],
+        messages=["invalid: does not match ^[A-Z]{3}$"],
+    )
     assert [r["kind"] for r in flags.reasons(bad, None, 0.9)] == ["pattern"]
     assert flags.characters(bad) is None  # not one confidence per character
     ok = FieldValue(name="m", status="ok", confidence=0.99, messages=[])

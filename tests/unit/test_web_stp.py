@@ -24,29 +24,42 @@ def _documents(svc: Services) -> None:
     with svc.db.session() as s:
         s.add(Batch(id="b-1", apps=["intake"], status="done"))
         for i in range(4):
-            doc = Document(id=f"d-{i}", batch_id="b-1", seq=i, app="intake", type="intake-v1",
-                           status="done" if i else "needs_review")
+            doc = Document(
+                id=f"d-{i}",
+                batch_id="b-1",
+                seq=i,
+                app="intake",
+                type="intake-v1",
+                status="done" if i else "needs_review",
+            )
             for pos, name in enumerate(("last_name", "city")):
                 status = "needs_review" if (i == 0 and name == "city") else "ok"
-                doc.fields.append(FieldValue(name=name, position=pos, kind="text",
-                                             type="string", value="X", status=status,
-                                             machine_status=status, machine_score=0.9))
+                doc.fields.append(
+                    FieldValue(
+                        name=name,
+                        position=pos,
+                        kind="text",
+                        type="string",
+                        value="X",
+                        status=status,
+                        machine_status=status,
+                        machine_score=0.9,
+                    )
+                )
             s.add(doc)
         s.commit()
 
 
-def test_dashboard_and_metrics_show_straight_through(
-        client: tuple[TestClient, Services]) -> None:
+def test_dashboard_and_metrics_show_straight_through(client: tuple[TestClient, Services]) -> None:
     c, svc = client
     _documents(svc)
     app = svc.apps.get("intake").app
     for wrong in (5, 1):  # two fits: the plot has a line
-        labels = [Label("city", "text", "ocr", 0.99, i >= wrong, f"d{i % 40}")
-                  for i in range(700)]
+        labels = [Label("city", "text", "ocr", 0.99, i >= wrong, f"d{i % 40}") for i in range(700)]
         fit = build(app, labels)
         save_fit(svc.settings.home, fit)
     html = c.get("/").text
-    section = html[html.index('id="straight-through"'):]
+    section = html[html.index('id="straight-through"') :]
     assert "intake: 75% of 4 documents straight through" in section
     row = re.search(r'<tr data-field="city">(.*?)</tr>', section, re.S)
     assert row and "75%" in row.group(1) and "700" in row.group(1)
@@ -54,10 +67,12 @@ def test_dashboard_and_metrics_show_straight_through(
     metrics = c.get("/metrics").text
     assert 'taskmaster_documents_straight_through_ratio{app="intake"} 0.75' in metrics
     assert 'taskmaster_field_straight_through_ratio{app="intake",field="city"} 0.75' in metrics
-    corr = re.search(r'taskmaster_field_correction_ratio\{app="intake",field="city"\} (\S+)',
-                     metrics)
+    corr = re.search(
+        r'taskmaster_field_correction_ratio\{app="intake",field="city"\} (\S+)', metrics
+    )
     assert corr and float(corr.group(1)) == pytest.approx(1 / 700)
-    bound = re.search(r'taskmaster_field_error_bound_ratio\{app="intake",field="city"\} (\S+)',
-                      metrics)
+    bound = re.search(
+        r'taskmaster_field_error_bound_ratio\{app="intake",field="city"\} (\S+)', metrics
+    )
     assert bound and float(bound.group(1)) == fit.data["fields"]["city"]["bound"]
     assert 'taskmaster_error_bound_ratio{app="intake"} 1.0' in metrics  # none certified

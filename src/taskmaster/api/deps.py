@@ -26,12 +26,19 @@ PASSWORD_CHANGE_PATHS = {"/api/v1/auth/me", "/api/v1/auth/logout", "/api/v1/auth
 # Declared for the OpenAPI document only (securitySchemes, and `security` on every
 # operation that needs credentials, so Swagger's "Authorize" and generated clients work);
 # `identify` reads the header and the cookie itself, with our own errors.
-BEARER = HTTPBearer(scheme_name="bearer", auto_error=False,
-                    description="An API token: `Authorization: Bearer tm_…` "
-                                "(`taskmaster tokens create`, or POST /api/v1/tokens).")
-COOKIE = APIKeyCookie(name=SESSION_COOKIE, scheme_name="session", auto_error=False,
-                      description="The browser session of POST /api/v1/auth/login; unsafe "
-                                  f"methods also need the `{CSRF_HEADER}` header.")
+BEARER = HTTPBearer(
+    scheme_name="bearer",
+    auto_error=False,
+    description="An API token: `Authorization: Bearer tm_…` "
+    "(`taskmaster tokens create`, or POST /api/v1/tokens).",
+)
+COOKIE = APIKeyCookie(
+    name=SESSION_COOKIE,
+    scheme_name="session",
+    auto_error=False,
+    description="The browser session of POST /api/v1/auth/login; unsafe "
+    f"methods also need the `{CSRF_HEADER}` header.",
+)
 
 
 def services(request: Request) -> Services:
@@ -45,7 +52,8 @@ def db_session(svc: Annotated[Services, Depends(services)]) -> Iterator[Session]
 
 
 def authenticated(
-    request: Request, session: Annotated[Session, Depends(db_session)],
+    request: Request,
+    session: Annotated[Session, Depends(db_session)],
     _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
     _cookie: Annotated[str | None, Security(COOKIE)] = None,
 ) -> Principal:

@@ -22,10 +22,19 @@ from taskmaster.errors import AuthError, InputError, TaskmasterError
 
 log = logging.getLogger(__name__)
 
-_HTTP_CODES = {400: "bad_request", 401: "auth_error", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 406: "not_acceptable", 409: "conflict",
-               413: "limit_exceeded", 415: "unsupported_format", 422: "invalid_request",
-               429: "rate_limited"}
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "auth_error",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "limit_exceeded",
+    415: "unsupported_format",
+    422: "invalid_request",
+    429: "rate_limited",
+}
 
 
 def error_code(exc: TaskmasterError) -> str:
@@ -33,8 +42,9 @@ def error_code(exc: TaskmasterError) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
 
 
-def error_response(status: int, code: str, message: str, *,
-                   headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+def error_response(
+    status: int, code: str, message: str, *, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
     """An error answer in the one shape every client can rely on."""
     body: dict[str, Any] = {"code": code, "message": message, **extra}
     return JSONResponse({"error": jsonable_encoder(body)}, status_code=status, headers=headers)
@@ -44,8 +54,13 @@ async def _taskmaster_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, TaskmasterError)
     if isinstance(exc, InputError):
         # The log line an operator greps for when a scanner's upload "vanished".
-        log.warning("rejected upload %s %s from %s: %s", request.method, request.url.path,
-                    request.client.host if request.client else "-", exc.message)
+        log.warning(
+            "rejected upload %s %s from %s: %s",
+            request.method,
+            request.url.path,
+            request.client.host if request.client else "-",
+            exc.message,
+        )
     elif exc.http_status >= 500:
         log.error("%s %s: %s", request.method, request.url.path, exc.message)
     headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None

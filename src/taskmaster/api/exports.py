@@ -39,5 +39,8 @@ def export_response(batch_id: str, results: list[dict[str, Any]], fmt: str) -> R
         body, media = to_csv(results).encode(), "text/csv; charset=utf-8"
     else:
         body, media = json.dumps(results, indent=1).encode(), "application/json"
-    return Response(body, media_type=media, headers={
-        "Content-Disposition": f'attachment; filename="{batch_id}.{fmt}"'})
+    return Response(
+        body,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{batch_id}.{fmt}"'},
+    )

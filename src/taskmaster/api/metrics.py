@@ -35,15 +35,18 @@ class _DatabaseCollector(Collector):
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily | SummaryMetricFamily]:
         with self.db.session() as session:
-            by_status = dict(session.execute(
-                select(Batch.status, func.count()).group_by(Batch.status)).all())
+            by_status = dict(
+                session.execute(select(Batch.status, func.count()).group_by(Batch.status)).all()
+            )
             pages = session.scalar(select(func.count()).select_from(Page)) or 0
             durations = session.execute(
                 select(Task.name, Task.status, func.count(), func.sum(_seconds(self.db)))
-                .where(Task.finished_at.is_not(None)).group_by(Task.name, Task.status)
+                .where(Task.finished_at.is_not(None))
+                .group_by(Task.name, Task.status)
             ).all()
-        depth = GaugeMetricFamily("taskmaster_queue_depth", "Batches not finished, by status.",
-                                  labels=["status"])
+        depth = GaugeMetricFamily(
+            "taskmaster_queue_depth", "Batches not finished, by status.", labels=["status"]
+        )
         for status in QUEUED:
             depth.add_metric([status], by_status.get(status, 0))
         yield depth
@@ -52,8 +55,11 @@ class _DatabaseCollector(Collector):
             batches.add_metric([status], n)
         yield batches
         yield CounterMetricFamily("taskmaster_pages_processed", "Pages ingested.", value=pages)
-        summary = SummaryMetricFamily("taskmaster_task_duration_seconds",
-                                      "Workflow step durations.", labels=["task", "status"])
+        summary = SummaryMetricFamily(
+            "taskmaster_task_duration_seconds",
+            "Workflow step durations.",
+            labels=["task", "status"],
+        )
         for name, status, count, total in durations:
             summary.add_metric([name, status], count_value=count, sum_value=float(total or 0))
         yield summary
@@ -68,25 +74,38 @@ class _StraightThroughCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         with self.db.session() as session:
             apps = figures(session, self.fits, self.fits.home)
-        doc = GaugeMetricFamily("taskmaster_documents_straight_through_ratio",
-                                "Documents whose every field was accepted without a person.",
-                                labels=["app"])
-        bound = GaugeMetricFamily("taskmaster_error_bound_ratio",
-                                  "Certified upper bound of the error among accepted fields "
-                                  "(the application's current fit).", labels=["app"])
+        doc = GaugeMetricFamily(
+            "taskmaster_documents_straight_through_ratio",
+            "Documents whose every field was accepted without a person.",
+            labels=["app"],
+        )
+        bound = GaugeMetricFamily(
+            "taskmaster_error_bound_ratio",
+            "Certified upper bound of the error among accepted fields "
+            "(the application's current fit).",
+            labels=["app"],
+        )
         gauges = {
-            "stp": GaugeMetricFamily("taskmaster_field_straight_through_ratio",
-                                     "Share of a field's readings accepted without a person.",
-                                     labels=["app", "field"]),
-            "corr": GaugeMetricFamily("taskmaster_field_correction_ratio",
-                                      "Share of a field's labelled readings an operator "
-                                      "changed (current fit).", labels=["app", "field"]),
-            "err": GaugeMetricFamily("taskmaster_field_error_ratio",
-                                     "Measured error among a field's accepted readings "
-                                     "(current fit).", labels=["app", "field"]),
-            "bound": GaugeMetricFamily("taskmaster_field_error_bound_ratio",
-                                       "Upper bound of that error (current fit).",
-                                       labels=["app", "field"]),
+            "stp": GaugeMetricFamily(
+                "taskmaster_field_straight_through_ratio",
+                "Share of a field's readings accepted without a person.",
+                labels=["app", "field"],
+            ),
+            "corr": GaugeMetricFamily(
+                "taskmaster_field_correction_ratio",
+                "Share of a field's labelled readings an operator changed (current fit).",
+                labels=["app", "field"],
+            ),
+            "err": GaugeMetricFamily(
+                "taskmaster_field_error_ratio",
+                "Measured error among a field's accepted readings (current fit).",
+                labels=["app", "field"],
+            ),
+            "bound": GaugeMetricFamily(
+                "taskmaster_field_error_bound_ratio",
+                "Upper bound of that error (current fit).",
+                labels=["app", "field"],
+            ),
         }
         for a in apps:
             doc.add_metric([a.app], a.stp_rate)
@@ -108,8 +127,9 @@ class Metrics:
 
     def __init__(self, db: Database, fits: Fits | None = None) -> None:
         self.registry = CollectorRegistry()
-        self.failed_logins = Counter("taskmaster_failed_logins", "Failed logins and bad tokens.",
-                                     registry=self.registry)
+        self.failed_logins = Counter(
+            "taskmaster_failed_logins", "Failed logins and bad tokens.", registry=self.registry
+        )
         self.registry.register(_DatabaseCollector(db))
         if fits is not None:
             self.registry.register(_StraightThroughCollector(db, fits))

@@ -60,7 +60,11 @@ class RequestLog:
             client = scope.get("client")
             level = log.debug if path in PROBES else log.error if status >= 500 else log.info
             level(
-                "request", method=scope.get("method"), path=path, status=status,
+                "request",
+                method=scope.get("method"),
+                path=path,
+                status=status,
                 duration_ms=round((time.perf_counter() - started) * 1000, 1),
-                client=client[0] if client else None)
+                client=client[0] if client else None,
+            )
             REQUEST.reset(token)

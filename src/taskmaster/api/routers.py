@@ -19,8 +19,7 @@ from taskmaster.api.routes import (
     verify,
 )
 
-ROUTES = (health, docs, auth, batches, documents, text, pages, apps, users, audit, designer,
-          verify)
+ROUTES = (health, docs, auth, batches, documents, text, pages, apps, users, audit, designer, verify)
 
 
 def mount(app: FastAPI) -> None:

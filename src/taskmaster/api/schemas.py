@@ -46,6 +46,7 @@ class Status(BaseModel):
 
 # --- batches -------------------------------------------------------------------------
 
+
 class FileOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     name: str
@@ -94,6 +95,7 @@ class BatchPage(BaseModel):
 
 # --- documents -----------------------------------------------------------------------
 
+
 class PageRef(BaseModel):
     number: int | None
     source: str
@@ -119,8 +121,11 @@ class DocumentResult(BaseModel):
     type: str | None
     status: str
     error: str | None = Field(None, description="Why the document failed (status failed).")
-    qa_sample: bool = Field(False, description="Would have gone straight through; sent to "
-                            "verify as a QA sample (docs/calibration.md).")
+    qa_sample: bool = Field(
+        False,
+        description="Would have gone straight through; sent to "
+        "verify as a QA sample (docs/calibration.md).",
+    )
     pages: list[PageRef]
     fields: dict[str, FieldResult]
 
@@ -147,8 +152,9 @@ class AssignIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     type: str = Field(max_length=64, description="A document type of the application.")
-    app: str | None = Field(None, max_length=64,
-                            description="The application; by default the batch's first.")
+    app: str | None = Field(
+        None, max_length=64, description="The application; by default the batch's first."
+    )
 
 
 class AuditOut(BaseModel):
@@ -193,12 +199,16 @@ class FieldPatch(BaseModel):
     and/or accept it as is."""
 
     model_config = ConfigDict(extra="forbid")
-    value: Scalar = Field(None, description="New value, as an operator types it (a date "
-                          "in the form's order or ISO); leave out to keep the current one.")
+    value: Scalar = Field(
+        None,
+        description="New value, as an operator types it (a date "
+        "in the form's order or ISO); leave out to keep the current one.",
+    )
     override: bool = Field(False, description="Accept the value although it fails a rule.")
 
 
 # --- applications --------------------------------------------------------------------
+
 
 class AppSummary(BaseModel):
     name: str
@@ -212,6 +222,7 @@ class AppDetail(AppSummary):
 
 
 # --- users, tokens, sessions ---------------------------------------------------------
+
 
 class UserOut(BaseModel):
     id: int
@@ -276,12 +287,14 @@ class Me(BaseModel):
     via: Literal["token", "session"]
     csrf_token: str | None = Field(None, description="Echo in X-CSRF-Token (sessions only).")
     must_change_password: bool = Field(
-        False, description="A printed first password: change it before anything else.")
+        False, description="A printed first password: change it before anything else."
+    )
 
 
 # Every route may answer these; declared once on the app so the OpenAPI document says so.
 COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorBody, "description": text} for status, text in (
+    status: {"model": ErrorBody, "description": text}
+    for status, text in (
         (400, "Malformed request."),
         (401, "No, invalid or revoked credentials."),
         (403, "The role does not allow this, or the CSRF header is missing."),

@@ -20,9 +20,9 @@ from taskmaster.pipeline.ingest import decode_file
 from taskmaster.pipeline.services import Services
 from taskmaster.settings import Settings
 
-MAX_FILES = 50          # files in one upload request
-_OVERHEAD = 1 << 20     # multipart headers and form fields
-BUSY_WAIT_S = 2.0       # how long an upload waits for a free decoder before 429
+MAX_FILES = 50  # files in one upload request
+_OVERHEAD = 1 << 20  # multipart headers and form fields
+BUSY_WAIT_S = 2.0  # how long an upload waits for a free decoder before 429
 
 
 def request_limit(settings: Settings) -> int:
@@ -49,9 +49,12 @@ class BodyLimit:
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            response = error_response(413, "limit_exceeded",
-                                      f"request body is over the limit of {self.limit} bytes",
-                                      headers={"Connection": "close"})
+            response = error_response(
+                413,
+                "limit_exceeded",
+                f"request body is over the limit of {self.limit} bytes",
+                headers={"Connection": "close"},
+            )
             await response(scope, receive, send)
             return
         seen = 0
@@ -68,8 +71,9 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
-def check_upload(svc: Services, batch_id: str, file_seq: int, first_page: int, name: str,
-                 data: bytes) -> int:
+def check_upload(
+    svc: Services, batch_id: str, file_seq: int, first_page: int, name: str, data: bytes
+) -> int:
     """Check and decode one uploaded file into the batch-to-be; returns its page count.
 
     The same check as every other way in (`pipeline.ingest.decode_file`), in a decoder
@@ -78,7 +82,6 @@ def check_upload(svc: Services, batch_id: str, file_seq: int, first_page: int, n
     process, and `Busy` when every decoder stays busy for `BUSY_WAIT_S`.
     """
     try:
-        return len(decode_file(svc, batch_id, file_seq, first_page, name, data,
-                               wait=BUSY_WAIT_S))
+        return len(decode_file(svc, batch_id, file_seq, first_page, name, data, wait=BUSY_WAIT_S))
     except InputError as exc:
         raise type(exc)(f"{name}: {exc.message}") from exc

@@ -59,22 +59,42 @@ def problems(app: Application, folder: Path) -> Iterator[tuple[Loc, str]]:
                 yield (*here, "reference"), f"{page.reference!r} is not a readable image"
                 continue
             if size is not None and tuple(size) != actual:
-                yield (*here, "size"), (f"size {list(size)} does not match the reference image "
-                                        f"{page.reference!r}, which is {list(actual)}")
+                yield (
+                    (*here, "size"),
+                    (
+                        f"size {list(size)} does not match the reference image "
+                        f"{page.reference!r}, which is {list(actual)}"
+                    ),
+                )
                 continue
             size = size or actual
         seen: dict[str, int] = {}
         for i, f in enumerate(page.fields):
             at: Loc = (*here, "fields", i)
             if f.name in seen:
-                yield (*at, "name"), (f"duplicate field name {f.name!r} (also field "
-                                      f"{seen[f.name] + 1} of page type {page.name!r})")
+                yield (
+                    (*at, "name"),
+                    (
+                        f"duplicate field name {f.name!r} (also field "
+                        f"{seen[f.name] + 1} of page type {page.name!r})"
+                    ),
+                )
             seen.setdefault(f.name, i)
             for loc, (x0, y0, x1, y1) in _boxes(f):
                 if x1 <= x0 or y1 <= y0:
-                    yield (*at, *loc), (f"field {f.name!r}: box [{x0}, {y0}, {x1}, {y1}] is "
-                                        "inverted or empty (want [x0, y0, x1, y1], x0 < x1, "
-                                        "y0 < y1)")
+                    yield (
+                        (*at, *loc),
+                        (
+                            f"field {f.name!r}: box [{x0}, {y0}, {x1}, {y1}] is "
+                            "inverted or empty (want [x0, y0, x1, y1], x0 < x1, "
+                            "y0 < y1)"
+                        ),
+                    )
                 elif size is not None and (x0 < 0 or y0 < 0 or x1 > size[0] or y1 > size[1]):
-                    yield (*at, *loc), (f"field {f.name!r}: box [{x0}, {y0}, {x1}, {y1}] lies "
-                                        f"outside the page ({size[0]} x {size[1]} px)")
+                    yield (
+                        (*at, *loc),
+                        (
+                            f"field {f.name!r}: box [{x0}, {y0}, {x1}, {y1}] lies "
+                            f"outside the page ({size[0]} x {size[1]} px)"
+                        ),
+                    )

@@ -54,8 +54,9 @@ def load_application(path: Path) -> Application:
         problem = getattr(exc, "problem", None) or str(exc)
         raise ApplicationError(f"invalid YAML: {problem}", file=str(path), line=line) from exc
     if not isinstance(data, dict) or node is None:
-        raise ApplicationError("expected a mapping with name, page_types and document_types",
-                               file=str(path), line=1)
+        raise ApplicationError(
+            "expected a mapping with name, page_types and document_types", file=str(path), line=1
+        )
     try:
         app = Application.model_validate(data)
     except ValidationError as exc:
@@ -65,17 +66,25 @@ def load_application(path: Path) -> Application:
         msg = err["msg"].removeprefix("Value error, ")
         key = ".".join(str(p) for p in loc) or None
         more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        raise ApplicationError(msg + more, file=str(path), line=_nearest_line(lines, loc),
-                               key=key) from exc
+        raise ApplicationError(
+            msg + more, file=str(path), line=_nearest_line(lines, loc), key=key
+        ) from exc
     for page in app.page_types:
         if page.reference and not (path.parent / page.reference).is_file():
             lines = _line_map(node)
             idx = app.page_types.index(page)
             loc = ("page_types", idx, "reference")
-            raise ApplicationError(f"reference image {page.reference!r} not found next to "
-                                   "the application file", file=str(path),
-                                   line=_nearest_line(lines, loc), key=".".join(map(str, loc)))
+            raise ApplicationError(
+                f"reference image {page.reference!r} not found next to the application file",
+                file=str(path),
+                line=_nearest_line(lines, loc),
+                key=".".join(map(str, loc)),
+            )
     for loc, message in geometry.problems(app, path.parent):
-        raise ApplicationError(message, file=str(path), line=_nearest_line(_line_map(node), loc),
-                               key=".".join(map(str, loc)))
+        raise ApplicationError(
+            message,
+            file=str(path),
+            line=_nearest_line(_line_map(node), loc),
+            key=".".join(map(str, loc)),
+        )
     return app

@@ -59,8 +59,9 @@ class AppRegistry:
             return cached[1]
         path = self.files().get(name)
         if path is None:
-            raise NotFound(f"no application named {name!r} "
-                           f"(known: {', '.join(self.names()) or 'none'})")
+            raise NotFound(
+                f"no application named {name!r} (known: {', '.join(self.names()) or 'none'})"
+            )
         mtime = _mtime(path)
         loaded = LoadedApp(load_application(path), path)
         self._cache[name] = (mtime, loaded)

@@ -23,14 +23,34 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from taskmaster.db.models import Base
 
 FieldKind = Literal["text", "comb", "date", "checkbox", "signature", "barcode", "layout"]
-FieldType = Literal["string", "date", "phone", "zip", "state", "alnum", "email", "enum",
-                    "boolean", "amount", "integer"]
+FieldType = Literal[
+    "string",
+    "date",
+    "phone",
+    "zip",
+    "state",
+    "alnum",
+    "email",
+    "enum",
+    "boolean",
+    "amount",
+    "integer",
+]
 BBox = tuple[int, int, int, int]
 PLAIN_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"  # safe as a file name and a table name
 TABLE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 # Export options that name a file or folder (under the application's exports folder).
-PATH_OPTIONS = {"path", "dir", "directory", "folder", "subdir", "subfolder", "file",
-                "filename", "output"}
+PATH_OPTIONS = {
+    "path",
+    "dir",
+    "directory",
+    "folder",
+    "subdir",
+    "subfolder",
+    "file",
+    "filename",
+    "output",
+}
 RESERVED_TABLE_PREFIXES = ("procrastinate_", "alembic_", "sqlite_", "pg_")
 
 
@@ -48,18 +68,28 @@ def check_table(name: str) -> str:
     """`name` if it may be an export's table; ValueError naming the problem otherwise."""
     table = table_form(name)
     if table in own_tables() or table.startswith(RESERVED_TABLE_PREFIXES):
-        raise ValueError(f"{name!r} is one of Taskmaster's own tables; an export may not "
-                         "write into it (choose another name)")
+        raise ValueError(
+            f"{name!r} is one of Taskmaster's own tables; an export may not "
+            "write into it (choose another name)"
+        )
     return name
 
 
 def check_relative(value: str, what: str) -> str:
     """`value` if it is a relative path that stays inside its folder; ValueError else."""
     parts = PurePosixPath(value).parts
-    if (not value or value.startswith(("/", "~")) or "\\" in value or "\0" in value
-            or ":" in value or ".." in parts):
-        raise ValueError(f"{what} {value!r} must be a relative path inside its folder "
-                         "(no leading /, no .., no \\, no drive)")
+    if (
+        not value
+        or value.startswith(("/", "~"))
+        or "\\" in value
+        or "\0" in value
+        or ":" in value
+        or ".." in parts
+    ):
+        raise ValueError(
+            f"{what} {value!r} must be a relative path inside its folder "
+            "(no leading /, no .., no \\, no drive)"
+        )
     return value
 
 
@@ -91,19 +121,19 @@ class FieldDef(Strict):
     boxes: list[BBox] = []
     parts: list[BBox] = []
     options: list[Option] = []
-    format: str | None = None          # e.g. DD/MM/YYYY for dates
-    style: str | None = None           # "box" | "underline" for text fields
+    format: str | None = None  # e.g. DD/MM/YYYY for dates
+    style: str | None = None  # "box" | "underline" for text fields
     lines: int = 1
     symbology: list[str] = []
-    pattern: str | None = None         # regex the canonical value must match
+    pattern: str | None = None  # regex the canonical value must match
     checksum: Literal["luhn", "mod10", "none"] = "none"
-    keep_text: bool = False            # keep the text as printed (whitespace normalised)
-    locate: dict[str, Any] = {}        # layout fields: how to find the value on the page
+    keep_text: bool = False  # keep the text as printed (whitespace normalised)
+    locate: dict[str, Any] = {}  # layout fields: how to find the value on the page
     min_confidence: float | None = None  # a floor under the accept threshold
     max_error: float | None = Field(None, gt=0, lt=1)  # this field's own error budget
-    pdf_name: str | None = None        # the fillable PDF's fully qualified field name
+    pdf_name: str | None = None  # the fillable PDF's fully qualified field name
     detected: float | None = Field(None, ge=0, le=1)  # how sure onboarding's detector was
-    unsure: str | None = None          # why onboarding doubts this field (for the checker)
+    unsure: str | None = None  # why onboarding doubts this field (for the checker)
 
     @model_validator(mode="after")
     def _zones(self) -> FieldDef:
@@ -122,12 +152,12 @@ class PageType(Strict):
     """A page layout: a fingerprint (reference image) or a template-free layout page."""
 
     name: str
-    reference: str | None = None       # reference image, relative to the application file
+    reference: str | None = None  # reference image, relative to the application file
     size: tuple[int, int] | None = None  # reference width, height in pixels
     dpi: int = 300
-    marks: list[BBox] = []             # registration marks (solid squares) on the reference
-    classify: dict[str, Any] = {}      # layout pages: keywords/patterns that identify them
-    ocr: str | None = None             # OCR engine plugin for the full-page read (None: default)
+    marks: list[BBox] = []  # registration marks (solid squares) on the reference
+    classify: dict[str, Any] = {}  # layout pages: keywords/patterns that identify them
+    ocr: str | None = None  # OCR engine plugin for the full-page read (None: default)
     fields: list[FieldDef] = []
 
     @field_validator("reference")
@@ -164,7 +194,7 @@ class DocumentType(Strict):
 class ExportDef(Strict):
     """One export of finished documents."""
 
-    kind: str                        # "json" | "csv" | "sql" | a plugin's name
+    kind: str  # "json" | "csv" | "sql" | a plugin's name
     options: dict[str, Any] = {}
 
     @field_validator("options")
@@ -173,8 +203,10 @@ class ExportDef(Strict):
         for key, value in options.items():
             if key == "table":
                 if not isinstance(value, str) or not TABLE.match(value):
-                    raise ValueError(f"table {value!r} must be lowercase letters, digits "
-                                     "and _ (at most 63), starting with a letter or _")
+                    raise ValueError(
+                        f"table {value!r} must be lowercase letters, digits "
+                        "and _ (at most 63), starting with a letter or _"
+                    )
                 check_table(value)
             elif key.startswith("secret"):
                 continue  # read, never written (e.g. a webhook's secret_file under /run)
@@ -209,8 +241,10 @@ class Application(Strict):
         for doc in self.document_types:
             for slot in doc.pages:
                 if slot.type not in known:
-                    raise ValueError(f"document type {doc.name!r} names unknown page type "
-                                     f"{slot.type!r} (known: {sorted(known)})")
+                    raise ValueError(
+                        f"document type {doc.name!r} names unknown page type "
+                        f"{slot.type!r} (known: {sorted(known)})"
+                    )
             if not doc.pages or doc.pages[0].optional:
                 raise ValueError(f"document type {doc.name!r} must start with a required page")
             seen: dict[str, str] = {}
@@ -218,9 +252,11 @@ class Application(Strict):
                 page = self.page_type(slot.type)
                 for f in page.fields:
                     if f.name in seen and seen[f.name] != page.name:
-                        raise ValueError(f"field {f.name!r} appears on page types {seen[f.name]!r} "
-                                         f"and {page.name!r} of document type {doc.name!r}; "
-                                         "give one of them its own name")
+                        raise ValueError(
+                            f"field {f.name!r} appears on page types {seen[f.name]!r} "
+                            f"and {page.name!r} of document type {doc.name!r}; "
+                            "give one of them its own name"
+                        )
                     seen[f.name] = page.name
         return self
 

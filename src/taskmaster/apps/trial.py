@@ -35,13 +35,15 @@ def fingerprints(loaded: LoadedApp, app: Application) -> list[Fingerprint]:
         image = cv2.imread(str(loaded.folder / pt.reference), cv2.IMREAD_GRAYSCALE)
         if image is None:
             raise ConfigError(f"reference image {pt.reference!r} is unreadable")
-        out.append(build_fingerprint(pt.name, np.asarray(image, np.uint8),
-                                     marks=list(pt.marks) or None))
+        out.append(
+            build_fingerprint(pt.name, np.asarray(image, np.uint8), marks=list(pt.marks) or None)
+        )
     return out
 
 
-def try_definition(loaded: LoadedApp, app: Application, pages: Iterable[PageImage],
-                   engines: Engines) -> list[dict[str, Any]]:
+def try_definition(
+    loaded: LoadedApp, app: Application, pages: Iterable[PageImage], engines: Engines
+) -> list[dict[str, Any]]:
     """Per page of a filled copy (decoded by the caller, in the sandbox): the page type it
     matched (or None) and each field's reading."""
     fps = fingerprints(loaded, app)
@@ -49,8 +51,12 @@ def try_definition(loaded: LoadedApp, app: Application, pages: Iterable[PageImag
     for page in pages:
         image = prepare(page).image
         match = identify(image, fps)
-        entry: dict[str, Any] = {"source": page.source, "type": match.page_type,
-                                 "score": round(match.score, 3), "fields": {}}
+        entry: dict[str, Any] = {
+            "source": page.source,
+            "type": match.page_type,
+            "score": round(match.score, 3),
+            "fields": {},
+        }
         if match.page_type is not None:
             fp = next(f for f in fps if f.page_type == match.page_type)
             registered = warp_to_reference(image, match, fp)
@@ -59,10 +65,13 @@ def try_definition(loaded: LoadedApp, app: Application, pages: Iterable[PageImag
             for f in fields:
                 r = readings[f.name]
                 problems = check_value(f, r.value) if r.value is not None else []
-                status = field_status(f, r.value, r.confidence, app.accept_confidence,
-                                      problems)
+                status = field_status(f, r.value, r.confidence, app.accept_confidence, problems)
                 entry["fields"][f.name] = {
-                    "value": r.value, "confidence": round(r.confidence, 3), "status": status,
-                    "bbox": list(r.bbox), "messages": [*r.messages, *problems]}
+                    "value": r.value,
+                    "confidence": round(r.confidence, 3),
+                    "status": status,
+                    "bbox": list(r.bbox),
+                    "messages": [*r.messages, *problems],
+                }
         out.append(entry)
     return out

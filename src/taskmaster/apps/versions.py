@@ -19,15 +19,18 @@ from taskmaster.apps.onboard.build import dump_yaml
 from taskmaster.apps.registry import LoadedApp
 from taskmaster.errors import ApplicationError, InputError
 
-HEADER = ("# Saved by the form designer. Boxes are pixels of the reference images "
-          "(300 dpi, origin top left).\n")
+HEADER = (
+    "# Saved by the form designer. Boxes are pixels of the reference images "
+    "(300 dpi, origin top left).\n"
+)
 
 
 def save_version(loaded: LoadedApp, definition: dict[str, Any], apps_dir: Path) -> Path:
     """Write `definition` as the next version of `loaded`; the new app.yaml's path."""
     if definition.get("name") != loaded.app.name:
-        raise InputError(f"the definition is for {definition.get('name')!r}, "
-                         f"not {loaded.app.name!r}")
+        raise InputError(
+            f"the definition is for {definition.get('name')!r}, not {loaded.app.name!r}"
+        )
     folder = apps_dir / loaded.app.name
     if loaded.folder.resolve() != folder.resolve():  # a built-in one: install a copy
         shutil.copytree(loaded.folder, folder, dirs_exist_ok=True)

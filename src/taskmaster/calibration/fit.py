@@ -30,8 +30,9 @@ from taskmaster.calibration.procedure import (
     thresholds_at,
 )
 
-METHOD = (f"learn-then-test, fixed sequence, {FOLDS}-fold cross-fitted; one-sided "
-          "Clopper-Pearson bound")
+METHOD = (
+    f"learn-then-test, fixed sequence, {FOLDS}-fold cross-fitted; one-sided Clopper-Pearson bound"
+)
 
 
 def source_key(source: str | None, value: Any) -> str:
@@ -72,31 +73,43 @@ def encode_labels(labels: list[Label]) -> dict[str, Any]:
     docs: dict[str, int] = {}
     groups: dict[str, tuple[list[int], list[str], list[str]]] = {}
     for lab in labels:
-        index, scores, right = groups.setdefault(f"{lab.field}|{lab.kind}|{lab.source}",
-                                                 ([], [], []))
+        index, scores, right = groups.setdefault(
+            f"{lab.field}|{lab.kind}|{lab.source}", ([], [], [])
+        )
         index.append(docs.setdefault(lab.doc, len(docs)))
         scores.append(f"{min(999, max(0, math.floor(lab.score * 1000 + 1e-6))):03d}")
         right.append("1" if lab.right else "0")
-    return {"docs": list(docs), "groups": {
-        key: {"doc": [b - a for a, b in zip([0, *index], index, strict=False)],
-              "score": "".join(scores), "right": "".join(right)}
-        for key, (index, scores, right) in groups.items()}}
+    return {
+        "docs": list(docs),
+        "groups": {
+            key: {
+                "doc": [b - a for a, b in zip([0, *index], index, strict=False)],
+                "score": "".join(scores),
+                "right": "".join(right),
+            }
+            for key, (index, scores, right) in groups.items()
+        },
+    }
 
 
 def decode_labels(data: Any) -> list[Label]:
     """The labels of `encode_labels`, or of the older list of
     [field, kind, source, score, right, doc] rows."""
     if isinstance(data, list):
-        return [Label(field=f, kind=k, source=s, score=float(sc), right=bool(r), doc=d)
-                for f, k, s, sc, r, d in data]
+        return [
+            Label(field=f, kind=k, source=s, score=float(sc), right=bool(r), doc=d)
+            for f, k, s, sc, r, d in data
+        ]
     docs = data["docs"]
     out = []
     for key, g in data["groups"].items():
         name, kind, source = key.split("|")
         index = list(itertools.accumulate(g["doc"]))
-        scores = [int(g["score"][i:i + 3]) / 1000 for i in range(0, len(g["score"]), 3)]
-        out += [Label(field=name, kind=kind, source=source, score=sc, right=r == "1",
-                      doc=docs[d]) for d, sc, r in zip(index, scores, g["right"], strict=True)]
+        scores = [int(g["score"][i : i + 3]) / 1000 for i in range(0, len(g["score"]), 3)]
+        out += [
+            Label(field=name, kind=kind, source=source, score=sc, right=r == "1", doc=docs[d])
+            for d, sc, r in zip(index, scores, g["right"], strict=True)
+        ]
     return out
 
 
@@ -104,8 +117,13 @@ def _field_max_error(app: Application) -> dict[str, float]:
     return {name: f.max_error or app.max_error for name, f in app.all_fields().items()}
 
 
-def build(app: Application, labels: list[Label], *, verified_documents: int = 0,
-          sources: dict[str, int] | None = None) -> Fit:
+def build(
+    app: Application,
+    labels: list[Label],
+    *,
+    verified_documents: int = 0,
+    sources: dict[str, int] | None = None,
+) -> Fit:
     """Fit curves on all labels, certify a level per group of fields sharing one
     max_error by the cross-fitted test, and summarise every field on all its labels."""
     defs = app.all_fields()
@@ -121,12 +139,16 @@ def build(app: Application, labels: list[Label], *, verified_documents: int = 0,
     choices: list[Choice] = []
     for me, names in sorted(groups.items()):
         mine = set(names)
-        choice = choose_level([(c, [lab for lab in test if lab.field in mine])
-                               for c, test in folds], me, app.error_confidence)
+        choice = choose_level(
+            [(c, [lab for lab in test if lab.field in mine]) for c, test in folds],
+            me,
+            app.error_confidence,
+        )
         choices.append(choice)
         if choice.level is not None:
-            thresholds |= {k: t for k, t in thresholds_at(curves, choice.level).items()
-                           if k[0] in mine}
+            thresholds |= {
+                k: t for k, t in thresholds_at(curves, choice.level).items() if k[0] in mine
+            }
     by_field: dict[str, list[Label]] = defaultdict(list)
     for lab in known:
         by_field[lab.field].append(lab)
@@ -136,24 +158,42 @@ def build(app: Application, labels: list[Label], *, verified_documents: int = 0,
         hits = [lab for lab in mine_labels if accepted(lab, thresholds)]
         errors = sum(not lab.right for lab in hits)
         fields[name] = {
-            "kind": fdef.kind, "max_error": budgets[name], "labels": len(mine_labels),
+            "kind": fdef.kind,
+            "max_error": budgets[name],
+            "labels": len(mine_labels),
             "wrong": sum(not lab.right for lab in mine_labels),
-            "accepted": len(hits), "errors": errors,
+            "accepted": len(hits),
+            "errors": errors,
             "bound": round(clopper_pearson_upper(errors, len(hits), app.error_confidence), 5),
             "thresholds": {s: t for (n, s), t in sorted(thresholds.items()) if n == name},
             "curves": {s: c for (n, s), c in sorted(curves.curves.items()) if n == name},
         }
-    return Fit({
-        "app": app.name, "fitted_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "method": METHOD, "max_error": app.max_error, "confidence": app.error_confidence,
-        "edges": list(EDGES), "verified_documents": verified_documents,
-        "label_sources": sources or {}, "labels_total": len(known),
-        "groups": [{"max_error": c.max_error, "level": c.level, "test_accepted": c.accepted,
-                    "test_errors": c.errors, "bound": round(c.bound, 5),
-                    "tested": [list(t) for t in c.tested]} for c in choices],
-        "fields": fields,
-        "labels": encode_labels(known),
-    })
+    return Fit(
+        {
+            "app": app.name,
+            "fitted_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "method": METHOD,
+            "max_error": app.max_error,
+            "confidence": app.error_confidence,
+            "edges": list(EDGES),
+            "verified_documents": verified_documents,
+            "label_sources": sources or {},
+            "labels_total": len(known),
+            "groups": [
+                {
+                    "max_error": c.max_error,
+                    "level": c.level,
+                    "test_accepted": c.accepted,
+                    "test_errors": c.errors,
+                    "bound": round(c.bound, 5),
+                    "tested": [list(t) for t in c.tested],
+                }
+                for c in choices
+            ],
+            "fields": fields,
+            "labels": encode_labels(known),
+        }
+    )
 
 
 def totals(fit: Fit) -> dict[str, Any]:
@@ -163,8 +203,12 @@ def totals(fit: Fit) -> dict[str, Any]:
     acc = sum(x["accepted"] for x in f)
     err = sum(x["errors"] for x in f)
     wrong = sum(x["wrong"] for x in f)
-    return {"labels": labels, "accepted": acc, "errors": err,
-            "accepted_share": acc / labels if labels else 0.0,
-            "correction_rate": wrong / labels if labels else 0.0,
-            "error": err / acc if acc else 0.0,
-            "bound": max((g["bound"] for g in fit.data["groups"]), default=1.0)}
+    return {
+        "labels": labels,
+        "accepted": acc,
+        "errors": err,
+        "accepted_share": acc / labels if labels else 0.0,
+        "correction_rate": wrong / labels if labels else 0.0,
+        "error": err / acc if acc else 0.0,
+        "bound": max((g["bound"] for g in fit.data["groups"]), default=1.0),
+    }

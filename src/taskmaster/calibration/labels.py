@@ -50,29 +50,47 @@ def from_database(db: Database, app: Application) -> tuple[list[Label], int]:
             select(AuditEntry.document_id, AuditEntry.field, AuditEntry.action, AuditEntry.new)
             .join(Document, Document.id == AuditEntry.document_id)
             .where(Document.app == app.name, AuditEntry.action.in_(ACTIONS))
-            .order_by(AuditEntry.id))
+            .order_by(AuditEntry.id)
+        )
         for doc_id, name, action, new in rows:
             if doc_id and name:
                 verdicts[(doc_id, name)] = (action, new)  # the last word counts
-        keys = {doc_id: document_key(sha, index) for doc_id, sha, index in session.execute(
-            select(Page.document_id, InputFile.sha256, Page.page_index)
-            .join(InputFile, InputFile.id == Page.file_id)
-            .join(Document, Document.id == Page.document_id)
-            .where(Document.app == app.name, Page.number == 1))}
+        keys = {
+            doc_id: document_key(sha, index)
+            for doc_id, sha, index in session.execute(
+                select(Page.document_id, InputFile.sha256, Page.page_index)
+                .join(InputFile, InputFile.id == Page.file_id)
+                .join(Document, Document.id == Page.document_id)
+                .where(Document.app == app.name, Page.number == 1)
+            )
+        }
         fields = session.execute(
-            select(FieldValue.document_id, FieldValue.name, FieldValue.machine_source,
-                   FieldValue.machine_score, FieldValue.machine_value)
-            .join(Document).where(Document.app == app.name,
-                                  FieldValue.machine_score.is_not(None)))
+            select(
+                FieldValue.document_id,
+                FieldValue.name,
+                FieldValue.machine_source,
+                FieldValue.machine_score,
+                FieldValue.machine_value,
+            )
+            .join(Document)
+            .where(Document.app == app.name, FieldValue.machine_score.is_not(None))
+        )
         labels = []
         for doc_id, name, source, score, value in fields:
             verdict = verdicts.get((doc_id, name))
             if verdict is None or name not in kinds:
                 continue
             right = verdict[0] == "field.verify" or same(verdict[1], value)
-            labels.append(Label(field=name, kind=kinds[name], source=source_key(source, value),
-                                score=float(score), right=right,
-                                doc=keys.get(doc_id, doc_id)))
+            labels.append(
+                Label(
+                    field=name,
+                    kind=kinds[name],
+                    source=source_key(source, value),
+                    score=float(score),
+                    right=right,
+                    doc=keys.get(doc_id, doc_id),
+                )
+            )
     return labels, verified_documents(db, app.name)
 
 
@@ -86,10 +104,14 @@ def document_key(sha256: str, page_index: int) -> str:
 def verified_documents(db: Database, app: str) -> int:
     """How many of the application's documents an operator has verified."""
     with db.session() as session:
-        return int(session.scalar(
-            select(func.count(func.distinct(AuditEntry.document_id)))
-            .join(Document, Document.id == AuditEntry.document_id)
-            .where(Document.app == app, AuditEntry.action == "document.verify")) or 0)
+        return int(
+            session.scalar(
+                select(func.count(func.distinct(AuditEntry.document_id)))
+                .join(Document, Document.id == AuditEntry.document_id)
+                .where(Document.app == app, AuditEntry.action == "document.verify")
+            )
+            or 0
+        )
 
 
 def truth_files(folder: Path) -> list[tuple[Path, list[dict[str, Any]]]]:
@@ -130,8 +152,9 @@ def field_name(app: Application, page_type: str, name: str) -> str | None:
     return ends[0] if len(ends) == 1 else None
 
 
-def compare(app: Application, truth: list[dict[str, Any]], fields: Iterable[FieldValue],
-            doc_key: str) -> list[Label]:
+def compare(
+    app: Application, truth: list[dict[str, Any]], fields: Iterable[FieldValue], doc_key: str
+) -> list[Label]:
     """Labels of one document's machine readings against its pages' ground truth."""
     kinds = {n: f.kind for n, f in app.all_fields().items()}
     by_name = {f.name: f for f in fields}
@@ -142,8 +165,14 @@ def compare(app: Application, truth: list[dict[str, Any]], fields: Iterable[Fiel
             fv = by_name.get(name or "")
             if fv is None or fv.machine_score is None:
                 continue
-            labels.append(Label(field=fv.name, kind=kinds[fv.name],
-                                source=source_key(fv.machine_source, fv.machine_value),
-                                score=float(fv.machine_score),
-                                right=same(fv.machine_value, want), doc=doc_key))
+            labels.append(
+                Label(
+                    field=fv.name,
+                    kind=kinds[fv.name],
+                    source=source_key(fv.machine_source, fv.machine_value),
+                    score=float(fv.machine_score),
+                    right=same(fv.machine_value, want),
+                    doc=doc_key,
+                )
+            )
     return labels

@@ -25,10 +25,32 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-EDGES = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.92, 0.94, 0.95, 0.96, 0.97, 0.98,
-         0.99, 0.995)
-LEVELS = (0.9999, 0.9995, 0.999, 0.998, 0.997, 0.996, 0.995, 0.994, 0.993, 0.992, 0.99,
-          0.988, 0.985, 0.98, 0.975, 0.97, 0.96, 0.95, 0.94, 0.92, 0.9, 0.85, 0.8)
+EDGES = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.92, 0.94, 0.95, 0.96, 0.97, 0.98, 0.99, 0.995)
+LEVELS = (
+    0.9999,
+    0.9995,
+    0.999,
+    0.998,
+    0.997,
+    0.996,
+    0.995,
+    0.994,
+    0.993,
+    0.992,
+    0.99,
+    0.988,
+    0.985,
+    0.98,
+    0.975,
+    0.97,
+    0.96,
+    0.95,
+    0.94,
+    0.92,
+    0.9,
+    0.85,
+    0.8,
+)
 PRIOR = 20.0  # pseudo-labels a pool lends the pool below it, per bin
 FOLDS = 2
 
@@ -62,8 +84,10 @@ def binomial_cdf(k: int, n: int, p: float) -> float:
     if p >= 1:
         return 0.0 if k < n else 1.0
     lp, lq = math.log(p), math.log1p(-p)
-    terms = [math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * lp
-             + (n - i) * lq for i in range(k + 1)]
+    terms = [
+        math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * lp + (n - i) * lq
+        for i in range(k + 1)
+    ]
     top = max(terms)
     return min(1.0, math.exp(top) * sum(math.exp(t - top) for t in terms))
 
@@ -97,8 +121,10 @@ def _counts(labels: Sequence[Label]) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(len(EDGES)), np.zeros(len(EDGES))
     bins = np.searchsorted(EDGES, [lab.score for lab in labels], side="right") - 1
     right = np.array([lab.right for lab in labels], dtype=float)
-    return (np.bincount(bins, minlength=len(EDGES)).astype(float),
-            np.bincount(bins, weights=right, minlength=len(EDGES)))
+    return (
+        np.bincount(bins, minlength=len(EDGES)).astype(float),
+        np.bincount(bins, weights=right, minlength=len(EDGES)),
+    )
 
 
 def _base(labels: Sequence[Label]) -> np.ndarray:
@@ -129,8 +155,13 @@ def fit_curves(labels: Sequence[Label], fields: Mapping[str, str]) -> Curves:
     """Curves for every field (name -> kind) and every source seen with its kind."""
     by: dict[tuple[str, ...], list[Label]] = defaultdict(list)
     for lab in labels:
-        for key in [("all",), ("k", lab.kind), ("ks", lab.kind, lab.source),
-                    ("fs", lab.field, lab.source), ("f", lab.field)]:
+        for key in [
+            ("all",),
+            ("k", lab.kind),
+            ("ks", lab.kind, lab.source),
+            ("fs", lab.field, lab.source),
+            ("f", lab.field),
+        ]:
             by[key].append(lab)
     base = _base(by[("all",)])
     out = Curves()
@@ -149,8 +180,7 @@ def fit_curves(labels: Sequence[Label], fields: Mapping[str, str]) -> Curves:
             p_ks = shrink(p_kind, ("ks", kind, source))
             p_fs = shrink(p_ks, ("fs", name, source))
             n_fs, _ = counts.get(("fs", name, source), none)
-            out.curves[(name, source)] = [round(float(v), 6)
-                                          for v in _pav(p_fs, n_fs + PRIOR)]
+            out.curves[(name, source)] = [round(float(v), 6) for v in _pav(p_fs, n_fs + PRIOR)]
     return out
 
 
@@ -184,15 +214,22 @@ class Choice:
     tested: list[tuple[float, int, int, float]] = field(default_factory=list)
 
 
-def cross_fit(labels: Sequence[Label], fields: Mapping[str, str]
-              ) -> list[tuple[Curves, list[Label]]]:
+def cross_fit(
+    labels: Sequence[Label], fields: Mapping[str, str]
+) -> list[tuple[Curves, list[Label]]]:
     """(curves fitted without a fold, that fold's labels) for every fold."""
-    return [(fit_curves([lab for lab in labels if fold_of(lab.doc) != k], fields),
-             [lab for lab in labels if fold_of(lab.doc) == k]) for k in range(FOLDS)]
+    return [
+        (
+            fit_curves([lab for lab in labels if fold_of(lab.doc) != k], fields),
+            [lab for lab in labels if fold_of(lab.doc) == k],
+        )
+        for k in range(FOLDS)
+    ]
 
 
-def choose_level(folds: Sequence[tuple[Curves, Sequence[Label]]], max_error: float,
-                 confidence: float) -> Choice:
+def choose_level(
+    folds: Sequence[tuple[Curves, Sequence[Label]]], max_error: float, confidence: float
+) -> Choice:
     """Learn-then-test, fixed sequence: the loosest level whose bound holds, and all
     stricter ones with it. Levels that accept too few labels for any bound to reach
     `max_error` are passed over (that depends on the scores only, not the labels)."""
@@ -201,10 +238,15 @@ def choose_level(folds: Sequence[tuple[Curves, Sequence[Label]]], max_error: flo
     for curves, test in folds:
         keys = sorted({(lab.field, lab.source) for lab in test})
         index = {k: i for i, k in enumerate(keys)}
-        prepared.append((curves, keys,
-                         np.array([index[(lab.field, lab.source)] for lab in test], dtype=int),
-                         np.array([lab.score for lab in test]),
-                         np.array([not lab.right for lab in test])))
+        prepared.append(
+            (
+                curves,
+                keys,
+                np.array([index[(lab.field, lab.source)] for lab in test], dtype=int),
+                np.array([lab.score for lab in test]),
+                np.array([not lab.right for lab in test]),
+            )
+        )
     choice = Choice(max_error=max_error, level=None)
     for level in LEVELS:
         n = errors = 0

@@ -49,28 +49,46 @@ def _unwatched(_db: Database, _batch: str) -> AbstractContextManager[None]:
     return nullcontext()
 
 
-def truth_labels(svc: Services, app: str, folders: Sequence[Path],
-                 watch: Watch = _unwatched) -> list[Label]:
+def truth_labels(
+    svc: Services, app: str, folders: Sequence[Path], watch: Watch = _unwatched
+) -> list[Label]:
     """Read every sample of the truth folders with the workflow, in a scratch data
     directory (the real database never sees them), and label the readings."""
     samples = [s for folder in folders for s in truth_files(folder)]
     if not samples:
         return []
     home = Path(tempfile.mkdtemp(prefix="tm-calibrate-"))
-    scratch = Services.create(svc.settings.model_copy(update={
-        "home": home, "database_url": None, "apps_dir": svc.settings.apps_path,
-        "store": "file", "queue": "embedded", "qa_share": 0.0}))
+    scratch = Services.create(
+        svc.settings.model_copy(
+            update={
+                "home": home,
+                "database_url": None,
+                "apps_dir": svc.settings.apps_path,
+                "store": "file",
+                "queue": "embedded",
+                "qa_share": 0.0,
+            }
+        )
+    )
     try:
         loaded = scratch.apps.get(app).app
-        batch_id = create_batch(scratch, [(f.name, f.read_bytes()) for f, _ in samples],
-                                [app], origin="cli", actor="calibrate")
+        batch_id = create_batch(
+            scratch,
+            [(f.name, f.read_bytes()) for f, _ in samples],
+            [app],
+            origin="cli",
+            actor="calibrate",
+        )
         with watch(scratch.db, batch_id):
             run_batch(scratch, TaskContext(batch_id=batch_id, worker="calibrate"))
         labels: list[Label] = []
         with scratch.db.session() as session:
             docs = session.scalars(select(Document).where(Document.batch_id == batch_id))
-            names = dict(session.execute(select(InputFile.id, InputFile.name).where(
-                InputFile.batch_id == batch_id)).tuples())
+            names = dict(
+                session.execute(
+                    select(InputFile.id, InputFile.name).where(InputFile.batch_id == batch_id)
+                ).tuples()
+            )
             by_file: dict[str, list[Document]] = {}
             for d in docs:
                 if d.pages:
@@ -78,12 +96,17 @@ def truth_labels(svc: Services, app: str, folders: Sequence[Path],
             for f, truth in samples:
                 mine = by_file.get(f.name, [])
                 if len(mine) == 1 and mine[0].app == app:
-                    key = document_key(hashlib.sha256(f.read_bytes()).hexdigest(),
-                                       mine[0].pages[0].page_index)
+                    key = document_key(
+                        hashlib.sha256(f.read_bytes()).hexdigest(), mine[0].pages[0].page_index
+                    )
                     labels += compare(loaded, truth, mine[0].fields, key)
                 else:
-                    log.warning("%s: read as %d document(s) of %s; left out", f.name,
-                                len(mine), [d.type for d in mine])
+                    log.warning(
+                        "%s: read as %d document(s) of %s; left out",
+                        f.name,
+                        len(mine),
+                        [d.type for d in mine],
+                    )
         return labels
     finally:
         scratch.close()
@@ -99,8 +122,14 @@ class Labels:
     verified_documents: int = 0
 
 
-def gather(svc: Services, app: str, truth: Sequence[Path] = (), *, fresh: bool = False,
-           watch: Watch = _unwatched) -> Labels:
+def gather(
+    svc: Services,
+    app: str,
+    truth: Sequence[Path] = (),
+    *,
+    fresh: bool = False,
+    watch: Watch = _unwatched,
+) -> Labels:
     out = Labels()
     shipped = svc.apps.get(app).folder / SHIPPED
     if not fresh and shipped.is_file():
@@ -122,13 +151,24 @@ def gather(svc: Services, app: str, truth: Sequence[Path] = (), *, fresh: bool =
     return out
 
 
-def refit(svc: Services, app: str, truth: Sequence[Path] = (), *, fresh: bool = False,
-          save: bool = True, watch: Watch = _unwatched) -> Fit:
+def refit(
+    svc: Services,
+    app: str,
+    truth: Sequence[Path] = (),
+    *,
+    fresh: bool = False,
+    save: bool = True,
+    watch: Watch = _unwatched,
+) -> Fit:
     """Fit the application from all its labels now and (by default) store the fit;
     `watch` follows the truth set's batch (a progress bar)."""
     got = gather(svc, app, truth, fresh=fresh, watch=watch)
-    fit = build(svc.apps.get(app).app, got.labels, verified_documents=got.verified_documents,
-                sources=got.sources)
+    fit = build(
+        svc.apps.get(app).app,
+        got.labels,
+        verified_documents=got.verified_documents,
+        sources=got.sources,
+    )
     if save:
         save_fit(svc.settings.home, fit)
     return fit

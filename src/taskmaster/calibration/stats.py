@@ -81,20 +81,32 @@ def _ok() -> Any:
 def figures(session: Session, fits: Fits, home: Path) -> list[AppFigures]:
     """Every application that has documents or a fit, with its straight-through figures."""
     apps: dict[str, AppFigures] = {}
-    per_doc = select(Document.app, Document.id, func.min(_ok()).label("all_ok"),
-                     func.max(case((Document.qa_sample, 1), else_=0)).label("qa")) \
-        .join(FieldValue).where(Document.app.is_not(None),
-                                FieldValue.machine_status.is_not(None)) \
-        .group_by(Document.app, Document.id).subquery()
+    per_doc = (
+        select(
+            Document.app,
+            Document.id,
+            func.min(_ok()).label("all_ok"),
+            func.max(case((Document.qa_sample, 1), else_=0)).label("qa"),
+        )
+        .join(FieldValue)
+        .where(Document.app.is_not(None), FieldValue.machine_status.is_not(None))
+        .group_by(Document.app, Document.id)
+        .subquery()
+    )
     for app, docs, straight in session.execute(
-            select(per_doc.c.app, func.count(),
-                   func.sum(case(((per_doc.c.all_ok == 1) & (per_doc.c.qa == 0), 1), else_=0)))
-            .group_by(per_doc.c.app)):
+        select(
+            per_doc.c.app,
+            func.count(),
+            func.sum(case(((per_doc.c.all_ok == 1) & (per_doc.c.qa == 0), 1), else_=0)),
+        ).group_by(per_doc.c.app)
+    ):
         apps[app] = AppFigures(app, int(docs), int(straight or 0))
     for app, name, read, ok in session.execute(
-            select(Document.app, FieldValue.name, func.count(), func.sum(_ok()))
-            .join(Document).where(FieldValue.machine_status.is_not(None))
-            .group_by(Document.app, FieldValue.name)):
+        select(Document.app, FieldValue.name, func.count(), func.sum(_ok()))
+        .join(Document)
+        .where(FieldValue.machine_status.is_not(None))
+        .group_by(Document.app, FieldValue.name)
+    ):
         apps[app].fields[name] = FieldFigures(name, int(read), int(ok or 0))
     for name in fits.apps.names():
         try:
@@ -118,5 +130,7 @@ def polyline(values: list[float], width: int = 240, height: int = 48) -> str:
     if not values:
         return ""
     step = width / max(len(values) - 1, 1)
-    return " ".join(f"{i * step:.1f},{height - max(0.0, min(1.0, v)) * height:.1f}"
-                    for i, v in enumerate(values))
+    return " ".join(
+        f"{i * step:.1f},{height - max(0.0, min(1.0, v)) * height:.1f}"
+        for i, v in enumerate(values)
+    )

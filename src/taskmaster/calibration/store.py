@@ -53,9 +53,14 @@ def save_fit(home: Path, fit: Fit) -> Path:
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(fit.data, separators=(",", ":")), encoding="utf-8")
     os.replace(tmp, path)
-    line = {"at": fit.data["fitted_at"], **totals(fit),
-            "fields": {n: {k: f[k] for k in ("labels", "wrong", "accepted", "errors", "bound")}
-                       for n, f in fit.data["fields"].items()}}
+    line = {
+        "at": fit.data["fitted_at"],
+        **totals(fit),
+        "fields": {
+            n: {k: f[k] for k in ("labels", "wrong", "accepted", "errors", "bound")}
+            for n, f in fit.data["fields"].items()
+        },
+    }
     with history_file(home, fit.app).open("a", encoding="utf-8") as out:
         out.write(json.dumps(line) + "\n")
     return path

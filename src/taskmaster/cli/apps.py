@@ -39,13 +39,24 @@ def describe(loaded: LoadedApp) -> dict[str, Any]:
     """An application's document types, page types and fields as plain data."""
     a = loaded.app
     return {
-        "name": a.name, "version": a.version, "title": a.title, "path": str(loaded.path),
-        "document_types": [{"name": d.name, "pages": [
-            {"type": p.type, "optional": p.optional} for p in d.pages]}
-            for d in a.document_types],
-        "page_types": [{"name": pt.name, "fields": [
-            {"name": f.name, "kind": f.kind, "type": f.type, "required": f.required}
-            for f in pt.fields]} for pt in a.page_types],
+        "name": a.name,
+        "version": a.version,
+        "title": a.title,
+        "path": str(loaded.path),
+        "document_types": [
+            {"name": d.name, "pages": [{"type": p.type, "optional": p.optional} for p in d.pages]}
+            for d in a.document_types
+        ],
+        "page_types": [
+            {
+                "name": pt.name,
+                "fields": [
+                    {"name": f.name, "kind": f.kind, "type": f.type, "required": f.required}
+                    for f in pt.fields
+                ],
+            }
+            for pt in a.page_types
+        ],
     }
 
 
@@ -58,8 +69,9 @@ def show(name: str, as_json: bool = json_option()) -> None:
         return
     typer.echo(f"{info['name']} v{info['version']}: {info['title']}  ({info['path']})")
     for doc in info["document_types"]:
-        pages = ", ".join(p["type"] + (" (optional)" if p["optional"] else "")
-                          for p in doc["pages"])
+        pages = ", ".join(
+            p["type"] + (" (optional)" if p["optional"] else "") for p in doc["pages"]
+        )
         typer.echo(f"  document type {doc['name']}: {pages}")
     for pt in info["page_types"]:
         typer.echo(f"  page type {pt['name']}: {len(pt['fields'])} fields")
@@ -69,9 +81,12 @@ def show(name: str, as_json: bool = json_option()) -> None:
 
 
 @app.command()
-def validate(target: str = typer.Argument(
-        None, help="An application name or the path of an app.yaml (default: all)."),
-        as_json: bool = json_option()) -> None:
+def validate(
+    target: str = typer.Argument(
+        None, help="An application name or the path of an app.yaml (default: all)."
+    ),
+    as_json: bool = json_option(),
+) -> None:
     """Check application files; a broken one is reported with file, line and reason."""
     reg = _registry()
     if target and Path(target).exists():
@@ -79,8 +94,9 @@ def validate(target: str = typer.Argument(
     elif target:
         paths = [reg.get(target).path] if target in reg.files() else []
         if not paths:
-            raise NotFound(f"no application or file named {target!r} "
-                           f"(known: {', '.join(reg.names())})")
+            raise NotFound(
+                f"no application or file named {target!r} (known: {', '.join(reg.names())})"
+            )
     else:
         paths = list(reg.files().values())
     checked = []
@@ -96,21 +112,34 @@ def validate(target: str = typer.Argument(
 @app.command("new")
 def new(
     name: str = typer.Argument(..., help="Name of the new application (lower case)."),
-    from_: Path = typer.Option(..., "--from", exists=True, dir_okay=False, readable=True,
-                               help="The blank form: a PDF (fillable or flat) or a scan "
-                                    "or photo (PNG, TIFF, JPEG)."),
+    from_: Path = typer.Option(
+        ...,
+        "--from",
+        exists=True,
+        dir_okay=False,
+        readable=True,
+        help="The blank form: a PDF (fillable or flat) or a scan or photo (PNG, TIFF, JPEG).",
+    ),
     title: str = typer.Option(None, "--title", help="Title of the application."),
-    replace: bool = typer.Option(False, "--replace", help="Replace an application of "
-                                 "that name made before."),
+    replace: bool = typer.Option(
+        False, "--replace", help="Replace an application of that name made before."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print what was found as JSON."),
 ) -> None:
     """Make an application from a blank form, install it and say what was found."""
     settings = Settings()
     svc = Services.create(settings)  # its decoder: the blank is decoded in the sandbox too
     try:
-        summary = onboard(from_.read_bytes(), from_.name, name, settings.apps_path,
-                          create("ocr_engines", "tesseract"), decode=svc.decode_pages,
-                          title=title, replace=replace)
+        summary = onboard(
+            from_.read_bytes(),
+            from_.name,
+            name,
+            settings.apps_path,
+            create("ocr_engines", "tesseract"),
+            decode=svc.decode_pages,
+            title=title,
+            replace=replace,
+        )
     finally:
         svc.close()
     folder = settings.apps_path / name
@@ -118,8 +147,10 @@ def new(
         typer.echo(json.dumps({**asdict(summary), "path": str(folder / "app.yaml")}))
         return
     kinds = ", ".join(f"{n} {k}" for k, n in sorted(summary.kinds.items())) or "no fields"
-    typer.echo(f"installed {name} ({summary.pages} page(s), from "
-               f"{', '.join(sorted(set(summary.sources)))}): {kinds}  -> {folder / 'app.yaml'}")
+    typer.echo(
+        f"installed {name} ({summary.pages} page(s), from "
+        f"{', '.join(sorted(set(summary.sources)))}): {kinds}  -> {folder / 'app.yaml'}"
+    )
     for field, why in summary.unsure:
         typer.echo(f"  unsure  {field}: {why}")
     for warning in summary.warnings:

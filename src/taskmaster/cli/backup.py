@@ -58,8 +58,11 @@ def copy_files(home: Path, dest: Path, skip: set[Path]) -> tuple[int, int]:
     files = size = 0
     for folder, dirs, names in os.walk(home):
         here = Path(folder)
-        dirs[:] = [d for d in dirs if (here / d).resolve() != dest.resolve()
-                   and not (here == home and d in SKIPPED)]
+        dirs[:] = [
+            d
+            for d in dirs
+            if (here / d).resolve() != dest.resolve() and not (here == home and d in SKIPPED)
+        ]
         target = dest / here.relative_to(home)
         target.mkdir(parents=True, exist_ok=True)
         for name in names:
@@ -71,8 +74,10 @@ def copy_files(home: Path, dest: Path, skip: set[Path]) -> tuple[int, int]:
     return files, size
 
 
-def backup(dest: Path = typer.Argument(..., help="A new or empty folder for the backup."),
-           as_json: bool = json_option()) -> None:
+def backup(
+    dest: Path = typer.Argument(..., help="A new or empty folder for the backup."),
+    as_json: bool = json_option(),
+) -> None:
     """Copy the database (SQLite, online) and the data directory's files to DEST."""
     settings = Settings()
     home = settings.home
@@ -85,18 +90,28 @@ def backup(dest: Path = typer.Argument(..., help="A new or empty folder for the 
     database = _sqlite_path(settings.db_url)
     skip: set[Path] = set()
     if database is not None:
-        backup_sqlite(database, dest / "taskmaster.db"
-                      if database.parent.resolve() == home.resolve() else dest / database.name)
+        backup_sqlite(
+            database,
+            dest / "taskmaster.db"
+            if database.parent.resolve() == home.resolve()
+            else dest / database.name,
+        )
         skip = {database.with_name(database.name + s) for s in ("", "-wal", "-shm", "-journal")}
     else:
-        notes.append("the database is PostgreSQL: back it up with pg_dump "
-                     "(docs/operations.md)")
+        notes.append("the database is PostgreSQL: back it up with pg_dump (docs/operations.md)")
     if settings.store == "s3":
-        notes.append(f"page images and input files are in bucket {settings.s3_bucket!r}: "
-                     "back it up with the object store's tools")
+        notes.append(
+            f"page images and input files are in bucket {settings.s3_bucket!r}: "
+            "back it up with the object store's tools"
+        )
     files, size = copy_files(home, dest, skip)
-    summary = {"backup": str(dest), "database": str(database) if database else None,
-               "files": files, "bytes": size, "notes": notes}
+    summary = {
+        "backup": str(dest),
+        "database": str(database) if database else None,
+        "files": files,
+        "bytes": size,
+        "notes": notes,
+    }
     if as_json:
         emit_json(summary)
         return

@@ -21,8 +21,10 @@ from taskmaster.settings import Settings
 def summary(fit: Fit) -> dict[str, Any]:
     """What `--json` prints: the fit without its curves and labels."""
     data = {k: v for k, v in fit.data.items() if k not in ("labels", "fields")}
-    data["fields"] = {name: {k: v for k, v in f.items() if k != "curves"}
-                      for name, f in fit.data["fields"].items()}
+    data["fields"] = {
+        name: {k: v for k, v in f.items() if k != "curves"}
+        for name, f in fit.data["fields"].items()
+    }
     data["totals"] = totals(fit)
     return data
 
@@ -34,35 +36,53 @@ def _thresholds(f: dict[str, Any]) -> str:
 def print_table(fit: Fit, path: Path) -> None:
     out = Console(width=140)
     d = fit.data
-    out.print(f"[bold]{d['app']}[/]: max_error {d['max_error']:g} at "
-              f"{d['confidence']:.0%} confidence; {d['labels_total']} labels "
-              f"({', '.join(f'{k} {v}' for k, v in d['label_sources'].items())}); "
-              f"{d['verified_documents']} verified documents", highlight=False)
-    out.print(f"{'field':<24}{'kind':<10}{'labels':>7}{'wrong':>6}{'accepted':>10}"
-              f"{'errors':>7}{'error':>8}{'bound':>8}  threshold", highlight=False)
+    out.print(
+        f"[bold]{d['app']}[/]: max_error {d['max_error']:g} at "
+        f"{d['confidence']:.0%} confidence; {d['labels_total']} labels "
+        f"({', '.join(f'{k} {v}' for k, v in d['label_sources'].items())}); "
+        f"{d['verified_documents']} verified documents",
+        highlight=False,
+    )
+    out.print(
+        f"{'field':<24}{'kind':<10}{'labels':>7}{'wrong':>6}{'accepted':>10}"
+        f"{'errors':>7}{'error':>8}{'bound':>8}  threshold",
+        highlight=False,
+    )
     for name, f in d["fields"].items():
         share = f["accepted"] / f["labels"] if f["labels"] else 0.0
         err = f["errors"] / f["accepted"] if f["accepted"] else 0.0
-        out.print(f"{name:<24}{f['kind']:<10}{f['labels']:>7}{f['wrong']:>6}{share:>10.1%}"
-                  f"{f['errors']:>7}{err:>8.2%}{f['bound']:>8.2%}  {_thresholds(f)}",
-                  highlight=False)
+        out.print(
+            f"{name:<24}{f['kind']:<10}{f['labels']:>7}{f['wrong']:>6}{share:>10.1%}"
+            f"{f['errors']:>7}{err:>8.2%}{f['bound']:>8.2%}  {_thresholds(f)}",
+            highlight=False,
+        )
     t = totals(fit)
-    out.print(f"{'all fields':<34}{t['labels']:>7}{'':>6}{t['accepted_share']:>10.1%}"
-              f"{t['errors']:>7}{t['error']:>8.2%}", highlight=False)
+    out.print(
+        f"{'all fields':<34}{t['labels']:>7}{'':>6}{t['accepted_share']:>10.1%}"
+        f"{t['errors']:>7}{t['error']:>8.2%}",
+        highlight=False,
+    )
     for g in d["groups"]:
         level = "none: every field goes to review" if g["level"] is None else f"{g['level']:g}"
-        out.print(f"certified (max_error {g['max_error']:g}): level {level}; cross-fitted "
-                  f"test: {g['test_errors']} wrong of {g['test_accepted']} accepted, bound "
-                  f"{g['bound']:.2%} ({d['method']})", highlight=False)
+        out.print(
+            f"certified (max_error {g['max_error']:g}): level {level}; cross-fitted "
+            f"test: {g['test_errors']} wrong of {g['test_accepted']} accepted, bound "
+            f"{g['bound']:.2%} ({d['method']})",
+            highlight=False,
+        )
     out.print(f"fit stored in {path}", highlight=False)
 
 
 def calibrate(
     app: str = typer.Argument(..., help="The application to refit."),
-    truth: list[Path] = typer.Option(None, "--truth", help="A folder of samples with ground "
-                                     "truth in the intake samples' format (repeatable)."),
-    fresh: bool = typer.Option(False, "--fresh", help="Leave out the labels of the fit the "
-                               "application ships with."),
+    truth: list[Path] = typer.Option(
+        None,
+        "--truth",
+        help="A folder of samples with ground truth in the intake samples' format (repeatable).",
+    ),
+    fresh: bool = typer.Option(
+        False, "--fresh", help="Leave out the labels of the fit the application ships with."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the fit's figures as JSON."),
 ) -> None:
     """Refit APP's calibration from everything verified so far (and truth folders)."""
@@ -70,9 +90,15 @@ def calibrate(
     svc = Services.create(settings)
     try:
         svc.apps.get(app)  # an unknown name fails here, before any work
-        fit = refit(svc, app, list(truth or []), fresh=fresh,
-                    watch=lambda db, batch: batch_progress(db, batch, "reading the truth set",
-                                                           wanted(as_json)))
+        fit = refit(
+            svc,
+            app,
+            list(truth or []),
+            fresh=fresh,
+            watch=lambda db, batch: batch_progress(
+                db, batch, "reading the truth set", wanted(as_json)
+            ),
+        )
     finally:
         svc.close()
     if as_json:

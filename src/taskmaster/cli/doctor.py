@@ -52,8 +52,11 @@ def check_database(settings: Settings) -> Check:
     finally:
         engine.dispose()
     if current != head:
-        return False, f"{url}: schema at {current or 'none'}, code wants {head} " \
-                      "(run `taskmaster db upgrade`)"
+        return (
+            False,
+            f"{url}: schema at {current or 'none'}, code wants {head} "
+            "(run `taskmaster db upgrade`)",
+        )
     return True, f"{url}: reachable, schema at {current}"
 
 
@@ -66,12 +69,15 @@ def _version(dist: str) -> str:
 
 def check_engines(settings: Settings) -> Check:
     tess = tesserocr.tesseract_version().splitlines()[0]
-    versions = [tess] + [f"{dist} {_version(dist)}" for dist in (
-        "zxing-cpp", "pypdfium2", "onnxruntime", "opencv-python-headless")]
+    versions = [tess] + [
+        f"{dist} {_version(dist)}"
+        for dist in ("zxing-cpp", "pypdfium2", "onnxruntime", "opencv-python-headless")
+    ]
     plugins = {kind: sorted(registered(kind)) for kind in KINDS}
     missing = [k for k in ("ocr_engines", "barcode_engines", "omr_engines") if not plugins[k]]
-    names = ", ".join(f"{k.removesuffix('s').replace('_', ' ')}: {'/'.join(v) or '-'}"
-                      for k, v in plugins.items())
+    names = ", ".join(
+        f"{k.removesuffix('s').replace('_', ' ')}: {'/'.join(v) or '-'}" for k, v in plugins.items()
+    )
     return not missing, f"{'; '.join(versions)} | {names}"
 
 
@@ -90,16 +96,22 @@ def check_home(settings: Settings) -> Check:
 
 def check_tls_files(settings: Settings) -> Check:
     if not check_tls(settings.tls_cert, settings.tls_key):
-        where = "loopback only" if settings.host in ("127.0.0.1", "::1", "localhost") else \
-            f"WARNING: plain HTTP on {settings.host}"
+        where = (
+            "loopback only"
+            if settings.host in ("127.0.0.1", "::1", "localhost")
+            else f"WARNING: plain HTTP on {settings.host}"
+        )
         return settings.host in ("127.0.0.1", "::1", "localhost"), f"not configured ({where})"
     info = ssl._ssl._test_decode_cert(str(settings.tls_cert))  # type: ignore[attr-defined]
     return True, f"{settings.tls_cert}: valid pair, expires {info.get('notAfter', '?')}"
 
 
 CHECKS: list[tuple[str, Callable[[Settings], Check]]] = [
-    ("port", check_port), ("database", check_database), ("engines", check_engines),
-    ("data", check_home), ("tls", check_tls_files),
+    ("port", check_port),
+    ("database", check_database),
+    ("engines", check_engines),
+    ("data", check_home),
+    ("tls", check_tls_files),
 ]
 
 

@@ -50,8 +50,9 @@ class LazyCommand(TyperCommand):
             self._real = self.spec.load()
         return self._real
 
-    def make_context(self, info_name: str | None, args: list[str], parent: Any = None,
-                     **extra: Any) -> Any:
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
+    ) -> Any:
         # The group runs `sub_ctx.command.invoke(sub_ctx)`: the real command from here on.
         return self.real().make_context(info_name, args, parent=parent, **extra)
 

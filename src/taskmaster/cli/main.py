@@ -20,28 +20,54 @@ from taskmaster.errors import TaskmasterError
 from taskmaster.private import owner_only
 
 COMMANDS: list[Lazy] = [
-    Lazy("process", "taskmaster.cli.process:process",
-         "Capture files in-process, without a server, and print the documents found."),
-    Lazy("import", "taskmaster.cli.process:import_",
-         "Queue files as a batch for the server's workers; prints the batch id."),
-    Lazy("worker", "taskmaster.cli.worker:worker",
-         "Run batches from the PostgreSQL queue (TASKMASTER_QUEUE=procrastinate)."),
-    Lazy("serve", "taskmaster.cli.serve:serve",
-         "Serve the REST API with its embedded workers until Ctrl-C."),
-    Lazy("doctor", "taskmaster.cli.doctor:doctor",
-         "Check the port, database, engines, data directory and TLS."),
+    Lazy(
+        "process",
+        "taskmaster.cli.process:process",
+        "Capture files in-process, without a server, and print the documents found.",
+    ),
+    Lazy(
+        "import",
+        "taskmaster.cli.process:import_",
+        "Queue files as a batch for the server's workers; prints the batch id.",
+    ),
+    Lazy(
+        "worker",
+        "taskmaster.cli.worker:worker",
+        "Run batches from the PostgreSQL queue (TASKMASTER_QUEUE=procrastinate).",
+    ),
+    Lazy(
+        "serve",
+        "taskmaster.cli.serve:serve",
+        "Serve the REST API with its embedded workers until Ctrl-C.",
+    ),
+    Lazy(
+        "doctor",
+        "taskmaster.cli.doctor:doctor",
+        "Check the port, database, engines, data directory and TLS.",
+    ),
     Lazy("apps", "taskmaster.cli.apps:app", "Capture applications."),
     Lazy("db", "taskmaster.cli.db:app", "Database schema."),
-    Lazy("calibrate", "taskmaster.cli.calibrate:calibrate",
-         "Refit an application's confidence and accept thresholds from verified fields."),
-    Lazy("backup", "taskmaster.cli.backup:backup",
-         "Copy the database (SQLite, online) and the data directory to a folder."),
+    Lazy(
+        "calibrate",
+        "taskmaster.cli.calibrate:calibrate",
+        "Refit an application's confidence and accept thresholds from verified fields.",
+    ),
+    Lazy(
+        "backup",
+        "taskmaster.cli.backup:backup",
+        "Copy the database (SQLite, online) and the data directory to a folder.",
+    ),
     Lazy("users", "taskmaster.cli.users:app", "Users and their roles."),
     Lazy("tokens", "taskmaster.cli.tokens:app", "API tokens."),
 ]
 
-app = typer.Typer(name="taskmaster", cls=group_class(COMMANDS), no_args_is_help=True,
-                  add_completion=False, help="Taskmaster: open document capture on port 2402.")
+app = typer.Typer(
+    name="taskmaster",
+    cls=group_class(COMMANDS),
+    no_args_is_help=True,
+    add_completion=False,
+    help="Taskmaster: open document capture on port 2402.",
+)
 
 
 def _version(value: bool) -> None:
@@ -51,9 +77,12 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                       help="Print the version and exit."),
-          verbose: bool = typer.Option(False, "--verbose", "-v", help="Log more.")) -> None:
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log more."),
+) -> None:
     logs.configure_plain(logging.INFO if verbose else logging.WARNING)
 
 

@@ -28,15 +28,18 @@ class Listener:
 
     def describe(self) -> str:
         host = f"[{self.address}]" if ":" in self.address else self.address
-        who = (f'pid={self.pid} "{self.command}"' if self.pid is not None
-               else "a process not visible to this user (try `sudo ss -tlnp`)")
+        who = (
+            f'pid={self.pid} "{self.command}"'
+            if self.pid is not None
+            else "a process not visible to this user (try `sudo ss -tlnp`)"
+        )
         return f"{host}:{self.port} held by {who}"
 
 
 def _address(hex_addr: str) -> str:
     raw = bytes.fromhex(hex_addr)
     # The kernel prints each 32-bit word in host (little-endian) order.
-    fixed = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+    fixed = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
     addr = ipaddress.ip_address(fixed)
     if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
         return str(addr.ipv4_mapped)
@@ -96,6 +99,13 @@ def listeners(port: int) -> list[Listener]:
     """Every socket listening on `port`, with its process where visible."""
     sockets = _sockets(port)
     owners = _owners({inode for _, inode in sockets}) if sockets else {}
-    return [Listener(addr, port, inode, owners.get(inode),
-                     _command(owners[inode]) if inode in owners else None)
-            for addr, inode in sockets]
+    return [
+        Listener(
+            addr,
+            port,
+            inode,
+            owners.get(inode),
+            _command(owners[inode]) if inode in owners else None,
+        )
+        for addr, inode in sockets
+    ]

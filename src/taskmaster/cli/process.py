@@ -56,18 +56,25 @@ def _read_inputs(files: list[Path], show: bool = False) -> tuple[OnDisk, int]:
                     fh.read(1)  # a folder opens on some systems, and fails only here
                 readable.append(path)
             except OSError as exc:
-                err.print(f"{escape(str(path))}: cannot read: {exc.strerror}", highlight=False,
-                          markup=False)
+                err.print(
+                    f"{escape(str(path))}: cannot read: {exc.strerror}",
+                    highlight=False,
+                    markup=False,
+                )
                 failed += 1
     return OnDisk(readable), failed
 
 
 def process(
     files: list[Path] = typer.Argument(
-        ..., help="PDF, TIFF, PNG, JPEG, WebP, BMP, GIF, JPEG 2000 or HEIC files."),
-    app: list[str] = typer.Option(None, "--app", "-a",
-                                  help="Application(s) to identify pages against "
-                                       "(repeatable; default: all installed)."),
+        ..., help="PDF, TIFF, PNG, JPEG, WebP, BMP, GIF, JPEG 2000 or HEIC files."
+    ),
+    app: list[str] = typer.Option(
+        None,
+        "--app",
+        "-a",
+        help="Application(s) to identify pages against (repeatable; default: all installed).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print only the JSON array to stdout."),
 ) -> None:
     """Capture files in-process, without a server, and print the documents found."""
@@ -81,8 +88,9 @@ def process(
         # Leased to this process from birth, so a server's pool sharing the database
         # never claims it; if this process dies the lease runs out and a server resumes it.
         policy, owner = Policy(), worker_name("cli")
-        batch_id = create_batch(svc, inputs, apps, origin="cli", actor="cli",
-                                lease_owner=owner, lease_s=policy.lease_s)
+        batch_id = create_batch(
+            svc, inputs, apps, origin="cli", actor="cli", lease_owner=owner, lease_s=policy.lease_s
+        )
         claim = Claim(batch_id=batch_id, owner=owner, attempt=1)
         with batch_progress(svc.db, batch_id, f"{len(inputs)} file(s)", show):
             outcome = run_claimed(svc, claim, policy)
@@ -94,18 +102,24 @@ def process(
             raise outcome.error
         with svc.db.session() as session:
             batch = session.get_one(Batch, batch_id)
-            for f in session.scalars(select(InputFile).where(InputFile.batch_id == batch_id)
-                                     .order_by(InputFile.seq)):
+            for f in session.scalars(
+                select(InputFile).where(InputFile.batch_id == batch_id).order_by(InputFile.seq)
+            ):
                 if f.status == FileStatus.FAILED:
                     # a name may hold a newline: it must not start a line of its own
-                    err.print(f"{escape(f.name)}: {escape(f.error or '')}", highlight=False,
-                              soft_wrap=True, markup=False)
+                    err.print(
+                        f"{escape(f.name)}: {escape(f.error or '')}",
+                        highlight=False,
+                        soft_wrap=True,
+                        markup=False,
+                    )
                     failed += 1
             if batch.status == BatchStatus.FAILED:
                 err.print(f"batch {batch_id} failed: {batch.error}", highlight=False)
                 failed += 1
-            docs = session.scalars(select(Document).where(Document.batch_id == batch_id)
-                                   .order_by(Document.seq))
+            docs = session.scalars(
+                select(Document).where(Document.batch_id == batch_id).order_by(Document.seq)
+            )
             results = [document_result(d) for d in docs]
     svc.close()
     if as_json:
@@ -118,14 +132,14 @@ def process(
 def _print_table(results: list[dict[str, object]]) -> None:
     out = Console()
     for doc in results:
-        out.print(f"[bold]{doc['document']}[/] {doc['type'] or 'unidentified'} "
-                  f"({doc['status']})")
+        out.print(f"[bold]{doc['document']}[/] {doc['type'] or 'unidentified'} ({doc['status']})")
         fields = doc["fields"]
         assert isinstance(fields, dict)
         for name, f in fields.items():
             mark = "" if f["status"] == FieldStatus.OK else f"  [yellow]{f['status']}[/]"
-            out.print(f"  {name:<24} {f['value']!s:<30} {f['confidence']:.2f}{mark}",
-                      highlight=False)
+            out.print(
+                f"  {name:<24} {f['value']!s:<30} {f['confidence']:.2f}{mark}", highlight=False
+            )
 
 
 def import_(
@@ -138,8 +152,7 @@ def import_(
     files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
     inputs, failed = _read_inputs(files, wanted(as_json))
     svc = Services.create(Settings())
-    batch_id = create_batch(svc, inputs, list(app), priority=priority, origin="cli",
-                            actor="cli")
+    batch_id = create_batch(svc, inputs, list(app), priority=priority, origin="cli", actor="cli")
     svc.close()
     if as_json:
         emit_json({"batch": batch_id, "files": len(inputs), "unreadable": failed})

@@ -39,18 +39,33 @@ def wanted(as_json: bool) -> bool:
 
 def bar(enabled: bool) -> Progress:
     """A transient bar on stderr (a no-op when not `enabled`)."""
-    return Progress(SpinnerColumn(), TextColumn("{task.description:<24}"), BarColumn(),
-                    TaskProgressColumn(), TimeElapsedColumn(), console=err, transient=True,
-                    disable=not enabled)
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description:<24}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not enabled,
+    )
 
 
 def _position(db: Database, batch_id: str) -> tuple[str, float]:
     """The batch's current stage and how far through the workflow it is (in stages)."""
     with db.session() as session:
         stage = session.scalar(select(Batch.task).where(Batch.id == batch_id)) or "done"
-        done = session.scalar(select(Task.progress).where(
-            Task.batch_id == batch_id, Task.name == stage, Task.status == TaskStatus.RUNNING)
-            .order_by(Task.id.desc()).limit(1)) or 0.0
+        done = (
+            session.scalar(
+                select(Task.progress)
+                .where(
+                    Task.batch_id == batch_id, Task.name == stage, Task.status == TaskStatus.RUNNING
+                )
+                .order_by(Task.id.desc())
+                .limit(1)
+            )
+            or 0.0
+        )
     index = STAGE_NAMES.index(stage) if stage in STAGE_NAMES else len(STAGE_NAMES)
     return stage, index + float(done)
 

@@ -40,7 +40,8 @@ def bind(host: str, port: int) -> socket.socket:
     """A listening socket on host:port; ConfigError naming the holder if it is taken."""
     try:
         family, kind, proto, _, addr = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
     except socket.gaierror as exc:
         raise ConfigError(f"cannot resolve --host {host!r}: {exc.strerror}") from exc
     sock = socket.socket(family, kind, proto)
@@ -68,38 +69,54 @@ def _is_loopback(host: str) -> bool:
 
 def serve(
     host: str = typer.Option(None, help="Address to bind (default 127.0.0.1)."),
-    port: int = typer.Option(None, min=1, max=65535,
-                             help="Port (default 2402, IANA taskmaster2000)."),
+    port: int = typer.Option(
+        None, min=1, max=65535, help="Port (default 2402, IANA taskmaster2000)."
+    ),
     tls_cert: Path = typer.Option(None, help="PEM certificate: serve HTTPS."),
     tls_key: Path = typer.Option(None, help="PEM private key of --tls-cert."),
     workers: int = typer.Option(None, help="Embedded worker processes (0: API only)."),
 ) -> None:
     """Serve the REST API with its embedded workers until Ctrl-C."""
-    given: dict[str, Any] = {"host": host, "port": port, "tls_cert": tls_cert,
-                             "tls_key": tls_key, "workers": workers}
+    given: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "tls_cert": tls_cert,
+        "tls_key": tls_key,
+        "workers": workers,
+    }
     settings = Settings(**{k: v for k, v in given.items() if v is not None})
     logs.configure(settings)
     tls = check_tls(settings.tls_cert, settings.tls_key)
     if not tls and not _is_loopback(settings.host):
-        log.warning(f"serving plain HTTP on {settings.host}: passwords and tokens cross the "
-                    "network in clear; use --tls-cert/--tls-key (or a TLS proxy in front)")
+        log.warning(
+            f"serving plain HTTP on {settings.host}: passwords and tokens cross the "
+            "network in clear; use --tls-cert/--tls-key (or a TLS proxy in front)"
+        )
     sock = bind(settings.host, settings.port)
     app = create_app(settings)
     scheme = "https" if tls else "http"
-    log.info(f"taskmaster: serving {scheme}://{settings.host}:{settings.port} "
-             f"(API at /api/v1, data in {settings.home})")
+    log.info(
+        f"taskmaster: serving {scheme}://{settings.host}:{settings.port} "
+        f"(API at /api/v1, data in {settings.home})"
+    )
     # X-Forwarded-* only from configured proxies: anyone else could pick the address
     # that the login throttle and the fail2ban line see.
     # log_config=None: uvicorn's records go through our handler (logs.py), one format;
     # the access line is ours (api/requestlog.py), with request id and user.
-    config = uvicorn.Config(app, log_level=settings.log_level, log_config=None,
-                            access_log=False, proxy_headers=bool(settings.proxies),
-                            forwarded_allow_ips=settings.proxies or None, server_header=False,
-                            # A stop (SIGTERM from systemd, Ctrl-C) waits at most 10 s for
-                            # requests in flight.
-                            timeout_graceful_shutdown=10,
-                            ssl_certfile=settings.tls_cert if tls else None,
-                            ssl_keyfile=settings.tls_key if tls else None)
+    config = uvicorn.Config(
+        app,
+        log_level=settings.log_level,
+        log_config=None,
+        access_log=False,
+        proxy_headers=bool(settings.proxies),
+        forwarded_allow_ips=settings.proxies or None,
+        server_header=False,
+        # A stop (SIGTERM from systemd, Ctrl-C) waits at most 10 s for
+        # requests in flight.
+        timeout_graceful_shutdown=10,
+        ssl_certfile=settings.tls_cert if tls else None,
+        ssl_keyfile=settings.tls_key if tls else None,
+    )
     server = uvicorn.Server(config)
     server.run(sockets=[sock])
     if not server.started:

@@ -34,10 +34,13 @@ def read_password(from_stdin: bool) -> str:
 
 
 @app.command()
-def add(name: str = typer.Argument(..., help="User name."),
-        role: str = typer.Option(..., "--role", "-r", help=f"One of: {', '.join(ROLES)}."),
-        password_stdin: bool = typer.Option(False, "--password-stdin",
-                                            help="Read the password from stdin.")) -> None:
+def add(
+    name: str = typer.Argument(..., help="User name."),
+    role: str = typer.Option(..., "--role", "-r", help=f"One of: {', '.join(ROLES)}."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from stdin."
+    ),
+) -> None:
     """Add a user (asks for the password)."""
     password = read_password(password_stdin)
     db = open_db()
@@ -56,8 +59,14 @@ def list_(as_json: bool = json_option()) -> None:
         for user in session.scalars(select(User).order_by(User.name)):
             locked = locked_out(session, user.name)
             state = "locked" if locked else ("active" if user.active else "disabled")
-            rows.append({"name": user.name, "role": user.role, "state": state,
-                         "created_at": user.created_at})
+            rows.append(
+                {
+                    "name": user.name,
+                    "role": user.role,
+                    "state": state,
+                    "created_at": user.created_at,
+                }
+            )
     if as_json:
         emit_json(rows)
     else:
@@ -65,9 +74,12 @@ def list_(as_json: bool = json_option()) -> None:
 
 
 @app.command()
-def passwd(name: str = typer.Argument(..., help="User name."),
-           password_stdin: bool = typer.Option(False, "--password-stdin",
-                                               help="Read the password from stdin.")) -> None:
+def passwd(
+    name: str = typer.Argument(..., help="User name."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from stdin."
+    ),
+) -> None:
     """Set a user's password (ends their sessions, lifts a lockout)."""
     password = read_password(password_stdin)
     db = open_db()

@@ -29,27 +29,36 @@ log = logging.getLogger(__name__)
 
 
 def worker(
-    concurrency: int = typer.Option(1, "--concurrency", "-c", min=1,
-                                    help="Batches run at once (one per core is typical)."),
+    concurrency: int = typer.Option(
+        1, "--concurrency", "-c", min=1, help="Batches run at once (one per core is typical)."
+    ),
     metrics_port: int | None = typer.Option(
-        None, "--metrics-port", help="Serve /healthz and /metrics on this port (0: any)."),
-    metrics_host: str = typer.Option("127.0.0.1", "--metrics-host",
-                                     help="Address of the health and metrics endpoint."),
+        None, "--metrics-port", help="Serve /healthz and /metrics on this port (0: any)."
+    ),
+    metrics_host: str = typer.Option(
+        "127.0.0.1", "--metrics-host", help="Address of the health and metrics endpoint."
+    ),
     heartbeat: float = typer.Option(
-        10.0, "--heartbeat", min=0.5,
+        10.0,
+        "--heartbeat",
+        min=0.5,
         help="Seconds between heartbeats; a worker silent for 3 beats is presumed dead "
-             "(use the same value on every worker)."),
+        "(use the same value on every worker).",
+    ),
 ) -> None:
     """Run batches from the PostgreSQL queue (TASKMASTER_QUEUE=procrastinate)."""
     settings = Settings()
     logs.configure(settings)
     if make_url(settings.db_url).get_backend_name() != "postgresql":
-        raise ConfigError("taskmaster worker needs PostgreSQL: set TASKMASTER_DATABASE_URL "
-                          "to postgresql+psycopg://user:password@host/database")
+        raise ConfigError(
+            "taskmaster worker needs PostgreSQL: set TASKMASTER_DATABASE_URL "
+            "to postgresql+psycopg://user:password@host/database"
+        )
     svc = Services.create(settings)
     status = WorkerStatus(svc.db, worker_name("w"), heartbeat_s=heartbeat)
-    jobs = BatchJobs(svc=svc, status=status,
-                     policy=Policy(lease_s=3 * heartbeat, heartbeat_s=heartbeat))
+    jobs = BatchJobs(
+        svc=svc, status=status, policy=Policy(lease_s=3 * heartbeat, heartbeat_s=heartbeat)
+    )
     app = worker_app(settings.db_url, run_batch_job, jobs.policy, pool_size=concurrency + 2)
     status.start(metrics_host, metrics_port)
     if status.metrics_url:
@@ -60,9 +69,14 @@ def worker(
             sweeper = asyncio.create_task(sweep(jobs, app, heartbeat, 3 * heartbeat))
             try:
                 await app.run_worker_async(
-                    queues=[QUEUE], concurrency=concurrency, name=status.name,
-                    additional_context={"jobs": jobs}, update_heartbeat_interval=heartbeat,
-                    stalled_worker_timeout=3 * heartbeat, install_signal_handlers=True)
+                    queues=[QUEUE],
+                    concurrency=concurrency,
+                    name=status.name,
+                    additional_context={"jobs": jobs},
+                    update_heartbeat_interval=heartbeat,
+                    stalled_worker_timeout=3 * heartbeat,
+                    install_signal_handlers=True,
+                )
             finally:
                 sweeper.cancel()
 

@@ -1,12 +1,12 @@
 """The names of a batch's objects in the store: the one place that spells them.
 
-    files/<batch>/<seq:04>-<name>        an input file as submitted
-    pages/<batch>/file-<seq:04>.json     what decoding an input file gave (its pages)
-    pages/<batch>/<seq:05>-<step>.png    a page image after `step`:
-        in    decoded (ingest)             prep  prepared (prepare)
-        turn  turned upright (identify)    reg   registered to its page type (identify)
-        as    re-registered as another type chosen by a person (verify)
-        rot   rotated by a person (verify)
+files/<batch>/<seq:04>-<name>        an input file as submitted
+pages/<batch>/file-<seq:04>.json     what decoding an input file gave (its pages)
+pages/<batch>/<seq:05>-<step>.png    a page image after `step`:
+    in    decoded (ingest)             prep  prepared (prepare)
+    turn  turned upright (identify)    reg   registered to its page type (identify)
+    as    re-registered as another type chosen by a person (verify)
+    rot   rotated by a person (verify)
 """
 
 from __future__ import annotations

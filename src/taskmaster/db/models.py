@@ -41,17 +41,17 @@ class Batch(Base):
     """A unit of work: files submitted together, processed through one workflow."""
 
     __tablename__ = "batches"
-    id: Mapped[str] = mapped_column(String(32), primary_key=True,
-                                    default=lambda: new_id("b"))
-    apps: Mapped[list[Any]] = mapped_column(JSON)          # application names
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("b"))
+    apps: Mapped[list[Any]] = mapped_column(JSON)  # application names
     status: Mapped[str] = mapped_column(String(16), default=BatchStatus.PENDING, index=True)
     task: Mapped[str | None] = mapped_column(String(16))  # current or next workflow task
     priority: Mapped[int] = mapped_column(Integer, default=0)
     origin: Mapped[str] = mapped_column(String(16), default="api")  # api|cli|hotfolder|ui
     created_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
-                                                 onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(64))
@@ -60,16 +60,18 @@ class Batch(Base):
     review_owner: Mapped[str | None] = mapped_column(String(64))
     review_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    files: Mapped[list[InputFile]] = relationship(back_populates="batch",
-                                                  order_by="InputFile.seq",
-                                                  cascade="all, delete-orphan")
-    documents: Mapped[list[Document]] = relationship(back_populates="batch",
-                                                     order_by="Document.seq",
-                                                     cascade="all, delete-orphan")
-    pages: Mapped[list[Page]] = relationship(back_populates="batch", order_by="Page.seq",
-                                             cascade="all, delete-orphan")
-    tasks: Mapped[list[Task]] = relationship(back_populates="batch", order_by="Task.id",
-                                             cascade="all, delete-orphan")
+    files: Mapped[list[InputFile]] = relationship(
+        back_populates="batch", order_by="InputFile.seq", cascade="all, delete-orphan"
+    )
+    documents: Mapped[list[Document]] = relationship(
+        back_populates="batch", order_by="Document.seq", cascade="all, delete-orphan"
+    )
+    pages: Mapped[list[Page]] = relationship(
+        back_populates="batch", order_by="Page.seq", cascade="all, delete-orphan"
+    )
+    tasks: Mapped[list[Task]] = relationship(
+        back_populates="batch", order_by="Task.id", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (Index("ix_batches_queue", "status", "priority", "created_at"),)
 
@@ -79,11 +81,10 @@ class InputFile(Base):
 
     __tablename__ = "files"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"),
-                                          index=True)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(255))
-    path: Mapped[str] = mapped_column(Text)       # relative to the data directory
+    path: Mapped[str] = mapped_column(Text)  # relative to the data directory
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default=FileStatus.PENDING)
@@ -95,10 +96,8 @@ class Document(Base):
     """Pages that belong together, of one document type (or none: rejected)."""
 
     __tablename__ = "documents"
-    id: Mapped[str] = mapped_column(String(32), primary_key=True,
-                                    default=lambda: new_id("d"))
-    batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"),
-                                          index=True)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("d"))
+    batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
     app: Mapped[str | None] = mapped_column(String(64))
     app_version: Mapped[int | None] = mapped_column(Integer)  # the version it was read with
@@ -108,17 +107,17 @@ class Document(Base):
     error: Mapped[str | None] = mapped_column(Text)  # why it failed, when it did
     reason: Mapped[str | None] = mapped_column(Text)  # why it is rejected, when it is
     # When the document or its fields last changed (pollers ask `since=`).
-    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow,
-                                                        onupdate=utcnow, index=True)
+    updated_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow, index=True
+    )
     version: Mapped[int] = mapped_column(Integer, default=0)  # 1 at first export, +1 a fix
     # Would have gone straight through; sent to verify to keep measuring the error.
     qa_sample: Mapped[bool] = mapped_column(default=False, server_default=false())
     batch: Mapped[Batch] = relationship(back_populates="documents")
-    pages: Mapped[list[Page]] = relationship(back_populates="document",
-                                             order_by="Page.number")
-    fields: Mapped[list[FieldValue]] = relationship(back_populates="document",
-                                                    order_by="FieldValue.position",
-                                                    cascade="all, delete-orphan")
+    pages: Mapped[list[Page]] = relationship(back_populates="document", order_by="Page.number")
+    fields: Mapped[list[FieldValue]] = relationship(
+        back_populates="document", order_by="FieldValue.position", cascade="all, delete-orphan"
+    )
 
 
 class Page(Base):
@@ -126,17 +125,20 @@ class Page(Base):
 
     __tablename__ = "pages"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"),
-                                          index=True)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"), index=True)
     document_id: Mapped[str | None] = mapped_column(
-        ForeignKey("documents.id", ondelete="SET NULL"), index=True)
+        ForeignKey("documents.id", ondelete="SET NULL"), index=True
+    )
     file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"))
-    seq: Mapped[int] = mapped_column(Integer)            # order in the batch
+    seq: Mapped[int] = mapped_column(Integer)  # order in the batch
     number: Mapped[int | None] = mapped_column(Integer)  # 1-based within its document
-    source: Mapped[str] = mapped_column(String(300))     # "<file name>#<index>"
-    page_index: Mapped[int] = mapped_column(Integer, default=0,  # 1-based in its file
-                                            server_default="0")
-    image: Mapped[str] = mapped_column(Text)             # path relative to the data dir
+    source: Mapped[str] = mapped_column(String(300))  # "<file name>#<index>"
+    page_index: Mapped[int] = mapped_column(
+        Integer,
+        default=0,  # 1-based in its file
+        server_default="0",
+    )
+    image: Mapped[str] = mapped_column(Text)  # path relative to the data dir
     width: Mapped[int] = mapped_column(Integer, default=0)
     height: Mapped[int] = mapped_column(Integer, default=0)
     dpi: Mapped[float] = mapped_column(Float, default=300.0)
@@ -157,13 +159,14 @@ class FieldValue(Base):
 
     __tablename__ = "fields"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"),
-                                             index=True)
+    document_id: Mapped[str] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(64))
     position: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(16))
     type: Mapped[str] = mapped_column(String(16))
-    page: Mapped[int | None] = mapped_column(Integer)     # page number in the document
+    page: Mapped[int | None] = mapped_column(Integer)  # page number in the document
     bbox: Mapped[list[Any] | None] = mapped_column(JSON)
     value: Mapped[Any] = mapped_column(JSON, nullable=True)
     raw: Mapped[str | None] = mapped_column(Text)
@@ -187,8 +190,7 @@ class Task(Base):
 
     __tablename__ = "tasks"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"),
-                                          index=True)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default=TaskStatus.RUNNING)
     attempt: Mapped[int] = mapped_column(Integer, default=1)
@@ -206,8 +208,8 @@ class AuditEntry(Base):
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    actor: Mapped[str] = mapped_column(String(64))      # user name, or "system:<task>"
-    action: Mapped[str] = mapped_column(String(32))     # field.set, field.verify, user.add, ...
+    actor: Mapped[str] = mapped_column(String(64))  # user name, or "system:<task>"
+    action: Mapped[str] = mapped_column(String(32))  # field.set, field.verify, user.add, ...
     batch_id: Mapped[str | None] = mapped_column(String(32), index=True)
     document_id: Mapped[str | None] = mapped_column(String(32))
     field: Mapped[str | None] = mapped_column(String(64))
@@ -242,8 +244,9 @@ class LoginFailure(Base):
     user_name: Mapped[str] = mapped_column(String(64), primary_key=True)
     host: Mapped[str] = mapped_column(String(64), primary_key=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
-                                                   index=True)
+    window_start: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
 
 
 class ApiToken(Base):
@@ -287,10 +290,11 @@ class Worker(Base):
     kind: Mapped[str] = mapped_column(String(16), default="procrastinate")
     status: Mapped[str] = mapped_column(String(16), default="idle")  # idle|busy|stopping|stopped
     batch_id: Mapped[str | None] = mapped_column(String(32))  # the batch in hand
-    task: Mapped[str | None] = mapped_column(String(16))      # its stage when it was taken
+    task: Mapped[str | None] = mapped_column(String(16))  # its stage when it was taken
     jobs_done: Mapped[int] = mapped_column(Integer, default=0)
     jobs_failed: Mapped[int] = mapped_column(Integer, default=0)
     metrics_url: Mapped[str | None] = mapped_column(String(200))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
-                                                   index=True)
+    heartbeat_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )

@@ -22,11 +22,26 @@ from taskmaster.hookspecs import hookimpl
 # zxing-cpp's format names (`BarcodeFormat.name`), lower-cased and stripped of "_" ->
 # our names. Anything not listed keeps its lower-cased zxing name.
 _ALIASES = {
-    "qrcode": "qrcode", "qr": "qrcode", "microqrcode": "microqr", "rmqrcode": "rmqr",
-    "datamatrix": "datamatrix", "pdf417": "pdf417", "aztec": "aztec", "aztecccode": "aztec",
-    "code128": "code128", "code39": "code39", "code93": "code93", "codabar": "codabar",
-    "ean13": "ean13", "ean8": "ean8", "upca": "upca", "upce": "upce", "itf": "itf",
-    "databar": "databar", "databarexpanded": "databarexpanded", "maxicode": "maxicode",
+    "qrcode": "qrcode",
+    "qr": "qrcode",
+    "microqrcode": "microqr",
+    "rmqrcode": "rmqr",
+    "datamatrix": "datamatrix",
+    "pdf417": "pdf417",
+    "aztec": "aztec",
+    "aztecccode": "aztec",
+    "code128": "code128",
+    "code39": "code39",
+    "code93": "code93",
+    "codabar": "codabar",
+    "ean13": "ean13",
+    "ean8": "ean8",
+    "upca": "upca",
+    "upce": "upce",
+    "itf": "itf",
+    "databar": "databar",
+    "databarexpanded": "databarexpanded",
+    "maxicode": "maxicode",
 }
 
 
@@ -59,26 +74,36 @@ def _otsu(img: Gray) -> Gray:
 def _variants(img: Gray) -> list[tuple[str, float, Callable[[], Gray]]]:
     """(name, scale, lazily built image) to try after the plain pass fails, cheapest first.
     `scale` maps coordinates of the variant back to the input."""
+
     def up() -> Gray:
-        return np.asarray(cv2.resize(img, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC),
-                          dtype=np.uint8)
+        return np.asarray(
+            cv2.resize(img, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC), dtype=np.uint8
+        )
 
     return [
         ("median", 1.0, lambda: np.asarray(cv2.medianBlur(img, 3), dtype=np.uint8)),
-        ("otsu", 1.0, lambda: _otsu(np.asarray(cv2.GaussianBlur(img, (3, 3), 0),
-                                               dtype=np.uint8))),
+        ("otsu", 1.0, lambda: _otsu(np.asarray(cv2.GaussianBlur(img, (3, 3), 0), dtype=np.uint8))),
         ("up2", 0.5, up),
         ("up2-otsu", 0.5, lambda: _otsu(up())),
         # Fax bars come broken by white speckle: a vertical-ish closing joins them.
-        ("bars-joined", 1.0, lambda: np.asarray(cv2.erode(_otsu(img), np.ones((3, 1), np.uint8)),
-                                           dtype=np.uint8)),
-        ("speckle-removed", 1.0,
-         lambda: np.asarray(cv2.dilate(_otsu(img), np.ones((2, 2), np.uint8)), dtype=np.uint8)),
+        (
+            "bars-joined",
+            1.0,
+            lambda: np.asarray(cv2.erode(_otsu(img), np.ones((3, 1), np.uint8)), dtype=np.uint8),
+        ),
+        (
+            "speckle-removed",
+            1.0,
+            lambda: np.asarray(cv2.dilate(_otsu(img), np.ones((2, 2), np.uint8)), dtype=np.uint8),
+        ),
         # A standard-resolution fax leaves a 1-D code's bars broken and ragged row by row;
         # averaged down each column (the bars are taller than the kernel) they come back
         # as one clean grey profile that the binariser reads.
-        ("bars-averaged", 1.0, lambda: np.asarray(cv2.blur(img, (1, _BAR_AVERAGE)),
-                                                  dtype=np.uint8)),
+        (
+            "bars-averaged",
+            1.0,
+            lambda: np.asarray(cv2.blur(img, (1, _BAR_AVERAGE)), dtype=np.uint8),
+        ),
     ]
 
 
@@ -112,15 +137,22 @@ class ZxingBarcodeEngine:
                 return found
         return []
 
-    def _decode(self, img: Gray, formats: zxingcpp.BarcodeFormats | None, scale: float,
-                binarizer: zxingcpp.Binarizer) -> list[Barcode]:
+    def _decode(
+        self,
+        img: Gray,
+        formats: zxingcpp.BarcodeFormats | None,
+        scale: float,
+        binarizer: zxingcpp.Binarizer,
+    ) -> list[Barcode]:
         try:
             if formats is None:
-                results = zxingcpp.read_barcodes(img, try_rotate=True, try_downscale=True,
-                                                 binarizer=binarizer)
+                results = zxingcpp.read_barcodes(
+                    img, try_rotate=True, try_downscale=True, binarizer=binarizer
+                )
             else:
-                results = zxingcpp.read_barcodes(img, formats, try_rotate=True,
-                                                 try_downscale=True, binarizer=binarizer)
+                results = zxingcpp.read_barcodes(
+                    img, formats, try_rotate=True, try_downscale=True, binarizer=binarizer
+                )
         except (RuntimeError, ValueError) as exc:
             raise EngineError(f"zxing-cpp failed: {exc}") from exc
         out: list[Barcode] = []

@@ -40,7 +40,7 @@ class Word:
     text: str
     bbox: BBox
     confidence: float
-    line: int = 0   # index of the line in reading order
+    line: int = 0  # index of the line in reading order
     block: int = 0  # index of the block in reading order
 
 
@@ -75,8 +75,9 @@ class OcrEngine(Protocol):
 
     def version(self) -> str: ...
 
-    def read_zone(self, image: Gray, *, charset: str | None = None,
-                  multiline: bool = False) -> Reading:
+    def read_zone(
+        self, image: Gray, *, charset: str | None = None, multiline: bool = False
+    ) -> Reading:
         """Read the text in one field zone; `charset` restricts the characters."""
         ...
 

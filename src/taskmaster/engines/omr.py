@@ -82,12 +82,12 @@ def find_square(mask: Mask) -> tuple[Rect, int] | None:
     rows = _line_positions(horiz.sum(axis=1))
     best: tuple[float, Rect, int] | None = None
     for i, a in enumerate(cols):
-        for b in cols[i + 1:]:
+        for b in cols[i + 1 :]:
             side_w = b[1] - a[0] + 1
             if side_w < 0.35 * min(h, w):
                 continue
             for j, c in enumerate(rows):
-                for d in rows[j + 1:]:
+                for d in rows[j + 1 :]:
                     side_h = d[1] - c[0] + 1
                     if not 0.75 <= side_w / side_h <= 1.33:
                         continue
@@ -96,13 +96,14 @@ def find_square(mask: Mask) -> tuple[Rect, int] | None:
                     off = abs((a[0] + b[1]) / 2 - w / 2) + abs((c[0] + d[1]) / 2 - h / 2)
                     # The printed square is the largest well-covered rectangle: a mark
                     # inside (a heavy circle, a fill) can draw a smaller one.
-                    score = (cover - 0.3 * off / max(h, w)
-                             + 0.3 * min(side_w, side_h) / min(h, w))
+                    score = cover - 0.3 * off / max(h, w) + 0.3 * min(side_w, side_h) / min(h, w)
                     # A stroke lying along a side widens the line's run; the printed
                     # line itself is thin (3 px at 300 dpi; blurred, or faxed at 100 dpi
                     # down, up to a fifth of the box).
-                    thick = min(max(a[1] - a[0], b[1] - b[0], c[1] - c[0], d[1] - d[0]) + 1,
-                                max(3, int(0.2 * min(side_w, side_h))))
+                    thick = min(
+                        max(a[1] - a[0], b[1] - b[0], c[1] - c[0], d[1] - d[0]) + 1,
+                        max(3, int(0.2 * min(side_w, side_h))),
+                    )
                     if cover >= 0.7 and (best is None or score > best[0]):
                         best = (score, rect, thick)
     return (best[1], best[2]) if best else None
@@ -141,8 +142,10 @@ def halves(inner: Mask) -> tuple[float, float]:
     h, w = inner.shape
     if h < 4 or w < 4:
         return 0.0, 0.0
-    pairs = [(float(inner[: h // 2].mean()), float(inner[h - h // 2:].mean())),
-             (float(inner[:, : w // 2].mean()), float(inner[:, w - w // 2:].mean()))]
+    pairs = [
+        (float(inner[: h // 2].mean()), float(inner[h - h // 2 :].mean())),
+        (float(inner[:, : w // 2].mean()), float(inner[:, w - w // 2 :].mean())),
+    ]
     a, b = max(pairs, key=lambda p: abs(p[0] - p[1]))
     return max(a, b), min(a, b)
 
@@ -157,8 +160,7 @@ def stroke_span(inner: Mask) -> tuple[float, float]:
         return 0.0, 0.0
     i = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
     cw, ch = int(stats[i, cv2.CC_STAT_WIDTH]), int(stats[i, cv2.CC_STAT_HEIGHT])
-    return (float(np.hypot(cw, ch) / max(np.hypot(w, h), 1.0)),
-            min(cw / max(w, 1), ch / max(h, 1)))
+    return (float(np.hypot(cw, ch) / max(np.hypot(w, h), 1.0)), min(cw / max(w, 1), ch / max(h, 1)))
 
 
 class InkOmrEngine:
@@ -184,7 +186,7 @@ class InkOmrEngine:
             found = find_square(dark) or found
         if found is None:
             # No square to anchor on (scribbled over, or a bad crop): the crop's middle.
-            inner = mask[h // 4: h - h // 4, w // 4: w - w // 4]
+            inner = mask[h // 4 : h - h // 4, w // 4 : w - w // 4]
             ink = float(inner.mean()) if inner.size else 0.0
             ring = (float(mask.sum()) - float(inner.sum())) / max(mask.size - inner.size, 1)
             if ink >= MARK_MIN and ring > 0.2:
@@ -242,8 +244,9 @@ class InkOmrEngine:
         if share >= SIGN_MIN:
             return Reading("true", 0.99 if share >= 2 * SIGN_MIN else 0.9, engine=self.name)
         if share >= SIGN_UNSURE:
-            return Reading("true" if share >= (SIGN_MIN + SIGN_UNSURE) / 2 else "false", 0.6,
-                           engine=self.name)
+            return Reading(
+                "true" if share >= (SIGN_MIN + SIGN_UNSURE) / 2 else "false", 0.6, engine=self.name
+            )
         return Reading("false", 0.99 if share < SIGN_UNSURE / 2 else 0.9, engine=self.name)
 
 
@@ -251,7 +254,7 @@ def _inner(mask: Mask, found: tuple[Rect, int]) -> Mask:
     """The square's interior, inset past its printed line."""
     (x0, y0, x1, y1), thick = found
     pad = thick + 2
-    return mask[y0 + pad: y1 - pad, x0 + pad: x1 - pad]
+    return mask[y0 + pad : y1 - pad, x0 + pad : x1 - pad]
 
 
 def _crossed_out(mask: Mask) -> bool:
@@ -269,16 +272,22 @@ def _printed_rules(mask: Mask) -> Mask:
     """Long, thin straight lines across the crop: table rules beside the box, not a mark
     (a solid area of ink holds long lines too, but is not thin)."""
     h, w = mask.shape
-    solid = np.asarray(cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN,
-                                        np.ones((7, 7), np.uint8))) > 0
+    solid = (
+        np.asarray(
+            cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, np.ones((7, 7), np.uint8))
+        )
+        > 0
+    )
     m = (mask & ~solid).astype(np.uint8)
     # A faxed rule comes in dashes and steps: bridge small gaps along it first.
     along_x = cv2.morphologyEx(m, cv2.MORPH_CLOSE, np.ones((3, 9), np.uint8))
     along_y = cv2.morphologyEx(m, cv2.MORPH_CLOSE, np.ones((9, 3), np.uint8))
-    horiz = np.asarray(cv2.morphologyEx(along_x, cv2.MORPH_OPEN,
-                                        np.ones((1, max(8, int(0.6 * w))), np.uint8)))
-    vert = np.asarray(cv2.morphologyEx(along_y, cv2.MORPH_OPEN,
-                                       np.ones((max(8, int(0.6 * h)), 1), np.uint8)))
+    horiz = np.asarray(
+        cv2.morphologyEx(along_x, cv2.MORPH_OPEN, np.ones((1, max(8, int(0.6 * w))), np.uint8))
+    )
+    vert = np.asarray(
+        cv2.morphologyEx(along_y, cv2.MORPH_OPEN, np.ones((max(8, int(0.6 * h)), 1), np.uint8))
+    )
     near = cv2.dilate(np.maximum(horiz, vert), np.ones((3, 3), np.uint8))
     return np.asarray(near > 0)
 

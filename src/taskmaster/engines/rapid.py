@@ -36,8 +36,12 @@ TEXT_SCORE = 0.5
 
 def _quad_box(quad: Any) -> BBox:
     pts = np.asarray(quad, dtype=float).reshape(-1, 2)
-    return (int(np.floor(pts[:, 0].min())), int(np.floor(pts[:, 1].min())),
-            int(np.ceil(pts[:, 0].max())), int(np.ceil(pts[:, 1].max())))
+    return (
+        int(np.floor(pts[:, 0].min())),
+        int(np.floor(pts[:, 1].min())),
+        int(np.ceil(pts[:, 0].max())),
+        int(np.ceil(pts[:, 1].max())),
+    )
 
 
 def _ascii_forms(text: str) -> str:
@@ -71,8 +75,11 @@ def line_words(line: dict[str, Any]) -> list[tuple[str, BBox, float]]:
     text = _ascii_forms(str(line["text"])).strip()
     box = _quad_box(line["box"])
     score = float(line["score"])
-    words = [(_ascii_forms(str(w[0])).strip(), _quad_box(w[2]), float(w[1]))
-             for w in line.get("words", []) if str(w[0]).strip()]
+    words = [
+        (_ascii_forms(str(w[0])).strip(), _quad_box(w[2]), float(w[1]))
+        for w in line.get("words", [])
+        if str(w[0]).strip()
+    ]
     if words and " ".join(w[0] for w in words).split() == text.split():
         # A word's box from the CTC frames spans only its glyph centres; give it the
         # line's full height so rows group the same way as Tesseract's words.
@@ -87,8 +94,9 @@ def lines_to_words(lines: list[dict[str, Any]]) -> list[Word]:
     out: list[Word] = []
     for i, ln in enumerate(lines):
         for text, box, conf in line_words(ln):
-            out.append(Word(text=text, bbox=box, confidence=max(0.0, min(1.0, conf)),
-                            line=i, block=0))
+            out.append(
+                Word(text=text, bbox=box, confidence=max(0.0, min(1.0, conf)), line=i, block=0)
+            )
     return out
 
 
@@ -117,13 +125,16 @@ class RapidOcrEngine:
         if ocr is None:
             try:
                 from rapidocr import RapidOCR
-                ocr = RapidOCR(params={
-                    "Global.use_cls": False,
-                    "Global.log_level": "warning",
-                    "Global.text_score": TEXT_SCORE,
-                    "EngineConfig.onnxruntime.intra_op_num_threads": self._threads,
-                    "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-                })
+
+                ocr = RapidOCR(
+                    params={
+                        "Global.use_cls": False,
+                        "Global.log_level": "warning",
+                        "Global.text_score": TEXT_SCORE,
+                        "EngineConfig.onnxruntime.intra_op_num_threads": self._threads,
+                        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+                    }
+                )
             except Exception as exc:  # ImportError, model load errors of onnxruntime
                 raise EngineError(f"cannot start RapidOCR: {exc}") from exc
             self._local.ocr = ocr
@@ -136,8 +147,9 @@ class RapidOcrEngine:
         if image.size == 0:
             return []
         try:
-            res = self._ocr()(np.ascontiguousarray(image, dtype=np.uint8), use_cls=False,
-                              return_word_box=True)
+            res = self._ocr()(
+                np.ascontiguousarray(image, dtype=np.uint8), use_cls=False, return_word_box=True
+            )
         except EngineError:
             raise
         except Exception as exc:
@@ -145,17 +157,23 @@ class RapidOcrEngine:
         if getattr(res, "boxes", None) is None or getattr(res, "txts", None) is None:
             return []
         word_results = getattr(res, "word_results", None) or [()] * len(res.txts)
-        return [{"box": np.asarray(box).tolist(), "text": str(txt), "score": float(sc),
-                 "words": [[str(w[0]), float(w[1]), np.asarray(w[2]).tolist()] for w in wr]}
-                for box, txt, sc, wr in zip(res.boxes, res.txts, res.scores, word_results,
-                                            strict=False)]
+        return [
+            {
+                "box": np.asarray(box).tolist(),
+                "text": str(txt),
+                "score": float(sc),
+                "words": [[str(w[0]), float(w[1]), np.asarray(w[2]).tolist()] for w in wr],
+            }
+            for box, txt, sc, wr in zip(res.boxes, res.txts, res.scores, word_results, strict=False)
+        ]
 
     def read_page(self, image: Gray) -> list[Word]:
         """Full-page OCR into words with boxes (page pixels), line by detected line."""
         return lines_to_words(self.read_lines(image))
 
-    def read_zone(self, image: Gray, *, charset: str | None = None,
-                  multiline: bool = False) -> Reading:
+    def read_zone(
+        self, image: Gray, *, charset: str | None = None, multiline: bool = False
+    ) -> Reading:
         """Read one zone. One line: the recogniser alone on the crop; `multiline`: detect
         lines first and join them with "\\n". The recogniser cannot be restricted to a
         character set, so characters outside `charset` are dropped and the confidence

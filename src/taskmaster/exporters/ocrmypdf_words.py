@@ -57,21 +57,34 @@ def _box(bbox: list[float], sx: float, sy: float) -> BoundingBox:
     return BoundingBox(left=x0 * sx, top=y0 * sy, right=x1 * sx, bottom=y1 * sy)
 
 
-def page_element(page: dict[str, Any], width: int, height: int, dpi: float,
-                 number: int) -> OcrElement:
+def page_element(
+    page: dict[str, Any], width: int, height: int, dpi: float, number: int
+) -> OcrElement:
     """One page of words as OCRmyPDF's OCR tree, scaled to the image it rasterised."""
     sx, sy = width / page["width"], height / page["height"]
-    root = OcrElement(ocr_class=OcrClass.PAGE, bbox=BoundingBox(0, 0, width, height),
-                      dpi=dpi, page_number=number)
-    words = [w for w in page["words"] if w["text"].strip()
-             and w["bbox"][2] > w["bbox"][0] and w["bbox"][3] > w["bbox"][1]]
+    root = OcrElement(
+        ocr_class=OcrClass.PAGE, bbox=BoundingBox(0, 0, width, height), dpi=dpi, page_number=number
+    )
+    words = [
+        w
+        for w in page["words"]
+        if w["text"].strip() and w["bbox"][2] > w["bbox"][0] and w["bbox"][3] > w["bbox"][1]
+    ]
     for _, group in groupby(words, key=lambda w: (w.get("block", 0), w.get("line", 0))):
         line_words = list(group)
-        bbox = [min(w["bbox"][0] for w in line_words), min(w["bbox"][1] for w in line_words),
-                max(w["bbox"][2] for w in line_words), max(w["bbox"][3] for w in line_words)]
+        bbox = [
+            min(w["bbox"][0] for w in line_words),
+            min(w["bbox"][1] for w in line_words),
+            max(w["bbox"][2] for w in line_words),
+            max(w["bbox"][3] for w in line_words),
+        ]
         line = OcrElement(ocr_class=OcrClass.LINE, bbox=_box(bbox, sx, sy))
-        line.children = [OcrElement(ocr_class=OcrClass.WORD, text=w["text"].strip(),
-                                    bbox=_box(w["bbox"], sx, sy)) for w in line_words]
+        line.children = [
+            OcrElement(
+                ocr_class=OcrClass.WORD, text=w["text"].strip(), bbox=_box(w["bbox"], sx, sy)
+            )
+            for w in line_words
+        ]
         root.children.append(line)
     return root
 
@@ -107,8 +120,9 @@ class TaskmasterWords(OcrEngine):
         return True
 
     @staticmethod
-    def generate_ocr(input_file: Path, options: Any,
-                     page_number: int = 0) -> tuple[OcrElement, str]:
+    def generate_ocr(
+        input_file: Path, options: Any, page_number: int = 0
+    ) -> tuple[OcrElement, str]:
         pages = json.loads(Path(options.taskmaster.words).read_text(encoding="utf-8"))
         with Image.open(input_file) as img:
             width, height = img.size
@@ -118,13 +132,11 @@ class TaskmasterWords(OcrEngine):
         return page, text
 
     @staticmethod
-    def generate_hocr(input_file: Path, output_hocr: Path, output_text: Path,
-                      options: Any) -> None:
+    def generate_hocr(input_file: Path, output_hocr: Path, output_text: Path, options: Any) -> None:
         raise NotImplementedError("Taskmaster's words come through generate_ocr")
 
     @staticmethod
-    def generate_pdf(input_file: Path, output_pdf: Path, output_text: Path,
-                     options: Any) -> None:
+    def generate_pdf(input_file: Path, output_pdf: Path, output_text: Path, options: Any) -> None:
         raise NotImplementedError("Taskmaster's words come through generate_ocr")
 
 

@@ -37,7 +37,7 @@ def _image_xobject(pdf: pikepdf.Pdf, image: Gray) -> pikepdf.Stream:
     """Pure black-and-white pages as 1-bit Flate (lossless, small); others as JPEG."""
     h, w = image.shape
     if np.isin(image, (0, 255)).all():
-        bits = np.packbits(image > 127, axis=1)   # 1 = white with the default /Decode
+        bits = np.packbits(image > 127, axis=1)  # 1 = white with the default /Decode
         stream = pikepdf.Stream(pdf, zlib.compress(bits.tobytes()))
         stream.Filter, stream.BitsPerComponent = pikepdf.Name.FlateDecode, 1
     else:
@@ -60,17 +60,29 @@ def _image_pdf(pages: Sequence[tuple[Gray, float, list[Word]]], out: Path) -> No
         h, w = image.shape
         scale = 72.0 / float(dpi or 300)
         content = b"q %.3f 0 0 %.3f 0 0 cm /Im0 Do Q\n" % (w * scale, h * scale)
-        pdf.pages.append(pikepdf.Page(pikepdf.Dictionary(
-            Type=pikepdf.Name.Page, MediaBox=[0, 0, w * scale, h * scale],
-            Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(
-                Im0=_image_xobject(pdf, image))),
-            Contents=pikepdf.Stream(pdf, content))))
+        pdf.pages.append(
+            pikepdf.Page(
+                pikepdf.Dictionary(
+                    Type=pikepdf.Name.Page,
+                    MediaBox=[0, 0, w * scale, h * scale],
+                    Resources=pikepdf.Dictionary(
+                        XObject=pikepdf.Dictionary(Im0=_image_xobject(pdf, image))
+                    ),
+                    Contents=pikepdf.Stream(pdf, content),
+                )
+            )
+        )
     pdf.save(out)
 
 
-def write_searchable_pdf(pages: Sequence[tuple[Gray, float, list[Word]]], out: Path, *,
-                         pdfa: bool = False, backend: str = "internal",
-                         title: str | None = None) -> None:
+def write_searchable_pdf(
+    pages: Sequence[tuple[Gray, float, list[Word]]],
+    out: Path,
+    *,
+    pdfa: bool = False,
+    backend: str = "internal",
+    title: str | None = None,
+) -> None:
     """Write `pages` (grey image, its dpi, its words in that image's pixels) to `out`:
     a searchable PDF, or PDF/A-2b when `pdfa`."""
     if backend not in BACKENDS:
@@ -80,18 +92,39 @@ def write_searchable_pdf(pages: Sequence[tuple[Gray, float, list[Word]]], out: P
     with tempfile.TemporaryDirectory(prefix="taskmaster-pdf-") as tmp:
         images, words = Path(tmp) / "images.pdf", Path(tmp) / "words.json"
         _image_pdf(pages, images)
-        words.write_text(json.dumps([
-            {"width": int(image.shape[1]), "height": int(image.shape[0]),
-             "words": [{"text": w.text, "bbox": list(w.bbox), "line": w.line,
-                        "block": w.block} for w in ws]}
-            for image, _, ws in pages]), encoding="utf-8")
+        words.write_text(
+            json.dumps(
+                [
+                    {
+                        "width": int(image.shape[1]),
+                        "height": int(image.shape[0]),
+                        "words": [
+                            {"text": w.text, "bbox": list(w.bbox), "line": w.line, "block": w.block}
+                            for w in ws
+                        ],
+                    }
+                    for image, _, ws in pages
+                ]
+            ),
+            encoding="utf-8",
+        )
         try:
             code = ocrmypdf.ocr(
-                images, out, plugins=[ocrmypdf_words.__name__],
-                ocr_engine=ocrmypdf_words.ENGINE, taskmaster_words=str(words),
-                output_type="pdfa-2" if pdfa else "pdf", pdfa_backend=backend,
-                optimize=0, jobs=1, use_threads=True, progress_bar=False,
-                title=title, rotate_pages=False, deskew=False)
+                images,
+                out,
+                plugins=[ocrmypdf_words.__name__],
+                ocr_engine=ocrmypdf_words.ENGINE,
+                taskmaster_words=str(words),
+                output_type="pdfa-2" if pdfa else "pdf",
+                pdfa_backend=backend,
+                optimize=0,
+                jobs=1,
+                use_threads=True,
+                progress_bar=False,
+                title=title,
+                rotate_pages=False,
+                deskew=False,
+            )
         except MissingDependencyError as exc:
             raise ConfigError(f"PDF/A with the {backend} backend: {exc}") from exc
         except (ExitCodeException, OSError, pikepdf.PdfError) as exc:

@@ -24,9 +24,13 @@ class PdfaExporter:
         pages = [(p.image, p.dpi, p.words) for p in target.load_pages()]
         with tempfile.TemporaryDirectory(prefix="taskmaster-pdfa-") as tmp:
             out = Path(tmp) / "document.pdf"
-            write_searchable_pdf(pages, out, pdfa=True,
-                                 backend=str(target.options.get("backend", "internal")),
-                                 title=f"{result['type']} {result['document']}")
+            write_searchable_pdf(
+                pages,
+                out,
+                pdfa=True,
+                backend=str(target.options.get("backend", "internal")),
+                title=f"{result['type']} {result['document']}",
+            )
             data = out.read_bytes()
         return target.put(f"{result['document']}.pdf", data)
 

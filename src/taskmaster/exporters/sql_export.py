@@ -28,12 +28,23 @@ class SqlExporter:
     def export(self, result: dict[str, Any], target: ExportTarget) -> str:
         url = str(target.options.get("database_url") or target.database_url)
         row = flat_row(result)
-        row = {k: (v if v is None or isinstance(v, str) else str(v).lower()
-                   if isinstance(v, bool) else str(v)) for k, v in row.items()}
+        row = {
+            k: (
+                v
+                if v is None or isinstance(v, str)
+                else str(v).lower()
+                if isinstance(v, bool)
+                else str(v)
+            )
+            for k, v in row.items()
+        }
         meta = MetaData()
-        table = Table(_table_name(result, target.options), meta,
-                      Column("document", String(32), primary_key=True),
-                      *[Column(k, Text) for k in row if k != "document"])
+        table = Table(
+            _table_name(result, target.options),
+            meta,
+            Column("document", String(32), primary_key=True),
+            *[Column(k, Text) for k in row if k != "document"],
+        )
         engine = create_engine(url)
         try:
             try:

@@ -50,8 +50,10 @@ def webhook_id(result: dict[str, Any]) -> str:
 def read_secret(options: dict[str, Any]) -> str:
     """The application's webhook secret, from the file or variable its options name."""
     if "secret" in options:
-        raise ConfigError("webhook export: write the secret in a file (secret_file) or an "
-                          "environment variable (secret_env), never in the application")
+        raise ConfigError(
+            "webhook export: write the secret in a file (secret_file) or an "
+            "environment variable (secret_env), never in the application"
+        )
     if options.get("secret_file"):
         path = Path(str(options["secret_file"]))
         if not path.is_absolute():
@@ -59,8 +61,9 @@ def read_secret(options: dict[str, Any]) -> str:
         try:
             secret = path.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ConfigError(f"webhook export: cannot read secret_file {str(path)!r}: "
-                              f"{exc.strerror}") from exc
+            raise ConfigError(
+                f"webhook export: cannot read secret_file {str(path)!r}: {exc.strerror}"
+            ) from exc
     elif options.get("secret_env"):
         name = str(options["secret_env"])
         # The variable is named by the application, so it cannot be a settings field.
@@ -97,8 +100,11 @@ class WebhookExporter:
         url = _url(options)
         hook = signer(read_secret(options))
         now = datetime.now(UTC)
-        body = json.dumps({"type": EVENT, "timestamp": now.isoformat(), "data": result},
-                          ensure_ascii=False, separators=(",", ":"))
+        body = json.dumps(
+            {"type": EVENT, "timestamp": now.isoformat(), "data": result},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
         msg_id = webhook_id(result)
         headers = {
             "content-type": "application/json",
@@ -108,8 +114,12 @@ class WebhookExporter:
             "webhook-signature": hook.sign(msg_id, now, body),
         }
         try:
-            response = httpx.post(url, content=body.encode("utf-8"), headers=headers,
-                                  timeout=float(options.get("timeout_s", 10)))
+            response = httpx.post(
+                url,
+                content=body.encode("utf-8"),
+                headers=headers,
+                timeout=float(options.get("timeout_s", 10)),
+            )
         except httpx.HTTPError as exc:  # refused, reset, timed out: a retry may help
             raise DeliveryError(f"webhook {url}: {type(exc).__name__}: {exc}") from exc
         status = response.status_code

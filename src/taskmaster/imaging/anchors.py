@@ -153,8 +153,7 @@ def coarse_level(page: Gray) -> Gray:
     return half
 
 
-def refine(page: Gray, anchors: list[Anchor], h: Mat, half: Gray | None = None
-           ) -> tuple[Mat, int]:
+def refine(page: Gray, anchors: list[Anchor], h: Mat, half: Gray | None = None) -> tuple[Mat, int]:
     """Improve a page->reference homography with the anchors; returns (H, anchors found).
 
     `half` is `coarse_level(page)` when the caller has it already."""

@@ -64,27 +64,48 @@ def _serve(src: IO[bytes], out: IO[bytes], memory_mb: int, cpu_s: int) -> None:
                     break
                 pixels = np.ascontiguousarray(page.image, dtype=np.uint8)
                 count += 1
-                write_frame(out, {"page": page.index, "dpi": page.dpi,
-                                  "width": pixels.shape[1], "height": pixels.shape[0]},
-                            pixels.data.cast("B"))
+                write_frame(
+                    out,
+                    {
+                        "page": page.index,
+                        "dpi": page.dpi,
+                        "width": pixels.shape[1],
+                        "height": pixels.shape[0],
+                    },
+                    pixels.data.cast("B"),
+                )
                 del page, pixels
             write_frame(out, {"done": count})
         except InputError as exc:
             write_frame(out, {"error": type(exc).__name__, "message": exc.message})
         except MemoryError:
-            write_frame(out, {"error": LimitExceeded.__name__,
-                              "message": f"decoding needs more than {memory_mb} MiB",
-                              "exit": True})
+            write_frame(
+                out,
+                {
+                    "error": LimitExceeded.__name__,
+                    "message": f"decoding needs more than {memory_mb} MiB",
+                    "exit": True,
+                },
+            )
             return  # the heap may be in pieces: let a fresh child take the next file
         except RecursionError:
-            write_frame(out, {"error": "CorruptFile",
-                              "message": "damaged file (structure nested too deeply)",
-                              "exit": True})
+            write_frame(
+                out,
+                {
+                    "error": "CorruptFile",
+                    "message": "damaged file (structure nested too deeply)",
+                    "exit": True,
+                },
+            )
             return
         except Exception as exc:  # a decoder's own bug on hostile input: the file's error
-            write_frame(out, {"error": "CorruptFile",
-                              "message": f"damaged file (the decoder failed: "
-                                         f"{type(exc).__name__})"})
+            write_frame(
+                out,
+                {
+                    "error": "CorruptFile",
+                    "message": f"damaged file (the decoder failed: {type(exc).__name__})",
+                },
+            )
 
 
 def main() -> None:

@@ -11,8 +11,17 @@ import struct
 from taskmaster.errors import InputError, UnsupportedFormat
 
 # kind -> label used in messages
-KINDS = {"pdf": "PDF", "tiff": "TIFF", "png": "PNG", "jpeg": "JPEG", "webp": "WebP",
-         "bmp": "BMP", "gif": "GIF", "jp2": "JPEG 2000", "heic": "HEIC"}
+KINDS = {
+    "pdf": "PDF",
+    "tiff": "TIFF",
+    "png": "PNG",
+    "jpeg": "JPEG",
+    "webp": "WebP",
+    "bmp": "BMP",
+    "gif": "GIF",
+    "jp2": "JPEG 2000",
+    "heic": "HEIC",
+}
 
 _MAGIC: list[tuple[bytes, str]] = [
     (b"%PDF-", "pdf"),
@@ -98,17 +107,17 @@ def reject_polyglot(data: bytes, kind: str) -> None:
     """UnsupportedFormat if `data` is also another kind of file."""
     if kind == "pdf" and not data.startswith(b"%PDF-"):
         # Readers skip junk before the header; another format's header there is a polyglot.
-        prefix = data[:data.find(b"%PDF-")]
+        prefix = data[: data.find(b"%PDF-")]
         try:
             other = KINDS[sniff(prefix)] + " image"
         except UnsupportedFormat as exc:
             other = exc.message.split(": ", 1)[-1]
         if other not in ("text file", "unknown binary data"):
             raise UnsupportedFormat(f"polyglot file: a PDF behind a {other} header")
-    tail = data[-(65535 + 22):]
+    tail = data[-(65535 + 22) :]
     at = tail.rfind(_EOCD)
     if at >= 0 and at + 22 <= len(tail):
-        (comment_len,) = struct.unpack("<H", tail[at + 20:at + 22])
+        (comment_len,) = struct.unpack("<H", tail[at + 20 : at + 22])
         if at + 22 + comment_len == len(tail):
             raise UnsupportedFormat(f"polyglot file: a {KINDS[kind]} that is also a ZIP archive")
 

@@ -93,8 +93,10 @@ MIN_SIDE_300DPI = 32
 def _check_page_size(image: Gray, dpi: float, index: int) -> None:
     h, w = image.shape[:2]
     if min(w, h) * 300.0 / max(dpi, 1.0) < MIN_SIDE_300DPI:
-        raise InputError(f"page {index} is {w}x{h} pixels at {dpi:.0f} dpi: too small "
-                         f"to be a page (at least {MIN_SIDE_300DPI} pixels a side at 300 dpi)")
+        raise InputError(
+            f"page {index} is {w}x{h} pixels at {dpi:.0f} dpi: too small "
+            f"to be a page (at least {MIN_SIDE_300DPI} pixels a side at 300 dpi)"
+        )
 
 
 # --- PDF -----------------------------------------------------------------------------
@@ -127,8 +129,9 @@ def _iter_pdf(data: bytes, limits: Limits) -> Iterator[tuple[Gray, float]]:
                 # A page tree that lies (a /Count over its pages, a loop) fails here.
                 page = pdf[i]
             except pdfium.PdfiumError as exc:
-                raise CorruptFile(f"damaged PDF (page {i + 1} of {count} is missing: "
-                                  "broken page tree)") from exc
+                raise CorruptFile(
+                    f"damaged PDF (page {i + 1} of {count} is missing: broken page tree)"
+                ) from exc
             try:
                 w_pt, h_pt = page.get_size()
                 pixels = w_pt * scale * h_pt * scale

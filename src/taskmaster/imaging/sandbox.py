@@ -56,8 +56,11 @@ _PIPE_BYTES = 1 << 20
 _MAX_HEADER = 1 << 16
 _START_S = 60.0  # a cold child on a busy machine: imports take seconds
 _ERRORS: dict[str, type[InputError]] = {
-    "InputError": InputError, "CorruptFile": CorruptFile,
-    "UnsupportedFormat": UnsupportedFormat, "LimitExceeded": LimitExceeded}
+    "InputError": InputError,
+    "CorruptFile": CorruptFile,
+    "UnsupportedFormat": UnsupportedFormat,
+    "LimitExceeded": LimitExceeded,
+}
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,7 @@ class DecodedPage:
         return PageImage(image=self.image, dpi=self.dpi, index=self.index, source=self.source)
 
 
-def write_frame(out: IO[bytes], header: dict[str, Any],
-                payload: bytes | memoryview = b"") -> None:
+def write_frame(out: IO[bytes], header: dict[str, Any], payload: bytes | memoryview = b"") -> None:
     """Write one frame: header length, JSON header (with `size`), payload."""
     size = memoryview(payload).nbytes
     raw = json.dumps({**header, "size": size}).encode()
@@ -111,13 +113,26 @@ class _Child:
 
     def __init__(self, budget: Budget) -> None:
         self.budget, self.jobs = budget, 0
-        env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-               "MALLOC_ARENA_MAX": "2"}
+        env = {
+            **os.environ,
+            "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "MALLOC_ARENA_MAX": "2",
+        }
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "taskmaster.imaging.decoder",
-             str(budget.memory_mb), str(budget.cpu_s)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            env=env, close_fds=True)
+            [
+                sys.executable,
+                "-m",
+                "taskmaster.imaging.decoder",
+                str(budget.memory_mb),
+                str(budget.cpu_s),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            close_fds=True,
+        )
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self._in, self._out = self.proc.stdin, self.proc.stdout.fileno()
         # A page is megabytes of pixels: through the default 64 KiB pipe that is over a
@@ -173,8 +188,9 @@ class _Child:
                 raise _ChildGone
             index = int(header["page"])
             image: Gray = np.frombuffer(payload, np.uint8).reshape(height, width)
-            yield DecodedPage(index=index, dpi=float(header["dpi"]), image=image,
-                              source=f"{name}#{index}")
+            yield DecodedPage(
+                index=index, dpi=float(header["dpi"]), image=image, source=f"{name}#{index}"
+            )
 
     def why_gone(self) -> TaskmasterError:
         """The file's error after the child stopped answering; the child is reaped."""
@@ -187,12 +203,19 @@ class _Child:
             # The service is being stopped (the group got the signal): not the file's fault.
             return EngineError("the decoder was stopped (shutting down); try again")
         if code == -signal.SIGXCPU:
-            return LimitExceeded(f"decoding took more than {self.budget.cpu_s} s of CPU "
-                                 "for one page (decoder stopped)")
-        how = (f"killed by {signal.Signals(-code).name}" if code < 0
-               and -code in signal.valid_signals() else f"exit {code}")
-        return CorruptFile(f"the decoder stopped on this file ({how}): damaged, or over the "
-                           f"memory limit of {self.budget.memory_mb} MiB")
+            return LimitExceeded(
+                f"decoding took more than {self.budget.cpu_s} s of CPU "
+                "for one page (decoder stopped)"
+            )
+        how = (
+            f"killed by {signal.Signals(-code).name}"
+            if code < 0 and -code in signal.valid_signals()
+            else f"exit {code}"
+        )
+        return CorruptFile(
+            f"the decoder stopped on this file ({how}): damaged, or over the "
+            f"memory limit of {self.budget.memory_mb} MiB"
+        )
 
     def kill(self) -> None:
         if self.proc.poll() is None:
@@ -231,8 +254,9 @@ class DecoderPool:
             while len(self._idle) < self.size and not self._closed:
                 self._idle.append(_Child(self.budget))
 
-    def decode(self, data: bytes, name: str, limits: Limits,
-               wait: float | None = None) -> Iterator[DecodedPage]:
+    def decode(
+        self, data: bytes, name: str, limits: Limits, wait: float | None = None
+    ) -> Iterator[DecodedPage]:
         """Decode `data` page by page in a child; InputError subclasses for bad files.
 
         Waits for a free child at most `wait` seconds (None: as long as it takes), then
@@ -251,8 +275,9 @@ class DecoderPool:
                 finished = True
             except TimeoutError:
                 child.kill()
-                raise LimitExceeded(f"decoding took more than {self.budget.wall_s:.0f} s "
-                                    "(decoder stopped)") from None
+                raise LimitExceeded(
+                    f"decoding took more than {self.budget.wall_s:.0f} s (decoder stopped)"
+                ) from None
             except (_ChildGone, BrokenPipeError, ValueError, KeyError):
                 raise child.why_gone() from None
             except InputError:

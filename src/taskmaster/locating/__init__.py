@@ -15,5 +15,15 @@ from taskmaster.locating.layout import Block, Line, group_blocks, group_lines, r
 from taskmaster.locating.located import Located
 from taskmaster.locating.ocr_prep import prepare_page, read_page_words
 
-__all__ = ["Block", "Line", "Located", "classify_layout_page", "extract_fields", "group_blocks",
-           "group_lines", "prepare_page", "read_page_words", "reading_order"]
+__all__ = [
+    "Block",
+    "Line",
+    "Located",
+    "classify_layout_page",
+    "extract_fields",
+    "group_blocks",
+    "group_lines",
+    "prepare_page",
+    "read_page_words",
+    "reading_order",
+]

@@ -25,17 +25,21 @@ def _commas(text: str) -> str:
     """A full stop between address parts ('LOT 38. 39 101 BOULEVARD. JALAN') is a comma
     the OCR read small: addresses separate parts with commas, and stops follow only
     abbreviations (NO., P.T., JLN.), which are left alone."""
+
     def fix(m: re.Match[str]) -> str:
         tok = m.group(1)
         keep = "." in tok or tok in _ABBREV or (len(tok) < 2 and tok.isalpha())
         return tok + ("." if keep else ",")
+
     return re.sub(r"(?<!\S)(\S+)\.(?= \S)", fix, text)
 
 
 def _postcode(pattern: re.Pattern[str], text: str) -> bool:
     """A postcode on the line: not a number after LOT, NO or PT (lot 37636)."""
-    return any(not re.search(r"(?<![A-Z])(LOT|NO\.?|PT|P\.T\.)\s*$", text[: m.start()])
-               for m in pattern.finditer(text))
+    return any(
+        not re.search(r"(?<![A-Z])(LOT|NO\.?|PT|P\.T\.)\s*$", text[: m.start()])
+        for m in pattern.finditer(text)
+    )
 
 
 def _near(a: str, b: str) -> bool:
@@ -50,6 +54,7 @@ def _fix_states(text: str, states: Sequence[str]) -> str:
     def fix(m: re.Match[str]) -> str:
         w = m.group(0)
         return next((n for n in names if w != n and _near(w, n)), w)
+
     return re.sub(r"[A-Z]{6,}", fix, text)
 
 
@@ -60,8 +65,9 @@ def find_address(lines: list[Line], cfg: Config, after: int | None) -> list[Cand
     company (skipping registration numbers), and on past it only for a line that names
     a state. Without a postcode, the lines after the company up to a stop word are taken.
     """
-    start = 0 if after is None else next(
-        (i + 1 for i, ln in enumerate(lines) if ln.index == after), 0)
+    start = (
+        0 if after is None else next((i + 1 for i, ln in enumerate(lines) if ln.index == after), 0)
+    )
     stop = cfg.get("stop", [])
     skip = cfg.get("skip", [])
     skip_re = cfg.get("skip_patterns", [])
@@ -69,23 +75,27 @@ def find_address(lines: list[Line], cfg: Config, after: int | None) -> list[Cand
     markers = cfg.get("markers", [])
     postcode = re.compile(cfg.get("postcode", r"(?<![\d.])\d{5}(?![\d.])"))
     max_lines = int(cfg.get("max_lines", 6))
-    window = lines[start: start + int(cfg.get("search_lines", 12))]
-    texts = [_fix_states(_prepare(ln.text, bool(cfg.get("fold_accents", False))), states)
-             for ln in window]
+    window = lines[start : start + int(cfg.get("search_lines", 12))]
+    texts = [
+        _fix_states(_prepare(ln.text, bool(cfg.get("fold_accents", False))), states)
+        for ln in window
+    ]
 
     def foreign(t: str) -> bool:
         return _has_any(t, stop) or _has_any(t, skip) or _matches(t, skip_re)
 
-    pc = next((i for i, t in enumerate(texts) if _postcode(postcode, t) and not foreign(t)),
-              None)
+    pc = next((i for i, t in enumerate(texts) if _postcode(postcode, t) and not foreign(t)), None)
     if pc is not None:
         first = pc
         while first > 0 and pc - first + 1 < max_lines and not foreign(texts[first - 1]):
             # An address starts with a number, NO./LOT/UNIT...: a line above such a start
             # with neither digits nor address words is a branch or shop name.
-            if first < pc and _STARTS.match(texts[first]) \
-                    and not re.search(r"\d", texts[first - 1]) \
-                    and not _has_any(texts[first - 1], markers):
+            if (
+                first < pc
+                and _STARTS.match(texts[first])
+                and not re.search(r"\d", texts[first - 1])
+                and not _has_any(texts[first - 1], markers)
+            ):
                 break
             first -= 1
         last = pc
@@ -97,7 +107,7 @@ def find_address(lines: list[Line], cfg: Config, after: int | None) -> list[Cand
             if _has_any(texts[k], states):
                 last = k
                 break
-        taken = window[first: last + 1]
+        taken = window[first : last + 1]
         score = 0.7
     else:
         taken = []
@@ -112,13 +122,21 @@ def find_address(lines: list[Line], cfg: Config, after: int | None) -> list[Cand
     if not taken:
         return []
     at = {ln.index: t for ln, t in zip(window, texts, strict=True)}
-    text = _commas(correct(normalise_space(" ".join(at[ln.index] for ln in taken)),
-                           cfg.get("corrections", {})))
-    for word in cfg.get("glued", []):   # 'JALANAIR PANAS', 'NO290': a space OCR lost
+    text = _commas(
+        correct(normalise_space(" ".join(at[ln.index] for ln in taken)), cfg.get("corrections", {}))
+    )
+    for word in cfg.get("glued", []):  # 'JALANAIR PANAS', 'NO290': a space OCR lost
         # short words only before a number (not NORTH), and not before one digit (NO1.)
         follows = r"\d{2}" if len(word) < 4 else r"[A-Z0-9]{2}"
         text = re.sub(rf"(?<![A-Z]){re.escape(word.upper())}(?={follows})", f"{word} ", text)
     if _has_any(text, markers):
         score += 0.2
-    return [Candidate(text, score, union([ln.bbox for ln in taken]),
-                      min(ln.confidence for ln in taken), taken[0].index)]
+    return [
+        Candidate(
+            text,
+            score,
+            union([ln.bbox for ln in taken]),
+            min(ln.confidence for ln in taken),
+            taken[0].index,
+        )
+    ]

@@ -57,8 +57,12 @@ def _amounts(line: Line, *, cents: bool = False) -> list[_Amount]:
     return out
 
 
-def _last_amount(lines: Sequence[Line], words: Sequence[str], below: float = float("inf"),
-                 not_words: Sequence[str] = ()) -> _Amount | None:
+def _last_amount(
+    lines: Sequence[Line],
+    words: Sequence[str],
+    below: float = float("inf"),
+    not_words: Sequence[str] = (),
+) -> _Amount | None:
     """The rightmost amount under `below` of the last row naming one of `words` (and
     none of `not_words`)."""
     for ln in reversed(lines):
@@ -77,10 +81,12 @@ def _cand(a: _Amount, score: float) -> Candidate:
     text = _upper(a.line.text)
     # A currency printed apart from the amount ('RM 3.90') or a thousands separator is
     # transcribed either way: the amount may be right and still not match.
-    doubt = 0.15 if re.search(r"(RM|\$)\s+$", text[: a.match.start(1)]) or "," in a.match.group(1) \
+    doubt = (
+        0.15
+        if re.search(r"(RM|\$)\s+$", text[: a.match.start(1)]) or "," in a.match.group(1)
         else 0.0
-    return Candidate(a.match.group(1), max(0.0, min(score, 1.0)), box, conf, a.line.index,
-                     doubt)
+    )
+    return Candidate(a.match.group(1), max(0.0, min(score, 1.0)), box, conf, a.line.index, doubt)
 
 
 def find_amounts(lines: list[Line], cfg: Config) -> list[Candidate]:
@@ -103,31 +109,37 @@ def find_amounts(lines: list[Line], cfg: Config) -> list[Candidate]:
             continue
         found = [a for a in _amounts(ln) if a.match.start() >= end and not a.negative]
         penalty = 1.0
-        if not found and i + 1 < len(lines) and not _keyword_weight(
-                _upper(lines[i + 1].text), keywords)[0]:
+        if (
+            not found
+            and i + 1 < len(lines)
+            and not _keyword_weight(_upper(lines[i + 1].text), keywords)[0]
+        ):
             found = [a for a in _amounts(lines[i + 1]) if not a.negative]  # on the row below
             penalty = 0.8
-        for a in found[-1:]:                  # the rightmost amount is the row's value
+        for a in found[-1:]:  # the rightmost amount is the row's value
             # The keyword gives at most 0.6: the rest of the score is evidence (printed
             # again, the largest, confirmed by the sums), so that a total reaches 1.0
             # only when the receipt's arithmetic agrees with it.
             score = 0.6 * penalty * weight / top
             if sum(abs(p.value - a.value) < 0.005 for p in page) > 1:
-                score += 0.1                  # printed again (amount paid, rounded total)
+                score += 0.1  # printed again (amount paid, rounded total)
             out.append(_cand(a, score))
     out = _check_sums(lines, page, out)
     if out:
         largest = max(amount_value(c.value) for c in out)
-        return [c if amount_value(c.value) < largest else
-                Candidate(c.value, min(1.0, c.score + 0.05), c.bbox, c.ocr_confidence, c.line,
-                          c.doubt)
-                for c in out]
+        return [
+            c
+            if amount_value(c.value) < largest
+            else Candidate(
+                c.value, min(1.0, c.score + 0.05), c.bbox, c.ocr_confidence, c.line, c.doubt
+            )
+            for c in out
+        ]
     fallback = sorted(page, key=lambda a: a.value)[-1:]
     return [_cand(a, 0.2) for a in fallback]
 
 
-def _check_sums(lines: list[Line], page: list[_Amount],
-                cands: list[Candidate]) -> list[Candidate]:
+def _check_sums(lines: list[Line], page: list[_Amount], cands: list[Candidate]) -> list[Candidate]:
     """Raise candidates the receipt's arithmetic confirms; add a confirmed amount that no
     keyword pointed at."""
     expected: list[float] = []
@@ -138,21 +150,35 @@ def _check_sums(lines: list[Line], page: list[_Amount],
     rounding = _last_amount(lines, _ROUNDING, below=0.1)
     if rounding:
         sign = -1.0 if rounding.negative else 1.0
-        expected += [amount_value(c.value) + sign * rounding.value for c in cands
-                     if rounding.value > 0]
+        expected += [
+            amount_value(c.value) + sign * rounding.value for c in cands if rounding.value > 0
+        ]
     if not expected:
         return cands
     confirmed = [any(abs(amount_value(c.value) - e) < 0.005 for e in expected) for c in cands]
     # A keyword amount the sums contradict loses some score (it may still be the only
     # reading: the tendered amount or the change may be misread).
-    out = [Candidate(c.value, min(1.0, c.score + (0.25 if ok else -0.1)), c.bbox,
-                     c.ocr_confidence, c.line, c.doubt)
-           for c, ok in zip(cands, confirmed, strict=True)]
+    out = [
+        Candidate(
+            c.value,
+            min(1.0, c.score + (0.25 if ok else -0.1)),
+            c.bbox,
+            c.ocr_confidence,
+            c.line,
+            c.doubt,
+        )
+        for c, ok in zip(cands, confirmed, strict=True)
+    ]
     if not any(confirmed):
         skip = {(a.line.index, a.match.start()) for a in (tender, change, rounding) if a}
         for e in expected:
-            hits = [a for a in page if abs(a.value - e) < 0.005 and not a.negative
-                    and (a.line.index, a.match.start()) not in skip]
+            hits = [
+                a
+                for a in page
+                if abs(a.value - e) < 0.005
+                and not a.negative
+                and (a.line.index, a.match.start()) not in skip
+            ]
             if hits:
                 out.append(_cand(hits[-1], 0.6))
                 break

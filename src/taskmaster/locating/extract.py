@@ -52,8 +52,10 @@ def raw_confidence(cands: list[Candidate]) -> tuple[Candidate | None, float]:
     for c in cands:
         by_value.setdefault(c.value, []).append(c)
     # Candidates that agree on a value support each other.
-    ranked = sorted(((max(c.score for c in cs) + 0.05 * (len(cs) - 1), v)
-                     for v, cs in by_value.items()), reverse=True)
+    ranked = sorted(
+        ((max(c.score for c in cs) + 0.05 * (len(cs) - 1), v) for v, cs in by_value.items()),
+        reverse=True,
+    )
     score, value = ranked[0]
     best = max(by_value[value], key=lambda c: c.score)
     margin = score - ranked[1][0] if len(ranked) > 1 else score
@@ -66,8 +68,9 @@ def raw_confidence(cands: list[Candidate]) -> tuple[Candidate | None, float]:
 UNCALIBRATED_CAP = 0.5
 
 
-def extract_fields(words: list[Word], page_size: tuple[int, int], page_type: PageType,
-                   *, ocr: str | None = None) -> dict[str, Located]:
+def extract_fields(
+    words: list[Word], page_size: tuple[int, int], page_type: PageType, *, ocr: str | None = None
+) -> dict[str, Located]:
     """Locate every `kind: layout` field of `page_type` on a page's OCR `words`.
 
     `page_size` is (width, height) in the words' pixel frame. Fields are located in
@@ -97,8 +100,9 @@ def extract_fields(words: list[Word], page_size: tuple[int, int], page_type: Pag
         if ocr is not None and page_type.ocr is not None and ocr != page_type.ocr:
             loc = found[field.name]
             why = f"read by {ocr}, calibrated for {page_type.ocr}"
-            found[field.name] = Located(loc.value, min(loc.confidence, UNCALIBRATED_CAP),
-                                        loc.bbox, (*loc.messages, why))
+            found[field.name] = Located(
+                loc.value, min(loc.confidence, UNCALIBRATED_CAP), loc.bbox, (*loc.messages, why)
+            )
         if best is not None:
             anchor_line[field.name] = best.line
     return found

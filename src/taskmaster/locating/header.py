@@ -33,8 +33,9 @@ def _letters(text: str) -> float:
 def correct(text: str, corrections: dict[str, str]) -> str:
     """Apply the field's `corrections` (OCR misreadings of fixed words, e.g. SON BHD)."""
     for wrong, right in corrections.items():
-        text = re.sub(r"(?<![A-Z0-9])" + re.escape(wrong.upper()) + r"(?![A-Z0-9])",
-                      right.upper(), text)
+        text = re.sub(
+            r"(?<![A-Z0-9])" + re.escape(wrong.upper()) + r"(?![A-Z0-9])", right.upper(), text
+        )
     return text
 
 
@@ -62,19 +63,37 @@ def find_company(lines: list[Line], cfg: Config) -> list[Candidate]:
     # make the line look like a number.
     fold = bool(cfg.get("fold_accents", False))
     # A leading counter or long number ('#000002 BAIFU (M) SDN BHD') is not the name.
-    texts = [trailing.sub("", correct(_letters_in_names(_LEADING_NUMBER.sub(
-        "", _prepare(ln.text, fold))), corrections)).strip() for ln in head]
-    starts_with_suffix = re.compile(
-        r"^(" + "|".join(re.escape(s.upper().strip()) for s in suffixes) + r")(?![A-Z])"
-    ) if suffixes else continues
-    only_suffixes = re.compile(
-        r"^(?:(?:" + "|".join(re.escape(s.upper().strip()) for s in suffixes) + r")\.?\s*)+$"
-    ) if suffixes else suffix_only
+    texts = [
+        trailing.sub(
+            "",
+            correct(
+                _letters_in_names(_LEADING_NUMBER.sub("", _prepare(ln.text, fold))), corrections
+            ),
+        ).strip()
+        for ln in head
+    ]
+    starts_with_suffix = (
+        re.compile(r"^(" + "|".join(re.escape(s.upper().strip()) for s in suffixes) + r")(?![A-Z])")
+        if suffixes
+        else continues
+    )
+    only_suffixes = (
+        re.compile(
+            r"^(?:(?:" + "|".join(re.escape(s.upper().strip()) for s in suffixes) + r")\.?\s*)+$"
+        )
+        if suffixes
+        else suffix_only
+    )
 
     def usable(pos: int) -> bool:
         t = texts[pos]
-        return not (len(t) < 3 or _has_any(t, skip) or _matches(t, skip_re)
-                    or _letters(t) < 0.6 or _handwritten(head[pos].text))
+        return not (
+            len(t) < 3
+            or _has_any(t, skip)
+            or _matches(t, skip_re)
+            or _letters(t) < 0.6
+            or _handwritten(head[pos].text)
+        )
 
     out: list[Candidate] = []
     for pos, ln in enumerate(head):
@@ -82,7 +101,7 @@ def find_company(lines: list[Line], cfg: Config) -> list[Candidate]:
         if not usable(pos):
             continue
         score = 0.45 - 0.04 * pos
-        if _has_any(text, address_words):   # an address line, unless it names a company
+        if _has_any(text, address_words):  # an address line, unless it names a company
             score -= 0.2
         taken = [ln]
         if _has_any(text, suffixes) or _has_any(text.translate(_LOOKALIKE), suffixes):
@@ -94,24 +113,41 @@ def find_company(lines: list[Line], cfg: Config) -> list[Candidate]:
             # A line that starts with a suffix (`CO. (M) SDN BHD`, `RESTAURANT SDN BHD`,
             # `MART S/B`) continues the name on the line above.
             # A line of suffixes only (`TRADING`, `SDN. BHD.`) ends the name above.
-            if pos > 0 and usable(pos - 1) and (
-                    only_suffixes.match(text) or (
+            if (
+                pos > 0
+                and usable(pos - 1)
+                and (
+                    only_suffixes.match(text)
+                    or (
                         (continues.search(text) or starts_with_suffix.search(text))
-                        and not _has_any(texts[pos - 1], suffixes))):
+                        and not _has_any(texts[pos - 1], suffixes)
+                    )
+                )
+            ):
                 text, taken = f"{texts[pos - 1]} {text}", [head[pos - 1], ln]
-            if pos + 1 < len(head) and (text.endswith("&") or suffix_only.match(texts[pos + 1])
-                                        or only_suffixes.match(texts[pos + 1])):
+            if pos + 1 < len(head) and (
+                text.endswith("&")
+                or suffix_only.match(texts[pos + 1])
+                or only_suffixes.match(texts[pos + 1])
+            ):
                 text, taken = f"{text} {texts[pos + 1]}", [*taken, head[pos + 1]]
-        if ln.height > 1.25 * typical:   # names are often printed larger
+        if ln.height > 1.25 * typical:  # names are often printed larger
             score += 0.1
         text = _name_spacing(_LEGAL_TAIL.sub(r"\1", trailing.sub("", text).strip()))
         if text:
             # Punctuation between letters ('MR.D.I.Y', 'HEALTH,AND') is transcribed with
             # and without spaces: a right reading may still not match.
             doubt = 0.1 if re.search(r"[A-Z][.,&][A-Z]", text) else 0.0
-            out.append(Candidate(text, max(0.05, min(score, 1.0)),
-                                 union([t.bbox for t in taken]),
-                                 min(t.confidence for t in taken), taken[-1].index, doubt))
+            out.append(
+                Candidate(
+                    text,
+                    max(0.05, min(score, 1.0)),
+                    union([t.bbox for t in taken]),
+                    min(t.confidence for t in taken),
+                    taken[-1].index,
+                    doubt,
+                )
+            )
     return out
 
 
@@ -125,14 +161,16 @@ def _prepare(text: str, fold: bool) -> str:
     multilingual and sometimes reads RESTAURANTS as RESTÄURANTS on Malay receipts)."""
     text = normalise_space(text).upper()
     if fold:
-        text = "".join(c for c in unicodedata.normalize("NFKD", text)
-                       if not unicodedata.combining(c))
+        text = "".join(
+            c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+        )
     return text
 
 
 def _letters_in_names(text: str) -> str:
     """'1' and '0' read inside a word of letters are I and O ('URBAN 1DEA', 'D.1.Y.');
     words with other digits ('CT281', '7-ELEVEN') are left as they are."""
+
     def fix(m: re.Match[str]) -> str:
         tok = m.group(0)
         letters = sum(c.isalpha() for c in tok)
@@ -140,6 +178,7 @@ def _letters_in_names(text: str) -> str:
         if letters >= 2 and digits and set(digits) <= {"0", "1"} and len(digits) * 2 <= letters:
             return tok.replace("1", "I").replace("0", "O")
         return tok
+
     return re.sub(r"\S+", fix, text)
 
 

@@ -24,8 +24,12 @@ def normalise_space(text: str) -> str:
 
 def union(boxes: list[BBox]) -> BBox:
     """The smallest box containing all `boxes`."""
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
-            max(b[2] for b in boxes), max(b[3] for b in boxes))
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
 
 
 @dataclass(frozen=True)
@@ -90,8 +94,7 @@ def group_lines(words: list[Word], min_overlap: float = 0.5) -> list[Line]:
             rows.append([w])
             boxes.append(w.bbox)
     order = sorted(range(len(rows)), key=lambda i: (boxes[i][1] + boxes[i][3]) / 2)
-    return [Line(n, tuple(sorted(rows[i], key=lambda w: w.bbox[0])))
-            for n, i in enumerate(order)]
+    return [Line(n, tuple(sorted(rows[i], key=lambda w: w.bbox[0]))) for n, i in enumerate(order)]
 
 
 def _collides(row: list[Word], w: Word) -> bool:
@@ -120,8 +123,10 @@ def reading_order(words: list[Word]) -> list[Word]:
     out: list[Word] = []
     for block in group_blocks(group_lines(words)):
         for ln in block.lines:
-            out.extend(Word(w.text, w.bbox, w.confidence, line=ln.index, block=block.index)
-                       for w in ln.words)
+            out.extend(
+                Word(w.text, w.bbox, w.confidence, line=ln.index, block=block.index)
+                for w in ln.words
+            )
     return out
 
 

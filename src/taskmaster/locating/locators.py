@@ -28,10 +28,13 @@ _DATE_PATTERNS = (
     re.compile(r"(?<![\d])(\d{4})([/.\-])(\d{1,2})\2(\d{1,2})(?![\d])"),
     re.compile(rf"(?<![\d])(\d{{1,2}})([ /\-]?)({_MONTHS})[A-Z]*\2(\d{{4}}|\d{{2}})(?![\d])"),
 )
-_GLUED_TIME = re.compile(r"(\d{1,2}[/.\-]\d{1,2}[/.\-](?:19|20)\d{2}"
-                         r"|(?:19|20)\d{2}([/.\-])\d{1,2}\2\d{2})(?=\d{1,2}:\d{2})")
+_GLUED_TIME = re.compile(
+    r"(\d{1,2}[/.\-]\d{1,2}[/.\-](?:19|20)\d{2}"
+    r"|(?:19|20)\d{2}([/.\-])\d{1,2}\2\d{2})(?=\d{1,2}:\d{2})"
+)
 _AMOUNT = re.compile(
-    r"(?<![\d.,])((?:RM|\$)?\d{1,3}(?:,\d{3})*\.\d{2}|(?:RM|\$)?\d+\.\d{2})(?![\d])")
+    r"(?<![\d.,])((?:RM|\$)?\d{1,3}(?:,\d{3})*\.\d{2}|(?:RM|\$)?\d+\.\d{2})(?![\d])"
+)
 _DIGIT_FIX = str.maketrans({"O": "0", "D": "0", "I": "1", "L": "1", "|": "1", "S": "5"})
 
 
@@ -56,10 +59,12 @@ def _upper(text: str) -> str:
 
 def _repair_digits(text: str) -> str:
     """O->0, I/l->1 ... inside tokens that are mostly digits (e.g. '2O18', '1l/03')."""
+
     def fix(m: re.Match[str]) -> str:
         tok = m.group(0)
         digits = sum(c.isdigit() for c in tok)
         return tok.translate(_DIGIT_FIX) if digits >= 2 and digits >= len(tok) / 2 else tok
+
     return re.sub(r"[0-9OIL|SD/.\-:,]{3,}", fix, text)
 
 
@@ -136,7 +141,7 @@ def _damaged_dates(lines: list[Line], keywords: Sequence[str]) -> list[Candidate
 
 
 def _plausible(a: str, b: str, y: str, *, month_name: bool) -> bool:
-    if len(a) == 4:                         # y-m-d
+    if len(a) == 4:  # y-m-d
         a, b, y = y, b, a
     day, year = int(a), int(y)
     if not 1 <= day <= 31 or (len(y) == 4 and not 1990 <= year <= 2039):

@@ -15,10 +15,10 @@ import numpy as np
 
 from taskmaster.engines.base import Gray, OcrEngine, Word
 
-MIN_WIDTH = 1400   # pages narrower than this are upscaled to it
-MAX_SCALE = 4.0    # past x4 the upscale only adds blur and time
+MIN_WIDTH = 1400  # pages narrower than this are upscaled to it
+MAX_SCALE = 4.0  # past x4 the upscale only adds blur and time
 RETRY_BELOW = 0.75  # median word confidence under which a page is read a second time
-PREP_VERSION = 2    # bump when the preparation changes (benchmarks cache on it)
+PREP_VERSION = 2  # bump when the preparation changes (benchmarks cache on it)
 
 
 def prepare_page(image: Gray) -> tuple[Gray, float]:
@@ -39,8 +39,7 @@ def scale_words(words: list[Word], scale: float) -> list[Word]:
     for w in words:
         x0, y0, x1, y1 = w.bbox
         box = (int(x0 / scale), int(y0 / scale), int(round(x1 / scale)), int(round(y1 / scale)))
-        out.append(Word(text=w.text, bbox=box, confidence=w.confidence, line=w.line,
-                        block=w.block))
+        out.append(Word(text=w.text, bbox=box, confidence=w.confidence, line=w.line, block=w.block))
     return out
 
 

@@ -43,15 +43,22 @@ def _send(svc: Services, session: Session, doc: Document, *, again: bool) -> Non
     app = svc.apps.get(doc.app).app
     result = _result(doc)
     for spec in app.exports:
-        done = session.scalar(select(ExportRecord).where(
-            ExportRecord.document_id == doc.id, ExportRecord.exporter == spec.kind))
+        done = session.scalar(
+            select(ExportRecord).where(
+                ExportRecord.document_id == doc.id, ExportRecord.exporter == spec.kind
+            )
+        )
         if done is not None and not again:
             continue  # exactly once, also when this stage is retried
         exporter: Exporter = create("exporters", spec.kind)
-        target = ExportTarget(root=svc.settings.exports_dir / app.name,
-                              database_url=svc.settings.db_url, options=dict(spec.options),
-                              store=svc.store, prefix=f"exports/{app.name}",
-                              pages=_pages(svc, doc))
+        target = ExportTarget(
+            root=svc.settings.exports_dir / app.name,
+            database_url=svc.settings.db_url,
+            options=dict(spec.options),
+            store=svc.store,
+            prefix=f"exports/{app.name}",
+            pages=_pages(svc, doc),
+        )
         where = exporter.export(result, target)
         if done is None:
             session.add(ExportRecord(document_id=doc.id, exporter=spec.kind, target=where))
@@ -64,6 +71,7 @@ def _send(svc: Services, session: Session, doc: Document, *, again: bool) -> Non
 
 def _pages(svc: Services, doc: Document) -> Callable[[], list[PageContent]]:
     """Loads the document's stored page images and their words (read once if missing)."""
+
     def load() -> list[PageContent]:
         out = []
         for page in sorted(doc.pages, key=lambda p: p.number or 0):
@@ -73,14 +81,23 @@ def _pages(svc: Services, doc: Document) -> Callable[[], list[PageContent]]:
                 page.words = words_to_json(words)  # committed with the export record
             out.append(PageContent(image=image, dpi=float(page.dpi or 300), words=words))
         return out
+
     return load
 
 
 def run(ctx: TaskContext, svc: Services) -> None:
     with svc.db.session() as session:
-        docs = list(session.scalars(select(Document).where(
-            Document.batch_id == ctx.batch_id, Document.status == DocumentStatus.DONE,
-            Document.type.is_not(None)).order_by(Document.seq)))
+        docs = list(
+            session.scalars(
+                select(Document)
+                .where(
+                    Document.batch_id == ctx.batch_id,
+                    Document.status == DocumentStatus.DONE,
+                    Document.type.is_not(None),
+                )
+                .order_by(Document.seq)
+            )
+        )
         for doc in docs:
             if doc.version == 0:
                 doc.version = 1
@@ -102,9 +119,17 @@ def deliver(svc: Services, document_id: str, *, actor: str) -> int:
         if doc is None or doc.exported_at is None or doc.status != DocumentStatus.DONE:
             return 0
         doc.version += 1
-        session.add(AuditEntry(actor=actor, action="document.reexport", batch_id=doc.batch_id,
-                               document_id=doc.id, old=doc.version - 1, new=doc.version,
-                               detail="correction after export"))
+        session.add(
+            AuditEntry(
+                actor=actor,
+                action="document.reexport",
+                batch_id=doc.batch_id,
+                document_id=doc.id,
+                old=doc.version - 1,
+                new=doc.version,
+                detail="correction after export",
+            )
+        )
         session.commit()
         _send(svc, session, doc, again=True)
         doc.exported_at = utcnow()

@@ -45,21 +45,25 @@ class _Open:
 def classify_page(svc: Services, apps: list[str], page: Page) -> None:
     """Set page.app/type/match_score (and the registered image) for one page."""
     image = svc.store.get_image(page.image)
-    fingerprints = [(name, svc.fingerprint(name, pt.name))
-                    for name in apps for pt in svc.apps.get(name).app.page_types if pt.reference]
+    fingerprints = [
+        (name, svc.fingerprint(name, pt.name))
+        for name in apps
+        for pt in svc.apps.get(name).app.page_types
+        if pt.reference
+    ]
     if fingerprints:
         match = identify(image, [fp for _, fp in fingerprints])
         if match.page_type is not None:
             app, fp = next((a, f) for a, f in fingerprints if f.page_type == match.page_type)
             warped = warp_to_reference(image, match, fp)
-            page.image = svc.store.put_image(page_key(page.batch_id, page.seq, "reg"),
-                                             warped)
+            page.image = svc.store.put_image(page_key(page.batch_id, page.seq, "reg"), warped)
             page.height, page.width = warped.shape[:2]
             page.app, page.type, page.match_score = app, match.page_type, match.score
             return
         page.match_score = match.score
-    layout = [(name, pt) for name in apps for pt in svc.apps.get(name).app.page_types
-              if not pt.reference]
+    layout = [
+        (name, pt) for name in apps for pt in svc.apps.get(name).app.page_types if not pt.reference
+    ]
     if layout:
         words = page_words(svc, page, apps, image)
         best, app, page_type = _best_layout(words, layout)
@@ -70,8 +74,7 @@ def classify_page(svc: Services, apps: list[str], page: Page) -> None:
             words_t = read_page_words(svc.ocr(layout_ocr(svc, apps)), turned)
             score_t, app_t, type_t = _best_layout(words_t, layout)
             if score_t >= LAYOUT_MIN_SCORE and score_t > best:
-                page.image = svc.store.put_image(
-                    page_key(page.batch_id, page.seq, "turn"), turned)
+                page.image = svc.store.put_image(page_key(page.batch_id, page.seq, "turn"), turned)
                 page.rotation = (page.rotation + 180) % 360
                 best, app, page_type, words = score_t, app_t, type_t, words_t
         if best >= LAYOUT_MIN_SCORE:
@@ -79,8 +82,7 @@ def classify_page(svc: Services, apps: list[str], page: Page) -> None:
             page.words = words_to_json(words)
 
 
-def _best_layout(words: list[Word], layout: list[tuple[str, PageType]]
-                 ) -> tuple[float, str, str]:
+def _best_layout(words: list[Word], layout: list[tuple[str, PageType]]) -> tuple[float, str, str]:
     """The best (score, application, page type) among layout page types."""
     return max((classify_layout_page(words, pt), name, pt.name) for name, pt in layout)
 
@@ -89,11 +91,18 @@ def run(ctx: TaskContext, svc: Services) -> None:
     with svc.db.session() as session:
         batch = session.get_one(Batch, ctx.batch_id)
         apps = list(batch.apps)
-        pages = list(session.scalars(select(Page).where(Page.batch_id == batch.id)
-                                     .order_by(Page.seq)))
-        kept = set(session.scalars(select(Document.id).where(
-            Document.batch_id == batch.id, Document.status == DocumentStatus.DONE,
-            Document.type.is_not(None))))
+        pages = list(
+            session.scalars(select(Page).where(Page.batch_id == batch.id).order_by(Page.seq))
+        )
+        kept = set(
+            session.scalars(
+                select(Document.id).where(
+                    Document.batch_id == batch.id,
+                    Document.status == DocumentStatus.DONE,
+                    Document.type.is_not(None),
+                )
+            )
+        )
         with session.no_autoflush:  # no write transaction during the slow part
             for n, page in enumerate(pages):
                 if n % 5 == 0:
@@ -105,8 +114,9 @@ def run(ctx: TaskContext, svc: Services) -> None:
                 page.words = None  # the image may have turned since (verify's rotate)
                 if not page.blank:
                     classify_page(svc, apps, page)
-        session.execute(delete(Document).where(Document.batch_id == batch.id,
-                                               Document.id.not_in(kept)))
+        session.execute(
+            delete(Document).where(Document.batch_id == batch.id, Document.id.not_in(kept))
+        )
         _assemble(svc, batch, pages, kept, session)
         session.commit()
 
@@ -116,8 +126,9 @@ def _unmatched(page: Page) -> str:
     return f"no form matched{score}"
 
 
-def _assemble(svc: Services, batch: Batch, pages: list[Page], kept: set[str],
-              session: object) -> None:
+def _assemble(
+    svc: Services, batch: Batch, pages: list[Page], kept: set[str], session: object
+) -> None:
     current: _Open | None = None
     seq = max((d.seq for d in batch.documents), default=0)  # the kept ones
 
@@ -142,7 +153,7 @@ def _assemble(svc: Services, batch: Batch, pages: list[Page], kept: set[str],
             continue
         app = svc.apps.get(page.app).app
         if current is not None and current.app.name == app.name:
-            slots = current.type.pages[current.slot:]
+            slots = current.type.pages[current.slot :]
             for offset, slot in enumerate(slots):
                 if slot.type == page.type:
                     current.slot += offset + 1

@@ -39,8 +39,16 @@ class StoredPage:
     height: int
 
 
-def decode_file(svc: Services, batch_id: str, file_seq: int, first_seq: int, name: str,
-                data: bytes, *, wait: float | None = None) -> list[StoredPage]:
+def decode_file(
+    svc: Services,
+    batch_id: str,
+    file_seq: int,
+    first_seq: int,
+    name: str,
+    data: bytes,
+    *,
+    wait: float | None = None,
+) -> list[StoredPage]:
     """Check and decode one file into the store as pages `first_seq`, `first_seq + 1`...
 
     InputError subclasses for a file we will not or cannot read; `Busy` when no decoder
@@ -51,10 +59,12 @@ def decode_file(svc: Services, batch_id: str, file_seq: int, first_seq: int, nam
         # Encoded once, here; while the batch runs in this process the next stage takes
         # the decoded pixels from memory (`MemoStore`) instead of reading them back.
         rel = svc.store.put_image(page_key(batch_id, first_seq + len(pages)), page.image)
-        pages.append(StoredPage(rel=rel, index=page.index, dpi=page.dpi, width=page.width,
-                                height=page.height))
-    manifest = {"sha256": hashlib.sha256(data).hexdigest(),
-                "pages": [asdict(p) for p in pages]}
+        pages.append(
+            StoredPage(
+                rel=rel, index=page.index, dpi=page.dpi, width=page.width, height=page.height
+            )
+        )
+    manifest = {"sha256": hashlib.sha256(data).hexdigest(), "pages": [asdict(p) for p in pages]}
     svc.store.put_bytes(manifest_key(batch_id, file_seq), json.dumps(manifest).encode())
     return pages
 
@@ -73,16 +83,20 @@ def _decoded_before(svc: Services, batch_id: str, file: InputFile) -> list[Store
 def run(ctx: TaskContext, svc: Services) -> None:
     with svc.db.session() as session:
         batch = session.get_one(Batch, ctx.batch_id)
-        files = list(session.scalars(select(InputFile).where(InputFile.batch_id == batch.id)
-                                     .order_by(InputFile.seq)))
+        files = list(
+            session.scalars(
+                select(InputFile).where(InputFile.batch_id == batch.id).order_by(InputFile.seq)
+            )
+        )
         new_pages: list[Page] = []
         for file in files:
             first = len(new_pages) + 1
             try:
                 stored = _decoded_before(svc, batch.id, file)
                 if stored is None:
-                    stored = decode_file(svc, batch.id, file.seq, first, file.name,
-                                         svc.store.get_bytes(file.path))
+                    stored = decode_file(
+                        svc, batch.id, file.seq, first, file.name, svc.store.get_bytes(file.path)
+                    )
             except InputError as exc:
                 file.status, file.error = FileStatus.FAILED, exc.message
                 # info, not warning: the file's row keeps the reason, and whoever submitted
@@ -93,11 +107,20 @@ def run(ctx: TaskContext, svc: Services) -> None:
                 rel = page_key(batch.id, seq)
                 if page.rel != rel:  # decoded before at other page numbers
                     svc.store.put_bytes(rel, svc.store.get_bytes(page.rel))
-                new_pages.append(Page(
-                    batch_id=batch.id, file_id=file.id, seq=seq, image=rel,
-                    source=f"{file.name}#{page.index}", page_index=page.index,
-                    width=page.width, height=page.height,
-                    dpi=page.dpi, source_dpi=page.dpi))
+                new_pages.append(
+                    Page(
+                        batch_id=batch.id,
+                        file_id=file.id,
+                        seq=seq,
+                        image=rel,
+                        source=f"{file.name}#{page.index}",
+                        page_index=page.index,
+                        width=page.width,
+                        height=page.height,
+                        dpi=page.dpi,
+                        source_dpi=page.dpi,
+                    )
+                )
             file.status, file.error = FileStatus.OK, None
         session.execute(delete(Page).where(Page.batch_id == batch.id))
         session.add_all(new_pages)

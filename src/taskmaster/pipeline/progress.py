@@ -15,7 +15,11 @@ def report(svc: Services, ctx: TaskContext, stage: str, done: int, total: int) -
     if total <= 0:
         return
     with svc.db.session() as session:
-        session.execute(update(Task).where(Task.batch_id == ctx.batch_id, Task.name == stage,
-                                           Task.status == TaskStatus.RUNNING)
-                        .values(progress=round(min(done / total, 1.0), 3)))
+        session.execute(
+            update(Task)
+            .where(
+                Task.batch_id == ctx.batch_id, Task.name == stage, Task.status == TaskStatus.RUNNING
+            )
+            .values(progress=round(min(done / total, 1.0), 3))
+        )
         session.commit()

@@ -37,40 +37,66 @@ def _read_page(svc: Services, page: Page, page_type: PageType) -> dict[str, dict
     out: dict[str, dict[str, Any]] = {}
     if page_type.reference:
         for name, r in read_page(image, page_type.fields, svc.engines).items():
-            out[name] = {"value": r.value, "raw": r.raw, "confidence": r.confidence,
-                               "source": r.source, "bbox": list(r.bbox),
-                               "messages": list(r.messages),
-                               "char_confidences": list(r.char_confidences) or None}
+            out[name] = {
+                "value": r.value,
+                "raw": r.raw,
+                "confidence": r.confidence,
+                "source": r.source,
+                "bbox": list(r.bbox),
+                "messages": list(r.messages),
+                "char_confidences": list(r.char_confidences) or None,
+            }
         return out
     apps = list(page.batch.apps)
     words = page_words(svc, page, apps, image)
     if page.words is None:  # identify stores the words of every page it classified
         page.words = words_to_json(words)
-    found = extract_fields(words, (page.width, page.height), page_type,
-                           ocr=layout_ocr(svc, apps) or svc.engines.ocr.name)
+    found = extract_fields(
+        words,
+        (page.width, page.height),
+        page_type,
+        ocr=layout_ocr(svc, apps) or svc.engines.ocr.name,
+    )
     for field in page_type.fields:
         loc = found.get(field.name)
         out[field.name] = {
-            "value": loc.value if loc else None, "raw": loc.value if loc else None,
-            "confidence": loc.confidence if loc else 0.0, "source": "ocr",
+            "value": loc.value if loc else None,
+            "raw": loc.value if loc else None,
+            "confidence": loc.confidence if loc else 0.0,
+            "source": "ocr",
             "bbox": list(loc.bbox) if loc and loc.bbox else None,
             "messages": list(loc.messages) if loc else ["not found on the page"],
-            "char_confidences": None}
+            "char_confidences": None,
+        }
     return out
 
 
 def _absent(field: FieldDef) -> dict[str, Any]:
     """A field of an optional page the document lacks: empty, still at its zone."""
-    return {"value": None, "raw": None, "confidence": 1.0, "source": "ocr",
-            "bbox": list(field.bbox) if field.bbox else None,
-            "messages": [ABSENT], "char_confidences": None}
+    return {
+        "value": None,
+        "raw": None,
+        "confidence": 1.0,
+        "source": "ocr",
+        "bbox": list(field.bbox) if field.bbox else None,
+        "messages": [ABSENT],
+        "char_confidences": None,
+    }
 
 
 def run(ctx: TaskContext, svc: Services) -> None:
     with svc.db.session() as session:
-        docs = list(session.scalars(select(Document).where(
-            Document.batch_id == ctx.batch_id, Document.type.is_not(None),
-            Document.status.not_in(READ)).order_by(Document.seq)))
+        docs = list(
+            session.scalars(
+                select(Document)
+                .where(
+                    Document.batch_id == ctx.batch_id,
+                    Document.type.is_not(None),
+                    Document.status.not_in(READ),
+                )
+                .order_by(Document.seq)
+            )
+        )
         # Read first, write after, commit per document: SQLite has one writer, and a
         # write transaction held through seconds of OCR would stall every other process.
         for n, doc in enumerate(docs):
@@ -80,8 +106,11 @@ def run(ctx: TaskContext, svc: Services) -> None:
             doc_type = next(d for d in app.document_types if d.name == doc.type)
             pages = {p.type: p for p in doc.pages}
             try:
-                read = {slot.type: _read_page(svc, pages[slot.type], app.page_type(slot.type))
-                        for slot in doc_type.pages if slot.type in pages}
+                read = {
+                    slot.type: _read_page(svc, pages[slot.type], app.page_type(slot.type))
+                    for slot in doc_type.pages
+                    if slot.type in pages
+                }
             except TaskmasterError as exc:
                 if exc.retryable:
                     raise
@@ -101,14 +130,28 @@ def run(ctx: TaskContext, svc: Services) -> None:
                 for field in app.page_type(slot.type).fields:
                     cols = read.get(slot.type, {}).get(field.name)
                     # The machine's reading, kept apart from what verify makes of it.
-                    machine = ({"machine_value": cols["value"],
-                                "machine_score": cols["confidence"],
-                                "machine_source": cols["source"]} if cols else {})
+                    machine = (
+                        {
+                            "machine_value": cols["value"],
+                            "machine_score": cols["confidence"],
+                            "machine_source": cols["source"],
+                        }
+                        if cols
+                        else {}
+                    )
                     position += 1
-                    doc.fields.append(FieldValue(
-                        name=field.name, position=position, kind=field.kind, type=field.type,
-                        page=page.number if page else None, status=FieldStatus.NEEDS_REVIEW,
-                        **(cols or _absent(field)), **machine))
+                    doc.fields.append(
+                        FieldValue(
+                            name=field.name,
+                            position=position,
+                            kind=field.kind,
+                            type=field.type,
+                            page=page.number if page else None,
+                            status=FieldStatus.NEEDS_REVIEW,
+                            **(cols or _absent(field)),
+                            **machine,
+                        )
+                    )
             doc.status, doc.error = DocumentStatus.PENDING, None
             session.commit()
 

@@ -17,8 +17,10 @@ def document_result(doc: Document) -> dict[str, Any]:
         "status": doc.status,
         **({"error": doc.error} if doc.error else {}),
         **({"qa_sample": True} if doc.qa_sample else {}),
-        "pages": [{"number": p.number, "source": p.source, "type": p.type}
-                  for p in sorted(doc.pages, key=lambda p: p.number or 0)],
+        "pages": [
+            {"number": p.number, "source": p.source, "type": p.type}
+            for p in sorted(doc.pages, key=lambda p: p.number or 0)
+        ],
         "fields": {
             f.name: {
                 "value": f.value,

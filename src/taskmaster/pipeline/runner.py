@@ -33,8 +33,14 @@ def _begin(svc: Services, ctx: TaskContext, stage: str) -> int | None:
         return task.id
 
 
-def _finish(svc: Services, task_id: int, *, error: str | None = None,
-            batch_status: str | None = None, next_task: str | None = None) -> None:
+def _finish(
+    svc: Services,
+    task_id: int,
+    *,
+    error: str | None = None,
+    batch_status: str | None = None,
+    next_task: str | None = None,
+) -> None:
     with svc.db.session() as session:
         task = session.get_one(Task, task_id)
         task.status = TaskStatus.FAILED if error else TaskStatus.DONE
@@ -97,11 +103,19 @@ def _run(svc: Services, ctx: TaskContext) -> str:
             return BatchStatus.FAILED
         except Exception as exc:
             log.exception("batch %s: internal error in %s", ctx.batch_id, stage_name)
-            _finish(svc, task_id, error=f"internal error in {stage_name}: {exc!r}",
-                    batch_status=BatchStatus.FAILED)
+            _finish(
+                svc,
+                task_id,
+                error=f"internal error in {stage_name}: {exc!r}",
+                batch_status=BatchStatus.FAILED,
+            )
             return BatchStatus.FAILED
         following = next_stage(stage_name)
-        _finish(svc, task_id, next_task=following,
-                batch_status=BatchStatus.DONE if following is None else None)
+        _finish(
+            svc,
+            task_id,
+            next_task=following,
+            batch_status=BatchStatus.DONE if following is None else None,
+        )
         stage_name = following
     return BatchStatus.DONE

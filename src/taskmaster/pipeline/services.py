@@ -44,9 +44,12 @@ class Services:
         private_dir(settings.home)
         cv2.setNumThreads(settings.engine_threads)  # per process: see Settings.engine_threads
         keep_page_buffers()  # page-sized arrays reuse the heap (imaging.heap)
-        return cls(settings=settings, db=Database(settings.db_url, migrate=migrate),
-                   store=MemoStore(store_from_settings(settings)),
-                   apps=AppRegistry([settings.apps_path]))
+        return cls(
+            settings=settings,
+            db=Database(settings.db_url, migrate=migrate),
+            store=MemoStore(store_from_settings(settings)),
+            apps=AppRegistry([settings.apps_path]),
+        )
 
     @property
     def fits(self) -> Fits:
@@ -77,23 +80,30 @@ class Services:
             if self._decoder is None:
                 s = self.settings
                 self._decoder = DecoderPool(
-                    Budget(memory_mb=s.decode_memory_mb, cpu_s=s.decode_cpu_seconds,
-                           wall_s=s.decode_timeout_seconds), size=s.upload_checks)
+                    Budget(
+                        memory_mb=s.decode_memory_mb,
+                        cpu_s=s.decode_cpu_seconds,
+                        wall_s=s.decode_timeout_seconds,
+                    ),
+                    size=s.upload_checks,
+                )
             return self._decoder
 
-    def decode_pages(self, data: bytes, name: str, wait: float | None = None
-                     ) -> list[PageImage]:
+    def decode_pages(self, data: bytes, name: str, wait: float | None = None) -> list[PageImage]:
         """Every page of an untrusted file, decoded in the sandbox (`self.decoder`), for
         work that keeps no batch (onboarding a blank, the designer's "try it")."""
-        return [p.page_image() for p in self.decoder.decode(data, name, self.limits,
-                                                            wait=wait)]
+        return [p.page_image() for p in self.decoder.decode(data, name, self.limits, wait=wait)]
 
     @property
     def limits(self) -> Limits:
         """What one input file may declare (bytes, pages, pixels) and the render DPI."""
         s = self.settings
-        return Limits(max_bytes=s.max_upload_bytes, max_pages=s.max_pages,
-                      max_page_pixels=s.max_page_pixels, render_dpi=s.render_dpi)
+        return Limits(
+            max_bytes=s.max_upload_bytes,
+            max_pages=s.max_pages,
+            max_page_pixels=s.max_page_pixels,
+            render_dpi=s.render_dpi,
+        )
 
     def ocr(self, name: str | None) -> OcrEngine:
         """An OCR engine by plugin name (None: the default one), created once."""
@@ -116,8 +126,9 @@ class Services:
                 if image is None:
                     raise ConfigError(f"{app}: reference image {ref} is unreadable")
                 marks = list(loaded.app.page_type(page_type).marks) or None
-                self._fingerprints[key] = build_fingerprint(page_type, image.astype(np.uint8),
-                                                            marks=marks)
+                self._fingerprints[key] = build_fingerprint(
+                    page_type, image.astype(np.uint8), marks=marks
+                )
             return self._fingerprints[key]
 
     def close(self) -> None:

@@ -24,10 +24,18 @@ def safe_name(name: str) -> str:
     return _SAFE.sub("_", base).strip("._")[:120] or "file"
 
 
-def create_batch(svc: Services, files: Sequence[tuple[str, bytes]], apps: list[str], *,
-                 priority: int = 0, origin: str = "api", actor: str = "system",
-                 batch_id: str | None = None, lease_owner: str | None = None,
-                 lease_s: float = 60.0) -> str:
+def create_batch(
+    svc: Services,
+    files: Sequence[tuple[str, bytes]],
+    apps: list[str],
+    *,
+    priority: int = 0,
+    origin: str = "api",
+    actor: str = "system",
+    batch_id: str | None = None,
+    lease_owner: str | None = None,
+    lease_s: float = 60.0,
+) -> str:
     """Store `files` (name, content) as a new pending batch for `apps`; return its id.
 
     `files` is gone through twice (sizes first, then storing), one file at a time: a
@@ -46,29 +54,51 @@ def create_batch(svc: Services, files: Sequence[tuple[str, bytes]], apps: list[s
         svc.apps.get(app)  # NotFound names the known applications
     for name, data in files:
         if len(data) > svc.settings.max_upload_bytes:
-            raise LimitExceeded(f"{name}: {len(data)} bytes is over the limit of "
-                                f"{svc.settings.max_upload_bytes}")
+            raise LimitExceeded(
+                f"{name}: {len(data)} bytes is over the limit of {svc.settings.max_upload_bytes}"
+            )
     batch_id = batch_id or new_id("b")
     with svc.db.session() as session:
-        batch = Batch(id=batch_id, apps=list(apps), priority=priority, origin=origin,
-                      created_by=actor, status=BatchStatus.PENDING, task="ingest",
-                      lease_owner=lease_owner,
-                      lease_until=utcnow() + timedelta(seconds=lease_s) if lease_owner else None)
+        batch = Batch(
+            id=batch_id,
+            apps=list(apps),
+            priority=priority,
+            origin=origin,
+            created_by=actor,
+            status=BatchStatus.PENDING,
+            task="ingest",
+            lease_owner=lease_owner,
+            lease_until=utcnow() + timedelta(seconds=lease_s) if lease_owner else None,
+        )
         for seq, (name, data) in enumerate(files, start=1):
             rel = svc.store.put_bytes(file_key(batch_id, seq, safe_name(name)), data)
-            batch.files.append(InputFile(seq=seq, name=name, path=rel, size=len(data),
-                                         sha256=hashlib.sha256(data).hexdigest()))
+            batch.files.append(
+                InputFile(
+                    seq=seq,
+                    name=name,
+                    path=rel,
+                    size=len(data),
+                    sha256=hashlib.sha256(data).hexdigest(),
+                )
+            )
         session.add(batch)
-        session.add(AuditEntry(actor=actor, action="batch.create", batch_id=batch_id,
-                               detail=f"{len(files)} file(s) for {', '.join(apps)} via {origin}"))
+        session.add(
+            AuditEntry(
+                actor=actor,
+                action="batch.create",
+                batch_id=batch_id,
+                detail=f"{len(files)} file(s) for {', '.join(apps)} via {origin}",
+            )
+        )
         if lease_owner is None:
             make_runnable(svc, session, batch_id, stage="ingest", priority=priority)
         session.commit()
     return batch_id
 
 
-def make_runnable(svc: Services, session: Session, batch_id: str, *, stage: str,
-                  priority: int = 0) -> None:
+def make_runnable(
+    svc: Services, session: Session, batch_id: str, *, stage: str, priority: int = 0
+) -> None:
     """Hand a batch to the workers in the caller's transaction, just before its commit.
 
     With the embedded pool the committed batch row is the queue, so there is nothing to

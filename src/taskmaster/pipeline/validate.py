@@ -46,9 +46,15 @@ def validate_field(fv: FieldValue, fdef: FieldDef, threshold: float | None) -> N
         fv.status = FieldStatus.OK  # the optional page was not there: nothing to read or review
         return
     if fv.source == "human" or fv.override:
-        fv.status = FieldStatus.INVALID if problems and not fv.override else (
-            FieldStatus.MISSING if absent(fdef, fv.value) and fdef.required and not fv.override
-            else FieldStatus.OK)
+        fv.status = (
+            FieldStatus.INVALID
+            if problems and not fv.override
+            else (
+                FieldStatus.MISSING
+                if absent(fdef, fv.value) and fdef.required and not fv.override
+                else FieldStatus.OK
+            )
+        )
         return
     if threshold is None and fv.machine_status is not None:
         fv.status = FieldStatus.INVALID if problems else fv.machine_status
@@ -87,15 +93,22 @@ def qa_sampled(document_id: str, share: float) -> bool:
 
 
 def document_status(fields: list[FieldValue]) -> str:
-    return (DocumentStatus.DONE if all(f.status == FieldStatus.OK for f in fields)
-            else DocumentStatus.NEEDS_REVIEW)
+    return (
+        DocumentStatus.DONE
+        if all(f.status == FieldStatus.OK for f in fields)
+        else DocumentStatus.NEEDS_REVIEW
+    )
 
 
 def run(ctx: TaskContext, svc: Services) -> None:
     with svc.db.session() as session:
-        docs = session.scalars(select(Document).where(Document.batch_id == ctx.batch_id,
-                                                      Document.type.is_not(None),
-                                                      Document.status != DocumentStatus.FAILED))
+        docs = session.scalars(
+            select(Document).where(
+                Document.batch_id == ctx.batch_id,
+                Document.type.is_not(None),
+                Document.status != DocumentStatus.FAILED,
+            )
+        )
         fits: dict[str, Fit | None] = {}  # read once per batch: a new fit applies here
         for doc in docs:
             assert doc.app is not None and doc.type is not None
@@ -113,8 +126,11 @@ def run(ctx: TaskContext, svc: Services) -> None:
                     fv.machine_status = fv.status
             doc.status = document_status(doc.fields)
             # QA samples keep a fit's bound honest; a bare threshold states no bound.
-            doc.qa_sample = (fit is not None and doc.status == DocumentStatus.DONE
-                             and qa_sampled(doc.id, svc.settings.qa_share))
+            doc.qa_sample = (
+                fit is not None
+                and doc.status == DocumentStatus.DONE
+                and qa_sampled(doc.id, svc.settings.qa_share)
+            )
             if doc.qa_sample:
                 doc.status = DocumentStatus.NEEDS_REVIEW
         session.commit()

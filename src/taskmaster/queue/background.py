@@ -30,8 +30,9 @@ __all__ = ["Background", "HotFolder", "Mailbox", "Policy", "WorkerPool", "start_
 class Background:
     """The running pool, hot folder and mailbox of one server process."""
 
-    def __init__(self, pool: WorkerPool | None, hot_folder: HotFolder | None,
-                 mailbox: Mailbox | None = None) -> None:
+    def __init__(
+        self, pool: WorkerPool | None, hot_folder: HotFolder | None, mailbox: Mailbox | None = None
+    ) -> None:
         self.pool, self.hot_folder, self.mailbox = pool, hot_folder, mailbox
 
     def notify(self) -> None:
@@ -49,9 +50,15 @@ class Background:
             self.pool.stop(timeout)
 
 
-def start_background(svc: Services, *, workers: int | None = None,
-                     mode: Mode = "processes", policy: Policy | None = None,
-                     hot_folder: bool | None = None, poll_s: float = 2.0) -> Background:
+def start_background(
+    svc: Services,
+    *,
+    workers: int | None = None,
+    mode: Mode = "processes",
+    policy: Policy | None = None,
+    hot_folder: bool | None = None,
+    poll_s: float = 2.0,
+) -> Background:
     """Start `workers` (default `settings.workers`, or none when `settings.queue` is not
     `embedded`; 0: none, for an API-only server) and the hot folder (default
     `settings.hot_folder`), and the mailbox when `settings.imap_host` is set.
@@ -64,16 +71,18 @@ def start_background(svc: Services, *, workers: int | None = None,
         size = 0  # `taskmaster worker` processes run the batches (docs/architecture.md)
     freed = release_dead_local(svc.db)
     if freed:
-        log.warning("resuming %d batch(es) of a process that died: %s", len(freed),
-                    ", ".join(freed))
+        log.warning(
+            "resuming %d batch(es) of a process that died: %s", len(freed), ", ".join(freed)
+        )
     pool = None
     if size > 0:
         pool = WorkerPool(svc, size, mode=mode, policy=policy, poll_s=poll_s)
         pool.start()
     watcher = None
     if svc.settings.hot_folder if hot_folder is None else hot_folder:
-        watcher = HotFolder(svc, notify=pool.notify if pool else None,
-                            default_app=svc.settings.inbox_app)
+        watcher = HotFolder(
+            svc, notify=pool.notify if pool else None, default_app=svc.settings.inbox_app
+        )
         watcher.start()
     mailbox = None
     if svc.settings.imap_host:

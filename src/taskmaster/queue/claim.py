@@ -39,10 +39,10 @@ class Policy:
     """How long leases last and how often a batch is retried: the one set of queue
     numbers, for the embedded pool, `taskmaster process` and `taskmaster worker` alike."""
 
-    lease_s: float = 60.0          # a dead worker's batch resumes after at most this long
-    heartbeat_s: float = 10.0      # renew well before the lease runs out
-    max_attempts: int = 5          # claims in a row without success before giving up
-    backoff_s: float = 5.0         # first retry delay; doubles per attempt
+    lease_s: float = 60.0  # a dead worker's batch resumes after at most this long
+    heartbeat_s: float = 10.0  # renew well before the lease runs out
+    max_attempts: int = 5  # claims in a row without success before giving up
+    backoff_s: float = 5.0  # first retry delay; doubles per attempt
     backoff_max_s: float = 300.0
 
     def delay(self, attempt: int) -> float:
@@ -78,16 +78,26 @@ def worker_name(suffix: str = "") -> str:
     return f"{name}:{suffix}" if suffix else name
 
 
-def take_lease(session: Session, batch_id: str, owner: str, policy: Policy, now: datetime,
-               status: str, previous: str | None, why: str) -> bool:
+def take_lease(
+    session: Session,
+    batch_id: str,
+    owner: str,
+    policy: Policy,
+    now: datetime,
+    status: str,
+    previous: str | None,
+    why: str,
+) -> bool:
     """Lease `batch_id` to `owner` if it is runnable and unleased (one conditional UPDATE,
     safe on SQLite and PostgreSQL); the caller commits. A batch whose previous holder died
     mid-stage has that stage's open task rows closed, so its history says what happened."""
-    won = queries.claim_batch(session, batch_id, owner,
-                              now + timedelta(seconds=policy.lease_s), now)
+    won = queries.claim_batch(
+        session, batch_id, owner, now + timedelta(seconds=policy.lease_s), now
+    )
     if won and status == BatchStatus.RUNNING:
-        queries.close_lost_tasks(session, batch_id, now,
-                                 f"worker lost ({previous or 'unknown'}); {why}")
+        queries.close_lost_tasks(
+            session, batch_id, now, f"worker lost ({previous or 'unknown'}); {why}"
+        )
     return won
 
 
@@ -100,14 +110,18 @@ def claim_next(db: Database, owner: str, policy: Policy) -> Claim | None:
             if row is None:
                 return None
             batch_id, attempts, status, previous = row
-            if not take_lease(session, batch_id, owner, policy, now, status, previous,
-                              "lease expired"):
+            if not take_lease(
+                session, batch_id, owner, policy, now, status, previous, "lease expired"
+            ):
                 session.rollback()
                 continue
             session.commit()
         if attempts + 1 > policy.max_attempts:
-            give_up(db, Claim(batch_id, owner, attempts + 1),
-                    f"gave up after {attempts} attempts; the worker was lost each time")
+            give_up(
+                db,
+                Claim(batch_id, owner, attempts + 1),
+                f"gave up after {attempts} attempts; the worker was lost each time",
+            )
             continue
         return Claim(batch_id=batch_id, owner=owner, attempt=attempts + 1)
     return None
@@ -116,8 +130,9 @@ def claim_next(db: Database, owner: str, policy: Policy) -> Claim | None:
 def renew(db: Database, claim: Claim, policy: Policy) -> bool:
     """Extend the lease; False if it was lost (expired and taken by someone else)."""
     with db.session() as session:
-        renewed = queries.renew_worker_lease(session, claim.batch_id, claim.owner,
-                                             utcnow() + timedelta(seconds=policy.lease_s))
+        renewed = queries.renew_worker_lease(
+            session, claim.batch_id, claim.owner, utcnow() + timedelta(seconds=policy.lease_s)
+        )
         session.commit()
         return renewed
 
@@ -125,8 +140,7 @@ def renew(db: Database, claim: Claim, policy: Policy) -> bool:
 def release(db: Database, claim: Claim, *, succeeded: bool) -> None:
     """Drop the lease after a run; a run that got somewhere resets the attempt count."""
     with db.session() as session:
-        queries.drop_worker_lease(session, claim.batch_id, claim.owner,
-                                  reset_attempts=succeeded)
+        queries.drop_worker_lease(session, claim.batch_id, claim.owner, reset_attempts=succeeded)
         session.commit()
 
 
@@ -140,11 +154,17 @@ def retry_later(db: Database, claim: Claim, reason: str, policy: Policy) -> bool
         return False
     delay = policy.delay(claim.attempt)
     with db.session() as session:
-        queries.retry_batch_later(session, claim.batch_id, claim.owner, reason,
-                                  utcnow() + timedelta(seconds=delay))
+        queries.retry_batch_later(
+            session, claim.batch_id, claim.owner, reason, utcnow() + timedelta(seconds=delay)
+        )
         session.commit()
-    log.warning("batch %s: attempt %d failed (%s); retrying in %.0f s",
-                claim.batch_id, claim.attempt, reason, delay)
+    log.warning(
+        "batch %s: attempt %d failed (%s); retrying in %.0f s",
+        claim.batch_id,
+        claim.attempt,
+        reason,
+        delay,
+    )
     return True
 
 
@@ -169,8 +189,9 @@ def release_dead_local(db: Database) -> list[str]:
         for batch_id, owner in queries.leases_of_host(session, host):
             pid = str(owner).split(":")[1]
             if pid.isdigit() and not _alive(int(pid)):
-                queries.expire_worker_leases(session, str(owner), utcnow() - timedelta(seconds=1),
-                                             batch_id)
+                queries.expire_worker_leases(
+                    session, str(owner), utcnow() - timedelta(seconds=1), batch_id
+                )
                 freed.append(batch_id)
         session.commit()
     return freed
@@ -199,16 +220,16 @@ class Heartbeat:
         self.db, self.claim, self.policy = db, claim, policy
         self.lost = False
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, daemon=True,
-                                        name=f"heartbeat-{claim.batch_id}")
+        self._thread = threading.Thread(
+            target=self._beat, daemon=True, name=f"heartbeat-{claim.batch_id}"
+        )
 
     def _beat(self) -> None:
         while not self._stop.wait(self.policy.heartbeat_s):
             try:
                 if not renew(self.db, self.claim, self.policy):
                     self.lost = True
-                    log.error("batch %s: lease lost by %s", self.claim.batch_id,
-                              self.claim.owner)
+                    log.error("batch %s: lease lost by %s", self.claim.batch_id, self.claim.owner)
                     return
             except Exception:  # a busy database must not kill the heartbeat; try again
                 log.exception("batch %s: heartbeat failed", self.claim.batch_id)
@@ -217,7 +238,11 @@ class Heartbeat:
         self._thread.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self._stop.set()
         self._thread.join()

@@ -38,8 +38,7 @@ def _deferrer() -> procrastinate.App:
     return deferrer_app()
 
 
-def enqueue_batch(session: Session, batch_id: str, *, stage: str | None,
-                  priority: int = 0) -> bool:
+def enqueue_batch(session: Session, batch_id: str, *, stage: str | None, priority: int = 0) -> bool:
     """Enqueue a job for `batch_id` inside `session`'s transaction (commit is the caller's).
 
     Call it right before the commit that makes the batch runnable (created, retried,
@@ -57,8 +56,13 @@ def enqueue_batch(session: Session, batch_id: str, *, stage: str | None,
         # to here instead of aborting the caller's transaction.
         with driver.transaction():
             _deferrer().configure_task(
-                TASK, queue=QUEUE, lock=batch_id, queueing_lock=batch_id, priority=priority,
-                task_kwargs={"batch_id": batch_id, "stage": stage}, connection=driver,
+                TASK,
+                queue=QUEUE,
+                lock=batch_id,
+                queueing_lock=batch_id,
+                priority=priority,
+                task_kwargs={"batch_id": batch_id, "stage": stage},
+                connection=driver,
             ).defer()
     except AlreadyEnqueued:
         return False
@@ -77,8 +81,9 @@ def take(db: Database, batch_id: str, owner: str, policy: Policy) -> Claim | Non
         row = session.get(Batch, batch_id)
         if row is None:
             return None
-        if not take_lease(session, batch_id, owner, policy, now, row.status, row.lease_owner,
-                          "job retried"):
+        if not take_lease(
+            session, batch_id, owner, policy, now, row.status, row.lease_owner, "job retried"
+        ):
             session.rollback()
             return None
         session.commit()
@@ -117,13 +122,17 @@ async def retry_stalled(app: procrastinate.App, seconds_since_heartbeat: float) 
     """
     count = 0
     for job in await app.job_manager.get_stalled_jobs(
-            seconds_since_heartbeat=seconds_since_heartbeat):
+        seconds_since_heartbeat=seconds_since_heartbeat
+    ):
         try:
             await app.job_manager.retry_job(job)
         except procrastinate.exceptions.ProcrastinateException as exc:
             log.info("stalled job %s: another worker was first (%s)", job.id, exc)
             continue
-        log.warning("job %s (batch %s): its worker was lost; retrying", job.id,
-                    job.task_kwargs.get("batch_id"))
+        log.warning(
+            "job %s (batch %s): its worker was lost; retrying",
+            job.id,
+            job.task_kwargs.get("batch_id"),
+        )
         count += 1
     return count

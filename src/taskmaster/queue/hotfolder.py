@@ -61,9 +61,15 @@ class HotFolder(Poller):
 
     name = "hot folder"
 
-    def __init__(self, svc: Services, *, notify: Callable[[], None] | None = None,
-                 poll_s: float = 1.0, stable_polls: int = 2,
-                 default_app: str = "intake") -> None:
+    def __init__(
+        self,
+        svc: Services,
+        *,
+        notify: Callable[[], None] | None = None,
+        poll_s: float = 1.0,
+        stable_polls: int = 2,
+        default_app: str = "intake",
+    ) -> None:
         super().__init__(poll_s)
         self.svc = svc
         self.root = svc.settings.inbox_dir
@@ -125,8 +131,11 @@ class HotFolder(Poller):
     def _refuse(self, path: Path, kind: str) -> None:
         if kind not in ("gone", "directory") and path not in self._refused:
             self._refused.add(path)
-            log.warning("hot folder: not taking %s: a %s, not a regular file",
-                        path.relative_to(self.root), kind)
+            log.warning(
+                "hot folder: not taking %s: a %s, not a regular file",
+                path.relative_to(self.root),
+                kind,
+            )
 
     def _complete(self, path: Path) -> bool:
         """Unchanged for `stable_polls` polls and openable: the writer is done."""
@@ -153,8 +162,12 @@ class HotFolder(Poller):
         batch_id = new_id("b")
         entry = self.root / "processing" / batch_id
         entry.mkdir(parents=True)
-        meta = {"batch": batch_id, "name": path.name, "app": app,
-                "source": str(path.relative_to(self.root))}
+        meta = {
+            "batch": batch_id,
+            "name": path.name,
+            "app": app,
+            "source": str(path.relative_to(self.root)),
+        }
         write_private(entry / "meta.json", json.dumps(meta, indent=1))
         try:
             os.rename(path, entry / path.name)  # atomic; a second watcher gets ENOENT
@@ -196,8 +209,14 @@ class HotFolder(Poller):
 
     def _submit(self, entry: Path, meta: dict[str, Any], original: Path) -> None:
         try:
-            create_batch(self.svc, [(meta["name"], read_regular(original))], [meta["app"]],
-                         origin="hotfolder", actor="hotfolder", batch_id=meta["batch"])
+            create_batch(
+                self.svc,
+                [(meta["name"], read_regular(original))],
+                [meta["app"]],
+                origin="hotfolder",
+                actor="hotfolder",
+                batch_id=meta["batch"],
+            )
         except TaskmasterError as exc:  # unknown application, file over the size limit
             move_out(original, self.out / "error", reason=exc.message)
             shutil.rmtree(entry, ignore_errors=True)
@@ -211,22 +230,32 @@ class HotFolder(Poller):
     def _finish(self, entry: Path, meta: dict[str, Any], original: Path) -> None:
         with self.svc.db.session() as session:
             batch = session.get_one(Batch, meta["batch"])
-            failed_files = [f"{f.name}: {f.error}" for f in session.scalars(
-                select(InputFile).where(InputFile.batch_id == batch.id,
-                                        InputFile.status == FileStatus.FAILED))]
+            failed_files = [
+                f"{f.name}: {f.error}"
+                for f in session.scalars(
+                    select(InputFile).where(
+                        InputFile.batch_id == batch.id, InputFile.status == FileStatus.FAILED
+                    )
+                )
+            ]
             if batch.status != BatchStatus.DONE:
                 reason = f"batch {batch.id} {batch.status}: {batch.error or 'no reason given'}"
             elif failed_files:
                 reason = "\n".join(failed_files)
             else:
                 reason = None
-            docs = session.scalars(select(Document).where(Document.batch_id == batch.id)
-                                   .order_by(Document.seq))
+            docs = session.scalars(
+                select(Document).where(Document.batch_id == batch.id).order_by(Document.seq)
+            )
             results = [document_result(d) for d in docs]
         if reason is None:
             move_out(original, self.out / "done", result=results)
         else:
             move_out(original, self.out / "error", reason=reason)
         shutil.rmtree(entry, ignore_errors=True)
-        log.info("hot folder: batch %s finished; %s moved to %s", meta["batch"],
-                 meta["name"], "done" if reason is None else "error")
+        log.info(
+            "hot folder: batch %s finished; %s moved to %s",
+            meta["batch"],
+            meta["name"],
+            "done" if reason is None else "error",
+        )

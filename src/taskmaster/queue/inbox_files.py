@@ -23,9 +23,17 @@ def file_kind(path: Path) -> str | None:
         return "gone"
     if stat.S_ISREG(mode):
         return None
-    return ("symbolic link" if stat.S_ISLNK(mode) else "directory" if stat.S_ISDIR(mode)
-            else "FIFO" if stat.S_ISFIFO(mode) else "socket" if stat.S_ISSOCK(mode)
-            else "device")
+    return (
+        "symbolic link"
+        if stat.S_ISLNK(mode)
+        else "directory"
+        if stat.S_ISDIR(mode)
+        else "FIFO"
+        if stat.S_ISFIFO(mode)
+        else "socket"
+        if stat.S_ISSOCK(mode)
+        else "device"
+    )
 
 
 def read_regular(path: Path) -> bytes:
@@ -47,8 +55,13 @@ def write_private(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def move_out(path: Path, folder: Path, *, reason: str | None = None,
-              result: list[dict[str, Any]] | None = None) -> Path:
+def move_out(
+    path: Path,
+    folder: Path,
+    *,
+    reason: str | None = None,
+    result: list[dict[str, Any]] | None = None,
+) -> Path:
     """Move `path` into `folder` (a free name, mode 0600), its reason or result file
     written first. Copies when the inbox is on another filesystem (a share)."""
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -60,8 +73,9 @@ def move_out(path: Path, folder: Path, *, reason: str | None = None,
     if reason is not None:
         write_private(dest.with_name(dest.name + ".reason.txt"), reason.rstrip() + "\n")
     if result is not None:
-        write_private(dest.with_name(dest.name + ".result.json"),
-                      json.dumps(result, indent=1, default=str))
+        write_private(
+            dest.with_name(dest.name + ".result.json"), json.dumps(result, indent=1, default=str)
+        )
     try:
         os.replace(path, dest)
     except OSError as exc:

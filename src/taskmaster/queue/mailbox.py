@@ -50,13 +50,17 @@ ACTOR = "mailbox"
 def connect(settings: Settings) -> BaseMailBox:
     """Log in to the configured mailbox and select its folder."""
     if not (settings.imap_host and settings.imap_user and settings.imap_password_file):
-        raise ConfigError("the mailbox needs TASKMASTER_IMAP_HOST, TASKMASTER_IMAP_USER and "
-                          "TASKMASTER_IMAP_PASSWORD_FILE")
+        raise ConfigError(
+            "the mailbox needs TASKMASTER_IMAP_HOST, TASKMASTER_IMAP_USER and "
+            "TASKMASTER_IMAP_PASSWORD_FILE"
+        )
     try:
         password = settings.imap_password_file.read_text(encoding="utf-8").strip()
     except OSError as exc:
-        raise ConfigError(f"cannot read TASKMASTER_IMAP_PASSWORD_FILE "
-                          f"{settings.imap_password_file}: {exc.strerror}") from exc
+        raise ConfigError(
+            f"cannot read TASKMASTER_IMAP_PASSWORD_FILE "
+            f"{settings.imap_password_file}: {exc.strerror}"
+        ) from exc
     host, port = settings.imap_host, settings.imap_port
     box: BaseMailBox
     try:
@@ -77,8 +81,10 @@ def connect(settings: Settings) -> BaseMailBox:
 
 def mail_batch_id(settings: Settings, uidvalidity: int, uid: str) -> str:
     """The batch id of one mail: the same on every poll, unique across mailboxes."""
-    key = (f"{settings.imap_host}:{settings.imap_port}:{settings.imap_user}:"
-           f"{settings.imap_folder}:{uidvalidity}:{uid}")
+    key = (
+        f"{settings.imap_host}:{settings.imap_port}:{settings.imap_user}:"
+        f"{settings.imap_folder}:{uidvalidity}:{uid}"
+    )
     return "b-" + hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
@@ -131,8 +137,14 @@ class Mailbox(Poller):
             stored = session.get(Batch, batch_id) is not None
         if not stored:  # else: stored before a crash, not yet marked
             try:
-                create_batch(self.svc, files, [self.settings.imap_app], origin="mail",
-                             actor=ACTOR, batch_id=batch_id)
+                create_batch(
+                    self.svc,
+                    files,
+                    [self.settings.imap_app],
+                    origin="mail",
+                    actor=ACTOR,
+                    batch_id=batch_id,
+                )
             except IntegrityError:
                 pass  # another server took the same mail first: it is stored
             except TaskmasterError as exc:  # unknown application, file over the limit
@@ -160,7 +172,12 @@ class Mailbox(Poller):
 
     def _audit(self, batch_id: str | None, detail: str) -> None:
         with self.svc.db.session() as session:
-            session.add(AuditEntry(actor=ACTOR, action="mail.rejected" if batch_id is None
-                                   else "mail.partial", batch_id=batch_id, detail=detail))
+            session.add(
+                AuditEntry(
+                    actor=ACTOR,
+                    action="mail.rejected" if batch_id is None else "mail.partial",
+                    batch_id=batch_id,
+                    detail=detail,
+                )
+            )
             session.commit()
-

@@ -49,8 +49,15 @@ class EventLike(Protocol):
     def wait(self, timeout: float | None = None) -> bool: ...
 
 
-def work_loop(svc: Services, owner: str, policy: Policy, stop: EventLike, wake: EventLike,
-              poll_s: float = 2.0, keep_going: threading.Event | None = None) -> None:
+def work_loop(
+    svc: Services,
+    owner: str,
+    policy: Policy,
+    stop: EventLike,
+    wake: EventLike,
+    poll_s: float = 2.0,
+    keep_going: threading.Event | None = None,
+) -> None:
     """Claim and run batches until `stop` is set (checked between batches)."""
     while not stop.is_set():
         if keep_going is not None and not keep_going.is_set():
@@ -74,8 +81,9 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def _child_main(settings: Settings, index: int, policy: Policy, stop: EventLike,
-                wake: EventLike, poll_s: float) -> None:
+def _child_main(
+    settings: Settings, index: int, policy: Policy, stop: EventLike, wake: EventLike, poll_s: float
+) -> None:
     _die_with_parent()
     logs.configure(settings)  # a spawned child starts without handlers: lines as the parent's
     # Ctrl-C reaches the whole group: the server stops us through `stop`, without a
@@ -103,8 +111,15 @@ def _child_main(settings: Settings, index: int, policy: Policy, stop: EventLike,
 class WorkerPool:
     """`size` workers (processes or threads) sharing one wake-up signal."""
 
-    def __init__(self, svc: Services, size: int, *, mode: Mode = "processes",
-                 policy: Policy | None = None, poll_s: float = 2.0) -> None:
+    def __init__(
+        self,
+        svc: Services,
+        size: int,
+        *,
+        mode: Mode = "processes",
+        policy: Policy | None = None,
+        poll_s: float = 2.0,
+    ) -> None:
         self.svc, self.size, self.mode = svc, size, mode
         self.policy = policy or Policy()
         self.poll_s = poll_s
@@ -126,23 +141,35 @@ class WorkerPool:
     def start(self) -> None:
         if self.mode == "threads":
             for i in range(self.size):
-                t = threading.Thread(target=work_loop, name=f"worker-t{i}", daemon=True,
-                                     args=(self.svc, worker_name(f"t{i}"), self.policy,
-                                           self._stop, self._wake, self.poll_s))
+                t = threading.Thread(
+                    target=work_loop,
+                    name=f"worker-t{i}",
+                    daemon=True,
+                    args=(
+                        self.svc,
+                        worker_name(f"t{i}"),
+                        self.policy,
+                        self._stop,
+                        self._wake,
+                        self.poll_s,
+                    ),
+                )
                 t.start()
                 self._threads.append(t)
             return
         # Children are spawned from one long-lived thread: PR_SET_PDEATHSIG follows the
         # spawning thread, so it must outlive the workers (it ends only in stop()).
-        self._supervisor = threading.Thread(target=self._supervise, name="worker-pool",
-                                            daemon=True)
+        self._supervisor = threading.Thread(target=self._supervise, name="worker-pool", daemon=True)
         self._supervisor.start()
         self._started.wait(30)
 
     def _spawn(self, index: int) -> None:
-        proc = self._ctx.Process(target=_child_main, name=f"taskmaster-worker-{index}",
-                                 args=(self.svc.settings, index, self.policy, self._stop,
-                                       self._wake, self.poll_s), daemon=True)
+        proc = self._ctx.Process(
+            target=_child_main,
+            name=f"taskmaster-worker-{index}",
+            args=(self.svc.settings, index, self.policy, self._stop, self._wake, self.poll_s),
+            daemon=True,
+        )
         proc.start()
         self._procs[index] = proc
 
@@ -158,12 +185,20 @@ class WorkerPool:
                 if proc.exitcode in (-signal.SIGTERM, -signal.SIGINT):
                     # The way systemd stops a service (the whole group): do not respawn
                     # into a shutdown.
-                    log.warning("worker %d (pid %s) stopped by signal %d; not replacing it",
-                                i, proc.pid, -(proc.exitcode or 0))
+                    log.warning(
+                        "worker %d (pid %s) stopped by signal %d; not replacing it",
+                        i,
+                        proc.pid,
+                        -(proc.exitcode or 0),
+                    )
                     self._ended.add(i)
                     continue
-                log.error("worker %d (pid %s) died with exit code %s; replacing it",
-                          i, proc.pid, proc.exitcode)
+                log.error(
+                    "worker %d (pid %s) died with exit code %s; replacing it",
+                    i,
+                    proc.pid,
+                    proc.exitcode,
+                )
                 self._spawn(i)
         # Joining happens here too: this thread's end would kill the children at once.
         for i, proc in self._procs.items():

@@ -57,8 +57,7 @@ class BatchRetry(BaseRetryStrategy):
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
 
-    def get_retry_decision(self, *, exception: BaseException,
-                           job: Job) -> RetryDecision | None:
+    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
         if isinstance(exception, RetryLater):
             return RetryDecision(retry_in={"seconds": math.ceil(exception.delay_s)})
         if not retryable(exception) or job.attempts + 1 >= self.policy.max_attempts:
@@ -86,14 +85,18 @@ def deferrer_app() -> procrastinate.App:
     return procrastinate.App(connector=procrastinate.SyncPsycopgConnector())
 
 
-def worker_app(database_url: str, run_job: Any, policy: Policy,
-               pool_size: int = 4) -> procrastinate.App:
+def worker_app(
+    database_url: str, run_job: Any, policy: Policy, pool_size: int = 4
+) -> procrastinate.App:
     """The app of a `taskmaster worker`: a connection pool and the batch task.
 
     `run_job(context, batch_id, stage)` is the task body (see `worker_jobs`); it is
     registered here with the retry strategy so the queue's rules live in this module.
     """
-    app = procrastinate.App(connector=procrastinate.PsycopgConnector(
-        conninfo=conninfo(database_url), min_size=1, max_size=pool_size))
+    app = procrastinate.App(
+        connector=procrastinate.PsycopgConnector(
+            conninfo=conninfo(database_url), min_size=1, max_size=pool_size
+        )
+    )
     app.task(name=TASK, queue=QUEUE, pass_context=True, retry=BatchRetry(policy))(run_job)
     return app

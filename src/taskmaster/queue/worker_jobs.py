@@ -50,8 +50,11 @@ class BatchJobs:
                 raise Conflict(f"batch {batch_id} is leased to another worker")
             return state  # finished, waiting for verify, cancelled or deleted: no work
         if claim.attempt > self.policy.max_attempts:
-            give_up(self.svc.db, claim, f"gave up after {claim.attempt - 1} attempts; "
-                                        "the worker was lost each time")
+            give_up(
+                self.svc.db,
+                claim,
+                f"gave up after {claim.attempt - 1} attempts; the worker was lost each time",
+            )
             return BatchStatus.FAILED
         self.status.busy(batch_id, stage)
         started = time.monotonic()
@@ -72,8 +75,7 @@ def run_batch_job(context: JobContext, batch_id: str, stage: str | None = None) 
     return jobs.run(batch_id, stage)
 
 
-async def sweep(jobs: BatchJobs, app: procrastinate.App, every_s: float,
-                stalled_s: float) -> None:
+async def sweep(jobs: BatchJobs, app: procrastinate.App, every_s: float, stalled_s: float) -> None:
     """Every `every_s`: retry jobs of dead workers, enqueue batches that lack a job."""
     while True:
         try:

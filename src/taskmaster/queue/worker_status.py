@@ -27,8 +27,9 @@ log = logging.getLogger(__name__)
 class WorkerStatus:
     """The live state of one worker process, published to the database and over HTTP."""
 
-    def __init__(self, db: Database, name: str, *, kind: str = "procrastinate",
-                 heartbeat_s: float = 10.0) -> None:
+    def __init__(
+        self, db: Database, name: str, *, kind: str = "procrastinate", heartbeat_s: float = 10.0
+    ) -> None:
         self.db, self.name, self.kind, self.heartbeat_s = db, name, kind, heartbeat_s
         self.host, _, pid = name.partition(":")
         self.pid = int(pid.split(":")[0]) if pid.split(":")[0].isdigit() else 0
@@ -40,17 +41,26 @@ class WorkerStatus:
         self.started_at: datetime = utcnow()
         self.last_beat = 0.0  # monotonic time of the last successful database heartbeat
         self.registry = CollectorRegistry()
-        self.jobs = Counter("taskmaster_worker_jobs", "Batch jobs run, by outcome",
-                            ["outcome"], registry=self.registry)
-        self.busy_gauge = Gauge("taskmaster_worker_busy", "1 while a batch is in hand",
-                                registry=self.registry)
-        self.seconds = Histogram("taskmaster_worker_job_seconds", "Time to run a batch job",
-                                 registry=self.registry,
-                                 buckets=(1, 2, 5, 10, 30, 60, 120, 300, 900, 3600))
+        self.jobs = Counter(
+            "taskmaster_worker_jobs",
+            "Batch jobs run, by outcome",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.busy_gauge = Gauge(
+            "taskmaster_worker_busy", "1 while a batch is in hand", registry=self.registry
+        )
+        self.seconds = Histogram(
+            "taskmaster_worker_job_seconds",
+            "Time to run a batch job",
+            registry=self.registry,
+            buckets=(1, 2, 5, 10, 30, 60, 120, 300, 900, 3600),
+        )
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat_loop, daemon=True,
-                                        name="worker-heartbeat")
+        self._thread = threading.Thread(
+            target=self._beat_loop, daemon=True, name="worker-heartbeat"
+        )
         self._server: ThreadingHTTPServer | None = None
 
     # -- state changes (called by the job) -------------------------------------------
@@ -84,11 +94,20 @@ class WorkerStatus:
     def beat(self) -> None:
         """Upsert this worker's row; a failure is logged and retried at the next beat."""
         with self._lock:
-            row = Worker(name=self.name, host=self.host, pid=self.pid, kind=self.kind,
-                         status=self.state, batch_id=self.batch_id, task=self.task,
-                         jobs_done=self.jobs_done, jobs_failed=self.jobs_failed,
-                         metrics_url=self.metrics_url, started_at=self.started_at,
-                         heartbeat_at=utcnow())
+            row = Worker(
+                name=self.name,
+                host=self.host,
+                pid=self.pid,
+                kind=self.kind,
+                status=self.state,
+                batch_id=self.batch_id,
+                task=self.task,
+                jobs_done=self.jobs_done,
+                jobs_failed=self.jobs_failed,
+                metrics_url=self.metrics_url,
+                started_at=self.started_at,
+                heartbeat_at=utcnow(),
+            )
         try:
             with self.db.session() as session:
                 session.merge(row)
@@ -106,10 +125,16 @@ class WorkerStatus:
 
     def health(self) -> dict[str, Any]:
         with self._lock:
-            return {"status": "ok" if self.healthy() else "unhealthy", "worker": self.name,
-                    "state": self.state, "batch": self.batch_id, "task": self.task,
-                    "jobs_done": self.jobs_done, "jobs_failed": self.jobs_failed,
-                    "heartbeat_age_s": round(time.monotonic() - self.last_beat, 1)}
+            return {
+                "status": "ok" if self.healthy() else "unhealthy",
+                "worker": self.name,
+                "state": self.state,
+                "batch": self.batch_id,
+                "task": self.task,
+                "jobs_done": self.jobs_done,
+                "jobs_failed": self.jobs_failed,
+                "heartbeat_age_s": round(time.monotonic() - self.last_beat, 1),
+            }
 
     # -- lifecycle ------------------------------------------------------------------
     def start(self, metrics_host: str = "127.0.0.1", metrics_port: int | None = None) -> None:
@@ -118,8 +143,9 @@ class WorkerStatus:
             self._server = ThreadingHTTPServer((metrics_host, metrics_port), _handler(self))
             host, port = self._server.server_address[:2]
             self.metrics_url = f"http://{_display_host(str(host))}:{port}"
-            threading.Thread(target=self._server.serve_forever, daemon=True,
-                             name="worker-metrics").start()
+            threading.Thread(
+                target=self._server.serve_forever, daemon=True, name="worker-metrics"
+            ).start()
         self.beat()
         self._thread.start()
 

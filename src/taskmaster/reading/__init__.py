@@ -38,13 +38,13 @@ def read_field(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
     try:
         reader = READERS[field.kind]
     except KeyError:
-        raise ValueError(f"no zonal reader for field kind {field.kind!r} "
-                         f"(field {field.name!r})") from None
+        raise ValueError(
+            f"no zonal reader for field kind {field.kind!r} (field {field.name!r})"
+        ) from None
     return reader(page, field, engines)
 
 
-def read_page(page: Gray, fields: Sequence[FieldDef], engines: Engines
-              ) -> dict[str, FieldReading]:
+def read_page(page: Gray, fields: Sequence[FieldDef], engines: Engines) -> dict[str, FieldReading]:
     """Every field of a registered page (`read_field`); on a typed page (`typed_page`)
     the text and date fields read as hand print read again as typed; then the fields
     that explain each other settled together (`crossfield.settle_page`: an e-mail
@@ -65,9 +65,10 @@ def read_page(page: Gray, fields: Sequence[FieldDef], engines: Engines
                 again = date.read(page, f, engines, typed_page=True)
                 if again.value != r.value:
                     readings[f.name] = replace(
-                        again, confidence=min(again.confidence, HAND_CAP),
-                        messages=[*again.messages, f"typed page: read {r.value!r} as hand "
-                                                   "print"])
+                        again,
+                        confidence=min(again.confidence, HAND_CAP),
+                        messages=[*again.messages, f"typed page: read {r.value!r} as hand print"],
+                    )
     return crossfield.settle_page(readings)
 
 

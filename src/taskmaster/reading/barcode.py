@@ -26,13 +26,19 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
         other = engines.barcode.read(zone)
         if other:
             return _printed(zone, field, engines) or _reading(
-                field, other, 0.5, [f"unexpected symbology {other[0].symbology}"])
+                field, other, 0.5, [f"unexpected symbology {other[0].symbology}"]
+            )
     if not found:
         if ink_ratio(crop(page, field.bbox, 8)) < 0.002:
             return empty(field.bbox, "barcode")
         return _printed(zone, field, engines) or FieldReading(
-            value=None, raw=None, confidence=0.3, source="barcode", bbox=field.bbox,
-            messages=["label present but no code decoded"])
+            value=None,
+            raw=None,
+            confidence=0.3,
+            source="barcode",
+            bbox=field.bbox,
+            messages=["label present but no code decoded"],
+        )
     reading = _reading(field, found, 0.99, [])
     if reading.confidence < 0.9:
         return _printed(zone, field, engines) or reading
@@ -49,9 +55,14 @@ def _printed(zone: Gray, field: FieldDef, engines: Engines) -> FieldReading | No
     for text in _label_texts(zone, engines):
         hits = sorted(set(re.findall(bare, text.replace(" ", ""))))
         if len(hits) == 1:
-            return FieldReading(value=hits[0], raw=text, confidence=0.6, source="ocr",
-                                bbox=field.bbox, messages=["code not decoded: read from "
-                                                           "the label's printed text"])
+            return FieldReading(
+                value=hits[0],
+                raw=text,
+                confidence=0.6,
+                source="ocr",
+                bbox=field.bbox,
+                messages=["code not decoded: read from the label's printed text"],
+            )
     return None
 
 
@@ -63,8 +74,9 @@ def _label_texts(zone: Gray, engines: Engines) -> Iterator[str]:
     yield " ".join(w.text for w in engines.ocr.read_page(smooth(zone))).upper()
 
 
-def _reading(field: FieldDef, found: list[Barcode], confidence: float,
-             messages: list[str]) -> FieldReading:
+def _reading(
+    field: FieldDef, found: list[Barcode], confidence: float, messages: list[str]
+) -> FieldReading:
     assert field.bbox is not None
     texts = sorted({b.text for b in found})
     if len(texts) > 1:
@@ -74,5 +86,11 @@ def _reading(field: FieldDef, found: list[Barcode], confidence: float,
     if field.pattern and not re.fullmatch(field.pattern, text):
         messages = [*messages, "code does not match the field's pattern"]
         confidence = min(confidence, 0.5)
-    return FieldReading(value=text, raw=text, confidence=confidence, source="barcode",
-                        bbox=field.bbox, messages=messages)
+    return FieldReading(
+        value=text,
+        raw=text,
+        confidence=confidence,
+        source="barcode",
+        bbox=field.bbox,
+        messages=messages,
+    )

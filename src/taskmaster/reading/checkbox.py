@@ -24,8 +24,9 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
     confidence, "two boxes marked"."""
     assert field.bbox is not None
     marks = [(opt, engines.omr.mark(option_box(page, opt))) for opt in field.options]
-    raw = "".join("X" if m.state == "marked" else "?" if m.state == "ambiguous" else "."
-                  for _, m in marks)
+    raw = "".join(
+        "X" if m.state == "marked" else "?" if m.state == "ambiguous" else "." for _, m in marks
+    )
     messages: list[str] = []
     confidence = min(m.confidence for _, m in marks)
     chosen = [opt for opt, m in marks if m.state == "marked"]
@@ -47,5 +48,11 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
         value = chosen[0].value
     else:
         value = None
-    return FieldReading(value=value, raw=raw, confidence=round(confidence, 4), source="omr",
-                        bbox=field.bbox, messages=messages)
+    return FieldReading(
+        value=value,
+        raw=raw,
+        confidence=round(confidence, 4),
+        source="omr",
+        bbox=field.bbox,
+        messages=messages,
+    )

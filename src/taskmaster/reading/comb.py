@@ -36,15 +36,23 @@ TYPED_JITTER = 3  # px of top/bottom spread typed characters stay within
 _GAP = 8  # white px between characters laid side by side (a typed letter gap)
 _DIGITS = "0123456789"
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-CHARSETS = {"date": _DIGITS, "phone": _DIGITS, "zip": _DIGITS, "integer": _DIGITS,
-            "state": _UPPER, "alnum": _UPPER + _DIGITS, "string": _UPPER + _DIGITS}
+CHARSETS = {
+    "date": _DIGITS,
+    "phone": _DIGITS,
+    "zip": _DIGITS,
+    "integer": _DIGITS,
+    "state": _UPPER,
+    "alnum": _UPPER + _DIGITS,
+    "string": _UPPER + _DIGITS,
+}
 
 
 def cells(page: Gray, field: FieldDef) -> list[Gray]:
     """One cleaned image per box of the comb, grid lines left out."""
-    return [despeckle(erase_lines(stretch(flat_crop(page, box, CELL_INSET)), depth=6,
-                                  row_frac=0.8))
-            for box in field.boxes]
+    return [
+        despeckle(erase_lines(stretch(flat_crop(page, box, CELL_INSET)), depth=6, row_frac=0.8))
+        for box in field.boxes
+    ]
 
 
 def _faint_ink(cell: Gray) -> float:
@@ -84,18 +92,20 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
     looks = looks_typed(used)
     if not looks and engines.icr is not None:
         ir = combdecode.read_cells(field, used, engines.icr, charset)
-        return _finish(field, filled, ir.text, list(ir.char_confidences), ir.confidence,
-                       "icr", [])
+        return _finish(field, filled, ir.text, list(ir.char_confidences), ir.confidence, "icr", [])
     if looks:
-        vote = read_typed(_side_by_side(used), engines, charset=charset,
-                          valid=lambda t: len("".join(t.split())) == len(used))
+        vote = read_typed(
+            _side_by_side(used),
+            engines,
+            charset=charset,
+            valid=lambda t: len("".join(t.split())) == len(used),
+        )
     else:  # hand print and no ICR: one read, for the person who will check it
         one = engines.ocr.read_zone(pad(_side_by_side(used)), charset=charset)
         vote = Consensus(one, 1, 1, (one.text,))
     if looks and len("".join(vote.reading.text.split())) != len(used):
         # The line reads split or merged a glyph ("J" -> "3I"): one cell at a time cannot.
-        vote = Consensus(_cell_by_cell(used, engines, charset), 0, 1,
-                         (*vote.texts, "cell by cell"))
+        vote = Consensus(_cell_by_cell(used, engines, charset), 0, 1, (*vote.texts, "cell by cell"))
     r = vote.reading
     text = "".join(r.text.split())
     confs = [c for c, ch in zip(r.char_confidences, r.text, strict=False) if not ch.isspace()]
@@ -103,8 +113,11 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
     typed = r.confidence >= TYPED_MIN and len(text) == len(used) and looks
     if typed and not vote.agreed:
         messages.append("reads disagree: " + " | ".join(vote.texts))
-    icr = (combdecode.read_cells(field, used, engines.icr, charset)
-           if not typed and engines.icr else None)
+    icr = (
+        combdecode.read_cells(field, used, engines.icr, charset)
+        if not typed and engines.icr
+        else None
+    )
     if icr is not None and (icr.confidence > calibrate_ocr(r.confidence) or not text):
         # Typed-looking but not read with confidence: the engine surer of its reading
         # wins (the ICR is near 0 on typed glyphs, Tesseract low on neat hand print).
@@ -125,8 +138,15 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
     return _finish(field, filled, text, confs, confidence, source, messages)
 
 
-def _finish(field: FieldDef, filled: list[bool], text: str, confs: list[float],
-            confidence: float, source: str, messages: list[str]) -> FieldReading:
+def _finish(
+    field: FieldDef,
+    filled: list[bool],
+    text: str,
+    confs: list[float],
+    confidence: float,
+    source: str,
+    messages: list[str],
+) -> FieldReading:
     """The reading of a comb from its characters: pattern repair, canonical value."""
     assert field.bbox is not None
     if not all(filled):
@@ -145,9 +165,15 @@ def _finish(field: FieldDef, filled: list[bool], text: str, confs: list[float],
     value, problems = canonical(field, text)
     if problems:
         confidence = min(confidence, 0.3)
-    return FieldReading(value=value, raw=text, confidence=round(confidence, 4), source=source,
-                        bbox=field.bbox, messages=messages + problems,
-                        char_confidences=tuple(confs) if len(confs) == len(text) else ())
+    return FieldReading(
+        value=value,
+        raw=text,
+        confidence=round(confidence, 4),
+        source=source,
+        bbox=field.bbox,
+        messages=messages + problems,
+        char_confidences=tuple(confs) if len(confs) == len(text) else (),
+    )
 
 
 def _cell_by_cell(imgs: list[Gray], engines: Engines, charset: str) -> Reading:
@@ -172,8 +198,11 @@ def looks_typed(imgs: list[Gray]) -> bool:
     tops = [b[1] for b in boxes]
     bottoms = [b[3] for b in boxes]
     heights = [b[3] - b[1] for b in boxes]
-    return (max(tops) - min(tops) <= TYPED_JITTER and max(bottoms) - min(bottoms) <= TYPED_JITTER
-            and max(heights) - min(heights) <= TYPED_JITTER + 1)
+    return (
+        max(tops) - min(tops) <= TYPED_JITTER
+        and max(bottoms) - min(bottoms) <= TYPED_JITTER
+        and max(heights) - min(heights) <= TYPED_JITTER + 1
+    )
 
 
 def _side_by_side(imgs: list[Gray]) -> Gray:
@@ -187,6 +216,6 @@ def _side_by_side(imgs: list[Gray]) -> Gray:
         col[: img.shape[0]] = img
         box = ink_bbox(col)
         if box is not None:
-            col = col[:, max(0, box[0] - 2): box[2] + 2]
+            col = col[:, max(0, box[0] - 2) : box[2] + 2]
         parts += [col, np.full((h, _GAP), 255, np.uint8)]
     return np.hstack(parts[:-1])

@@ -27,9 +27,12 @@ from taskmaster.engines.icr import (
 from taskmaster.validation.lexicons import US_STATES
 
 CharProbs = dict[str, float]
-_CLASSES = {"\\d": "0123456789", "[0-9]": "0123456789",
-            "[A-Z]": "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-            "[A-Z0-9]": "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"}
+_CLASSES = {
+    "\\d": "0123456789",
+    "[0-9]": "0123456789",
+    "[A-Z]": "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "[A-Z0-9]": "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+}
 _TOKEN = re.compile(r"(\\d|\[0-9\]|\[A-Z\]|\[A-Z0-9\])(?:\{(\d+)\})?")
 CHAR_ACCEPT = 0.98  # per-character accept threshold when the engine states none
 DOUBTFUL_CHAR_CAP = 0.85  # a field with a doubtful character goes to review
@@ -40,8 +43,7 @@ OLDEST = 1900  # earliest year of birth taken for a date-of-birth comb
 class CellProbabilities(Protocol):
     """An ICR engine that gives each comb cell's probability table (the built-in one)."""
 
-    def cell_probabilities(self, cells: Sequence[Gray], charset: str
-                           ) -> list[CharProbs | None]: ...
+    def cell_probabilities(self, cells: Sequence[Gray], charset: str) -> list[CharProbs | None]: ...
 
 
 def position_charsets(pattern: str, length: int) -> list[str] | None:
@@ -88,8 +90,13 @@ def read_cells(field: FieldDef, cells: list[Gray], icr: IcrEngine, charset: str)
     r = _decode(field, cells, icr, charset)
     threshold = float(getattr(icr, "accept_threshold", CHAR_ACCEPT))
     if r.char_confidences and min(r.char_confidences) < threshold:
-        return Reading(r.text, min(r.confidence, DOUBTFUL_CHAR_CAP), r.char_confidences,
-                       r.engine, r.alternatives)
+        return Reading(
+            r.text,
+            min(r.confidence, DOUBTFUL_CHAR_CAP),
+            r.char_confidences,
+            r.engine,
+            r.alternatives,
+        )
     return r
 
 
@@ -110,8 +117,11 @@ def _decode(field: FieldDef, cells: list[Gray], icr: IcrEngine, charset: str) ->
         return Reading(best.text, min(best.confidence, 0.3), best.char_confidences, "icr")
     if field.type == "state":
         r = decode_lexicon(written, US_STATES)
-        return r if r.text else Reading(best.text, min(best.confidence, 0.3),
-                                        best.char_confidences, "icr")
+        return (
+            r
+            if r.text
+            else Reading(best.text, min(best.confidence, 0.3), best.char_confidences, "icr")
+        )
     if field.pattern:
         allowed = position_charsets(field.pattern, len(written))
         if allowed is not None:

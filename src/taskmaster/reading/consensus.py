@@ -56,8 +56,10 @@ def smooth(zone: Gray) -> Gray:
 
 def shrink(zone: Gray) -> Gray:
     """The zone at two thirds of its size."""
-    return np.asarray(cv2.resize(zone, None, fx=SMALL_SCALE, fy=SMALL_SCALE,
-                                 interpolation=cv2.INTER_AREA), dtype=np.uint8)
+    return np.asarray(
+        cv2.resize(zone, None, fx=SMALL_SCALE, fy=SMALL_SCALE, interpolation=cv2.INTER_AREA),
+        dtype=np.uint8,
+    )
 
 
 def binarise(zone: Gray) -> Gray:
@@ -79,8 +81,14 @@ def _key(text: str) -> str:
     return " ".join(text.split())
 
 
-def read_typed(zone: Gray, engines: Engines, *, charset: str | None,
-               multiline: bool = False, valid: Valid | None = None) -> Consensus:
+def read_typed(
+    zone: Gray,
+    engines: Engines,
+    *,
+    charset: str | None,
+    multiline: bool = False,
+    valid: Valid | None = None,
+) -> Consensus:
     """Read `zone` with Tesseract up to three times (smoothed, as is, shrunk) and vote.
 
     `valid` says whether a text can be the field's value (a comb's length, a date part's
@@ -90,8 +98,18 @@ def read_typed(zone: Gray, engines: Engines, *, charset: str | None,
     typed page's doubtful field, `reading.read_page`) costs no second OCR.
     """
     h = hashlib.blake2b(np.ascontiguousarray(zone).tobytes(), digest_size=16)
-    h.update(repr((zone.shape, charset, multiline, getattr(valid, "__qualname__", None),
-                   engines.ocr.name, id(engines.ocr))).encode())
+    h.update(
+        repr(
+            (
+                zone.shape,
+                charset,
+                multiline,
+                getattr(valid, "__qualname__", None),
+                engines.ocr.name,
+                id(engines.ocr),
+            )
+        ).encode()
+    )
     key = h.digest()
     with _LOCK:
         if key in _MEMO:
@@ -110,8 +128,9 @@ _MEMO: OrderedDict[bytes, Consensus] = OrderedDict()
 _LOCK = threading.Lock()
 
 
-def _read_typed(zone: Gray, engines: Engines, *, charset: str | None,
-                multiline: bool, valid: Valid | None) -> Consensus:
+def _read_typed(
+    zone: Gray, engines: Engines, *, charset: str | None, multiline: bool, valid: Valid | None
+) -> Consensus:
     ok = valid or (lambda t: bool(t.strip()))
     reads: list[Reading] = []
     for prepare in _PREPARE:
@@ -125,8 +144,9 @@ def _read_typed(zone: Gray, engines: Engines, *, charset: str | None,
     if not any(ok(r.text) for r in reads):
         # Last resort: hard Otsu ink. Tesseract reads nothing at all in some small zones
         # of a phone photo's soft grey (a typed "11") that it reads at 0.96 in black.
-        reads.append(engines.ocr.read_zone(pad(binarise(zone)), charset=charset,
-                                           multiline=multiline))
+        reads.append(
+            engines.ocr.read_zone(pad(binarise(zone)), charset=charset, multiline=multiline)
+        )
     texts = tuple(r.text for r in reads)
     counts: dict[str, int] = {}
     for r in reads:

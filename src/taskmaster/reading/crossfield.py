@@ -17,8 +17,8 @@ from taskmaster.reading.result import FieldReading
 
 ACCEPT = 0.9
 PROPOSED_CAP = 0.6  # a value built from other fields is proposed, never accepted alone
-_TOLERANCE = 0.3    # of the candidate's length, in `lexicon.distance` units
-_MARGIN = 0.25      # the runner-up must be this much further from the read
+_TOLERANCE = 0.3  # of the candidate's length, in `lexicon.distance` units
+_MARGIN = 0.25  # the runner-up must be this much further from the read
 _DOUBT_CHAR = 0.4
 _SURE_CHAR = 0.9
 # Lower-case look-alikes of digits in a hand-printed address's trailing number.
@@ -54,9 +54,20 @@ def email_candidates(first: str, last: str, local: str) -> dict[str, float]:
     a small cost for the less common patterns (it breaks ties such as "chloe94" /
     "chloec4" for a read "chloeq4")."""
     f, la = first, last
-    stems = {f"{f}.{la}": 0.0, f + la: 0.0, f[0] + la: 0.0, f: 0.0, f"{f}_{la}": 0.1,
-             f"{f}-{la}": 0.2, la: 0.2, f"{f[0]}.{la}": 0.2, f + la[0]: 0.3,
-             la + f: 0.3, la + f[0]: 0.3, f"{la}.{f}": 0.3}
+    stems = {
+        f"{f}.{la}": 0.0,
+        f + la: 0.0,
+        f[0] + la: 0.0,
+        f: 0.0,
+        f"{f}_{la}": 0.1,
+        f"{f}-{la}": 0.2,
+        la: 0.2,
+        f"{f[0]}.{la}": 0.2,
+        f + la[0]: 0.3,
+        la + f: 0.3,
+        la + f[0]: 0.3,
+        f"{la}.{f}": 0.3,
+    }
     out: dict[str, float] = {}
     for stem, cost in stems.items():
         for d in _digits(local):
@@ -64,8 +75,7 @@ def email_candidates(first: str, last: str, local: str) -> dict[str, float]:
     return out
 
 
-def settle_email(email: FieldReading, first: FieldReading, last: FieldReading
-                 ) -> FieldReading:
+def settle_email(email: FieldReading, first: FieldReading, last: FieldReading) -> FieldReading:
     """`email` with its local part replaced by the one name-made spelling it is close
     to; unchanged when it is confident, has no '@', or no single spelling is close."""
     if not isinstance(email.value, str) or email.confidence >= ACCEPT:
@@ -74,8 +84,10 @@ def settle_email(email: FieldReading, first: FieldReading, last: FieldReading
     local, at, domain = email.value.rpartition("@")
     if not (f and la and at and local):
         return email
-    scored = sorted((lexicon.distance(local, c) + prior, c)
-                    for c, prior in email_candidates(f, la, local).items())
+    scored = sorted(
+        (lexicon.distance(local, c) + prior, c)
+        for c, prior in email_candidates(f, la, local).items()
+    )
     best, cand = scored[0]
     if cand == local or best > _TOLERANCE * len(cand):
         return email
@@ -83,10 +95,13 @@ def settle_email(email: FieldReading, first: FieldReading, last: FieldReading
         return email
     value = f"{cand}@{domain}"
     chars = tuple(_DOUBT_CHAR if i < len(cand) else _SURE_CHAR for i in range(len(value)))
-    return replace(email, value=value, confidence=min(email.confidence, PROPOSED_CAP),
-                   char_confidences=chars,
-                   messages=[*email.messages, f"local part from the names: {cand!r}"
-                                              f" (read {local!r})"])
+    return replace(
+        email,
+        value=value,
+        confidence=min(email.confidence, PROPOSED_CAP),
+        char_confidences=chars,
+        messages=[*email.messages, f"local part from the names: {cand!r} (read {local!r})"],
+    )
 
 
 def settle_page(readings: dict[str, FieldReading]) -> dict[str, FieldReading]:

@@ -41,8 +41,9 @@ def parts(page: Gray, field: FieldDef) -> list[Gray]:
     return out
 
 
-def read(page: Gray, field: FieldDef, engines: Engines, *,
-         typed_page: bool = False) -> FieldReading:
+def read(
+    page: Gray, field: FieldDef, engines: Engines, *, typed_page: bool = False
+) -> FieldReading:
     """ISO date; an impossible date keeps the raw digits with a low confidence.
     `typed_page`: see `recognise`."""
     assert field.bbox is not None
@@ -51,12 +52,19 @@ def read(page: Gray, field: FieldDef, engines: Engines, *,
     if not any(inked):
         return empty(field.bbox, "ocr")
     if not all(inked):
-        return FieldReading(value=None, raw=None, confidence=0.3, source="ocr", bbox=field.bbox,
-                            messages=["date partly filled in"])
+        return FieldReading(
+            value=None,
+            raw=None,
+            confidence=0.3,
+            source="ocr",
+            bbox=field.bbox,
+            messages=["date partly filled in"],
+        )
     # Each part on its own: side by side, Tesseract runs DD and MM together.
-    reads = [recognise(z, engines, charset=_DIGITS, valid=_part_valid(n),
-                       typed_page=typed_page)
-             for z, n in zip(zones, (2, 2, 4), strict=True)]
+    reads = [
+        recognise(z, engines, charset=_DIGITS, valid=_part_valid(n), typed_page=typed_page)
+        for z, n in zip(zones, (2, 2, 4), strict=True)
+    ]
     groups = ["".join(r.text.split()) for r in reads]
     raw = "/".join(groups)
     messages = sorted({m for r in reads for m in r.messages})
@@ -73,8 +81,7 @@ def read(page: Gray, field: FieldDef, engines: Engines, *,
     else:
         messages.append(f"expected DD/MM/YYYY, read {raw!r}")
     # The ICR's digit alternatives know hand print, not type: not on a typed page.
-    joint = (_joint(zones, field, engines.icr) if source == "icr" and not typed_page
-             else None)
+    joint = _joint(zones, field, engines.icr) if source == "icr" and not typed_page else None
     if joint is not None and joint.text:
         if joint.text == value:
             confidence = max(confidence, joint.confidence)
@@ -89,9 +96,15 @@ def read(page: Gray, field: FieldDef, engines: Engines, *,
         # The form asks for DD and MM: a lone digit more often means one was missed.
         confidence = min(confidence, 0.6)
         messages.append("one-digit day or month")
-    return FieldReading(value=value, raw=raw, confidence=round(confidence, 4), source=source,
-                        bbox=field.bbox, messages=messages,
-                        char_confidences=chars if value and len(chars) == 8 else ())
+    return FieldReading(
+        value=value,
+        raw=raw,
+        confidence=round(confidence, 4),
+        source=source,
+        bbox=field.bbox,
+        messages=messages,
+        char_confidences=chars if value and len(chars) == 8 else (),
+    )
 
 
 def years(field: FieldDef) -> tuple[int, int]:
@@ -123,8 +136,7 @@ MAX_PIECES = 3  # cut pieces that may make one digit (a 5's flag, a broken 0, a 
 SKIP_COST = math.log(0.2)  # leaving a piece out (a speck, a stray stroke) of the digits
 
 
-def _n_digits(masks: list[Mask], n: int, icr: GlyphProbabilities
-              ) -> list[dict[str, float]] | None:
+def _n_digits(masks: list[Mask], n: int, icr: GlyphProbabilities) -> list[dict[str, float]] | None:
     """Probability tables of exactly `n` digits from the cut pieces: neighbouring pieces
     joined into one digit, or a piece left out, where that makes the classifier surest
     (dynamic programming over the pieces left to right); None when they cannot make n."""
@@ -142,7 +154,8 @@ def _n_digits(masks: list[Mask], n: int, icr: GlyphProbabilities
     inf = -math.inf
     # best[i][k]: log-score of the first i pieces made into k digits, and how.
     best: list[list[tuple[float, list[tuple[int, int]]]]] = [
-        [(inf, [])] * (n + 1) for _ in range(m + 1)]
+        [(inf, [])] * (n + 1) for _ in range(m + 1)
+    ]
     best[0][0] = (0.0, [])
     for i in range(m):
         for k in range(n + 1):
@@ -164,7 +177,9 @@ def _n_digits(masks: list[Mask], n: int, icr: GlyphProbabilities
 def _part_valid(digits: int) -> Callable[[str], bool]:
     """The form asks for DD, MM and YYYY: a read with fewer digits missed one (Courier's
     "11" and "17" come out as one glyph), so it does not stop the reading early."""
+
     def valid(text: str) -> bool:
         t = "".join(text.split())
         return t.isdigit() and len(t) == digits
+
     return valid

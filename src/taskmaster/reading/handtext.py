@@ -20,7 +20,7 @@ from taskmaster.reading import lexicon, repair
 from taskmaster.reading.recognise import HAND_CAP, Recognised, fuse
 
 SNAP_AGREE = 0.93  # both engines' reads snap to one vocabulary entry (or agree word by word)
-SNAP_ONE = 0.8     # one engine's read explains the entry: likely, but a person confirms
+SNAP_ONE = 0.8  # one engine's read explains the entry: likely, but a person confirms
 ACCEPT = 0.9  # the accept threshold a settled value must stay under
 SURE_CHAR = 0.97
 DOUBT_CHAR = 0.4
@@ -44,7 +44,7 @@ def align(a: list[str], b: list[str]) -> list[tuple[str, str]]:
             for di, dj in steps:
                 if i + di > n or j + dj > m:
                     continue
-                wa, wb = "".join(a[i:i + di]), "".join(b[j:j + dj])
+                wa, wb = "".join(a[i : i + di]), "".join(b[j : j + dj])
                 if not wa or not wb:
                     c = float(len(wa) + len(wb))
                 else:
@@ -56,7 +56,7 @@ def align(a: list[str], b: list[str]) -> list[tuple[str, str]]:
     i, j = n, m
     while i or j:
         di, dj = back[i][j]
-        pairs.append(("".join(a[i - di:i]), "".join(b[j - dj:j])))
+        pairs.append(("".join(a[i - di : i]), "".join(b[j - dj : j])))
         i, j = i - di, j - dj
     return pairs[::-1]
 
@@ -109,7 +109,7 @@ def _word(ocr: str, icr: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
 def _tail(word: str) -> tuple[str, str]:
     """The word and the comma or full stop that ends it."""
     core = word.rstrip(".,")
-    return core, word[len(core):][:1]
+    return core, word[len(core) :][:1]
 
 
 def _address(text: str) -> bool:
@@ -125,8 +125,20 @@ def _junk(word: str) -> bool:
 
 UNITS = frozenset({"MG", "MCG", "ML", "G", "IU", "UNITS", "MEQ"})
 _CONFUSED_ONE = 0.5  # one hand-print look-alike (`lexicon.distance`)
-_AS_DIGIT = {"O": "0", "D": "0", "Q": "0", "U": "0", "I": "1", "L": "1", "Z": "2", "S": "5",
-             "G": "6", "B": "8", "T": "7", "A": "4"}
+_AS_DIGIT = {
+    "O": "0",
+    "D": "0",
+    "Q": "0",
+    "U": "0",
+    "I": "1",
+    "L": "1",
+    "Z": "2",
+    "S": "5",
+    "G": "6",
+    "B": "8",
+    "T": "7",
+    "A": "4",
+}
 
 
 def doses(words: list[str]) -> list[str]:
@@ -136,8 +148,12 @@ def doses(words: list[str]) -> list[str]:
     out = list(words)
     for k in range(len(out) - 1):
         w = out[k].upper()
-        if (out[k + 1].upper() in UNITS and not w.isdigit() and len(w) <= 4
-                and all(c.isdigit() or c in _AS_DIGIT for c in w)):
+        if (
+            out[k + 1].upper() in UNITS
+            and not w.isdigit()
+            and len(w) <= 4
+            and all(c.isdigit() or c in _AS_DIGIT for c in w)
+        ):
             out[k] = "".join(_AS_DIGIT.get(c, c) for c in w)
     for k in range(1, len(out)):
         w = out[k].upper()
@@ -163,9 +179,13 @@ def settle_typed(field_name: str, r: Recognised) -> Recognised:
         if split != text.split():
             # A word gap lost ("EMMAKERR"): the two entries, for a person to confirm.
             out = " ".join(split)
-            return replace(r, text=out, confidence=min(r.confidence, SNAP_ONE),
-                           char_confidences=(), messages=[
-                               *r.messages, f"split {text!r} into words of the field's list"])
+            return replace(
+                r,
+                text=out,
+                confidence=min(r.confidence, SNAP_ONE),
+                char_confidences=(),
+                messages=[*r.messages, f"split {text!r} into words of the field's list"],
+            )
     if r.confidence >= ACCEPT:
         return r
     if mode == "whole":
@@ -177,8 +197,13 @@ def settle_typed(field_name: str, r: Recognised) -> Recognised:
         out = " ".join(_fix_word(w, vocabulary) for w in _join_split(text.split(), vocabulary))
     if out.upper() == text.upper():
         return r
-    return replace(r, text=out, confidence=min(r.confidence, SNAP_ONE), char_confidences=(),
-                   messages=[*r.messages, f"matched {out!r} in the field's list"])
+    return replace(
+        r,
+        text=out,
+        confidence=min(r.confidence, SNAP_ONE),
+        char_confidences=(),
+        messages=[*r.messages, f"matched {out!r} in the field's list"],
+    )
 
 
 def _fix_word(word: str, vocabulary: frozenset[str]) -> str:
@@ -203,8 +228,11 @@ def _unglued(word: str, vocabulary: frozenset[str]) -> str | None:
         return f"{number.group(1)} {number.group(2)}"
     if len(word) < 5 or word in vocabulary or not word.isalpha():
         return None
-    splits = [f"{word[:k]} {word[k:]}" for k in range(2, len(word) - 1)
-              if word[:k] in vocabulary and word[k:] in vocabulary]
+    splits = [
+        f"{word[:k]} {word[k:]}"
+        for k in range(2, len(word) - 1)
+        if word[:k] in vocabulary and word[k:] in vocabulary
+    ]
     return splits[0] if len(splits) == 1 else None
 
 
@@ -213,8 +241,12 @@ def _join_split(words: list[str], vocabulary: frozenset[str]) -> list[str]:
     together are ("GLARG INE" -> "GLARGINE")."""
     out: list[str] = []
     for w in words:
-        if out and out[-1].upper() not in vocabulary and w.upper() not in vocabulary \
-                and (out[-1] + w).upper() in vocabulary:
+        if (
+            out
+            and out[-1].upper() not in vocabulary
+            and w.upper() not in vocabulary
+            and (out[-1] + w).upper() in vocabulary
+        ):
             out[-1] = (out[-1] + w).upper()
         else:
             out.append(w)
@@ -236,9 +268,14 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
         by_icr = "@" in icr and (_address(icr) or not _address(ocr))
         text = "".join((icr if by_icr else ocr).split())
         who = "the ICR" if by_icr else "Tesseract"
-        return replace(r, text=text, confidence=min(r.confidence, HAND_CAP),
-                       char_confidences=(), source="icr" if by_icr else "ocr",
-                       messages=[*r.messages, f"e-mail address as {who} read it: {text!r}"])
+        return replace(
+            r,
+            text=text,
+            confidence=min(r.confidence, HAND_CAP),
+            char_confidences=(),
+            source="icr" if by_icr else "ocr",
+            messages=[*r.messages, f"e-mail address as {who} read it: {text!r}"],
+        )
     spec = lexicon.for_field(field_name)
     vocabulary, mode = spec if spec else (frozenset(), "words")
     if mode == "whole":
@@ -246,13 +283,18 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
         if s is not None:
             both = s.near(0) and s.near(1)
             conf = SNAP_AGREE if both else min(max(r.confidence, SNAP_ONE), SNAP_ONE)
-            return replace(r, text=s.entry, confidence=conf,
-                           char_confidences=(SURE_CHAR if both else DOUBT_CHAR,) * len(s.entry),
-                           messages=[*r.messages, f"matched {s.entry!r} in the field's list"])
+            return replace(
+                r,
+                text=s.entry,
+                confidence=conf,
+                char_confidences=(SURE_CHAR if both else DOUBT_CHAR,) * len(s.entry),
+                messages=[*r.messages, f"matched {s.entry!r} in the field's list"],
+            )
     words = [_word(o, i, vocabulary) for o, i in align(ocr.split(), icr.split())]
     words = [(w, ok) for w, ok in words if w]
-    words = [(_unglued(w.upper(), vocabulary) or w, ok) if vocabulary else (w, ok)
-             for w, ok in words]
+    words = [
+        (_unglued(w.upper(), vocabulary) or w, ok) if vocabulary else (w, ok) for w, ok in words
+    ]
     fixed = doses([w for w, _ in words])
     words = [(f, ok and f == w) for f, (w, ok) in zip(fixed, words, strict=True)]
     text = " ".join(w for w, _ in words)
@@ -266,5 +308,11 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
     messages = list(r.messages)
     if text != r.text:
         messages.append(f"word by word: {text!r}")
-    return replace(r, text=text, confidence=conf, char_confidences=tuple(chars),
-                   source="icr", messages=messages)
+    return replace(
+        r,
+        text=text,
+        confidence=conf,
+        char_confidences=tuple(chars),
+        source="icr",
+        messages=messages,
+    )

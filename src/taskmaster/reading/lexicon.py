@@ -39,12 +39,27 @@ FIELD_LEXICONS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 # Hand-print look-alikes: substituting one for the other costs `_CONFUSED`.
-_GROUPS = ("O0DQUC", "I1LJT7", "S5", "Z2", "B83R", "G6C&", "A4R", "MNWH", "UVWY", "EF",
-           "PRD", "KX", "94Q", "HN", "QG")
+_GROUPS = (
+    "O0DQUC",
+    "I1LJT7",
+    "S5",
+    "Z2",
+    "B83R",
+    "G6C&",
+    "A4R",
+    "MNWH",
+    "UVWY",
+    "EF",
+    "PRD",
+    "KX",
+    "94Q",
+    "HN",
+    "QG",
+)
 _CONFUSED = 0.5
-_THIN = "I1.-'"     # glyphs the ICR's segmentation drops or Tesseract invents
+_THIN = "I1.-'"  # glyphs the ICR's segmentation drops or Tesseract invents
 _THIN_COST = 0.6
-_SPACE_COST = 0.3   # a word gap one engine saw and the other did not
+_SPACE_COST = 0.3  # a word gap one engine saw and the other did not
 _PAIRS = {(a, b) for g in _GROUPS for a in g for b in g if a != b}
 
 
@@ -52,8 +67,9 @@ _PAIRS = {(a, b) for g in _GROUPS for a in g for b in g if a != b}
 def load(name: str) -> frozenset[str]:
     """The entries of `lexicons/NAME.txt` (upper case, comment lines skipped)."""
     lines = (LEXICON_DIR / f"{name}.txt").read_text(encoding="utf-8").splitlines()
-    return frozenset(" ".join(ln.split()).upper() for ln in lines
-                     if ln.strip() and not ln.startswith("#"))
+    return frozenset(
+        " ".join(ln.split()).upper() for ln in lines if ln.strip() and not ln.startswith("#")
+    )
 
 
 @cache
@@ -73,8 +89,7 @@ def near_miss(word: str, vocabulary: frozenset[str]) -> str | None:
     w = word.upper()
     if w in vocabulary or len(w) < 3 or not w.isalpha():
         return None
-    found = [e for e in vocabulary if abs(len(e) - len(w)) <= 1
-             and distance(w, e) <= _THIN_COST]
+    found = [e for e in vocabulary if abs(len(e) - len(w)) <= 1 and distance(w, e) <= _THIN_COST]
     return found[0] if len(found) == 1 else None
 
 
@@ -83,8 +98,9 @@ def settles_case(name: str) -> bool:
     it in: one entry per field (a city) or one name; not free text, where a typed
     lower-case line read again by the ICR only gains errors."""
     spec = FIELD_LEXICONS.get(name)
-    return spec is not None and (spec[1] == "whole" or len(spec[0]) == 1
-                                 and spec[0][0] in ("first_names", "surnames"))
+    return spec is not None and (
+        spec[1] == "whole" or len(spec[0]) == 1 and spec[0][0] in ("first_names", "surnames")
+    )
 
 
 def _sub(a: str, b: str) -> float:
@@ -109,8 +125,9 @@ def distance(a: str, b: str) -> float:
     for ca in a:
         cur = [prev[0] + _indel(ca)]
         for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j - 1] + _sub(ca, cb), prev[j] + _indel(ca),
-                           cur[j - 1] + _indel(cb)))
+            cur.append(
+                min(prev[j - 1] + _sub(ca, cb), prev[j] + _indel(ca), cur[j - 1] + _indel(cb))
+            )
         prev = cur
     return prev[-1]
 
@@ -124,8 +141,12 @@ def _code(c: str) -> int:
 
 def _cost_tables() -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     chars = [chr(i) for i in range(_CODES)]
-    sub = np.array([[0.0 if a == b and i < _CODES - 1 else _sub(a, b) for b in chars]
-                    for i, a in enumerate(chars)])
+    sub = np.array(
+        [
+            [0.0 if a == b and i < _CODES - 1 else _sub(a, b) for b in chars]
+            for i, a in enumerate(chars)
+        ]
+    )
     return sub, np.array([_indel(c) for c in chars])
 
 
@@ -138,13 +159,12 @@ def _sorted(vocabulary: frozenset[str]) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=64)
-def _entries_table(entries: tuple[str, ...]) -> tuple[npt.NDArray[np.int64],
-                                                      npt.NDArray[np.int64]]:
+def _entries_table(entries: tuple[str, ...]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """The entries as a padded matrix of character codes, and their lengths."""
     width = max((len(e) for e in entries), default=0)
     codes = np.full((len(entries), width), _CODES - 1, dtype=np.int64)
     for n, e in enumerate(entries):
-        codes[n, :len(e)] = [_code(c) for c in e.upper()]
+        codes[n, : len(e)] = [_code(c) for c in e.upper()]
     return codes, np.array([len(e) for e in entries], dtype=np.int64)
 
 
@@ -193,8 +213,11 @@ def snap(reads: list[str], vocabulary: frozenset[str], *, margin: float = 0.5) -
     table = _sorted(vocabulary)
     near = np.min([distances(k, table) for k in keys], axis=0)
     # Entries whose length alone puts them out of reach are left out.
-    scored = [(d, e) for d, e in zip(near.tolist(), table, strict=True)
-              if abs(len(e) - shortest) * _SPACE_COST <= tolerance(e) + 2]
+    scored = [
+        (d, e)
+        for d, e in zip(near.tolist(), table, strict=True)
+        if abs(len(e) - shortest) * _SPACE_COST <= tolerance(e) + 2
+    ]
     if not scored:
         return None
     scored.sort()

@@ -36,11 +36,18 @@ class Recognised:
     reads: tuple[str, ...] = ()  # hand print: (Tesseract's text, the ICR's text)
 
 
-def recognise(zone: Gray, engines: Engines, *, charset: str | None,
-              multiline: bool = False, valid: Valid | None = None,
-              use_icr: bool = True, any_case: bool = False,
-              typed_page: bool = False,
-              icr_charset: str | None = None) -> Recognised:
+def recognise(
+    zone: Gray,
+    engines: Engines,
+    *,
+    charset: str | None,
+    multiline: bool = False,
+    valid: Valid | None = None,
+    use_icr: bool = True,
+    any_case: bool = False,
+    typed_page: bool = False,
+    icr_charset: str | None = None,
+) -> Recognised:
     """Read a cleaned zone (box lines erased) as machine print or hand print.
 
     `use_icr=False` where the ICR cannot read the field (it knows digits and capitals
@@ -58,8 +65,7 @@ def recognise(zone: Gray, engines: Engines, *, charset: str | None,
     """
     vote = read_typed(zone, engines, charset=charset, multiline=multiline, valid=valid)
     ocr = vote.reading
-    typed = (ocr.confidence >= TYPED_MIN or (typed_page and vote.agreed)) \
-        and bool(ocr.text.strip())
+    typed = (ocr.confidence >= TYPED_MIN or (typed_page and vote.agreed)) and bool(ocr.text.strip())
     if typed:
         out = _from(ocr, "ocr", typed=True)
         if ocr.confidence < TYPED_MIN:
@@ -69,10 +75,19 @@ def recognise(zone: Gray, engines: Engines, *, charset: str | None,
             out.confidence = min(out.confidence, DISAGREE_CAP)
             out.messages.append("reads disagree: " + " | ".join(vote.texts))
         return out
-    if (engines.icr is not None and use_icr and not multiline and charset
-            and (any_case or not _mostly_lower(ocr.text))):
-        return _hand(ocr, engines.icr.read_line(zone, charset=icr_charset or charset), valid,
-                     digits_only=charset.isdigit())
+    if (
+        engines.icr is not None
+        and use_icr
+        and not multiline
+        and charset
+        and (any_case or not _mostly_lower(ocr.text))
+    ):
+        return _hand(
+            ocr,
+            engines.icr.read_line(zone, charset=icr_charset or charset),
+            valid,
+            digits_only=charset.isdigit(),
+        )
     out = _from(ocr, "ocr", typed=False)
     out.confidence = min(out.confidence, HAND_CAP)
     out.messages.append("hand-print: low confidence")
@@ -86,8 +101,9 @@ def _mostly_lower(text: str) -> bool:
     return bool(letters) and sum(c.islower() for c in letters) * 2 > len(letters)
 
 
-def _hand(ocr: Reading, icr: Reading, valid: Valid | None = None, *,
-          digits_only: bool = False) -> Recognised:
+def _hand(
+    ocr: Reading, icr: Reading, valid: Valid | None = None, *, digits_only: bool = False
+) -> Recognised:
     """Hand print read by both engines: confident only where they agree.
 
     On the intake samples neither is enough alone: the ICR's line segmentation drops
@@ -97,9 +113,14 @@ def _hand(ocr: Reading, icr: Reading, valid: Valid | None = None, *,
     """
     ocr_conf = calibrate_ocr(ocr.confidence)
     if _norm(ocr.text) == _norm(icr.text) and ocr.text.strip():
-        return Recognised(text=icr.text, confidence=max(ocr_conf, icr.confidence),
-                          source="icr", char_confidences=icr.char_confidences, typed=False,
-                          reads=(ocr.text, icr.text))
+        return Recognised(
+            text=icr.text,
+            confidence=max(ocr_conf, icr.confidence),
+            source="icr",
+            char_confidences=icr.char_confidences,
+            typed=False,
+            reads=(ocr.text, icr.text),
+        )
     ok = valid or (lambda t: bool(t.strip()))
     if not ok(ocr.text) or (digits_only and ok(icr.text)):
         # The ICR reads hand-printed digits far better than Tesseract (99% a digit).
@@ -109,9 +130,14 @@ def _hand(ocr: Reading, icr: Reading, valid: Valid | None = None, *,
     else:
         text = fuse(ocr.text, icr.text)
     src = "icr" if text == icr.text else "ocr"
-    return Recognised(text=text, confidence=min(max(ocr_conf, icr.confidence), HAND_CAP),
-                      source=src, typed=False, reads=(ocr.text, icr.text),
-                      messages=[f"hand-print: engines differ ({ocr.text!r} / {icr.text!r})"])
+    return Recognised(
+        text=text,
+        confidence=min(max(ocr_conf, icr.confidence), HAND_CAP),
+        source=src,
+        typed=False,
+        reads=(ocr.text, icr.text),
+        messages=[f"hand-print: engines differ ({ocr.text!r} / {icr.text!r})"],
+    )
 
 
 def fuse(ocr: str, icr: str) -> str:
@@ -144,5 +170,10 @@ def calibrate_ocr(raw: float) -> float:
 
 def _from(r: Reading, source: str, *, typed: bool) -> Recognised:
     conf = calibrate_ocr(r.confidence) if source == "ocr" else r.confidence
-    return Recognised(text=r.text, confidence=conf, source=source,
-                      char_confidences=r.char_confidences, typed=typed)
+    return Recognised(
+        text=r.text,
+        confidence=conf,
+        source=source,
+        char_confidences=r.char_confidences,
+        typed=typed,
+    )

@@ -17,15 +17,42 @@ from taskmaster.reading.lexicon import snap
 REPAIRED_CAP = 0.85
 
 # Letter <-> digit look-alikes in typed fonts after a fax or a phone camera.
-TO_DIGIT = {"O": "0", "Q": "0", "D": "0", "U": "0", "I": "1", "L": "1", "Z": "2", "S": "5",
-            "G": "6", "B": "8", "T": "7", "A": "4", "J": "3"}
+TO_DIGIT = {
+    "O": "0",
+    "Q": "0",
+    "D": "0",
+    "U": "0",
+    "I": "1",
+    "L": "1",
+    "Z": "2",
+    "S": "5",
+    "G": "6",
+    "B": "8",
+    "T": "7",
+    "A": "4",
+    "J": "3",
+}
 TO_LETTER = {"0": "O", "1": "I", "2": "Z", "5": "S", "6": "G", "8": "B", "7": "T", "4": "A"}
 _MAX_AMBIGUOUS = 12  # confusable positions tried against a pattern (2**12 candidates)
 
 # Domains common enough on patient forms that a one-letter slip in them is a misread.
-EMAIL_DOMAINS = ("gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "icloud.com",
-                 "aol.com", "comcast.net", "live.com", "msn.com", "att.net", "me.com",
-                 "protonmail.com", "verizon.net", "sbcglobal.net", "mail.com")
+EMAIL_DOMAINS = (
+    "gmail.com",
+    "yahoo.com",
+    "outlook.com",
+    "hotmail.com",
+    "icloud.com",
+    "aol.com",
+    "comcast.net",
+    "live.com",
+    "msn.com",
+    "att.net",
+    "me.com",
+    "protonmail.com",
+    "verizon.net",
+    "sbcglobal.net",
+    "mail.com",
+)
 _AT_LOOKALIKES = "ea©&"
 
 
@@ -38,8 +65,9 @@ def to_pattern(text: str, pattern: str) -> tuple[str, bool]:
     rx = re.compile(pattern)
     if rx.fullmatch(text):
         return text, False
-    options = [[c] + [alt for alt in (TO_DIGIT.get(c.upper()), TO_LETTER.get(c)) if alt]
-               for c in text]
+    options = [
+        [c] + [alt for alt in (TO_DIGIT.get(c.upper()), TO_LETTER.get(c)) if alt] for c in text
+    ]
     if sum(len(o) > 1 for o in options) > _MAX_AMBIGUOUS:
         return text, False
     best: tuple[int, str] | None = None
@@ -62,12 +90,14 @@ def letter_words(text: str) -> tuple[str, bool]:
     for word in text.split(" "):
         letters = sum(c.isalpha() for c in word)
         digits = [c for c in word if c.isdigit()]
-        if digits and letters >= 3 and letters > 2 * len(digits) \
-                and all(d in TO_LETTER for d in digits) \
-                and not re.fullmatch(r"\d+(ST|ND|RD|TH|MG|MCG|ML|G|KG|LB|LBS|X)",
-                                     word, re.IGNORECASE):
-            fixed = "".join(_as_letter(word, i) if c.isdigit() else c
-                            for i, c in enumerate(word))
+        if (
+            digits
+            and letters >= 3
+            and letters > 2 * len(digits)
+            and all(d in TO_LETTER for d in digits)
+            and not re.fullmatch(r"\d+(ST|ND|RD|TH|MG|MCG|ML|G|KG|LB|LBS|X)", word, re.IGNORECASE)
+        ):
+            fixed = "".join(_as_letter(word, i) if c.isdigit() else c for i, c in enumerate(word))
             out.append(fixed)
             changed = True
         else:
@@ -80,7 +110,7 @@ def letter_words(text: str) -> tuple[str, bool]:
 def _as_letter(word: str, i: int) -> str:
     """The letter digit `word[i]` resembles, in the case of the nearest letter after it
     (before it at the word's end): "0'Brien" -> "O", "c0m" -> "o"."""
-    near = [c for c in word[i + 1:] if c.isalpha()] or [c for c in word[:i] if c.isalpha()][::-1]
+    near = [c for c in word[i + 1 :] if c.isalpha()] or [c for c in word[:i] if c.isalpha()][::-1]
     letter = TO_LETTER[word[i]]
     return letter.lower() if near and near[0].islower() else letter
 
@@ -106,10 +136,12 @@ def _domain(domain: str) -> str | None:
     """The common domain `domain` is one substitution, or one missing dot, away from."""
     if domain in EMAIL_DOMAINS:
         return domain
-    near = [d for d in EMAIL_DOMAINS
-            if (len(d) == len(domain) and sum(a != b for a, b in zip(d, domain,
-                                                                     strict=True)) == 1)
-            or d.replace(".", "") == domain.replace(".", "")]
+    near = [
+        d
+        for d in EMAIL_DOMAINS
+        if (len(d) == len(domain) and sum(a != b for a, b in zip(d, domain, strict=True)) == 1)
+        or d.replace(".", "") == domain.replace(".", "")
+    ]
     if len(near) == 1:
         return near[0]
     # Hand print: more than one slip ("iclon.com", "yakoo_com"), by the look-alike
@@ -120,8 +152,9 @@ def _domain(domain: str) -> str | None:
     return found.entry.lower() if found is not None else None
 
 
-def glued_words(text: str, vocabulary: frozenset[str], *,
-                number_first: bool = False) -> tuple[str, bool]:
+def glued_words(
+    text: str, vocabulary: frozenset[str], *, number_first: bool = False
+) -> tuple[str, bool]:
     """Words whose gap was lost put apart where the field's vocabulary explains the run
     in exactly one way: "ESTECT" -> "E STE CT", "VIEWCT" -> "VIEW CT", "DIGOXIN50" ->
     "DIGOXIN 50"; with `number_first` (a street address) also a house number glued to
@@ -131,9 +164,10 @@ def glued_words(text: str, vocabulary: frozenset[str], *,
     Typed condensed and bold fonts set word gaps little wider than letter gaps; after a
     scan or a fax Tesseract's line reader drops them.
     """
-    joined = "\n".join(" ".join(_unglue(w, vocabulary, number_first) or w
-                                 for w in line.split(" "))
-                        for line in text.split("\n"))
+    joined = "\n".join(
+        " ".join(_unglue(w, vocabulary, number_first) or w for w in line.split(" "))
+        for line in text.split("\n")
+    )
     return joined, joined != text
 
 
@@ -142,7 +176,8 @@ def _unglue(word: str, vocabulary: frozenset[str], number_first: bool) -> str | 
     if not w or w in vocabulary:
         return None
     m = re.fullmatch(r"([A-Z]+)(\d+)", w) or (
-        re.fullmatch(r"(\d+)([A-Z]+)", w) if number_first else None)
+        re.fullmatch(r"(\d+)([A-Z]+)", w) if number_first else None
+    )
     if m:
         letters = m.group(1) if m.group(1).isalpha() else m.group(2)
         if letters in vocabulary or _segments(letters, vocabulary):
@@ -160,7 +195,7 @@ def _unglue(word: str, vocabulary: frozenset[str], number_first: bool) -> str | 
         return None
     cuts, start = [], 0
     for part in found[0]:
-        cuts.append(word[start:start + len(part)])
+        cuts.append(word[start : start + len(part)])
         start += len(part)
     return " ".join(cuts)
 
@@ -180,16 +215,97 @@ def _segments(w: str, vocabulary: frozenset[str], parts: int = 3) -> list[list[s
 
 
 # The US states, DC and the territories (USPS codes).
-US_STATES = frozenset({
-    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL",
-    "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE",
-    "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD",
-    "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI"})
+US_STATES = frozenset(
+    {
+        "AL",
+        "AK",
+        "AZ",
+        "AR",
+        "CA",
+        "CO",
+        "CT",
+        "DE",
+        "DC",
+        "FL",
+        "GA",
+        "HI",
+        "ID",
+        "IL",
+        "IN",
+        "IA",
+        "KS",
+        "KY",
+        "LA",
+        "ME",
+        "MD",
+        "MA",
+        "MI",
+        "MN",
+        "MS",
+        "MO",
+        "MT",
+        "NE",
+        "NV",
+        "NH",
+        "NJ",
+        "NM",
+        "NY",
+        "NC",
+        "ND",
+        "OH",
+        "OK",
+        "OR",
+        "PA",
+        "RI",
+        "SC",
+        "SD",
+        "TN",
+        "TX",
+        "UT",
+        "VT",
+        "VA",
+        "WA",
+        "WV",
+        "WI",
+        "WY",
+        "AS",
+        "GU",
+        "MP",
+        "PR",
+        "VI",
+    }
+)
 # Read -> what a typed capital read so on a fax or a phone photo most likely was.
-_READ_AS = {"Q": "O", "D": "O", "0": "OD", "C": "OG", "O": "DQC", "I": "LJT", "L": "I",
-            "1": "IL", "J": "I", "T": "I", "M": "N", "N": "MH", "E": "F", "F": "EP",
-            "P": "RF", "R": "PB", "V": "YU", "Y": "V", "U": "VO", "B": "RE", "8": "B",
-            "5": "S", "2": "Z", "6": "G", "G": "CO", "H": "N", "K": "X", "X": "K"}
+_READ_AS = {
+    "Q": "O",
+    "D": "O",
+    "0": "OD",
+    "C": "OG",
+    "O": "DQC",
+    "I": "LJT",
+    "L": "I",
+    "1": "IL",
+    "J": "I",
+    "T": "I",
+    "M": "N",
+    "N": "MH",
+    "E": "F",
+    "F": "EP",
+    "P": "RF",
+    "R": "PB",
+    "V": "YU",
+    "Y": "V",
+    "U": "VO",
+    "B": "RE",
+    "8": "B",
+    "5": "S",
+    "2": "Z",
+    "6": "G",
+    "G": "CO",
+    "H": "N",
+    "K": "X",
+    "X": "K",
+}
 
 
 def state(text: str) -> tuple[str, bool]:
@@ -199,6 +315,6 @@ def state(text: str) -> tuple[str, bool]:
     t = text.upper()
     if len(t) != 2 or t in US_STATES:
         return text, False
-    near = {t[:i] + c + t[i + 1:] for i, ch in enumerate(t) for c in _READ_AS.get(ch, "")}
+    near = {t[:i] + c + t[i + 1 :] for i, ch in enumerate(t) for c in _READ_AS.get(ch, "")}
     near &= US_STATES
     return (near.pop(), True) if len(near) == 1 else (text, False)

@@ -32,5 +32,6 @@ class FieldReading:
 
 def empty(bbox: BBox, source: str, value: object = None) -> FieldReading:
     """A field whose zone holds no ink."""
-    return FieldReading(value=value, raw=None, confidence=EMPTY_CONFIDENCE, source=source,
-                        bbox=bbox)
+    return FieldReading(
+        value=value, raw=None, confidence=EMPTY_CONFIDENCE, source=source, bbox=bbox
+    )

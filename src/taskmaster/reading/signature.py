@@ -16,6 +16,11 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
     zone = crop(page, field.bbox, _SLACK)
     r = engines.omr.signature_present(zone)
     signed = r.text.strip().lower() == "true"
-    return FieldReading(value=signed, raw=r.text, confidence=round(r.confidence, 4),
-                        source="omr", bbox=field.bbox,
-                        messages=[] if r.confidence >= 0.9 else ["signature: unclear"])
+    return FieldReading(
+        value=signed,
+        raw=r.text,
+        confidence=round(r.confidence, 4),
+        source="omr",
+        bbox=field.bbox,
+        messages=[] if r.confidence >= 0.9 else ["signature: unclear"],
+    )

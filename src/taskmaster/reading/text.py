@@ -60,8 +60,9 @@ def zone(page: Gray, band: BBox, style: str | None) -> Gray:
     return clean_paper(despeckle(erase_lines(z)))
 
 
-def read(page: Gray, field: FieldDef, engines: Engines, *,
-         typed_page: bool = False) -> FieldReading:
+def read(
+    page: Gray, field: FieldDef, engines: Engines, *, typed_page: bool = False
+) -> FieldReading:
     """Read a text field: whitespace normalised, lines joined with "\\n", e-mail lower
     case; a blank zone is None. `typed_page`: see `recognise`."""
     assert field.bbox is not None
@@ -76,9 +77,17 @@ def read(page: Gray, field: FieldDef, engines: Engines, *,
         if ink_ratio(z) < EMPTY_INK:
             continue
         email = field.type == "email"
-        r = handtext.resolve(field.name, recognise(
-            z, engines, charset=charset, any_case=email or lexicon.settles_case(field.name),
-            icr_charset=CHARSETS["email_hand"] if email else None, typed_page=typed_page))
+        r = handtext.resolve(
+            field.name,
+            recognise(
+                z,
+                engines,
+                charset=charset,
+                any_case=email or lexicon.settles_case(field.name),
+                icr_charset=CHARSETS["email_hand"] if email else None,
+                typed_page=typed_page,
+            ),
+        )
         line = strip_debris(r.text)
         if not line:
             messages.append("ink but no text read")
@@ -88,8 +97,11 @@ def read(page: Gray, field: FieldDef, engines: Engines, *,
             chars.append(min(chars[-1], r.char_confidences[0]) if r.char_confidences else 0.0)
         texts.append(line)
         confs.append(r.confidence)
-        chars.extend(r.char_confidences if len(r.char_confidences) == len(line)
-                     else [r.confidence] * len(line))
+        chars.extend(
+            r.char_confidences
+            if len(r.char_confidences) == len(line)
+            else [r.confidence] * len(line)
+        )
         sources.add(r.source)
         messages.extend(m for m in r.messages if m not in messages)
     if not texts and not confs:
@@ -102,10 +114,15 @@ def read(page: Gray, field: FieldDef, engines: Engines, *,
         if repaired:
             confidence = min(confidence, REPAIRED_CAP)
             messages.append(f"repaired from {raw!r}")
-    return FieldReading(value=value, raw=raw or None, confidence=round(confidence, 4),
-                        source="icr" if "icr" in sources else "ocr", bbox=field.bbox,
-                        messages=messages,
-                        char_confidences=tuple(chars) if len(chars) == len(raw) else ())
+    return FieldReading(
+        value=value,
+        raw=raw or None,
+        confidence=round(confidence, 4),
+        source="icr" if "icr" in sources else "ocr",
+        bbox=field.bbox,
+        messages=messages,
+        char_confidences=tuple(chars) if len(chars) == len(raw) else (),
+    )
 
 
 def _repair(field: FieldDef, value: str) -> tuple[str, bool]:
@@ -117,8 +134,9 @@ def _repair(field: FieldDef, value: str) -> tuple[str, bool]:
         changed = False
         if spec is not None and spec[1] == "words":
             # Before `letter_words`, which would take DIGOXIN50's digits for letters.
-            value, changed = repair.glued_words(value, spec[0],
-                                                number_first=field.name.startswith("address"))
+            value, changed = repair.glued_words(
+                value, spec[0], number_first=field.name.startswith("address")
+            )
         lines = [repair.letter_words(line) for line in value.split("\n")]
         value = "\n".join(t for t, _ in lines)
         changed = changed or any(c for _, c in lines)

@@ -36,8 +36,7 @@ def crop(page: Gray, bbox: BBox, inset: int = 0, *, inset_y: int | None = None) 
     return np.ascontiguousarray(page[y0:y1, x0:x1])
 
 
-def flat_crop(page: Gray, bbox: BBox, inset: int = 0, *,
-              inset_y: int | None = None) -> Gray:
+def flat_crop(page: Gray, bbox: BBox, inset: int = 0, *, inset_y: int | None = None) -> Gray:
     """`crop`, with the paper made white and faint ink made black first (`flatten`).
 
     The flattening looks at a margin around the zone, so the background estimate at the
@@ -47,7 +46,7 @@ def flat_crop(page: Gray, bbox: BBox, inset: int = 0, *,
     m = FLAT_MARGIN
     h, w = page.shape
     ox, oy = max(0, x0 - m), max(0, y0 - m)
-    region = page[oy:min(h, y1 + m), ox:min(w, x1 + m)]
+    region = page[oy : min(h, y1 + m), ox : min(w, x1 + m)]
     if region.size == 0:
         return crop(page, bbox, inset, inset_y=inset_y)
     flat = flatten(region)
@@ -135,8 +134,9 @@ def ink_ratio(img: Gray, min_blob: int = MIN_BLOB) -> float:
     return float(ink_mask(img, min_blob).mean())
 
 
-def erase_lines(img: Gray, *, depth: int = 10, row_frac: float = 0.5,
-                col_frac: float = 0.85) -> Gray:
+def erase_lines(
+    img: Gray, *, depth: int = 10, row_frac: float = 0.5, col_frac: float = 0.85
+) -> Gray:
     """Whiten what is left of the printed box line (or underline, or a dashed guide line)
     along the zone's edges: rows within `depth` px of the top or bottom that are at least
     `row_frac` ink, and columns near the left or right edge at least `col_frac` ink.

@@ -22,11 +22,24 @@ from taskmaster.security.principal import Principal
 READ_ACTIONS = ("document.read", "page.read", "text.read", "pdf.read", "batch.read")
 
 
-def audit_read(session: Session, principal: Principal, action: str, *,
-               batch_id: str | None = None, document_id: str | None = None,
-               detail: str | None = None) -> None:
+def audit_read(
+    session: Session,
+    principal: Principal,
+    action: str,
+    *,
+    batch_id: str | None = None,
+    document_id: str | None = None,
+    detail: str | None = None,
+) -> None:
     """Record that `principal` read something (commits the request's session)."""
     assert action in READ_ACTIONS, action
-    session.add(AuditEntry(actor=principal.name, action=action, batch_id=batch_id,
-                           document_id=document_id, detail=detail))
+    session.add(
+        AuditEntry(
+            actor=principal.name,
+            action=action,
+            batch_id=batch_id,
+            document_id=document_id,
+            detail=detail,
+        )
+    )
     session.commit()

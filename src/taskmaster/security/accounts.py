@@ -36,13 +36,16 @@ RESERVED_PREFIXES = ("system",)
 def check_name(name: str) -> str:
     """`name` if it may be registered; InputError naming the problem otherwise."""
     if not _NAME.match(name):
-        raise InputError("a user name is 1-64 letters, digits or ._@- and starts with "
-                         "a letter or digit")
+        raise InputError(
+            "a user name is 1-64 letters, digits or ._@- and starts with a letter or digit"
+        )
     low = name.lower()
     if low in RESERVED_NAMES or low.startswith(RESERVED_PREFIXES):
-        raise InputError(f"user name {name!r} is reserved for the system (reserved: "
-                         f"{', '.join(sorted(RESERVED_NAMES))}, and names starting with "
-                         f"{' or '.join(RESERVED_PREFIXES)})")
+        raise InputError(
+            f"user name {name!r} is reserved for the system (reserved: "
+            f"{', '.join(sorted(RESERVED_NAMES))}, and names starting with "
+            f"{' or '.join(RESERVED_PREFIXES)})"
+        )
     return name
 
 
@@ -59,8 +62,9 @@ def get_user(session: Session, name: str) -> User:
     return user
 
 
-def add_user(session: Session, name: str, role: str, password: str, *,
-             actor: str = "system") -> User:
+def add_user(
+    session: Session, name: str, role: str, password: str, *, actor: str = "system"
+) -> User:
     """Create a user (not committed); Conflict if the name is taken."""
     check_name(name)
     check_role(role)
@@ -84,8 +88,9 @@ def set_password(session: Session, user: User, password: str, *, actor: str = "s
 
 def end_sessions(session: Session, user: User) -> None:
     """End every browser session of `user` (logout). Not committed."""
-    session.execute(update(User).where(User.id == user.id)
-                    .values(session_epoch=User.session_epoch + 1))
+    session.execute(
+        update(User).where(User.id == user.id).values(session_epoch=User.session_epoch + 1)
+    )
 
 
 def authenticate(session: Session, name: str, password: str, host: str = "-") -> User:
@@ -117,8 +122,7 @@ def ensure_admin(session: Session, password: str | None) -> str | None:
     if session.scalar(select(func.count()).select_from(User)):
         return None
     generated = None if password else random_password()
-    user = add_user(session, ADMIN, "admin", password or generated or "",
-                    actor="system:bootstrap")
+    user = add_user(session, ADMIN, "admin", password or generated or "", actor="system:bootstrap")
     user.must_change_password = generated is not None
     session.commit()
     return generated

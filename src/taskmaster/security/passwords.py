@@ -60,9 +60,7 @@ def check_password(password: str) -> None:
     if len(password) < MIN_LENGTH:
         raise InputError(f"a password needs at least {MIN_LENGTH} characters")
     if password.strip().lower() in common_passwords():
-        raise InputError("this password is on the list of commonly used passwords; "
-                         "choose another")
-
+        raise InputError("this password is on the list of commonly used passwords; choose another")
 
 
 @cache

@@ -72,13 +72,19 @@ def identify(request: Request, session: Session, csrf: str | None = None) -> Pri
         codec: SessionCodec = request.app.state.sessions
         data = codec.read(cookie)
         owner = session.get(User, data.user_id) if data else None
-        if data is None or owner is None or not owner.active \
-                or data.tag != password_tag(owner.password_hash) \
-                or data.epoch != owner.session_epoch:
+        if (
+            data is None
+            or owner is None
+            or not owner.active
+            or data.tag != password_tag(owner.password_hash)
+            or data.epoch != owner.session_epoch
+        ):
             raise AuthError("session expired; log in again")
-        if request.method not in SAFE_METHODS and not csrf_ok(data, csrf or request.headers.get(
-                CSRF_HEADER)):
+        if request.method not in SAFE_METHODS and not csrf_ok(
+            data, csrf or request.headers.get(CSRF_HEADER)
+        ):
             raise Forbidden(f"missing or wrong {CSRF_HEADER} header")
-        return Principal(owner.id, owner.name, owner.role, "session", data.csrf,
-                         owner.must_change_password)
+        return Principal(
+            owner.id, owner.name, owner.role, "session", data.csrf, owner.must_change_password
+        )
     raise AuthError("authentication required: an API token or a session")

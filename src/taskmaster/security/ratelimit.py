@@ -51,8 +51,7 @@ _UNSAFE = re.compile(r"[^\x21-\x7e]")  # no spaces or control characters: one lo
 def log_failure(user: str, host: str) -> None:
     """The fail2ban line; the user name is sanitised so it cannot forge a second line."""
     name = _UNSAFE.sub("?", user)[:64] or "-"
-    log.warning("taskmaster: failed login for user=%s from %s", name,
-                _UNSAFE.sub("?", host) or "-")
+    log.warning("taskmaster: failed login for user=%s from %s", name, _UNSAFE.sub("?", host) or "-")
 
 
 def _key(user: str, host: str) -> tuple[str, str]:
@@ -68,14 +67,21 @@ def take_login_slot(session: Session, user: str, host: str) -> None:
     now = utcnow()
     expired = now - LOCKOUT
     lf = LoginFailure
-    stmt = (update(lf).where(lf.user_name == name, lf.host == addr)
-            .values(attempts=case((lf.window_start < expired, 1), else_=lf.attempts + 1),
-                    # the lock lasts LOCKOUT from the attempt that reached the limit
-                    window_start=case((lf.window_start < expired, now),
-                                      (lf.attempts + 1 == MAX_USER_FAILURES, now),
-                                      else_=lf.window_start))
-            .returning(lf.attempts, lf.window_start)
-            .execution_options(synchronize_session=False))
+    stmt = (
+        update(lf)
+        .where(lf.user_name == name, lf.host == addr)
+        .values(
+            attempts=case((lf.window_start < expired, 1), else_=lf.attempts + 1),
+            # the lock lasts LOCKOUT from the attempt that reached the limit
+            window_start=case(
+                (lf.window_start < expired, now),
+                (lf.attempts + 1 == MAX_USER_FAILURES, now),
+                else_=lf.window_start,
+            ),
+        )
+        .returning(lf.attempts, lf.window_start)
+        .execution_options(synchronize_session=False)
+    )
     for _ in range(3):
         row = session.execute(stmt).first()
         if row is not None:
@@ -111,9 +117,15 @@ def clear_login_slots(session: Session, user: str, host: str | None = None) -> N
 def locked_out(session: Session, user: str) -> bool:
     """Whether `user` is locked out from at least one address now."""
     lf = LoginFailure
-    n = session.scalar(select(func.count()).select_from(lf).where(
-        lf.user_name == user[:64], lf.attempts >= MAX_USER_FAILURES,
-        lf.window_start >= utcnow() - LOCKOUT))
+    n = session.scalar(
+        select(func.count())
+        .select_from(lf)
+        .where(
+            lf.user_name == user[:64],
+            lf.attempts >= MAX_USER_FAILURES,
+            lf.window_start >= utcnow() - LOCKOUT,
+        )
+    )
     return bool(n)
 
 
@@ -138,8 +150,9 @@ class HostThrottle:
             q = self._recent(host, now)
             if len(q) >= self.max_failures:
                 wait = int(q[0] + self.window - now) + 1
-                raise RateLimited(f"too many failed logins from this address; "
-                                  f"try again in {wait} s")
+                raise RateLimited(
+                    f"too many failed logins from this address; try again in {wait} s"
+                )
             q.append(now)
             if len(self._attempts) > 10_000:  # bound memory under a spray of addresses
                 for h in [h for h, d in self._attempts.items() if not d]:

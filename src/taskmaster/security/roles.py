@@ -15,11 +15,11 @@ from taskmaster.errors import InputError
 class Perm(StrEnum):
     """One thing a request may need to be allowed."""
 
-    READ = "read"            # batches, documents, fields, page images, exports, apps
-    READ_OWN = "read_own"    # status of the batches one uploaded
-    UPLOAD = "upload"        # create batches
-    EDIT = "edit"            # change and verify field values, cancel batches
-    ADMIN = "admin"          # users, tokens, audit log, delete batches
+    READ = "read"  # batches, documents, fields, page images, exports, apps
+    READ_OWN = "read_own"  # status of the batches one uploaded
+    UPLOAD = "upload"  # create batches
+    EDIT = "edit"  # change and verify field values, cancel batches
+    ADMIN = "admin"  # users, tokens, audit log, delete batches
 
 
 ROLES: dict[str, frozenset[Perm]] = {

@@ -70,8 +70,9 @@ class SessionCodec:
     def issue(self, user_id: int, password_hash: str, epoch: int = 0) -> tuple[str, str]:
         """(cookie value, CSRF token) for a fresh session of the user's `epoch`."""
         csrf = secrets.token_urlsafe(24)
-        value = self._s.dumps({"u": user_id, "c": csrf, "p": password_tag(password_hash),
-                               "e": epoch})
+        value = self._s.dumps(
+            {"u": user_id, "c": csrf, "p": password_tag(password_hash), "e": epoch}
+        )
         return value, csrf
 
     def read(self, cookie: str) -> SessionData | None:
@@ -80,9 +81,13 @@ class SessionCodec:
             data = self._s.loads(cookie, max_age=self.max_age)
         except BadSignature:  # also SignatureExpired
             return None
-        if not (isinstance(data, dict) and isinstance(data.get("u"), int)
-                and isinstance(data.get("c"), str) and isinstance(data.get("p"), str)
-                and isinstance(data.get("e"), int)):
+        if not (
+            isinstance(data, dict)
+            and isinstance(data.get("u"), int)
+            and isinstance(data.get("c"), str)
+            and isinstance(data.get("p"), str)
+            and isinstance(data.get("e"), int)
+        ):
             return None
         return SessionData(user_id=data["u"], csrf=data["c"], tag=data["p"], epoch=data["e"])
 

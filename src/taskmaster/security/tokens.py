@@ -32,11 +32,17 @@ def create_token(session: Session, user: User, role: str, name: str = "") -> tup
     """A new token for `user` with `role`; returns (the token itself, its row). Not committed."""
     check_role(role)
     if not covers(user.role, role):
-        raise Forbidden(f"a token's role may not exceed its user's: {user.name} is {user.role}, "
-                        f"not {role}")
+        raise Forbidden(
+            f"a token's role may not exceed its user's: {user.name} is {user.role}, not {role}"
+        )
     token = PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, name=name[:64], prefix=token[:SHOWN],
-                   token_hash=hash_token(token), role=role)
+    row = ApiToken(
+        user_id=user.id,
+        name=name[:64],
+        prefix=token[:SHOWN],
+        token_hash=hash_token(token),
+        role=role,
+    )
     session.add(row)
     session.flush()
     return token, row

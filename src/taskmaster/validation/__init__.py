@@ -80,12 +80,14 @@ def check_value(field: FieldDef, value: Any) -> list[str]:
 def absent(field: FieldDef, value: Any) -> bool:
     """Whether a value leaves the field empty: None, or an unmarked required consent box
     or an unsigned required signature (both read as False, and both must be there)."""
-    return value is None or (value is False and field.required
-                             and field.kind in ("checkbox", "signature"))
+    return value is None or (
+        value is False and field.required and field.kind in ("checkbox", "signature")
+    )
 
 
-def field_status(field: FieldDef, value: Any, confidence: float, threshold: float | None,
-                 problems: list[str]) -> str:
+def field_status(
+    field: FieldDef, value: Any, confidence: float, threshold: float | None, problems: list[str]
+) -> str:
     """ok | needs_review | invalid | missing, for a machine-read value.
 
     `threshold` is the lowest confidence accepted without a person (None: none is); a

@@ -35,8 +35,10 @@ def designer_app(request: Request, name: str) -> Response:
     try:
         app = _svc(request).apps.get(name).app
     except NotFound as exc:
-        return _render(request, "message.html", who, 404, title="No such application",
-                       message=exc.message)
+        return _render(
+            request, "message.html", who, 404, title="No such application", message=exc.message
+        )
     definition = json.dumps(app.model_dump(mode="json", exclude_defaults=False))
-    return _render(request, "designer.html", who, apps=[], app=app,
-                   definition=definition.replace("</", "<\\/"))
+    return _render(
+        request, "designer.html", who, apps=[], app=app, definition=definition.replace("</", "<\\/")
+    )

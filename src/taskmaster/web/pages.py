@@ -46,8 +46,12 @@ _URL_TRICKS = re.compile(r"[\x00-\x20\x7f\\]")
 
 def safe_next(target: str) -> str:
     """`target` if it is a path on this site, else "/" (no open redirect after login)."""
-    if (not target.startswith("/") or target.startswith("//") or _URL_TRICKS.search(target)
-            or len(target) > 2000):
+    if (
+        not target.startswith("/")
+        or target.startswith("//")
+        or _URL_TRICKS.search(target)
+        or len(target) > 2000
+    ):
         return "/"
     parts = urlsplit(target)
     return target if not (parts.scheme or parts.netloc) else "/"
@@ -73,16 +77,26 @@ def _login_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
 
 
-def _render(request: Request, name: str, who: Principal | None, status: int = 200,
-            **context: Any) -> HTMLResponse:
-    context.update(user=who, can_edit=bool(who and who.can(Perm.EDIT)),
-                   can_admin=bool(who and who.can(Perm.ADMIN)))
+def _render(
+    request: Request, name: str, who: Principal | None, status: int = 200, **context: Any
+) -> HTMLResponse:
+    context.update(
+        user=who,
+        can_edit=bool(who and who.can(Perm.EDIT)),
+        can_admin=bool(who and who.can(Perm.ADMIN)),
+    )
     return TEMPLATES.TemplateResponse(request, name, context, status_code=status)
 
 
 def _forbidden(request: Request, who: Principal, what: str) -> HTMLResponse:
-    return _render(request, "message.html", who, 403, title="Not allowed",
-                   message=f"Your role ({who.role}) may not {what}.")
+    return _render(
+        request,
+        "message.html",
+        who,
+        403,
+        title="Not allowed",
+        message=f"Your role ({who.role}) may not {what}.",
+    )
 
 
 def allowed(request: Request, perm: Perm, what: str) -> Principal | Response:
@@ -109,8 +123,13 @@ def password_page(request: Request) -> Response:
             who = identify(request, session)
         except AuthError:
             return _login_redirect(request)
-    return _render(request, "password.html", None if who.must_change_password else who,
-                   forced=who.must_change_password, account=who.name)
+    return _render(
+        request,
+        "password.html",
+        None if who.must_change_password else who,
+        forced=who.must_change_password,
+        account=who.name,
+    )
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -121,40 +140,59 @@ def dashboard_page(request: Request) -> Response:
     with _svc(request).db.session() as session:
         recent = dashboard.batch_list(session, limit=10)[0]
         exception_counts, exception_rows = dashboard.exceptions(session)
-        return _render(request, "dashboard.html", who, figures=dashboard.summary(session),
-                       exception_counts=exception_counts, exceptions=exception_rows,
-                       doc_types=_document_types(_svc(request)),
-                       queues=dashboard.queues(session),
-                       errors=dashboard.recent_errors(session),
-                       failed_docs=dashboard.failed_documents(session),
-                       workers=workers.workers(session), in_flight=workers.in_flight(session),
-                       ago=workers.ago, recent=recent,
-                       failed=dashboard.failed_counts(session, [b.id for b in recent]),
-                       stp=stats.figures(session, _svc(request).fits,
-                                         _svc(request).settings.home))
+        return _render(
+            request,
+            "dashboard.html",
+            who,
+            figures=dashboard.summary(session),
+            exception_counts=exception_counts,
+            exceptions=exception_rows,
+            doc_types=_document_types(_svc(request)),
+            queues=dashboard.queues(session),
+            errors=dashboard.recent_errors(session),
+            failed_docs=dashboard.failed_documents(session),
+            workers=workers.workers(session),
+            in_flight=workers.in_flight(session),
+            ago=workers.ago,
+            recent=recent,
+            failed=dashboard.failed_counts(session, [b.id for b in recent]),
+            stp=stats.figures(session, _svc(request).fits, _svc(request).settings.home),
+        )
 
 
 def _document_types(svc: Services) -> list[str]:
     """`app/type` of every document type: what an exception can be assigned to."""
-    return [f"{name}/{t.name}" for name in svc.apps.names()
-            for t in svc.apps.get(name).app.document_types]
+    return [
+        f"{name}/{t.name}"
+        for name in svc.apps.names()
+        for t in svc.apps.get(name).app.document_types
+    ]
 
 
 @router.get("/batches", response_class=HTMLResponse)
-def batches_page(request: Request,
-                 status: Annotated[str | None, Query(max_length=32)] = None,
-                 page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1) -> Response:
+def batches_page(
+    request: Request,
+    status: Annotated[str | None, Query(max_length=32)] = None,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+) -> Response:
     who = allowed(request, Perm.READ, "list batches")
     if isinstance(who, Response):
         return who
     per_page = 50
     page = max(page, 1)
     with _svc(request).db.session() as session:
-        rows, total = dashboard.batch_list(session, status or None, per_page,
-                                           (page - 1) * per_page)
-        return _render(request, "batches.html", who, batches=rows, total=total,
-                       failed=dashboard.failed_counts(session, [b.id for b in rows]),
-                       state=status or "", page=page, pages=max(1, -(-total // per_page)))
+        rows, total = dashboard.batch_list(session, status or None, per_page, (page - 1) * per_page)
+        return _render(
+            request,
+            "batches.html",
+            who,
+            batches=rows,
+            total=total,
+            failed=dashboard.failed_counts(session, [b.id for b in rows]),
+            state=status or "",
+            page=page,
+            pages=max(1, -(-total // per_page)),
+        )
 
 
 @router.get("/batches/{batch_id}", response_class=HTMLResponse)
@@ -165,15 +203,34 @@ def batch_page(request: Request, batch_id: Annotated[str, Path(max_length=32)]) 
     with _svc(request).db.session() as session:
         batch = session.get(Batch, batch_id)
         if batch is None:
-            return _render(request, "message.html", who, 404, title="No such batch",
-                           message=f"There is no batch {batch_id}.")
+            return _render(
+                request,
+                "message.html",
+                who,
+                404,
+                title="No such batch",
+                message=f"There is no batch {batch_id}.",
+            )
         docs = [document_result(d) for d in batch.documents]
         audit_read(session, who, "batch.read", batch_id=batch_id, detail="batch page")
-        audit = list(session.scalars(select(AuditEntry).where(AuditEntry.batch_id == batch_id)
-                                     .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-                                     .limit(200)))
-        return _render(request, "batch.html", who, batch=batch, documents=docs,
-                       pages=list(batch.pages), tasks=list(batch.tasks), audit=audit)
+        audit = list(
+            session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.batch_id == batch_id)
+                .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+                .limit(200)
+            )
+        )
+        return _render(
+            request,
+            "batch.html",
+            who,
+            batch=batch,
+            documents=docs,
+            pages=list(batch.pages),
+            tasks=list(batch.tasks),
+            audit=audit,
+        )
 
 
 @router.get("/verify", response_class=HTMLResponse)
@@ -184,9 +241,14 @@ def verify_next(request: Request) -> Response:
         return who
     taken = lease.take_next(_svc(request).db, who.name)
     if taken is None:
-        return _render(request, "message.html", who, title="Nothing to verify",
-                       message="No batch waits for review. This page checks again every "
-                               "10 seconds.", refresh=10)
+        return _render(
+            request,
+            "message.html",
+            who,
+            title="Nothing to verify",
+            message="No batch waits for review. This page checks again every 10 seconds.",
+            refresh=10,
+        )
     return RedirectResponse(f"/verify/{taken.batch_id}", status_code=303)
 
 
@@ -199,18 +261,22 @@ def verify_page(request: Request, batch_id: Annotated[str, Path(max_length=32)])
     try:
         taken = lease.take(_svc(request).db, batch_id, who.name)
     except NotFound as exc:
-        return _render(request, "message.html", who, 404, title="No such batch",
-                       message=exc.message)
+        return _render(
+            request, "message.html", who, 404, title="No such batch", message=exc.message
+        )
     except Conflict as exc:  # held by another operator, or not waiting for review
-        return _render(request, "message.html", who, 409, title="Batch not available",
-                       message=exc.message)
-    return _render(request, "verify.html", who, batch_id=batch_id,
-                   until=taken.until.isoformat())
+        return _render(
+            request, "message.html", who, 409, title="Batch not available", message=exc.message
+        )
+    return _render(request, "verify.html", who, batch_id=batch_id, until=taken.until.isoformat())
 
 
 @router.get("/ui/pages/{page_id}.jpg")
-def page_image(request: Request, page_id: Annotated[int, Path(ge=1, le=MAX_ID)],
-               w: Annotated[int, Query(ge=16, le=4000)] = 1000) -> Response:
+def page_image(
+    request: Request,
+    page_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    w: Annotated[int, Query(ge=16, le=4000)] = 1000,
+) -> Response:
     """A page scaled for the screen, cached; 304 when the browser has it already."""
     who = _who(request)
     if who is None or not who.can(Perm.READ):
@@ -219,9 +285,14 @@ def page_image(request: Request, page_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     data, etag = page_jpeg(svc, page_id, w)
     with svc.db.session() as session:  # the station's views are reads of patient data too
         page = session.get(Page, page_id)
-        audit_read(session, who, "page.read", batch_id=page.batch_id if page else None,
-                   document_id=page.document_id if page else None,
-                   detail=f"page {page_id} image (web, {w} px)")
+        audit_read(
+            session,
+            who,
+            "page.read",
+            batch_id=page.batch_id if page else None,
+            document_id=page.document_id if page else None,
+            detail=f"page {page_id} image (web, {w} px)",
+        )
     headers = {"ETag": f'"{etag}"', "Cache-Control": "private, max-age=3600"}
     if request.headers.get("if-none-match") == f'"{etag}"':
         return Response(status_code=304, headers=headers)

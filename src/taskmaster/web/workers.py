@@ -43,12 +43,12 @@ class WorkerView:
     kind: str
     host: str
     pid: int
-    state: str            # idle | busy | stopping | stopped (as the worker said)
+    state: str  # idle | busy | stopping | stopped (as the worker said)
     batch_id: str | None
     task: str | None
     heartbeat_at: datetime
-    age_s: float          # seconds since the last heartbeat
-    stale: bool           # not stopped, yet silent for longer than STALE_AFTER
+    age_s: float  # seconds since the last heartbeat
+    stale: bool  # not stopped, yet silent for longer than STALE_AFTER
     jobs_done: int
     jobs_failed: int
     metrics_url: str | None
@@ -61,55 +61,82 @@ class InFlight:
     batch_id: str
     apps: str
     task: str | None
-    owner: str | None     # lease owner: host:pid (worker) or host:pid:wN (embedded pool)
-    kind: str             # "worker" when a workers row has this name, else "embedded"
+    owner: str | None  # lease owner: host:pid (worker) or host:pid:wN (embedded pool)
+    kind: str  # "worker" when a workers row has this name, else "embedded"
     since: datetime | None  # when the running task started
-    progress: float       # of the running task, 0-1
+    progress: float  # of the running task, 0-1
     lease_until: datetime | None
-    expired: bool         # the lease ran out: its worker died or hangs
+    expired: bool  # the lease ran out: its worker died or hangs
 
 
 def workers(session: Session, now: datetime | None = None) -> list[WorkerView]:
     """Worker processes seen in the last day: live ones first, then by name."""
     now = now or utcnow()
-    rows = session.scalars(select(Worker).where(Worker.heartbeat_at >= now - KEEP)
-                           .order_by(Worker.name))
+    rows = session.scalars(
+        select(Worker).where(Worker.heartbeat_at >= now - KEEP).order_by(Worker.name)
+    )
     out = []
     for w in rows:
         beat = _aware(w.heartbeat_at) or now
         age = max(0.0, (now - beat).total_seconds())
-        out.append(WorkerView(
-            name=w.name, kind=w.kind, host=w.host, pid=w.pid, state=w.status,
-            batch_id=w.batch_id, task=w.task, heartbeat_at=beat, age_s=round(age, 1),
-            stale=w.status != "stopped" and age > STALE_AFTER.total_seconds(),
-            jobs_done=w.jobs_done, jobs_failed=w.jobs_failed, metrics_url=w.metrics_url))
+        out.append(
+            WorkerView(
+                name=w.name,
+                kind=w.kind,
+                host=w.host,
+                pid=w.pid,
+                state=w.status,
+                batch_id=w.batch_id,
+                task=w.task,
+                heartbeat_at=beat,
+                age_s=round(age, 1),
+                stale=w.status != "stopped" and age > STALE_AFTER.total_seconds(),
+                jobs_done=w.jobs_done,
+                jobs_failed=w.jobs_failed,
+                metrics_url=w.metrics_url,
+            )
+        )
     return sorted(out, key=lambda v: (v.state == "stopped" or v.stale, v.name))
 
 
-def in_flight(session: Session, now: datetime | None = None,
-              limit: int = 50) -> list[InFlight]:
+def in_flight(session: Session, now: datetime | None = None, limit: int = 50) -> list[InFlight]:
     """Running batches with their lease holder and the progress of the running task."""
     now = now or utcnow()
-    batches = list(session.scalars(select(Batch).where(Batch.status == BatchStatus.RUNNING)
-                                   .order_by(Batch.updated_at.desc()).limit(limit)))
+    batches = list(
+        session.scalars(
+            select(Batch)
+            .where(Batch.status == BatchStatus.RUNNING)
+            .order_by(Batch.updated_at.desc())
+            .limit(limit)
+        )
+    )
     if not batches:
         return []
     named = set(session.scalars(select(Worker.name)))
     running: dict[str, Task] = {}
-    for t in session.scalars(select(Task).where(Task.batch_id.in_([b.id for b in batches]),
-                                                Task.status == TaskStatus.RUNNING)
-                             .order_by(Task.id)):
+    for t in session.scalars(
+        select(Task)
+        .where(Task.batch_id.in_([b.id for b in batches]), Task.status == TaskStatus.RUNNING)
+        .order_by(Task.id)
+    ):
         running[t.batch_id] = t  # the latest running task of each batch
     out = []
     for b in batches:
         until = _aware(b.lease_until)
         task = running.get(b.id)
-        out.append(InFlight(
-            batch_id=b.id, apps=", ".join(b.apps or []), task=b.task, owner=b.lease_owner,
-            kind="worker" if b.lease_owner in named else "embedded",
-            since=_aware(task.started_at) if task else None,
-            progress=float(task.progress) if task else 0.0, lease_until=until,
-            expired=until is None or until < now))
+        out.append(
+            InFlight(
+                batch_id=b.id,
+                apps=", ".join(b.apps or []),
+                task=b.task,
+                owner=b.lease_owner,
+                kind="worker" if b.lease_owner in named else "embedded",
+                since=_aware(task.started_at) if task else None,
+                progress=float(task.progress) if task else 0.0,
+                lease_until=until,
+                expired=until is None or until < now,
+            )
+        )
     return out
 
 

@@ -8,13 +8,20 @@ from taskmaster.api.deps import Reader, Svc
 from taskmaster.api.schemas import AppDetail, AppSummary, ErrorBody
 from taskmaster.apps.schema import Application
 
-router = APIRouter(prefix="/api/v1/apps", tags=["applications"],
-                   responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}})
+router = APIRouter(
+    prefix="/api/v1/apps",
+    tags=["applications"],
+    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}},
+)
 
 
 def _summary(app: Application) -> dict[str, object]:
-    return {"name": app.name, "version": app.version, "title": app.title,
-            "document_types": [d.name for d in app.document_types]}
+    return {
+        "name": app.name,
+        "version": app.version,
+        "title": app.title,
+        "document_types": [d.name for d in app.document_types],
+    }
 
 
 @router.get("", response_model=list[AppSummary])

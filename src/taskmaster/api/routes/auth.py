@@ -22,11 +22,25 @@ def _start_session(response: Response, request: Request, user: User) -> str:
     codec: SessionCodec = request.app.state.sessions
     cookie, csrf = codec.issue(user.id, user.password_hash, user.session_epoch)
     secure = request.url.scheme == "https"
-    response.set_cookie(SESSION_COOKIE, cookie, max_age=MAX_AGE, httponly=True,
-                        samesite="strict", secure=secure, path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        cookie,
+        max_age=MAX_AGE,
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+        path="/",
+    )
     # Readable by the page's script, which echoes it in X-CSRF-Token (double submit).
-    response.set_cookie(CSRF_COOKIE, csrf, max_age=MAX_AGE, httponly=False,
-                        samesite="strict", secure=secure, path="/")
+    response.set_cookie(
+        CSRF_COOKIE,
+        csrf,
+        max_age=MAX_AGE,
+        httponly=False,
+        samesite="strict",
+        secure=secure,
+        path="/",
+    )
     return csrf
 
 
@@ -60,8 +74,13 @@ def login(body: LoginIn, request: Request, response: Response, session: DB) -> M
     """
     user = _check(request, session, body.username, body.password)
     csrf = _start_session(response, request, user)
-    return Me(user=user.name, role=user.role, via="session", csrf_token=csrf,
-              must_change_password=user.must_change_password)
+    return Me(
+        user=user.name,
+        role=user.role,
+        via="session",
+        csrf_token=csrf,
+        must_change_password=user.must_change_password,
+    )
 
 
 @router.post("/logout", status_code=204, response_class=Response)
@@ -77,8 +96,9 @@ def logout(principal: Anyone, session: DB) -> Response:
 
 
 @router.post("/password", response_model=Me, responses={422: {"description": "refused"}})
-def change_password(body: PasswordChangeIn, principal: Anyone, request: Request,
-                    response: Response, session: DB) -> Me:
+def change_password(
+    body: PasswordChangeIn, principal: Anyone, request: Request, response: Response, session: DB
+) -> Me:
     """Change one's own password (the current one is checked like a login).
 
     Ends the user's other sessions; a browser session gets a fresh cookie.
@@ -97,5 +117,10 @@ def change_password(body: PasswordChangeIn, principal: Anyone, request: Request,
 @router.get("/me", response_model=Me)
 def me(principal: Anyone) -> Me:
     """Who is asking, with which role."""
-    return Me(user=principal.name, role=principal.role, via=principal.via,
-              csrf_token=principal.csrf, must_change_password=principal.must_change_password)
+    return Me(
+        user=principal.name,
+        role=principal.role,
+        via=principal.via,
+        csrf_token=principal.csrf,
+        must_change_password=principal.must_change_password,
+    )

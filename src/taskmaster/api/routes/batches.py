@@ -33,8 +33,11 @@ from taskmaster.security.access import audit_read
 from taskmaster.security.principal import Principal
 from taskmaster.security.roles import Perm
 
-router = APIRouter(prefix="/api/v1/batches", tags=["batches"],
-                   responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}})
+router = APIRouter(
+    prefix="/api/v1/batches",
+    tags=["batches"],
+    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}},
+)
 
 
 def batch_out(session: Session, batch: Batch) -> BatchOut:
@@ -42,14 +45,36 @@ def batch_out(session: Session, batch: Batch) -> BatchOut:
     pages = session.scalar(select(func.count()).where(Page.batch_id == batch.id)) or 0
     docs = session.scalar(select(func.count()).where(Document.batch_id == batch.id)) or 0
     done = {t.name for t in batch.tasks if t.status == st.TaskStatus.DONE}
-    progress = (1.0 if batch.status == st.BatchStatus.DONE
-                else len(done & set(STAGE_NAMES)) / len(STAGE_NAMES))
-    return BatchOut.model_validate({
-        **{k: getattr(batch, k) for k in ("id", "apps", "status", "task", "priority", "origin",
-                                          "created_by", "created_at", "updated_at", "error")},
-        "progress": round(progress, 3), "pages": pages, "documents": docs,
-        "files": batch.files, "tasks": batch.tasks,
-    }, from_attributes=True)
+    progress = (
+        1.0
+        if batch.status == st.BatchStatus.DONE
+        else len(done & set(STAGE_NAMES)) / len(STAGE_NAMES)
+    )
+    return BatchOut.model_validate(
+        {
+            **{
+                k: getattr(batch, k)
+                for k in (
+                    "id",
+                    "apps",
+                    "status",
+                    "task",
+                    "priority",
+                    "origin",
+                    "created_by",
+                    "created_at",
+                    "updated_at",
+                    "error",
+                )
+            },
+            "progress": round(progress, 3),
+            "pages": pages,
+            "documents": docs,
+            "files": batch.files,
+            "tasks": batch.tasks,
+        },
+        from_attributes=True,
+    )
 
 
 def visible_batch(session: Session, batch_id: str, principal: Principal) -> Batch:
@@ -65,16 +90,26 @@ def _multipart(request: Request) -> None:
         raise UnsupportedFormat("upload files as multipart/form-data")
 
 
-@router.post("", status_code=201, response_model=BatchOut,
-             responses={413: {"model": ErrorBody}, 415: {"model": ErrorBody},
-                        422: {"model": ErrorBody}, 429: {"model": ErrorBody}})
+@router.post(
+    "",
+    status_code=201,
+    response_model=BatchOut,
+    responses={
+        413: {"model": ErrorBody},
+        415: {"model": ErrorBody},
+        422: {"model": ErrorBody},
+        429: {"model": ErrorBody},
+    },
+)
 async def create(
     request: Request,
     principal: Uploader,
     _: Annotated[None, Depends(_multipart)],
     svc: Svc,
-    file: Annotated[list[UploadFile], File(
-        description="PDF, TIFF, PNG, JPEG, WebP, BMP, GIF, JPEG 2000 or HEIC; repeatable.")],
+    file: Annotated[
+        list[UploadFile],
+        File(description="PDF, TIFF, PNG, JPEG, WebP, BMP, GIF, JPEG 2000 or HEIC; repeatable."),
+    ],
     app: Annotated[list[str], Form(description="Application name(s); repeatable.")],
     priority: Annotated[int, Form(ge=-1000, le=1000)] = 0,
 ) -> BatchOut:
@@ -94,11 +129,20 @@ async def create(
                 raise LimitExceeded(f"{name}: over the limit of {limit} bytes")
             if not data:
                 raise InputError(f"{name}: empty file")
-            pages += await run_in_threadpool(check_upload, svc, batch_id, seq, pages + 1,
-                                             name, data)
+            pages += await run_in_threadpool(
+                check_upload, svc, batch_id, seq, pages + 1, name, data
+            )
             files.append((name, data))
-        await run_in_threadpool(create_batch, svc, files, list(app), priority=priority,
-                                origin="api", actor=principal.name, batch_id=batch_id)
+        await run_in_threadpool(
+            create_batch,
+            svc,
+            files,
+            list(app),
+            priority=priority,
+            origin="api",
+            actor=principal.name,
+            batch_id=batch_id,
+        )
     except BaseException:
         await run_in_threadpool(svc.store.delete_tree, pages_tree(batch_id))
         raise
@@ -114,7 +158,8 @@ def _load(svc: Services, batch_id: str) -> BatchOut:
 
 @router.get("", response_model=BatchPage)
 def list_batches(
-    principal: OwnReader, session: DB,
+    principal: OwnReader,
+    session: DB,
     status: BatchStatus | None = None,
     app: Annotated[str | None, Query(max_length=64)] = None,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
@@ -129,10 +174,14 @@ def list_batches(
     if not principal.can(Perm.READ):
         where.append(Batch.created_by == principal.name)
     total = session.scalar(select(func.count()).select_from(Batch).where(*where)) or 0
-    rows = session.scalars(select(Batch).where(*where)
-                           .options(selectinload(Batch.files), selectinload(Batch.tasks))
-                           .order_by(Batch.created_at.desc(), Batch.id)
-                           .offset(offset).limit(limit))
+    rows = session.scalars(
+        select(Batch)
+        .where(*where)
+        .options(selectinload(Batch.files), selectinload(Batch.tasks))
+        .order_by(Batch.created_at.desc(), Batch.id)
+        .offset(offset)
+        .limit(limit)
+    )
     return BatchPage(items=[batch_out(session, b) for b in rows], total=total)
 
 
@@ -142,8 +191,11 @@ def get_batch(batch_id: str, principal: OwnReader, session: DB) -> BatchOut:
     return batch_out(session, visible_batch(session, batch_id, principal))
 
 
-@router.post("/{batch_id}/cancel", response_model=BatchOut,
-             responses={404: {"model": ErrorBody}, 409: {"model": ErrorBody}})
+@router.post(
+    "/{batch_id}/cancel",
+    response_model=BatchOut,
+    responses={404: {"model": ErrorBody}, 409: {"model": ErrorBody}},
+)
 def cancel(batch_id: str, principal: Editor, session: DB) -> BatchOut:
     """Stop a batch; a worker running it stops at the next step."""
     batch = visible_batch(session, batch_id, principal)
@@ -155,8 +207,12 @@ def cancel(batch_id: str, principal: Editor, session: DB) -> BatchOut:
     return batch_out(session, batch)
 
 
-@router.delete("/{batch_id}", status_code=204, response_class=Response,
-               responses={404: {"model": ErrorBody}, 409: {"model": ErrorBody}})
+@router.delete(
+    "/{batch_id}",
+    status_code=204,
+    response_class=Response,
+    responses={404: {"model": ErrorBody}, 409: {"model": ErrorBody}},
+)
 def delete(batch_id: str, principal: Admin, session: DB, svc: Svc) -> Response:
     """Delete a batch, its documents and its stored files (not while it runs)."""
     batch = visible_batch(session, batch_id, principal)
@@ -170,29 +226,44 @@ def delete(batch_id: str, principal: Admin, session: DB, svc: Svc) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/{batch_id}/documents", response_model=list[DocumentResult],
-            responses={404: {"model": ErrorBody}})
+@router.get(
+    "/{batch_id}/documents",
+    response_model=list[DocumentResult],
+    responses={404: {"model": ErrorBody}},
+)
 def documents(batch_id: str, principal: Reader, session: DB) -> list[DocumentResult]:
     """The batch's documents in the result shape of `process --json` (a bare array)."""
     visible_batch(session, batch_id, principal)
-    docs = session.scalars(select(Document).where(Document.batch_id == batch_id)
-                           .options(selectinload(Document.pages), selectinload(Document.fields))
-                           .order_by(Document.seq))
+    docs = session.scalars(
+        select(Document)
+        .where(Document.batch_id == batch_id)
+        .options(selectinload(Document.pages), selectinload(Document.fields))
+        .order_by(Document.seq)
+    )
     results = [DocumentResult.model_validate(document_result(d)) for d in docs]
     audit_read(session, principal, "batch.read", batch_id=batch_id, detail="documents")
     return results
 
 
-@router.get("/{batch_id}/export", response_class=Response,
-            responses={200: {"content": {"application/json": {}, "text/csv": {}},
-                             "description": "The batch's documents as a download."},
-                       404: {"model": ErrorBody}})
-def export(batch_id: str, principal: Reader, session: DB,
-           format: Literal["json", "csv"] = "json") -> Response:
+@router.get(
+    "/{batch_id}/export",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/json": {}, "text/csv": {}},
+            "description": "The batch's documents as a download.",
+        },
+        404: {"model": ErrorBody},
+    },
+)
+def export(
+    batch_id: str, principal: Reader, session: DB, format: Literal["json", "csv"] = "json"
+) -> Response:
     """Download the batch's documents as JSON (array of results) or CSV (one row each)."""
     visible_batch(session, batch_id, principal)
-    docs = session.scalars(select(Document).where(Document.batch_id == batch_id)
-                           .order_by(Document.seq))
+    docs = session.scalars(
+        select(Document).where(Document.batch_id == batch_id).order_by(Document.seq)
+    )
     results = [document_result(d) for d in docs]
     audit_read(session, principal, "batch.read", batch_id=batch_id, detail=f"export {format}")
     return export_response(batch_id, results, format)

@@ -25,11 +25,19 @@ from taskmaster.errors import InputError, LimitExceeded, NotFound
 from taskmaster.imaging.loader import PageImage
 from taskmaster.pipeline.services import Services
 
-router = APIRouter(prefix="/api/v1/designer", tags=["designer"],
-                   responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody},
-                              404: {"model": ErrorBody}, 409: {"model": ErrorBody},
-                              413: {"model": ErrorBody}, 415: {"model": ErrorBody},
-                              422: {"model": ErrorBody}})
+router = APIRouter(
+    prefix="/api/v1/designer",
+    tags=["designer"],
+    responses={
+        401: {"model": ErrorBody},
+        403: {"model": ErrorBody},
+        404: {"model": ErrorBody},
+        409: {"model": ErrorBody},
+        413: {"model": ErrorBody},
+        415: {"model": ErrorBody},
+        422: {"model": ErrorBody},
+    },
+)
 
 
 class Definition(BaseModel):
@@ -51,11 +59,13 @@ async def _read(svc: Services, part: UploadFile) -> tuple[str, bytes]:
 
 def _decoder(svc: Services) -> Callable[[bytes, str], list[PageImage]]:
     """Decodes an uploaded file in the sandbox, as uploads are (429 when it stays busy)."""
+
     def decode(data: bytes, name: str) -> list[PageImage]:
         try:
             return svc.decode_pages(data, name, wait=BUSY_WAIT_S)
         except InputError as exc:
             raise type(exc)(f"{name}: {exc.message}") from exc
+
     return decode
 
 
@@ -69,25 +79,53 @@ def _application(definition: dict[str, Any]) -> Application:
 
 
 @router.post("/apps", status_code=201)
-async def new_app(principal: Admin, svc: Svc, session: DB,
-                  file: Annotated[UploadFile, File(description="The blank form.")],
-                  name: Annotated[str, Form(min_length=1, max_length=64)],
-                  title: Annotated[str | None, Form(max_length=200)] = None) -> dict[str, Any]:
+async def new_app(
+    principal: Admin,
+    svc: Svc,
+    session: DB,
+    file: Annotated[UploadFile, File(description="The blank form.")],
+    name: Annotated[str, Form(min_length=1, max_length=64)],
+    title: Annotated[str | None, Form(max_length=200)] = None,
+) -> dict[str, Any]:
     """Make an application from a blank form (as `taskmaster apps new --from`)."""
     filename, data = await _read(svc, file)
-    summary = await run_in_threadpool(onboard, data, filename, name, svc.settings.apps_path,
-                                      svc.ocr(None), decode=_decoder(svc), title=title)
-    session.add(AuditEntry(actor=principal.name, action="app.create", new={"app": name},
-                           detail=f"from {filename}: {summary.kinds}"))
+    summary = await run_in_threadpool(
+        onboard,
+        data,
+        filename,
+        name,
+        svc.settings.apps_path,
+        svc.ocr(None),
+        decode=_decoder(svc),
+        title=title,
+    )
+    session.add(
+        AuditEntry(
+            actor=principal.name,
+            action="app.create",
+            new={"app": name},
+            detail=f"from {filename}: {summary.kinds}",
+        )
+    )
     session.commit()
-    return {"name": name, "kinds": summary.kinds, "unsure": summary.unsure,
-            "warnings": summary.warnings}
+    return {
+        "name": name,
+        "kinds": summary.kinds,
+        "unsure": summary.unsure,
+        "warnings": summary.warnings,
+    }
 
 
-@router.get("/apps/{name}/pages/{page_type}.png", response_class=Response,
-            responses={200: {"content": {"image/png": {"schema": {"type": "string",
-                                                                  "format": "binary"}}},
-                             "description": "The reference image."}})
+@router.get(
+    "/apps/{name}/pages/{page_type}.png",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "The reference image.",
+        }
+    },
+)
 def reference(name: str, page_type: str, _: Admin, svc: Svc) -> Response:
     """A page type's reference image (the blank, 300 dpi)."""
     loaded = svc.apps.get(name)
@@ -101,11 +139,13 @@ def reference(name: str, page_type: str, _: Admin, svc: Svc) -> Response:
 
 
 @router.post("/apps/{name}/try")
-async def try_it(name: str, _: Admin, svc: Svc,
-                 file: Annotated[UploadFile, File(description="A filled copy.")],
-                 definition: Annotated[str, Form(min_length=1,
-                                                 description="The definition, JSON.")]
-                 ) -> dict[str, Any]:
+async def try_it(
+    name: str,
+    _: Admin,
+    svc: Svc,
+    file: Annotated[UploadFile, File(description="A filled copy.")],
+    definition: Annotated[str, Form(min_length=1, description="The definition, JSON.")],
+) -> dict[str, Any]:
     """Read a filled copy with an unsaved definition: what every field would read."""
     loaded = svc.apps.get(name)
     try:
@@ -119,27 +159,37 @@ async def try_it(name: str, _: Admin, svc: Svc,
 
 
 @router.put("/apps/{name}")
-def save(name: str, body: Definition, principal: Admin, svc: Svc,
-         session: DB) -> dict[str, Any]:
+def save(name: str, body: Definition, principal: Admin, svc: Svc, session: DB) -> dict[str, Any]:
     """Save the definition as the application's next version (validated first)."""
     loaded = svc.apps.get(name)
     _application(body.definition)
     path = save_version(loaded, body.definition, svc.settings.apps_path)
     saved = svc.apps.get(name).app
-    session.add(AuditEntry(actor=principal.name, action="app.version",
-                           old={"app": name, "version": loaded.app.version},
-                           new={"app": name, "version": saved.version}, detail=str(path)))
+    session.add(
+        AuditEntry(
+            actor=principal.name,
+            action="app.version",
+            old={"app": name, "version": loaded.app.version},
+            new={"app": name, "version": saved.version},
+            detail=str(path),
+        )
+    )
     session.commit()
     return {"name": name, "version": saved.version}
 
 
-@router.get("/apps/{name}/yaml", response_class=Response,
-            responses={200: {"content": {"application/yaml": {}},
-                             "description": "The application file."}})
+@router.get(
+    "/apps/{name}/yaml",
+    response_class=Response,
+    responses={200: {"content": {"application/yaml": {}}, "description": "The application file."}},
+)
 def download(name: str, _: Admin, svc: Svc) -> Response:
     """The application's YAML as saved (to keep, diff or edit by hand)."""
     loaded = svc.apps.get(name)
     return Response(
-        loaded.path.read_text(encoding="utf-8"), media_type="application/yaml",
-        headers={"Content-Disposition": f'attachment; filename="{name}.v'
-                                        f'{loaded.app.version}.yaml"'})
+        loaded.path.read_text(encoding="utf-8"),
+        media_type="application/yaml",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}.v{loaded.app.version}.yaml"'
+        },
+    )

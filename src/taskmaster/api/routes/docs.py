@@ -23,8 +23,11 @@ from taskmaster.errors import NotFound
 
 OPENAPI_URL = "/api/v1/openapi.json"
 DOCS_URL = "/api/v1/docs"
-ASSETS = {"swagger-ui-bundle.js": "text/javascript", "swagger-ui.css": "text/css",
-          "favicon-32x32.png": "image/png"}
+ASSETS = {
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui.css": "text/css",
+    "favicon-32x32.png": "image/png",
+}
 router = APIRouter(include_in_schema=False)
 
 
@@ -40,20 +43,25 @@ def _docs_policy(html: str) -> str:
     Swagger UI sets inline styles)."""
     hashes = " ".join(
         "'sha256-" + base64.b64encode(hashlib.sha256(m.encode()).digest()).decode() + "'"
-        for m in re.findall(r"<script>(.*?)</script>", html, flags=re.S))
-    return (f"default-src 'self'; script-src 'self' {hashes}; "
-            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
-            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+        for m in re.findall(r"<script>(.*?)</script>", html, flags=re.S)
+    )
+    return (
+        f"default-src 'self'; script-src 'self' {hashes}; "
+        "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    )
 
 
 @router.get(DOCS_URL, response_class=HTMLResponse)
 def docs(_: Anyone) -> HTMLResponse:
     page = get_swagger_ui_html(
-        openapi_url=OPENAPI_URL, title="Taskmaster API",
+        openapi_url=OPENAPI_URL,
+        title="Taskmaster API",
         swagger_js_url=f"{DOCS_URL}/assets/swagger-ui-bundle.js",
         swagger_css_url=f"{DOCS_URL}/assets/swagger-ui.css",
         swagger_favicon_url=f"{DOCS_URL}/assets/favicon-32x32.png",
-        swagger_ui_parameters={"persistAuthorization": True})
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
     page.headers["Content-Security-Policy"] = _docs_policy(bytes(page.body).decode())
     return page
 
@@ -63,5 +71,8 @@ def asset(name: str, _: Anyone) -> FileResponse:
     """Swagger UI's script, style sheet and icon, from the installed package."""
     if name not in ASSETS:
         raise NotFound(f"no asset {name!r}")
-    return FileResponse(str(swagger_ui_path / name), media_type=ASSETS[name],
-                        headers={"Cache-Control": "private, max-age=86400"})
+    return FileResponse(
+        str(swagger_ui_path / name),
+        media_type=ASSETS[name],
+        headers={"Cache-Control": "private, max-age=86400"},
+    )

@@ -43,9 +43,11 @@ from taskmaster.pipeline.results import document_result
 from taskmaster.pipeline.verify import reread, review
 from taskmaster.security.access import audit_read
 
-router = APIRouter(prefix="/api/v1/documents", tags=["documents"],
-                   responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody},
-                              404: {"model": ErrorBody}})
+router = APIRouter(
+    prefix="/api/v1/documents",
+    tags=["documents"],
+    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 404: {"model": ErrorBody}},
+)
 
 
 def get_document(session: Session, doc_id: str) -> Document:
@@ -63,21 +65,39 @@ def _field(doc: Document, name: str) -> FieldValue:
 
 
 def field_detail(session: Session, fv: FieldValue) -> FieldDetail:
-    history = session.scalars(select(AuditEntry).where(
-        AuditEntry.document_id == fv.document_id, AuditEntry.field == fv.name)
-        .order_by(AuditEntry.id))
+    history = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.document_id == fv.document_id, AuditEntry.field == fv.name)
+        .order_by(AuditEntry.id)
+    )
     return FieldDetail(
-        name=fv.name, kind=fv.kind, type=fv.type, value=fv.value, raw=fv.raw,
-        confidence=round(float(fv.confidence), 4), status=fv.status, source=fv.source,
-        page=fv.page, bbox=fv.bbox, messages=list(fv.messages or []), override=fv.override,
-        history=[AuditOut.model_validate(a) for a in history])
+        name=fv.name,
+        kind=fv.kind,
+        type=fv.type,
+        value=fv.value,
+        raw=fv.raw,
+        confidence=round(float(fv.confidence), 4),
+        status=fv.status,
+        source=fv.source,
+        page=fv.page,
+        bbox=fv.bbox,
+        messages=list(fv.messages or []),
+        override=fv.override,
+        history=[AuditOut.model_validate(a) for a in history],
+    )
 
 
 def document_item(doc: Document) -> DocumentItem:
     """A document as the list shows it."""
-    return DocumentItem.model_validate({
-        **document_result(doc), "reason": doc.reason, "updated_at": doc.updated_at,
-        "exported_at": doc.exported_at, "version": doc.version})
+    return DocumentItem.model_validate(
+        {
+            **document_result(doc),
+            "reason": doc.reason,
+            "updated_at": doc.updated_at,
+            "exported_at": doc.exported_at,
+            "version": doc.version,
+        }
+    )
 
 
 def _instant(text: str) -> datetime:
@@ -92,11 +112,17 @@ def _instant(text: str) -> datetime:
 
 @router.get("", response_model=DocumentPage)
 def list_documents(
-    _: Reader, session: DB,
+    _: Reader,
+    session: DB,
     status: DocumentStatus | None = None,
-    since: Annotated[str | None, Query(
-        max_length=40, json_schema_extra={"format": "date-time"},
-        description="ISO-8601; documents changed at or after this time")] = None,
+    since: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            json_schema_extra={"format": "date-time"},
+            description="ISO-8601; documents changed at or after this time",
+        ),
+    ] = None,
     batch: Annotated[str | None, Query(max_length=32)] = None,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -113,11 +139,19 @@ def list_documents(
     if batch:
         where.append(Document.batch_id == batch)
     total = session.scalar(select(func.count()).select_from(Document).where(*where)) or 0
-    order = ((Document.updated_at, Document.id) if since is not None
-             else (Document.updated_at.desc(), Document.id))
-    rows = session.scalars(select(Document).where(*where)
-                           .options(selectinload(Document.pages), selectinload(Document.fields))
-                           .order_by(*order).offset(offset).limit(limit))
+    order = (
+        (Document.updated_at, Document.id)
+        if since is not None
+        else (Document.updated_at.desc(), Document.id)
+    )
+    rows = session.scalars(
+        select(Document)
+        .where(*where)
+        .options(selectinload(Document.pages), selectinload(Document.fields))
+        .order_by(*order)
+        .offset(offset)
+        .limit(limit)
+    )
     return DocumentPage(items=[document_item(d) for d in rows], total=total)
 
 
@@ -136,15 +170,31 @@ def get_field(doc_id: str, name: str, principal: Reader, session: DB) -> FieldDe
     doc = get_document(session, doc_id)
     detail = field_detail(session, _field(doc, name))
     # The field goes in `detail`: a field's history lists only its changes.
-    audit_read(session, principal, "document.read", batch_id=doc.batch_id, document_id=doc.id,
-               detail=f"field {name}")
+    audit_read(
+        session,
+        principal,
+        "document.read",
+        batch_id=doc.batch_id,
+        document_id=doc.id,
+        detail=f"field {name}",
+    )
     return detail
 
 
-@router.patch("/{doc_id}/fields/{name}", response_model=FieldDetail,
-              responses={409: {"model": ErrorBody}, 422: {"model": ErrorBody}})
-def patch_field(request: Request, doc_id: str, name: str, body: FieldPatch,
-                principal: Editor, session: DB, svc: Svc) -> FieldDetail:
+@router.patch(
+    "/{doc_id}/fields/{name}",
+    response_model=FieldDetail,
+    responses={409: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+)
+def patch_field(
+    request: Request,
+    doc_id: str,
+    name: str,
+    body: FieldPatch,
+    principal: Editor,
+    session: DB,
+    svc: Svc,
+) -> FieldDetail:
     """Correct a field (`value`, typed as at the verify station) and/or accept it as is
     (`override`); audited. A value still invalid is a 422 and changes nothing."""
     edit = body.model_dump(include=body.model_fields_set | {"override"})
@@ -154,10 +204,14 @@ def patch_field(request: Request, doc_id: str, name: str, body: FieldPatch,
     return field_detail(session, _field(get_document(session, doc_id), name))
 
 
-@router.post("/{doc_id}/assign", response_model=DocumentItem,
-             responses={409: {"model": ErrorBody}, 422: {"model": ErrorBody}})
-def assign(request: Request, doc_id: str, body: AssignIn, principal: Editor, session: DB,
-           svc: Svc) -> DocumentItem:
+@router.post(
+    "/{doc_id}/assign",
+    response_model=DocumentItem,
+    responses={409: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+)
+def assign(
+    request: Request, doc_id: str, body: AssignIn, principal: Editor, session: DB, svc: Svc
+) -> DocumentItem:
     """Read a rejected (or failed, or unverified) document as `type` from now on.
 
     Its pages are registered onto the type's reference pages and read again; the batch

@@ -20,8 +20,11 @@ def healthz() -> Status:
     return Status(status="ok")
 
 
-@router.get("/readyz", response_model=Status,
-            responses={503: {"model": Status, "description": "The database is unreachable."}})
+@router.get(
+    "/readyz",
+    response_model=Status,
+    responses={503: {"model": Status, "description": "The database is unreachable."}},
+)
 def readyz(svc: Svc) -> Status | JSONResponse:
     """Readiness: the database answers. No credentials needed."""
     try:
@@ -32,11 +35,19 @@ def readyz(svc: Svc) -> Status | JSONResponse:
     return Status(status="ok", database="ok")
 
 
-@router.get("/metrics", response_class=Response,
-            responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}},
-                             "description": "Prometheus text format."},
-                       401: {"model": ErrorBody}})
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+            "description": "Prometheus text format.",
+        },
+        401: {"model": ErrorBody},
+    },
+)
 def metrics(request: Request, _: Anyone) -> Response:
     """Prometheus metrics (any valid token or session)."""
-    return Response(generate_latest(request.app.state.metrics.registry),
-                    media_type=CONTENT_TYPE_LATEST)
+    return Response(
+        generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
+    )

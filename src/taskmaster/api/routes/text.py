@@ -25,9 +25,11 @@ from taskmaster.pipeline.services import Services
 from taskmaster.pipeline.words import page_words, words_to_json
 from taskmaster.security.access import audit_read
 
-router = APIRouter(prefix="/api/v1/documents", tags=["documents"],
-                   responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody},
-                              404: {"model": ErrorBody}})
+router = APIRouter(
+    prefix="/api/v1/documents",
+    tags=["documents"],
+    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 404: {"model": ErrorBody}},
+)
 
 
 def _words(svc: Services, session: Session, doc: Document, page: Page) -> list[Word]:
@@ -47,28 +49,41 @@ def text(doc_id: str, principal: Reader, session: DB, svc: Svc) -> dict[str, Any
     for page in sorted(doc.pages, key=lambda p: p.number or 0):
         words = _words(svc, session, doc, page)
         lines = group_lines(words)
-        pages.append({
-            "number": page.number, "source": page.source, "width": page.width,
-            "height": page.height, "words": words_to_json(words),
-            "lines": [{"text": ln.text, "bbox": list(ln.bbox)} for ln in lines],
-            "blocks": [{"text": "\n".join(ln.text for ln in b.lines), "bbox": list(b.bbox)}
-                       for b in group_blocks(lines)],
-        })
+        pages.append(
+            {
+                "number": page.number,
+                "source": page.source,
+                "width": page.width,
+                "height": page.height,
+                "words": words_to_json(words),
+                "lines": [{"text": ln.text, "bbox": list(ln.bbox)} for ln in lines],
+                "blocks": [
+                    {"text": "\n".join(ln.text for ln in b.lines), "bbox": list(b.bbox)}
+                    for b in group_blocks(lines)
+                ],
+            }
+        )
     audit_read(session, principal, "text.read", batch_id=doc.batch_id, document_id=doc.id)
     return {"document": doc.id, "pages": pages}
 
 
-@router.get("/{doc_id}/pdf", response_class=Response,
-            responses={200: {"content": {"application/pdf": {}}}})
+@router.get(
+    "/{doc_id}/pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}}
+)
 def searchable_pdf(doc_id: str, principal: Reader, session: DB, svc: Svc) -> Response:
     """The document as a PDF: each stored page image under an invisible text layer."""
     doc = get_document(session, doc_id)
-    pages = [(svc.store.get_image(p.image), int(p.dpi or 300), _words(svc, session, doc, p))
-             for p in sorted(doc.pages, key=lambda p: p.number or 0)]
+    pages = [
+        (svc.store.get_image(p.image), int(p.dpi or 300), _words(svc, session, doc, p))
+        for p in sorted(doc.pages, key=lambda p: p.number or 0)
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "doc.pdf"
         write_searchable_pdf(pages, out)
         data = out.read_bytes()
     audit_read(session, principal, "pdf.read", batch_id=doc.batch_id, document_id=doc.id)
-    return Response(data, media_type="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{doc.id}.pdf"'})
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{doc.id}.pdf"'},
+    )

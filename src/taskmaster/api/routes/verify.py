@@ -1,15 +1,15 @@
 """The verify station's JSON API under /api/v1/verify (operators: Perm.EDIT).
 
-    POST /next                         take the next batch needing review (204: none)
-    POST /batches/{id}/take|renew|release
-    POST /batches/{id}/leave           release from a closing page (sendBeacon: the CSRF
-                                       token in a form field, the session cookie)
-    GET  /batches/{id}                 the documents of a held batch that need review
-    POST /documents/{id}/check         validate an entry while it is typed (no change)
-    POST /documents/{id}/submit        apply entries; 422 with per-field problems if invalid
-    POST /documents/{id}/reidentify    "not this form": the document becomes rejected;
-                                       with {"type", "app"?}: read it as that type
-    POST /pages/{id}/rotate            turn a page; its batch is identified again
+POST /next                         take the next batch needing review (204: none)
+POST /batches/{id}/take|renew|release
+POST /batches/{id}/leave           release from a closing page (sendBeacon: the CSRF
+                                   token in a form field, the session cookie)
+GET  /batches/{id}                 the documents of a held batch that need review
+POST /documents/{id}/check         validate an entry while it is typed (no change)
+POST /documents/{id}/submit        apply entries; 422 with per-field problems if invalid
+POST /documents/{id}/reidentify    "not this form": the document becomes rejected;
+                                   with {"type", "app"?}: read it as that type
+POST /pages/{id}/rotate            turn a page; its batch is identified again
 """
 
 from __future__ import annotations
@@ -104,15 +104,17 @@ def check(document_id: str, body: CheckIn, svc: Svc, who: Editor) -> dict[str, A
 
 
 @router.post("/documents/{document_id}/submit")
-def submit(document_id: str, body: SubmitIn, request: Request, svc: Svc,
-           who: Editor) -> Any:
+def submit(document_id: str, body: SubmitIn, request: Request, svc: Svc, who: Editor) -> Any:
     """Apply the entries; the document is done when every field is ok (else 422)."""
     edits = {k: v.model_dump(exclude_unset=True) for k, v in body.fields.items()}
     done = review.submit_document(svc, document_id, edits, who.name)
     if not done.ok:
-        return error_response(422, "invalid_fields",
-                              f"{len(done.problems)} field(s) need a valid value or an "
-                              "override", fields=done.problems)
+        return error_response(
+            422,
+            "invalid_fields",
+            f"{len(done.problems)} field(s) need a valid value or an override",
+            fields=done.problems,
+        )
     if done.batch_released:
         background.notify(request)
     return {"status": done.status, "batch_released": done.batch_released}
@@ -121,16 +123,28 @@ def submit(document_id: str, body: SubmitIn, request: Request, svc: Svc,
 # The beacon's form, declared by hand: the route reads it itself (its CSRF token is
 # checked with the session, as no header can carry it).
 _LEAVE_FORM = {
-    "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {
-        "schema": {"type": "object", "required": ["csrf", "until"], "properties": {
-            "csrf": {"type": "string"},
-            "until": {"type": "string", "format": "date-time"}}}}}},
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "required": ["csrf", "until"],
+                    "properties": {
+                        "csrf": {"type": "string"},
+                        "until": {"type": "string", "format": "date-time"},
+                    },
+                }
+            }
+        },
+    },
     "security": [{"bearer": []}, {"session": []}],
 }
 
 
-@router.post("/batches/{batch_id}/leave", status_code=204, response_class=Response,
-             openapi_extra=_LEAVE_FORM)
+@router.post(
+    "/batches/{batch_id}/leave", status_code=204, response_class=Response, openapi_extra=_LEAVE_FORM
+)
 async def leave(batch_id: str, request: Request, svc: Svc) -> Response:
     """Give the batch back from a page being closed (`navigator.sendBeacon`).
 
@@ -152,8 +166,9 @@ async def leave(batch_id: str, request: Request, svc: Svc) -> Response:
 
 
 @router.post("/documents/{document_id}/reidentify")
-def reidentify(document_id: str, request: Request, svc: Svc, who: Editor,
-               body: AssignIn | None = None) -> dict[str, Any]:
+def reidentify(
+    document_id: str, request: Request, svc: Svc, who: Editor, body: AssignIn | None = None
+) -> dict[str, Any]:
     """'Not this form': reject the document instead of forcing it onto the form.
 
     With a body, the document is read as that document type instead (its batch goes
@@ -172,11 +187,10 @@ def reidentify(document_id: str, request: Request, svc: Svc, who: Editor,
 
 
 @router.post("/pages/{page_id}/rotate", status_code=202)
-def rotate(page_id: RowId, body: RotateIn, request: Request, svc: Svc,
-           who: Editor) -> dict[str, Any]:
+def rotate(
+    page_id: RowId, body: RotateIn, request: Request, svc: Svc, who: Editor
+) -> dict[str, Any]:
     """Turn the page clockwise; the batch is identified and read again (202)."""
     reread.rotate_page(svc, page_id, who.name, body.quarter_turns)
     background.notify(request)
     return {"status": "pending"}
-
-

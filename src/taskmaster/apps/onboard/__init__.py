@@ -49,8 +49,7 @@ def propose(data: bytes, filename: str, ocr: OcrEngine, decode: Decode) -> list[
                 page.texts = ocr_lines(ocr.read_page(drawing.text_only()))
             page.fields = flat.find_fields(drawing, page.texts)
         # (a fillable PDF's pages without widgets are its instructions: no fields)
-        page.fields = [f for f in page.fields if clip(f, page.image.shape[1],
-                                                      page.image.shape[0])]
+        page.fields = [f for f in page.fields if clip(f, page.image.shape[1], page.image.shape[0])]
         for f in page.fields:
             if f.kind == "text":
                 f.style = text_style(page.image, f.bbox)
@@ -59,16 +58,28 @@ def propose(data: bytes, filename: str, ocr: OcrEngine, decode: Decode) -> list[
     return pages
 
 
-def onboard(data: bytes, filename: str, name: str, apps_dir: Path, ocr: OcrEngine, *,
-            decode: Decode, title: str | None = None, replace: bool = False) -> Summary:
+def onboard(
+    data: bytes,
+    filename: str,
+    name: str,
+    apps_dir: Path,
+    ocr: OcrEngine,
+    *,
+    decode: Decode,
+    title: str | None = None,
+    replace: bool = False,
+) -> Summary:
     """Make application `name` from a blank form and install it under `apps_dir`."""
     if not NAME.match(name):
-        raise InputError(f"application name {name!r}: use lower case letters, digits, "
-                         "'-' and '_', starting with a letter")
+        raise InputError(
+            f"application name {name!r}: use lower case letters, digits, "
+            "'-' and '_', starting with a letter"
+        )
     folder = apps_dir / name
     if (folder / "app.yaml").exists() and not replace:
-        raise Conflict(f"application {name!r} already exists at {folder} "
-                       "(choose another name, or --replace)")
+        raise Conflict(
+            f"application {name!r} already exists at {folder} (choose another name, or --replace)"
+        )
     pages = propose(data, filename, ocr, decode)
     if replace and folder.exists():
         shutil.rmtree(folder)
@@ -78,9 +89,14 @@ def onboard(data: bytes, filename: str, name: str, apps_dir: Path, ocr: OcrEngin
 def clip(f: Found, width: int, height: int) -> bool:
     """Clip a field's boxes to the page (a widget may stick out of it); False when
     nothing of the field is left on the page."""
+
     def inside(b: BBox) -> BBox:
-        return (min(max(b[0], 0), width), min(max(b[1], 0), height),
-                min(max(b[2], 0), width), min(max(b[3], 0), height))
+        return (
+            min(max(b[0], 0), width),
+            min(max(b[1], 0), height),
+            min(max(b[2], 0), width),
+            min(max(b[3], 0), height),
+        )
 
     def ok(b: BBox) -> bool:
         return b[2] - b[0] >= 4 and b[3] - b[1] >= 4

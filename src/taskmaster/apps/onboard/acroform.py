@@ -42,8 +42,9 @@ def find_widgets(data: bytes, frames: list[PdfFrame], pages: list[FoundPage]) ->
         raise CorruptFile(f"damaged PDF: {exc}") from exc
     with pdf:
         # fully qualified name -> [(page index, widget dict, field dict)]
-        groups: dict[str, list[tuple[int, pikepdf.Dictionary, pikepdf.Dictionary]]] = \
-            defaultdict(list)
+        groups: dict[str, list[tuple[int, pikepdf.Dictionary, pikepdf.Dictionary]]] = defaultdict(
+            list
+        )
         order: list[str] = []
         for index, page in enumerate(pdf.pages):
             for annot in page.obj.get("/Annots") or []:
@@ -54,8 +55,11 @@ def find_widgets(data: bytes, frames: list[PdfFrame], pages: list[FoundPage]) ->
                 if _int(annot.get("/F")) & _HIDDEN:  # never shown, never filled in
                     continue
                 parent = annot.get("/Parent")
-                fld = parent if "/T" not in annot and isinstance(parent, pikepdf.Dictionary) \
+                fld = (
+                    parent
+                    if "/T" not in annot and isinstance(parent, pikepdf.Dictionary)
                     else annot
+                )
                 name = qualified_name(fld)
                 if name not in groups:
                     order.append(name)
@@ -113,8 +117,11 @@ def on_state(widget: pikepdf.Dictionary) -> str | None:
     return None
 
 
-def _field(name: str, widgets: list[tuple[int, pikepdf.Dictionary, pikepdf.Dictionary]],
-           frames: list[PdfFrame]) -> tuple[int, Found] | None:
+def _field(
+    name: str,
+    widgets: list[tuple[int, pikepdf.Dictionary, pikepdf.Dictionary]],
+    frames: list[PdfFrame],
+) -> tuple[int, Found] | None:
     page_index, first, fld = widgets[0]
     ft = str(_inherited(fld, "/FT") or "")
     flags = _int(_inherited(fld, "/Ff"))
@@ -129,21 +136,28 @@ def _field(name: str, widgets: list[tuple[int, pikepdf.Dictionary, pikepdf.Dicti
             value = on_state(w) or str(len(options) + 1)
             options.append(Option(value=value, bbox=b))
         group = len(options) > 1
-        return page_index, Found("checkbox", union(boxes), options=options, pdf_name=name,
-                                 tooltip=tooltip,
-                                 notes=[] if group else ["lone checkbox: a boolean"])
+        return page_index, Found(
+            "checkbox",
+            union(boxes),
+            options=options,
+            pdf_name=name,
+            tooltip=tooltip,
+            notes=[] if group else ["lone checkbox: a boolean"],
+        )
     if ft == "/Sig":
         return page_index, Found("signature", box, pdf_name=name, tooltip=tooltip)
     maxlen = _int(_inherited(fld, "/MaxLen")) or None
     # A box that holds one character is read as one (a one-cell comb): a whole-line
     # reader takes "C" in a wide box for "Cc".
     if ft == "/Tx" and (flags & _COMB or maxlen == 1) and maxlen and not flags & _MULTILINE:
-        return page_index, Found("comb", box, boxes=cells(box, maxlen), pdf_name=name,
-                                 tooltip=tooltip, maxlen=maxlen)
+        return page_index, Found(
+            "comb", box, boxes=cells(box, maxlen), pdf_name=name, tooltip=tooltip, maxlen=maxlen
+        )
     if ft in ("/Tx", "/Ch"):
         lines = max(1, round((box[3] - box[1]) / LINE_PX)) if flags & _MULTILINE else 1
-        return page_index, Found("text", box, lines=lines, pdf_name=name, tooltip=tooltip,
-                                 maxlen=maxlen)
+        return page_index, Found(
+            "text", box, lines=lines, pdf_name=name, tooltip=tooltip, maxlen=maxlen
+        )
     return None
 
 

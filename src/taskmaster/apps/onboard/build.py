@@ -31,12 +31,14 @@ class _Dumper(yaml.SafeDumper):
     pass
 
 
-_Dumper.add_representer(_Flow, lambda d, v: d.represent_sequence(
-    "tag:yaml.org,2002:seq", v, flow_style=True))
+_Dumper.add_representer(
+    _Flow, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True)
+)
 
 
 def dump_yaml(data: dict[str, Any], header: str = "") -> str:
     """An application mapping as YAML: keys in their order, every box on one line."""
+
     def flow(node: Any, key: str = "") -> Any:
         if isinstance(node, dict):
             return {k: flow(v, k) for k, v in node.items()}
@@ -48,8 +50,9 @@ def dump_yaml(data: dict[str, Any], header: str = "") -> str:
             return [flow(v) for v in node]
         return node
 
-    return header + yaml.dump(flow(data), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                              width=100)
+    return header + yaml.dump(
+        flow(data), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100
+    )
 
 
 @dataclass
@@ -80,8 +83,9 @@ def field_dict(f: Found) -> dict[str, Any]:
     if f.kind == "comb":
         d["boxes"] = [_Flow(b) for b in f.boxes]
     if f.options:
-        d["options"] = [{"value": o.value, "label": o.label[:80], "bbox": _Flow(o.bbox)}
-                        for o in f.options]
+        d["options"] = [
+            {"value": o.value, "label": o.label[:80], "bbox": _Flow(o.bbox)} for o in f.options
+        ]
     if f.style:
         d["style"] = f.style
     if f.lines > 1:
@@ -104,15 +108,27 @@ def app_dict(name: str, title: str, pages: list[FoundPage], refs: list[str]) -> 
         "version": 1,
         "title": title,
         "description": "Made by `taskmaster apps new` from a blank form; check the fields "
-                       "marked `unsure`.",
+        "marked `unsure`.",
         "accept_confidence": 0.9,
-        "document_types": [{"name": name, "pages": [
-            {"type": t, **({"optional": True} if i else {})} for i, t in enumerate(types)]}],
+        "document_types": [
+            {
+                "name": name,
+                "pages": [
+                    {"type": t, **({"optional": True} if i else {})} for i, t in enumerate(types)
+                ],
+            }
+        ],
         "exports": [{"kind": "json"}],
-        "page_types": [{"name": t, "reference": ref,
-                        "size": _Flow([int(p.image.shape[1]), int(p.image.shape[0])]),
-                        "dpi": 300, "fields": [field_dict(f) for f in p.fields]}
-                       for t, ref, p in zip(types, refs, pages, strict=True)],
+        "page_types": [
+            {
+                "name": t,
+                "reference": ref,
+                "size": _Flow([int(p.image.shape[1]), int(p.image.shape[0])]),
+                "dpi": 300,
+                "fields": [field_dict(f) for f in p.fields],
+            }
+            for t, ref, p in zip(types, refs, pages, strict=True)
+        ],
     }
 
 
@@ -127,15 +143,19 @@ def write_app(folder: Path, name: str, title: str, pages: list[FoundPage]) -> Su
         cv2.imwrite(str(folder / ref), p.image)
         anchors = len(build_fingerprint(ref, p.image).anchors)
         if anchors < FEW_ANCHORS:
-            summary.warnings.append(f"page {p.number}: only {anchors} distinctive corners; "
-                                    "filled copies may not be recognised")
+            summary.warnings.append(
+                f"page {p.number}: only {anchors} distinctive corners; "
+                "filled copies may not be recognised"
+            )
         summary.sources.append(p.source)
         for f in p.fields:
             summary.kinds[f.kind] = summary.kinds.get(f.kind, 0) + 1
             if f.confidence < SURE:
                 summary.unsure.append((f.name, "; ".join(f.notes) or "unsure"))
-    header = (f"# {title}\n# Made by `taskmaster apps new` from a blank form. Boxes are pixels "
-              "of the reference images (300 dpi, origin top left).\n# `detected` is how sure "
-              "the detector was; fields marked `unsure` want a look (designer or editor).\n")
+    header = (
+        f"# {title}\n# Made by `taskmaster apps new` from a blank form. Boxes are pixels "
+        "of the reference images (300 dpi, origin top left).\n# `detected` is how sure "
+        "the detector was; fields marked `unsure` want a look (designer or editor).\n"
+    )
     (folder / "app.yaml").write_text(dump_yaml(data, header), encoding="utf-8")
     return summary

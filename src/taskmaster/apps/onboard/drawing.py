@@ -83,7 +83,7 @@ class Drawing:
     def free_above(self, x0: int, x1: int, y: int, limit: int = 400) -> int:
         """Px of paper above row `y` (past the rule's own thickness) over columns x0..x1."""
         top = max(0, y - limit)
-        band = self.ink[top:max(top, y - MAX_THICK // 2 - 2), max(0, x0):max(x0 + 1, x1)]
+        band = self.ink[top : max(top, y - MAX_THICK // 2 - 2), max(0, x0) : max(x0 + 1, x1)]
         rows = np.flatnonzero(band.any(axis=1))
         start = y - MAX_THICK // 2 - 2
         return start - (top + int(rows[-1]) + 1) if rows.size else start - top
@@ -94,10 +94,10 @@ def text_style(image: Gray, bbox: BBox) -> str:
     (its bottom edge) with clear paper just above it, so the zone keeps the descenders
     that reach down to the rule (a comma cut short reads as a full stop); "box" else."""
     x0, y0, x1, y1 = bbox
-    dark = np.asarray(image[max(0, y0 - 7):y1 + 6, x0:x1] < 128)
+    dark = np.asarray(image[max(0, y0 - 7) : y1 + 6, x0:x1] < 128)
     if dark.size == 0 or x1 - x0 < 20:
         return "box"
-    above = dark[:min(7, y0)].mean() if y0 > 0 else 0.0
+    above = dark[: min(7, y0)].mean() if y0 > 0 else 0.0
     rule = dark[-11:].mean(axis=1).max()
     return "underline" if rule >= 0.6 and above < 0.005 else "box"
 
@@ -157,8 +157,8 @@ def _cells(lines: npt.NDArray[np.uint8], ink: npt.NDArray[np.uint8]) -> list[Cel
         fill = area / (w * h)
         if fill < 0.8:
             continue
-        ring = ink[max(0, y - 6):y + h + 6, max(0, x - 6):x + w + 6]
-        inner = ink[y:y + h, x:x + w]
+        ring = ink[max(0, y - 6) : y + h + 6, max(0, x - 6) : x + w + 6]
+        inner = ink[y : y + h, x : x + w]
         ring_ink = (ring.sum() - inner.sum()) / max(1, ring.size - inner.size)
         if ring_ink > 0.8:  # a hole in a solid block (white-on-black heading)
             continue
@@ -176,15 +176,20 @@ def _kind(c: Cell) -> CheckKind:
 
 def _comb_runs(cells: list[Cell]) -> list[list[Cell]]:
     """Runs of two or more equal cells sharing their sides, left to right."""
-    candidates = sorted((c for c in cells if c.w <= 1.6 * c.h and c.w <= 160 and c.h <= 160),
-                        key=lambda c: c.bbox[0])  # left to right: rows may tilt a pixel
+    candidates = sorted(
+        (c for c in cells if c.w <= 1.6 * c.h and c.w <= 160 and c.h <= 160),
+        key=lambda c: c.bbox[0],
+    )  # left to right: rows may tilt a pixel
     runs: list[list[Cell]] = []
     for c in candidates:
         for run in runs:
             last = run[-1]
-            if (abs(c.bbox[1] - last.bbox[1]) <= 4 and abs(c.bbox[3] - last.bbox[3]) <= 4
-                    and 0 <= c.bbox[0] - last.bbox[2] <= 10
-                    and abs(c.w - run[0].w) <= 0.25 * run[0].w):
+            if (
+                abs(c.bbox[1] - last.bbox[1]) <= 4
+                and abs(c.bbox[3] - last.bbox[3]) <= 4
+                and 0 <= c.bbox[0] - last.bbox[2] <= 10
+                and abs(c.w - run[0].w) <= 0.25 * run[0].w
+            ):
                 run.append(c)
                 break
         else:
@@ -204,9 +209,11 @@ def _rules(horiz: npt.NDArray[np.uint8], vert: npt.NDArray[np.uint8]) -> list[Ru
         if h > MAX_THICK:
             continue
         ym = y + h // 2
-        cuts = sorted(vx + vw // 2 for vx, vy, vw, vh in verticals
-                      if vy < ym - 10 and vy + vh >= ym - MAX_THICK and x + 10 < vx + vw // 2
-                      < x + w - 10)
+        cuts = sorted(
+            vx + vw // 2
+            for vx, vy, vw, vh in verticals
+            if vy < ym - 10 and vy + vh >= ym - MAX_THICK and x + 10 < vx + vw // 2 < x + w - 10
+        )
         edges = [x, *cuts, x + w]
         out.extend(Rule(a, b, ym) for a, b in zip(edges, edges[1:], strict=False) if b - a > 10)
     return out

@@ -44,10 +44,20 @@ def find_fields(d: Drawing, texts: list[Text]) -> list[Found]:
     for run in d.combs:
         cells = [_on_lines(c.bbox) for c in run]
         sides.append(union(cells))
-        sure = (len(run) >= 3 or labels.hint(union(cells), texts) is not None
-                or _has_row_mate(run, d.combs))
-        fields.append(Found("comb", union(cells), boxes=cells, confidence=0.95 if sure else 0.75,
-                            notes=[] if sure else ["two equal cells: a comb?"]))
+        sure = (
+            len(run) >= 3
+            or labels.hint(union(cells), texts) is not None
+            or _has_row_mate(run, d.combs)
+        )
+        fields.append(
+            Found(
+                "comb",
+                union(cells),
+                boxes=cells,
+                confidence=0.95 if sure else 0.75,
+                notes=[] if sure else ["two equal cells: a comb?"],
+            )
+        )
     for cell in d.cells:
         if cell.kind == "box":
             f = _text_box(cell, texts)
@@ -111,8 +121,11 @@ def _checkboxes(boxes: list[Cell], texts: list[Text]) -> list[Found]:
     for item in sorted(opts, key=lambda o: (o[0].bbox[1], o[0].bbox[0])):
         for row in rows:
             last = row[-1][0].bbox
-            if abs(item[0].bbox[1] - last[1]) <= 10 and 0 < item[0].bbox[0] - last[2] < 700 \
-                    and not _text_between(last, item[0].bbox, others):
+            if (
+                abs(item[0].bbox[1] - last[1]) <= 10
+                and 0 < item[0].bbox[0] - last[2] < 700
+                and not _text_between(last, item[0].bbox, others)
+            ):
                 row.append(item)
                 break
         else:
@@ -122,8 +135,14 @@ def _checkboxes(boxes: list[Cell], texts: list[Text]) -> list[Found]:
         row.sort(key=lambda o: o[0].bbox[0])
         if len(row) > 1 and _one_question(row, [t for t in texts if t.text not in taken]):
             options = [o for _, o, _ in row]
-            out.append(Found("checkbox", union([o.bbox for o in options]), options=options,
-                             confidence=min(c.confidence for c, _, _ in row)))
+            out.append(
+                Found(
+                    "checkbox",
+                    union([o.bbox for o in options]),
+                    options=options,
+                    confidence=min(c.confidence for c, _, _ in row),
+                )
+            )
             continue
         for c, o, _ in row:
             f = Found("checkbox", o.bbox, options=[o], confidence=c.confidence)
@@ -136,8 +155,9 @@ def _checkboxes(boxes: list[Cell], texts: list[Text]) -> list[Found]:
 
 def _text_between(a: BBox, b: BBox, texts: list[Text]) -> bool:
     """Whether some text (a new question) stands between boxes `a` and `b` of a row."""
-    return any(t.bbox[0] >= a[2] and t.bbox[2] <= b[0] and labels.voverlap(a, t.bbox) >= 0.5
-               for t in texts)
+    return any(
+        t.bbox[0] >= a[2] and t.bbox[2] <= b[0] and labels.voverlap(a, t.bbox) >= 0.5 for t in texts
+    )
 
 
 def _value(label: str) -> str:
@@ -155,8 +175,13 @@ def _one_question(row: list[tuple[Cell, Option, float]], texts: list[Text]) -> b
     if any(len(w) > 12 or not w for w in words):
         return False
     first = row[0][0].bbox
-    before = [t for t in texts if t.bbox[2] <= first[0]
-              and first[0] - t.bbox[2] < 300 and labels.voverlap(first, t.bbox) >= 0.5]
+    before = [
+        t
+        for t in texts
+        if t.bbox[2] <= first[0]
+        and first[0] - t.bbox[2] < 300
+        and labels.voverlap(first, t.bbox) >= 0.5
+    ]
     return bool(before)
 
 
@@ -179,8 +204,9 @@ def _text_box(cell: Cell, texts: list[Text]) -> Found | None:
     return None
 
 
-def _fill_in(rule: Rule, d: Drawing, texts: list[Text], sides: list[BBox],
-             bottoms: list[BBox]) -> Found | None:
+def _fill_in(
+    rule: Rule, d: Drawing, texts: list[Text], sides: list[BBox], bottoms: list[BBox]
+) -> Found | None:
     """A field written on `rule`, if there is room above it and it is not the side of a
     cell written in (`sides`: top or bottom) or the bottom of another cell. The field
     ends on the rule and short of the lines standing on it: writing sits on the line."""
@@ -217,8 +243,11 @@ def _fill_in(rule: Rule, d: Drawing, texts: list[Text], sides: list[BBox],
 def _label_before(rule: Rule, texts: list[Text]) -> Text | None:
     """Text ending just before the rule's start, on its baseline."""
     for t in texts:
-        if 0 <= rule.x0 - t.bbox[2] <= 60 and abs(t.bbox[3] - rule.y) <= 25 \
-                and any(c.isalpha() for c in t.text):
+        if (
+            0 <= rule.x0 - t.bbox[2] <= 60
+            and abs(t.bbox[3] - rule.y) <= 25
+            and any(c.isalpha() for c in t.text)
+        ):
             return t
     return None
 

@@ -52,8 +52,9 @@ def cost(box: BBox, t: BBox, *, checkbox: bool) -> float | None:
     return None
 
 
-def nearest(box: BBox, texts: list[Text], *, checkbox: bool = False,
-            exclude: set[Text] | None = None) -> tuple[Text | None, float]:
+def nearest(
+    box: BBox, texts: list[Text], *, checkbox: bool = False, exclude: set[Text] | None = None
+) -> tuple[Text | None, float]:
     """The label of a field at `box` and its cost (lower is surer)."""
     best: tuple[Text | None, float] = (None, float("inf"))
     for t in texts:

@@ -44,7 +44,7 @@ class Found:
     kind: Kind
     bbox: BBox
     confidence: float = 1.0  # how sure the detector is that this is a field of this kind
-    boxes: list[BBox] = field(default_factory=list)     # comb: one per character
+    boxes: list[BBox] = field(default_factory=list)  # comb: one per character
     options: list[Option] = field(default_factory=list)  # checkbox: one per box
     lines: int = 1
     style: str | None = None  # text: "underline" when written on a rule (see drawing.style)
@@ -73,5 +73,9 @@ class FoundPage:
 
 def union(boxes: list[BBox]) -> BBox:
     """The smallest box holding all of `boxes`."""
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
-            max(b[2] for b in boxes), max(b[3] for b in boxes))
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )

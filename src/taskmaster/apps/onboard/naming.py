@@ -21,16 +21,50 @@ FAR_LABEL = 220  # px (0.7 in): a label farther than this is a guess
 _OPAQUE = re.compile(
     r"(?i)^(?:f|c|t|cb|tx|txt|text|textfield|text ?field|check ?box|checkbox|field|fill|"
     r"button|radio|radio ?button|group|untitled|undefined|form|topmostsubform|page)?"
-    r"[\s_.-]*\d+(?:[\s_.-]\d+)*$")
+    r"[\s_.-]*\d+(?:[\s_.-]\d+)*$"
+)
 _GENERIC = {"undefined", "untitled", "field", "text", "none", "null"}
-_NUMBERING = re.compile(r"^(?:part\s+[ivx]+\b|line\s+\d+[a-z]?\b|\(?[0-9]{1,2}[a-z]?[.)]?(?=\s)|"
-                        r"\(?[a-h][.)](?=\s))\s*", re.I)
-_TRAILING = {"or", "and", "of", "the", "if", "see", "to", "for", "a", "an", "in", "on", "your",
-             "enter", "here", "please", "print"}
-_DIGITS = re.compile(r"(?i)\b(ssn|social security|employer identification|ein|tin|phone|"
-                     r"telephone|tel|fax|zip|postal code|date|birth|dob|mm|dd|yyyy|yy)\b")
-_DATE_PART = {"MM": "mm", "MONTH": "mm", "MO": "mm", "DD": "dd", "JJ": "dd", "DAY": "dd",
-              "YYYY": "yyyy", "AAAA": "yyyy", "YY": "yy", "YEAR": "yyyy", "YR": "yyyy"}
+_NUMBERING = re.compile(
+    r"^(?:part\s+[ivx]+\b|line\s+\d+[a-z]?\b|\(?[0-9]{1,2}[a-z]?[.)]?(?=\s)|"
+    r"\(?[a-h][.)](?=\s))\s*",
+    re.I,
+)
+_TRAILING = {
+    "or",
+    "and",
+    "of",
+    "the",
+    "if",
+    "see",
+    "to",
+    "for",
+    "a",
+    "an",
+    "in",
+    "on",
+    "your",
+    "enter",
+    "here",
+    "please",
+    "print",
+}
+_DIGITS = re.compile(
+    r"(?i)\b(ssn|social security|employer identification|ein|tin|phone|"
+    r"telephone|tel|fax|zip|postal code|date|birth|dob|mm|dd|yyyy|yy)\b"
+)
+_DATE_PART = {
+    "MM": "mm",
+    "MONTH": "mm",
+    "MO": "mm",
+    "DD": "dd",
+    "JJ": "dd",
+    "DAY": "dd",
+    "YYYY": "yyyy",
+    "AAAA": "yyyy",
+    "YY": "yy",
+    "YEAR": "yyyy",
+    "YR": "yyyy",
+}
 
 
 def opaque(pdf_name: str) -> bool:
@@ -114,8 +148,12 @@ def _continues_row(a: Found, b: Found, texts: list[Text]) -> bool:
         return False
     between = (a.bbox[2], min(a.bbox[1], b.bbox[1]), b.bbox[0], max(a.bbox[3], b.bbox[3]))
     for t in texts:
-        inside = (t.bbox[0] >= between[0] - 2 and t.bbox[2] <= between[2] + 2
-                  and t.bbox[1] < between[3] and t.bbox[3] > between[1])
+        inside = (
+            t.bbox[0] >= between[0] - 2
+            and t.bbox[2] <= between[2] + 2
+            and t.bbox[1] < between[3]
+            and t.bbox[3] > between[1]
+        )
         if inside and any(c.isalpha() for c in t.text) and not labels.HINTS.match(t.text):
             return False
     return True
@@ -142,9 +180,12 @@ def name_page(page: FoundPage, taken: set[str]) -> None:
             done.update(id(g) for g in group)
             continue
         exclude = {Text(o.label, o.bbox) for o in f.options}
-        label, dist = labels.nearest(f.bbox, texts, checkbox=f.kind == "checkbox"
-                                     and len(f.options) == 1,
-                                     exclude=exclude if len(f.options) > 1 else None)
+        label, dist = labels.nearest(
+            f.bbox,
+            texts,
+            checkbox=f.kind == "checkbox" and len(f.options) == 1,
+            exclude=exclude if len(f.options) > 1 else None,
+        )
         if len(f.options) > 1:
             label, dist = _group_label(f, texts)
         _apply(f, label, dist, taken)
@@ -163,8 +204,7 @@ def _group_label(f: Found, texts: list[Text]) -> tuple[Text | None, float]:
     return labels.nearest(f.bbox, rest)
 
 
-def _apply(f: Found, label: Text | None, dist: float, taken: set[str],
-           suffix: str = "") -> None:
+def _apply(f: Found, label: Text | None, dist: float, taken: set[str], suffix: str = "") -> None:
     f.label = label.text if label else ""
     base = ""
     if f.pdf_name and not opaque(f.pdf_name):

@@ -125,8 +125,12 @@ def merge_runs(runs: list[Text]) -> list[Text]:
     for run in sorted(runs, key=lambda t: (t.bbox[1] + t.bbox[3], t.bbox[0])):
         for i, prev in enumerate(out):
             if _continues(prev.bbox, run.bbox):
-                box = (min(prev.bbox[0], run.bbox[0]), min(prev.bbox[1], run.bbox[1]),
-                       max(prev.bbox[2], run.bbox[2]), max(prev.bbox[3], run.bbox[3]))
+                box = (
+                    min(prev.bbox[0], run.bbox[0]),
+                    min(prev.bbox[1], run.bbox[1]),
+                    max(prev.bbox[2], run.bbox[2]),
+                    max(prev.bbox[3], run.bbox[3]),
+                )
                 out[i] = Text(f"{prev.text} {run.text}", box)
                 break
         else:
@@ -149,9 +153,14 @@ def ocr_lines(words: list[Word]) -> list[Text]:
     runs: list[Text] = []
     heights = sorted(w.bbox[3] - w.bbox[1] for w in words) or [0]
     tall = 2.5 * heights[len(heights) // 2]
-    kept = [w for w in words if w.confidence >= _MIN_WORD_CONF
-            and any(c.isalnum() for c in w.text) and w.bbox[3] - w.bbox[1] <= tall
-            and not _vertical(w.text, w.bbox)]
+    kept = [
+        w
+        for w in words
+        if w.confidence >= _MIN_WORD_CONF
+        and any(c.isalnum() for c in w.text)
+        and w.bbox[3] - w.bbox[1] <= tall
+        and not _vertical(w.text, w.bbox)
+    ]
     for w in sorted(kept, key=lambda w: (w.line, w.bbox[0])):
         runs.append(Text(w.text, w.bbox))
     return merge_runs(runs)

@@ -16,8 +16,14 @@ from taskmaster.engines.icr.decode import (
 from taskmaster.engines.icr.engine import IcrModelEngine
 from taskmaster.hookspecs import hookimpl
 
-__all__ = ["IcrModelEngine", "decode_best", "decode_date", "decode_fixed", "decode_lexicon",
-           "decode_mixed"]
+__all__ = [
+    "IcrModelEngine",
+    "decode_best",
+    "decode_date",
+    "decode_fixed",
+    "decode_lexicon",
+    "decode_mixed",
+]
 
 
 @hookimpl

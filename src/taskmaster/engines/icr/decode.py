@@ -22,8 +22,9 @@ LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 SWITCH_PENALTY = 0.05
 
 
-def _reading(chars: Sequence[str], probs: Sequence[float],
-             alternatives: Iterable[tuple[str, float]] = ()) -> Reading:
+def _reading(
+    chars: Sequence[str], probs: Sequence[float], alternatives: Iterable[tuple[str, float]] = ()
+) -> Reading:
     conf = math.prod(probs) if probs else 0.0
     return Reading("".join(chars), conf, tuple(probs), "icr", tuple(alternatives))
 
@@ -44,8 +45,9 @@ def decode_best(cells: Sequence[CharProbs | None]) -> Reading:
     return _reading(chars, probs)
 
 
-def decode_date(cells: Sequence[CharProbs | None], *, years: tuple[int, int] = (1900, 2099),
-                k: int = 3) -> Reading:
+def decode_date(
+    cells: Sequence[CharProbs | None], *, years: tuple[int, int] = (1900, 2099), k: int = 3
+) -> Reading:
     """A DDMMYYYY comb as an ISO date `YYYY-MM-DD`, the likeliest valid calendar date.
 
     Tries the top `k` digits of every cell; empty text (confidence 0) when no
@@ -66,8 +68,7 @@ def decode_date(cells: Sequence[CharProbs | None], *, years: tuple[int, int] = (
             for day, pd in days:
                 if day <= last:
                     probs = pd + pm + py
-                    found.append((math.prod(probs), f"{year:04d}-{month:02d}-{day:02d}",
-                                  probs))
+                    found.append((math.prod(probs), f"{year:04d}-{month:02d}-{day:02d}", probs))
     if not found:
         return Reading("", 0.0, engine="icr")
     found.sort(key=lambda t: -t[0])
@@ -80,11 +81,9 @@ def decode_date(cells: Sequence[CharProbs | None], *, years: tuple[int, int] = (
     return Reading(text, conf, probs, "icr", alts)
 
 
-def _parts(tops: Sequence[Sequence[tuple[str, float]]]
-           ) -> list[tuple[str, tuple[float, ...]]]:
+def _parts(tops: Sequence[Sequence[tuple[str, float]]]) -> list[tuple[str, tuple[float, ...]]]:
     """Every string the cells' top digits make, with the digits' probabilities."""
-    return [("".join(c for c, _ in combo), tuple(v for _, v in combo))
-            for combo in product(*tops)]
+    return [("".join(c for c, _ in combo), tuple(v for _, v in combo)) for combo in product(*tops)]
 
 
 def decode_lexicon(cells: Sequence[CharProbs | None], lexicon: Iterable[str]) -> Reading:
@@ -106,11 +105,9 @@ def decode_lexicon(cells: Sequence[CharProbs | None], lexicon: Iterable[str]) ->
     return Reading(word, conf, probs, "icr", tuple((w, s / total) for s, w, _ in scored[1:4]))
 
 
-def decode_fixed(cells: Sequence[CharProbs | None], length: int,
-                 charset: str = DIGITS) -> Reading:
+def decode_fixed(cells: Sequence[CharProbs | None], length: int, charset: str = DIGITS) -> Reading:
     """A field of exactly `length` characters from `charset` (ZIP, phone)."""
-    r = decode_best([{c: v for c, v in p.items() if c in charset} if p else None
-                     for p in cells])
+    r = decode_best([{c: v for c, v in p.items() if c in charset} if p else None for p in cells])
     if len(r.text) != length:
         return Reading(r.text, 0.0, r.char_confidences, "icr")
     return r

@@ -75,15 +75,17 @@ class IcrModelEngine:
                 (logits,) = member.session.run(None, {"image": batch})
             except Exception as exc:  # onnxruntime raises its own untyped errors
                 raise EngineError(f"ICR model failed: {exc}") from exc
-            tables.append(_masked(np.asarray(logits, dtype=np.float64), allowed,
-                                  member.temperature))
+            tables.append(
+                _masked(np.asarray(logits, dtype=np.float64), allowed, member.temperature)
+            )
         widest = max(len(t[0]) for t in tables)
         voting = [t for t in tables if len(t[0]) == widest]
-        return [{c: sum(t[i][c] for t in voting) / len(voting) for c in voting[0][i]}
-                for i in range(len(masks))]
+        return [
+            {c: sum(t[i][c] for t in voting) / len(voting) for c in voting[0][i]}
+            for i in range(len(masks))
+        ]
 
-    def cell_probabilities(self, cells: Sequence[Gray], charset: str
-                           ) -> list[CharProbs | None]:
+    def cell_probabilities(self, cells: Sequence[Gray], charset: str) -> list[CharProbs | None]:
         """Per comb cell its probability table, or None where the cell is empty."""
         masks = [clean_cell(c) for c in cells]
         full = [m for m in masks if not is_empty(m)]
@@ -135,16 +137,26 @@ class IcrModelEngine:
         alone = [_is_stroke(g, char_h) for g in glyphs]
         # Pieces cut from one blob (a wide letter cut at its thinnest columns) may always
         # be put together again: the classifier says whether it was one letter.
-        spans = [(i, j) for i in range(n) for j in range(i + 1, min(i + MAX_JOIN, n) + 1)
-                 if j == i + 1 or ((glyphs[j - 1].x1 - glyphs[i].x0 <= JOIN_WIDTH * char_h
-                                    or glyphs[i].blob == glyphs[j - 1].blob >= 0)
-                                   and not any(alone[i:j])
-                                   and all(glyphs[k + 1].x0 - glyphs[k].x1 <= JOIN_GAP * char_h
-                                           for k in range(i, j - 1)))]
+        spans = [
+            (i, j)
+            for i in range(n)
+            for j in range(i + 1, min(i + MAX_JOIN, n) + 1)
+            if j == i + 1
+            or (
+                (
+                    glyphs[j - 1].x1 - glyphs[i].x0 <= JOIN_WIDTH * char_h
+                    or glyphs[i].blob == glyphs[j - 1].blob >= 0
+                )
+                and not any(alone[i:j])
+                and all(
+                    glyphs[k + 1].x0 - glyphs[k].x1 <= JOIN_GAP * char_h for k in range(i, j - 1)
+                )
+            )
+        ]
         masks = []
         for i, j in spans:
             m = glyphs[i].mask.copy()
-            for g in glyphs[i + 1:j]:
+            for g in glyphs[i + 1 : j]:
                 m |= g.mask
             masks.append(m)
         table = dict(zip(spans, self.probabilities(masks, charset), strict=True))
@@ -159,7 +171,6 @@ class IcrModelEngine:
                 if score > best[j][0]:
                     best[j] = (score, best[i][1] + [(i, j)])
         return _decode([table[s] for s in best[n][1]], charset)
-
 
     def _with_punct(self, glyphs: list[Glyph], char_h: float, charset: str) -> Reading:
         """Read the runs between punctuation as words, keep the marks the charset allows."""
@@ -225,8 +236,9 @@ def _allowed(classes: str, charset: str) -> list[tuple[int, str]]:
     return pairs or [(k, c) for k, c in enumerate(classes[:BASE_CLASSES])]
 
 
-def _masked(logits: np.ndarray, allowed: list[tuple[int, str]], temperature: float
-            ) -> list[CharProbs]:
+def _masked(
+    logits: np.ndarray, allowed: list[tuple[int, str]], temperature: float
+) -> list[CharProbs]:
     """Softmax over the allowed classes only; classes read as one character add up."""
     z = logits[:, [k for k, _ in allowed]] / temperature
     z -= z.max(axis=1, keepdims=True)
@@ -252,4 +264,3 @@ def _decode(table: Sequence[CharProbs | None], charset: str) -> Reading:
     if any(c.isalpha() for c in charset) and any(c in charset for c in DIGITS):
         return decode_mixed(table)
     return decode_best(table)
-

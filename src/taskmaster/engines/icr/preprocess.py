@@ -44,8 +44,12 @@ def _line_indices(counts: npt.NDArray[np.int64], length: int, band: int) -> list
     n = counts.shape[0]
     idx = [i for i in range(n) if (i < band or i >= n - band) and counts[i] >= LINE_FILL * length]
     # Widen by the anti-aliased / ragged rows next to a line.
-    extra = [j for i in idx for j in (i - 1, i + 1)
-             if 0 <= j < n and j not in idx and counts[j] >= 0.35 * length]
+    extra = [
+        j
+        for i in idx
+        for j in (i - 1, i + 1)
+        if 0 <= j < n and j not in idx and counts[j] >= 0.35 * length
+    ]
     return sorted(set(idx) | set(extra))
 
 
@@ -65,15 +69,15 @@ def erase_box_lines(mask: Mask) -> Mask:
         for run in _runs(group):
             r0, r1 = run[0], run[-1]
             if axis == 0:
-                out[r0:r1 + 1, :] = False
+                out[r0 : r1 + 1, :] = False
                 if r0 > 0 and r1 < h - 1:
                     keep = mask[r0 - 1, :] & mask[r1 + 1, :]
-                    out[r0:r1 + 1, keep] = True
+                    out[r0 : r1 + 1, keep] = True
             else:
-                out[:, r0:r1 + 1] = False
+                out[:, r0 : r1 + 1] = False
                 if r0 > 0 and r1 < w - 1:
                     keep = mask[:, r0 - 1] & mask[:, r1 + 1]
-                    out[keep, r0:r1 + 1] = True
+                    out[keep, r0 : r1 + 1] = True
     return out
 
 
@@ -132,7 +136,7 @@ def normalise(mask: Mask) -> Tensor:
     xs = np.nonzero(mask.any(axis=0))[0]
     if ys.size == 0:
         return out
-    crop = mask[ys[0]:ys[-1] + 1, xs[0]:xs[-1] + 1].astype(np.float32)
+    crop = mask[ys[0] : ys[-1] + 1, xs[0] : xs[-1] + 1].astype(np.float32)
     h, w = crop.shape
     scale = BOX / max(h, w)
     nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
@@ -148,5 +152,5 @@ def normalise(mask: Mask) -> Tensor:
     x0 = int(round(SIZE / 2 - 0.5 - cx))
     y0 = min(max(y0, 0), SIZE - nh)
     x0 = min(max(x0, 0), SIZE - nw)
-    out[y0:y0 + nh, x0:x0 + nw] = small
+    out[y0 : y0 + nh, x0 : x0 + nw] = small
     return out

@@ -43,7 +43,7 @@ def remove_box(mask: Mask) -> Mask:
     vl = cv2.dilate(cv2.morphologyEx(vsm, cv2.MORPH_OPEN, vk), np.ones((1, 3), np.uint8))
     # The box's sides are at the zone's ends; a tall 'I' or '1' inside is a character.
     edge = max(12, int(0.06 * w))
-    vl[:, edge:w - edge] = 0
+    vl[:, edge : w - edge] = 0
     out = mask & ~((np.asarray(hl) > 0) | (np.asarray(vl) > 0))
     # Strokes that cross a line lose a few pixels; close that small gap again.
     out = cv2.morphologyEx(out.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 1), np.uint8)) > 0
@@ -80,8 +80,11 @@ def segment_line(gray: npt.NDArray[np.uint8]) -> Line:
     h = gray.shape[0]
     mask = remove_box(binarise(gray))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    every = [(int(s[0]), int(s[1]), int(s[2]), int(s[3]), int(s[4]), i)
-             for i, s in enumerate(stats) if i > 0]
+    every = [
+        (int(s[0]), int(s[1]), int(s[2]), int(s[3]), int(s[4]), i)
+        for i, s in enumerate(stats)
+        if i > 0
+    ]
     # Specks and flat dashes (fax remnants of the box) are no characters' strokes.
     comps = [c for c in every if c[4] >= 12 and c[3] >= 0.18 * h]
     if not comps:
@@ -108,18 +111,31 @@ def segment_line(gray: npt.NDArray[np.uint8]) -> Line:
     return Line([g for g in glyphs if g.mask.any()], char_h)
 
 
-def _punct(c: tuple[int, int, int, int, int, int], labels: npt.NDArray[np.generic],
-           char_h: float, baseline: float) -> Glyph:
+def _punct(
+    c: tuple[int, int, int, int, int, int],
+    labels: npt.NDArray[np.generic],
+    char_h: float,
+    baseline: float,
+) -> Glyph:
     """A small piece that is a hyphen (flat, mid-height), a full stop (dot on the line)
     or a comma (hanging below the line)."""
     x, y, w, h, area, i = c
     kind = ""
     mid = y + h / 2
-    if (w >= 0.3 * char_h and h <= 0.3 * char_h and w >= 2 * h and area >= 10
-            and baseline - 0.75 * char_h <= mid <= baseline - 0.25 * char_h):
+    if (
+        w >= 0.3 * char_h
+        and h <= 0.3 * char_h
+        and w >= 2 * h
+        and area >= 10
+        and baseline - 0.75 * char_h <= mid <= baseline - 0.25 * char_h
+    ):
         kind = "-"
-    elif (3 <= w <= 0.35 * char_h and 3 <= h <= 0.35 * char_h and area >= 12
-          and abs(y + h - baseline) <= 0.15 * char_h):
+    elif (
+        3 <= w <= 0.35 * char_h
+        and 3 <= h <= 0.35 * char_h
+        and area >= 12
+        and abs(y + h - baseline) <= 0.15 * char_h
+    ):
         kind = "."
     elif _is_comma(c, char_h, baseline):
         kind = ","
@@ -130,12 +146,18 @@ def _is_comma(c: tuple[int, int, int, int, int, int], char_h: float, baseline: f
     """A small narrow piece that starts near the line and hangs below it: no stroke of a
     capital or a digit does that."""
     x, y, w, h, area, _ = c
-    return bool(w <= 0.35 * char_h and 0.25 * char_h <= h <= 0.7 * char_h and area >= 12
-                and y >= baseline - 0.3 * char_h and y + h >= baseline + 0.2 * char_h)
+    return bool(
+        w <= 0.35 * char_h
+        and 0.25 * char_h <= h <= 0.7 * char_h
+        and area >= 12
+        and y >= baseline - 0.3 * char_h
+        and y + h >= baseline + 0.2 * char_h
+    )
 
 
-def _merge_overlapping(comps: list[tuple[int, int, int, int, int, int]]
-                       ) -> list[list[tuple[int, int, int, int, int, int]]]:
+def _merge_overlapping(
+    comps: list[tuple[int, int, int, int, int, int]],
+) -> list[list[tuple[int, int, int, int, int, int]]]:
     """Join pieces of one broken character: they overlap a lot along x."""
     groups: list[list[tuple[int, int, int, int, int, int]]] = []
     for c in comps:

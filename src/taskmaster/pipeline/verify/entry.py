@@ -31,8 +31,11 @@ def _date(text: str, fmt: str | None) -> str:
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         return text
     parts = [p for p in re.split(r"[^\d]+", text) if p]
-    order = "DMY" if not fmt or fmt.upper().startswith("D") else (
-        "MDY" if fmt.upper().startswith("M") else "YMD")
+    order = (
+        "DMY"
+        if not fmt or fmt.upper().startswith("D")
+        else ("MDY" if fmt.upper().startswith("M") else "YMD")
+    )
     if len(parts) == 1 and len(parts[0]) == 8:  # typed without separators
         d = parts[0]
         parts = [d[:4], d[4:6], d[6:]] if order == "YMD" else [d[:2], d[2:4], d[4:]]
@@ -55,8 +58,11 @@ def _choice(field: FieldDef, text: str) -> Any:
             return opt.value
     if text.isdigit() and 1 <= int(text) <= len(field.options):
         return field.options[int(text) - 1].value
-    starts = [o.value for o in field.options
-              if str(o.value).lower().startswith(low) or o.label.lower().startswith(low)]
+    starts = [
+        o.value
+        for o in field.options
+        if str(o.value).lower().startswith(low) or o.label.lower().startswith(low)
+    ]
     return starts[0] if len(starts) == 1 else text
 
 

@@ -39,8 +39,7 @@ def threshold_of(fdef: FieldDef | None, accept: float | None) -> float | None:
     return accept
 
 
-def reasons(fv: FieldValue, fdef: FieldDef | None,
-            accept: float | None) -> list[dict[str, str]]:
+def reasons(fv: FieldValue, fdef: FieldDef | None, accept: float | None) -> list[dict[str, str]]:
     """Why the field is flagged: `[{"kind", "text"}]`, empty for a field that is ok."""
     if fv.status == FieldStatus.OK:
         return []
@@ -56,12 +55,20 @@ def reasons(fv: FieldValue, fdef: FieldDef | None,
         out.append({"kind": "missing", "text": "required, but nothing was read"})
     limit = threshold_of(fdef, accept)
     if limit is not None and fv.confidence < limit and fv.status != FieldStatus.MISSING:
-        out.append({"kind": "low_confidence",
-                    "text": f"low confidence: {fv.confidence:.0%} (accepted from {limit:.0%})"})
+        out.append(
+            {
+                "kind": "low_confidence",
+                "text": f"low confidence: {fv.confidence:.0%} (accepted from {limit:.0%})",
+            }
+        )
     elif limit is None and not out:  # the calibration fit would not accept this reading
-        out.append({"kind": "low_confidence",
-                    "text": f"low confidence: {fv.confidence:.0%} right, more than the "
-                            "application's error budget allows"})
+        out.append(
+            {
+                "kind": "low_confidence",
+                "text": f"low confidence: {fv.confidence:.0%} right, more than the "
+                "application's error budget allows",
+            }
+        )
     if not out:
         out.append({"kind": "other", "text": "; ".join(messages) or fv.status})
     return out

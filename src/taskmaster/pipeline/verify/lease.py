@@ -69,8 +69,9 @@ def take_next(db: Database, user: str, ttl: timedelta = LEASE) -> Lease | None:
     for _ in range(10):  # another operator may win a candidate; try the next one
         now = utcnow()
         with db.session() as session:
-            candidate = (queries.review_held_by(session, user, now)
-                         or queries.next_for_review(session, user, now))
+            candidate = queries.review_held_by(session, user, now) or queries.next_for_review(
+                session, user, now
+            )
         if candidate is None:
             return None
         lease = _grab(db, candidate, user, ttl)
@@ -131,5 +132,6 @@ def require(db: Database, batch_id: str, user: str) -> None:
         if until is not None and until.tzinfo is None:
             until = until.replace(tzinfo=utcnow().tzinfo)
         if batch.review_owner != user or until is None or until < utcnow():
-            raise Conflict(f"take batch {batch_id} for review first "
-                           f"(held by {batch.review_owner or 'nobody'})")
+            raise Conflict(
+                f"take batch {batch_id} for review first (held by {batch.review_owner or 'nobody'})"
+            )

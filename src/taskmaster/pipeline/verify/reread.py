@@ -47,9 +47,17 @@ def reidentify(svc: Services, document_id: str, user: str) -> Submitted:
     with svc.db.session() as session:
         doc = _document(session, document_id)
         lease.require(svc.db, doc.batch_id, user)
-        session.add(AuditEntry(actor=user, action="document.reidentify", batch_id=doc.batch_id,
-                               document_id=doc.id, old=doc.type, new=None,
-                               detail=NOT_THIS_FORM))
+        session.add(
+            AuditEntry(
+                actor=user,
+                action="document.reidentify",
+                batch_id=doc.batch_id,
+                document_id=doc.id,
+                old=doc.type,
+                new=None,
+                detail=NOT_THIS_FORM,
+            )
+        )
         doc.app = doc.type = None
         doc.status, doc.reason = DocumentStatus.REJECTED, f"{NOT_THIS_FORM} ({user})"
         doc.updated_at = utcnow()
@@ -63,8 +71,10 @@ def reidentify(svc: Services, document_id: str, user: str) -> Submitted:
 
 def _check_batch(svc: Services, batch: Batch, user: str) -> None:
     if batch.status not in ASSIGNABLE_BATCH:
-        raise Conflict(f"batch {batch.id} is {batch.status}; assign its documents once it "
-                       "waits for review or is finished")
+        raise Conflict(
+            f"batch {batch.id} is {batch.status}; assign its documents once it "
+            "waits for review or is finished"
+        )
     if batch.status == BatchStatus.NEEDS_REVIEW and batch.review_owner not in (None, user):
         lease.require(svc.db, batch.id, user)  # Conflict names the operator holding it
 
@@ -93,20 +103,28 @@ def assign(svc: Services, document_id: str, user: str, app: str, doc_type: str) 
     loaded = svc.apps.get(app).app  # NotFound names the known applications
     target = next((d for d in loaded.document_types if d.name == doc_type), None)
     if target is None:
-        raise InputError(f"application {app} has no document type {doc_type!r} (it has "
-                         f"{', '.join(d.name for d in loaded.document_types)})")
+        raise InputError(
+            f"application {app} has no document type {doc_type!r} (it has "
+            f"{', '.join(d.name for d in loaded.document_types)})"
+        )
     with svc.db.session() as session:
         doc = _document(session, document_id)
         batch = session.get_one(Batch, doc.batch_id)
         _check_batch(svc, batch, user)
-        if doc.status not in (DocumentStatus.REJECTED, DocumentStatus.NEEDS_REVIEW,
-                              DocumentStatus.FAILED):
-            raise Conflict(f"document {document_id} is {doc.status}; only a rejected, failed "
-                           "or unverified document can be assigned to another form")
+        if doc.status not in (
+            DocumentStatus.REJECTED,
+            DocumentStatus.NEEDS_REVIEW,
+            DocumentStatus.FAILED,
+        ):
+            raise Conflict(
+                f"document {document_id} is {doc.status}; only a rejected, failed "
+                "or unverified document can be assigned to another form"
+            )
         pages = sorted(doc.pages, key=lambda p: p.number or 0)
         if len(pages) > len(target.pages):
-            raise InputError(f"document {document_id} has {len(pages)} pages; "
-                             f"{doc_type} has {len(target.pages)}")
+            raise InputError(
+                f"document {document_id} has {len(pages)} pages; {doc_type} has {len(target.pages)}"
+            )
         with session.no_autoflush:  # registration is slow: no write transaction meanwhile
             for page, slot in zip(pages, target.pages, strict=False):
                 if loaded.page_type(slot.type).reference:
@@ -118,9 +136,17 @@ def assign(svc: Services, document_id: str, user: str, app: str, doc_type: str) 
         doc.status = DocumentStatus.PENDING
         doc.updated_at = utcnow()
         doc.fields.clear()
-        session.add(AuditEntry(actor=user, action="document.assign", batch_id=doc.batch_id,
-                               document_id=doc.id, old=old, new=f"{app}/{doc_type}",
-                               detail=f"was: {was}"))
+        session.add(
+            AuditEntry(
+                actor=user,
+                action="document.assign",
+                batch_id=doc.batch_id,
+                document_id=doc.id,
+                old=old,
+                new=f"{app}/{doc_type}",
+                detail=f"was: {was}",
+            )
+        )
         if app not in batch.apps:
             batch.apps = [*batch.apps, app]
         batch.status, batch.task, batch.error = BatchStatus.PENDING, "recognize", None
@@ -145,8 +171,7 @@ def rotate_page(svc: Services, page_id: int, user: str, quarter_turns: int = 1) 
         lease.require(svc.db, page.batch_id, user)
         image = svc.store.get_image(page.image)
         turns = quarter_turns % 4
-        codes = {1: cv2.ROTATE_90_CLOCKWISE, 2: cv2.ROTATE_180,
-                 3: cv2.ROTATE_90_COUNTERCLOCKWISE}
+        codes = {1: cv2.ROTATE_90_CLOCKWISE, 2: cv2.ROTATE_180, 3: cv2.ROTATE_90_COUNTERCLOCKWISE}
         if turns:
             image = cv2.rotate(image, codes[turns])
         page.image = svc.store.put_image(page_key(page.batch_id, page.seq, "rot"), image)
@@ -155,8 +180,16 @@ def rotate_page(svc: Services, page_id: int, user: str, quarter_turns: int = 1) 
         batch = session.get_one(Batch, page.batch_id)
         batch.status, batch.task = BatchStatus.PENDING, "identify"
         batch.review_owner = batch.review_until = None
-        session.add(AuditEntry(actor=user, action="page.rotate", batch_id=page.batch_id,
-                               document_id=page.document_id, old=None, new=90 * turns,
-                               detail=f"page {page.seq} ({page.source})"))
+        session.add(
+            AuditEntry(
+                actor=user,
+                action="page.rotate",
+                batch_id=page.batch_id,
+                document_id=page.document_id,
+                old=None,
+                new=90 * turns,
+                detail=f"page {page.seq} ({page.source})",
+            )
+        )
         make_runnable(svc, session, batch.id, stage="identify", priority=batch.priority)
         session.commit()

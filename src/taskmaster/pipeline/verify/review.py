@@ -37,20 +37,36 @@ def _defs(svc: Services, doc: Document) -> dict[str, FieldDef]:
     return field_defs(svc.apps.get(doc.app).app, doc.type)
 
 
-def _field_view(fv: FieldValue, fdef: FieldDef | None, page_ids: dict[int, int],
-                accept: float | None) -> dict[str, Any]:
+def _field_view(
+    fv: FieldValue, fdef: FieldDef | None, page_ids: dict[int, int], accept: float | None
+) -> dict[str, Any]:
     return {
-        "name": fv.name, "label": (fdef.label if fdef and fdef.label else fv.name),
-        "kind": fv.kind, "type": fv.type, "required": bool(fdef and fdef.required),
-        "options": [{"value": o.value, "label": o.label or str(o.value)}
-                    for o in (fdef.options if fdef else [])],
-        "multiline": bool(fdef and multiline(fdef)), "format": fdef.format if fdef else None,
-        "value": fv.value, "text": display(fv.value, fdef), "raw": fv.raw,
-        "confidence": round(float(fv.confidence), 3), "status": fv.status,
-        "source": fv.source, "messages": list(fv.messages or []), "override": fv.override,
-        "review": fv.status != FieldStatus.OK, "reasons": flags.reasons(fv, fdef, accept),
-        "chars": flags.characters(fv), "threshold": flags.char_threshold(fdef, accept),
-        "page": fv.page, "bbox": fv.bbox, "page_id": page_ids.get(fv.page or 0),
+        "name": fv.name,
+        "label": (fdef.label if fdef and fdef.label else fv.name),
+        "kind": fv.kind,
+        "type": fv.type,
+        "required": bool(fdef and fdef.required),
+        "options": [
+            {"value": o.value, "label": o.label or str(o.value)}
+            for o in (fdef.options if fdef else [])
+        ],
+        "multiline": bool(fdef and multiline(fdef)),
+        "format": fdef.format if fdef else None,
+        "value": fv.value,
+        "text": display(fv.value, fdef),
+        "raw": fv.raw,
+        "confidence": round(float(fv.confidence), 3),
+        "status": fv.status,
+        "source": fv.source,
+        "messages": list(fv.messages or []),
+        "override": fv.override,
+        "review": fv.status != FieldStatus.OK,
+        "reasons": flags.reasons(fv, fdef, accept),
+        "chars": flags.characters(fv),
+        "threshold": flags.char_threshold(fdef, accept),
+        "page": fv.page,
+        "bbox": fv.bbox,
+        "page_id": page_ids.get(fv.page or 0),
     }
 
 
@@ -60,15 +76,30 @@ def document_view(svc: Services, doc: Document) -> dict[str, Any]:
     accept = svc.apps.get(doc.app).app.accept_confidence if doc.app else 1.0
     pages = sorted(doc.pages, key=lambda p: p.number or 0)
     page_ids = {p.number or 0: p.id for p in pages}
-    fields = [_field_view(fv, defs.get(fv.name), page_ids, accept)
-              for fv in sorted(doc.fields, key=lambda f: f.position)]
+    fields = [
+        _field_view(fv, defs.get(fv.name), page_ids, accept)
+        for fv in sorted(doc.fields, key=lambda f: f.position)
+    ]
     # Fields that need the operator first, each group in form order (reading order).
     fields.sort(key=lambda f: not f["review"])
     return {
-        "id": doc.id, "seq": doc.seq, "app": doc.app, "type": doc.type, "status": doc.status,
+        "id": doc.id,
+        "seq": doc.seq,
+        "app": doc.app,
+        "type": doc.type,
+        "status": doc.status,
         "qa_sample": bool(doc.qa_sample),
-        "pages": [{"id": p.id, "number": p.number, "source": p.source, "width": p.width,
-                   "height": p.height, "type": p.type} for p in pages],
+        "pages": [
+            {
+                "id": p.id,
+                "number": p.number,
+                "source": p.source,
+                "width": p.width,
+                "height": p.height,
+                "type": p.type,
+            }
+            for p in pages
+        ],
         "fields": fields,
     }
 
@@ -79,18 +110,30 @@ def batch_view(svc: Services, batch_id: str, user: str) -> dict[str, Any]:
     with svc.db.session() as session:
         batch = session.get_one(Batch, batch_id)
         docs = queries.waiting_for_review(session, batch_id)
-        return {"batch": batch.id, "owner": batch.review_owner,
-                "until": batch.review_until.isoformat() if batch.review_until else None,
-                "total_documents": len(batch.documents),
-                # every document of the batch, for the station's list (status, pages)
-                "batch_documents": [
-                    {"id": d.id, "seq": d.seq, "type": d.type, "status": d.status,
-                     "pages": [p.id for p in sorted(d.pages, key=lambda p: p.number or 0)]}
-                    for d in batch.documents],
-                # what "not this form" can read a document as instead
-                "types": [{"app": name, "type": t.name} for name in batch.apps
-                          for t in svc.apps.get(name).app.document_types],
-                "documents": [document_view(svc, d) for d in docs]}
+        return {
+            "batch": batch.id,
+            "owner": batch.review_owner,
+            "until": batch.review_until.isoformat() if batch.review_until else None,
+            "total_documents": len(batch.documents),
+            # every document of the batch, for the station's list (status, pages)
+            "batch_documents": [
+                {
+                    "id": d.id,
+                    "seq": d.seq,
+                    "type": d.type,
+                    "status": d.status,
+                    "pages": [p.id for p in sorted(d.pages, key=lambda p: p.number or 0)],
+                }
+                for d in batch.documents
+            ],
+            # what "not this form" can read a document as instead
+            "types": [
+                {"app": name, "type": t.name}
+                for name in batch.apps
+                for t in svc.apps.get(name).app.document_types
+            ],
+            "documents": [document_view(svc, d) for d in docs],
+        }
 
 
 def _document(session: Session, svc: Services, document_id: str, user: str) -> Document:
@@ -129,8 +172,9 @@ def check_entry(svc: Services, document_id: str, name: str, entry: Any) -> dict[
         if fdef is None:
             raise NotFound(f"document {document_id} has no field {name!r}")
     value = parse_entry(fdef, entry)
-    problems = check_value(fdef, value) if value is not None else (
-        ["required"] if fdef.required else [])
+    problems = (
+        check_value(fdef, value) if value is not None else (["required"] if fdef.required else [])
+    )
     return {"value": value, "problems": problems}
 
 
@@ -146,12 +190,23 @@ class Submitted:
 
 def machine_state(fv: FieldValue) -> dict[str, Any]:
     """The value as it stood before the operator, with what calibration needs of it."""
-    return {"value": fv.value, "confidence": round(float(fv.confidence), 4),
-            "source": fv.source, "status": fv.status}
+    return {
+        "value": fv.value,
+        "confidence": round(float(fv.confidence), 4),
+        "source": fv.source,
+        "status": fv.status,
+    }
 
 
-def _apply(session: Session, fv: FieldValue, fdef: FieldDef, edit: dict[str, Any],
-           user: str, doc: Document, threshold: float | None) -> None:
+def _apply(
+    session: Session,
+    fv: FieldValue,
+    fdef: FieldDef,
+    edit: dict[str, Any],
+    user: str,
+    doc: Document,
+    threshold: float | None,
+) -> None:
     """One field the operator edited or explicitly accepted.
 
     The entry is compared with what the station showed (`display`): an entry the
@@ -171,15 +226,22 @@ def _apply(session: Session, fv: FieldValue, fdef: FieldDef, edit: dict[str, Any
     else:
         session.add(AuditEntry(action="field.verify", old=machine, new=old, **base))
     if override and not fv.override:
-        session.add(AuditEntry(action="field.override", old=machine, new=fv.value,
-                               detail="; ".join(fv.messages or []) or "marked unreadable",
-                               **base))
+        session.add(
+            AuditEntry(
+                action="field.override",
+                old=machine,
+                new=fv.value,
+                detail="; ".join(fv.messages or []) or "marked unreadable",
+                **base,
+            )
+        )
     fv.override, fv.source = override, "human"
     validate_field(fv, fdef, threshold)
 
 
-def submit_document(svc: Services, document_id: str, edits: dict[str, dict[str, Any]],
-                    user: str) -> Submitted:
+def submit_document(
+    svc: Services, document_id: str, edits: dict[str, dict[str, Any]], user: str
+) -> Submitted:
     """Apply the operator's entries to a document and finish it if every field is ok.
 
     `edits` maps the name of each field the operator edited or explicitly accepted to
@@ -200,16 +262,22 @@ def submit_document(svc: Services, document_id: str, edits: dict[str, dict[str, 
             raise InputError(f"document {document_id} has no field(s) {sorted(unknown)}")
         for fv in doc.fields:
             if fv.name in edits:
-                _apply(session, fv, defs[fv.name], edits[fv.name], user, doc,
-                       app.accept_confidence)
+                _apply(session, fv, defs[fv.name], edits[fv.name], user, doc, app.accept_confidence)
         problems = {f.name: _problems(f) for f in doc.fields if f.status != FieldStatus.OK}
         if problems:
             session.rollback()
             return Submitted(ok=False, problems=problems)
         doc.status = document_status(doc.fields)
         doc.updated_at = utcnow()
-        session.add(AuditEntry(actor=user, action="document.verify", batch_id=doc.batch_id,
-                               document_id=doc.id, new=doc.status))
+        session.add(
+            AuditEntry(
+                actor=user,
+                action="document.verify",
+                batch_id=doc.batch_id,
+                document_id=doc.id,
+                new=doc.status,
+            )
+        )
         session.commit()
         exported = doc.exported_at is not None
         released = release_if_done(svc, session, doc.batch_id, user)
@@ -226,12 +294,14 @@ EDITABLE = (BatchStatus.NEEDS_REVIEW, BatchStatus.DONE)
 
 def _problems(fv: FieldValue) -> list[str]:
     """Why a field is not ok, as a submit's 422 names it."""
-    return [m.removeprefix("invalid: ") for m in fv.messages or []
-            if m.startswith("invalid: ")] or [fv.status]
+    return [
+        m.removeprefix("invalid: ") for m in fv.messages or [] if m.startswith("invalid: ")
+    ] or [fv.status]
 
 
-def patch_field(svc: Services, document_id: str, name: str, edit: dict[str, Any],
-                user: str) -> bool:
+def patch_field(
+    svc: Services, document_id: str, name: str, edit: dict[str, Any], user: str
+) -> bool:
     """Correct one field (`{"value": entry}`) and/or accept it (`{"override": bool}`)
     outside the station: `PATCH /api/v1/documents/{id}/fields/{name}`.
 
@@ -253,19 +323,29 @@ def patch_field(svc: Services, document_id: str, name: str, edit: dict[str, Any]
         if fv is None:
             raise NotFound(f"document {document_id} has no field {name!r}")
         if doc.batch.status not in EDITABLE:
-            raise Conflict(f"batch {doc.batch_id} is {doc.batch.status}; fields can be "
-                           "changed once it is in review or done")
+            raise Conflict(
+                f"batch {doc.batch_id} is {doc.batch.status}; fields can be "
+                "changed once it is in review or done"
+            )
         holder = lease.held_by_another(doc.batch, user)
         if holder is not None:  # one operator per batch: their station has it open
             raise Conflict(f"batch {doc.batch_id} is being verified by {holder}")
         assert doc.app is not None  # a document with fields has a type
-        _apply(session, fv, _defs(svc, doc)[name], edit, user, doc,
-               svc.apps.get(doc.app).app.accept_confidence)
+        _apply(
+            session,
+            fv,
+            _defs(svc, doc)[name],
+            edit,
+            user,
+            doc,
+            svc.apps.get(doc.app).app.accept_confidence,
+        )
         if fv.status != FieldStatus.OK:
             problems = _problems(fv)
             session.rollback()
-            raise InputError(f"field {name!r}: {'; '.join(problems)} (override: true "
-                             "accepts it as it is)")
+            raise InputError(
+                f"field {name!r}: {'; '.join(problems)} (override: true accepts it as it is)"
+            )
         doc.status = document_status(doc.fields)
         doc.updated_at = utcnow()
         session.commit()

@@ -24,14 +24,15 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("documents") as batch:
         batch.add_column(sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True))
-        batch.add_column(sa.Column("version", sa.Integer(), nullable=False,
-                                   server_default="0"))
+        batch.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("reason", sa.Text(), nullable=True))
         batch.create_index("ix_documents_updated_at", ["updated_at"])
         batch.create_index("ix_documents_status", ["status"])
     # Documents from before this revision changed when their batch last did.
-    op.execute("UPDATE documents SET updated_at = (SELECT batches.updated_at FROM batches "
-               "WHERE batches.id = documents.batch_id)")
+    op.execute(
+        "UPDATE documents SET updated_at = (SELECT batches.updated_at FROM batches "
+        "WHERE batches.id = documents.batch_id)"
+    )
 
 
 def downgrade() -> None:

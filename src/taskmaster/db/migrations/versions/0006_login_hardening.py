@@ -32,18 +32,23 @@ def upgrade() -> None:
     )
     op.create_index("ix_login_failures_window_start", "login_failures", ["window_start"])
     with op.batch_alter_table("users") as batch:
-        batch.add_column(sa.Column("session_epoch", sa.Integer(), nullable=False,
-                                   server_default="0"))
-        batch.add_column(sa.Column("must_change_password", sa.Boolean(), nullable=False,
-                                   server_default=sa.false()))
+        batch.add_column(
+            sa.Column("session_epoch", sa.Integer(), nullable=False, server_default="0")
+        )
+        batch.add_column(
+            sa.Column(
+                "must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()
+            )
+        )
         batch.drop_column("failed_logins")
         batch.drop_column("locked_until")
 
 
 def downgrade() -> None:
     with op.batch_alter_table("users") as batch:
-        batch.add_column(sa.Column("failed_logins", sa.Integer(), nullable=False,
-                                   server_default="0"))
+        batch.add_column(
+            sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0")
+        )
         batch.add_column(sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True))
         batch.drop_column("must_change_password")
         batch.drop_column("session_epoch")

@@ -28,8 +28,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("machine_source", sa.String(length=16), nullable=True))
         batch.add_column(sa.Column("machine_status", sa.String(length=16), nullable=True))
     with op.batch_alter_table("documents") as batch:
-        batch.add_column(sa.Column("qa_sample", sa.Boolean(), nullable=False,
-                                   server_default=sa.false()))
+        batch.add_column(
+            sa.Column("qa_sample", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
 
 
 def downgrade() -> None:

@@ -19,8 +19,12 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
-_pages = sa.table("pages", sa.column("id", sa.Integer()), sa.column("source", sa.String()),
-                  sa.column("page_index", sa.Integer()))
+_pages = sa.table(
+    "pages",
+    sa.column("id", sa.Integer()),
+    sa.column("source", sa.String()),
+    sa.column("page_index", sa.Integer()),
+)
 
 
 def index_of(source: str) -> int:
@@ -31,15 +35,13 @@ def index_of(source: str) -> int:
 
 def upgrade() -> None:
     with op.batch_alter_table("pages") as batch:
-        batch.add_column(sa.Column("page_index", sa.Integer(), nullable=False,
-                                   server_default="0"))
+        batch.add_column(sa.Column("page_index", sa.Integer(), nullable=False, server_default="0"))
     conn = op.get_bind()
     rows = conn.execute(sa.select(_pages.c.id, _pages.c.source)).all()
     for page_id, source in rows:
         index = index_of(source or "")
         if index:
-            conn.execute(_pages.update().where(_pages.c.id == page_id)
-                         .values(page_index=index))
+            conn.execute(_pages.update().where(_pages.c.id == page_id).values(page_index=index))
 
 
 def downgrade() -> None:
