@@ -13,6 +13,7 @@ import re
 from itertools import product
 
 from taskmaster.reading.lexicon import snap
+from taskmaster.validation.lexicons import US_STATES
 
 REPAIRED_CAP = 0.85
 
@@ -214,67 +215,6 @@ def _segments(w: str, vocabulary: frozenset[str], parts: int = 3) -> list[list[s
     return found
 
 
-# The US states, DC and the territories (USPS codes).
-US_STATES = frozenset(
-    {
-        "AL",
-        "AK",
-        "AZ",
-        "AR",
-        "CA",
-        "CO",
-        "CT",
-        "DE",
-        "DC",
-        "FL",
-        "GA",
-        "HI",
-        "ID",
-        "IL",
-        "IN",
-        "IA",
-        "KS",
-        "KY",
-        "LA",
-        "ME",
-        "MD",
-        "MA",
-        "MI",
-        "MN",
-        "MS",
-        "MO",
-        "MT",
-        "NE",
-        "NV",
-        "NH",
-        "NJ",
-        "NM",
-        "NY",
-        "NC",
-        "ND",
-        "OH",
-        "OK",
-        "OR",
-        "PA",
-        "RI",
-        "SC",
-        "SD",
-        "TN",
-        "TX",
-        "UT",
-        "VT",
-        "VA",
-        "WA",
-        "WV",
-        "WI",
-        "WY",
-        "AS",
-        "GU",
-        "MP",
-        "PR",
-        "VI",
-    }
-)
 # Read -> what a typed capital read so on a fax or a phone photo most likely was.
 _READ_AS = {
     "Q": "O",
