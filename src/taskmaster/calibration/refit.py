@@ -84,10 +84,13 @@ def truth_labels(
         labels: list[Label] = []
         with scratch.db.session() as session:
             docs = session.scalars(select(Document).where(Document.batch_id == batch_id))
+            # .all(): dict() of a Result takes it for a mapping (it has keys()).
             names = dict(
                 session.execute(
                     select(InputFile.id, InputFile.name).where(InputFile.batch_id == batch_id)
-                ).tuples()
+                )
+                .tuples()
+                .all()
             )
             by_file: dict[str, list[Document]] = {}
             for d in docs:
