@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -121,3 +122,25 @@ def test_real_page_checkboxes_and_signature(omr: InkOmrEngine) -> None:
             gt = truth[spec["name"]]
             want = bool(gt) if len(spec["options"]) == 1 else gt == opt["value"]
             assert m.state == ("marked" if want else "empty"), (spec["name"], opt["value"], m)
+
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "omr"
+
+
+@pytest.mark.parametrize("name", ["fax_empty_thick_1", "fax_empty_thick_2"])
+def test_faxed_empty_box_with_thick_lines_is_empty(omr: InkOmrEngine, name: str) -> None:
+    # A dark fax threshold thickens the lines and merges the box's bottom line with the
+    # rule under it: the line's rest inside the square was read as a tick at 0.90.
+    m = omr.mark(read_gray(DATA / f"{name}.png"))
+    assert m.state == "empty", m
+
+
+def test_faxed_filled_box_with_thick_lines_is_marked(omr: InkOmrEngine) -> None:
+    m = omr.mark(read_gray(DATA / "fax_filled_thick.png"))
+    assert m.state == "marked" and m.kind == "fill", m
+
+
+def test_half_filled_box_stays_ambiguous(omr: InkOmrEngine) -> None:
+    img = box()
+    cv2.rectangle(img, (14, 14), (55, 33), 0, -1)  # the top half filled, solid
+    assert omr.mark(img).state == "ambiguous"

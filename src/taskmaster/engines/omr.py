@@ -48,6 +48,9 @@ CROSSED_OUT = 0.3
 # Signature: ink of real strokes, as a share of the zone, that counts as signed.
 SIGN_MIN = 0.006
 SIGN_UNSURE = 0.003
+# An interior edge row or column more than this share ink is the printed line, not a mark.
+RULE_ROW = 0.6
+CLEAN_ROW = 0.1  # ... and behind it a row with less than this is paper
 
 Rect = tuple[int, int, int, int]  # x0, y0, x1, y1 of the square's outer edge
 
@@ -170,7 +173,7 @@ class InkOmrEngine:
 
     def version(self) -> str:
         """Rule version: bump when thresholds change."""
-        return "ink-omr 2"
+        return "ink-omr 3"
 
     def mark(self, box: Gray) -> Mark:
         """Classify one checkbox crop (the printed square with a small margin)."""
@@ -254,7 +257,37 @@ def _inner(mask: Mask, found: tuple[Rect, int]) -> Mask:
     """The square's interior, inset past its printed line."""
     (x0, y0, x1, y1), thick = found
     pad = thick + 2
-    return mask[y0 + pad : y1 - pad, x0 + pad : x1 - pad]
+    return _trim_rules(mask[y0 + pad : y1 - pad, x0 + pad : x1 - pad], thick)
+
+
+def _trim_rules(inner: Mask, most: int) -> Mask:
+    """`inner` without a band of mostly-ink rows or columns along an edge with clean
+    paper behind it: a printed line the square's inset did not clear (a fax at 100 dpi
+    down doubles a horizontal line; a rule under the box merges with its bottom line). A
+    band wider than `most`, or with ink behind it (a fill, half a box filled), is a mark
+    and stays."""
+
+    def band(lines: Mask) -> int:
+        k = 0
+        while k <= most and k < len(lines) and lines[k].mean() > RULE_ROW:
+            k += 1
+        if k == 0:
+            return 0
+        full = k
+        while k < full + 2 and k < len(lines) and lines[k].mean() >= CLEAN_ROW:
+            k += 1  # the line's ragged edge, a row or two
+        if k > most or k >= len(lines) or lines[k].mean() >= CLEAN_ROW:
+            return 0  # wider, or ink behind it: a mark
+        return k
+
+    t = band(inner)
+    b = inner.shape[0] - band(inner[::-1])
+    if b - t < 3:
+        return inner
+    inner = inner[t:b]
+    left = band(inner.T)
+    r = inner.shape[1] - band(inner.T[::-1])
+    return inner[:, left:r] if r - left >= 3 else inner
 
 
 def _crossed_out(mask: Mask) -> bool:
