@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.conftest import INTAKE  # noqa: E402
-from tests.e2e.conftest import running_server  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, running_server  # noqa: E402
 from tests.e2e.test_web_untouched import documents, login, upload  # noqa: E402
-from tests.e2e.test_web_verify import CHROMIUM, PASSWORD, sync_api  # noqa: E402
+from tests.e2e.test_web_verify import PASSWORD, sync_api  # noqa: E402
 
 from taskmaster.apps.registry import AppRegistry  # noqa: E402
 from taskmaster.pipeline.validate import field_defs  # noqa: E402

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.conftest import Server, running_server
+from tests.e2e.conftest import CHROMIUM, Server, launch_chromium, running_server
 
 GUESSES = 40
 
@@ -184,9 +184,6 @@ def test_login_redirect_stays_on_the_site(server: Server) -> None:
         assert 'data-next="/batches?status=done"' in page.text
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-
 def _generated_admin_password(srv: Server) -> str:
     found = re.search(r"created user 'admin' with password: (\S+)", srv.log.read_text())
     assert found, "the first start prints the generated admin password"
@@ -234,17 +231,7 @@ def test_browser_changes_the_printed_password_under_the_csp(tls: Server) -> None
     chosen = "a-chosen-admin-passphrase"
     violations: list[str] = []
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
+        browser = launch_chromium(pw)
         page = browser.new_context(ignore_https_errors=True).new_page()
         page.on(
             "console",

@@ -15,9 +15,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import SHARED, needs_shared
-from tests.e2e.conftest import Server, running_server, wait_js
+from tests.e2e.conftest import CHROMIUM, Server, launch_chromium, running_server, wait_js
 
-CHROMIUM = Path("/usr/bin/chromium")
 W9 = SHARED / "forms" / "w9"
 PASSWORD = "designer-admin-password"
 
@@ -46,17 +45,7 @@ def test_admin_onboards_the_w9_in_the_designer(web: Server) -> None:
     shots = Path(os.environ.get("TASKMASTER_SCREENSHOTS") or web.home / "screenshots")
     shots.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
+        browser = launch_chromium(pw)
         page = browser.new_page(viewport={"width": 1500, "height": 950})
         page.goto(f"{web.url}/designer")
         page.fill("#username", "admin")

@@ -24,9 +24,9 @@ import numpy as np
 import pytest
 
 from tests.conftest import INTAKE, needs_shared
-from tests.e2e.conftest import Server, running_server, wait_js
+from tests.e2e.conftest import CHROMIUM, Server, running_server, wait_js
 from tests.e2e.test_web_untouched import documents, login, upload
-from tests.e2e.test_web_verify import CHROMIUM, PASSWORD, wait_status
+from tests.e2e.test_web_verify import PASSWORD, wait_status
 
 SAMPLE = INTAKE / "samples" / "intake_0003.png"  # typed, fax; some fields need review
 pytestmark = [

@@ -29,8 +29,8 @@ import pytest
 from PIL import Image
 
 from tests.conftest import BLANK
-from tests.e2e.conftest import Server, wait_js
-from tests.e2e.test_web_verify import CHROMIUM, PASSWORD, wait_status
+from tests.e2e.conftest import CHROMIUM, Server, wait_js
+from tests.e2e.test_web_verify import PASSWORD, wait_status
 from tests.e2e.test_web_verify import web as web  # noqa: F401 (the module's server fixture)
 
 PAGES = 20

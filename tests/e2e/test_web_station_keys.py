@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import INTAKE, needs_shared
-from tests.e2e.conftest import Server, running_server, wait_js
+from tests.e2e.conftest import CHROMIUM, Server, running_server, wait_js
 from tests.e2e.test_web_untouched import documents, login, upload
-from tests.e2e.test_web_verify import CHROMIUM, PASSWORD
+from tests.e2e.test_web_verify import PASSWORD
 
 SAMPLES = [INTAKE / "samples" / "intake_0001.png", INTAKE / "samples" / "intake_0002.png"]
 pytestmark = [

@@ -29,8 +29,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import INTAKE, needs_shared
-from tests.e2e.conftest import Server, running_server, wait_js
-from tests.e2e.test_web_verify import CHROMIUM, PASSWORD, wait_status
+from tests.e2e.conftest import CHROMIUM, Server, running_server, wait_js
+from tests.e2e.test_web_verify import PASSWORD, wait_status
 
 SAMPLES = INTAKE / "samples"
 MEDS = "ASPIRIN 81 MG DAILY\nMETFORMIN 500 MG TWICE DAILY"

@@ -23,9 +23,8 @@ from taskmaster.apps.registry import AppRegistry
 from taskmaster.pipeline.validate import field_defs
 from taskmaster.pipeline.verify.entry import display
 from tests.conftest import BLANK, INTAKE
-from tests.e2e.conftest import Server, running_server, wait_js
+from tests.e2e.conftest import CHROMIUM, Server, launch_chromium, running_server, wait_js
 
-CHROMIUM = Path("/usr/bin/chromium")
 SAMPLE = INTAKE / "samples" / "intake_0001.png"  # hand-printed (manifest.tsv)
 PASSWORD = "operator-password-1"
 
@@ -120,17 +119,7 @@ def test_operator_clears_a_document_with_the_keyboard(web: Server) -> None:
     assert flagged
 
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
+        browser = launch_chromium(pw)
         page = browser.new_page(viewport={"width": 1366, "height": 768})
         blocked: list[str] = []  # the station must work under the Content-Security-Policy
         page.on(
