@@ -125,20 +125,8 @@ def _junk(word: str) -> bool:
 
 UNITS = frozenset({"MG", "MCG", "ML", "G", "IU", "UNITS", "MEQ"})
 _CONFUSED_ONE = 0.5  # one hand-print look-alike (`lexicon.distance`)
-_AS_DIGIT = {
-    "O": "0",
-    "D": "0",
-    "Q": "0",
-    "U": "0",
-    "I": "1",
-    "L": "1",
-    "Z": "2",
-    "S": "5",
-    "G": "6",
-    "B": "8",
-    "T": "7",
-    "A": "4",
-}
+# The typed look-alikes, but a hand-printed J is not a 3.
+_AS_DIGIT = {k: v for k, v in repair.TO_DIGIT.items() if k != "J"}
 
 
 def doses(words: list[str]) -> list[str]:
