@@ -13,6 +13,8 @@ import pytest
 from taskmaster.calibration.fit import decode_labels, encode_labels
 from taskmaster.calibration.procedure import (
     EDGES,
+    UNJUDGED,
+    Key,
     Label,
     bin_of,
     choose_level,
@@ -47,12 +49,12 @@ def simulate(rng: np.random.Generator, docs: int) -> list[Label]:
     return out
 
 
-def true_error(th: dict[tuple[str, str], float], rng: np.random.Generator) -> float | None:
+def true_error(th: dict[Key, float], rng: np.random.Generator) -> float | None:
     """The exact error among accepted fields of a threshold set, by integration over a
     large fresh sample of scores (the fit never sees it)."""
     wrong = accepted = 0.0
     for name, (_, source, handicap) in FIELDS.items():
-        t = th.get((name, source))
+        t = th.get((name, source, UNJUDGED))
         if t is None:
             continue
         scores = np.clip(rng.beta(8, 1.2, 20000), 0, 1)
@@ -64,7 +66,7 @@ def true_error(th: dict[tuple[str, str], float], rng: np.random.Generator) -> fl
 
 def fit_round(
     labels: list[Label], max_error: float, confidence: float
-) -> dict[tuple[str, str], float]:
+) -> dict[Key, float]:
     """The procedure as `fit.build` runs it: cross-fitted level, curves of all labels."""
     choice = choose_level(cross_fit(labels, KINDS), max_error, confidence)
     curves = fit_curves(labels, KINDS)
@@ -103,8 +105,8 @@ def test_fields_without_evidence_are_never_accepted() -> None:
     kinds = KINDS | {"new_box": "checkbox"}
     curves = fit_curves(labels, kinds)
     th = thresholds_at(curves, 0.5)
-    assert ("t0", "ocr") in th
-    assert not any(name in ("new_box", "c0") for name, _ in th)
+    assert ("t0", "ocr", UNJUDGED) in th
+    assert not any(name in ("new_box", "c0") for name, _, _ in th)
 
 
 def test_too_few_labels_certify_nothing() -> None:

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from taskmaster.apps.schema import Application
-from taskmaster.calibration.fit import source_key
+from taskmaster.calibration.fit import source_key, style_key
 from taskmaster.calibration.procedure import Label
 from taskmaster.db.engine import Database
 from taskmaster.db.models import AuditEntry, Document, FieldValue, InputFile, Page
@@ -71,12 +71,13 @@ def from_database(db: Database, app: Application) -> tuple[list[Label], int]:
                 FieldValue.machine_source,
                 FieldValue.machine_score,
                 FieldValue.machine_value,
+                FieldValue.machine_style,
             )
             .join(Document)
             .where(Document.app == app.name, FieldValue.machine_score.is_not(None))
         )
         labels = []
-        for doc_id, name, source, score, value in fields:
+        for doc_id, name, source, score, value, style in fields:
             verdict = verdicts.get((doc_id, name))
             if verdict is None or name not in kinds:
                 continue
@@ -89,6 +90,7 @@ def from_database(db: Database, app: Application) -> tuple[list[Label], int]:
                     score=float(score),
                     right=right,
                     doc=keys.get(doc_id, doc_id),
+                    style=style_key(style),
                 )
             )
     return labels, verified_documents(db, app.name)
@@ -173,6 +175,7 @@ def compare(
                     score=float(fv.machine_score),
                     right=same(fv.machine_value, want),
                     doc=doc_key,
+                    style=style_key(fv.machine_style),
                 )
             )
     return labels

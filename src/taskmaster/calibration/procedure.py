@@ -1,17 +1,19 @@
 """The calibration procedure: labelled reader scores in, calibrated curves and accept
 thresholds with a stated error bound out. Pure numpy; docs/calibration.md explains why.
 
-1. Curves: per (field, source) a binned estimate of P(right | score), shrunk towards its
-   (kind, source) pool, that towards its kind, that towards all labels; then made
-   monotone (pool-adjacent-violators), so "accept if p >= level" is "accept if
-   score >= t" per field and source.
+1. Curves: per (field, source, style) a binned estimate of P(right | score), shrunk
+   towards its (field, source) pool, that towards its (kind, source) pool, that towards
+   its kind, that towards all labels; then made monotone (pool-adjacent-violators), so
+   "accept if p >= level" is "accept if score >= t" per field, source and style (the
+   page's fill: typed or hand).
 2. Threshold: learn-then-test with fixed-sequence testing, cross-fitted. Documents are
    split in two folds by a stable hash; each fold is judged by the curves fitted on the
    other, so no label tests a rule it helped to make. Candidate levels go from strict to
    loose; a level is kept while the one-sided Clopper-Pearson upper bound of the error
    among the labels it accepts stays <= max_error, and the first failure stops the
    sequence. The loosest level kept is applied to the curves fitted on all labels; none
-   kept: nothing is accepted.
+   kept: nothing is accepted. `fit.build` certifies a level per group of fields and
+   style, judged on that style's labels only.
 """
 
 from __future__ import annotations
@@ -53,6 +55,10 @@ LEVELS = (
 )
 PRIOR = 20.0  # pseudo-labels a pool lends the pool below it, per bin
 FOLDS = 2
+TYPED, HAND = "typed", "hand"  # a form page's fill, as the readers judged it
+UNJUDGED = "unjudged"  # no judgement: a layout page, or a label stored before styles
+
+Key = tuple[str, str, str]  # (field, source, style): one curve, one threshold
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,11 @@ class Label:
     score: float  # the reader's confidence at recognition time
     right: bool
     doc: str  # the document (or truth file) it came from: keeps a document in one part
+    style: str = UNJUDGED  # TYPED | HAND: how its page was filled in, as the readers judged
+
+    @property
+    def key(self) -> Key:
+        return (self.field, self.source, self.style)
 
 
 def fold_of(doc: str) -> int:
@@ -141,18 +152,19 @@ def _base(labels: Sequence[Label]) -> np.ndarray:
 
 @dataclass
 class Curves:
-    """P(right | score) per (field, source), and which fields have evidence."""
+    """P(right | score) per (field, source, style), and which fields have evidence."""
 
-    curves: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    curves: dict[Key, list[float]] = field(default_factory=dict)
     evidence: dict[str, int] = field(default_factory=dict)  # field -> labels of it or its kind
 
-    def p(self, name: str, source: str, score: float) -> float | None:
-        curve = self.curves.get((name, source))
+    def p(self, name: str, source: str, style: str, score: float) -> float | None:
+        curve = self.curves.get((name, source, style))
         return None if curve is None else curve[bin_of(score)]
 
 
 def fit_curves(labels: Sequence[Label], fields: Mapping[str, str]) -> Curves:
-    """Curves for every field (name -> kind) and every source seen with its kind."""
+    """Curves for every field (name -> kind), every source seen with its kind and every
+    style seen at all (a style a field has no labels of has its (field, source) curve)."""
     by: dict[tuple[str, ...], list[Label]] = defaultdict(list)
     for lab in labels:
         for key in [
@@ -160,9 +172,11 @@ def fit_curves(labels: Sequence[Label], fields: Mapping[str, str]) -> Curves:
             ("k", lab.kind),
             ("ks", lab.kind, lab.source),
             ("fs", lab.field, lab.source),
+            ("fss", lab.field, lab.source, lab.style),
             ("f", lab.field),
         ]:
             by[key].append(lab)
+    styles = sorted({lab.style for lab in labels})
     base = _base(by[("all",)])
     out = Curves()
 
@@ -179,35 +193,41 @@ def fit_curves(labels: Sequence[Label], fields: Mapping[str, str]) -> Curves:
         for source in sorted({lab.source for lab in by.get(("k", kind), [])}):
             p_ks = shrink(p_kind, ("ks", kind, source))
             p_fs = shrink(p_ks, ("fs", name, source))
-            n_fs, _ = counts.get(("fs", name, source), none)
-            out.curves[(name, source)] = [round(float(v), 6) for v in _pav(p_fs, n_fs + PRIOR)]
+            for style in styles:
+                p_fss = shrink(p_fs, ("fss", name, source, style))
+                n_fss, _ = counts.get(("fss", name, source, style), none)
+                out.curves[(name, source, style)] = [
+                    round(float(v), 6) for v in _pav(p_fss, n_fss + PRIOR)
+                ]
     return out
 
 
-def thresholds_at(curves: Curves, level: float) -> dict[tuple[str, str], float]:
-    """Lowest score accepted per (field, source) at `level` (absent: never accepted)."""
-    out: dict[tuple[str, str], float] = {}
-    for (name, source), curve in curves.curves.items():
+def thresholds_at(curves: Curves, level: float) -> dict[Key, float]:
+    """Lowest score accepted per (field, source, style) at `level` (absent: never)."""
+    out: dict[Key, float] = {}
+    for (name, source, style), curve in curves.curves.items():
         if curves.evidence.get(name, 0) == 0:
             continue
         for b, p in enumerate(curve):
             if p >= level:
-                out[(name, source)] = EDGES[b]
+                out[(name, source, style)] = EDGES[b]
                 break
     return out
 
 
-def accepted(lab: Label, thresholds: dict[tuple[str, str], float]) -> bool:
-    t = thresholds.get((lab.field, lab.source))
+def accepted(lab: Label, thresholds: Mapping[Key, float]) -> bool:
+    t = thresholds.get(lab.key)
     return t is not None and lab.score >= t
 
 
 @dataclass
 class Choice:
-    """The certified level of one group of fields (those sharing one max_error)."""
+    """The certified level of one group of fields (those sharing one max_error) on the
+    labels of one style."""
 
     max_error: float
     level: float | None
+    style: str = UNJUDGED
     accepted: int = 0  # test labels accepted at `level`
     errors: int = 0
     bound: float = 1.0
@@ -228,7 +248,10 @@ def cross_fit(
 
 
 def choose_level(
-    folds: Sequence[tuple[Curves, Sequence[Label]]], max_error: float, confidence: float
+    folds: Sequence[tuple[Curves, Sequence[Label]]],
+    max_error: float,
+    confidence: float,
+    style: str = UNJUDGED,
 ) -> Choice:
     """Learn-then-test, fixed sequence: the loosest level whose bound holds, and all
     stricter ones with it. Levels that accept too few labels for any bound to reach
@@ -236,18 +259,18 @@ def choose_level(
     n_min = math.ceil(math.log(1 - confidence) / math.log(1 - max_error))
     prepared = []
     for curves, test in folds:
-        keys = sorted({(lab.field, lab.source) for lab in test})
+        keys = sorted({lab.key for lab in test})
         index = {k: i for i, k in enumerate(keys)}
         prepared.append(
             (
                 curves,
                 keys,
-                np.array([index[(lab.field, lab.source)] for lab in test], dtype=int),
+                np.array([index[lab.key] for lab in test], dtype=int),
                 np.array([lab.score for lab in test]),
                 np.array([not lab.right for lab in test]),
             )
         )
-    choice = Choice(max_error=max_error, level=None)
+    choice = Choice(max_error=max_error, level=None, style=style)
     for level in LEVELS:
         n = errors = 0
         for curves, keys, idx, scores, wrong in prepared:

@@ -182,6 +182,9 @@ class FieldValue(Base):
     machine_score: Mapped[float | None] = mapped_column(Float)
     machine_source: Mapped[str | None] = mapped_column(String(16))
     machine_status: Mapped[str | None] = mapped_column(String(16))
+    # How the field's document was filled in, as the readers judged its form pages
+    # ("typed" | "hand"; None: not judged, a layout page): calibration certifies each apart.
+    machine_style: Mapped[str | None] = mapped_column(String(8))
     document: Mapped[Document] = relationship(back_populates="fields")
 
 

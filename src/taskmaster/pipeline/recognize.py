@@ -2,7 +2,9 @@
 
 Form pages (fingerprints) are read zone by zone by the reader of each field's kind
 (`taskmaster.reading`); layout pages (no template) have their fields located on the
-page's full-page OCR words (`taskmaster.locating`). Documents already done or waiting
+page's full-page OCR words (`taskmaster.locating`). A document of form pages is judged
+typed or hand-filled over all its readings (`reading.typed_page`): its fields keep that
+as `machine_style`, which calibration certifies apart. Documents already done or waiting
 for review are not read again: a batch comes back here when an operator assigns one of
 its rejected documents to a form, and the others keep their values and edits.
 """
@@ -24,19 +26,32 @@ from taskmaster.pipeline.progress import report
 from taskmaster.pipeline.services import Services
 from taskmaster.pipeline.validate import ABSENT
 from taskmaster.pipeline.words import layout_ocr, page_words, words_to_json
-from taskmaster.reading import read_page
+from taskmaster.reading import FieldReading, read_page, typed_page
 
 log = logging.getLogger(__name__)
 # read, validated, maybe verified: not read again
 READ = (DocumentStatus.DONE, DocumentStatus.NEEDS_REVIEW)
 
 
-def _read_page(svc: Services, page: Page, page_type: PageType) -> dict[str, dict[str, Any]]:
-    """Field name -> column values for FieldValue, for one page."""
+def fill_style(readings: dict[str, FieldReading]) -> str | None:
+    """How a document was filled in, judged on its form pages' readings as the readers
+    judge a page (`typed_page`: mostly machine print): "typed" or "hand"; None without
+    form pages (a layout page is not judged)."""
+    if not readings:
+        return None
+    return "typed" if typed_page(readings) else "hand"
+
+
+def _read_page(
+    svc: Services, page: Page, page_type: PageType, readings: dict[str, FieldReading]
+) -> dict[str, dict[str, Any]]:
+    """Field name -> column values for FieldValue, for one page; a form page's readings
+    are added to `readings`."""
     image = svc.store.get_image(page.image)
     out: dict[str, dict[str, Any]] = {}
     if page_type.reference:
         for name, r in read_page(image, page_type.fields, svc.engines).items():
+            readings[name] = r
             out[name] = {
                 "value": r.value,
                 "raw": r.raw,
@@ -105,9 +120,10 @@ def run(ctx: TaskContext, svc: Services) -> None:
             app = svc.apps.get(doc.app).app
             doc_type = next(d for d in app.document_types if d.name == doc.type)
             pages = {p.type: p for p in doc.pages}
+            readings: dict[str, FieldReading] = {}
             try:
                 read = {
-                    slot.type: _read_page(svc, pages[slot.type], app.page_type(slot.type))
+                    slot.type: _read_page(svc, pages[slot.type], app.page_type(slot.type), readings)
                     for slot in doc_type.pages
                     if slot.type in pages
                 }
@@ -122,6 +138,7 @@ def run(ctx: TaskContext, svc: Services) -> None:
                 _fail(doc, f"recognition failed: {exc!r}")
                 session.commit()
                 continue
+            style = fill_style(readings)
             doc.fields.clear()
             session.flush()
             position = 0
@@ -135,6 +152,7 @@ def run(ctx: TaskContext, svc: Services) -> None:
                             "machine_value": cols["value"],
                             "machine_score": cols["confidence"],
                             "machine_source": cols["source"],
+                            "machine_style": style,
                         }
                         if cols
                         else {}

@@ -2,10 +2,11 @@
 or review.
 
 A machine-read field is accepted without a person when its reader's score reaches the
-threshold of the application's calibration fit for that field and source
-(docs/calibration.md); its shown confidence becomes the fit's measured P(right). Without
-a fit, the application's bare `accept_confidence` applies if it sets one; otherwise
-nothing is accepted (a new application starts strict). With a fit, a share of the
+threshold of the application's calibration fit for that field, source and style (how its
+document was filled in: typed or by hand; docs/calibration.md); its shown confidence
+becomes the fit's measured P(right). Without a fit, the application's bare
+`accept_confidence` applies if it sets one; otherwise nothing is accepted (a new
+application starts strict). With a fit, a share of the
 documents that would go straight through (`Settings.qa_share`) is sent to verify anyway
 as QA samples (`Document.qa_sample`).
 """
@@ -17,7 +18,7 @@ import hashlib
 from sqlalchemy import select
 
 from taskmaster.apps.schema import Application, FieldDef
-from taskmaster.calibration.fit import Fit, source_key
+from taskmaster.calibration.fit import Fit, source_key, style_key
 from taskmaster.db.models import Document, FieldValue
 from taskmaster.db.status import DocumentStatus, FieldStatus
 from taskmaster.pipeline.context import TaskContext
@@ -74,14 +75,14 @@ def machine_threshold(app: Application, fit: Fit | None, fv: FieldValue) -> floa
     """The accept threshold for a machine reading: the fit's, else the bare one."""
     if fit is None:
         return app.accept_confidence
-    return fit.threshold(fv.name, _pool(fv))
+    return fit.threshold(fv.name, _pool(fv), style_key(fv.machine_style))
 
 
 def _calibrate(fv: FieldValue, fit: Fit | None) -> None:
     """Show the fit's P(right) as the field's confidence (the reader's score is kept)."""
     if fit is None or fv.machine_score is None or fv.source == "human":
         return
-    p = fit.probability(fv.name, _pool(fv), fv.machine_score)
+    p = fit.probability(fv.name, _pool(fv), fv.machine_score, style_key(fv.machine_style))
     if p is not None:
         fv.confidence = p
 
