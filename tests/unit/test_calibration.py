@@ -64,9 +64,7 @@ def true_error(th: dict[Key, float], rng: np.random.Generator) -> float | None:
     return wrong / accepted if accepted else None
 
 
-def fit_round(
-    labels: list[Label], max_error: float, confidence: float
-) -> dict[Key, float]:
+def fit_round(labels: list[Label], max_error: float, confidence: float) -> dict[Key, float]:
     """The procedure as `fit.build` runs it: cross-fitted level, curves of all labels."""
     choice = choose_level(cross_fit(labels, KINDS), max_error, confidence)
     curves = fit_curves(labels, KINDS)

@@ -85,6 +85,17 @@ class _StraightThroughCollector(Collector):
             "(the application's current fit).",
             labels=["app"],
         )
+        style_bound = GaugeMetricFamily(
+            "taskmaster_style_error_bound_ratio",
+            "Certified upper bound of the error among accepted fields of pages of one "
+            "fill style, typed or hand (current fit; 1 when none is accepted).",
+            labels=["app", "style"],
+        )
+        style_err = GaugeMetricFamily(
+            "taskmaster_style_error_ratio",
+            "Measured error among accepted fields of pages of one fill style (current fit).",
+            labels=["app", "style"],
+        )
         gauges = {
             "stp": GaugeMetricFamily(
                 "taskmaster_field_straight_through_ratio",
@@ -111,6 +122,9 @@ class _StraightThroughCollector(Collector):
             doc.add_metric([a.app], a.stp_rate)
             if a.bound is not None:
                 bound.add_metric([a.app], a.bound)
+            for st in a.styles:
+                style_bound.add_metric([a.app, st.style], st.bound)
+                style_err.add_metric([a.app, st.style], st.error)
             for f in a.fields.values():
                 gauges["stp"].add_metric([a.app, f.name], f.stp_rate)
                 if f.bound is not None:
@@ -119,6 +133,8 @@ class _StraightThroughCollector(Collector):
                     gauges["bound"].add_metric([a.app, f.name], f.bound)
         yield doc
         yield bound
+        yield style_bound
+        yield style_err
         yield from gauges.values()
 
 

@@ -3,8 +3,9 @@
 Live from the database: per application the share of documents whose every field
 validate accepted, and per field the share accepted. From the application's current fit
 (its labels): per field the correction rate (operators changed the machine's value), the
-measured error among accepted fields and its upper bound. From the fit history: the same
-over time.
+measured error among accepted fields and its upper bound; per style (how the pages were
+filled in: typed, hand) the share of labels accepted, the error among them and the
+certified bound. From the fit history: the same over time.
 """
 
 from __future__ import annotations
@@ -50,6 +51,17 @@ class FieldFigures:
 
 
 @dataclass
+class StyleFigures:
+    """A fit's figures on the labels of one style (how the page was filled in)."""
+
+    style: str
+    labels: int
+    accepted_share: float
+    error: float
+    bound: float  # certified (1.0: nothing of this style is accepted)
+
+
+@dataclass
 class AppFigures:
     app: str
     documents: int = 0
@@ -57,6 +69,7 @@ class AppFigures:
     fitted_at: str | None = None
     bound: float | None = None
     fields: dict[str, FieldFigures] = field(default_factory=dict)
+    styles: list[StyleFigures] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -116,7 +129,12 @@ def figures(session: Session, fits: Fits, home: Path) -> list[AppFigures]:
         if fit is None:
             continue
         fig = apps.setdefault(name, AppFigures(name))
-        fig.fitted_at, fig.bound = fit.data.get("fitted_at"), totals(fit)["bound"]
+        sums = totals(fit)
+        fig.fitted_at, fig.bound = fit.data.get("fitted_at"), sums["bound"]
+        fig.styles = [
+            StyleFigures(style, t["labels"], t["accepted_share"], t["error"], t["bound"])
+            for style, t in sums["styles"].items()
+        ]
         for fname, f in fit.data["fields"].items():
             ff = fig.fields.setdefault(fname, FieldFigures(fname))
             ff.labels, ff.corrected, ff.errors = f["labels"], f["wrong"], f["errors"]
