@@ -99,7 +99,22 @@ def _fit(thresholds: dict[str, float], app: str = "tiny") -> Fit:
     )
 
 
-def _document(svc: Services, readings: dict[str, tuple[Any, str, float]]) -> tuple[str, str]:
+def _styled(fit: Fit, style: str) -> Fit:
+    """The fit as one made with styles, whose every threshold is of one style's pages."""
+    data = json.loads(json.dumps(fit.data))
+    for f in data["fields"].values():
+        figures = {k: f[k] for k in ("labels", "wrong", "accepted", "errors", "bound")}
+        f["styles"] = {
+            style: figures | {"thresholds": f.pop("thresholds"), "curves": f.pop("curves")}
+        }
+    data["groups"] = [g | {"style": style} for g in data["groups"]]
+    data["styles"] = {style: 0}
+    return Fit(data)
+
+
+def _document(
+    svc: Services, readings: dict[str, tuple[Any, str, float]], style: str | None = None
+) -> tuple[str, str]:
     with svc.db.session() as s:
         batch = Batch(apps=["tiny"], status="running", task="validate")
         s.add(batch)
@@ -119,6 +134,7 @@ def _document(svc: Services, readings: dict[str, tuple[Any, str, float]]) -> tup
                     machine_value=value,
                     machine_score=score,
                     machine_source=source,
+                    machine_style=style,
                     messages=[],
                 )
             )
@@ -127,8 +143,10 @@ def _document(svc: Services, readings: dict[str, tuple[Any, str, float]]) -> tup
         return batch.id, doc.id
 
 
-def _validated(svc: Services, readings: dict[str, tuple[Any, str, float]]) -> Document:
-    batch_id, doc_id = _document(svc, readings)
+def _validated(
+    svc: Services, readings: dict[str, tuple[Any, str, float]], style: str | None = None
+) -> Document:
+    batch_id, doc_id = _document(svc, readings, style)
     validate.run(TaskContext(batch_id=batch_id), svc)
     with svc.db.session() as s:
         doc = s.get_one(Document, doc_id)
@@ -166,6 +184,23 @@ def test_the_fit_decides_and_a_new_fit_applies_to_the_next_batch(svc: Services) 
         )
         == 2
     )
+
+
+def test_a_fit_with_styles_accepts_only_the_pages_of_a_style_it_certified(
+    svc: Services,
+) -> None:
+    """Typed pages are certified: accepted; hand-printed and unjudged ones have no level
+    of their own: to review. A fit made before styles accepts every style alike."""
+    old = _fit({"last_name": 0.9, "consent": 0.94, "signature": 0.94})
+    save_fit(svc.settings.home, _styled(old, "typed"))
+    assert _validated(svc, GOOD, "typed").status == "done"
+    for style in ("hand", None):
+        doc = _validated(svc, GOOD, style)
+        assert set(_status(doc).values()) == {"needs_review"}, style
+        # No curve of its style: the reader's own score stands as its confidence.
+        assert next(f for f in doc.fields if f.name == "last_name").confidence == 0.95
+    save_fit(svc.settings.home, old)
+    assert {_validated(svc, GOOD, s).status for s in ("typed", "hand", None)} == {"done"}
 
 
 def test_a_field_the_fit_has_no_threshold_for_goes_to_review(svc: Services) -> None:
@@ -215,6 +250,7 @@ def test_labels_come_from_verify_and_set_against_the_machine_reading(svc: Servic
             "consent": (True, "omr", 0.99),
             "signature": (False, "omr", 0.7),
         },
+        "hand",
     )
     with svc.db.session() as s:
         doc = s.get_one(Document, doc_id)
@@ -261,6 +297,7 @@ def test_labels_come_from_verify_and_set_against_the_machine_reading(svc: Servic
         "signature": False,
     }
     assert {lab.field: lab.score for lab in labels}["signature"] == 0.7
+    assert {lab.style for lab in labels} == {"hand"}  # the judgement kept at recognition
     # The fold key is the scan's content and page: the same on every refit.
     assert {lab.doc for lab in labels} == {"abababababababab#3"}
     # A shipped label of the same scan's field gives way to the verified one.

@@ -76,3 +76,34 @@ def test_dashboard_and_metrics_show_straight_through(client: tuple[TestClient, S
     )
     assert bound and float(bound.group(1)) == fit.data["fields"]["city"]["bound"]
     assert 'taskmaster_error_bound_ratio{app="intake"} 1.0' in metrics  # none certified
+
+
+def test_dashboard_and_metrics_show_each_fill_style(client: tuple[TestClient, Services]) -> None:
+    """Typed pages certified on their own labels, hand-printed ones too few to certify."""
+    c, svc = client
+    app = svc.apps.get("intake").app
+    labels = [Label("city", "text", "ocr", 0.99, True, f"t{i % 60}", "typed") for i in range(900)]
+    labels += [Label("city", "text", "icr", 0.99, i % 9 > 0, f"h{i}", "hand") for i in range(90)]
+    fit = build(app, labels)
+    save_fit(svc.settings.home, fit)
+    metrics = c.get("/metrics").text
+    typed = re.search(
+        r'taskmaster_style_error_bound_ratio\{app="intake",style="typed"\} (\S+)', metrics
+    )
+    assert typed and 0 < float(typed.group(1)) <= 0.005
+    assert 'taskmaster_style_error_bound_ratio{app="intake",style="hand"} 1.0' in metrics
+    hand_err = re.search(
+        r'taskmaster_style_error_ratio\{app="intake",style="hand"\} (\S+)', metrics
+    )
+    assert hand_err and float(hand_err.group(1)) == 0.0  # nothing accepted, nothing wrong
+    # The application's bound is its certified styles' (hand certified nothing).
+    assert f'taskmaster_error_bound_ratio{{app="intake"}} {float(typed.group(1))}' in metrics
+    html = c.get("/").text
+    line = re.search(r'<p class="stp-styles" data-app="intake">(.*?)</p>', html, re.S)
+    assert line, "no per-style line on the dashboard"
+    assert re.search(
+        r'data-style="typed">typed: 100% of 900 labels accepted, 0.00% wrong, at most 0\.\d\d%',
+        line.group(1),
+    )
+    assert 'data-style="hand">hand: 0% of 90 labels accepted' in line.group(1)
+    assert "none certified" in line.group(1)
