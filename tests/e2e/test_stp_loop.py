@@ -51,8 +51,8 @@ def test_verified_round_earns_straight_through_for_the_next(tmp_path: Path) -> N
             fit = json.loads(cal.stdout)
             assert fit["label_sources"]["verified"] == fit["labels_total"]  # nothing shipped
             assert fit["labels_total"] >= 8 * 30
-            typed = next(g for g in fit["groups"] if g["style"] == "typed")
-            assert typed["level"] is not None, typed["tested"]
+            typed_group = next(g for g in fit["groups"] if g["style"] == "typed")
+            assert typed_group["level"] is not None, typed_group["tested"]
             assert fit["styles"]["typed"] >= 8 * 30 * 0.8  # round A's pages judged typed
             assert (srv.home / "calibration" / "intake.json").is_file()
             table = srv.cli("calibrate", "intake")
