@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from taskmaster.apps.schema import FieldDef, PageType
+from taskmaster.calibration.procedure import HAND, TYPED
 from taskmaster.db.models import Document, FieldValue, Page
 from taskmaster.db.status import DocumentStatus, FieldStatus
 from taskmaster.errors import TaskmasterError
@@ -35,11 +36,11 @@ READ = (DocumentStatus.DONE, DocumentStatus.NEEDS_REVIEW)
 
 def fill_style(readings: dict[str, FieldReading]) -> str | None:
     """How a document was filled in, judged on its form pages' readings as the readers
-    judge a page (`typed_page`: mostly machine print): "typed" or "hand"; None without
-    form pages (a layout page is not judged)."""
+    judge a page (`typed_page`: mostly machine print): TYPED or HAND; None without form
+    pages (a layout page is not judged)."""
     if not readings:
         return None
-    return "typed" if typed_page(readings) else "hand"
+    return TYPED if typed_page(readings) else HAND
 
 
 def _read_page(
