@@ -13,7 +13,7 @@ import numpy as np
 from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import Engines, Gray, Reading
 from taskmaster.reading import combdecode
-from taskmaster.reading.consensus import Consensus, read_typed
+from taskmaster.reading.consensus import Consensus, Key, Valid, agreement_score, read_typed
 from taskmaster.reading.recognise import DISAGREE_CAP, HAND_CAP, TYPED_MIN, calibrate_ocr
 from taskmaster.reading.repair import REPAIRED_CAP, state, to_pattern
 from taskmaster.reading.result import FieldReading, empty
@@ -33,6 +33,9 @@ CELL_EMPTY_INK = 0.004  # share of ink under which a cell is blank (a thin faint
 # cells (lines erased) hold none; every written cell holds >= 3.5%.
 FAINT_CONTRAST = 60
 TYPED_JITTER = 3  # px of top/bottom spread typed characters stay within
+# Reads that agree once look-alikes are put right for the pattern ("O" in a digit
+# position) score under those that agree as read.
+REPAIRED_AGREED_CAP = 0.97
 _GAP = 8  # white px between characters laid side by side (a typed letter gap)
 _DIGITS = "0123456789"
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -79,9 +82,13 @@ def canonical(field: FieldDef, text: str) -> tuple[object, list[str]]:
     return text, []
 
 
-def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
+def read(
+    page: Gray, field: FieldDef, engines: Engines, *, typed_page: bool = False
+) -> FieldReading:
     """Read a comb: typed -> Tesseract on the cells side by side (per cell if that
-    disagrees with the count of filled cells); hand print -> ICR per cell."""
+    disagrees with the count of filled cells); hand print -> ICR per cell.
+    `typed_page`: the rest of the page is machine print, so the comb is read as typed
+    even where a glyph sits off the line (a fax's lost pixel rows)."""
     assert field.bbox is not None
     imgs = cells(page, field)
     filled = [max(ink_ratio(c), _faint_ink(c)) >= CELL_EMPTY_INK for c in imgs]
@@ -89,17 +96,18 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
         return empty(field.bbox, "ocr")
     charset = CHARSETS.get(field.type, CHARSETS["string"])
     used = [c for c, f in zip(imgs, filled, strict=True) if f]
-    looks = looks_typed(used)
+    looks = typed_page or looks_typed(used)
     if not looks and engines.icr is not None:
         ir = combdecode.read_cells(field, used, engines.icr, charset)
         return _finish(field, filled, ir.text, list(ir.char_confidences), ir.confidence, "icr", [])
     if looks:
+        valid, key = _length(len(used)), _form(field, len(used))
         vote = read_typed(
-            _side_by_side(used),
-            engines,
-            charset=charset,
-            valid=lambda t: len("".join(t.split())) == len(used),
+            _side_by_side(used), engines, charset=charset, valid=valid, key=key, min_reads=2
         )
+        agreed = agreement_score(vote, valid, key)
+        if agreed is not None:
+            return _agreed(field, filled, vote.reading, key, agreed)
     else:  # hand print and no ICR: one read, for the person who will check it
         one = engines.ocr.read_zone(pad(_side_by_side(used)), charset=charset)
         vote = Consensus(one, 1, 1, (one.text,))
@@ -136,6 +144,40 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
             confidence = min(confidence, HAND_CAP)
             messages.append("hand-print: low confidence")
     return _finish(field, filled, text, confs, confidence, source, messages)
+
+
+def _length(n: int) -> Valid:
+    def valid(text: str) -> bool:
+        return len("".join(text.split())) == n
+
+    return valid
+
+
+def _form(field: FieldDef, n: int) -> Key:
+    """A read as the field's pattern has it, where one look-alike swap per position makes
+    it fit (`MYC435IO7181` -> `MYC435107181`): the form in which reads are compared."""
+
+    def key(text: str) -> str:
+        t = "".join(text.split())
+        if not field.pattern or len(t) != n:
+            return t
+        return to_pattern(t, field.pattern)[0]
+
+    return key
+
+
+def _agreed(
+    field: FieldDef, filled: list[bool], r: Reading, key: Key, score: float
+) -> FieldReading:
+    """A typed comb whose reads agree (`agreement_score`): scored by that agreement."""
+    raw = "".join(r.text.split())
+    text = key(r.text)
+    confs = [c for c, ch in zip(r.char_confidences, r.text, strict=False) if ch.strip()]
+    messages = []
+    if text != raw:
+        messages.append(f"repaired from {raw!r}")
+        score = min(score, REPAIRED_AGREED_CAP)
+    return _finish(field, filled, text, confs, score, "ocr", messages)
 
 
 def _finish(
@@ -195,14 +237,28 @@ def looks_typed(imgs: list[Gray]) -> bool:
     boxes = [b for b in (ink_bbox(i) for i in imgs) if b is not None]
     if len(boxes) < 2:
         return True
-    tops = [b[1] for b in boxes]
-    bottoms = [b[3] for b in boxes]
-    heights = [b[3] - b[1] for b in boxes]
-    return (
-        max(tops) - min(tops) <= TYPED_JITTER
-        and max(bottoms) - min(bottoms) <= TYPED_JITTER
-        and max(heights) - min(heights) <= TYPED_JITTER + 1
-    )
+    if _spread([b[1] for b in boxes]) > TYPED_JITTER:
+        return False
+    # A typed J or Q hangs below the line (a sans-serif J by 8 px): a glyph that sits on
+    # the others' top and reaches lower is a descender, not a wandering pen. Hand print
+    # shifts the tops too, and more than one glyph in four.
+    line = sorted(b[3] for b in boxes)[len(boxes) // 2]
+    descends = [b[3] > line + TYPED_JITTER for b in boxes]
+    if sum(descends) * 4 > len(boxes):
+        return False
+    kept = [b for b, d in zip(boxes, descends, strict=True) if not d]
+    bottoms = [b[3] for b in kept]
+    heights = [b[3] - b[1] for b in kept]
+    return _spread(bottoms) <= TYPED_JITTER and _spread(heights) <= TYPED_JITTER + 1
+
+
+def _spread(values: list[int]) -> int:
+    """Range of `values`; from five on, without the one farthest from the median (a fax
+    pixel row lost at one glyph's top)."""
+    if len(values) >= 5:
+        mid = sorted(values)[len(values) // 2]
+        values = sorted(values, key=lambda v: abs(v - mid))[:-1]
+    return max(values) - min(values)
 
 
 def _side_by_side(imgs: list[Gray]) -> Gray:

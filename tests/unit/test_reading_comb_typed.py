@@ -1,0 +1,101 @@
+"""Typed combs: a glyph hanging below the line is still type, and reads that agree score
+high while reads that differ do not."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from taskmaster.apps.schema import FieldDef
+from taskmaster.engines.barcode import ZxingBarcodeEngine
+from taskmaster.engines.base import Engines, Gray, Reading
+from taskmaster.engines.omr import InkOmrEngine
+from taskmaster.engines.tesseract import TesseractEngine
+from taskmaster.reading import comb
+from taskmaster.reading.consensus import AGREED_FLOOR, Consensus, agreement_score
+
+PATTERN = r"^[A-Z]{3}\d{9}$"
+BOXES = [(170 + 58 * i, 1842, 228 + 58 * i, 1914) for i in range(12)]
+
+
+def _member_field() -> FieldDef:
+    return FieldDef(
+        name="member_id",
+        kind="comb",
+        type="alnum",
+        bbox=(170, 1842, 866, 1914),
+        boxes=BOXES,
+        pattern=PATTERN,
+    )
+
+
+def _page(text: str) -> Gray:
+    """The comb's boxes with `text` typed one character per box."""
+    img = Image.new("L", (1000, 2000), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.load_default(size=34)
+    for ch, (x0, y0, x1, y1) in zip(text, BOXES, strict=True):
+        draw.rectangle((x0, y0, x1, y1), outline=0, width=3)
+        draw.text(((x0 + x1) / 2, (y0 + y1) / 2), ch, fill=0, font=font, anchor="mm")
+    return np.asarray(img, dtype=np.uint8)
+
+
+def _engines() -> Engines:
+    return Engines(ocr=TesseractEngine(), barcode=ZxingBarcodeEngine(), omr=InkOmrEngine())
+
+
+def test_typed_member_number_is_read_by_agreement_with_a_high_score() -> None:
+    r = comb.read(_page("JWM788478281"), _member_field(), _engines())
+    assert r.value == "JWM788478281"
+    assert r.source == "ocr"
+    assert r.confidence >= AGREED_FLOOR
+
+
+def _cell(top: int, bottom: int) -> Gray:
+    cell = np.full((56, 42), 255, np.uint8)
+    cell[top:bottom, 15:27] = 0
+    return cell
+
+
+def test_a_descender_is_type_a_wandering_pen_is_not() -> None:
+    line = [_cell(12, 44) for _ in range(11)]
+    assert comb.looks_typed([*line, _cell(12, 52)])  # a J hanging 8 px below
+    assert comb.looks_typed([_cell(13, 44), *line[1:], _cell(16, 44)])  # one fax row lost
+    wandering = [_cell(12 + (i % 3) * 4, 44 + (i % 3) * 4) for i in range(12)]
+    assert not comb.looks_typed(wandering)
+    assert not comb.looks_typed([*line[:8], *[_cell(12, 52)] * 4])  # four "descenders"
+
+
+def _read(text: str, conf: float = 0.99) -> Reading:
+    return Reading(text, 0.9, (conf,) * len(text), "tesseract")
+
+
+def _valid(text: str) -> bool:
+    return len(text) == 12
+
+
+def test_agreement_score_needs_two_alike_and_none_against() -> None:
+    two = Consensus(_read("JWM788478281"), 2, 2, ("JWM788478281", "JWM788478281"))
+    assert agreement_score(two, _valid) == AGREED_FLOOR + (1 - AGREED_FLOOR) * 0.99
+    # A third read that split a glyph costs a little; one that reads another value, all.
+    split = Consensus(
+        _read("JWM788478281"), 2, 3, ("JWM788478281", "JWM7884782811", "JWM788478281")
+    )
+    best = AGREED_FLOOR + (1 - AGREED_FLOOR) * 0.99
+    score = agreement_score(split, _valid)
+    assert score is not None and AGREED_FLOOR - 0.05 < score < best
+    other = Consensus(_read("JWM788478281"), 2, 3, ("JWM788478281", "IWM788478281", "JWM788478281"))
+    assert agreement_score(other, _valid) is None
+    one = Consensus(_read("JWM788478281"), 1, 1, ("JWM788478281",))
+    assert agreement_score(one, _valid) is None
+    # A shaky character lowers the score.
+    shaky = Consensus(_read("JWM788478281", 0.5), 2, 2, ("JWM788478281", "JWM788478281"))
+    low = agreement_score(shaky, _valid)
+    assert low is not None and low < best
+
+
+def test_reads_are_compared_in_the_patterns_form() -> None:
+    key = comb._form(_member_field(), 12)
+    assert key("JWMO884782B1") == "JWM088478281"
+    vote = Consensus(_read("JWMO88478281"), 2, 2, ("JWMO88478281", "JWM088478281"))
+    assert agreement_score(vote, _valid, key) is not None
