@@ -12,7 +12,7 @@ from taskmaster.engines.base import Engines, Gray, Reading
 from taskmaster.engines.omr import InkOmrEngine
 from taskmaster.engines.tesseract import TesseractEngine
 from taskmaster.reading import comb
-from taskmaster.reading.consensus import AGREED_FLOOR, Consensus, agreement_score
+from taskmaster.reading.consensus import AGREED_FLOOR, WORD_FLOOR, Consensus, agreement_score
 
 PATTERN = r"^[A-Z]{3}\d{9}$"
 BOXES = [(170 + 58 * i, 1842, 228 + 58 * i, 1914) for i in range(12)]
@@ -76,12 +76,12 @@ def _valid(text: str) -> bool:
 
 def test_agreement_score_needs_two_alike_and_none_against() -> None:
     two = Consensus(_read("JWM788478281"), 2, 2, ("JWM788478281", "JWM788478281"))
-    assert agreement_score(two, _valid) == AGREED_FLOOR + (1 - AGREED_FLOOR) * 0.99
+    best = min(AGREED_FLOOR + (1 - AGREED_FLOOR) * 0.99, WORD_FLOOR + (1 - WORD_FLOOR) * 0.9)
+    assert agreement_score(two, _valid) == best
     # A third read that split a glyph costs a little; one that reads another value, all.
     split = Consensus(
         _read("JWM788478281"), 2, 3, ("JWM788478281", "JWM7884782811", "JWM788478281")
     )
-    best = AGREED_FLOOR + (1 - AGREED_FLOOR) * 0.99
     score = agreement_score(split, _valid)
     assert score is not None and AGREED_FLOOR - 0.05 < score < best
     other = Consensus(_read("JWM788478281"), 2, 3, ("JWM788478281", "IWM788478281", "JWM788478281"))
@@ -91,6 +91,15 @@ def test_agreement_score_needs_two_alike_and_none_against() -> None:
     # A shaky character lowers the score.
     shaky = Consensus(_read("JWM788478281", 0.5), 2, 2, ("JWM788478281", "JWM788478281"))
     low = agreement_score(shaky, _valid)
+    assert low is not None and low < best
+    # So does a low word confidence (a fax's shared misread).
+    doubtful = Consensus(
+        Reading("JWM788478281", 0.3, (0.99,) * 12, "tesseract"),
+        2,
+        2,
+        ("JWM788478281", "JWM788478281"),
+    )
+    low = agreement_score(doubtful, _valid)
     assert low is not None and low < best
 
 

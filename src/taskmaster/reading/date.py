@@ -14,6 +14,7 @@ from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import Engines, Gray, IcrEngine, Reading
 from taskmaster.engines.icr import decode_date
 from taskmaster.engines.icr.segment import segment_line
+from taskmaster.reading.consensus import agreement_score, read_typed
 from taskmaster.reading.recognise import recognise
 from taskmaster.reading.result import FieldReading, empty
 from taskmaster.reading.zones import despeckle, erase_lines, flat_crop, ink_ratio
@@ -60,6 +61,9 @@ def read(
             bbox=field.bbox,
             messages=["date partly filled in"],
         )
+    agreed = _agreed(zones, field, engines) if typed_page else None
+    if agreed is not None:
+        return agreed
     # Each part on its own: side by side, Tesseract runs DD and MM together.
     reads = [
         recognise(z, engines, charset=_DIGITS, valid=_part_valid(n), typed_page=typed_page)
@@ -104,6 +108,40 @@ def read(
         bbox=field.bbox,
         messages=messages,
         char_confidences=chars if value and len(chars) == 8 else (),
+    )
+
+
+def _agreed(zones: list[Gray], field: FieldDef, engines: Engines) -> FieldReading | None:
+    """A typed date whose every part Tesseract read alike twice (`agreement_score`),
+    scored by that agreement; None where a part's reads differ or the date is not real.
+    Tesseract's word confidence on a typed "08" or "2026" is 0.6-0.9 whether right or
+    not, so it is not what a typed date's score stands on."""
+    assert field.bbox is not None
+    groups: list[str] = []
+    scores: list[float] = []
+    chars: list[float] = []
+    for z, n in zip(zones, (2, 2, 4), strict=True):
+        valid = _part_valid(n)
+        vote = read_typed(z, engines, charset=_DIGITS, valid=valid, min_reads=2)
+        score = agreement_score(vote, valid)
+        if score is None:
+            return None
+        r = vote.reading
+        groups.append("".join(r.text.split()))
+        scores.append(score)
+        chars.extend(c for c, ch in zip(r.char_confidences, r.text, strict=False) if ch.strip())
+    try:
+        value = dt.date(int(groups[2]), int(groups[1]), int(groups[0])).isoformat()
+    except ValueError:
+        return None
+    return FieldReading(
+        value=value,
+        raw="/".join(groups),
+        confidence=round(min(scores), 4),
+        source="ocr",
+        bbox=field.bbox,
+        messages=[],
+        char_confidences=tuple(chars) if len(chars) == 8 else (),
     )
 
 
