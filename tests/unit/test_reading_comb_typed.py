@@ -11,7 +11,7 @@ from taskmaster.engines.barcode import ZxingBarcodeEngine
 from taskmaster.engines.base import Engines, Gray, Reading
 from taskmaster.engines.omr import InkOmrEngine
 from taskmaster.engines.tesseract import TesseractEngine
-from taskmaster.reading import comb
+from taskmaster.reading import comb, date
 from taskmaster.reading.consensus import AGREED_FLOOR, WORD_FLOOR, Consensus, agreement_score
 
 PATTERN = r"^[A-Z]{3}\d{9}$"
@@ -108,3 +108,32 @@ def test_reads_are_compared_in_the_patterns_form() -> None:
     assert key("JWMO884782B1") == "JWM088478281"
     vote = Consensus(_read("JWMO88478281"), 2, 2, ("JWMO88478281", "JWM088478281"))
     assert agreement_score(vote, _valid, key) is not None
+
+
+PARTS = [(1560, 2930, 1664, 2996), (1696, 2930, 1800, 2996), (1832, 2930, 1992, 2996)]
+
+
+def _date_page(day: str, month: str, year: str) -> Gray:
+    """A date's three parts typed above their underlines."""
+    img = Image.new("L", (2100, 3100), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.load_default(size=34)
+    for text, (x0, _y0, x1, y1) in zip((day, month, year), PARTS, strict=True):
+        draw.line((x0, y1, x1, y1), fill=0, width=3)
+        draw.text(((x0 + x1) / 2, y1 - 8), text, fill=0, font=font, anchor="ms")
+    return np.asarray(img, dtype=np.uint8)
+
+
+def test_a_typed_date_read_alike_scores_high_on_a_typed_page() -> None:
+    field = FieldDef(
+        name="signature_date",
+        kind="date",
+        type="date",
+        bbox=(1560, 2930, 1992, 2996),
+        parts=PARTS,
+    )
+    page = _date_page("08", "04", "2026")
+    r = date.read(page, field, _engines(), typed_page=True)
+    assert r.value == "2026-04-08"
+    assert r.source == "ocr" and r.confidence >= AGREED_FLOOR - 0.05
+    assert len(r.char_confidences) == 8
