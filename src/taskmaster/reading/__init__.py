@@ -58,9 +58,10 @@ def read_page(page: Gray, fields: Sequence[FieldDef], engines: Engines) -> dict[
             r = readings[f.name]
             if f.kind == "text" and _by_hand(r):
                 readings[f.name] = text.read(page, f, engines, typed_page=True)
-            elif f.kind == "comb" and r.source == "icr":
-                # A typed comb whose glyphs did not look typed (a J hanging below the
-                # line, a fax's lost pixel row): the ICR never learnt typed glyphs.
+            elif f.kind == "comb":
+                # Read as typed, scored by its reads' agreement (the line's reads are
+                # remembered: no second OCR), also where its glyphs did not look typed
+                # (a J hanging below the line): the ICR never learnt typed glyphs.
                 readings[f.name] = comb.read(page, f, engines, typed_page=True)
             elif f.kind == "date":
                 # Read again as typed (Tesseract's agreed reads, not the ICR's date

@@ -88,7 +88,9 @@ def read(
     """Read a comb: typed -> Tesseract on the cells side by side (per cell if that
     disagrees with the count of filled cells); hand print -> ICR per cell.
     `typed_page`: the rest of the page is machine print, so the comb is read as typed
-    even where a glyph sits off the line (a fax's lost pixel rows)."""
+    even where a glyph sits off the line (a typed J hangs below it, a fax loses a pixel
+    row), and reads that agree score by their agreement (`agreement_score`): not on
+    other pages, where Tesseract can agree with itself on neat hand print."""
     assert field.bbox is not None
     imgs = cells(page, field)
     filled = [max(ink_ratio(c), _faint_ink(c)) >= CELL_EMPTY_INK for c in imgs]
@@ -105,7 +107,7 @@ def read(
         vote = read_typed(
             _side_by_side(used), engines, charset=charset, valid=valid, key=key, min_reads=2
         )
-        agreed = agreement_score(vote, valid, key)
+        agreed = agreement_score(vote, valid, key) if typed_page else None
         if agreed is not None:
             return _agreed(field, filled, vote.reading, key, agreed)
     else:  # hand print and no ICR: one read, for the person who will check it
@@ -237,28 +239,14 @@ def looks_typed(imgs: list[Gray]) -> bool:
     boxes = [b for b in (ink_bbox(i) for i in imgs) if b is not None]
     if len(boxes) < 2:
         return True
-    if _spread([b[1] for b in boxes]) > TYPED_JITTER:
-        return False
-    # A typed J or Q hangs below the line (a sans-serif J by 8 px): a glyph that sits on
-    # the others' top and reaches lower is a descender, not a wandering pen. Hand print
-    # shifts the tops too, and more than one glyph in four.
-    line = sorted(b[3] for b in boxes)[len(boxes) // 2]
-    descends = [b[3] > line + TYPED_JITTER for b in boxes]
-    if sum(descends) * 4 > len(boxes):
-        return False
-    kept = [b for b, d in zip(boxes, descends, strict=True) if not d]
-    bottoms = [b[3] for b in kept]
-    heights = [b[3] - b[1] for b in kept]
-    return _spread(bottoms) <= TYPED_JITTER and _spread(heights) <= TYPED_JITTER + 1
-
-
-def _spread(values: list[int]) -> int:
-    """Range of `values`; from five on, without the one farthest from the median (a fax
-    pixel row lost at one glyph's top)."""
-    if len(values) >= 5:
-        mid = sorted(values)[len(values) // 2]
-        values = sorted(values, key=lambda v: abs(v - mid))[:-1]
-    return max(values) - min(values)
+    tops = [b[1] for b in boxes]
+    bottoms = [b[3] for b in boxes]
+    heights = [b[3] - b[1] for b in boxes]
+    return (
+        max(tops) - min(tops) <= TYPED_JITTER
+        and max(bottoms) - min(bottoms) <= TYPED_JITTER
+        and max(heights) - min(heights) <= TYPED_JITTER + 1
+    )
 
 
 def _side_by_side(imgs: list[Gray]) -> Gray:
