@@ -134,3 +134,30 @@ def test_a_typed_date_read_alike_scores_high_on_a_typed_page() -> None:
     assert r.value == "2026-04-08"
     assert r.source == "ocr" and r.confidence >= AGREED_FLOOR - 0.05
     assert len(r.char_confidences) == 8
+
+
+class LettersMisread(TesseractEngine):
+    """The real Tesseract engine, except that a line read with letters alone allowed
+    comes back as `letters` (as a J read afresh differs from the line's I)."""
+
+    def __init__(self, letters: str) -> None:
+        super().__init__()
+        self.letters = letters
+
+    def read_zone(
+        self, image: Gray, *, charset: str | None = None, multiline: bool = False
+    ) -> Reading:
+        if charset == comb.CHARSETS["state"]:
+            return Reading(self.letters, 0.9, (0.9,) * len(self.letters), self.name)
+        return super().read_zone(image, charset=charset, multiline=multiline)
+
+
+def test_letters_read_alone_must_agree_with_the_line() -> None:
+    page = _page("JWM788478281")
+    same = Engines(ocr=LettersMisread("JWMBB"), barcode=ZxingBarcodeEngine(), omr=InkOmrEngine())
+    r = comb.read(page, _member_field(), same, typed_page=True)
+    assert r.value == "JWM788478281" and r.confidence >= AGREED_FLOOR - 0.05
+    other = Engines(ocr=LettersMisread("IWMB"), barcode=ZxingBarcodeEngine(), omr=InkOmrEngine())
+    r = comb.read(page, _member_field(), other, typed_page=True)
+    assert r.value == "JWM788478281" and r.confidence <= comb.LETTERS_DIFFER_CAP
+    assert any("letters only" in m for m in r.messages)

@@ -7,13 +7,21 @@ combs the cells are laid side by side on white paper, so Tesseract reads one cle
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import numpy as np
 
 from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import Engines, Gray, Reading
 from taskmaster.reading import combdecode
-from taskmaster.reading.consensus import Consensus, Key, Valid, agreement_score, read_typed
+from taskmaster.reading.consensus import (
+    Consensus,
+    Key,
+    Valid,
+    agreement_score,
+    read_typed,
+    smooth,
+)
 from taskmaster.reading.recognise import DISAGREE_CAP, HAND_CAP, TYPED_MIN, calibrate_ocr
 from taskmaster.reading.repair import REPAIRED_CAP, state, to_pattern
 from taskmaster.reading.result import FieldReading, empty
@@ -36,6 +44,7 @@ TYPED_JITTER = 3  # px of top/bottom spread typed characters stay within
 # Reads that agree once look-alikes are put right for the pattern ("O" in a digit
 # position) score under those that agree as read.
 REPAIRED_AGREED_CAP = 0.97
+LETTERS_DIFFER_CAP = 0.85  # the letters read alone differ from the line's: review
 _GAP = 8  # white px between characters laid side by side (a typed letter gap)
 _DIGITS = "0123456789"
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -104,12 +113,12 @@ def read(
         return _finish(field, filled, ir.text, list(ir.char_confidences), ir.confidence, "icr", [])
     if looks:
         valid, key = _length(len(used)), _form(field, len(used))
-        vote = read_typed(
-            _side_by_side(used), engines, charset=charset, valid=valid, key=key, min_reads=2
-        )
+        line = _side_by_side(used)
+        vote = read_typed(line, engines, charset=charset, valid=valid, key=key, min_reads=2)
         agreed = agreement_score(vote, valid, key) if typed_page else None
         if agreed is not None:
-            return _agreed(field, filled, vote.reading, key, agreed)
+            reading = _agreed(field, filled, vote.reading, key, agreed)
+            return _letters_checked(field, line, engines, reading)
     else:  # hand print and no ICR: one read, for the person who will check it
         one = engines.ocr.read_zone(pad(_side_by_side(used)), charset=charset)
         vote = Consensus(one, 1, 1, (one.text,))
@@ -180,6 +189,31 @@ def _agreed(
         messages.append(f"repaired from {raw!r}")
         score = min(score, REPAIRED_AGREED_CAP)
     return _finish(field, filled, text, confs, score, "ocr", messages)
+
+
+def _letters_checked(
+    field: FieldDef, line: Gray, engines: Engines, reading: FieldReading
+) -> FieldReading:
+    """A pattern that starts with letters (`^[A-Z]{3}\\d{9}$`): the line read again with
+    letters alone allowed must start with the same letters, else the reading goes to
+    review. The two reads of the line share their letter/digit look-alikes and their
+    I/J/T and E/I confusions; read as letters only, the LSTM reads the letters afresh
+    (and leaves the digits out)."""
+    text = str(reading.raw or "")
+    allowed = combdecode.position_charsets(field.pattern, len(text)) if field.pattern else None
+    if not allowed:
+        return reading
+    k = next((i for i, a in enumerate(allowed) if a != _UPPER), len(allowed))
+    if k in (0, len(text)):
+        return reading
+    letters = "".join(engines.ocr.read_zone(pad(smooth(line)), charset=_UPPER).text.split())
+    if letters[:k] == text[:k]:
+        return reading
+    return replace(
+        reading,
+        confidence=min(reading.confidence, LETTERS_DIFFER_CAP),
+        messages=[*reading.messages, f"read as letters only: {letters!r}"],
+    )
 
 
 def _finish(
