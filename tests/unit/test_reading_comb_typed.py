@@ -161,3 +161,14 @@ def test_letters_read_alone_must_agree_with_the_line() -> None:
     r = comb.read(page, _member_field(), other, typed_page=True)
     assert r.value == "JWM788478281" and r.confidence <= comb.LETTERS_DIFFER_CAP
     assert any("letters only" in m for m in r.messages)
+
+
+def test_tighten_sets_wide_apart_digits_a_letter_gap_apart() -> None:
+    zone = np.full((40, 200), 255, np.uint8)
+    zone[10:30, 20:30] = 0  # a "0"
+    zone[10:30, 80:90] = 0  # a "2" 50 px further
+    out = date.tighten(zone)
+    assert out.shape == (40, 3 * date.LETTER_GAP + 20)  # margins and the gap cut, ink kept
+    cols = (out < 128).any(axis=0)
+    assert int(cols.sum()) == 20  # every ink column kept
+    assert date.tighten(np.full((40, 5), 255, np.uint8)).shape == (40, 5)

@@ -17,7 +17,7 @@ from taskmaster.engines.icr.segment import segment_line
 from taskmaster.reading.consensus import agreement_score, read_typed
 from taskmaster.reading.recognise import recognise
 from taskmaster.reading.result import FieldReading, empty
-from taskmaster.reading.zones import despeckle, erase_lines, flat_crop, ink_ratio
+from taskmaster.reading.zones import INK, despeckle, erase_lines, flat_crop, ink_ratio
 
 EMPTY_INK = 0.004
 _DIGITS = "0123456789"
@@ -125,6 +125,11 @@ def _agreed(zones: list[Gray], field: FieldDef, engines: Engines) -> FieldReadin
         vote = read_typed(z, engines, charset=_DIGITS, valid=valid, min_reads=2)
         score = agreement_score(vote, valid)
         if score is None:
+            # A monospaced "0 2" set wide apart reads "912": the digits set a normal
+            # letter gap apart, as a comb's cells are (`comb._side_by_side`).
+            vote = read_typed(tighten(z), engines, charset=_DIGITS, valid=valid, min_reads=2)
+            score = agreement_score(vote, valid)
+        if score is None:
             return None
         r = vote.reading
         groups.append("".join(r.text.split()))
@@ -143,6 +148,20 @@ def _agreed(zones: list[Gray], field: FieldDef, engines: Engines) -> FieldReadin
         messages=[],
         char_confidences=tuple(chars) if len(chars) == 8 else (),
     )
+
+
+LETTER_GAP = 8  # px of white between typed digits set close (`tighten`)
+
+
+def tighten(zone: Gray) -> Gray:
+    """`zone` with every run of white columns wider than `LETTER_GAP` cut to that width."""
+    ink = (zone < INK).any(axis=0)
+    keep = np.ones(zone.shape[1], dtype=bool)
+    run = 0
+    for x, inked in enumerate(ink):
+        run = 0 if inked else run + 1
+        keep[x] = run <= LETTER_GAP
+    return np.ascontiguousarray(zone[:, keep])
 
 
 def years(field: FieldDef) -> tuple[int, int]:
