@@ -155,11 +155,11 @@ LETTER_GAP = 8  # px of white between typed digits set close (`tighten`)
 
 def tighten(zone: Gray) -> Gray:
     """`zone` with every run of white columns wider than `LETTER_GAP` cut to that width."""
-    ink = (zone < INK).any(axis=0)
+    ink = np.count_nonzero(zone < INK, axis=0)
     keep = np.ones(zone.shape[1], dtype=bool)
     run = 0
-    for x, inked in enumerate(ink):
-        run = 0 if inked else run + 1
+    for x in range(zone.shape[1]):
+        run = 0 if ink[x] else run + 1
         keep[x] = run <= LETTER_GAP
     return np.ascontiguousarray(zone[:, keep])
 
