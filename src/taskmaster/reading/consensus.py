@@ -103,8 +103,8 @@ def read_typed(
     The last few zones' votes are remembered: a field read again in the same page (a
     typed page's doubtful field, `reading.read_page`) costs no second OCR.
     """
-    h = hashlib.blake2b(np.ascontiguousarray(zone).tobytes(), digest_size=16)
-    h.update(
+    base = hashlib.blake2b(np.ascontiguousarray(zone).tobytes(), digest_size=16)
+    base.update(
         repr(
             (
                 zone.shape,
@@ -112,17 +112,25 @@ def read_typed(
                 multiline,
                 getattr(valid, "__qualname__", None),
                 getattr(key, "__qualname__", None),
-                min_reads,
                 engines.ocr.name,
                 id(engines.ocr),
             )
         ).encode()
     )
-    memo = h.digest()
+
+    def memo_key(reads: int) -> bytes:
+        h = base.copy()
+        h.update(bytes([reads]))
+        return h.digest()
+
+    memo = memo_key(min_reads)
     with _LOCK:
-        if memo in _MEMO:
-            _MEMO.move_to_end(memo)
-            return _MEMO[memo]
+        for k in (memo, memo_key(1)):
+            # A vote of one read at most stands for itself; one that read twice or more
+            # also answers a call that wants two reads.
+            if k in _MEMO and (k == memo or _MEMO[k].reads >= min_reads):
+                _MEMO.move_to_end(k)
+                return _MEMO[k]
     vote = _read_typed(
         zone,
         engines,
