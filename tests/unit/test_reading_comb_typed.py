@@ -11,7 +11,7 @@ from taskmaster.engines.barcode import ZxingBarcodeEngine
 from taskmaster.engines.base import Engines, Gray, Reading
 from taskmaster.engines.omr import InkOmrEngine
 from taskmaster.engines.tesseract import TesseractEngine
-from taskmaster.reading import comb, date
+from taskmaster.reading import comb, combtyped, date
 from taskmaster.reading.consensus import AGREED_FLOOR, WORD_FLOOR, Consensus, agreement_score
 from taskmaster.reading.recognise import HAND_CAP
 
@@ -101,7 +101,7 @@ def test_agreement_score_needs_two_alike_and_none_against() -> None:
 
 
 def test_reads_are_compared_in_the_patterns_form() -> None:
-    key = comb._form(_member_field(), 12)
+    key = combtyped.form(_member_field(), 12)
     assert key("JWMO884782B1") == "JWM088478281"
     vote = Consensus(_read("JWMO88478281"), 2, 2, ("JWMO88478281", "JWM088478281"))
     assert agreement_score(vote, _valid, key) is not None
@@ -159,7 +159,7 @@ def test_letters_read_alone_must_agree_with_the_line() -> None:
     assert r.value == "JWM788478281" and r.confidence >= AGREED_FLOOR - 0.05
     other = Engines(ocr=LettersMisread("IWMB"), barcode=ZxingBarcodeEngine(), omr=InkOmrEngine())
     r = comb.read(page, _member_field(), other, typed_page=True)
-    assert r.value == "JWM788478281" and r.confidence <= comb.LETTERS_DIFFER_CAP
+    assert r.value == "JWM788478281" and r.confidence <= combtyped.LETTERS_DIFFER_CAP
     assert any("letters only" in m for m in r.messages)
 
 

@@ -7,21 +7,13 @@ combs the cells are laid side by side on white paper, so Tesseract reads one cle
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 
 import numpy as np
 
 from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import Engines, Gray, Reading
-from taskmaster.reading import combdecode
-from taskmaster.reading.consensus import (
-    Consensus,
-    Key,
-    Valid,
-    agreement_score,
-    read_typed,
-    smooth,
-)
+from taskmaster.reading import combdecode, combtyped
+from taskmaster.reading.consensus import Consensus, read_typed
 from taskmaster.reading.recognise import DISAGREE_CAP, HAND_CAP, TYPED_MIN, calibrate_ocr
 from taskmaster.reading.repair import REPAIRED_CAP, state, to_pattern
 from taskmaster.reading.result import FieldReading, empty
@@ -41,10 +33,6 @@ CELL_EMPTY_INK = 0.004  # share of ink under which a cell is blank (a thin faint
 # cells (lines erased) hold none; every written cell holds >= 3.5%.
 FAINT_CONTRAST = 60
 TYPED_JITTER = 3  # px of top/bottom spread typed characters stay within
-# Reads that agree once look-alikes are put right for the pattern ("O" in a digit
-# position) score under those that agree as read.
-REPAIRED_AGREED_CAP = 0.97
-LETTERS_DIFFER_CAP = 0.85  # the letters read alone differ from the line's: review
 _GAP = 8  # white px between characters laid side by side (a typed letter gap)
 _DIGITS = "0123456789"
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -112,13 +100,12 @@ def read(
         ir = combdecode.read_cells(field, used, engines.icr, charset)
         return _finish(field, filled, ir.text, list(ir.char_confidences), ir.confidence, "icr", [])
     if looks:
-        valid, key = _length(len(used)), _form(field, len(used))
+        valid, key = combtyped.length(len(used)), combtyped.form(field, len(used))
         line = _side_by_side(used)
         vote = read_typed(line, engines, charset=charset, valid=valid, key=key, min_reads=2)
-        agreed = agreement_score(vote, valid, key) if typed_page else None
-        if agreed is not None:
-            reading = _agreed(field, filled, vote.reading, key, agreed)
-            return _letters_checked(field, line, engines, reading)
+        done = combtyped.settle(field, vote, valid, key, line, engines) if typed_page else None
+        if done is not None:
+            return _finish(field, filled, done.text, done.confs, done.score, "ocr", done.messages)
     else:  # hand print and no ICR: one read, for the person who will check it
         one = engines.ocr.read_zone(pad(_side_by_side(used)), charset=charset)
         vote = Consensus(one, 1, 1, (one.text,))
@@ -155,65 +142,6 @@ def read(
             confidence = min(confidence, HAND_CAP)
             messages.append("hand-print: low confidence")
     return _finish(field, filled, text, confs, confidence, source, messages)
-
-
-def _length(n: int) -> Valid:
-    def valid(text: str) -> bool:
-        return len("".join(text.split())) == n
-
-    return valid
-
-
-def _form(field: FieldDef, n: int) -> Key:
-    """A read as the field's pattern has it, where one look-alike swap per position makes
-    it fit (`MYC435IO7181` -> `MYC435107181`): the form in which reads are compared."""
-
-    def key(text: str) -> str:
-        t = "".join(text.split())
-        if not field.pattern or len(t) != n:
-            return t
-        return to_pattern(t, field.pattern)[0]
-
-    return key
-
-
-def _agreed(
-    field: FieldDef, filled: list[bool], r: Reading, key: Key, score: float
-) -> FieldReading:
-    """A typed comb whose reads agree (`agreement_score`): scored by that agreement."""
-    raw = "".join(r.text.split())
-    text = key(r.text)
-    confs = [c for c, ch in zip(r.char_confidences, r.text, strict=False) if ch.strip()]
-    messages = []
-    if text != raw:
-        messages.append(f"repaired from {raw!r}")
-        score = min(score, REPAIRED_AGREED_CAP)
-    return _finish(field, filled, text, confs, score, "ocr", messages)
-
-
-def _letters_checked(
-    field: FieldDef, line: Gray, engines: Engines, reading: FieldReading
-) -> FieldReading:
-    """A pattern that starts with letters (`^[A-Z]{3}\\d{9}$`): the line read again with
-    letters alone allowed must start with the same letters, else the reading goes to
-    review. The two reads of the line share their letter/digit look-alikes and their
-    I/J/T and E/I confusions; read as letters only, the LSTM reads the letters afresh
-    (and leaves the digits out)."""
-    text = str(reading.raw or "")
-    allowed = combdecode.position_charsets(field.pattern, len(text)) if field.pattern else None
-    if not allowed:
-        return reading
-    k = next((i for i, a in enumerate(allowed) if a != _UPPER), len(allowed))
-    if k in (0, len(text)):
-        return reading
-    letters = "".join(engines.ocr.read_zone(pad(smooth(line)), charset=_UPPER).text.split())
-    if letters[:k] == text[:k]:
-        return reading
-    return replace(
-        reading,
-        confidence=min(reading.confidence, LETTERS_DIFFER_CAP),
-        messages=[*reading.messages, f"read as letters only: {letters!r}"],
-    )
 
 
 def _finish(
