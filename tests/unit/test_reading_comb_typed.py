@@ -172,3 +172,17 @@ def test_tighten_sets_wide_apart_digits_a_letter_gap_apart() -> None:
     cols = (out < 128).any(axis=0)
     assert int(cols.sum()) == 20  # every ink column kept
     assert date.tighten(np.full((40, 5), 255, np.uint8)).shape == (40, 5)
+
+
+def test_a_two_against_one_split_is_settled_by_letters_and_digits_read_alone() -> None:
+    field = _member_field()
+    line = comb._side_by_side(comb.cells(_page("JWM788478281"), field))
+    valid, key = combtyped.length(12), combtyped.form(field, 12)
+    right, other = "JWM788478281", "JWM788478231"
+    split = Consensus(_read(right), 2, 3, (right, other, right))
+    out = combtyped.settle(field, split, valid, key, line, _engines())
+    assert out is not None and out.text == right
+    assert AGREED_FLOOR - 0.1 < out.score < AGREED_FLOOR
+    # The two siding against what the line reads alone: not settled.
+    wrong = Consensus(_read(other), 2, 3, (other, right, other))
+    assert combtyped.settle(field, wrong, valid, key, line, _engines()) is None
