@@ -186,3 +186,18 @@ def test_a_two_against_one_split_is_settled_by_letters_and_digits_read_alone() -
     # The two siding against what the line reads alone: not settled.
     wrong = Consensus(_read(other), 2, 3, (other, right, other))
     assert combtyped.settle(field, wrong, valid, key, line, _engines()) is None
+
+
+def test_a_typed_date_outside_the_fields_years_goes_to_review() -> None:
+    field = FieldDef(
+        name="signature_date",
+        kind="date",
+        type="date",
+        bbox=(1560, 2930, 1992, 2996),
+        parts=PARTS,
+    )
+    far = str(date.years(field)[1] + 2)
+    r = date.read(_date_page("08", "04", far), field, _engines(), typed_page=True)
+    assert r.value == f"{far}-04-08"
+    assert r.confidence <= date.OUT_OF_RANGE_CAP
+    assert any("outside" in m for m in r.messages)

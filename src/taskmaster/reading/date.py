@@ -23,6 +23,7 @@ EMPTY_INK = 0.004
 _DIGITS = "0123456789"
 JOINT_DIFFERS_CAP = 0.85  # the joint decoding contradicts the engines' value: review
 RECENT_YEARS = 10  # a visit or signature date lies at most this many years back
+OUT_OF_RANGE_CAP = 0.6  # a typed date read alike but outside the field's years: review
 
 Mask = npt.NDArray[np.bool_]
 
@@ -100,6 +101,8 @@ def read(
         # The form asks for DD and MM: a lone digit more often means one was missed.
         confidence = min(confidence, 0.6)
         messages.append("one-digit day or month")
+    if value is not None:
+        confidence, messages = _in_years(field, value, confidence, messages)
     return FieldReading(
         value=value,
         raw=raw,
@@ -139,15 +142,28 @@ def _agreed(zones: list[Gray], field: FieldDef, engines: Engines) -> FieldReadin
         value = dt.date(int(groups[2]), int(groups[1]), int(groups[0])).isoformat()
     except ValueError:
         return None
+    confidence, messages = _in_years(field, value, min(scores), [])
     return FieldReading(
         value=value,
         raw="/".join(groups),
-        confidence=round(min(scores), 4),
+        confidence=round(confidence, 4),
         source="ocr",
         bbox=field.bbox,
-        messages=[],
+        messages=messages,
         char_confidences=tuple(chars) if len(chars) == 8 else (),
     )
+
+
+def _in_years(
+    field: FieldDef, value: str, confidence: float, messages: list[str]
+) -> tuple[float, list[str]]:
+    """A date outside the field's years (`years`) goes to review: reads can share a
+    fax's 6/8 (a visit in 2028), the ICR a hand-printed 2 read 9 (a visit in 2094)."""
+    lo, hi = years(field)
+    year = int(value[:4])
+    if lo <= year <= hi:
+        return confidence, messages
+    return min(confidence, OUT_OF_RANGE_CAP), [*messages, f"year {year} outside {lo}-{hi}"]
 
 
 LETTER_GAP = 8  # px of white between typed digits set close (`tighten`)
