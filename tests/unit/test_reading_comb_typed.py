@@ -201,3 +201,11 @@ def test_a_typed_date_outside_the_fields_years_goes_to_review() -> None:
     assert r.value == f"{far}-04-08"
     assert r.confidence <= date.OUT_OF_RANGE_CAP
     assert any("outside" in m for m in r.messages)
+
+
+def test_more_than_one_digit_made_a_letter_goes_to_review() -> None:
+    assert combtyped.repaired_cap("JWMO88478281", "JWM088478281", 0.97) == 0.97
+    assert combtyped.repaired_cap("WZMOB2238469", "WZM082238469", 0.97) == 0.97
+    assert (
+        combtyped.repaired_cap("751438182044", "TSI438182044", 0.97) == combtyped.MULTI_REPAIR_CAP
+    )

@@ -167,7 +167,8 @@ def _finish(
         fixed, repaired = to_pattern(text, field.pattern)
         if repaired:
             messages.append(f"repaired from {text!r}")
-            text, confidence = fixed, min(confidence, REPAIRED_CAP)
+            confidence = min(confidence, combtyped.repaired_cap(text, fixed, REPAIRED_CAP))
+            text = fixed
     value, problems = canonical(field, text)
     if problems:
         confidence = min(confidence, 0.3)

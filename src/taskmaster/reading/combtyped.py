@@ -33,6 +33,7 @@ DIGITS = "0123456789"
 # position) score under those that agree as read.
 REPAIRED_AGREED_CAP = 0.97
 LETTERS_DIFFER_CAP = 0.85  # the letters read alone differ from the line's: review
+MULTI_REPAIR_CAP = 0.3  # more than one digit made a letter for the pattern: review
 SETTLED_COST = 0.05  # a line settled by its class reads against one dissenting read
 
 
@@ -99,6 +100,15 @@ def settle(
     return out
 
 
+def repaired_cap(raw: str, fixed: str, cap: float) -> float:
+    """The highest score of a read the pattern repaired: `cap`, or `MULTI_REPAIR_CAP`
+    where more than one digit was made a letter (a member number's letters read "751"
+    are not "TSI" because the pattern wants letters there; an "O" and a "B" among its
+    digits are "0" and "8" on the fresh typed pages)."""
+    letters = sum(a != b and b.isalpha() for a, b in zip(raw, fixed, strict=False))
+    return cap if letters <= 1 else MULTI_REPAIR_CAP
+
+
 def _typed(r: Reading, key: Key, score: float) -> Typed:
     raw = "".join(r.text.split())
     text = key(r.text)
@@ -106,7 +116,7 @@ def _typed(r: Reading, key: Key, score: float) -> Typed:
     messages = []
     if text != raw:
         messages.append(f"repaired from {raw!r}")
-        score = min(score, REPAIRED_AGREED_CAP)
+        score = min(score, repaired_cap(raw, text, REPAIRED_AGREED_CAP))
     return Typed(text, confs, score, messages)
 
 
