@@ -32,9 +32,12 @@ DIGITS = "0123456789"
 # Reads that agree once look-alikes are put right for the pattern ("O" in a digit
 # position) score under those that agree as read.
 REPAIRED_AGREED_CAP = 0.97
-LETTERS_DIFFER_CAP = 0.85  # the letters read alone differ from the line's: review
+LETTERS_DIFFER_CAP = 0.3  # the letters read alone differ from the line's: review
 MULTI_REPAIR_CAP = 0.3  # more than one digit made a letter for the pattern: review
 SETTLED_COST = 0.05  # a line settled by its class reads against one dissenting read
+# The caps above are low on purpose: a fit maps a score bin to the share right of every
+# reading in it, and the bins from 0.6 to 0.9 hold many right typed reads (the old
+# readers' scores, capped reads that disagree), where a rare doubtful one would ride.
 
 
 @dataclass

@@ -23,7 +23,7 @@ EMPTY_INK = 0.004
 _DIGITS = "0123456789"
 JOINT_DIFFERS_CAP = 0.85  # the joint decoding contradicts the engines' value: review
 RECENT_YEARS = 10  # a visit or signature date lies at most this many years back
-OUT_OF_RANGE_CAP = 0.6  # a typed date read alike but outside the field's years: review
+OUT_OF_RANGE_CAP = 0.3  # a date outside the field's years: review (with the invalid ones)
 
 Mask = npt.NDArray[np.bool_]
 
