@@ -110,3 +110,16 @@ def test_standard_resolution_fax_labels(engine: ZxingBarcodeEngine, path: Path) 
     found = engine.read(label, symbologies=("code128", "qrcode"))
     assert [b.text for b in found] == [want]
     assert found[0].symbology == "code128"
+
+
+@pytest.mark.parametrize("path", sorted(DATA.glob("fax_halved_*.png")), ids=lambda p: p.stem)
+def test_faxed_patient_labels_read_halved(engine: ZxingBarcodeEngine, path: Path) -> None:
+    """Patient labels of fresh faxed intake pages (a small QR code, a Code 128) that only
+    read once the zone is halved by area."""
+    label = read_gray(path)
+    want = path.stem.removeprefix("fax_halved_")
+    assert ZxingBarcodeEngine(retries=False).read(label) == []
+    found = engine.read(label, symbologies=("code128", "qrcode"))
+    assert [b.text for b in found] == [want]
+    x0, y0, x1, y1 = found[0].bbox
+    assert 0 <= x0 < x1 <= label.shape[1] and 0 <= y0 < y1 <= label.shape[0]

@@ -48,3 +48,18 @@ def test_a_zone_read_again_is_not_ocred_again() -> None:
     n = ocr.calls
     read_typed(zone, engines, charset="0123456789")
     assert ocr.calls > n
+
+
+def test_a_vote_of_two_reads_answers_a_call_that_wants_two() -> None:
+    ocr = Counting()
+    engines = Engines(ocr=ocr, barcode=ZxingBarcodeEngine(), omr=InkOmrEngine())
+    for text in ("0 2", "2026"):
+        zone = _zone(text)
+        first = read_typed(zone, engines, charset="0123456789 ")
+        made = ocr.calls
+        again = read_typed(zone, engines, charset="0123456789 ", min_reads=2)
+        assert again.reads >= 2
+        if first.reads >= 2:
+            assert again == first and ocr.calls == made
+        else:  # one sure read stood alone: a second is made now
+            assert ocr.calls > made

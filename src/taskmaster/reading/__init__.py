@@ -58,12 +58,20 @@ def read_page(page: Gray, fields: Sequence[FieldDef], engines: Engines) -> dict[
             r = readings[f.name]
             if f.kind == "text" and _by_hand(r):
                 readings[f.name] = text.read(page, f, engines, typed_page=True)
-            elif f.kind == "date" and _by_hand(r):
+            elif f.kind == "comb":
+                # Read as typed, scored by its reads' agreement (the line's reads are
+                # remembered: no second OCR), also where its glyphs did not look typed
+                # (a J hanging below the line): the ICR never learnt typed glyphs.
+                readings[f.name] = comb.read(page, f, engines, typed_page=True)
+            elif f.kind == "date":
                 # Read again as typed (Tesseract's agreed reads, not the ICR's date
-                # decoding): the same date stands as read; another one is more often
-                # right (a typed "2024" the ICR settled as "2021") but goes to review.
+                # decoding): the same date stands, scored by the typed reads' agreement;
+                # another one is more often right (a typed "2024" the ICR settled as
+                # "2021") but goes to review.
                 again = date.read(page, f, engines, typed_page=True)
-                if again.value != r.value:
+                if again.value == r.value:
+                    readings[f.name] = again if again.confidence >= r.confidence else r
+                elif _by_hand(r):
                     readings[f.name] = replace(
                         again,
                         confidence=min(again.confidence, HAND_CAP),

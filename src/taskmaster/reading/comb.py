@@ -12,7 +12,7 @@ import numpy as np
 
 from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import Engines, Gray, Reading
-from taskmaster.reading import combdecode
+from taskmaster.reading import combdecode, combtyped
 from taskmaster.reading.consensus import Consensus, read_typed
 from taskmaster.reading.recognise import DISAGREE_CAP, HAND_CAP, TYPED_MIN, calibrate_ocr
 from taskmaster.reading.repair import REPAIRED_CAP, state, to_pattern
@@ -79,9 +79,15 @@ def canonical(field: FieldDef, text: str) -> tuple[object, list[str]]:
     return text, []
 
 
-def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
+def read(
+    page: Gray, field: FieldDef, engines: Engines, *, typed_page: bool = False
+) -> FieldReading:
     """Read a comb: typed -> Tesseract on the cells side by side (per cell if that
-    disagrees with the count of filled cells); hand print -> ICR per cell."""
+    disagrees with the count of filled cells); hand print -> ICR per cell.
+    `typed_page`: the rest of the page is machine print, so the comb is read as typed
+    even where a glyph sits off the line (a typed J hangs below it, a fax loses a pixel
+    row), and reads that agree score by their agreement (`agreement_score`): not on
+    other pages, where Tesseract can agree with itself on neat hand print."""
     assert field.bbox is not None
     imgs = cells(page, field)
     filled = [max(ink_ratio(c), _faint_ink(c)) >= CELL_EMPTY_INK for c in imgs]
@@ -89,17 +95,17 @@ def read(page: Gray, field: FieldDef, engines: Engines) -> FieldReading:
         return empty(field.bbox, "ocr")
     charset = CHARSETS.get(field.type, CHARSETS["string"])
     used = [c for c, f in zip(imgs, filled, strict=True) if f]
-    looks = looks_typed(used)
+    looks = typed_page or looks_typed(used)
     if not looks and engines.icr is not None:
         ir = combdecode.read_cells(field, used, engines.icr, charset)
         return _finish(field, filled, ir.text, list(ir.char_confidences), ir.confidence, "icr", [])
     if looks:
-        vote = read_typed(
-            _side_by_side(used),
-            engines,
-            charset=charset,
-            valid=lambda t: len("".join(t.split())) == len(used),
-        )
+        valid, key = combtyped.length(len(used)), combtyped.form(field, len(used))
+        line = _side_by_side(used)
+        vote = read_typed(line, engines, charset=charset, valid=valid, key=key, min_reads=2)
+        done = combtyped.settle(field, vote, valid, key, line, engines) if typed_page else None
+        if done is not None:
+            return _finish(field, filled, done.text, done.confs, done.score, "ocr", done.messages)
     else:  # hand print and no ICR: one read, for the person who will check it
         one = engines.ocr.read_zone(pad(_side_by_side(used)), charset=charset)
         vote = Consensus(one, 1, 1, (one.text,))
@@ -161,7 +167,8 @@ def _finish(
         fixed, repaired = to_pattern(text, field.pattern)
         if repaired:
             messages.append(f"repaired from {text!r}")
-            text, confidence = fixed, min(confidence, REPAIRED_CAP)
+            confidence = min(confidence, combtyped.repaired_cap(text, fixed, REPAIRED_CAP))
+            text = fixed
     value, problems = canonical(field, text)
     if problems:
         confidence = min(confidence, 0.3)

@@ -14,14 +14,16 @@ from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import Engines, Gray, IcrEngine, Reading
 from taskmaster.engines.icr import decode_date
 from taskmaster.engines.icr.segment import segment_line
+from taskmaster.reading.consensus import agreement_score, read_typed
 from taskmaster.reading.recognise import recognise
 from taskmaster.reading.result import FieldReading, empty
-from taskmaster.reading.zones import despeckle, erase_lines, flat_crop, ink_ratio
+from taskmaster.reading.zones import INK, despeckle, erase_lines, flat_crop, ink_ratio
 
 EMPTY_INK = 0.004
 _DIGITS = "0123456789"
 JOINT_DIFFERS_CAP = 0.85  # the joint decoding contradicts the engines' value: review
 RECENT_YEARS = 10  # a visit or signature date lies at most this many years back
+OUT_OF_RANGE_CAP = 0.3  # a date outside the field's years: review (with the invalid ones)
 
 Mask = npt.NDArray[np.bool_]
 
@@ -60,6 +62,9 @@ def read(
             bbox=field.bbox,
             messages=["date partly filled in"],
         )
+    agreed = _agreed(zones, field, engines) if typed_page else None
+    if agreed is not None:
+        return agreed
     # Each part on its own: side by side, Tesseract runs DD and MM together.
     reads = [
         recognise(z, engines, charset=_DIGITS, valid=_part_valid(n), typed_page=typed_page)
@@ -96,6 +101,8 @@ def read(
         # The form asks for DD and MM: a lone digit more often means one was missed.
         confidence = min(confidence, 0.6)
         messages.append("one-digit day or month")
+    if value is not None:
+        confidence, messages = _in_years(field, value, confidence, messages)
     return FieldReading(
         value=value,
         raw=raw,
@@ -105,6 +112,72 @@ def read(
         messages=messages,
         char_confidences=chars if value and len(chars) == 8 else (),
     )
+
+
+def _agreed(zones: list[Gray], field: FieldDef, engines: Engines) -> FieldReading | None:
+    """A typed date whose every part Tesseract read alike twice (`agreement_score`),
+    scored by that agreement; None where a part's reads differ or the date is not real.
+    Tesseract's word confidence on a typed "08" or "2026" is 0.6-0.9 whether right or
+    not, so it is not what a typed date's score stands on."""
+    assert field.bbox is not None
+    groups: list[str] = []
+    scores: list[float] = []
+    chars: list[float] = []
+    for z, n in zip(zones, (2, 2, 4), strict=True):
+        valid = _part_valid(n)
+        vote = read_typed(z, engines, charset=_DIGITS, valid=valid, min_reads=2)
+        score = agreement_score(vote, valid)
+        if score is None:
+            # A monospaced "0 2" set wide apart reads "912": the digits set a normal
+            # letter gap apart, as a comb's cells are (`comb._side_by_side`).
+            vote = read_typed(tighten(z), engines, charset=_DIGITS, valid=valid, min_reads=2)
+            score = agreement_score(vote, valid)
+        if score is None:
+            return None
+        r = vote.reading
+        groups.append("".join(r.text.split()))
+        scores.append(score)
+        chars.extend(c for c, ch in zip(r.char_confidences, r.text, strict=False) if ch.strip())
+    try:
+        value = dt.date(int(groups[2]), int(groups[1]), int(groups[0])).isoformat()
+    except ValueError:
+        return None
+    confidence, messages = _in_years(field, value, min(scores), [])
+    return FieldReading(
+        value=value,
+        raw="/".join(groups),
+        confidence=round(confidence, 4),
+        source="ocr",
+        bbox=field.bbox,
+        messages=messages,
+        char_confidences=tuple(chars) if len(chars) == 8 else (),
+    )
+
+
+def _in_years(
+    field: FieldDef, value: str, confidence: float, messages: list[str]
+) -> tuple[float, list[str]]:
+    """A date outside the field's years (`years`) goes to review: reads can share a
+    fax's 6/8 (a visit in 2028), the ICR a hand-printed 2 read 9 (a visit in 2094)."""
+    lo, hi = years(field)
+    year = int(value[:4])
+    if lo <= year <= hi:
+        return confidence, messages
+    return min(confidence, OUT_OF_RANGE_CAP), [*messages, f"year {year} outside {lo}-{hi}"]
+
+
+LETTER_GAP = 8  # px of white between typed digits set close (`tighten`)
+
+
+def tighten(zone: Gray) -> Gray:
+    """`zone` with every run of white columns wider than `LETTER_GAP` cut to that width."""
+    ink = np.count_nonzero(zone < INK, axis=0)
+    keep = np.ones(zone.shape[1], dtype=bool)
+    run = 0
+    for x in range(zone.shape[1]):
+        run = 0 if ink[x] else run + 1
+        keep[x] = run <= LETTER_GAP
+    return np.ascontiguousarray(zone[:, keep])
 
 
 def years(field: FieldDef) -> tuple[int, int]:

@@ -1,0 +1,137 @@
+"""Typed combs on a typed page, scored by how their reads agree.
+
+The comb's cells are read as one line, twice or more (`consensus.read_typed`), the reads
+compared in the form the field's pattern gives them (an "O" in a digit position is a
+"0"). Reads that agree score by that agreement (`consensus.agreement_score`). Where the
+field's pattern is letters then digits (a member number), the line is also read with
+letters alone allowed and with digits alone allowed: the LSTM then reads each class
+afresh and leaves the other out, which checks the agreed letters (the line's reads share
+their I/J/T and E/I confusions) and settles a line whose reads split two against one on a
+look-alike (`LUUS77171382 | LUUB77171382 | LUUS77171382`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from taskmaster.apps.schema import FieldDef
+from taskmaster.engines.base import Engines, Gray, Reading
+from taskmaster.reading import combdecode
+from taskmaster.reading.consensus import (
+    Consensus,
+    Key,
+    Valid,
+    agreement_score,
+    smooth,
+)
+from taskmaster.reading.repair import to_pattern
+from taskmaster.reading.zones import pad
+
+UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+DIGITS = "0123456789"
+# Reads that agree once look-alikes are put right for the pattern ("O" in a digit
+# position) score under those that agree as read.
+REPAIRED_AGREED_CAP = 0.97
+LETTERS_DIFFER_CAP = 0.3  # the letters read alone differ from the line's: review
+MULTI_REPAIR_CAP = 0.3  # more than one digit made a letter for the pattern: review
+SETTLED_COST = 0.05  # a line settled by its class reads against one dissenting read
+# The caps above are low on purpose: a fit maps a score bin to the share right of every
+# reading in it, and the bins from 0.6 to 0.9 hold many right typed reads (the old
+# readers' scores, capped reads that disagree), where a rare doubtful one would ride.
+
+
+@dataclass
+class Typed:
+    """A typed comb's characters as the reads settled them, and their score."""
+
+    text: str
+    confs: list[float]
+    score: float
+    messages: list[str] = field(default_factory=list)
+
+
+def length(n: int) -> Valid:
+    """Whether a read has the comb's `n` characters (spaces aside)."""
+
+    def valid(text: str) -> bool:
+        return len("".join(text.split())) == n
+
+    return valid
+
+
+def form(fd: FieldDef, n: int) -> Key:
+    """A read as the field's pattern has it, where one look-alike swap per position makes
+    it fit (`MYC435IO7181` -> `MYC435107181`): the form in which reads are compared."""
+
+    def key(text: str) -> str:
+        t = "".join(text.split())
+        if not fd.pattern or len(t) != n:
+            return t
+        return to_pattern(t, fd.pattern)[0]
+
+    return key
+
+
+def settle(
+    fd: FieldDef, vote: Consensus, valid: Valid, key: Key, line: Gray, engines: Engines
+) -> Typed | None:
+    """The comb's reading where its reads agree (or its class reads settle them), None
+    where they do not: the caller reads it as before, for review."""
+    score = agreement_score(vote, valid, key)
+    text = key(vote.reading.text)
+    k = _letters(fd, len(text))
+    if score is not None:
+        out = _typed(vote.reading, key, score)
+        letters = _read(line, engines, UPPER)[:k] if k else ""
+        if letters != text[:k]:
+            out.score = min(out.score, LETTERS_DIFFER_CAP)
+            out.messages.append(f"read as letters only: {letters!r}")
+        return out
+    backing = sum(valid(t) and key(t) == text for t in vote.texts)
+    if not k or not valid(vote.reading.text) or backing < 2:
+        return None
+    # Two reads against one: the letters and the digits read alone decide.
+    digits = _read(line, engines, DIGITS)
+    if _read(line, engines, UPPER)[:k] + digits[-(len(text) - k) :] != text:
+        return None
+    agreed = Consensus(vote.reading, backing, backing, (vote.reading.text,) * backing)
+    base = agreement_score(agreed, valid, key)
+    if base is None:
+        return None
+    out = _typed(vote.reading, key, base - SETTLED_COST)
+    out.messages.append("reads settled by letters and digits read alone: " + " | ".join(vote.texts))
+    return out
+
+
+def repaired_cap(raw: str, fixed: str, cap: float) -> float:
+    """The highest score of a read the pattern repaired: `cap`, or `MULTI_REPAIR_CAP`
+    where more than one digit was made a letter (a member number's letters read "751"
+    are not "TSI" because the pattern wants letters there; an "O" and a "B" among its
+    digits are "0" and "8" on the fresh typed pages)."""
+    letters = sum(a != b and b.isalpha() for a, b in zip(raw, fixed, strict=False))
+    return cap if letters <= 1 else MULTI_REPAIR_CAP
+
+
+def _typed(r: Reading, key: Key, score: float) -> Typed:
+    raw = "".join(r.text.split())
+    text = key(r.text)
+    confs = [c for c, ch in zip(r.char_confidences, r.text, strict=False) if ch.strip()]
+    messages = []
+    if text != raw:
+        messages.append(f"repaired from {raw!r}")
+        score = min(score, repaired_cap(raw, text, REPAIRED_AGREED_CAP))
+    return Typed(text, confs, score, messages)
+
+
+def _letters(fd: FieldDef, n: int) -> int:
+    """How many letters a pattern of letters then digits starts with; 0 for any other."""
+    allowed = combdecode.position_charsets(fd.pattern, n) if fd.pattern else None
+    if not allowed:
+        return 0
+    k = next((i for i, a in enumerate(allowed) if a != UPPER), n)
+    return k if 0 < k < n and all(a == DIGITS for a in allowed[k:]) else 0
+
+
+def _read(line: Gray, engines: Engines, charset: str) -> str:
+    """The line (smoothed) read with `charset` alone allowed, spaces left out."""
+    return "".join(engines.ocr.read_zone(pad(smooth(line)), charset=charset).text.split())
