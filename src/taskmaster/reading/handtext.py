@@ -13,6 +13,7 @@ characters marked by a low character confidence.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import replace
 
@@ -25,12 +26,15 @@ ACCEPT = 0.9  # the accept threshold a settled value must stay under
 SURE_CHAR = 0.97
 DOUBT_CHAR = 0.4
 _MERGE_COST = 0.3  # joining two words of one read to match one word of the other
+_DIRECTIONS = frozenset("NSEW")  # a street's direction: a lone letter between two words
+_THIN_DIGITS = "1IL|/"  # strokes the ICR's segmentation may drop from a number
 _ADDRESS = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$")
 
 
 def align(a: list[str], b: list[str]) -> list[tuple[str, str]]:
-    """Pair the words of two reads of one line, joining two words of one read where
-    the other read has them as one ("KORE AN" / "KOREAN"); unpaired words pair with ""."""
+    """Pair the words of two reads of one line, joining two or three words of one read
+    where the other read has them as one ("KORE AN" / "KOREAN", "ALE TAM DRA" /
+    "ALEJANDRA"); unpaired words pair with ""."""
     inf = float("inf")
     n, m = len(a), len(b)
     cost = [[inf] * (m + 1) for _ in range(n + 1)]
@@ -40,7 +44,7 @@ def align(a: list[str], b: list[str]) -> list[tuple[str, str]]:
         for j in range(m + 1):
             if cost[i][j] == inf:
                 continue
-            steps = [(1, 1), (2, 1), (1, 2), (1, 0), (0, 1)]
+            steps = [(1, 1), (2, 1), (1, 2), (3, 1), (1, 3), (1, 0), (0, 1)]
             for di, dj in steps:
                 if i + di > n or j + dj > m:
                     continue
@@ -48,7 +52,7 @@ def align(a: list[str], b: list[str]) -> list[tuple[str, str]]:
                 if not wa or not wb:
                     c = float(len(wa) + len(wb))
                 else:
-                    c = lexicon.distance(wa, wb) + (_MERGE_COST if di + dj == 3 else 0.0)
+                    c = lexicon.distance(wa, wb) + _MERGE_COST * (di + dj - 2)
                 if cost[i][j] + c < cost[i + di][j + dj]:
                     cost[i + di][j + dj] = cost[i][j] + c
                     back[i + di][j + dj] = (di, dj)
@@ -82,12 +86,21 @@ def _word(ocr: str, icr: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
         miss = lexicon.near_miss(o, vocabulary)
         return (miss, False) if miss else (icr or ocr, True)
     if not o:
-        # A word only the ICR saw: a number Tesseract missed, or a mark taken for one.
-        return (icr if _numeric(icr) else ""), False
+        # A word only the ICR saw: a number Tesseract missed, a word of the list
+        # (a street's "E"), or a mark taken for one.
+        listed = i in vocabulary and (len(i) > 1 or i in _DIRECTIONS)
+        return (icr if _numeric(icr) or listed else ""), False
     if not i:
         if vocabulary and len(o) <= 2 and o.isalpha() and o not in vocabulary:
             return "", False  # a stroke or speck Tesseract alone made a short word of
+        if _junk(o) and not _numeric(o):
+            return "", False  # lower case or symbols alone: a misread speck ("&", "0d")
         return ocr, False
+    if len(i) == 1 and i in vocabulary and o not in vocabulary and len(o) <= 2:
+        if i in _DIRECTIONS or not any(c.isdigit() for c in o):
+            # A lone letter of the list (a street's "S") the ICR read as a letter and
+            # Tesseract as a digit or symbol ("3", "5", "V/").
+            return icr, False
     if vocabulary and not (o.isdigit() or i.isdigit()):
         s = lexicon.snap([ocr, icr], vocabulary)
         if s is not None:
@@ -95,15 +108,27 @@ def _word(ocr: str, icr: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
     if o.isdigit() and not i.isdigit() and len(o) == len(i):
         # A number Tesseract read as one, where the ICR took a digit for a letter ("5D").
         return ocr, False
-    if _numeric(icr) and (len(icr) >= len(ocr) or _junk(ocr)):
+    if _numeric(icr) and (len(icr) >= len(ocr) or _junk(ocr) or not _thin_extra(ocr, icr)):
         # The ICR reads hand-printed digits far better than Tesseract, unless it lost
         # a thin stroke (a "1") that Tesseract kept; not where Tesseract's read holds
-        # lower case or symbols inside a number ("GReT672%73" / "GR6969243").
+        # lower case or symbols inside a number ("GReT672%73" / "GR6969243"), nor
+        # where Tesseract's extra glyphs are no thin strokes ("55" / "5", "27714" /
+        # "3714": Tesseract doubles hand-printed digits).
         return icr, False
     if any(c.islower() for c in ocr) and i.isalpha() and len(i) >= len(o):
         # Hand print on this form is in capitals: Tesseract's lower case is a misread.
         return icr, False
     return fuse(ocr, icr), False
+
+
+def _thin_extra(ocr: str, icr: str) -> bool:
+    """Whether Tesseract's read has, beyond the ICR's, a thin stroke the ICR may have
+    dropped (a "1")."""
+    sm = difflib.SequenceMatcher(None, ocr.upper(), icr.upper(), autojunk=False)
+    extra = "".join(
+        ocr[a0:a1].upper() for tag, a0, a1, b0, b1 in sm.get_opcodes() if a1 - a0 > b1 - b0
+    )
+    return any(c in _THIN_DIGITS for c in extra)
 
 
 def _tail(word: str) -> tuple[str, str]:
@@ -148,6 +173,10 @@ def doses(words: list[str]) -> list[str]:
         if out[k - 1].isdigit() and w not in UNITS and 1 < len(w) <= 3:
             # After a dose, a unit's look-alike is the unit ("50 M6" -> "50 MG").
             near = [u for u in UNITS if lexicon.distance(w, u) <= _CONFUSED_ONE]
+            if not near:
+                # One glyph wrong whatever it is ("20 OG"), where one unit of that
+                # length alone is so close.
+                near = [u for u in UNITS if len(u) == len(w) and lexicon.distance(w, u) <= 1]
             if len(near) == 1:
                 out[k] = near[0]
     return out
@@ -225,14 +254,13 @@ def _unglued(word: str, vocabulary: frozenset[str]) -> str | None:
 
 
 def _join_split(words: list[str], vocabulary: frozenset[str]) -> list[str]:
-    """Neighbouring words joined where neither is a word of the vocabulary and the two
-    together are ("GLARG INE" -> "GLARGINE")."""
+    """Neighbouring words joined where not both are words of the vocabulary and the
+    two together are ("GLARG INE" -> "GLARGINE", "LAW RENCE" -> "LAWRENCE")."""
     out: list[str] = []
     for w in words:
         if (
             out
-            and out[-1].upper() not in vocabulary
-            and w.upper() not in vocabulary
+            and not (out[-1].upper() in vocabulary and w.upper() in vocabulary)
             and (out[-1] + w).upper() in vocabulary
         ):
             out[-1] = (out[-1] + w).upper()
@@ -278,7 +306,14 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
                 char_confidences=(SURE_CHAR if both else DOUBT_CHAR,) * len(s.entry),
                 messages=[*r.messages, f"matched {s.entry!r} in the field's list"],
             )
-    words = [_word(o, i, vocabulary) for o, i in align(ocr.split(), icr.split())]
+    if mode == "words" and vocabulary:
+        # A word either engine split ("DAVENP ORT") joined first, so the two reads align.
+        ocr = " ".join(_join_split(ocr.split(), vocabulary))
+        icr = " ".join(_join_split(icr.split(), vocabulary))
+    # The ICR's "S MG" is "5 MG" before it meets Tesseract's "Ss W&" (never agreed).
+    dosed = doses(icr.split())
+    undosed = dosed != icr.split()
+    words = [_word(o, i, vocabulary) for o, i in align(ocr.split(), dosed)]
     words = [(w, ok) for w, ok in words if w]
     words = [
         (_unglued(w.upper(), vocabulary) or w, ok) if vocabulary else (w, ok) for w, ok in words
@@ -291,7 +326,7 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
         if k:
             chars.append(SURE_CHAR)
         chars.extend([SURE_CHAR if ok else DOUBT_CHAR] * len(w))
-    agreed = all(ok for _, ok in words)
+    agreed = all(ok for _, ok in words) and not undosed
     conf = SNAP_AGREE if agreed else min(r.confidence, HAND_CAP)
     messages = list(r.messages)
     if text != r.text:
