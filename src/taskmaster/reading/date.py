@@ -14,13 +14,14 @@ from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import Engines, Gray, IcrEngine, Reading
 from taskmaster.engines.icr import decode_date
 from taskmaster.engines.icr.segment import segment_line
+from taskmaster.reading.combdecode import CHAR_ACCEPT, doubt_cap
 from taskmaster.reading.recognise import recognise
 from taskmaster.reading.result import FieldReading, empty
 from taskmaster.reading.zones import despeckle, erase_lines, flat_crop, ink_ratio
 
 EMPTY_INK = 0.004
 _DIGITS = "0123456789"
-JOINT_DIFFERS_CAP = 0.85  # the joint decoding contradicts the engines' value: review
+JOINT_DIFFERS_CAP = 0.75  # the joint decoding contradicts the engines' value: review
 RECENT_YEARS = 10  # a visit or signature date lies at most this many years back
 
 Mask = npt.NDArray[np.bool_]
@@ -89,6 +90,12 @@ def read(
             messages.append(f"valid date from the digits' alternatives: {joint.text}")
             value, confidence = joint.text, min(joint.confidence, JOINT_DIFFERS_CAP)
         chars = joint.char_confidences
+        # A digit the ICR doubts sends the date to review, as in a comb (`doubt_cap`).
+        threshold = float(getattr(engines.icr, "accept_threshold", CHAR_ACCEPT))
+        cap = doubt_cap(chars, threshold)
+        if cap is not None:
+            confidence = min(confidence, cap)
+            messages.append(f"a doubtful digit ({min(chars):.2f})")
         messages = [m for m in messages if not m.startswith(("not a valid", "expected"))]
     if value is None:
         confidence = min(confidence, 0.3)

@@ -83,8 +83,11 @@ def _word(ocr: str, icr: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
     if glued:
         return glued, False
     if o == i:
-        miss = lexicon.near_miss(o, vocabulary)
-        return (miss, False) if miss else (icr or ocr, True)
+        miss = lexicon.near_miss(o, vocabulary) or _one_off(o, vocabulary)
+        if miss:
+            return miss, False
+        # Both engines alike, but one glyph from words of the list: a person checks.
+        return icr or ocr, not _near_list(o, vocabulary)
     if not o:
         # A word only the ICR saw: a number Tesseract missed, a word of the list
         # (a street's "E"), or a mark taken for one.
@@ -96,11 +99,11 @@ def _word(ocr: str, icr: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
         if _junk(o) and not _numeric(o):
             return "", False  # lower case or symbols alone: a misread speck ("&", "0d")
         return ocr, False
-    if len(i) == 1 and i in vocabulary and o not in vocabulary and len(o) <= 2:
-        if i in _DIRECTIONS or not any(c.isdigit() for c in o):
-            # A lone letter of the list (a street's "S") the ICR read as a letter and
-            # Tesseract as a digit or symbol ("3", "5", "V/").
-            return icr, False
+    lone = len(i) == 1 and i in vocabulary and o not in vocabulary and len(o) <= 2
+    if lone and (i in _DIRECTIONS or not any(c.isdigit() for c in o)):
+        # A lone letter of the list (a street's "S") the ICR read as a letter and
+        # Tesseract as a digit or symbol ("3", "5", "V/").
+        return icr, False
     if vocabulary and not (o.isdigit() or i.isdigit()):
         s = lexicon.snap([ocr, icr], vocabulary)
         if s is not None:
@@ -119,6 +122,27 @@ def _word(ocr: str, icr: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
         # Hand print on this form is in capitals: Tesseract's lower case is a misread.
         return icr, False
     return fuse(ocr, icr), False
+
+
+def _near_list(word: str, vocabulary: frozenset[str]) -> bool:
+    """Whether `word`, in no list, is one edit from an entry ("MMRIA" / "MARIA")."""
+    if not vocabulary or word in vocabulary or not word.isalpha() or len(word) < 2:
+        return False
+    entries = tuple(e for e in vocabulary if abs(len(e) - len(word)) <= 1)
+    return bool(entries) and float(lexicon.distances(word, entries).min()) <= 1.0
+
+
+def _one_off(word: str, vocabulary: frozenset[str]) -> str | None:
+    """The one entry a word both engines read alike misses by one glyph of any kind
+    ("JONGTHAN" -> "JONATHAN"), for review; None when none or several are that close."""
+    if not vocabulary or word in vocabulary or not word.isalpha() or len(word) < 4:
+        return None
+    entries = tuple(e for e in vocabulary if len(e) == len(word))
+    if not entries:
+        return None
+    d = lexicon.distances(word, entries)
+    close = [e for e, x in zip(entries, d.tolist(), strict=True) if x <= 1.0]
+    return close[0] if len(close) == 1 else None
 
 
 def _thin_extra(ocr: str, icr: str) -> bool:
