@@ -147,8 +147,12 @@ def _n_digits(masks: list[Mask], n: int, icr: GlyphProbabilities) -> list[dict[s
     """Probability tables of exactly `n` digits from the cut pieces: neighbouring pieces
     joined into one digit, or a piece left out, where that makes the classifier surest
     (dynamic programming over the pieces left to right); None when they cannot make n."""
+    split = _split_touching(masks, n)
+    if split is None:
+        return None
+    masks = split
     m = len(masks)
-    if m < n or m > MAX_PIECES * n + 2:
+    if m > MAX_PIECES * n + 2:
         return None
     spans = [(i, j) for i in range(m) for j in range(i + 1, min(i + MAX_PIECES, m) + 1)]
     joined = []
@@ -179,6 +183,39 @@ def _n_digits(masks: list[Mask], n: int, icr: GlyphProbabilities) -> list[dict[s
                     best[j][k + 1] = (s, [*path, (i, j)])
     score, path = best[m][n]
     return [table[span] for span in path] if score > inf else None
+
+
+TOUCHING_WIDTH = 0.8  # a piece this many times as wide as tall may be two digits
+
+
+def _split_touching(masks: list[Mask], n: int) -> list[Mask] | None:
+    """The pieces, with the widest cut in two at its thinnest column near the middle
+    while there are fewer than `n` (two digits written touching, "20" of a year, make one
+    piece); None when the widest is no wider than one digit."""
+    out = list(masks)
+    while len(out) < n:
+        if not out or out[0].ndim != 2:
+            return None
+        spans = []
+        for mk in out:
+            cols, rows = np.flatnonzero(mk.any(axis=0)), np.flatnonzero(mk.any(axis=1))
+            spans.append(
+                (cols[-1] + 1 - cols[0], cols[0], rows[-1] + 1 - rows[0])
+                if len(cols)
+                else (0, 0, 1)
+            )
+        k = max(range(len(out)), key=lambda i: spans[i][0])
+        width, x0, height = spans[k]
+        if width < TOUCHING_WIDTH * height or width < 6:
+            return None
+        profile = out[k][:, x0 : x0 + width].sum(axis=0)
+        lo, hi = width // 4, width - width // 4
+        cut = x0 + lo + int(np.argmin(profile[lo:hi]))
+        left, right = out[k].copy(), out[k].copy()
+        left[:, cut:] = False
+        right[:, :cut] = False
+        out[k : k + 1] = [left, right]
+    return out
 
 
 def _part_valid(digits: int) -> Callable[[str], bool]:

@@ -337,7 +337,11 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
     # The ICR's "S MG" is "5 MG" before it meets Tesseract's "Ss W&" (never agreed).
     dosed = doses(icr.split())
     undosed = dosed != icr.split()
-    words = [_word(o, i, vocabulary) for o, i in align(ocr.split(), dosed)]
+    made = {d for d, w in zip(dosed, icr.split(), strict=True) if d != w}
+    words = [
+        (o, False) if o.isdigit() and i in made else _word(o, i, vocabulary)
+        for o, i in align(ocr.split(), dosed)
+    ]
     words = [(w, ok) for w, ok in words if w]
     words = [
         (_unglued(w.upper(), vocabulary) or w, ok) if vocabulary else (w, ok) for w, ok in words
