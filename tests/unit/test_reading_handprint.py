@@ -5,11 +5,13 @@ seeds 7201 and 7202). Pure functions, no engines."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from taskmaster.reading import handtext
 from taskmaster.reading.combdecode import CHAR_ACCEPT, doubt_cap
-from taskmaster.reading.date import _split_touching
+from taskmaster.reading.date import Mask, _digit_cuts, _n_digits, _split_touching
 from taskmaster.reading.recognise import Recognised
 
 
@@ -84,3 +86,32 @@ def test_two_touching_digits_are_cut_where_the_ink_is_thinnest() -> None:
     narrow[5:25, 20:32] = True  # a single digit is not cut
     assert _split_touching([narrow], 2) is None
     assert _split_touching([mask, narrow], 2) == [mask, narrow]
+
+
+class _Pieces:
+    """Sure of digit k for piece k alone (1-D toy masks), unsure of joined pieces."""
+
+    def probabilities(self, masks: Sequence[Mask], charset: str) -> list[dict[str, float]]:
+        out = []
+        for m in masks:
+            ids = tuple(int(i) for i in np.flatnonzero(m))
+            sure = str(ids[0] % 10) if len(ids) == 1 else None
+            out.append(
+                {c: (0.9 if c == sure else 0.01) for c in charset}
+                if sure
+                else {c: 0.1 for c in charset}
+            )
+        return out
+
+
+def test_the_likeliest_cuts_of_a_part_into_digits_best_first() -> None:
+    pieces = [np.eye(5, dtype=bool)[k] for k in range(5)]  # five sure digits, four wanted
+    cuts = _digit_cuts(pieces, 4, _Pieces(), 3)
+    assert len(cuts) == 3
+    scores = [s for s, _ in cuts]
+    assert scores == sorted(scores, reverse=True)
+    best = _n_digits(pieces, 4, _Pieces())
+    assert best is not None and best == cuts[0][1]
+    # Every cut is four digits; the others leave out another piece or join two.
+    assert all(len(tables) == 4 for _, tables in cuts)
+    assert _digit_cuts(pieces[:2], 4, _Pieces()) == []
