@@ -60,6 +60,12 @@ def test_a_digit_tesseract_doubled_is_the_icrs_number_but_not_a_lost_one() -> No
 def test_a_word_both_read_alike_one_glyph_off_the_list_goes_to_review() -> None:
     r = _resolve("first_name", "JONG THAN", "JONGTHAN")
     assert r.text == "JONATHAN" and r.confidence < handtext.ACCEPT
+    # Read alike from the start: the same doubt (the engines share look-alike slips).
+    r = _resolve("first_name", "JONGTHAN", "JONGTHAN")
+    assert r.text == "JONATHAN" and r.confidence < handtext.ACCEPT
+    r = Recognised(text="CRY", confidence=0.95, source="icr", typed=False, reads=("CRY", "CRY"))
+    out = handtext.resolve("last_name", r)
+    assert out.text == "CRY" and out.confidence < handtext.ACCEPT  # FRY, CRAY: several
     # Agreed and in the list: confident.
     r = _resolve("first_name", "JOHN SON", "JOHNSON")
     assert r.text == "JOHNSON" and r.confidence >= handtext.ACCEPT

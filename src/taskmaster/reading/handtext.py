@@ -13,11 +13,11 @@ characters marked by a low character confidence.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import replace
 
 from taskmaster.reading import lexicon, repair
+from taskmaster.reading.handwords import near_list, one_off, thin_extra
 from taskmaster.reading.recognise import HAND_CAP, Recognised, fuse
 
 SNAP_AGREE = 0.93  # both engines' reads snap to one vocabulary entry (or agree word by word)
@@ -27,7 +27,6 @@ SURE_CHAR = 0.97
 DOUBT_CHAR = 0.4
 _MERGE_COST = 0.3  # joining two words of one read to match one word of the other
 _DIRECTIONS = frozenset("NSEW")  # a street's direction: a lone letter between two words
-_THIN_DIGITS = "1IL|/"  # strokes the ICR's segmentation may drop from a number
 _ADDRESS = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$")
 
 
@@ -83,11 +82,11 @@ def _word(ocr: str, icr: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
     if glued:
         return glued, False
     if o == i:
-        miss = lexicon.near_miss(o, vocabulary) or _one_off(o, vocabulary)
+        miss = lexicon.near_miss(o, vocabulary) or one_off(o, vocabulary)
         if miss:
             return miss, False
         # Both engines alike, but one glyph from words of the list: a person checks.
-        return icr or ocr, not _near_list(o, vocabulary)
+        return icr or ocr, not near_list(o, vocabulary)
     if not o:
         # A word only the ICR saw: a number Tesseract missed, a word of the list
         # (a street's "E"), or a mark taken for one.
@@ -111,7 +110,7 @@ def _word(ocr: str, icr: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
     if o.isdigit() and not i.isdigit() and len(o) == len(i):
         # A number Tesseract read as one, where the ICR took a digit for a letter ("5D").
         return ocr, False
-    if _numeric(icr) and (len(icr) >= len(ocr) or _junk(ocr) or not _thin_extra(ocr, icr)):
+    if _numeric(icr) and (len(icr) >= len(ocr) or _junk(ocr) or not thin_extra(ocr, icr)):
         # The ICR reads hand-printed digits far better than Tesseract, unless it lost
         # a thin stroke (a "1") that Tesseract kept; not where Tesseract's read holds
         # lower case or symbols inside a number ("GReT672%73" / "GR6969243"), nor
@@ -124,35 +123,28 @@ def _word(ocr: str, icr: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
     return fuse(ocr, icr), False
 
 
-def _near_list(word: str, vocabulary: frozenset[str]) -> bool:
-    """Whether `word`, in no list, is one edit from an entry ("MMRIA" / "MARIA")."""
-    if not vocabulary or word in vocabulary or not word.isalpha() or len(word) < 2:
-        return False
-    entries = tuple(e for e in vocabulary if abs(len(e) - len(word)) <= 1)
-    return bool(entries) and float(lexicon.distances(word, entries).min()) <= 1.0
-
-
-def _one_off(word: str, vocabulary: frozenset[str]) -> str | None:
-    """The one entry a word both engines read alike misses by one glyph of any kind
-    ("JONGTHAN" -> "JONATHAN"), for review; None when none or several are that close."""
-    if not vocabulary or word in vocabulary or not word.isalpha() or len(word) < 4:
-        return None
-    entries = tuple(e for e in vocabulary if len(e) == len(word))
-    if not entries:
-        return None
-    d = lexicon.distances(word, entries)
-    close = [e for e, x in zip(entries, d.tolist(), strict=True) if x <= 1.0]
-    return close[0] if len(close) == 1 else None
-
-
-def _thin_extra(ocr: str, icr: str) -> bool:
-    """Whether Tesseract's read has, beyond the ICR's, a thin stroke the ICR may have
-    dropped (a "1")."""
-    sm = difflib.SequenceMatcher(None, ocr.upper(), icr.upper(), autojunk=False)
-    extra = "".join(
-        ocr[a0:a1].upper() for tag, a0, a1, b0, b1 in sm.get_opcodes() if a1 - a0 > b1 - b0
+def _agreed(field_name: str, r: Recognised) -> Recognised:
+    """A line both engines read alike: unchanged, but a word in no list and one glyph
+    from a list word ("SUMOERS") goes to review, as that word where only one is so
+    close; the engines share look-alike slips on the same ink."""
+    spec = lexicon.for_field(field_name)
+    if spec is None or spec[1] != "words":
+        return r
+    vocabulary = spec[0]
+    words = r.text.split()
+    doubt = [w.upper() not in vocabulary and near_list(w.upper(), vocabulary) for w in words]
+    if not any(doubt):
+        return r
+    out = " ".join(
+        (one_off(w.upper(), vocabulary) or w) if d else w for w, d in zip(words, doubt, strict=True)
     )
-    return any(c in _THIN_DIGITS for c in extra)
+    return replace(
+        r,
+        text=out,
+        confidence=min(r.confidence, SNAP_ONE),
+        char_confidences=(),
+        messages=[*r.messages, f"both read {r.text!r}, one glyph from a word of the list"],
+    )
 
 
 def _tail(word: str) -> tuple[str, str]:
@@ -299,7 +291,9 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
     if len(r.reads) != 2:
         return settle_typed(field_name, r)
     ocr, icr = (" ".join(t.split()) for t in r.reads)
-    if not ocr or not icr or ocr.upper() == icr.upper():
+    if ocr and ocr.upper() == icr.upper():
+        return _agreed(field_name, r)
+    if not ocr or not icr:
         return r
     if "@" in icr + ocr:
         # An e-mail address: the ICR reads it in lower case with its '@' (classes of its
