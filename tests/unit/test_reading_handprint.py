@@ -55,6 +55,11 @@ def test_a_digit_tesseract_doubled_is_the_icrs_number_but_not_a_lost_one() -> No
     assert r.text == "INHALER 5 MG DAILY" and r.confidence < handtext.ACCEPT
     assert handtext.doses(["20", "OG", "DAILY"]) == ["20", "MG", "DAILY"]
     assert handtext.doses(["20", "XY", "DAILY"]) == ["20", "XY", "DAILY"]
+    # A street word after a house number is no unit; Tesseract's "." for a digit goes.
+    assert _resolve("address_street", "A80LF FL CT", "9808 FL C.T").text == "9808 FL CT"
+    assert _resolve("address_street", "398. S CHVROH PVE", "3981 S CHURCH AUE").text == (
+        "3981 S CHURCH AVE"
+    )
 
 
 def test_a_word_both_read_alike_one_glyph_off_the_list_goes_to_review() -> None:

@@ -76,6 +76,8 @@ def _word(ocr: str, icr: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
     icr_core, icr_tail = _tail(icr)
     if (ocr_tail or icr_tail) and (ocr_core or icr_core):
         word, ok = _word(ocr_core, icr_core, vocabulary)
+        if ocr_tail and not icr_tail and len(icr_core) > len(ocr_core):
+            return word, False  # Tesseract's "." is a glyph the ICR read ("398." / "3981")
         return word + (icr_tail or ocr_tail), ok and ocr_tail == icr_tail
     o, i = ocr.upper(), icr.upper()
     glued = _unglued(o, vocabulary) if o == i else None
@@ -170,10 +172,12 @@ _CONFUSED_ONE = 0.5  # one hand-print look-alike (`lexicon.distance`)
 _AS_DIGIT = {k: v for k, v in repair.TO_DIGIT.items() if k != "J"}
 
 
-def doses(words: list[str]) -> list[str]:
+def doses(words: list[str], vocabulary: frozenset[str] = frozenset()) -> list[str]:
     """A word before a unit of measure ("S MG", "IO ML") is a number: hand-print
     look-alikes of digits put back ("5 MG", "10 ML"); a word after a number one
-    look-alike from a unit is that unit ("50 M6" -> "50 MG"); other words unchanged."""
+    look-alike from a unit is that unit ("50 M6" -> "50 MG"), and so is one that ends
+    like a unit with any one glyph before ("20 OG"), unless it is a word of the
+    field's `vocabulary` ("9808 FL CT"); other words unchanged."""
     out = list(words)
     for k in range(len(out) - 1):
         w = out[k].upper()
@@ -189,10 +193,14 @@ def doses(words: list[str]) -> list[str]:
         if out[k - 1].isdigit() and w not in UNITS and 1 < len(w) <= 3:
             # After a dose, a unit's look-alike is the unit ("50 M6" -> "50 MG").
             near = [u for u in UNITS if lexicon.distance(w, u) <= _CONFUSED_ONE]
-            if not near:
+            if not near and w not in vocabulary:
                 # One glyph wrong whatever it is ("20 OG"), where one unit of that
                 # length alone is so close.
-                near = [u for u in UNITS if len(u) == len(w) and lexicon.distance(w, u) <= 1]
+                near = [
+                    u
+                    for u in UNITS
+                    if len(u) == len(w) and u[-1] == w[-1] and lexicon.distance(w, u) <= 1
+                ]
             if len(near) == 1:
                 out[k] = near[0]
     return out
@@ -329,7 +337,7 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
         ocr = " ".join(_join_split(ocr.split(), vocabulary))
         icr = " ".join(_join_split(icr.split(), vocabulary))
     # The ICR's "S MG" is "5 MG" before it meets Tesseract's "Ss W&" (never agreed).
-    dosed = doses(icr.split())
+    dosed = doses(icr.split(), vocabulary)
     undosed = dosed != icr.split()
     made = {d for d, w in zip(dosed, icr.split(), strict=True) if d != w}
     words = [
@@ -340,7 +348,7 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
     words = [
         (_unglued(w.upper(), vocabulary) or w, ok) if vocabulary else (w, ok) for w, ok in words
     ]
-    fixed = doses([w for w, _ in words])
+    fixed = doses([w for w, _ in words], vocabulary)
     words = [(f, ok and f == w) for f, (w, ok) in zip(fixed, words, strict=True)]
     text = " ".join(w for w, _ in words)
     chars: list[float] = []

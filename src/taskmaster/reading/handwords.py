@@ -8,7 +8,7 @@ import difflib
 
 from taskmaster.reading import lexicon
 
-THIN_DIGITS = "1IL|/"  # strokes the ICR's segmentation may drop from a number
+THIN_DIGITS = "1I|/"  # strokes the ICR's segmentation may drop from a number
 
 
 def near_list(word: str, vocabulary: frozenset[str]) -> bool:
