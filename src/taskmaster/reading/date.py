@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
@@ -14,6 +15,7 @@ from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import Engines, Gray, IcrEngine, Reading
 from taskmaster.engines.icr import decode_date
 from taskmaster.engines.icr.segment import segment_line
+from taskmaster.reading.combdecode import CHAR_ACCEPT, doubt_cap
 from taskmaster.reading.consensus import agreement_score, read_typed
 from taskmaster.reading.recognise import recognise
 from taskmaster.reading.result import FieldReading, empty
@@ -21,7 +23,7 @@ from taskmaster.reading.zones import INK, despeckle, erase_lines, flat_crop, ink
 
 EMPTY_INK = 0.004
 _DIGITS = "0123456789"
-JOINT_DIFFERS_CAP = 0.85  # the joint decoding contradicts the engines' value: review
+JOINT_DIFFERS_CAP = 0.6  # the joint decoding contradicts the engines' value: review (9 of 52 wrong)
 RECENT_YEARS = 10  # a visit or signature date lies at most this many years back
 OUT_OF_RANGE_CAP = 0.3  # a date outside the field's years: review (with the invalid ones)
 
@@ -94,6 +96,12 @@ def read(
             messages.append(f"valid date from the digits' alternatives: {joint.text}")
             value, confidence = joint.text, min(joint.confidence, JOINT_DIFFERS_CAP)
         chars = joint.char_confidences
+        # A digit the ICR doubts sends the date to review, as in a comb (`doubt_cap`).
+        threshold = float(getattr(engines.icr, "accept_threshold", CHAR_ACCEPT))
+        cap = doubt_cap(chars, threshold)
+        if cap is not None:
+            confidence = min(confidence, cap)
+            messages.append(f"a doubtful digit ({min(chars):.2f})")
         messages = [m for m in messages if not m.startswith(("not a valid", "expected"))]
     if value is None:
         confidence = min(confidence, 0.3)
@@ -192,30 +200,62 @@ def years(field: FieldDef) -> tuple[int, int]:
 def _joint(zones: list[Gray], field: FieldDef, icr: IcrEngine | None) -> Reading | None:
     """DD, MM and YYYY decoded together: the likeliest valid date among each digit's
     alternatives (a 7 read as 1 makes no 21st of a month impossible, but a 9 read as 4
-    in a year of 2029 does), None when the parts do not cut into 2, 2 and 4 digits."""
+    in a year of 2029 does); where the likeliest way to cut each part into digits makes
+    no date, the likeliest other cuts (a 0 broken in two read as "22" makes no recent
+    year, the 0 whole does); None when the parts do not cut into 2, 2 and 4 digits."""
     if not isinstance(icr, GlyphProbabilities):
         return None
-    tables: list[dict[str, float]] = []
+    options = []
     for z, n in zip(zones, (2, 2, 4), strict=True):
         masks = [g.mask for g in segment_line(z).glyphs if not g.punct]
-        digits = _n_digits(masks, n, icr)
-        if digits is None:
+        cuts = _digit_cuts(masks, n, icr)
+        if not cuts:
             return None
-        tables.extend(digits)
-    return decode_date(tables, years=years(field))
+        options.append(cuts)
+    best: tuple[float, Reading] | None = None
+    for n, combo in enumerate(itertools.product(*options)):
+        tables = [t for _, part in combo for t in part]
+        r = decode_date(tables, years=years(field))
+        if not r.text:
+            continue
+        if n == 0:
+            return r  # the likeliest cuts make a date: other cuts are tried only if not
+        # The cuts' own scores, with each digit's best class swapped for the one read.
+        score = sum(s for s, _ in combo) + sum(
+            math.log(max(p, 1e-9)) - math.log(max(max(t.values()), 1e-9))
+            for p, t in zip(r.char_confidences, tables, strict=True)
+        )
+        if best is None or score > best[0]:
+            best = (score, r)
+    return best[1] if best else Reading("", 0.0, engine="icr")
 
 
 MAX_PIECES = 3  # cut pieces that may make one digit (a 5's flag, a broken 0, a split 6)
 SKIP_COST = math.log(0.2)  # leaving a piece out (a speck, a stray stroke) of the digits
+CUTS = 3  # ways of cutting each part into digits tried against the calendar
+
+Cut = tuple[float, list[dict[str, float]]]
 
 
 def _n_digits(masks: list[Mask], n: int, icr: GlyphProbabilities) -> list[dict[str, float]] | None:
-    """Probability tables of exactly `n` digits from the cut pieces: neighbouring pieces
-    joined into one digit, or a piece left out, where that makes the classifier surest
-    (dynamic programming over the pieces left to right); None when they cannot make n."""
+    """Probability tables of exactly `n` digits from the cut pieces, the likeliest cut
+    (`_digit_cuts`); None when they cannot make n."""
+    cuts = _digit_cuts(masks, n, icr, 1)
+    return cuts[0][1] if cuts else None
+
+
+def _digit_cuts(masks: list[Mask], n: int, icr: GlyphProbabilities, keep: int = CUTS) -> list[Cut]:
+    """The `keep` likeliest ways to make exactly `n` digits of the cut pieces, best
+    first, with their log-scores: neighbouring pieces joined into one digit, or a piece
+    left out, scored by how sure the classifier is of each digit (dynamic programming
+    over the pieces left to right); empty when they cannot make n."""
+    split = _split_touching(masks, n)
+    if split is None:
+        return []
+    masks = split
     m = len(masks)
-    if m < n or m > MAX_PIECES * n + 2:
-        return None
+    if m > MAX_PIECES * n + 2:
+        return []
     spans = [(i, j) for i in range(m) for j in range(i + 1, min(i + MAX_PIECES, m) + 1)]
     joined = []
     for i, j in spans:
@@ -224,27 +264,56 @@ def _n_digits(masks: list[Mask], n: int, icr: GlyphProbabilities) -> list[dict[s
             mask |= masks[k]
         joined.append(mask)
     table = dict(zip(spans, icr.probabilities(joined, _DIGITS), strict=True))
-    inf = -math.inf
-    # best[i][k]: log-score of the first i pieces made into k digits, and how.
-    best: list[list[tuple[float, list[tuple[int, int]]]]] = [
-        [(inf, [])] * (n + 1) for _ in range(m + 1)
-    ]
-    best[0][0] = (0.0, [])
+    # best[i][k]: the `keep` best log-scores of the first i pieces made into k digits.
+    Paths = list[tuple[float, list[tuple[int, int]]]]
+    best: list[list[Paths]] = [[[] for _ in range(n + 1)] for _ in range(m + 1)]
+    best[0][0] = [(0.0, [])]
     for i in range(m):
         for k in range(n + 1):
-            score, path = best[i][k]
-            if score == inf:
-                continue
-            if score + SKIP_COST > best[i + 1][k][0]:
-                best[i + 1][k] = (score + SKIP_COST, path)
-            if k == n:
-                continue
-            for j in range(i + 1, min(i + MAX_PIECES, m) + 1):
-                s = score + math.log(max(max(table[(i, j)].values()), 1e-9))
-                if s > best[j][k + 1][0]:
-                    best[j][k + 1] = (s, [*path, (i, j)])
-    score, path = best[m][n]
-    return [table[span] for span in path] if score > inf else None
+            for score, path in best[i][k]:
+                best[i + 1][k].append((score + SKIP_COST, path))
+                if k == n:
+                    continue
+                for j in range(i + 1, min(i + MAX_PIECES, m) + 1):
+                    s = score + math.log(max(max(table[(i, j)].values()), 1e-9))
+                    best[j][k + 1].append((s, [*path, (i, j)]))
+        for row in best[i + 1]:  # complete: only rows up to i add to row i + 1
+            row.sort(key=lambda sp: -sp[0])
+            del row[keep:]
+    return [(score, [table[span] for span in path]) for score, path in best[m][n]]
+
+
+TOUCHING_WIDTH = 0.8  # a piece this many times as wide as tall may be two digits
+
+
+def _split_touching(masks: list[Mask], n: int) -> list[Mask] | None:
+    """The pieces, with the widest cut in two at its thinnest column near the middle
+    while there are fewer than `n` (two digits written touching, "20" of a year, make one
+    piece); None when the widest is no wider than one digit."""
+    out = list(masks)
+    while len(out) < n:
+        if not out or out[0].ndim != 2:
+            return None
+        spans = []
+        for mk in out:
+            cols, rows = np.flatnonzero(mk.any(axis=0)), np.flatnonzero(mk.any(axis=1))
+            spans.append(
+                (cols[-1] + 1 - cols[0], cols[0], rows[-1] + 1 - rows[0])
+                if len(cols)
+                else (0, 0, 1)
+            )
+        k = max(range(len(out)), key=lambda i: spans[i][0])
+        width, x0, height = spans[k]
+        if width < TOUCHING_WIDTH * height or width < 6:
+            return None
+        profile = out[k][:, x0 : x0 + width].sum(axis=0)
+        lo, hi = width // 4, width - width // 4
+        cut = x0 + lo + int(np.argmin(profile[lo:hi]))
+        left, right = out[k].copy(), out[k].copy()
+        left[:, cut:] = False
+        right[:, :cut] = False
+        out[k : k + 1] = [left, right]
+    return out
 
 
 def _part_valid(digits: int) -> Callable[[str], bool]:

@@ -17,6 +17,7 @@ import re
 from dataclasses import replace
 
 from taskmaster.reading import lexicon, repair
+from taskmaster.reading.handwords import near_list, one_off, thin_extra
 from taskmaster.reading.recognise import HAND_CAP, Recognised, fuse
 
 SNAP_AGREE = 0.93  # both engines' reads snap to one vocabulary entry (or agree word by word)
@@ -25,12 +26,14 @@ ACCEPT = 0.9  # the accept threshold a settled value must stay under
 SURE_CHAR = 0.97
 DOUBT_CHAR = 0.4
 _MERGE_COST = 0.3  # joining two words of one read to match one word of the other
+_DIRECTIONS = frozenset("NSEW")  # a street's direction: a lone letter between two words
 _ADDRESS = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$")
 
 
 def align(a: list[str], b: list[str]) -> list[tuple[str, str]]:
-    """Pair the words of two reads of one line, joining two words of one read where
-    the other read has them as one ("KORE AN" / "KOREAN"); unpaired words pair with ""."""
+    """Pair the words of two reads of one line, joining two or three words of one read
+    where the other read has them as one ("KORE AN" / "KOREAN", "ALE TAM DRA" /
+    "ALEJANDRA"); unpaired words pair with ""."""
     inf = float("inf")
     n, m = len(a), len(b)
     cost = [[inf] * (m + 1) for _ in range(n + 1)]
@@ -40,7 +43,7 @@ def align(a: list[str], b: list[str]) -> list[tuple[str, str]]:
         for j in range(m + 1):
             if cost[i][j] == inf:
                 continue
-            steps = [(1, 1), (2, 1), (1, 2), (1, 0), (0, 1)]
+            steps = [(1, 1), (2, 1), (1, 2), (3, 1), (1, 3), (1, 0), (0, 1)]
             for di, dj in steps:
                 if i + di > n or j + dj > m:
                     continue
@@ -48,7 +51,7 @@ def align(a: list[str], b: list[str]) -> list[tuple[str, str]]:
                 if not wa or not wb:
                     c = float(len(wa) + len(wb))
                 else:
-                    c = lexicon.distance(wa, wb) + (_MERGE_COST if di + dj == 3 else 0.0)
+                    c = lexicon.distance(wa, wb) + _MERGE_COST * (di + dj - 2)
                 if cost[i][j] + c < cost[i + di][j + dj]:
                     cost[i + di][j + dj] = cost[i][j] + c
                     back[i + di][j + dj] = (di, dj)
@@ -73,21 +76,35 @@ def _word(ocr: str, icr: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
     icr_core, icr_tail = _tail(icr)
     if (ocr_tail or icr_tail) and (ocr_core or icr_core):
         word, ok = _word(ocr_core, icr_core, vocabulary)
+        if ocr_tail and not icr_tail and len(icr_core) > len(ocr_core):
+            return word, False  # Tesseract's "." is a glyph the ICR read ("398." / "3981")
         return word + (icr_tail or ocr_tail), ok and ocr_tail == icr_tail
     o, i = ocr.upper(), icr.upper()
     glued = _unglued(o, vocabulary) if o == i else None
     if glued:
         return glued, False
     if o == i:
-        miss = lexicon.near_miss(o, vocabulary)
-        return (miss, False) if miss else (icr or ocr, True)
+        miss = lexicon.near_miss(o, vocabulary) or one_off(o, vocabulary)
+        if miss:
+            return miss, False
+        # Both engines alike, but one glyph from words of the list: a person checks.
+        return icr or ocr, not near_list(o, vocabulary)
     if not o:
-        # A word only the ICR saw: a number Tesseract missed, or a mark taken for one.
-        return (icr if _numeric(icr) else ""), False
+        # A word only the ICR saw: a number Tesseract missed, a word of the list
+        # (a street's "E"), or a mark taken for one.
+        listed = i in vocabulary and (len(i) > 1 or i in _DIRECTIONS)
+        return (icr if _numeric(icr) or listed else ""), False
     if not i:
         if vocabulary and len(o) <= 2 and o.isalpha() and o not in vocabulary:
             return "", False  # a stroke or speck Tesseract alone made a short word of
+        if _junk(o) and not _numeric(o):
+            return "", False  # lower case or symbols alone: a misread speck ("&", "0d")
         return ocr, False
+    lone = len(i) == 1 and i in vocabulary and o not in vocabulary and len(o) <= 2
+    if lone and (i in _DIRECTIONS or not any(c.isdigit() for c in o)):
+        # A lone letter of the list (a street's "S") the ICR read as a letter and
+        # Tesseract as a digit or symbol ("3", "5", "V/").
+        return icr, False
     if vocabulary and not (o.isdigit() or i.isdigit()):
         s = lexicon.snap([ocr, icr], vocabulary)
         if s is not None:
@@ -95,15 +112,41 @@ def _word(ocr: str, icr: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
     if o.isdigit() and not i.isdigit() and len(o) == len(i):
         # A number Tesseract read as one, where the ICR took a digit for a letter ("5D").
         return ocr, False
-    if _numeric(icr) and (len(icr) >= len(ocr) or _junk(ocr)):
+    if _numeric(icr) and (len(icr) >= len(ocr) or _junk(ocr) or not thin_extra(ocr, icr)):
         # The ICR reads hand-printed digits far better than Tesseract, unless it lost
         # a thin stroke (a "1") that Tesseract kept; not where Tesseract's read holds
-        # lower case or symbols inside a number ("GReT672%73" / "GR6969243").
+        # lower case or symbols inside a number ("GReT672%73" / "GR6969243"), nor
+        # where Tesseract's extra glyphs are no thin strokes ("55" / "5", "27714" /
+        # "3714": Tesseract doubles hand-printed digits).
         return icr, False
     if any(c.islower() for c in ocr) and i.isalpha() and len(i) >= len(o):
         # Hand print on this form is in capitals: Tesseract's lower case is a misread.
         return icr, False
     return fuse(ocr, icr), False
+
+
+def _agreed(field_name: str, r: Recognised) -> Recognised:
+    """A line both engines read alike: unchanged, but a word in no list and one glyph
+    from a list word ("SUMOERS") goes to review, as that word where only one is so
+    close; the engines share look-alike slips on the same ink."""
+    spec = lexicon.for_field(field_name)
+    if spec is None or spec[1] != "words":
+        return r
+    vocabulary = spec[0]
+    words = r.text.split()
+    doubt = [w.upper() not in vocabulary and near_list(w.upper(), vocabulary) for w in words]
+    if not any(doubt):
+        return r
+    out = " ".join(
+        (one_off(w.upper(), vocabulary) or w) if d else w for w, d in zip(words, doubt, strict=True)
+    )
+    return replace(
+        r,
+        text=out,
+        confidence=min(r.confidence, SNAP_ONE),
+        char_confidences=(),
+        messages=[*r.messages, f"both read {r.text!r}, one glyph from a word of the list"],
+    )
 
 
 def _tail(word: str) -> tuple[str, str]:
@@ -129,10 +172,12 @@ _CONFUSED_ONE = 0.5  # one hand-print look-alike (`lexicon.distance`)
 _AS_DIGIT = {k: v for k, v in repair.TO_DIGIT.items() if k != "J"}
 
 
-def doses(words: list[str]) -> list[str]:
+def doses(words: list[str], vocabulary: frozenset[str] = frozenset()) -> list[str]:
     """A word before a unit of measure ("S MG", "IO ML") is a number: hand-print
     look-alikes of digits put back ("5 MG", "10 ML"); a word after a number one
-    look-alike from a unit is that unit ("50 M6" -> "50 MG"); other words unchanged."""
+    look-alike from a unit is that unit ("50 M6" -> "50 MG"), and so is one that ends
+    like a unit with any one glyph before ("20 OG"), unless it is a word of the
+    field's `vocabulary` ("9808 FL CT"); other words unchanged."""
     out = list(words)
     for k in range(len(out) - 1):
         w = out[k].upper()
@@ -148,6 +193,14 @@ def doses(words: list[str]) -> list[str]:
         if out[k - 1].isdigit() and w not in UNITS and 1 < len(w) <= 3:
             # After a dose, a unit's look-alike is the unit ("50 M6" -> "50 MG").
             near = [u for u in UNITS if lexicon.distance(w, u) <= _CONFUSED_ONE]
+            if not near and w not in vocabulary:
+                # One glyph wrong whatever it is ("20 OG"), where one unit of that
+                # length alone is so close.
+                near = [
+                    u
+                    for u in UNITS
+                    if len(u) == len(w) and u[-1] == w[-1] and lexicon.distance(w, u) <= 1
+                ]
             if len(near) == 1:
                 out[k] = near[0]
     return out
@@ -225,14 +278,13 @@ def _unglued(word: str, vocabulary: frozenset[str]) -> str | None:
 
 
 def _join_split(words: list[str], vocabulary: frozenset[str]) -> list[str]:
-    """Neighbouring words joined where neither is a word of the vocabulary and the two
-    together are ("GLARG INE" -> "GLARGINE")."""
+    """Neighbouring words joined where not both are words of the vocabulary and the
+    two together are ("GLARG INE" -> "GLARGINE", "LAW RENCE" -> "LAWRENCE")."""
     out: list[str] = []
     for w in words:
         if (
             out
-            and out[-1].upper() not in vocabulary
-            and w.upper() not in vocabulary
+            and not (out[-1].upper() in vocabulary and w.upper() in vocabulary)
             and (out[-1] + w).upper() in vocabulary
         ):
             out[-1] = (out[-1] + w).upper()
@@ -247,7 +299,9 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
     if len(r.reads) != 2:
         return settle_typed(field_name, r)
     ocr, icr = (" ".join(t.split()) for t in r.reads)
-    if not ocr or not icr or ocr.upper() == icr.upper():
+    if ocr and ocr.upper() == icr.upper():
+        return _agreed(field_name, r)
+    if not ocr or not icr:
         return r
     if "@" in icr + ocr:
         # An e-mail address: the ICR reads it in lower case with its '@' (classes of its
@@ -278,12 +332,23 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
                 char_confidences=(SURE_CHAR if both else DOUBT_CHAR,) * len(s.entry),
                 messages=[*r.messages, f"matched {s.entry!r} in the field's list"],
             )
-    words = [_word(o, i, vocabulary) for o, i in align(ocr.split(), icr.split())]
+    if mode == "words" and vocabulary:
+        # A word either engine split ("DAVENP ORT") joined first, so the two reads align.
+        ocr = " ".join(_join_split(ocr.split(), vocabulary))
+        icr = " ".join(_join_split(icr.split(), vocabulary))
+    # The ICR's "S MG" is "5 MG" before it meets Tesseract's "Ss W&" (never agreed).
+    dosed = doses(icr.split(), vocabulary)
+    undosed = dosed != icr.split()
+    made = {d for d, w in zip(dosed, icr.split(), strict=True) if d != w}
+    words = [
+        (o, False) if o.isdigit() and i in made else _word(o, i, vocabulary)
+        for o, i in align(ocr.split(), dosed)
+    ]
     words = [(w, ok) for w, ok in words if w]
     words = [
         (_unglued(w.upper(), vocabulary) or w, ok) if vocabulary else (w, ok) for w, ok in words
     ]
-    fixed = doses([w for w, _ in words])
+    fixed = doses([w for w, _ in words], vocabulary)
     words = [(f, ok and f == w) for f, (w, ok) in zip(fixed, words, strict=True)]
     text = " ".join(w for w, _ in words)
     chars: list[float] = []
@@ -291,7 +356,7 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
         if k:
             chars.append(SURE_CHAR)
         chars.extend([SURE_CHAR if ok else DOUBT_CHAR] * len(w))
-    agreed = all(ok for _, ok in words)
+    agreed = all(ok for _, ok in words) and not undosed
     conf = SNAP_AGREE if agreed else min(r.confidence, HAND_CAP)
     messages = list(r.messages)
     if text != r.text:

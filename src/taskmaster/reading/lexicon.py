@@ -41,7 +41,7 @@ FIELD_LEXICONS: dict[str, tuple[tuple[str, ...], str]] = {
 # Hand-print look-alikes: substituting one for the other costs `_CONFUSED`.
 _GROUPS = (
     "O0DQUC",
-    "I1LJT7",
+    "I1LJT7/",
     "S5",
     "Z2",
     "B83R",
@@ -57,7 +57,7 @@ _GROUPS = (
     "QG",
 )
 _CONFUSED = 0.5
-_THIN = "I1.-'"  # glyphs the ICR's segmentation drops or Tesseract invents
+_THIN = "I1.-'/"  # glyphs the ICR's segmentation drops or Tesseract invents
 _THIN_COST = 0.6
 _SPACE_COST = 0.3  # a word gap one engine saw and the other did not
 _PAIRS = {(a, b) for g in _GROUPS for a in g for b in g if a != b}
