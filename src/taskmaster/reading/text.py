@@ -143,5 +143,9 @@ def _repair(field: FieldDef, value: str) -> tuple[str, bool]:
         if field.pattern:
             value, by_pattern = repair.to_pattern(value, field.pattern)
             changed = changed or by_pattern
+        if field.list_format is not None:
+            fmt = field.list_format
+            value, guessed = repair.list_items(value, fmt.separator, lexicon.load(fmt.items))
+            changed = changed or guessed
         return value, changed
     return value, False

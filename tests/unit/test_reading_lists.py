@@ -1,0 +1,83 @@
+"""A text field declared a list (`list_format`): items joined by its separator, a lost or
+misread separator put back between items of its word list, for a person to confirm."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+from pydantic import ValidationError
+
+from taskmaster.apps.schema import FieldDef
+from taskmaster.engines.barcode import ZxingBarcodeEngine
+from taskmaster.engines.base import Engines
+from taskmaster.engines.omr import InkOmrEngine
+from taskmaster.engines.tesseract import TesseractEngine
+from taskmaster.reading import handtext, lexicon, repair, text
+from taskmaster.reading.recognise import Recognised
+from taskmaster.reading.repair import REPAIRED_CAP
+
+ALLERGENS = lexicon.load("allergens")
+
+
+@pytest.mark.parametrize(
+    ("read", "want", "guessed"),
+    [
+        ("CODEINE SULFA", "CODEINE, SULFA", True),  # the comma lost
+        ("PENICILLIN. CODEINE", "PENICILLIN, CODEINE", True),  # read as a period
+        ("LATEX BEE STINGS", "LATEX, BEE STINGS", True),  # an item of two words
+        ("CODEINE ,SULFA", "CODEINE, SULFA", False),  # only the spacing of a comma read
+        ("Codeine; latex", "Codeine, latex", False),
+        ("ASPIRIN", "ASPIRIN", False),
+        # A word outside the list, or a period that is no separator: as read.
+        ("PENICILLIN AND SULFA", "PENICILLIN AND SULFA", False),
+        ("ST. JOHNS WORT", "ST. JOHNS WORT", False),
+        ("ASPIRIN.", "ASPIRIN.", False),
+    ],
+)
+def test_list_items(read: str, want: str, guessed: bool) -> None:
+    assert repair.list_items(read, ", ", ALLERGENS) == (want, guessed)
+
+
+def test_a_run_cut_in_several_ways_stays_as_read() -> None:
+    items = frozenset({"TREE", "NUTS", "TREE NUTS"})
+    assert repair.list_items("TREE NUTS", ", ", items) == ("TREE NUTS", False)
+
+
+def test_settling_a_typed_line_keeps_the_comma_read() -> None:
+    # "SULFA" read at 0.8 sends the line to the field's list; "CODEINE," is no misread.
+    r = Recognised("CODEINE, SULFA", 0.8, "ocr")
+    assert handtext.settle_typed("allergy_details", r).text == "CODEINE, SULFA"
+
+
+def test_list_format_is_checked() -> None:
+    base = {"name": "allergies", "kind": "text", "bbox": [0, 0, 10, 10]}
+    f = FieldDef.model_validate({**base, "list_format": {"items": "allergens"}})
+    assert f.list_format is not None and f.list_format.separator == ", "
+    with pytest.raises(ValidationError, match="items"):
+        FieldDef.model_validate({**base, "list_format": {"separator": ", "}})
+    with pytest.raises(ValidationError, match="separator"):
+        FieldDef.model_validate({**base, "list_format": {"separator": "", "items": "x"}})
+    with pytest.raises(ValueError, match="no word list 'pets'.*allergens"):
+        lexicon.load("pets")
+
+
+def test_a_typed_list_whose_comma_was_lost_is_read_with_it_for_review() -> None:
+    field = FieldDef.model_validate(
+        {
+            "name": "allergy_details",
+            "kind": "text",
+            "bbox": [40, 40, 900, 114],
+            "style": "box",
+            "list_format": {"separator": ", ", "items": "allergens"},
+        }
+    )
+    img = Image.new("L", (1000, 160), 255)
+    font = ImageFont.load_default(size=36)
+    ImageDraw.Draw(img).text((70, 58), "PENICILLIN LATEX", font=font, fill=0)
+    page = np.asarray(img, dtype=np.uint8)
+    engines = Engines(ocr=TesseractEngine(), barcode=ZxingBarcodeEngine(), omr=InkOmrEngine())
+    r = text.read(page, field, engines, typed_page=True)
+    assert r.value == "PENICILLIN, LATEX"
+    assert r.confidence <= REPAIRED_CAP
+    assert any(m.startswith("repaired from") for m in r.messages)
