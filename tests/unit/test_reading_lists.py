@@ -10,11 +10,11 @@ from pydantic import ValidationError
 
 from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.barcode import ZxingBarcodeEngine
-from taskmaster.engines.base import Engines
+from taskmaster.engines.base import Engines, Gray
 from taskmaster.engines.omr import InkOmrEngine
 from taskmaster.engines.tesseract import TesseractEngine
 from taskmaster.reading import handtext, lexicon, repair, text
-from taskmaster.reading.recognise import Recognised
+from taskmaster.reading.recognise import Recognised, agreed_score
 from taskmaster.reading.repair import REPAIRED_CAP
 
 ALLERGENS = lexicon.load("allergens")
@@ -62,6 +62,27 @@ def test_list_format_is_checked() -> None:
         lexicon.load("pets")
 
 
+ENGINES = Engines(ocr=TesseractEngine(), barcode=ZxingBarcodeEngine(), omr=InkOmrEngine())
+
+
+def _page(line: str) -> Gray:
+    img = Image.new("L", (1000, 160), 255)
+    ImageDraw.Draw(img).text((70, 58), line, font=ImageFont.load_default(size=36), fill=0)
+    return np.asarray(img, dtype=np.uint8)
+
+
+def test_a_typed_address_its_reads_agree_on_is_scored_by_that_on_a_typed_page() -> None:
+    # Tesseract's word confidence counts the address's absence from its dictionary.
+    field = FieldDef.model_validate(
+        {"name": "email", "kind": "text", "type": "email", "bbox": [40, 40, 900, 114]}
+    )
+    page = _page("rbrandt@outlook.com")
+    alone = text.read(page, field, ENGINES)
+    typed = text.read(page, field, ENGINES, typed_page=True)
+    assert alone.value == typed.value == "rbrandt@outlook.com"
+    assert alone.confidence < 0.9 < 0.95 <= typed.confidence
+
+
 def test_a_typed_list_whose_comma_was_lost_is_read_with_it_for_review() -> None:
     field = FieldDef.model_validate(
         {
@@ -72,12 +93,16 @@ def test_a_typed_list_whose_comma_was_lost_is_read_with_it_for_review() -> None:
             "list_format": {"separator": ", ", "items": "allergens"},
         }
     )
-    img = Image.new("L", (1000, 160), 255)
-    font = ImageFont.load_default(size=36)
-    ImageDraw.Draw(img).text((70, 58), "PENICILLIN LATEX", font=font, fill=0)
-    page = np.asarray(img, dtype=np.uint8)
-    engines = Engines(ocr=TesseractEngine(), barcode=ZxingBarcodeEngine(), omr=InkOmrEngine())
-    r = text.read(page, field, engines, typed_page=True)
+    r = text.read(_page("PENICILLIN LATEX"), field, ENGINES, typed_page=True)
     assert r.value == "PENICILLIN, LATEX"
     assert r.confidence <= REPAIRED_CAP
     assert any(m.startswith("repaired from") for m in r.messages)
+
+
+def test_agreeing_reads_score_by_their_least_sure_character() -> None:
+    assert agreed_score((0.99, 1.0, 0.98)) == pytest.approx(0.981, abs=1e-3)
+    assert agreed_score((1.0,) * 5) == pytest.approx(0.99)
+    assert agreed_score((0.8, 1.0)) == pytest.approx(0.90)
+    # A character read doubtfully: the reads may share its misread; no score.
+    assert agreed_score((1.0, 0.79, 1.0)) is None
+    assert agreed_score(()) is None

@@ -21,6 +21,12 @@ from taskmaster.reading.consensus import Valid, read_typed
 HAND_CAP = 0.6  # highest confidence a hand-printed reading gets without ICR
 DISAGREE_CAP = 0.6  # highest confidence of a typed reading its other reads contradict
 TYPED_MIN = 0.80  # Tesseract word confidence under which a zone is not trusted as typed
+# Two reads of a typed line that agree, every character read at >= SURE_CHAR: about as
+# likely right as one read Tesseract is sure of (fresh typed pages, seed 7401: 1 wrong in
+# 176 such lines, 1 in 329 single sure reads), though Tesseract's word confidence, which
+# counts a word's absence from its dictionary (an e-mail address, a drug), is lower.
+SURE_CHAR = 0.8
+AGREED = (0.90, 0.99)  # score of agreeing reads, from SURE_CHAR to all characters sure
 
 
 @dataclass
@@ -34,6 +40,7 @@ class Recognised:
     messages: list[str] = field(default_factory=list)
     typed: bool = True
     reads: tuple[str, ...] = ()  # hand print: (Tesseract's text, the ICR's text)
+    agreed: float | None = None  # `agreed_score` of typed reads that agree (`agreement`)
 
 
 def recognise(
@@ -47,6 +54,7 @@ def recognise(
     any_case: bool = False,
     typed_page: bool = False,
     icr_charset: str | None = None,
+    agreement: bool = False,
 ) -> Recognised:
     """Read a cleaned zone (box lines erased) as machine print or hand print.
 
@@ -61,14 +69,19 @@ def recognise(
     `typed_page=True` where the rest of the page is machine print (`typed_page`): a
     doubtful Tesseract read that its other reads agree with is kept as Tesseract's, for
     review, instead of being merged with the ICR's reading of typed glyphs it was never
-    trained on.
+    trained on. With `agreement=True` too (text lines), reads that agree and whose every
+    character Tesseract read surely carry `agreed_score` in `agreed` instead of that cap:
+    the caller scores the line by it when nothing else contradicts the read (the field's
+    vocabulary), not by Tesseract's word confidence alone.
     """
     vote = read_typed(zone, engines, charset=charset, multiline=multiline, valid=valid)
     ocr = vote.reading
     typed = (ocr.confidence >= TYPED_MIN or (typed_page and vote.agreed)) and bool(ocr.text.strip())
     if typed:
         out = _from(ocr, "ocr", typed=True)
-        if ocr.confidence < TYPED_MIN:
+        if agreement and typed_page and vote.agreed and vote.reads >= 2:
+            out.agreed = agreed_score(ocr.char_confidences)
+        if out.agreed is None and ocr.confidence < TYPED_MIN:
             out.confidence = min(out.confidence, DISAGREE_CAP)
             out.messages.append("typed page: a doubtful read kept as Tesseract's")
         if not vote.agreed:
@@ -92,6 +105,16 @@ def recognise(
     out.confidence = min(out.confidence, HAND_CAP)
     out.messages.append("hand-print: low confidence")
     return out
+
+
+def agreed_score(char_confidences: tuple[float, ...]) -> float | None:
+    """The score of a typed line two reads agree on: from `AGREED[0]` where its least
+    sure character is at `SURE_CHAR` to `AGREED[1]` where every character is certain;
+    None where a character is less sure than that (the reads may share a misread)."""
+    if not char_confidences or min(char_confidences) < SURE_CHAR:
+        return None
+    lo, hi = AGREED
+    return float(np.interp(min(char_confidences), (SURE_CHAR, 1.0), (lo, hi)))
 
 
 def _mostly_lower(text: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import BBox, Engines, Gray
@@ -64,7 +65,8 @@ def read(
     page: Gray, field: FieldDef, engines: Engines, *, typed_page: bool = False
 ) -> FieldReading:
     """Read a text field: whitespace normalised, lines joined with "\\n", e-mail lower
-    case; a blank zone is None. `typed_page`: see `recognise`."""
+    case; a blank zone is None. `typed_page`: see `recognise` (on a typed page, typed
+    reads that agree are scored by their agreement)."""
     assert field.bbox is not None
     charset = CHARSETS.get(field.type, CHARSETS["string"])
     texts: list[str] = []
@@ -77,17 +79,19 @@ def read(
         if ink_ratio(z) < EMPTY_INK:
             continue
         email = field.type == "email"
-        r = handtext.resolve(
-            field.name,
-            recognise(
-                z,
-                engines,
-                charset=charset,
-                any_case=email or lexicon.settles_case(field.name),
-                icr_charset=CHARSETS["email_hand"] if email else None,
-                typed_page=typed_page,
-            ),
+        rec = recognise(
+            z,
+            engines,
+            charset=charset,
+            any_case=email or lexicon.settles_case(field.name),
+            icr_charset=CHARSETS["email_hand"] if email else None,
+            typed_page=typed_page,
+            agreement=True,
         )
+        r = handtext.resolve(field.name, rec)
+        if rec.agreed is not None and r.text == rec.text:
+            # Reads that agree, which the field's list did not move: scored by agreement.
+            r = replace(r, confidence=max(r.confidence, rec.agreed))
         line = strip_debris(r.text)
         if not line:
             messages.append("ink but no text read")
