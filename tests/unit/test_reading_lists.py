@@ -3,6 +3,8 @@ misread separator put back between items of its word list, for a person to confi
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -14,10 +16,11 @@ from taskmaster.engines.base import Engines, Gray
 from taskmaster.engines.omr import InkOmrEngine
 from taskmaster.engines.tesseract import TesseractEngine
 from taskmaster.reading import handtext, lexicon, repair, text
-from taskmaster.reading.recognise import Recognised, agreed_score
+from taskmaster.reading.recognise import Recognised, agreed_score, settles
 from taskmaster.reading.repair import REPAIRED_CAP
 
 ALLERGENS = lexicon.load("allergens")
+BOX = [40, 40, 900, 114]
 
 
 @pytest.mark.parametrize(
@@ -106,3 +109,29 @@ def test_agreeing_reads_score_by_their_least_sure_character() -> None:
     # A character read doubtfully: the reads may share its misread; no score.
     assert agreed_score((1.0, 0.79, 1.0)) is None
     assert agreed_score(()) is None
+
+
+def test_reads_are_compared_in_the_field_s_canonical_form() -> None:
+    email = FieldDef.model_validate({"name": "email", "kind": "text", "type": "email", "bbox": BOX})
+    name = FieldDef.model_validate({"name": "first_name", "kind": "text", "bbox": BOX})
+    # Case, spacing and a dot the domain list restores make no other address.
+    assert text.canonical(email, "Jburnett@gmailcom") == "jburnett@gmail.com"
+    assert text.canonical(email, "jburnett @gmail.com") == "jburnett@gmail.com"
+    assert text.canonical(email, "jbumett@gmail.com") != "jburnett@gmail.com"
+    # Elsewhere case is written: "Raj" and "RAJ" are two reads.
+    assert text.canonical(name, " Raj  ") == "Raj" != text.canonical(name, "RAJ")
+
+
+def test_two_reads_of_three_the_field_s_list_has_settle_the_vote() -> None:
+    rel = FieldDef.model_validate({"name": "emergency_relationship", "kind": "text", "bbox": BOX})
+    street = FieldDef.model_validate({"name": "address_street", "kind": "text", "bbox": BOX})
+    assert text.listed(rel, "NEPHEW") and not text.listed(rel, "NFPHEW")
+    assert text.listed(street, "9159 S COURT ST") and not text.listed(street, "9159 5 COURT ST -")
+    same, has = partial(text.canonical, rel), partial(text.listed, rel)
+    assert settles(("NFPHEW", "NEPHEW", "NEPHEW"), "NEPHEW", same, has)
+    # The list has a dissenting read too, or not the chosen one: no settling.
+    assert not settles(("NIECE", "NEPHEW", "NEPHEW"), "NEPHEW", same, has)
+    assert not settles(("NEPHEW", "NFPHEW", "NFPHEW"), "NFPHEW", same, has)
+    # A field without a list settles nothing.
+    group = FieldDef.model_validate({"name": "group_number", "kind": "text", "bbox": BOX})
+    assert not text.listed(group, "GR4383908")

@@ -11,6 +11,7 @@ accept threshold and goes to review.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,7 +55,8 @@ def recognise(
     any_case: bool = False,
     typed_page: bool = False,
     icr_charset: str | None = None,
-    agreement: bool = False,
+    agreement: Callable[[str], str] | None = None,
+    confirm: Callable[[str], bool] | None = None,
 ) -> Recognised:
     """Read a cleaned zone (box lines erased) as machine print or hand print.
 
@@ -69,22 +71,44 @@ def recognise(
     `typed_page=True` where the rest of the page is machine print (`typed_page`): a
     doubtful Tesseract read that its other reads agree with is kept as Tesseract's, for
     review, instead of being merged with the ICR's reading of typed glyphs it was never
-    trained on. With `agreement=True` too (text lines), reads that agree and whose every
-    character Tesseract read surely carry `agreed_score` in `agreed` instead of that cap:
-    the caller scores the line by it when nothing else contradicts the read (the field's
-    vocabulary), not by Tesseract's word confidence alone.
+    trained on. With `agreement` too (text lines: the field's canonical form of a read),
+    reads alike in that form ("X@GMAILCOM" and "x@gmail.com" for an e-mail address) whose
+    every character Tesseract read surely carry `agreed_score` in `agreed` instead of
+    that cap: the caller scores the line by it when nothing else contradicts the read
+    (the field's vocabulary), not by Tesseract's word confidence alone. `confirm` says
+    whether the field's vocabulary has a read (every word an entry): two reads of three
+    alike that it has, where it has no other read, count as agreeing ("NEPHEW | NFPHEW |
+    NEPHEW").
     """
     vote = read_typed(zone, engines, charset=charset, multiline=multiline, valid=valid)
     ocr = vote.reading
     typed = (ocr.confidence >= TYPED_MIN or (typed_page and vote.agreed)) and bool(ocr.text.strip())
+    alike = (
+        typed_page
+        and agreement is not None
+        and len(vote.texts) >= 2
+        and len({agreement(t) for t in vote.texts}) == 1
+    )
+    settled = (
+        typed_page
+        and not alike
+        and agreement is not None
+        and confirm is not None
+        and vote.votes >= 2
+        and settles(vote.texts, agreement(ocr.text), agreement, confirm)
+    )
+    if settled:
+        alike = True
     if typed:
         out = _from(ocr, "ocr", typed=True)
-        if agreement and typed_page and vote.agreed and vote.reads >= 2:
+        if alike:
             out.agreed = agreed_score(ocr.char_confidences)
         if out.agreed is None and ocr.confidence < TYPED_MIN:
             out.confidence = min(out.confidence, DISAGREE_CAP)
             out.messages.append("typed page: a doubtful read kept as Tesseract's")
-        if not vote.agreed:
+        if settled:
+            out.messages.append("the field's list settles the reads: " + " | ".join(vote.texts))
+        elif not vote.agreed and not alike:
             out.confidence = min(out.confidence, DISAGREE_CAP)
             out.messages.append("reads disagree: " + " | ".join(vote.texts))
         return out
@@ -105,6 +129,13 @@ def recognise(
     out.confidence = min(out.confidence, HAND_CAP)
     out.messages.append("hand-print: low confidence")
     return out
+
+
+def settles(
+    texts: tuple[str, ...], chosen: str, same: Callable[[str], str], confirm: Callable[[str], bool]
+) -> bool:
+    """The field's vocabulary has the chosen read and none of the others."""
+    return confirm(chosen) and not any(confirm(same(t)) for t in texts if same(t) != chosen)
 
 
 def agreed_score(char_confidences: tuple[float, ...]) -> float | None:

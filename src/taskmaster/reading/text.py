@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import partial
 
 from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import BBox, Engines, Gray
@@ -86,7 +87,8 @@ def read(
             any_case=email or lexicon.settles_case(field.name),
             icr_charset=CHARSETS["email_hand"] if email else None,
             typed_page=typed_page,
-            agreement=True,
+            agreement=partial(canonical, field),
+            confirm=partial(listed, field),
         )
         r = handtext.resolve(field.name, rec)
         if rec.agreed is not None and r.text == rec.text:
@@ -127,6 +129,26 @@ def read(
         messages=messages,
         char_confidences=tuple(chars) if len(chars) == len(raw) else (),
     )
+
+
+def canonical(field: FieldDef, read: str) -> str:
+    """The form in which two reads of a line of `field` are the same value: whitespace
+    normalised; an e-mail address without spaces, in lower case, its domain put right."""
+    if field.type == "email":
+        return repair.email("".join(read.split()).lower())[0]
+    return " ".join(read.split())
+
+
+def listed(field: FieldDef, read: str) -> bool:
+    """Whether the field's vocabulary has `read`: the whole value (a city), or every word
+    but numbers (a name, a street address, a medication line); False without one."""
+    spec = lexicon.for_field(field.name)
+    if spec is None or not read.strip():
+        return False
+    vocabulary, mode = spec
+    if mode == "whole":
+        return read.upper() in vocabulary
+    return all(w.isdigit() or w.upper() in vocabulary for w in read.split())
 
 
 def _repair(field: FieldDef, value: str) -> tuple[str, bool]:
