@@ -72,10 +72,12 @@ def recognise(
     doubtful Tesseract read that its other reads agree with is kept as Tesseract's, for
     review, instead of being merged with the ICR's reading of typed glyphs it was never
     trained on. With `agreement` too (text lines: the field's canonical form of a read),
-    reads alike in that form ("X@GMAILCOM" and "x@gmail.com" for an e-mail address) whose
-    every character Tesseract read surely carry `agreed_score` in `agreed` instead of
-    that cap: the caller scores the line by it when nothing else contradicts the read
-    (the field's vocabulary), not by Tesseract's word confidence alone. `confirm` says
+    reads alike in that form ("X@GMAILCOM" and "x@gmail.com" for an e-mail address),
+    the chosen one at >= `TYPED_MIN` and every character of it read surely, carry
+    `agreed_score` in `agreed`: the caller scores the line by it when nothing else
+    contradicts the read (the field's vocabulary), not by Tesseract's word confidence
+    alone. A doubtful read (under `TYPED_MIN`) stays capped however its reads agree
+    ("Flyah" for "Elijah" in every read of a phone photo). `confirm` says
     whether the field's vocabulary has a read (every word an entry): two reads of three
     alike that it has, where it has no other read, count as agreeing ("NEPHEW | NFPHEW |
     NEPHEW").
@@ -101,9 +103,9 @@ def recognise(
         alike = True
     if typed:
         out = _from(ocr, "ocr", typed=True)
-        if alike:
+        if alike and ocr.confidence >= TYPED_MIN:
             out.agreed = agreed_score(ocr.char_confidences)
-        if out.agreed is None and ocr.confidence < TYPED_MIN:
+        if ocr.confidence < TYPED_MIN:
             out.confidence = min(out.confidence, DISAGREE_CAP)
             out.messages.append("typed page: a doubtful read kept as Tesseract's")
         if settled:
