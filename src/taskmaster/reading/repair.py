@@ -308,3 +308,45 @@ def _cut(words: list[str], items: frozenset[str]) -> list[str] | None:
                 ways[i].extend([entry, *rest] for rest in ways[j][:2])
         ways[i] = ways[i][:2]
     return ways[0][0] if len(ways[0]) == 1 else None
+
+
+# A street address's direction after the house number, and the glyphs a typed one is
+# read as on a fax or a phone photo (E's middle bar lost: F; S as 5 or $; W as VV).
+_DIRECTION_LOOKALIKES = {"F": "E", "5": "S", "$": "S", "VV": "W"}
+_STREET_SUFFIXES = frozenset(
+    [
+        "ST",
+        "STREET",
+        "AVE",
+        "AVENUE",
+        "RD",
+        "ROAD",
+        "DR",
+        "DRIVE",
+        "LN",
+        "LANE",
+        "CT",
+        "COURT",
+        "BLVD",
+        "PL",
+        "WAY",
+        "TER",
+        "CIR",
+        "PKWY",
+        "HWY",
+    ]
+)
+
+
+def street_direction(text: str) -> tuple[str, bool]:
+    """A street address whose word after the house number is a look-alike of a
+    direction put right ("6944 F ELM LN" -> "6944 E ELM LN"), when a street name and its
+    suffix follow; anything else as read ("500 F ST NW": F is the street's name)."""
+    m = re.fullmatch(r"(\d+) (\S+)( ([A-Za-z]\S*) \S.*)", text)
+    if (
+        m is None
+        or m.group(2).upper() not in _DIRECTION_LOOKALIKES
+        or m.group(4).upper() in _STREET_SUFFIXES
+    ):
+        return text, False
+    return f"{m.group(1)} {_DIRECTION_LOOKALIKES[m.group(2).upper()]}{m.group(3)}", True

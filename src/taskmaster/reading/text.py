@@ -163,6 +163,9 @@ def _repair(field: FieldDef, value: str) -> tuple[str, bool]:
             value, changed = repair.glued_words(
                 value, spec[0], number_first=field.name.startswith("address")
             )
+        if field.name.startswith("address"):
+            value, direction = repair.street_direction(value)
+            changed = changed or direction
         lines = [repair.letter_words(line) for line in value.split("\n")]
         value = "\n".join(t for t, _ in lines)
         changed = changed or any(c for _, c in lines)
