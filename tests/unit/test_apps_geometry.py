@@ -76,3 +76,21 @@ def test_broken_zones_name_their_line(tmp_path: Path, old: str, new: str, says: 
         load_application(path)
     assert says in str(err.value)
     assert str(err.value).startswith(f"{path}:{line_of(text, new)}: ")
+
+
+@pytest.mark.parametrize(
+    ("after", "items", "says"),
+    [
+        ("bbox: [10, 10, 200, 60]", "pets", "no word list 'pets' (there are: allergens,"),
+        ("bbox: [10, 100, 130, 160]", "allergens", "list_format is for text fields"),
+    ],
+)
+def test_a_list_format_names_a_word_list_of_a_text_field(
+    tmp_path: Path, after: str, items: str, says: str
+) -> None:
+    text = APP.replace(after, f"{after}\n        list_format: {{items: {items}}}", 1)
+    path = write(tmp_path, text)
+    with pytest.raises(ApplicationError) as err:
+        load_application(path)
+    assert says in str(err.value)
+    assert str(err.value).startswith(f"{path}:{line_of(text, 'list_format')}: ")

@@ -55,7 +55,7 @@ def test_email_left_alone() -> None:
     for kept in (
         _r("maria.garcia@gmail.com"),  # already a name spelling
         _r("wdriagi@outlook.com"),  # nothing close
-        _r("mgarcla@gmail.com", 0.95),  # confident
+        _r("mgarcha@gmail.com", 0.95),  # confident, and more than a look-alike away
         _r(None),
         _r("no-at-sign"),
     ):
@@ -70,3 +70,10 @@ def test_email_domain_hand_print_slips() -> None:
     assert repair.email("ithompson@yakoo_com") == ("ithompson@yahoo.com", True)
     assert repair.email("tyler_johnson@qmail_com") == ("tyler_johnson@gmail.com", True)
     assert repair.email("a.b@clinic-example.org") == ("a.b@clinic-example.org", False)
+
+
+def test_a_confident_read_one_look_alike_from_the_names_is_proposed() -> None:
+    # Typed l and i read alike in every read, so the reads agree on the wrong one.
+    out = settle_email(_r("isandoval@yahoo.com", 0.98), _r("Lucia"), _r("Sandoval"))
+    assert out.value == "lsandoval@yahoo.com"
+    assert out.confidence <= 0.6

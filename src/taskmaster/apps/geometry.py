@@ -3,8 +3,8 @@
 Run by the loader after the schema: every box (a field's `bbox`, its comb `boxes`,
 date `parts` and checkbox `options`) must have its corners in order and lie inside its
 page's reference; a page's `size` must be its reference image's; a field name may
-appear once per page type. Each problem names the key it is at, so the loader can give
-the file and the line.
+appear once per page type; a text field's `list_format` names a word list there is.
+Each problem names the key it is at, so the loader can give the file and the line.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from taskmaster.apps.schema import Application, BBox, FieldDef
+from taskmaster.reading.lexicon import LEXICON_DIR
 
 Loc = tuple[str | int, ...]
 
@@ -80,6 +81,8 @@ def problems(app: Application, folder: Path) -> Iterator[tuple[Loc, str]]:
                     ),
                 )
             seen.setdefault(f.name, i)
+            if f.list_format is not None:
+                yield from _list_problems(f, at)
             for loc, (x0, y0, x1, y1) in _boxes(f):
                 if x1 <= x0 or y1 <= y0:
                     yield (
@@ -98,3 +101,17 @@ def problems(app: Application, folder: Path) -> Iterator[tuple[Loc, str]]:
                             f"outside the page ({size[0]} x {size[1]} px)"
                         ),
                     )
+
+
+def _list_problems(f: FieldDef, at: Loc) -> Iterator[tuple[Loc, str]]:
+    """A `list_format` on a field that is not text, or naming no word list there is."""
+    assert f.list_format is not None
+    if f.kind != "text":
+        yield (*at, "list_format"), f"field {f.name!r}: list_format is for text fields"
+    items = f.list_format.items
+    if not (LEXICON_DIR / f"{items}.txt").is_file():
+        known = ", ".join(sorted(p.stem for p in LEXICON_DIR.glob("*.txt")))
+        yield (
+            (*at, "list_format", "items"),
+            f"field {f.name!r}: no word list {items!r} (there are: {known})",
+        )

@@ -105,6 +105,16 @@ class Option(Strict):
     bbox: BBox
 
 
+class ListFormat(Strict):
+    """A text field whose value is a list ("CODEINE, SULFA"): how its items are joined,
+    and the word list (`reading/lexicons/ITEMS.txt`) its items come from. The reader
+    puts back a separator it read as another mark or lost between two items of the
+    list, for a person to confirm (docs/forms.md)."""
+
+    separator: str = Field(", ", min_length=1)
+    items: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+
+
 class FieldDef(Strict):
     """One field of a page type.
 
@@ -124,6 +134,7 @@ class FieldDef(Strict):
     format: str | None = None  # e.g. DD/MM/YYYY for dates
     style: str | None = None  # "box" | "underline" for text fields
     lines: int = 1
+    list_format: ListFormat | None = None  # text fields: the value is a list of items
     symbology: list[str] = []
     pattern: str | None = None  # regex the canonical value must match
     checksum: Literal["luhn", "mod10", "none"] = "none"

@@ -53,10 +53,12 @@ def read_page(page: Gray, fields: Sequence[FieldDef], engines: Engines) -> dict[
     if typed_page(readings):
         # Typed fields Tesseract was unsure of went to the hand-print path, which merges
         # its read with the ICR's of glyphs it never learnt ("TWICEDAILY", "8089" for
-        # "6099"): on a typed page they are read again as typed, for review.
+        # "6099"): on a typed page they are read again as typed, for review. Every text
+        # field is read again so (its zones' reads are remembered, `consensus`): on a
+        # typed page, typed reads that agree are scored by their agreement (`recognise`).
         for f in fields:
             r = readings[f.name]
-            if f.kind == "text" and _by_hand(r):
+            if f.kind == "text":
                 readings[f.name] = text.read(page, f, engines, typed_page=True)
             elif f.kind == "comb":
                 # Read as typed, scored by its reads' agreement (the line's reads are

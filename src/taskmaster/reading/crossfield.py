@@ -19,6 +19,7 @@ ACCEPT = 0.9
 PROPOSED_CAP = 0.6  # a value built from other fields is proposed, never accepted alone
 _TOLERANCE = 0.3  # of the candidate's length, in `lexicon.distance` units
 _MARGIN = 0.25  # the runner-up must be this much further from the read
+_LOOK_ALIKE = 0.5  # one look-alike glyph, in `lexicon.distance` units
 _DOUBT_CHAR = 0.4
 _SURE_CHAR = 0.9
 # Lower-case look-alikes of digits in a hand-printed address's trailing number.
@@ -77,8 +78,9 @@ def email_candidates(first: str, last: str, local: str) -> dict[str, float]:
 
 def settle_email(email: FieldReading, first: FieldReading, last: FieldReading) -> FieldReading:
     """`email` with its local part replaced by the one name-made spelling it is close
-    to; unchanged when it is confident, has no '@', or no single spelling is close."""
-    if not isinstance(email.value, str) or email.confidence >= ACCEPT:
+    to; unchanged when it has no '@', no single spelling is close, or it is confident
+    and more than one look-alike from that spelling."""
+    if not isinstance(email.value, str):
         return email
     f, la = _name(first.value), _name(last.value)
     local, at, domain = email.value.rpartition("@")
@@ -90,6 +92,10 @@ def settle_email(email: FieldReading, first: FieldReading, last: FieldReading) -
     )
     best, cand = scored[0]
     if cand == local or best > _TOLERANCE * len(cand):
+        return email
+    if email.confidence >= ACCEPT and (best > _LOOK_ALIKE or len(cand) != len(local)):
+        # A confident read is kept unless it is one look-alike from a name spelling
+        # ("isandoval" for "lsandoval": typed l and i read alike and agree).
         return email
     if len(scored) > 1 and scored[1][0] - best < _MARGIN:
         return email

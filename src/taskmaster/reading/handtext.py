@@ -249,7 +249,11 @@ def settle_typed(field_name: str, r: Recognised) -> Recognised:
 
 def _fix_word(word: str, vocabulary: frozenset[str]) -> str:
     """A word of a line only Tesseract read, moved onto the vocabulary where it misses an
-    entry narrowly ("SLVA") or holds a symbol no word has ("Mc&" -> "MCG")."""
+    entry narrowly ("SLVA") or holds a symbol no word has ("Mc&" -> "MCG"). Punctuation
+    after the word is written, not misread: "CODEINE," keeps its comma."""
+    core = word.rstrip(",;:")
+    if core and core != word:
+        return _fix_word(core, vocabulary) + word[len(core) :]
     miss = lexicon.near_miss(word, vocabulary)
     if miss:
         return miss

@@ -35,7 +35,7 @@ FIELD_LEXICONS: dict[str, tuple[tuple[str, ...], str]] = {
     "insurance_provider": (("insurers",), "whole"),
     "address_street": (("streets",), "words"),
     "medications": (("medications",), "words"),
-    "allergy_details": (("medications",), "words"),
+    "allergy_details": (("medications", "allergens"), "words"),
 }
 
 # Hand-print look-alikes: substituting one for the other costs `_CONFUSED`.
@@ -66,7 +66,11 @@ _PAIRS = {(a, b) for g in _GROUPS for a in g for b in g if a != b}
 @cache
 def load(name: str) -> frozenset[str]:
     """The entries of `lexicons/NAME.txt` (upper case, comment lines skipped)."""
-    lines = (LEXICON_DIR / f"{name}.txt").read_text(encoding="utf-8").splitlines()
+    path = LEXICON_DIR / f"{name}.txt"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in LEXICON_DIR.glob("*.txt")))
+        raise ValueError(f"no word list {name!r} (there are: {known})")
+    lines = path.read_text(encoding="utf-8").splitlines()
     return frozenset(
         " ".join(ln.split()).upper() for ln in lines if ln.strip() and not ln.startswith("#")
     )

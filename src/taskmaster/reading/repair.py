@@ -258,3 +258,95 @@ def state(text: str) -> tuple[str, bool]:
     near = {t[:i] + c + t[i + 1 :] for i, ch in enumerate(t) for c in _READ_AS.get(ch, "")}
     near &= US_STATES
     return (near.pop(), True) if len(near) == 1 else (text, False)
+
+
+_ITEM_WORDS = 3  # the most words one item of a list may have ("LOCAL ANESTHETICS")
+
+
+def list_items(text: str, separator: str, items: frozenset[str]) -> tuple[str, bool]:
+    """A list read from a line ("CODEINE SULFA", "PENICILLIN. CODEINE") with its items
+    joined by `separator` ("CODEINE, SULFA"), and whether a separator was guessed.
+
+    Commas and semicolons read are separators. Between them, a run of words is cut
+    into entries of `items` where it can be cut in exactly one way, a word read with a
+    period after it ending an entry: the comma was lost (small, it drops out of a fax)
+    or read as a period. A run with a word outside `items`, or one that can be cut in
+    several ways, stays as read. Only the spacing around separators read changes
+    without a guess.
+    """
+    guessed = False
+    lines = []
+    for line in text.split("\n"):
+        groups = [g.split() for g in re.split(r"[,;]", line)]
+        out = []
+        for words in groups:
+            if not words:
+                continue
+            cut = _cut(words, items)
+            if cut is None or len(cut) == 1:
+                out.append(" ".join(words))
+            else:
+                out.extend(cut)
+                guessed = True
+        lines.append(separator.join(out))
+    return "\n".join(lines), guessed
+
+
+def _cut(words: list[str], items: frozenset[str]) -> list[str] | None:
+    """The one way of cutting `words` into entries of `items` (a word ending in a period
+    ends an entry; the period is dropped), None when there is none or more than one."""
+    bare = [w.rstrip(".") for w in words]
+    ends = [w.endswith(".") for w in words]
+    # ways[i]: the cuts of words[i:], up to two of them (two is enough to say "several").
+    ways: list[list[list[str]]] = [[] for _ in words] + [[[]]]
+    for i in range(len(words) - 1, -1, -1):
+        for j in range(i + 1, min(i + _ITEM_WORDS, len(words)) + 1):
+            if any(ends[i : j - 1]) or not bare[j - 1]:
+                break  # a period inside an entry
+            entry = " ".join(bare[i:j])
+            if entry.upper() in items:
+                ways[i].extend([entry, *rest] for rest in ways[j][:2])
+        ways[i] = ways[i][:2]
+    return ways[0][0] if len(ways[0]) == 1 else None
+
+
+# A street address's direction after the house number, and the glyphs a typed one is
+# read as on a fax or a phone photo (E's middle bar lost: F; S as 5 or $; W as VV).
+_DIRECTION_LOOKALIKES = {"F": "E", "5": "S", "$": "S", "VV": "W"}
+_STREET_SUFFIXES = frozenset(
+    [
+        "ST",
+        "STREET",
+        "AVE",
+        "AVENUE",
+        "RD",
+        "ROAD",
+        "DR",
+        "DRIVE",
+        "LN",
+        "LANE",
+        "CT",
+        "COURT",
+        "BLVD",
+        "PL",
+        "WAY",
+        "TER",
+        "CIR",
+        "PKWY",
+        "HWY",
+    ]
+)
+
+
+def street_direction(text: str) -> tuple[str, bool]:
+    """A street address whose word after the house number is a look-alike of a
+    direction put right ("6944 F ELM LN" -> "6944 E ELM LN"), when a street name and its
+    suffix follow; anything else as read ("500 F ST NW": F is the street's name)."""
+    m = re.fullmatch(r"(\d+) (\S+)( ([A-Za-z]\S*) \S.*)", text)
+    if (
+        m is None
+        or m.group(2).upper() not in _DIRECTION_LOOKALIKES
+        or m.group(4).upper() in _STREET_SUFFIXES
+    ):
+        return text, False
+    return f"{m.group(1)} {_DIRECTION_LOOKALIKES[m.group(2).upper()]}{m.group(3)}", True

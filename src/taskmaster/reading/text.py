@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from functools import partial
 
 from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import BBox, Engines, Gray
@@ -64,7 +66,8 @@ def read(
     page: Gray, field: FieldDef, engines: Engines, *, typed_page: bool = False
 ) -> FieldReading:
     """Read a text field: whitespace normalised, lines joined with "\\n", e-mail lower
-    case; a blank zone is None. `typed_page`: see `recognise`."""
+    case; a blank zone is None. `typed_page`: see `recognise` (on a typed page, typed
+    reads that agree are scored by their agreement)."""
     assert field.bbox is not None
     charset = CHARSETS.get(field.type, CHARSETS["string"])
     texts: list[str] = []
@@ -77,17 +80,20 @@ def read(
         if ink_ratio(z) < EMPTY_INK:
             continue
         email = field.type == "email"
-        r = handtext.resolve(
-            field.name,
-            recognise(
-                z,
-                engines,
-                charset=charset,
-                any_case=email or lexicon.settles_case(field.name),
-                icr_charset=CHARSETS["email_hand"] if email else None,
-                typed_page=typed_page,
-            ),
+        rec = recognise(
+            z,
+            engines,
+            charset=charset,
+            any_case=email or lexicon.settles_case(field.name),
+            icr_charset=CHARSETS["email_hand"] if email else None,
+            typed_page=typed_page,
+            agreement=partial(canonical, field),
+            confirm=partial(listed, field),
         )
+        r = handtext.resolve(field.name, rec)
+        if rec.agreed is not None and r.text == rec.text:
+            # Reads that agree, which the field's list did not move: scored by agreement.
+            r = replace(r, confidence=max(r.confidence, rec.agreed))
         line = strip_debris(r.text)
         if not line:
             messages.append("ink but no text read")
@@ -125,6 +131,26 @@ def read(
     )
 
 
+def canonical(field: FieldDef, read: str) -> str:
+    """The form in which two reads of a line of `field` are the same value: whitespace
+    normalised; an e-mail address without spaces, in lower case, its domain put right."""
+    if field.type == "email":
+        return repair.email("".join(read.split()).lower())[0]
+    return " ".join(read.split())
+
+
+def listed(field: FieldDef, read: str) -> bool:
+    """Whether the field's vocabulary has `read`: the whole value (a city), or every word
+    but numbers (a name, a street address, a medication line); False without one."""
+    spec = lexicon.for_field(field.name)
+    if spec is None or not read.strip():
+        return False
+    vocabulary, mode = spec
+    if mode == "whole":
+        return read.upper() in vocabulary
+    return all(w.isdigit() or w.upper() in vocabulary for w in read.split())
+
+
 def _repair(field: FieldDef, value: str) -> tuple[str, bool]:
     """The value with the field type's usual misreads undone (see `repair`)."""
     if field.type == "email":
@@ -137,11 +163,18 @@ def _repair(field: FieldDef, value: str) -> tuple[str, bool]:
             value, changed = repair.glued_words(
                 value, spec[0], number_first=field.name.startswith("address")
             )
+        if field.name.startswith("address"):
+            value, direction = repair.street_direction(value)
+            changed = changed or direction
         lines = [repair.letter_words(line) for line in value.split("\n")]
         value = "\n".join(t for t, _ in lines)
         changed = changed or any(c for _, c in lines)
         if field.pattern:
             value, by_pattern = repair.to_pattern(value, field.pattern)
             changed = changed or by_pattern
+        if field.list_format is not None:
+            fmt = field.list_format
+            value, guessed = repair.list_items(value, fmt.separator, lexicon.load(fmt.items))
+            changed = changed or guessed
         return value, changed
     return value, False
