@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 
 from taskmaster.engines.base import BBox, Gray
+from taskmaster.imaging.quantiles import median, median_distance, percentile
 
 INK = 128  # darker than this is ink: scans put paper at 200-255 and ink under 90
 MIN_BLOB = 12  # connected components smaller than this (px) are scanner or fax speckle
@@ -66,7 +67,7 @@ def flatten(img: Gray) -> Gray:
     k = cv2.getStructuringElement(cv2.MORPH_RECT, (FLAT_KERNEL, FLAT_KERNEL))
     bg = cv2.dilate(img, k).astype(np.float32)
     norm = img.astype(np.float32) * 255.0 / np.maximum(bg, 1.0)
-    dark = float(np.percentile(norm, 0.5))
+    dark = percentile(norm, 0.5)
     if 255.0 - dark >= MIN_CONTRAST:
         gain = min(MAX_GAIN, max(1.0, (255.0 - DARKEST) / (255.0 - dark)))
         norm = 255.0 - (255.0 - norm) * gain
@@ -84,7 +85,7 @@ def stretch(img: Gray) -> Gray:
     """
     if img.size == 0:
         return img
-    dark = float(np.percentile(img, 0.5))
+    dark = percentile(img, 0.5)
     if 255.0 - dark < MIN_CONTRAST:
         return img
     gain = min(MAX_GAIN, max(1.0, (255.0 - DARKEST) / (255.0 - dark)))
@@ -105,8 +106,8 @@ def clean_paper(img: Gray) -> Gray:
     """
     if img.size == 0:
         return img
-    level = float(np.median(img))
-    mad = float(np.median(np.abs(img.astype(np.float32) - level)))
+    level = median(img)
+    mad = median_distance(img, level)
     noise = 1.4826 * mad
     cut = level - PAPER_SIGMAS * noise
     if noise < GRAIN or cut <= INK:  # clean paper already, or no clear paper level
