@@ -65,8 +65,9 @@ def flatten(img: Gray) -> Gray:
     paper is not amplified. On clean scans and faxes this is (nearly) the identity.
     """
     k = cv2.getStructuringElement(cv2.MORPH_RECT, (FLAT_KERNEL, FLAT_KERNEL))
-    bg = cv2.dilate(img, k).astype(np.float32)
-    norm = img.astype(np.float32) * 255.0 / np.maximum(bg, 1.0)
+    bg = np.maximum(cv2.dilate(img, k), 1)
+    # img * 255 / bg in float32: the same values as numpy's, computed in one pass
+    norm = cv2.divide(img, bg, scale=255.0, dtype=cv2.CV_32F)
     dark = percentile(norm, 0.5)
     if 255.0 - dark >= MIN_CONTRAST:
         gain = min(MAX_GAIN, max(1.0, (255.0 - DARKEST) / (255.0 - dark)))
