@@ -89,6 +89,8 @@ def run(ctx: TaskContext, svc: Services) -> None:
             )
         )
         new_pages: list[Page] = []
+        svc.decoder.prestart()  # its own lock first: the fingerprints hold the services'
+        warm = svc.warm_fingerprints(batch.apps)
         # Each page is encoded and written while the decoder works on the next file;
         # the rows are committed once every file is written.
         with svc.store.writing_behind():
@@ -130,6 +132,7 @@ def run(ctx: TaskContext, svc: Services) -> None:
                         )
                     )
                 file.status, file.error = FileStatus.OK, None
+        warm.join()
         session.execute(delete(Page).where(Page.batch_id == batch.id))
         session.add_all(new_pages)
         session.commit()
