@@ -89,7 +89,7 @@ def run(ctx: TaskContext, svc: Services) -> None:
             )
         )
         new_pages: list[Page] = []
-        svc.decoder.prestart()  # its own lock first: the fingerprints hold the services'
+        svc.decoder.prestart(1)  # its own lock first: the fingerprints hold the services'
         warm = svc.warm_fingerprints(batch.apps)
         # Each page is encoded and written while the decoder works on the next file;
         # the rows are committed once every file is written.
