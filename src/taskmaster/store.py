@@ -21,6 +21,7 @@ import numpy as np
 
 from taskmaster.errors import ConfigError, CorruptFile, NotFound
 from taskmaster.settings import Settings
+from taskmaster.store_behind import WriteBehind
 
 
 class Store(Protocol):
@@ -191,6 +192,7 @@ class MemoStore:
         self._scopes: set[str] = set()
         self._bytes = 0
         self._lock = threading.Lock()
+        self._behind = threading.local()  # this thread's `writing_behind`, if any
 
     def __getattr__(self, name: str) -> object:
         # What else the store offers (a FileStore's `path`) is the inner store's.
@@ -207,6 +209,39 @@ class MemoStore:
             with self._lock:
                 self._scopes.discard(prefix)
                 self._drop_where(lambda k: k.startswith(prefix))
+
+    @contextmanager
+    def writing_behind(self, depth: int = 4) -> Iterator[None]:
+        """Within the block, this thread's writes (`put_image`, `put_bytes`) go to the
+        inner store on one background thread, in the order they were made, while the
+        caller goes on: ingest hands the decoder the next file while the last page is
+        encoded, identify matches the next page while the last is (OpenCV and file
+        writes let go of the GIL). The images are kept in memory at once, as always; the
+        caller must not change an image it has put. At most `depth` writes wait (memory
+        stays flat). Reading a file still being written waits for it; deleting,
+        updating or locating waits for every write. After a failed write the later ones
+        are dropped (a manifest never outlives its pages); leaving the block waits for
+        every write and raises the first error, so a stage commits only rows whose files
+        are written. Nested blocks share the outer one's writer."""
+        if getattr(self._behind, "queue", None) is not None:
+            yield
+            return
+        behind = WriteBehind(depth)
+        self._behind.queue = behind
+        try:
+            yield
+        except BaseException:
+            self._behind.queue = None
+            behind.close(raise_error=False)
+            raise
+        self._behind.queue = None
+        behind.close(raise_error=True)
+
+    def _drain(self, rel: str | None = None) -> None:
+        """Wait for this thread's writes behind: all, or those before a write of `rel`."""
+        behind: WriteBehind | None = getattr(self._behind, "queue", None)
+        if behind is not None and (rel is None or behind.pending(rel)):
+            behind.wait()
 
     @staticmethod
     def _page(rel: str) -> str:
@@ -232,12 +267,21 @@ class MemoStore:
     def put_bytes(self, rel: str, data: bytes) -> str:
         with self._lock:
             self._drop_where(lambda k: k == rel)
+        behind: WriteBehind | None = getattr(self._behind, "queue", None)
+        if behind is not None:
+            behind.submit(self.inner.put_bytes, rel, data)
+            return rel  # what every store returns
         return self.inner.put_bytes(rel, data)
 
     def get_bytes(self, rel: str) -> bytes:
+        self._drain(rel)
         return self.inner.get_bytes(rel)
 
     def put_image(self, rel: str, image: np.ndarray) -> str:
+        behind: WriteBehind | None = getattr(self._behind, "queue", None)
+        if behind is not None:
+            behind.submit(self.inner.put_image, rel, self._keep(rel, image))
+            return rel
         out = self.inner.put_image(rel, image)
         self._keep(rel, image)
         return out
@@ -247,17 +291,21 @@ class MemoStore:
             kept = self._images.get(rel)
         if kept is not None:
             return kept
+        self._drain(rel)
         return self._keep(rel, self.inner.get_image(rel))
 
     def delete_tree(self, rel: str) -> None:
+        self._drain()
         with self._lock:
             self._drop_where(lambda k: k.startswith(rel.rstrip("/") + "/"))
         self.inner.delete_tree(rel)
 
     def update_bytes(self, rel: str, change: Change) -> None:
+        self._drain()
         with self._lock:
             self._drop_where(lambda k: k == rel)
         self.inner.update_bytes(rel, change)
 
     def locate(self, rel: str) -> str:
+        self._drain()
         return self.inner.locate(rel)

@@ -97,3 +97,21 @@ def test_ingest_hands_its_pages_on_in_memory_and_stores_each_once(home: Path) ->
         assert (FileStore(home).get_image(page.image) == blank).all()
     finally:
         svc.close()
+
+
+def test_ingest_builds_the_batch_forms_fingerprints_while_it_decodes(home: Path) -> None:
+    # The fingerprints identify needs next are ready when ingest ends (built while the
+    # decoder worked); the pages' files are all written before their rows are committed.
+    svc = Services.create(Settings(home=home, hot_folder=False))
+    data = BLANK.read_bytes()
+    try:
+        batch_id = create_batch(svc, [("a.png", data), ("b.png", data)], ["intake"])
+        assert not svc._fingerprints
+        with svc.store.run(pages_tree(batch_id) + "/"):
+            ingest.run(TaskContext(batch_id=batch_id), svc)
+        assert sorted(pt for _, pt in svc._fingerprints) == ["intake-v1", "intake-v1-consent"]
+        disk = FileStore(home)
+        for page in _pages(svc, batch_id):
+            assert disk.get_image(page.image).shape == (page.height, page.width)
+    finally:
+        svc.close()

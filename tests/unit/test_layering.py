@@ -57,6 +57,9 @@ ALLOWED_LOCAL = {
     # procrastinate and psycopg load only with the procrastinate queue (0.15 s of every
     # `taskmaster process` start-up otherwise)
     ("pipeline/submit.py", "make_runnable", "taskmaster.queue.distributed"),
+    # OCRmyPDF and pikepdf load only when a PDF/A is written (0.12 s of every start-up:
+    # every exporter plugin is loaded, and most applications export no PDF)
+    ("exporters/pdfa_export.py", "export", "taskmaster.exporters.pdf_export"),
 }
 
 

@@ -9,7 +9,15 @@ import numpy as np
 from taskmaster.reading import typed_page
 from taskmaster.reading.comb import CELL_EMPTY_INK
 from taskmaster.reading.result import FieldReading
-from taskmaster.reading.zones import INK, clean_paper, ink_ratio, stretch
+from taskmaster.reading.zones import (
+    INK,
+    MIN_BLOB,
+    clean_paper,
+    flatten,
+    ink_mask,
+    ink_ratio,
+    stretch,
+)
 
 
 def _cell(ink: int, digit: str = "1") -> np.ndarray:
@@ -69,6 +77,40 @@ def _read(value: str | None, source: str = "ocr", *messages: str) -> FieldReadin
         bbox=(0, 0, 10, 10),
         messages=list(messages),
     )
+
+
+def test_ink_mask_keeps_exactly_the_blobs_of_min_blob_pixels() -> None:
+    # Against OpenCV's default labelling, blob by blob: speckle of every density, from
+    # none (the shortcut that returns the mask as is) to most of the zone.
+    rng = np.random.default_rng(15)
+    for density in (0.0, 0.001, 0.01, 0.05, 0.3, 0.6):
+        img = np.full((90, 700), 230, np.uint8)
+        cv2.putText(img, "Ab 12", (20, 70), cv2.FONT_HERSHEY_SIMPLEX, 2.0, 0, 5)
+        img[rng.random(img.shape) < density] = 0
+        ink = (img < INK).astype(np.uint8)
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+        want = np.isin(labels, np.flatnonzero(stats[:, cv2.CC_STAT_AREA] >= MIN_BLOB)) & (ink > 0)
+        got = ink_mask(img)
+        assert got.dtype == bool
+        assert np.array_equal(got, want), density
+        assert 0 < got.sum() <= ink.sum()
+        assert (got.sum() < ink.sum()) == bool(density)  # speckle dropped where there is some
+
+
+def test_the_paper_division_is_numpys_to_the_bit() -> None:
+    # Every (pixel, paper level) pair flatten can meet (the level is a max filter, so it
+    # is never below the pixel): OpenCV's division gives numpy's float32 to the bit.
+    img = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 256, 1)
+    bg = np.maximum(img, np.repeat(np.arange(256, dtype=np.uint8)[None, :], 256, 0))
+    want = img.astype(np.float32) * 255.0 / np.maximum(bg.astype(np.float32), 1.0)
+    got = cv2.divide(img, np.maximum(bg, 1), scale=255.0, dtype=cv2.CV_32F)
+    assert np.array_equal(got, want)
+    # and a grey photo zone still comes out white paper, black ink
+    zone = np.full((60, 300), 170, np.uint8)
+    zone[20:40, 50:250:9] = 90
+    flat = flatten(zone)
+    assert int(flat[5, 5]) == 255
+    assert int(flat[30, 50]) < 40
 
 
 def test_typed_page_from_its_other_fields() -> None:

@@ -121,3 +121,20 @@ def test_refusals_come_back_with_their_class(pool: DecoderPool) -> None:
         _decode(pool, b"Dear customer,\n" * 50)
     with pytest.raises(LimitExceeded, match="declares too many pixels"):
         _decode(pool, hostile.png_declaring(60_000, 60_000))
+
+
+def test_prestart_starts_as_many_children_as_asked() -> None:
+    # `taskmaster process` decodes one file at a time: one child, not the pool's size
+    # (each is a Python process whose imports cost a quarter second of CPU).
+    two = DecoderPool(Budget(memory_mb=256, cpu_s=2, wall_s=20), size=2)
+    try:
+        two.prestart(1)
+        assert len(two._idle) == 1
+        png = io.BytesIO()
+        Image.fromarray(np.full((40, 60), 200, np.uint8)).save(png, "PNG")
+        assert _decode(two, png.getvalue())[0].shape == (40, 60)
+        assert len(two._idle) == 1  # the child came back; no second one was started
+        two.prestart()
+        assert len(two._idle) == 2
+    finally:
+        two.close()

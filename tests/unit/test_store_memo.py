@@ -75,3 +75,46 @@ def test_rewritten_bytes_and_deleted_trees_are_not_served_from_memory(tmp_path: 
         store.delete_tree("pages/b-1")
         with pytest.raises(NotFound):
             store.get_image("pages/b-1/00001-in.png")
+
+
+def test_writes_behind_land_in_order_and_are_read_back(tmp_path: Path) -> None:
+    store = MemoStore(FileStore(tmp_path))
+    with store.run("pages/b-1/"), store.writing_behind(depth=2):
+        for n in range(6):
+            assert store.put_image(f"pages/b-1/{n:05d}-in.png", page(n)) == (
+                f"pages/b-1/{n:05d}-in.png"
+            )
+        store.put_bytes("manifests/b-1/1.json", b"{}")
+        # a file still being written is read once written, a kept image from memory
+        assert store.get_bytes("manifests/b-1/1.json") == b"{}"
+        assert int(store.get_image("pages/b-1/00003-in.png")[0, 0]) == 3
+    disk = FileStore(tmp_path)
+    for n in range(6):
+        assert int(disk.get_image(f"pages/b-1/{n:05d}-in.png")[0, 0]) == n
+    assert disk.get_bytes("manifests/b-1/1.json") == b"{}"
+    assert getattr(store._behind, "queue", None) is None
+
+
+def test_a_failed_write_behind_stops_the_later_ones_and_raises(tmp_path: Path) -> None:
+    # A file where a folder should be: the first page cannot be written, so neither may
+    # the manifest queued after it (it would list a page that is not there).
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "b-1").write_bytes(b"not a folder")
+    store = MemoStore(FileStore(tmp_path))
+    with pytest.raises(OSError), store.writing_behind():
+        store.put_image("pages/b-1/00001-in.png", page(1))
+        store.put_bytes("manifests/b-1/1.json", b"{}")
+    assert not (tmp_path / "manifests").exists()
+
+
+def test_an_error_in_the_block_waits_for_the_writes_and_propagates(tmp_path: Path) -> None:
+    store = MemoStore(FileStore(tmp_path))
+    with pytest.raises(KeyError), store.writing_behind():
+        store.put_image("pages/b-1/00001-in.png", page(4))
+        with store.writing_behind():  # nested: the same writer
+            store.put_image("pages/b-1/00002-in.png", page(5))
+        raise KeyError("the stage failed")
+    disk = FileStore(tmp_path)
+    assert int(disk.get_image("pages/b-1/00001-in.png")[0, 0]) == 4
+    assert int(disk.get_image("pages/b-1/00002-in.png")[0, 0]) == 5
+    assert getattr(store._behind, "queue", None) is None

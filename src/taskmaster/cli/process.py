@@ -85,6 +85,7 @@ def process(
     inputs, failed = _read_inputs(files, show)
     results: list[dict[str, object]] = []
     if inputs:
+        svc.decoder.prestart(1)  # the decoder process starts while the batch is set up
         # Leased to this process from birth, so a server's pool sharing the database
         # never claims it; if this process dies the lease runs out and a server resumes it.
         policy, owner = Policy(), worker_name("cli")

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from taskmaster.exporters import ExportTarget
-from taskmaster.exporters.pdf_export import write_searchable_pdf
 from taskmaster.hookspecs import hookimpl
 
 
@@ -21,6 +20,10 @@ class PdfaExporter:
     name = "pdfa"
 
     def export(self, result: dict[str, Any], target: ExportTarget) -> str:
+        # OCRmyPDF and pikepdf (0.12 s of CPU) load only when a PDF is written: every
+        # process loads every exporter plugin, and most applications export no PDF.
+        from taskmaster.exporters.pdf_export import write_searchable_pdf
+
         pages = [(p.image, p.dpi, p.words) for p in target.load_pages()]
         with tempfile.TemporaryDirectory(prefix="taskmaster-pdfa-") as tmp:
             out = Path(tmp) / "document.pdf"

@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from taskmaster.errors import EngineError
 from taskmaster.imaging.loader import PageImage
+from taskmaster.imaging.quantiles import percentile
 
 Gray = npt.NDArray[np.uint8]
 
@@ -155,11 +156,13 @@ def is_blank(img: Gray) -> bool:
     core = img[my : h - my, mx : w - mx]
     scale = min(1.0, 1000 / max(core.shape))
     small = cv2.resize(core, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    paper = float(np.percentile(small, 90))
+    paper = percentile(small, 90)
     ink = (small < paper - 60).astype(np.uint8)
     # Speckle is a few pixels; a character at this size is ~10.
     ink = np.asarray(cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)), np.uint8)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(ink)
+    n, _, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
+        ink, 8, cv2.CV_32S, cv2.CCL_GRANA
+    )
     area = stats[1:, cv2.CC_STAT_AREA] if n > 1 else np.zeros(0)
     return bool(area[area >= 6].sum() < _BLANK_INK * small.size)
 

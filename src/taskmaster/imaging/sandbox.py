@@ -246,12 +246,14 @@ class DecoderPool:
         self._warm = False  # replace a discarded child at once (set by prestart)
         self.files = 0  # files handed to a decoder so far (each decoded at most once)
 
-    def prestart(self) -> None:
-        """Start every child now (their imports run while the caller goes on), and from
-        now on replace a child that is discarded as soon as it is."""
+    def prestart(self, count: int | None = None) -> None:
+        """Start `count` children now (None: every one; their imports run while the
+        caller goes on), and from now on replace a child that is discarded as soon as
+        it is. One file at a time (ingest) needs one."""
+        want = self.size if count is None else min(count, self.size)
         with self._lock:
             self._warm = True
-            while len(self._idle) < self.size and not self._closed:
+            while len(self._idle) < want and not self._closed:
                 self._idle.append(_Child(self.budget))
 
     def decode(

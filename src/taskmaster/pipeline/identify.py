@@ -103,7 +103,9 @@ def run(ctx: TaskContext, svc: Services) -> None:
                 )
             )
         )
-        with session.no_autoflush:  # no write transaction during the slow part
+        # No write transaction during the slow part; a registered page is written while
+        # the next page is matched, and all are written before the rows are committed.
+        with svc.store.writing_behind(), session.no_autoflush:
             for n, page in enumerate(pages):
                 if n % 5 == 0:
                     report(svc, ctx, "identify", n, len(pages))

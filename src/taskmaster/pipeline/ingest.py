@@ -89,39 +89,50 @@ def run(ctx: TaskContext, svc: Services) -> None:
             )
         )
         new_pages: list[Page] = []
-        for file in files:
-            first = len(new_pages) + 1
-            try:
-                stored = _decoded_before(svc, batch.id, file)
-                if stored is None:
-                    stored = decode_file(
-                        svc, batch.id, file.seq, first, file.name, svc.store.get_bytes(file.path)
+        svc.decoder.prestart(1)  # its own lock first: the fingerprints hold the services'
+        warm = svc.warm_fingerprints(batch.apps)
+        # Each page is encoded and written while the decoder works on the next file;
+        # the rows are committed once every file is written.
+        with svc.store.writing_behind():
+            for file in files:
+                first = len(new_pages) + 1
+                try:
+                    stored = _decoded_before(svc, batch.id, file)
+                    if stored is None:
+                        stored = decode_file(
+                            svc,
+                            batch.id,
+                            file.seq,
+                            first,
+                            file.name,
+                            svc.store.get_bytes(file.path),
+                        )
+                except InputError as exc:
+                    file.status, file.error = FileStatus.FAILED, exc.message
+                    # info, not warning: the file's row keeps the reason, and whoever submitted
+                    # it reports it once (`process` prints one line per bad file)
+                    log.info("batch %s: %s: %s", batch.id, file.name, exc.message)
+                    continue
+                for seq, page in enumerate(stored, start=first):
+                    rel = page_key(batch.id, seq)
+                    if page.rel != rel:  # decoded before at other page numbers
+                        svc.store.put_bytes(rel, svc.store.get_bytes(page.rel))
+                    new_pages.append(
+                        Page(
+                            batch_id=batch.id,
+                            file_id=file.id,
+                            seq=seq,
+                            image=rel,
+                            source=f"{file.name}#{page.index}",
+                            page_index=page.index,
+                            width=page.width,
+                            height=page.height,
+                            dpi=page.dpi,
+                            source_dpi=page.dpi,
+                        )
                     )
-            except InputError as exc:
-                file.status, file.error = FileStatus.FAILED, exc.message
-                # info, not warning: the file's row keeps the reason, and whoever submitted
-                # it reports it once (`process` prints one line per bad file)
-                log.info("batch %s: %s: %s", batch.id, file.name, exc.message)
-                continue
-            for seq, page in enumerate(stored, start=first):
-                rel = page_key(batch.id, seq)
-                if page.rel != rel:  # decoded before at other page numbers
-                    svc.store.put_bytes(rel, svc.store.get_bytes(page.rel))
-                new_pages.append(
-                    Page(
-                        batch_id=batch.id,
-                        file_id=file.id,
-                        seq=seq,
-                        image=rel,
-                        source=f"{file.name}#{page.index}",
-                        page_index=page.index,
-                        width=page.width,
-                        height=page.height,
-                        dpi=page.dpi,
-                        source_dpi=page.dpi,
-                    )
-                )
-            file.status, file.error = FileStatus.OK, None
+                file.status, file.error = FileStatus.OK, None
+        warm.join()
         session.execute(delete(Page).where(Page.batch_id == batch.id))
         session.add_all(new_pages)
         session.commit()

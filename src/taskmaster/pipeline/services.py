@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import cv2
@@ -21,6 +23,8 @@ from taskmaster.plugins import create, registered
 from taskmaster.private import owner_only, private_dir
 from taskmaster.settings import Settings
 from taskmaster.store import MemoStore, store_from_settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -130,6 +134,24 @@ class Services:
                     page_type, image.astype(np.uint8), marks=marks
                 )
             return self._fingerprints[key]
+
+    def warm_fingerprints(self, apps: Sequence[str]) -> threading.Thread:
+        """Build the fingerprints of `apps`' form page types on a background thread (ingest
+        starts it: this process mostly waits for the decoder child there, and identify
+        needs them next). An error is left for identify to raise, where it always was."""
+
+        def build() -> None:
+            for name in apps:
+                try:
+                    for pt in self.apps.get(name).app.page_types:
+                        if pt.reference:
+                            self.fingerprint(name, pt.name)
+                except Exception:  # identify builds it again and reports what is wrong
+                    log.debug("fingerprints of %s left to identify", name, exc_info=True)
+
+        thread = threading.Thread(target=build, name="fingerprints", daemon=True)
+        thread.start()
+        return thread
 
     def close(self) -> None:
         if self._decoder is not None:

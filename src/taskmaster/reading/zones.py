@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 
 from taskmaster.engines.base import BBox, Gray
+from taskmaster.imaging.quantiles import median, median_distance, percentile
 
 INK = 128  # darker than this is ink: scans put paper at 200-255 and ink under 90
 MIN_BLOB = 12  # connected components smaller than this (px) are scanner or fax speckle
@@ -64,9 +65,10 @@ def flatten(img: Gray) -> Gray:
     paper is not amplified. On clean scans and faxes this is (nearly) the identity.
     """
     k = cv2.getStructuringElement(cv2.MORPH_RECT, (FLAT_KERNEL, FLAT_KERNEL))
-    bg = cv2.dilate(img, k).astype(np.float32)
-    norm = img.astype(np.float32) * 255.0 / np.maximum(bg, 1.0)
-    dark = float(np.percentile(norm, 0.5))
+    bg = np.maximum(cv2.dilate(img, k), 1)
+    # img * 255 / bg in float32: the same values as numpy's, computed in one pass
+    norm = cv2.divide(img, bg, scale=255.0, dtype=cv2.CV_32F)
+    dark = percentile(norm, 0.5)
     if 255.0 - dark >= MIN_CONTRAST:
         gain = min(MAX_GAIN, max(1.0, (255.0 - DARKEST) / (255.0 - dark)))
         norm = 255.0 - (255.0 - norm) * gain
@@ -84,7 +86,7 @@ def stretch(img: Gray) -> Gray:
     """
     if img.size == 0:
         return img
-    dark = float(np.percentile(img, 0.5))
+    dark = percentile(img, 0.5)
     if 255.0 - dark < MIN_CONTRAST:
         return img
     gain = min(MAX_GAIN, max(1.0, (255.0 - DARKEST) / (255.0 - dark)))
@@ -105,8 +107,8 @@ def clean_paper(img: Gray) -> Gray:
     """
     if img.size == 0:
         return img
-    level = float(np.median(img))
-    mad = float(np.median(np.abs(img.astype(np.float32) - level)))
+    level = median(img)
+    mad = median_distance(img, level)
     noise = 1.4826 * mad
     cut = level - PAPER_SIGMAS * noise
     if noise < GRAIN or cut <= INK:  # clean paper already, or no clear paper level
@@ -121,9 +123,15 @@ def ink_mask(img: Gray, min_blob: int = MIN_BLOB) -> np.ndarray:
     mask = (img < INK).astype(np.uint8)
     if not mask.any():
         return mask.astype(bool)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    # Grana's block-based labelling: the same components as OpenCV's default for 8-way
+    # connectivity (numbered in another order), its statistics in a third of the time.
+    n, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
+        mask, 8, cv2.CV_32S, cv2.CCL_GRANA
+    )
     keep = stats[:, cv2.CC_STAT_AREA] >= min_blob
     keep[0] = False
+    if keep[1:].all():  # no speckle: the mask as it is
+        return mask.astype(bool)
     return np.asarray(keep[labels], dtype=bool)
 
 
