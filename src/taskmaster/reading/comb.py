@@ -12,6 +12,7 @@ import numpy as np
 
 from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import Engines, Gray, Reading
+from taskmaster.imaging.quantiles import percentile
 from taskmaster.reading import combdecode, combtyped
 from taskmaster.reading.consensus import Consensus, read_typed
 from taskmaster.reading.recognise import DISAGREE_CAP, HAND_CAP, TYPED_MIN, calibrate_ocr
@@ -60,7 +61,7 @@ def _faint_ink(cell: Gray) -> float:
     on a scan stays above the fixed ink level (its darkest pixel 115, paper 250)."""
     if cell.size == 0:
         return 0.0
-    paper = float(np.percentile(cell, 75))
+    paper = percentile(cell, 75)
     return ink_ratio(np.where(cell < paper - FAINT_CONTRAST, 0, 255).astype(np.uint8))
 
 
