@@ -121,14 +121,18 @@ def _date_page(day: str, month: str, year: str) -> Gray:
     return np.asarray(img, dtype=np.uint8)
 
 
-def test_a_typed_date_read_alike_scores_high_on_a_typed_page() -> None:
-    field = FieldDef(
+def _date_field() -> FieldDef:
+    return FieldDef(
         name="signature_date",
         kind="date",
         type="date",
         bbox=(1560, 2930, 1992, 2996),
         parts=PARTS,
     )
+
+
+def test_a_typed_date_read_alike_scores_high_on_a_typed_page() -> None:
+    field = _date_field()
     page = _date_page("08", "04", "2026")
     r = date.read(page, field, _engines(), typed_page=True)
     assert r.value == "2026-04-08"
@@ -189,13 +193,7 @@ def test_a_two_against_one_split_is_settled_by_letters_and_digits_read_alone() -
 
 
 def test_a_typed_date_outside_the_fields_years_goes_to_review() -> None:
-    field = FieldDef(
-        name="signature_date",
-        kind="date",
-        type="date",
-        bbox=(1560, 2930, 1992, 2996),
-        parts=PARTS,
-    )
+    field = _date_field()
     far = str(date.years(field)[1] + 2)
     r = date.read(_date_page("08", "04", far), field, _engines(), typed_page=True)
     assert r.value == f"{far}-04-08"
