@@ -209,3 +209,43 @@ def test_more_than_one_digit_made_a_letter_goes_to_review() -> None:
     assert (
         combtyped.repaired_cap("751438182044", "TSI438182044", 0.97) == combtyped.MULTI_REPAIR_CAP
     )
+
+
+def _glyph(ch: str) -> Gray:
+    """One comb cell (42 x 56) with a typed capital drawn in a sans font."""
+    img = Image.new("L", (42, 56), 255)
+    font = ImageFont.load_default(size=34)
+    ImageDraw.Draw(img).text((21, 28), ch, fill=0, font=font, anchor="mm")
+    return np.asarray(img, dtype=np.uint8)
+
+
+def test_a_bare_stroke_is_a_bar_and_other_capitals_are_not() -> None:
+    assert combtyped.is_bar(_glyph("I"))
+    for ch in "WLMOTJ":
+        assert not combtyped.is_bar(_glyph(ch)), ch
+    assert not combtyped.is_bar(np.full((56, 42), 255, np.uint8))
+
+
+def test_a_typed_state_whose_reads_lost_its_i_is_read_with_the_bar() -> None:
+    cells = [_glyph("W"), _glyph("I")]
+    r = Reading("W", 0.0, (0.97,), "tesseract")
+    lost: tuple[tuple[str, ...], ...] = (("W", "WW", "WW"), ("WI", "W", "WI"), ("W",) * 4)
+    for read in lost:
+        out = combtyped.state_with_bars(Consensus(r, 1, len(read), read), cells)
+        assert out is not None and out.text == "WI"
+        assert out.score == combtyped.BARS_SCORE
+    # One read is not enough; reads that give two codes, a code no state has, or no bar
+    # at all (every cell a bar: which read letter is which?) leave the comb as it was.
+    cases: tuple[tuple[tuple[str, ...], str], ...] = (
+        (("W", "MM"), "WI"),
+        (("W",), "WI"),
+        (("WA", "WA"), "WI"),
+        (("W", "W"), "WA"),
+        (("I", "I"), "II"),
+        (("QQ", "QQ"), "QI"),
+    )
+    for texts, glyphs in cases:
+        got = combtyped.state_with_bars(
+            Consensus(r, 1, len(texts), texts), [_glyph(c) for c in glyphs]
+        )
+        assert got is None, (texts, glyphs)
