@@ -249,3 +249,30 @@ def test_a_typed_state_whose_reads_lost_its_i_is_read_with_the_bar() -> None:
             Consensus(r, 1, len(texts), texts), [_glyph(c) for c in glyphs]
         )
         assert got is None, (texts, glyphs)
+
+
+def test_a_ghost_of_the_first_digit_after_the_letters_is_dropped() -> None:
+    fd = _member_field()
+    line = comb._side_by_side(comb.cells(_page("PBW017573069"), fd))
+    engines = _engines()
+    ghosted = ("PBWO017573069",) * 3
+    out = combtyped.without_ghost(
+        fd, Consensus(_read(ghosted[0]), 0, 3, ghosted), 12, line, engines
+    )
+    assert out is not None and out.text == "PBW017573069"
+    assert out.score == combtyped.GHOST_SCORE and len(out.confs) == 12
+    mixed = ("EYUB805236979", "EYUB805236979", "EYU805236979")
+    vote = Consensus(_read(mixed[2]), 1, 3, mixed)
+    # The letters read alone ("PBW") contradict EYU: left for review.
+    assert combtyped.without_ghost(fd, vote, 12, line, engines) is None
+    # No look-alike pair at the letters' end, reads that differ, or a ghost read alone.
+    for texts in (
+        ("PBWX017573069",) * 2,
+        ("PBWO017573069", "PBW017573068"),
+        ("PBWO017573069",),
+        ("PBW017573069", "PBW017573069"),
+    ):
+        got = combtyped.without_ghost(
+            fd, Consensus(_read(texts[0]), 1, len(texts), texts), 12, line, engines
+        )
+        assert got is None, texts

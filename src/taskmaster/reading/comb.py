@@ -108,6 +108,8 @@ def read(
         done = combtyped.settle(field, vote, valid, key, line, engines) if typed_page else None
         if typed_page and field.type == "state" and (done is None or done.score < ACCEPT):
             done = combtyped.state_with_bars(vote, used) or done
+        if typed_page and done is None:
+            done = combtyped.without_ghost(field, vote, len(used), line, engines)
         if done is not None:
             return _finish(field, filled, done.text, done.confs, done.score, "ocr", done.messages)
     else:  # hand print and no ICR: one read, for the person who will check it

@@ -24,7 +24,7 @@ from taskmaster.reading.consensus import (
     agreement_score,
     smooth,
 )
-from taskmaster.reading.repair import to_pattern
+from taskmaster.reading.repair import TO_DIGIT, to_pattern
 from taskmaster.reading.zones import ink_bbox, ink_mask, pad
 from taskmaster.validation.lexicons import US_STATES
 
@@ -42,6 +42,10 @@ SETTLED_COST = 0.05  # a line settled by its class reads against one dissenting 
 BAR_RATIO = 0.3  # width / height of a bar's ink at most (typed sans I 0.11-0.27)
 BAR_FILL = 0.75  # share of its ink box the bar fills at least (the I's 0.77-1.0)
 BARS_SCORE = 0.93  # every read explained by bars read as I, to a state code
+# A wide last letter before the digits of a member number can leave a ghost of the first
+# digit, read as its letter look-alike ("PBWO017573069", "EYUB805236979": 2 of 48 fresh
+# typed pages, seed 7501, every read of them that long).
+GHOST_SCORE = 0.95
 # The caps above are low on purpose: a fit maps a score bin to the share right of every
 # reading in it, and the bins from 0.6 to 0.9 hold many right typed reads (the old
 # readers' scores, capped reads that disagree), where a rare doubtful one would ride.
@@ -181,3 +185,37 @@ def state_with_bars(vote: Consensus, cells: list[Gray]) -> Typed | None:
         return None
     message = "a bare stroke read as I: " + " | ".join(vote.texts)
     return Typed(found[0], [BARS_SCORE] * len(cells), BARS_SCORE, [message])
+
+
+def without_ghost(
+    fd: FieldDef, vote: Consensus, n: int, line: Gray, engines: Engines
+) -> Typed | None:
+    """A letters-then-digits comb whose reads have one character too many: a letter
+    just before the first digit that is that digit's look-alike ("WO0", "UB8"), dropped.
+    None unless such a read is among them, at least two reads then give the one value
+    the pattern has, none another, and the letters read alone agree (one more read)."""
+    k = _letters(fd, n)
+    if not k or not fd.pattern:
+        return None
+
+    def dropped(read: str) -> str | None:
+        t = "".join(read.split())
+        if len(t) == n + 1 and TO_DIGIT.get(t[k]) == t[k + 1]:
+            return t[:k] + t[k + 1 :]
+        return t if len(t) == n else None
+
+    found = [t for t in map(dropped, vote.texts) if t is not None]
+    ghosts = sum(len("".join(t.split())) == n + 1 for t in vote.texts)
+    if not ghosts or len(found) < 2 or len(set(found)) != 1:
+        return None
+    text = found[0]
+    if to_pattern(text, fd.pattern) != (text, False) or dropped(vote.reading.text) != text:
+        return None
+    if _read(line, engines, UPPER)[:k] != text[:k]:
+        return None
+    r = vote.reading
+    confs = [c for c, ch in zip(r.char_confidences, r.text, strict=False) if ch.strip()]
+    if len(confs) == n + 1:
+        confs = confs[:k] + confs[k + 1 :]
+    message = "a ghost of the first digit dropped: " + " | ".join(vote.texts)
+    return Typed(text, confs, GHOST_SCORE, [message])
