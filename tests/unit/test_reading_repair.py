@@ -114,5 +114,6 @@ def test_a_dose_read_as_a_letter_before_its_unit() -> None:
         True,
     )
     assert repair.dose_numbers("A O mg\nB l ML")[0] == "A 0 mg\nB 1 ML"
-    for kept in ("VITAMIN B 12 MG", "ASPIRIN 81 MG", "TAKE S MGX", "GS MG", "5 MG"):
+    kept_as_read = ("VITAMIN B 12 MG", "ASPIRIN 81 MG", "TAKE S MGX", "GS MG", "331 S UNIT AVE")
+    for kept in (*kept_as_read, "S MG", "12 S MG"):
         assert repair.dose_numbers(kept) == (kept, False)

@@ -108,7 +108,8 @@ def letter_words(text: str) -> tuple[str, bool]:
     return joined, changed or joined != " ".join(out)
 
 
-_DOSE = re.compile(r"(?<!\S)([OSIlZBG])(?= (?i:MG|MCG|ML|MEQ|UNITS?)\b)")
+# After a word, before a dose's unit: not a street's "331 S UNIT AVE".
+_DOSE = re.compile(r"(?<=[A-Za-z] )([OSIlZBG])(?= (?i:MG|MCG|ML|MEQ)\b)")
 
 
 def dose_numbers(text: str) -> tuple[str, bool]:

@@ -166,8 +166,9 @@ def _repair(field: FieldDef, value: str) -> tuple[str, bool]:
         if field.name.startswith("address"):
             value, direction = repair.street_direction(value)
             changed = changed or direction
-        value, dose = repair.dose_numbers(value)
-        changed = changed or dose
+        if not field.name.startswith("address"):
+            value, dose = repair.dose_numbers(value)
+            changed = changed or dose
         lines = [repair.letter_words(line) for line in value.split("\n")]
         value = "\n".join(t for t, _ in lines)
         changed = changed or any(c for _, c in lines)
