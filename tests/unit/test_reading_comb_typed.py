@@ -207,3 +207,70 @@ def test_more_than_one_digit_made_a_letter_goes_to_review() -> None:
     assert (
         combtyped.repaired_cap("751438182044", "TSI438182044", 0.97) == combtyped.MULTI_REPAIR_CAP
     )
+
+
+def _glyph(ch: str) -> Gray:
+    """One comb cell (42 x 56) with a typed capital drawn in a sans font."""
+    img = Image.new("L", (42, 56), 255)
+    font = ImageFont.load_default(size=34)
+    ImageDraw.Draw(img).text((21, 28), ch, fill=0, font=font, anchor="mm")
+    return np.asarray(img, dtype=np.uint8)
+
+
+def test_a_bare_stroke_is_a_bar_and_other_capitals_are_not() -> None:
+    assert combtyped.is_bar(_glyph("I"))
+    for ch in "WLMOTJ":
+        assert not combtyped.is_bar(_glyph(ch)), ch
+    assert not combtyped.is_bar(np.full((56, 42), 255, np.uint8))
+
+
+def test_a_typed_state_whose_reads_lost_its_i_is_read_with_the_bar() -> None:
+    cells = [_glyph("W"), _glyph("I")]
+    r = Reading("W", 0.0, (0.97,), "tesseract")
+    lost: tuple[tuple[str, ...], ...] = (("W", "WW", "WW"), ("WI", "W", "WI"), ("W",) * 4)
+    for read in lost:
+        out = combtyped.state_with_bars(Consensus(r, 1, len(read), read), cells)
+        assert out is not None and out.text == "WI"
+        assert out.score == combtyped.BARS_SCORE
+    # One read is not enough; reads that give two codes, a code no state has, or no bar
+    # at all (every cell a bar: which read letter is which?) leave the comb as it was.
+    cases: tuple[tuple[tuple[str, ...], str], ...] = (
+        (("W", "MM"), "WI"),
+        (("W",), "WI"),
+        (("WA", "WA"), "WI"),
+        (("W", "W"), "WA"),
+        (("I", "I"), "II"),
+        (("QQ", "QQ"), "QI"),
+    )
+    for texts, glyphs in cases:
+        got = combtyped.state_with_bars(
+            Consensus(r, 1, len(texts), texts), [_glyph(c) for c in glyphs]
+        )
+        assert got is None, (texts, glyphs)
+
+
+def test_a_ghost_of_the_first_digit_after_the_letters_is_dropped() -> None:
+    fd = _member_field()
+    line = comb._side_by_side(comb.cells(_page("PBW017573069"), fd))
+    engines = _engines()
+    ghosted = ("PBWO017573069",) * 3
+    out = combtyped.without_ghost(
+        fd, Consensus(_read(ghosted[0]), 0, 3, ghosted), 12, line, engines
+    )
+    assert out is not None and out.text == "PBW017573069"
+    assert out.score == combtyped.GHOST_SCORE and len(out.confs) == 12
+    mixed = ("EYUB805236979", "EYUB805236979", "EYU805236979")
+    vote = Consensus(_read(mixed[2]), 1, 3, mixed)
+    # The letters read alone ("PBW") contradict EYU: left for review.
+    assert combtyped.without_ghost(fd, vote, 12, line, engines) is None
+    # No look-alike pair at the letters' end, reads that differ, or a ghost read alone.
+    for texts in (
+        ("PBWX017573069",) * 2,
+        ("PBWO017573069", "PBW017573068"),
+        ("PBWO017573069",),
+        ("PBW017573069", "PBW017573069"),
+    ):
+        got = combtyped.without_ghost(
+            fd, Consensus(_read(texts[0]), 1, len(texts), texts), 12, line, engines
+        )
+        assert got is None, texts

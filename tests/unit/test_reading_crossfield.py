@@ -4,7 +4,8 @@ and hand-print slips in common e-mail domains. Pure functions, no engines."""
 from __future__ import annotations
 
 from taskmaster.reading import repair
-from taskmaster.reading.crossfield import settle_email, settle_page
+from taskmaster.reading.crossfield import VOUCHED, settle_email, settle_page
+from taskmaster.reading.recognise import AGREED_DOUBTFUL
 from taskmaster.reading.result import FieldReading
 
 BOX = (0, 0, 10, 10)
@@ -77,3 +78,39 @@ def test_a_confident_read_one_look_alike_from_the_names_is_proposed() -> None:
     out = settle_email(_r("isandoval@yahoo.com", 0.98), _r("Lucia"), _r("Sandoval"))
     assert out.value == "lsandoval@yahoo.com"
     assert out.confidence <= 0.6
+
+
+def _typed(value: str, confidence: float = 0.6, *messages: str) -> FieldReading:
+    return FieldReading(
+        value=value.lower(),
+        raw=value,
+        confidence=confidence,
+        source="ocr",
+        bbox=BOX,
+        messages=list(messages),
+    )
+
+
+def test_typed_reads_that_agree_on_a_name_made_address_are_vouched_for() -> None:
+    first, last = _r("Kim", 0.95), _r("FREEMAN", 0.95)
+    out = settle_email(_typed("Kfreeman8@yahoo.com", 0.434, AGREED_DOUBTFUL), first, last)
+    assert out.value == "kfreeman8@yahoo.com"
+    assert out.confidence == VOUCHED
+    # Not where the reads disagreed, a name was doubtful, the domain is uncommon, the
+    # spelling is a less usual one, or a repair made the value.
+    for email, f, la in (
+        (_typed("kfreeman8@yahoo.com", 0.434), first, last),
+        (_typed("kfreeman8@yahoo.com", 0.434, AGREED_DOUBTFUL), _r("Kim", 0.6), last),
+        (_typed("kfreeman8@yahoo.co.uk", 0.434, AGREED_DOUBTFUL), first, last),
+        (_typed("freemankim@yahoo.com", 0.434, AGREED_DOUBTFUL), first, last),
+    ):
+        assert settle_email(email, f, la).confidence == 0.434
+    repaired = FieldReading(
+        value="kfreeman8@yahoo.com",
+        raw="kfreeman8@yahoocom",
+        confidence=0.434,
+        source="ocr",
+        bbox=BOX,
+        messages=[AGREED_DOUBTFUL],
+    )
+    assert settle_email(repaired, first, last).confidence == 0.434

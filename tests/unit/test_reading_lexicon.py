@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from taskmaster.apps.schema import FieldDef
-from taskmaster.reading import handtext, lexicon
+from taskmaster.reading import handtext, lexicon, text
 from taskmaster.reading.combdecode import decode_pattern, position_charsets
 from taskmaster.reading.date import Mask, years
 from taskmaster.reading.recognise import Recognised
@@ -215,3 +215,16 @@ def test_a_house_number_glued_to_a_street_word_is_split_for_review() -> None:
     assert out.text == "2545 N VIEW ST" and out.confidence < handtext.ACCEPT
     same = Recognised("2545 VIEW ST", 0.95, "ocr")
     assert handtext.settle_typed("address_street", same) is same
+
+
+def test_a_typed_word_one_look_alike_from_the_fields_list_is_found() -> None:
+    def fd(name: str) -> FieldDef:
+        return FieldDef(name=name, kind="text", type="string", bbox=(0, 0, 10, 10))
+
+    assert text.near_listed(fd("address_street"), "44 JACKSON AVF") == ("AVF", "AVE")
+    assert text.near_listed(fd("emergency_name"), "RCNALD STOUT") == ("RCNALD", "RONALD")
+    # Words of the list, numbers, and fields without a list of words are left alone.
+    assert text.near_listed(fd("address_street"), "44 JACKSON AVE") is None
+    assert text.near_listed(fd("emergency_name"), "RONALD STOUT") is None
+    assert text.near_listed(fd("city"), "SPRINGFIELF") is None
+    assert text.near_listed(fd("email"), "a@b.com") is None

@@ -106,3 +106,14 @@ def test_a_direction_read_as_its_look_alike_is_put_right() -> None:
     # A direction, a street named F, or no street name after it: as read.
     for kept in ("6944 E ELM LN", "500 F ST NW", "55 F STREET", "12 F", "100 F 2ND ST"):
         assert repair.street_direction(kept) == (kept, False)
+
+
+def test_a_dose_read_as_a_letter_before_its_unit() -> None:
+    assert repair.dose_numbers("RANITIDINE S MG TWICE DAILY") == (
+        "RANITIDINE 5 MG TWICE DAILY",
+        True,
+    )
+    assert repair.dose_numbers("A O mg\nB l ML")[0] == "A 0 mg\nB 1 ML"
+    kept_as_read = ("VITAMIN B 12 MG", "ASPIRIN 81 MG", "TAKE S MGX", "GS MG", "331 S UNIT AVE")
+    for kept in (*kept_as_read, "S MG", "12 S MG"):
+        assert repair.dose_numbers(kept) == (kept, False)

@@ -34,6 +34,7 @@ CELL_EMPTY_INK = 0.004  # share of ink under which a cell is blank (a thin faint
 # cells (lines erased) hold none; every written cell holds >= 3.5%.
 FAINT_CONTRAST = 60
 TYPED_JITTER = 3  # px of top/bottom spread typed characters stay within
+ACCEPT = 0.9  # the accept threshold: a typed state under it is looked at again (bars)
 _GAP = 8  # white px between characters laid side by side (a typed letter gap)
 _DIGITS = "0123456789"
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -105,6 +106,10 @@ def read(
         line = _side_by_side(used)
         vote = read_typed(line, engines, charset=charset, valid=valid, key=key, min_reads=2)
         done = combtyped.settle(field, vote, valid, key, line, engines) if typed_page else None
+        if typed_page and field.type == "state" and (done is None or done.score < ACCEPT):
+            done = combtyped.state_with_bars(vote, used) or done
+        if typed_page and done is None:
+            done = combtyped.without_ghost(field, vote, len(used), line, engines)
         if done is not None:
             return _finish(field, filled, done.text, done.confs, done.score, "ocr", done.messages)
     else:  # hand print and no ICR: one read, for the person who will check it

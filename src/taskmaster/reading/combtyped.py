@@ -24,8 +24,9 @@ from taskmaster.reading.consensus import (
     agreement_score,
     smooth,
 )
-from taskmaster.reading.repair import to_pattern
-from taskmaster.reading.zones import pad
+from taskmaster.reading.repair import TO_DIGIT, to_pattern
+from taskmaster.reading.zones import ink_bbox, ink_mask, pad
+from taskmaster.validation.lexicons import US_STATES
 
 UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 DIGITS = "0123456789"
@@ -35,6 +36,16 @@ REPAIRED_AGREED_CAP = 0.97
 LETTERS_DIFFER_CAP = 0.3  # the letters read alone differ from the line's: review
 MULTI_REPAIR_CAP = 0.3  # more than one digit made a letter for the pattern: review
 SETTLED_COST = 0.05  # a line settled by its class reads against one dissenting read
+# A typed state's lone I is a bare stroke that Tesseract drops or doubles beside a wide
+# letter ("WI" read "W", "WW": 4 of 5 typed WI on fresh seed 7501). A cell whose ink is a
+# narrow solid bar is an I in a comb of capitals; the line's reads give the other letters.
+BAR_RATIO = 0.3  # width / height of a bar's ink at most (typed sans I 0.11-0.27)
+BAR_FILL = 0.75  # share of its ink box the bar fills at least (the I's 0.77-1.0)
+BARS_SCORE = 0.93  # every read explained by bars read as I, to a state code
+# A wide last letter before the digits of a member number can leave a ghost of the first
+# digit, read as its letter look-alike ("PBWO017573069", "EYUB805236979": 2 of 48 fresh
+# typed pages, seed 7501, every read of them that long).
+GHOST_SCORE = 0.95
 # The caps above are low on purpose: a fit maps a score bin to the share right of every
 # reading in it, and the bins from 0.6 to 0.9 hold many right typed reads (the old
 # readers' scores, capped reads that disagree), where a rare doubtful one would ride.
@@ -135,3 +146,76 @@ def _letters(fd: FieldDef, n: int) -> int:
 def _read(line: Gray, engines: Engines, charset: str) -> str:
     """The line (smoothed) read with `charset` alone allowed, spaces left out."""
     return "".join(engines.ocr.read_zone(pad(smooth(line)), charset=charset).text.split())
+
+
+def is_bar(cell: Gray) -> bool:
+    """Whether the cell's ink is one narrow solid vertical stroke (a sans-serif I)."""
+    box = ink_bbox(cell)
+    if box is None:
+        return False
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    return w <= BAR_RATIO * h and float(ink_mask(cell)[y0:y1, x0:x1].mean()) >= BAR_FILL
+
+
+def state_with_bars(vote: Consensus, cells: list[Gray]) -> Typed | None:
+    """A typed state whose reads lost or doubled a lone I, read with the bar cells as
+    I: each read of the comb's length with its bar positions made I, or of the other
+    cells' count with I put in at the bars; None unless at least two reads give one
+    state code that way and none another, a read has another letter at a bar than I or
+    the letter before it, or no cell is a bar."""
+    bars = [is_bar(c) for c in cells]
+    if not any(bars) or all(bars):
+        return None
+    found: list[str] = []
+    for read in vote.texts:
+        t = "".join(read.split()).upper()
+        if len(t) == len(cells):
+            # At a bar, the read has an I or the letter before it again ("WW").
+            if any(
+                b and c != "I" and t[i - 1 : i] != c
+                for i, (b, c) in enumerate(zip(bars, t, strict=True))
+            ):
+                return None
+            found.append("".join("I" if b else c for b, c in zip(bars, t, strict=True)))
+        elif len(t) == bars.count(False):
+            rest = iter(t)
+            found.append("".join("I" if b else next(rest) for b in bars))
+    if len(found) < 2 or len(set(found)) != 1 or found[0] not in US_STATES:
+        return None
+    message = "a bare stroke read as I: " + " | ".join(vote.texts)
+    return Typed(found[0], [BARS_SCORE] * len(cells), BARS_SCORE, [message])
+
+
+def without_ghost(
+    fd: FieldDef, vote: Consensus, n: int, line: Gray, engines: Engines
+) -> Typed | None:
+    """A letters-then-digits comb whose reads have one character too many: a letter
+    just before the first digit that is that digit's look-alike ("WO0", "UB8"), dropped.
+    None unless such a read is among them, at least two reads then give the one value
+    the pattern has, none another, and the letters read alone agree (one more read)."""
+    k = _letters(fd, n)
+    if not k or not fd.pattern:
+        return None
+
+    def dropped(read: str) -> str | None:
+        t = "".join(read.split())
+        if len(t) == n + 1 and TO_DIGIT.get(t[k]) == t[k + 1]:
+            return t[:k] + t[k + 1 :]
+        return t if len(t) == n else None
+
+    found = [t for t in map(dropped, vote.texts) if t is not None]
+    ghosts = sum(len("".join(t.split())) == n + 1 for t in vote.texts)
+    if not ghosts or len(found) < 2 or len(set(found)) != 1:
+        return None
+    text = found[0]
+    if to_pattern(text, fd.pattern) != (text, False) or dropped(vote.reading.text) != text:
+        return None
+    if _read(line, engines, UPPER)[:k] != text[:k]:
+        return None
+    r = vote.reading
+    confs = [c for c, ch in zip(r.char_confidences, r.text, strict=False) if ch.strip()]
+    if len(confs) == n + 1:
+        confs = confs[:k] + confs[k + 1 :]
+    message = "a ghost of the first digit dropped: " + " | ".join(vote.texts)
+    return Typed(text, confs, GHOST_SCORE, [message])

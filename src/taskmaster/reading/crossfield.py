@@ -13,6 +13,8 @@ import re
 from dataclasses import replace
 
 from taskmaster.reading import lexicon
+from taskmaster.reading.recognise import AGREED_DOUBTFUL
+from taskmaster.reading.repair import EMAIL_DOMAINS
 from taskmaster.reading.result import FieldReading
 
 ACCEPT = 0.9
@@ -22,6 +24,10 @@ _MARGIN = 0.25  # the runner-up must be this much further from the read
 _LOOK_ALIKE = 0.5  # one look-alike glyph, in `lexicon.distance` units
 _DOUBT_CHAR = 0.4
 _SURE_CHAR = 0.9
+# A typed address whose agreeing reads are exactly a common name-made spelling at a common
+# domain, the names themselves read confidently: two fields read apart vouch for each
+# other (fresh typed pages, seed 7501: 5 such addresses, all right, at 0.43-0.60 alone).
+VOUCHED = 0.93
 # Lower-case look-alikes of digits in a hand-printed address's trailing number.
 _AS_DIGIT = {"o": "0", "l": "1", "i": "1", "z": "2", "s": "5", "b": "6", "q": "9", "g": "9"}
 
@@ -91,6 +97,12 @@ def settle_email(email: FieldReading, first: FieldReading, last: FieldReading) -
         for c, prior in email_candidates(f, la, local).items()
     )
     best, cand = scored[0]
+    if cand == local and best == 0.0 and _vouched(email, first, last, domain):
+        return replace(
+            email,
+            confidence=max(email.confidence, VOUCHED),
+            messages=[*email.messages, f"local part spelt from the names: {cand!r}"],
+        )
     if cand == local or best > _TOLERANCE * len(cand):
         return email
     if email.confidence >= ACCEPT and (best > _LOOK_ALIKE or len(cand) != len(local)):
@@ -107,6 +119,18 @@ def settle_email(email: FieldReading, first: FieldReading, last: FieldReading) -
         confidence=min(email.confidence, PROPOSED_CAP),
         char_confidences=chars,
         messages=[*email.messages, f"local part from the names: {cand!r} (read {local!r})"],
+    )
+
+
+def _vouched(email: FieldReading, first: FieldReading, last: FieldReading, domain: str) -> bool:
+    """The e-mail line was typed, its reads agree character by character (only its word
+    confidence was low: `AGREED_DOUBTFUL`), nothing repaired it, its domain is a common
+    one and both names were read confidently."""
+    return (
+        AGREED_DOUBTFUL in email.messages
+        and "".join((email.raw or "").split()).lower() == email.value
+        and domain in EMAIL_DOMAINS
+        and min(first.confidence, last.confidence) >= ACCEPT
     )
 
 

@@ -28,6 +28,10 @@ TYPED_MIN = 0.80  # Tesseract word confidence under which a zone is not trusted 
 # counts a word's absence from its dictionary (an e-mail address, a drug), is lower.
 SURE_CHAR = 0.8
 AGREED = (0.90, 0.99)  # score of agreeing reads, from SURE_CHAR to all characters sure
+# Said of a doubtful typed line (word confidence under TYPED_MIN) whose reads agree, every
+# character sure: not enough alone ("Flyah" for "Elijah"), but another field may vouch
+# for it (`crossfield.settle_email`: an e-mail address spelt from the patient's names).
+AGREED_DOUBTFUL = "typed page: reads agree, every character sure, word confidence low"
 
 
 @dataclass
@@ -108,6 +112,8 @@ def recognise(
         if ocr.confidence < TYPED_MIN:
             out.confidence = min(out.confidence, DISAGREE_CAP)
             out.messages.append("typed page: a doubtful read kept as Tesseract's")
+            if alike and not settled and agreed_score(ocr.char_confidences) is not None:
+                out.messages.append(AGREED_DOUBTFUL)
         if settled:
             out.messages.append("the field's list settles the reads: " + " | ".join(vote.texts))
         elif not vote.agreed and not alike:

@@ -108,6 +108,17 @@ def letter_words(text: str) -> tuple[str, bool]:
     return joined, changed or joined != " ".join(out)
 
 
+# After a word, before a dose's unit: not a street's "331 S UNIT AVE".
+_DOSE = re.compile(r"(?<=[A-Za-z] )([OSIlZBG])(?= (?i:MG|MCG|ML|MEQ)\b)")
+
+
+def dose_numbers(text: str) -> tuple[str, bool]:
+    """A lone letter that is a digit's look-alike before a dose's unit read as that digit
+    ("RANITIDINE S MG" -> "RANITIDINE 5 MG": a fax's 5, every read alike)."""
+    fixed = _DOSE.sub(lambda m: TO_DIGIT[m.group(1).upper()], text)
+    return fixed, fixed != text
+
+
 def _as_letter(word: str, i: int) -> str:
     """The letter digit `word[i]` resembles, in the case of the nearest letter after it
     (before it at the word's end): "0'Brien" -> "O", "c0m" -> "o"."""
