@@ -228,3 +228,11 @@ def test_a_typed_word_one_look_alike_from_the_fields_list_is_found() -> None:
     assert text.near_listed(fd("emergency_name"), "RONALD STOUT") is None
     assert text.near_listed(fd("city"), "SPRINGFIELF") is None
     assert text.near_listed(fd("email"), "a@b.com") is None
+
+
+def test_the_cost_tables_are_the_costs_of_every_character_pair() -> None:
+    chars = [chr(i) for i in range(lexicon._CODES - 1)]
+    for a in chars:
+        row = lexicon._SUB[ord(a)]
+        assert [row[ord(b)] for b in chars] == [lexicon._sub(a, b) for b in chars]
+        assert lexicon._INDEL[ord(a)] == lexicon._indel(a)
