@@ -86,6 +86,25 @@ def test_a_typed_address_its_reads_agree_on_is_scored_by_that_on_a_typed_page() 
     assert alone.confidence < 0.9 < 0.95 <= typed.confidence
 
 
+def test_the_agreement_of_reads_does_not_score_free_text_nothing_checks() -> None:
+    # The same line in a plain text field (no word list, pattern or format): two reads of
+    # one engine share their misreads, so Tesseract's own confidence stands.
+    field = FieldDef.model_validate(
+        {"name": "requester", "kind": "text", "bbox": [40, 40, 900, 114]}
+    )
+    assert not text.checked(field)
+    page = _page("rbrandt@outlook.com")
+    alone = text.read(page, field, ENGINES)
+    typed = text.read(page, field, ENGINES, typed_page=True)
+    assert typed.value == "rbrandt@outlook.com"
+    assert typed.confidence == alone.confidence < 0.9
+    listed = FieldDef.model_validate({"name": "last_name", "kind": "text", "bbox": BOX})
+    patterned = FieldDef.model_validate(
+        {"name": "group", "kind": "text", "bbox": BOX, "pattern": "^[A-Z0-9]+$"}
+    )
+    assert text.checked(listed) and text.checked(patterned)
+
+
 def test_a_typed_list_whose_comma_was_lost_is_read_with_it_for_review() -> None:
     field = FieldDef.model_validate(
         {

@@ -93,7 +93,7 @@ def read(
             confirm=partial(listed, field),
         )
         r = handtext.resolve(field.name, rec)
-        if rec.agreed is not None and r.text == rec.text:
+        if rec.agreed is not None and r.text == rec.text and checked(field):
             # Reads that agree, which the field's list did not move: scored by agreement.
             r = replace(r, confidence=max(r.confidence, rec.agreed))
         miss = near_listed(field, r.text) if r.typed else None
@@ -147,6 +147,18 @@ def canonical(field: FieldDef, read: str) -> str:
     if field.type == "email":
         return repair.email("".join(read.split()).lower())[0]
     return " ".join(read.split())
+
+
+def checked(field: FieldDef) -> bool:
+    """Whether a value of `field` is checked against more than its reads: a word list, a
+    pattern, or a type with a format (an e-mail address). Only then does the agreement of
+    typed reads score a line: two reads of one engine share their misreads (a faxed
+    `LUIS` read `LUTS` by both), and on free text nothing else catches them."""
+    return (
+        field.type != "string"
+        or field.pattern is not None
+        or lexicon.for_field(field.name) is not None
+    )
 
 
 def listed(field: FieldDef, read: str) -> bool:
