@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from taskmaster.reading import lexicon
+from taskmaster.reading import crossdates, lexicon
 from taskmaster.reading.recognise import AGREED_DOUBTFUL
 from taskmaster.reading.repair import EMAIL_DOMAINS
 from taskmaster.reading.result import FieldReading
@@ -135,8 +135,9 @@ def _vouched(email: FieldReading, first: FieldReading, last: FieldReading, domai
 
 
 def settle_page(readings: dict[str, FieldReading]) -> dict[str, FieldReading]:
-    """Every cross-field settling this page's fields allow (e-mail from the names)."""
-    out = dict(readings)
+    """Every cross-field settling this page's fields allow (e-mail from the names, the
+    visit date and the signature's date from each other: `crossdates`)."""
+    out = crossdates.settle_page(readings)
     if {"email", "first_name", "last_name"} <= out.keys():
         out["email"] = settle_email(out["email"], out["first_name"], out["last_name"])
     return out
