@@ -17,7 +17,7 @@ import re
 from dataclasses import replace
 
 from taskmaster.reading import lexicon, repair
-from taskmaster.reading.handwords import near_list, one_off, thin_extra
+from taskmaster.reading.handwords import near_list, one_off, rejoined, snap_both, thin_extra
 from taskmaster.reading.recognise import HAND_CAP, Recognised, fuse
 
 SNAP_AGREE = 0.93  # both engines' reads snap to one vocabulary entry (or agree word by word)
@@ -109,6 +109,13 @@ def _word(ocr: str, icr: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
         s = lexicon.snap([ocr, icr], vocabulary)
         if s is not None:
             return s.entry, s.near(0) and s.near(1)
+        both = snap_both(ocr, icr, vocabulary)
+        if both is not None:
+            return both, False
+    if i in UNITS and len(i) > 1 and o.isdigit():
+        # The ICR's unit of a dose where Tesseract made digits of its glyphs ("10 76" /
+        # "10 MG"): the ICR does not read a hand-printed number as a unit.
+        return icr, False
     if o.isdigit() and not i.isdigit() and len(o) == len(i):
         # A number Tesseract read as one, where the ICR took a digit for a letter ("5D").
         return ocr, False
@@ -179,6 +186,13 @@ def doses(words: list[str], vocabulary: frozenset[str] = frozenset()) -> list[st
     like a unit with any one glyph before ("20 OG"), unless it is a word of the
     field's `vocabulary` ("9808 FL CT"); other words unchanged."""
     out = list(words)
+    for k in range(1, len(out)):
+        w = out[k].upper()
+        if any(c.isdigit() for c in w) and _dose_like(out[k - 1].upper()) and w not in UNITS:
+            # "SO M6": a digit inside makes it no word, a dose's look-alike before it.
+            near = [u for u in UNITS if lexicon.distance(w, u) <= _CONFUSED_ONE]
+            if len(near) == 1:
+                out[k] = near[0]
     for k in range(len(out) - 1):
         w = out[k].upper()
         if (
@@ -204,6 +218,11 @@ def doses(words: list[str], vocabulary: frozenset[str] = frozenset()) -> list[st
             if len(near) == 1:
                 out[k] = near[0]
     return out
+
+
+def _dose_like(word: str) -> bool:
+    """A word that may be a hand-printed dose: digits and their look-alikes."""
+    return 0 < len(word) <= 4 and all(c.isdigit() or c in _AS_DIGIT for c in word)
 
 
 def settle_typed(field_name: str, r: Recognised) -> Recognised:
@@ -345,7 +364,7 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
     undosed = dosed != icr.split()
     made = {d for d, w in zip(dosed, icr.split(), strict=True) if d != w}
     words = [
-        (o, False) if o.isdigit() and i in made else _word(o, i, vocabulary)
+        (o, False) if o.isdigit() and i.isdigit() and i in made else _word(o, i, vocabulary)
         for o, i in align(ocr.split(), dosed)
     ]
     words = [(w, ok) for w, ok in words if w]
@@ -354,6 +373,10 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
     ]
     fixed = doses([w for w, _ in words], vocabulary)
     words = [(f, ok and f == w) for f, (w, ok) in zip(fixed, words, strict=True)]
+    if vocabulary and mode == "words":
+        joined = rejoined([w for w, _ in words], vocabulary)
+        if len(joined) < len(words):
+            words = [(w, False) for w in joined]
     text = " ".join(w for w, _ in words)
     chars: list[float] = []
     for k, (w, ok) in enumerate(words):

@@ -9,6 +9,8 @@ import difflib
 from taskmaster.reading import lexicon
 
 THIN_DIGITS = "1I|/"  # strokes the ICR's segmentation may drop from a number
+_BOTH_MARGIN = 1.0  # summed distance by which the entry nearest both reads must win
+_JOIN_COST = 0.5  # one look-alike glyph (`lexicon.distance`)
 
 
 def near_list(word: str, vocabulary: frozenset[str]) -> bool:
@@ -40,3 +42,39 @@ def thin_extra(ocr: str, icr: str) -> bool:
         ocr[a0:a1].upper() for tag, a0, a1, b0, b1 in sm.get_opcodes() if a1 - a0 > b1 - b0
     )
     return any(c in THIN_DIGITS for c in extra)
+
+
+def snap_both(ocr: str, icr: str, vocabulary: frozenset[str]) -> str | None:
+    """The entry both reads of a word are nearest to together, where each alone is
+    nearer another ("DANY" / "DMILY": DAY and DAILY tie for the nearer read, DAILY is
+    far the nearer to the two): the summed distance decides, by `_BOTH_MARGIN`; None
+    when that is no clear call, or the entry is beyond tolerance of both reads."""
+    if not vocabulary or not ocr.isalpha() or not icr.isalpha():
+        return None
+    o, i = ocr.upper(), icr.upper()
+    table = tuple(e for e in vocabulary if abs(len(e) - max(len(o), len(i))) <= 2)
+    if len(table) < 2:
+        return None
+    total = lexicon.distances(o, table) + lexicon.distances(i, table)
+    order = total.argsort()
+    best, second = table[order[0]], float(total[order[1]])
+    if second - float(total[order[0]]) < _BOTH_MARGIN:
+        return None
+    near = min(lexicon.distance(o, best), lexicon.distance(i, best))
+    return best if near <= lexicon.tolerance(best) else None
+
+
+def rejoined(words: list[str], vocabulary: frozenset[str]) -> list[str]:
+    """Two neighbouring words of a settled line, neither a word of the list, joined where
+    together they are one look-alike from exactly one entry ("SER7 RALINE" ->
+    "SERTRALINE"): a word gap a hand-printed word does not have."""
+    out: list[str] = []
+    for w in words:
+        prev = out[-1].upper() if out else ""
+        if prev and prev not in vocabulary and w.upper() not in vocabulary and len(prev + w) >= 6:
+            s = lexicon.snap([prev + w.upper()], vocabulary)
+            if s is not None and s.distances[0] <= _JOIN_COST:
+                out[-1] = s.entry
+                continue
+        out.append(w)
+    return out

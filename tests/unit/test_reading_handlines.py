@@ -1,0 +1,49 @@
+"""Hand-printed medication lines settled from two reads: the unit of a dose, a word both
+reads miss, a word split in two (`reading.handtext`, `reading.handwords`). Reads the two
+engines gave on fresh tuning pages (bench/fresh_forms.py, seed 7501). Pure functions."""
+
+from __future__ import annotations
+
+from taskmaster.reading import handtext, lexicon
+from taskmaster.reading.handwords import rejoined, snap_both
+from taskmaster.reading.recognise import HAND_CAP, Recognised
+
+
+def _resolve(ocr: str, icr: str) -> Recognised:
+    r = Recognised(text=icr, confidence=0.5, source="icr", typed=False, reads=(ocr, icr))
+    return handtext.resolve("medications", r)
+
+
+def test_the_icr_unit_wins_over_tesseract_digits_after_a_dose() -> None:
+    r = _resolve("ISUrROFEN /O 76 TWICE DAILY", "IBUPROFEN 10 MG TWICE DAILY")
+    assert r.text == "IBUPROFEN 10 MG TWICE DAILY"
+    assert r.confidence <= HAND_CAP
+    assert _resolve("PREDNISONE 20 7775 TWICE DAILY", "PREDNISONE 20 MG TWICE DAILY").text == (
+        "PREDNISONE 20 MG TWICE DAILY"
+    )
+
+
+def test_a_dose_and_its_unit_both_read_as_look_alikes() -> None:
+    assert handtext.doses(["MAGNESIUM", "SO", "M6", "TWICE"]) == ["MAGNESIUM", "50", "MG", "TWICE"]
+    # A word with no digit in it is no unit's look-alike here: "SO ME" stays.
+    assert handtext.doses(["SO", "ME"]) == ["SO", "ME"]
+    r = _resolve("MAGA/ EC SIUM SO 776 TWICE DALLY", "MAGNFSIUM SO M6 TWICE DAILY")
+    assert r.text == "MAGNESIUM 50 MG TWICE DAILY"
+
+
+def test_the_entry_nearest_both_reads_when_each_alone_is_a_tie() -> None:
+    vocabulary, _ = lexicon.for_field("medications") or (frozenset(), "")
+    assert snap_both("DANY", "DMILY", vocabulary) == "DAILY"
+    assert snap_both("DANY", "D4ILY", vocabulary) is None  # a digit: no word to snap
+    assert _resolve("SILDENAFIL IO MG TWICE DANY", "SILDENAFIL 10 MG TWICL- DMILY").text == (
+        "SILDENAFIL 10 MG TWICE DAILY"
+    )
+
+
+def test_a_word_split_in_two_is_joined_where_together_they_are_one_entry() -> None:
+    vocabulary, _ = lexicon.for_field("medications") or (frozenset(), "")
+    assert rejoined(["SER7", "RALINE", "50", "MG"], vocabulary) == ["SERTRALINE", "50", "MG"]
+    assert rejoined(["TWICE", "DAILY"], vocabulary) == ["TWICE", "DAILY"]
+    r = _resolve("SEAT RALING 80 YN AT WZI6HT", "SER7 RALINE 50 MG AT NIGHT")
+    assert r.text == "SERTRALINE 50 MG AT NIGHT"
+    assert r.confidence <= HAND_CAP
