@@ -17,6 +17,7 @@ import re
 from dataclasses import replace
 
 from taskmaster.reading import lexicon, repair
+from taskmaster.reading.handmail import joint_domain
 from taskmaster.reading.handwords import near_list, one_off, rejoined, snap_both, thin_extra
 from taskmaster.reading.recognise import HAND_CAP, Recognised, fuse
 
@@ -333,6 +334,11 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
         by_icr = "@" in icr and (_address(icr) or not _address(ocr))
         text = "".join((icr if by_icr else ocr).split())
         who = "the ICR" if by_icr else "Tesseract"
+        domain = joint_domain([ocr, icr])
+        if domain is not None and "@" in text:
+            # Neither read's domain is whole; together they point at one common domain.
+            text = f"{text.partition('@')[0]}@{domain}"
+            who += f", at the domain both reads point at ({domain})"
         return replace(
             r,
             text=text,

@@ -1,0 +1,52 @@
+"""A hand-printed e-mail address's domain from both engines' reads.
+
+Hand print after a fax or a phone camera leaves neither read of a domain whole
+("cerati@amal.com" / "ceratt@.amaii.c@m", "iwashine+omv@yal.oo.com" /
+"twashlnrton@yql.od.com"), but together they usually point at one common domain: the
+domain nearest the reads summed (`lexicon.distance`, a small prior against the rarer
+domains) is taken where it is clearly nearer than the next and within reach of one read.
+The address is then proposed for review as ever (a hand-printed address never scores
+above `recognise.HAND_CAP`).
+"""
+
+from __future__ import annotations
+
+from taskmaster.reading import lexicon
+from taskmaster.reading.repair import EMAIL_DOMAINS
+
+# The domains most patients write; a rarer one ("mail.com") must be read more plainly
+# to win a near tie ("amal.com": gmail.com or mail.com).
+COMMON = frozenset({"gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "icloud.com"})
+RARE_COST = 1.5
+MARGIN = 1.0  # summed distance by which the nearest domain must beat the next
+REACH = 0.35  # of the domain's length: how far the nearer read may be from it
+
+
+def domain_of(read: str) -> str | None:
+    """What follows the first '@' of a read, spaces and leading dots dropped (a later
+    '@' is a misread "o": "c@m")."""
+    text = "".join(read.split()).lower()
+    if "@" not in text:
+        return None
+    tail = text.partition("@")[2].lstrip("._,")
+    return tail or None
+
+
+def joint_domain(reads: list[str]) -> str | None:
+    """The common domain the reads' domains point at together; None when no read has
+    a domain, one already is a known domain, or no domain is a clear call."""
+    domains = [d for d in map(domain_of, reads) if d]
+    if not domains or any(d in EMAIL_DOMAINS for d in domains):
+        return None
+    scored = sorted(
+        (
+            sum(lexicon.distance(d, e) for d in domains) + (0.0 if e in COMMON else RARE_COST),
+            e,
+        )
+        for e in EMAIL_DOMAINS
+    )
+    (best, entry), (second, _) = scored[0], scored[1]
+    if second - best < MARGIN:
+        return None
+    nearest = min(lexicon.distance(d, entry) for d in domains)
+    return entry if nearest <= REACH * len(entry) else None
