@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from taskmaster.reading import lexicon, repair
+from taskmaster.reading import handstreet, lexicon, repair
 from taskmaster.reading.handmail import joint_domain
 from taskmaster.reading.handwords import near_list, one_off, rejoined, snap_both, thin_extra
 from taskmaster.reading.recognise import HAND_CAP, Recognised, fuse
@@ -221,6 +221,10 @@ def doses(words: list[str], vocabulary: frozenset[str] = frozenset()) -> list[st
     return out
 
 
+def _last(line: str) -> str:
+    return line.split()[-1] if line.split() else ""
+
+
 def _dose_like(word: str) -> bool:
     """A word that may be a hand-printed dose: digits and their look-alikes."""
     return 0 < len(word) <= 4 and all(c.isdigit() or c in _AS_DIGIT for c in word)
@@ -383,6 +387,10 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
         joined = rejoined([w for w, _ in words], vocabulary)
         if len(joined) < len(words):
             words = [(w, False) for w in joined]
+    if field_name in handstreet.FIELDS and words:
+        last = handstreet.suffix([w for w, _ in words], _last(ocr), _last(icr))
+        if last is not None and last != words[-1][0].upper():
+            words[-1] = (last, False)
     text = " ".join(w for w, _ in words)
     chars: list[float] = []
     for k, (w, ok) in enumerate(words):
