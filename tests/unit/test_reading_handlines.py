@@ -47,3 +47,12 @@ def test_a_word_split_in_two_is_joined_where_together_they_are_one_entry() -> No
     r = _resolve("SEAT RALING 80 YN AT WZI6HT", "SER7 RALINE 50 MG AT NIGHT")
     assert r.text == "SERTRALINE 50 MG AT NIGHT"
     assert r.confidence <= HAND_CAP
+
+
+def test_the_icr_number_wins_over_a_tesseract_read_with_hardly_a_digit() -> None:
+    # Tesseract's "/" would be a thin stroke the ICR dropped, but "/QO" is no number.
+    r = _resolve("PREDWVISOLONE /QO ME AT N/ERT", "PREDNISOLONE 10 MG AT N16HT")
+    assert r.text == "PREDNISOLONE 10 MG AT NIGHT"
+    assert _resolve("SOLUTION /O0 Me AT NIGHT", "SOLUTION 10 MG AT NIGHT").text == (
+        "SOLUTION 10 MG AT NIGHT"
+    )

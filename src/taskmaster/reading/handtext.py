@@ -120,12 +120,18 @@ def _word(ocr: str, icr: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
     if o.isdigit() and not i.isdigit() and len(o) == len(i):
         # A number Tesseract read as one, where the ICR took a digit for a letter ("5D").
         return ocr, False
-    if _numeric(icr) and (len(icr) >= len(ocr) or _junk(ocr) or not thin_extra(ocr, icr)):
+    if _numeric(icr) and (
+        len(icr) >= len(ocr)
+        or _junk(ocr)
+        or not thin_extra(ocr, icr)
+        or (icr.isdigit() and not _numeric(ocr))
+    ):
         # The ICR reads hand-printed digits far better than Tesseract, unless it lost
         # a thin stroke (a "1") that Tesseract kept; not where Tesseract's read holds
         # lower case or symbols inside a number ("GReT672%73" / "GR6969243"), nor
         # where Tesseract's extra glyphs are no thin strokes ("55" / "5", "27714" /
-        # "3714": Tesseract doubles hand-printed digits).
+        # "3714": Tesseract doubles hand-printed digits), nor where Tesseract's read
+        # is mostly no digits at all ("/QO" / "10": its thin stroke is no evidence).
         return icr, False
     if any(c.islower() for c in ocr) and i.isalpha() and len(i) >= len(o):
         # Hand print on this form is in capitals: Tesseract's lower case is a misread.
