@@ -9,6 +9,8 @@ that suffix is a clear call; the line goes to review as any unsettled hand line.
 
 from __future__ import annotations
 
+import numpy as np
+
 from taskmaster.reading import lexicon
 
 FIELDS = frozenset({"address_street"})
@@ -31,7 +33,7 @@ def suffix(words: list[str], ocr_last: str, icr_last: str) -> str | None:
         return None
     reads = [r.upper() for r in (ocr_last, icr_last, words[-1]) if r]
     table = tuple(sorted(SUFFIXES))
-    total = sum(lexicon.distances(r, table) for r in reads)
+    total = np.sum([lexicon.distances(r, table) for r in reads], axis=0)
     order = total.argsort()
     best = table[order[0]]
     if float(total[order[1]] - total[order[0]]) < MARGIN:
