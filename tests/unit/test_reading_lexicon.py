@@ -194,7 +194,8 @@ def test_an_email_address_comes_from_the_read_that_makes_one() -> None:
     assert r.text == "jsmith@gmail.com" and r.confidence < 0.9 and r.source == "icr"
     # A typed address on a fax Tesseract was unsure of: only its read is an address.
     r = handtext.resolve("email", _hand("emily66@yahoocom", "amll 56@ ahdd com"))
-    assert r.text == "emily66@yahoocom" and r.source == "ocr"
+    # Its domain, and the ICR's "ahdd com", point at yahoo.com together (`handmail`).
+    assert r.text == "emily66@yahoo.com" and r.source == "ocr"
 
 
 def test_a_unit_after_a_dose_and_no_stray_short_words_in_names() -> None:
