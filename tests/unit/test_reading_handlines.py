@@ -56,3 +56,8 @@ def test_the_icr_number_wins_over_a_tesseract_read_with_hardly_a_digit() -> None
     assert _resolve("SOLUTION /O0 Me AT NIGHT", "SOLUTION 10 MG AT NIGHT").text == (
         "SOLUTION 10 MG AT NIGHT"
     )
+    # An identifier: the ICR's mostly-digit read over Tesseract's letters ("22" alone).
+    r = Recognised(
+        text="x", confidence=0.5, source="icr", typed=False, reads=("CRCZHNIF22", "GR6947922")
+    )
+    assert handtext.resolve("group_number", r).text == "GR6947922"

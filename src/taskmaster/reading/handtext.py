@@ -27,6 +27,7 @@ SNAP_ONE = 0.8  # one engine's read explains the entry: likely, but a person con
 ACCEPT = 0.9  # the accept threshold a settled value must stay under
 SURE_CHAR = 0.97
 DOUBT_CHAR = 0.4
+_LONG_NUMBER = 4  # glyphs of an ICR number that outvotes a Tesseract read of letters
 _MERGE_COST = 0.3  # joining two words of one read to match one word of the other
 _DIRECTIONS = frozenset("NSEW")  # a street's direction: a lone letter between two words
 _ADDRESS = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$")
@@ -125,14 +126,15 @@ def _word(ocr: str, icr: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
         len(icr) >= len(ocr)
         or _junk(ocr)
         or not thin_extra(ocr, icr)
-        or (icr.isdigit() and not _numeric(ocr))
+        or ((icr.isdigit() or len(icr) >= _LONG_NUMBER) and not _numeric(ocr))
     ):
         # The ICR reads hand-printed digits far better than Tesseract, unless it lost
         # a thin stroke (a "1") that Tesseract kept; not where Tesseract's read holds
         # lower case or symbols inside a number ("GReT672%73" / "GR6969243"), nor
         # where Tesseract's extra glyphs are no thin strokes ("55" / "5", "27714" /
         # "3714": Tesseract doubles hand-printed digits), nor where Tesseract's read
-        # is mostly no digits at all ("/QO" / "10": its thin stroke is no evidence).
+        # is mostly no digits at all ("/QO" / "10", "CRCZHNIF22" / "GR6947922": its
+        # thin stroke is no evidence; a short read such as "S0" / "SO" excepted).
         return icr, False
     if any(c.islower() for c in ocr) and i.isalpha() and len(i) >= len(o):
         # Hand print on this form is in capitals: Tesseract's lower case is a misread.
