@@ -61,3 +61,16 @@ def test_the_icr_number_wins_over_a_tesseract_read_with_hardly_a_digit() -> None
         text="x", confidence=0.5, source="icr", typed=False, reads=("CRCZHNIF22", "GR6947922")
     )
     assert handtext.resolve("group_number", r).text == "GR6947922"
+
+
+def test_the_icrs_e_in_two_pieces() -> None:
+    def resolve(field: str, ocr: str, icr: str) -> str:
+        r = Recognised(text=icr, confidence=0.5, source="icr", typed=False, reads=(ocr, icr))
+        return handtext.resolve(field, r).text
+
+    assert resolve("preferred_language", "BNERME SE", "BURML- SE") == "BURMESE"
+    assert resolve("emergency_name", "TRE RESA WHNVT EHEARA", "THERESA WHITL- HEAD") == (
+        "THERESA WHITEHEAD"
+    )
+    # A hyphen Tesseract read too is written: the ICR's read is taken as it is.
+    assert "HALL-SMITH" in resolve("emergency_name", "ANNE HALL-SMITH", "ANNE HALL-SMITH")

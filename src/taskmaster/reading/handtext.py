@@ -28,6 +28,7 @@ ACCEPT = 0.9  # the accept threshold a settled value must stay under
 SURE_CHAR = 0.97
 DOUBT_CHAR = 0.4
 _LONG_NUMBER = 4  # glyphs of an ICR number that outvotes a Tesseract read of letters
+_ICR_E = re.compile(r"(?<=[A-Z ])L-|^L-")  # the ICR's E in two pieces
 _MERGE_COST = 0.3  # joining two words of one read to match one word of the other
 _DIRECTIONS = frozenset("NSEW")  # a street's direction: a lone letter between two words
 _ADDRESS = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$")
@@ -284,6 +285,10 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
     if len(r.reads) != 2:
         return settle_typed(field_name, r)
     ocr, icr = (" ".join(t.split()) for t in r.reads)
+    if "@" not in icr and "-" not in ocr:
+        # The ICR cuts a hand-printed E into an L and a stroke ("TWICL-", "BURML- SE");
+        # a hyphen Tesseract read too is written ("HALL-SMITH").
+        icr = _ICR_E.sub("E", icr)
     if ocr and ocr.upper() == icr.upper():
         return _agreed(field_name, r)
     if not ocr or not icr:
