@@ -74,3 +74,15 @@ def test_the_icrs_e_in_two_pieces() -> None:
     )
     # A hyphen Tesseract read too is written: the ICR's read is taken as it is.
     assert "HALL-SMITH" in resolve("emergency_name", "ANNE HALL-SMITH", "ANNE HALL-SMITH")
+
+
+def test_a_whole_value_both_reads_point_at_together() -> None:
+    def resolve(field: str, ocr: str, icr: str) -> Recognised:
+        r = Recognised(text=icr, confidence=0.7, source="icr", typed=False, reads=(ocr, icr))
+        return handtext.resolve(field, r)
+
+    r = resolve("insurance_provider", "ACT N&", "METNG")
+    assert r.text == "AETNA" and r.confidence <= 0.6
+    assert resolve("preferred_language", "COACH N", "K.ORCAN").text == "KOREAN"
+    # Two reads of nothing alike: no entry is a clear call.
+    assert resolve("preferred_language", "QXZ", "WVY").text not in lexicon.load("languages")

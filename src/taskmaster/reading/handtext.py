@@ -19,10 +19,18 @@ from dataclasses import replace
 from taskmaster.reading import handstreet, lexicon, repair
 from taskmaster.reading.handdose import UNITS, doses
 from taskmaster.reading.handmail import joint_domain
-from taskmaster.reading.handwords import near_list, one_off, rejoined, snap_both, thin_extra
+from taskmaster.reading.handwords import (
+    near_list,
+    one_off,
+    rejoined,
+    snap_both,
+    thin_extra,
+    whole_both,
+)
 from taskmaster.reading.recognise import HAND_CAP, Recognised, fuse
 
 SNAP_AGREE = 0.93  # both engines' reads snap to one vocabulary entry (or agree word by word)
+PROPOSED = 0.6  # a value only the two reads together point at: for a person to confirm
 SNAP_ONE = 0.8  # one engine's read explains the entry: likely, but a person confirms
 ACCEPT = 0.9  # the accept threshold a settled value must stay under
 SURE_CHAR = 0.97
@@ -326,6 +334,16 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
                 confidence=conf,
                 char_confidences=(SURE_CHAR if both else DOUBT_CHAR,) * len(s.entry),
                 messages=[*r.messages, f"matched {s.entry!r} in the field's list"],
+            )
+        whole = whole_both(ocr, icr, vocabulary)
+        if whole is not None:
+            # Neither read alone is near enough; the two together point at one entry.
+            return replace(
+                r,
+                text=whole,
+                confidence=min(r.confidence, PROPOSED),
+                char_confidences=(DOUBT_CHAR,) * len(whole),
+                messages=[*r.messages, f"both reads together nearest {whole!r} in the list"],
             )
     if mode == "words" and vocabulary:
         # A word either engine split ("DAVENP ORT") joined first, so the two reads align.

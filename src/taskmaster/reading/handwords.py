@@ -5,11 +5,14 @@ Tesseract's longer read of a number holds a stroke the ICR may have dropped."""
 from __future__ import annotations
 
 import difflib
+import re
 
 from taskmaster.reading import lexicon
 
 THIN_DIGITS = "1I|/"  # strokes the ICR's segmentation may drop from a number
 _BOTH_MARGIN = 1.0  # summed distance by which the entry nearest both reads must win
+_WHOLE_MARGIN = 2.0  # summed distance by which a whole-value entry must win
+_WHOLE_REACH = 0.4  # of the entry's length: how far its nearer read may be
 _JOIN_COST = 0.5  # one look-alike glyph (`lexicon.distance`)
 
 
@@ -78,3 +81,22 @@ def rejoined(words: list[str], vocabulary: frozenset[str]) -> list[str]:
                 continue
         out.append(w)
     return out
+
+
+def whole_both(ocr: str, icr: str, vocabulary: frozenset[str]) -> str | None:
+    """The entry of a whole-value list (an insurer, a language) nearest both reads
+    summed, spaces and symbols dropped ("ACT N&" / "METNG" -> AETNA, "COACH N" /
+    "K.ORCAN" -> KOREAN), where it wins by `_WHOLE_MARGIN` and one read is within
+    `_WHOLE_REACH` of its length; None otherwise."""
+    a, b = (re.sub(r"[^A-Z0-9]", "", t.upper()) for t in (ocr, icr))
+    if not (a and b and vocabulary):
+        return None
+    table = tuple(sorted(vocabulary))
+    bare = tuple(e.replace(" ", "") for e in table)
+    total = lexicon.distances(a, bare) + lexicon.distances(b, bare)
+    order = total.argsort()
+    if len(order) < 2 or float(total[order[1]] - total[order[0]]) < _WHOLE_MARGIN:
+        return None
+    k = int(order[0])
+    near = min(lexicon.distance(a, bare[k]), lexicon.distance(b, bare[k]))
+    return table[k] if near <= _WHOLE_REACH * len(bare[k]) else None
