@@ -86,3 +86,9 @@ def test_a_whole_value_both_reads_point_at_together() -> None:
     assert resolve("preferred_language", "COACH N", "K.ORCAN").text == "KOREAN"
     # Two reads of nothing alike: no entry is a clear call.
     assert resolve("preferred_language", "QXZ", "WVY").text not in lexicon.load("languages")
+
+
+def test_symbols_in_a_hand_printed_name_read_as_the_letters_they_look_like() -> None:
+    vocabulary = lexicon.load("first_names")
+    assert snap_both("(ARTNEN", "LARMEN", vocabulary) == "CARMEN"
+    assert snap_both("AMayOp", "AMGN.DA", vocabulary) == "AMANDA"

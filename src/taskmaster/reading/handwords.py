@@ -52,9 +52,11 @@ def snap_both(ocr: str, icr: str, vocabulary: frozenset[str]) -> str | None:
     nearer another ("DANY" / "DMILY": DAY and DAILY tie for the nearer read, DAILY is
     far the nearer to the two): the summed distance decides, by `_BOTH_MARGIN`; None
     when that is no clear call, or the entry is beyond tolerance of both reads."""
-    if not vocabulary or not ocr.isalpha() or not icr.isalpha():
+    if not vocabulary or any(c.isdigit() for c in ocr + icr):
         return None
-    o, i = ocr.upper(), icr.upper()
+    o, i = (_letters(t) for t in (ocr, icr))
+    if not (o and i):
+        return None
     table = tuple(e for e in vocabulary if abs(len(e) - max(len(o), len(i))) <= 2)
     if len(table) < 2:
         return None
@@ -65,6 +67,12 @@ def snap_both(ocr: str, icr: str, vocabulary: frozenset[str]) -> str | None:
         return None
     near = min(lexicon.distance(o, best), lexicon.distance(i, best))
     return best if near <= lexicon.tolerance(best) else None
+
+
+def _letters(word: str) -> str:
+    """A hand-printed word's letters, its symbols read as the letters they are drawn like
+    ("(ARTNEN" -> "CARTNEN", "M/CHELLE" -> "MICHELLE") or dropped ("ELI.TAH")."""
+    return re.sub(r"[^A-Z]", "", word.upper().replace("(", "C").replace("/", "I"))
 
 
 def rejoined(words: list[str], vocabulary: frozenset[str]) -> list[str]:
