@@ -33,9 +33,8 @@ def test_a_hand_address_takes_that_domain_for_review() -> None:
         reads=("edolacosa@imall.com", "edelarosa@. .tmaii.com"),
     )
     out = handtext.resolve("email", r)
-    # Only Tesseract's read is shaped like an address: its local part (the names
-    # settle it later, `crossfield`), at the domain both reads point at.
-    assert out.text == "edolacosa@gmail.com"
+    # With that domain the ICR's read is an address too: its local part wins.
+    assert out.text == "edelarosa@gmail.com"
     assert out.confidence <= HAND_CAP
 
 
@@ -63,3 +62,24 @@ def test_a_number_of_ones_read_as_ls() -> None:
         _field("jtrazierll@outlook.com", messages=(differ,)), _field("JULIA"), _field("FRAZIER")
     )
     assert out.value == "jfrazier11@outlook.com"
+
+
+def test_the_icr_read_made_an_address_by_the_joint_domain_wins_over_tesseracts() -> None:
+    r = Recognised(
+        text="x",
+        confidence=0.7,
+        source="icr",
+        typed=False,
+        reads=("emunog@icioud.com", "cmunoe@iol@ud com"),
+    )
+    out = handtext.resolve("email", r)
+    assert out.text == "cmunoe@icloud.com" and out.source == "icr"
+    # Tesseract's common domain read whole but for a dot: a typed line, its read stands.
+    typed = Recognised(
+        text="x",
+        confidence=0.7,
+        source="icr",
+        typed=False,
+        reads=("emily66@yahoocom", "amll 56@ ahdd com"),
+    )
+    assert handtext.resolve("email", typed).source == "ocr"

@@ -50,3 +50,9 @@ def joint_domain(reads: list[str]) -> str | None:
         return None
     nearest = min(lexicon.distance(d, entry) for d in domains)
     return entry if nearest <= REACH * len(entry) else None
+
+
+def clean_domain(read: str) -> bool:
+    """Whether the read's domain is a common one letter for letter, dots aside."""
+    d = domain_of(read)
+    return d is not None and d.replace(".", "") in {e.replace(".", "") for e in EMAIL_DOMAINS}

@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from taskmaster.reading import handstreet, lexicon, repair
 from taskmaster.reading.handdose import UNITS, doses
-from taskmaster.reading.handmail import joint_domain
+from taskmaster.reading.handmail import clean_domain, joint_domain
 from taskmaster.reading.handwords import (
     near_list,
     one_off,
@@ -305,10 +305,14 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
         # An e-mail address: the ICR reads it in lower case with its '@' (classes of its
         # own) where Tesseract mixes hand-printed l/1, o/0 and i/j freely; but where only
         # Tesseract made an address of it, the line was typed (a fax it was unsure of).
-        by_icr = "@" in icr and (_address(icr) or not _address(ocr))
+        domain = joint_domain([ocr, icr])
+        # The ICR's read with the domain both reads point at ("cmunoe@iol@ud com"), unless
+        # Tesseract read a common domain whole but for its dots (a typed "yahoocom").
+        icr_at = f"{''.join(icr.split()).partition('@')[0]}@{domain}"
+        joint = domain is not None and not clean_domain(ocr) and _address(icr_at)
+        by_icr = "@" in icr and (_address(icr) or joint or not _address(ocr))
         text = "".join((icr if by_icr else ocr).split())
         who = "the ICR" if by_icr else "Tesseract"
-        domain = joint_domain([ocr, icr])
         if domain is not None and "@" in text:
             # Neither read's domain is whole; together they point at one common domain.
             text = f"{text.partition('@')[0]}@{domain}"
