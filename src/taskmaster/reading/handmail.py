@@ -53,6 +53,13 @@ def joint_domain(reads: list[str]) -> str | None:
 
 
 def clean_domain(read: str) -> bool:
-    """Whether the read's domain is a common one letter for letter, dots aside."""
+    """Whether the read's domain is a common one but for one letter or its dots (a typed
+    "kmathews@lcloud.com", "emily66@yahoocom")."""
     d = domain_of(read)
-    return d is not None and d.replace(".", "") in {e.replace(".", "") for e in EMAIL_DOMAINS}
+    if d is None:
+        return False
+    return any(
+        d.replace(".", "") == e.replace(".", "")
+        or (len(d) == len(e) and sum(a != b for a, b in zip(d, e, strict=True)) <= 1)
+        for e in EMAIL_DOMAINS
+    )

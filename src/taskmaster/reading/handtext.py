@@ -306,8 +306,9 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
         # own) where Tesseract mixes hand-printed l/1, o/0 and i/j freely; but where only
         # Tesseract made an address of it, the line was typed (a fax it was unsure of).
         domain = joint_domain([ocr, icr])
-        # The ICR's read with the domain both reads point at ("cmunoe@iol@ud com"), unless
-        # Tesseract read a common domain whole but for its dots (a typed "yahoocom").
+        # The ICR's read with the domain both reads point at ("smattrvaws62@idloud com"),
+        # unless Tesseract read a common domain but for one letter or its dots (a typed
+        # "yahoocom", "lcloud.com").
         icr_at = f"{''.join(icr.split()).partition('@')[0]}@{domain}"
         joint = domain is not None and not clean_domain(ocr) and _address(icr_at)
         by_icr = "@" in icr and (_address(icr) or joint or not _address(ocr))
