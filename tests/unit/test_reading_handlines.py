@@ -4,7 +4,7 @@ engines gave on fresh tuning pages (bench/fresh_forms.py, seed 7501). Pure funct
 
 from __future__ import annotations
 
-from taskmaster.reading import handtext, lexicon
+from taskmaster.reading import handdose, handtext, lexicon
 from taskmaster.reading.handwords import rejoined, snap_both
 from taskmaster.reading.recognise import HAND_CAP, Recognised
 
@@ -24,9 +24,9 @@ def test_the_icr_unit_wins_over_tesseract_digits_after_a_dose() -> None:
 
 
 def test_a_dose_and_its_unit_both_read_as_look_alikes() -> None:
-    assert handtext.doses(["MAGNESIUM", "SO", "M6", "TWICE"]) == ["MAGNESIUM", "50", "MG", "TWICE"]
+    assert handdose.doses(["MAGNESIUM", "SO", "M6", "TWICE"]) == ["MAGNESIUM", "50", "MG", "TWICE"]
     # A word with no digit in it is no unit's look-alike here: "SO ME" stays.
-    assert handtext.doses(["SO", "ME"]) == ["SO", "ME"]
+    assert handdose.doses(["SO", "ME"]) == ["SO", "ME"]
     r = _resolve("MAGA/ EC SIUM SO 776 TWICE DALLY", "MAGNFSIUM SO M6 TWICE DAILY")
     assert r.text == "MAGNESIUM 50 MG TWICE DAILY"
 

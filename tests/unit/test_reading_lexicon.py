@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from taskmaster.apps.schema import FieldDef
-from taskmaster.reading import handtext, lexicon, text
+from taskmaster.reading import handdose, handtext, lexicon, text
 from taskmaster.reading.combdecode import decode_pattern, position_charsets
 from taskmaster.reading.date import Mask, years
 from taskmaster.reading.recognise import Recognised
@@ -151,10 +151,10 @@ def test_resolve_keeps_the_comma_the_icr_saw_and_the_icr_number_over_junk() -> N
 
 
 def test_a_word_before_a_unit_is_a_dose() -> None:
-    assert handtext.doses(["EPINEPHRINE", "S", "MG", "DAILY"])[1] == "5"
-    assert handtext.doses(["TAKE", "IO", "ML"])[1] == "10"
-    assert handtext.doses(["AT", "NIGHT"]) == ["AT", "NIGHT"]  # no unit: left alone
-    assert handtext.doses(["SR", "MG"]) == ["SR", "MG"]  # R is no digit's look-alike
+    assert handdose.doses(["EPINEPHRINE", "S", "MG", "DAILY"])[1] == "5"
+    assert handdose.doses(["TAKE", "IO", "ML"])[1] == "10"
+    assert handdose.doses(["AT", "NIGHT"]) == ["AT", "NIGHT"]  # no unit: left alone
+    assert handdose.doses(["SR", "MG"]) == ["SR", "MG"]  # R is no digit's look-alike
     r = handtext.resolve(
         "medications", _hand("EPINEPHRINE S MG TWICE DAILY", "EPIIVEPHRINE S MCJ TWICE DALLY")
     )
@@ -199,8 +199,8 @@ def test_an_email_address_comes_from_the_read_that_makes_one() -> None:
 
 
 def test_a_unit_after_a_dose_and_no_stray_short_words_in_names() -> None:
-    assert handtext.doses(["50", "M6", "DAILY"]) == ["50", "MG", "DAILY"]
-    assert handtext.doses(["AT", "A7"]) == ["AT", "A7"]  # no number before it
+    assert handdose.doses(["50", "M6", "DAILY"]) == ["50", "MG", "DAILY"]
+    assert handdose.doses(["AT", "A7"]) == ["AT", "A7"]  # no number before it
     # A short word only Tesseract saw, in no list: a speck or stroke, dropped.
     r = handtext.resolve("emergency_name", _hand("EVAN SWEENEY EM", "EVAN SWEENEY"))
     assert r.text == "EVAN SWEENEY"
