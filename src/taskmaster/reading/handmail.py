@@ -11,7 +11,11 @@ above `recognise.HAND_CAP`).
 
 from __future__ import annotations
 
-from taskmaster.reading import lexicon
+import re
+from dataclasses import replace
+
+from taskmaster.reading import lexicon, repair
+from taskmaster.reading.recognise import HAND_CAP, Recognised
 from taskmaster.reading.repair import EMAIL_DOMAINS
 
 # The domains most patients write; a rarer one ("mail.com") must be read more plainly
@@ -20,6 +24,42 @@ COMMON = frozenset({"gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "icl
 RARE_COST = 1.5
 MARGIN = 1.0  # summed distance by which the nearest domain must beat the next
 REACH = 0.35  # of the domain's length: how far the nearer read may be from it
+_ADDRESS = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$")
+
+
+def address(r: Recognised, ocr: str, icr: str) -> Recognised:
+    """A hand-printed e-mail line from its two reads (`handtext.resolve`): the ICR reads
+    it in lower case with its '@' (classes of its own) where Tesseract mixes
+    hand-printed l/1, o/0 and i/j freely; but where only Tesseract made an address of
+    it, the line was typed (a fax it was unsure of). The domain is the one both reads
+    point at (`joint_domain`), where they point at one."""
+    domain = joint_domain([ocr, icr])
+    # The ICR's read with the domain both reads point at ("smattrvaws62@idloud com"),
+    # unless Tesseract read a common domain but for one letter or its dots (a typed
+    # "yahoocom", "lcloud.com").
+    icr_at = f"{''.join(icr.split()).partition('@')[0]}@{domain}"
+    joint = domain is not None and not clean_domain(ocr) and shaped(icr_at)
+    by_icr = "@" in icr and (shaped(icr) or joint or not shaped(ocr))
+    text = "".join((icr if by_icr else ocr).split())
+    who = "the ICR" if by_icr else "Tesseract"
+    if domain is not None and "@" in text:
+        # Neither read's domain is whole; together they point at one common domain.
+        text = f"{text.partition('@')[0]}@{domain}"
+        who += f", at the domain both reads point at ({domain})"
+    return replace(
+        r,
+        text=text,
+        confidence=min(r.confidence, HAND_CAP),
+        char_confidences=(),
+        source="icr" if by_icr else "ocr",
+        messages=[*r.messages, f"e-mail address as {who} read it: {text!r}"],
+    )
+
+
+def shaped(text: str) -> bool:
+    """Whether `text` (spaces dropped, a common domain's slip undone) is shaped like an
+    e-mail address."""
+    return bool(_ADDRESS.match(repair.email("".join(text.split()))[0]))
 
 
 def domain_of(read: str) -> str | None:

@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from taskmaster.reading import handstreet, lexicon, repair
+from taskmaster.reading import handstreet, lexicon
 from taskmaster.reading.handdose import UNITS, doses
-from taskmaster.reading.handmail import clean_domain, joint_domain
+from taskmaster.reading.handmail import address
 from taskmaster.reading.handwords import (
     near_list,
     one_off,
@@ -39,7 +39,6 @@ _LONG_NUMBER = 4  # glyphs of an ICR number that outvotes a Tesseract read of le
 _ICR_E = re.compile(r"(?<=[A-Z ])L-|^L-")  # the ICR's E in two pieces
 _MERGE_COST = 0.3  # joining two words of one read to match one word of the other
 _DIRECTIONS = frozenset("NSEW")  # a street's direction: a lone letter between two words
-_ADDRESS = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$")
 
 
 def align(a: list[str], b: list[str]) -> list[tuple[str, str]]:
@@ -185,12 +184,6 @@ def _tail(word: str) -> tuple[str, str]:
     return core, word[len(core) :][:1]
 
 
-def _address(text: str) -> bool:
-    """Whether `text` (spaces dropped, a common domain's slip undone) is shaped like an
-    e-mail address."""
-    return bool(_ADDRESS.match(repair.email("".join(text.split()))[0]))
-
-
 def _junk(word: str) -> bool:
     """Lower case or a symbol inside a hand-printed number: a misread, not the writing."""
     return any(c.islower() or not (c.isalnum() or c in "-/") for c in word)
@@ -302,30 +295,7 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
     if not ocr or not icr:
         return r
     if "@" in icr + ocr:
-        # An e-mail address: the ICR reads it in lower case with its '@' (classes of its
-        # own) where Tesseract mixes hand-printed l/1, o/0 and i/j freely; but where only
-        # Tesseract made an address of it, the line was typed (a fax it was unsure of).
-        domain = joint_domain([ocr, icr])
-        # The ICR's read with the domain both reads point at ("smattrvaws62@idloud com"),
-        # unless Tesseract read a common domain but for one letter or its dots (a typed
-        # "yahoocom", "lcloud.com").
-        icr_at = f"{''.join(icr.split()).partition('@')[0]}@{domain}"
-        joint = domain is not None and not clean_domain(ocr) and _address(icr_at)
-        by_icr = "@" in icr and (_address(icr) or joint or not _address(ocr))
-        text = "".join((icr if by_icr else ocr).split())
-        who = "the ICR" if by_icr else "Tesseract"
-        if domain is not None and "@" in text:
-            # Neither read's domain is whole; together they point at one common domain.
-            text = f"{text.partition('@')[0]}@{domain}"
-            who += f", at the domain both reads point at ({domain})"
-        return replace(
-            r,
-            text=text,
-            confidence=min(r.confidence, HAND_CAP),
-            char_confidences=(),
-            source="icr" if by_icr else "ocr",
-            messages=[*r.messages, f"e-mail address as {who} read it: {text!r}"],
-        )
+        return address(r, ocr, icr)
     spec = lexicon.for_field(field_name)
     vocabulary, mode = spec if spec else (frozenset(), "words")
     if mode == "whole":
