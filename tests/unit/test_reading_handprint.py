@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from taskmaster.reading import handtext
+from taskmaster.reading import handdose, handtext
 from taskmaster.reading.combdecode import CHAR_ACCEPT, doubt_cap
 from taskmaster.reading.date import Mask, _digit_cuts, _n_digits, _split_touching
 from taskmaster.reading.recognise import Recognised
@@ -53,8 +53,8 @@ def test_a_digit_tesseract_doubled_is_the_icrs_number_but_not_a_lost_one() -> No
     # The ICR's "S" before a unit is a 5 before it meets Tesseract's read, for review.
     r = _resolve("medications", "WHALER Ss W& DAIL)", "INHALER S MG DAILY")
     assert r.text == "INHALER 5 MG DAILY" and r.confidence < handtext.ACCEPT
-    assert handtext.doses(["20", "OG", "DAILY"]) == ["20", "MG", "DAILY"]
-    assert handtext.doses(["20", "XY", "DAILY"]) == ["20", "XY", "DAILY"]
+    assert handdose.doses(["20", "OG", "DAILY"]) == ["20", "MG", "DAILY"]
+    assert handdose.doses(["20", "XY", "DAILY"]) == ["20", "XY", "DAILY"]
     # A street word after a house number is no unit; Tesseract's "." for a digit goes.
     assert _resolve("address_street", "A80LF FL CT", "9808 FL C.T").text == "9808 FL CT"
     assert _resolve("address_street", "398. S CHVROH PVE", "3981 S CHURCH AUE").text == (

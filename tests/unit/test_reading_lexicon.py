@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from taskmaster.apps.schema import FieldDef
-from taskmaster.reading import handtext, lexicon, text
+from taskmaster.reading import handdose, handtext, lexicon, text
 from taskmaster.reading.combdecode import decode_pattern, position_charsets
 from taskmaster.reading.date import Mask, years
 from taskmaster.reading.recognise import Recognised
@@ -151,10 +151,10 @@ def test_resolve_keeps_the_comma_the_icr_saw_and_the_icr_number_over_junk() -> N
 
 
 def test_a_word_before_a_unit_is_a_dose() -> None:
-    assert handtext.doses(["EPINEPHRINE", "S", "MG", "DAILY"])[1] == "5"
-    assert handtext.doses(["TAKE", "IO", "ML"])[1] == "10"
-    assert handtext.doses(["AT", "NIGHT"]) == ["AT", "NIGHT"]  # no unit: left alone
-    assert handtext.doses(["SR", "MG"]) == ["SR", "MG"]  # R is no digit's look-alike
+    assert handdose.doses(["EPINEPHRINE", "S", "MG", "DAILY"])[1] == "5"
+    assert handdose.doses(["TAKE", "IO", "ML"])[1] == "10"
+    assert handdose.doses(["AT", "NIGHT"]) == ["AT", "NIGHT"]  # no unit: left alone
+    assert handdose.doses(["SR", "MG"]) == ["SR", "MG"]  # R is no digit's look-alike
     r = handtext.resolve(
         "medications", _hand("EPINEPHRINE S MG TWICE DAILY", "EPIIVEPHRINE S MCJ TWICE DALLY")
     )
@@ -194,12 +194,13 @@ def test_an_email_address_comes_from_the_read_that_makes_one() -> None:
     assert r.text == "jsmith@gmail.com" and r.confidence < 0.9 and r.source == "icr"
     # A typed address on a fax Tesseract was unsure of: only its read is an address.
     r = handtext.resolve("email", _hand("emily66@yahoocom", "amll 56@ ahdd com"))
-    assert r.text == "emily66@yahoocom" and r.source == "ocr"
+    # Its domain, and the ICR's "ahdd com", point at yahoo.com together (`handmail`).
+    assert r.text == "emily66@yahoo.com" and r.source == "ocr"
 
 
 def test_a_unit_after_a_dose_and_no_stray_short_words_in_names() -> None:
-    assert handtext.doses(["50", "M6", "DAILY"]) == ["50", "MG", "DAILY"]
-    assert handtext.doses(["AT", "A7"]) == ["AT", "A7"]  # no number before it
+    assert handdose.doses(["50", "M6", "DAILY"]) == ["50", "MG", "DAILY"]
+    assert handdose.doses(["AT", "A7"]) == ["AT", "A7"]  # no number before it
     # A short word only Tesseract saw, in no list: a speck or stroke, dropped.
     r = handtext.resolve("emergency_name", _hand("EVAN SWEENEY EM", "EVAN SWEENEY"))
     assert r.text == "EVAN SWEENEY"

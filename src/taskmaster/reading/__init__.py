@@ -48,7 +48,8 @@ def read_page(page: Gray, fields: Sequence[FieldDef], engines: Engines) -> dict[
     """Every field of a registered page (`read_field`); on a typed page (`typed_page`)
     the text and date fields read as hand print read again as typed; then the fields
     that explain each other settled together (`crossfield.settle_page`: an e-mail
-    address from the patient's names)."""
+    address from the patient's names, the visit date and the signature's date from
+    each other)."""
     readings = {f.name: read_field(page, f, engines) for f in fields}
     if typed_page(readings):
         # Typed fields Tesseract was unsure of went to the hand-print path, which merges

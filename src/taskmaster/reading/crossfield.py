@@ -12,9 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from taskmaster.reading import lexicon
+from taskmaster.reading import crossdates, lexicon, repair
 from taskmaster.reading.recognise import AGREED_DOUBTFUL
-from taskmaster.reading.repair import EMAIL_DOMAINS
 from taskmaster.reading.result import FieldReading
 
 ACCEPT = 0.9
@@ -22,6 +21,8 @@ PROPOSED_CAP = 0.6  # a value built from other fields is proposed, never accepte
 _TOLERANCE = 0.3  # of the candidate's length, in `lexicon.distance` units
 _MARGIN = 0.25  # the runner-up must be this much further from the read
 _LOOK_ALIKE = 0.5  # one look-alike glyph, in `lexicon.distance` units
+_OTHER_WEIGHT = 0.5  # of the other read's distance to a spelling's name part
+_DIFFER = re.compile(r"hand-print: engines differ \('(.*)' / '(.*)'\)")
 _DOUBT_CHAR = 0.4
 _SURE_CHAR = 0.9
 # A typed address whose agreeing reads are exactly a common name-made spelling at a common
@@ -50,9 +51,10 @@ def _digits(local: str) -> set[str]:
         tail = m.group()
         out |= {"".join(_AS_DIGIT.get(c, c) for c in tail[k:]) for k in range(len(tail))}
     elif m and m.group()[-1] in "li":
-        # A lone final "1" read as "l" ("hrowel" for "hrowe1"): the name alone would
-        # explain the read by dropping that letter.
-        out.add("1")
+        # A final "1" read as "l" ("hrowel" for "hrowe1", "jfrazierll" for
+        # "jfrazier11"): the name alone would explain the read by dropping the letters.
+        ones = len(re.search(r"[li]+$", local).group())  # type: ignore[union-attr]
+        out |= {"1" * k for k in range(1, min(ones, 2) + 1)}
     return out
 
 
@@ -92,11 +94,23 @@ def settle_email(email: FieldReading, first: FieldReading, last: FieldReading) -
     local, at, domain = email.value.rpartition("@")
     if not (f and la and at and local):
         return email
+    # The other engine's read weighs in on the name it spells, not on its number (the
+    # ICR reads hand-printed digits far better).
+    other = _stem(other_local(email.messages, local))
+    cands = email_candidates(f, la, local)
     scored = sorted(
-        (lexicon.distance(local, c) + prior, c)
-        for c, prior in email_candidates(f, la, local).items()
+        (
+            lexicon.distance(local, c)
+            + prior
+            + (_OTHER_WEIGHT * lexicon.distance(other, _stem(c)) if other else 0.0),
+            c,
+        )
+        for c, prior in cands.items()
     )
     best, cand = scored[0]
+    if other:
+        # Both hand-printed reads weigh in; the one taken must still be near the value.
+        best = lexicon.distance(local, cand) + cands[cand]
     if cand == local and best == 0.0 and _vouched(email, first, last, domain):
         return replace(
             email,
@@ -122,6 +136,27 @@ def settle_email(email: FieldReading, first: FieldReading, last: FieldReading) -
     )
 
 
+def _stem(local: str) -> str:
+    """A local part without the number it ends with."""
+    return re.sub(r"[0-9]+$", "", local)
+
+
+def other_local(messages: list[str], local: str) -> str:
+    """The local part of the hand-printed line's other read (`recognise` says both reads
+    when the engines differ), "" where there is none or it is the value's own."""
+    for m in messages:
+        found = _DIFFER.fullmatch(m)
+        if not found:
+            continue
+        for read in found.groups():
+            text = repair.email("".join(read.split()))[0]
+            if "@" in text:
+                mine = re.sub(r"[^a-z0-9._-]", "", text.partition("@")[0])
+                if mine and mine != local:
+                    return mine
+    return ""
+
+
 def _vouched(email: FieldReading, first: FieldReading, last: FieldReading, domain: str) -> bool:
     """The e-mail line was typed, its reads agree character by character (only its word
     confidence was low: `AGREED_DOUBTFUL`), nothing repaired it, its domain is a common
@@ -129,14 +164,15 @@ def _vouched(email: FieldReading, first: FieldReading, last: FieldReading, domai
     return (
         AGREED_DOUBTFUL in email.messages
         and "".join((email.raw or "").split()).lower() == email.value
-        and domain in EMAIL_DOMAINS
+        and domain in repair.EMAIL_DOMAINS
         and min(first.confidence, last.confidence) >= ACCEPT
     )
 
 
 def settle_page(readings: dict[str, FieldReading]) -> dict[str, FieldReading]:
-    """Every cross-field settling this page's fields allow (e-mail from the names)."""
-    out = dict(readings)
+    """Every cross-field settling this page's fields allow (e-mail from the names, the
+    visit date and the signature's date from each other: `crossdates`)."""
+    out = crossdates.settle_page(readings)
     if {"email", "first_name", "last_name"} <= out.keys():
         out["email"] = settle_email(out["email"], out["first_name"], out["last_name"])
     return out

@@ -16,18 +16,29 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from taskmaster.reading import lexicon, repair
-from taskmaster.reading.handwords import near_list, one_off, thin_extra
+from taskmaster.reading import handstreet, lexicon
+from taskmaster.reading.handdose import UNITS, doses
+from taskmaster.reading.handmail import address
+from taskmaster.reading.handwords import (
+    near_list,
+    one_off,
+    rejoined,
+    snap_both,
+    thin_extra,
+    whole_both,
+)
 from taskmaster.reading.recognise import HAND_CAP, Recognised, fuse
 
 SNAP_AGREE = 0.93  # both engines' reads snap to one vocabulary entry (or agree word by word)
+PROPOSED = 0.6  # a value only the two reads together point at: for a person to confirm
 SNAP_ONE = 0.8  # one engine's read explains the entry: likely, but a person confirms
 ACCEPT = 0.9  # the accept threshold a settled value must stay under
 SURE_CHAR = 0.97
 DOUBT_CHAR = 0.4
+_LONG_NUMBER = 4  # glyphs of an ICR number that outvotes a Tesseract read of letters
+_ICR_E = re.compile(r"(?<=[A-Z ])L-|^L-")  # the ICR's E in two pieces
 _MERGE_COST = 0.3  # joining two words of one read to match one word of the other
 _DIRECTIONS = frozenset("NSEW")  # a street's direction: a lone letter between two words
-_ADDRESS = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$")
 
 
 def align(a: list[str], b: list[str]) -> list[tuple[str, str]]:
@@ -109,15 +120,29 @@ def _word(ocr: str, icr: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
         s = lexicon.snap([ocr, icr], vocabulary)
         if s is not None:
             return s.entry, s.near(0) and s.near(1)
+        both = snap_both(ocr, icr, vocabulary)
+        if both is not None:
+            return both, False
+    if i in UNITS and len(i) > 1 and o.isdigit():
+        # The ICR's unit of a dose where Tesseract made digits of its glyphs ("10 76" /
+        # "10 MG"): the ICR does not read a hand-printed number as a unit.
+        return icr, False
     if o.isdigit() and not i.isdigit() and len(o) == len(i):
         # A number Tesseract read as one, where the ICR took a digit for a letter ("5D").
         return ocr, False
-    if _numeric(icr) and (len(icr) >= len(ocr) or _junk(ocr) or not thin_extra(ocr, icr)):
+    if _numeric(icr) and (
+        len(icr) >= len(ocr)
+        or _junk(ocr)
+        or not thin_extra(ocr, icr)
+        or ((icr.isdigit() or len(icr) >= _LONG_NUMBER) and not _numeric(ocr))
+    ):
         # The ICR reads hand-printed digits far better than Tesseract, unless it lost
         # a thin stroke (a "1") that Tesseract kept; not where Tesseract's read holds
         # lower case or symbols inside a number ("GReT672%73" / "GR6969243"), nor
         # where Tesseract's extra glyphs are no thin strokes ("55" / "5", "27714" /
-        # "3714": Tesseract doubles hand-printed digits).
+        # "3714": Tesseract doubles hand-printed digits), nor where Tesseract's read
+        # is mostly no digits at all ("/QO" / "10", "CRCZHNIF22" / "GR6947922": its
+        # thin stroke is no evidence; a short read such as "S0" / "SO" excepted).
         return icr, False
     if any(c.islower() for c in ocr) and i.isalpha() and len(i) >= len(o):
         # Hand print on this form is in capitals: Tesseract's lower case is a misread.
@@ -149,61 +174,19 @@ def _agreed(field_name: str, r: Recognised) -> Recognised:
     )
 
 
+def _last(line: str) -> str:
+    return line.split()[-1] if line.split() else ""
+
+
 def _tail(word: str) -> tuple[str, str]:
     """The word and the comma or full stop that ends it."""
     core = word.rstrip(".,")
     return core, word[len(core) :][:1]
 
 
-def _address(text: str) -> bool:
-    """Whether `text` (spaces dropped, a common domain's slip undone) is shaped like an
-    e-mail address."""
-    return bool(_ADDRESS.match(repair.email("".join(text.split()))[0]))
-
-
 def _junk(word: str) -> bool:
     """Lower case or a symbol inside a hand-printed number: a misread, not the writing."""
     return any(c.islower() or not (c.isalnum() or c in "-/") for c in word)
-
-
-UNITS = frozenset({"MG", "MCG", "ML", "G", "IU", "UNITS", "MEQ"})
-_CONFUSED_ONE = 0.5  # one hand-print look-alike (`lexicon.distance`)
-# The typed look-alikes, but a hand-printed J is not a 3.
-_AS_DIGIT = {k: v for k, v in repair.TO_DIGIT.items() if k != "J"}
-
-
-def doses(words: list[str], vocabulary: frozenset[str] = frozenset()) -> list[str]:
-    """A word before a unit of measure ("S MG", "IO ML") is a number: hand-print
-    look-alikes of digits put back ("5 MG", "10 ML"); a word after a number one
-    look-alike from a unit is that unit ("50 M6" -> "50 MG"), and so is one that ends
-    like a unit with any one glyph before ("20 OG"), unless it is a word of the
-    field's `vocabulary` ("9808 FL CT"); other words unchanged."""
-    out = list(words)
-    for k in range(len(out) - 1):
-        w = out[k].upper()
-        if (
-            out[k + 1].upper() in UNITS
-            and not w.isdigit()
-            and len(w) <= 4
-            and all(c.isdigit() or c in _AS_DIGIT for c in w)
-        ):
-            out[k] = "".join(_AS_DIGIT.get(c, c) for c in w)
-    for k in range(1, len(out)):
-        w = out[k].upper()
-        if out[k - 1].isdigit() and w not in UNITS and 1 < len(w) <= 3:
-            # After a dose, a unit's look-alike is the unit ("50 M6" -> "50 MG").
-            near = [u for u in UNITS if lexicon.distance(w, u) <= _CONFUSED_ONE]
-            if not near and w not in vocabulary:
-                # One glyph wrong whatever it is ("20 OG"), where one unit of that
-                # length alone is so close.
-                near = [
-                    u
-                    for u in UNITS
-                    if len(u) == len(w) and u[-1] == w[-1] and lexicon.distance(w, u) <= 1
-                ]
-            if len(near) == 1:
-                out[k] = near[0]
-    return out
 
 
 def settle_typed(field_name: str, r: Recognised) -> Recognised:
@@ -303,25 +286,16 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
     if len(r.reads) != 2:
         return settle_typed(field_name, r)
     ocr, icr = (" ".join(t.split()) for t in r.reads)
+    if "@" not in icr and "-" not in ocr:
+        # The ICR cuts a hand-printed E into an L and a stroke ("TWICL-", "BURML- SE");
+        # a hyphen Tesseract read too is written ("HALL-SMITH").
+        icr = _ICR_E.sub("E", icr)
     if ocr and ocr.upper() == icr.upper():
         return _agreed(field_name, r)
     if not ocr or not icr:
         return r
     if "@" in icr + ocr:
-        # An e-mail address: the ICR reads it in lower case with its '@' (classes of its
-        # own) where Tesseract mixes hand-printed l/1, o/0 and i/j freely; but where only
-        # Tesseract made an address of it, the line was typed (a fax it was unsure of).
-        by_icr = "@" in icr and (_address(icr) or not _address(ocr))
-        text = "".join((icr if by_icr else ocr).split())
-        who = "the ICR" if by_icr else "Tesseract"
-        return replace(
-            r,
-            text=text,
-            confidence=min(r.confidence, HAND_CAP),
-            char_confidences=(),
-            source="icr" if by_icr else "ocr",
-            messages=[*r.messages, f"e-mail address as {who} read it: {text!r}"],
-        )
+        return address(r, ocr, icr)
     spec = lexicon.for_field(field_name)
     vocabulary, mode = spec if spec else (frozenset(), "words")
     if mode == "whole":
@@ -336,6 +310,16 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
                 char_confidences=(SURE_CHAR if both else DOUBT_CHAR,) * len(s.entry),
                 messages=[*r.messages, f"matched {s.entry!r} in the field's list"],
             )
+        whole = whole_both(ocr, icr, vocabulary)
+        if whole is not None:
+            # Neither read alone is near enough; the two together point at one entry.
+            return replace(
+                r,
+                text=whole,
+                confidence=min(r.confidence, PROPOSED),
+                char_confidences=(DOUBT_CHAR,) * len(whole),
+                messages=[*r.messages, f"both reads together nearest {whole!r} in the list"],
+            )
     if mode == "words" and vocabulary:
         # A word either engine split ("DAVENP ORT") joined first, so the two reads align.
         ocr = " ".join(_join_split(ocr.split(), vocabulary))
@@ -345,7 +329,7 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
     undosed = dosed != icr.split()
     made = {d for d, w in zip(dosed, icr.split(), strict=True) if d != w}
     words = [
-        (o, False) if o.isdigit() and i in made else _word(o, i, vocabulary)
+        (o, False) if o.isdigit() and i.isdigit() and i in made else _word(o, i, vocabulary)
         for o, i in align(ocr.split(), dosed)
     ]
     words = [(w, ok) for w, ok in words if w]
@@ -354,6 +338,14 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
     ]
     fixed = doses([w for w, _ in words], vocabulary)
     words = [(f, ok and f == w) for f, (w, ok) in zip(fixed, words, strict=True)]
+    if vocabulary and mode == "words":
+        joined = rejoined([w for w, _ in words], vocabulary)
+        if len(joined) < len(words):
+            words = [(w, False) for w in joined]
+    if field_name in handstreet.FIELDS and words:
+        last = handstreet.suffix([w for w, _ in words], _last(ocr), _last(icr))
+        if last is not None and last != words[-1][0].upper():
+            words[-1] = (last, False)
     text = " ".join(w for w, _ in words)
     chars: list[float] = []
     for k, (w, ok) in enumerate(words):

@@ -5,10 +5,15 @@ Tesseract's longer read of a number holds a stroke the ICR may have dropped."""
 from __future__ import annotations
 
 import difflib
+import re
 
 from taskmaster.reading import lexicon
 
 THIN_DIGITS = "1I|/"  # strokes the ICR's segmentation may drop from a number
+_BOTH_MARGIN = 1.0  # summed distance by which the entry nearest both reads must win
+_WHOLE_MARGIN = 2.0  # summed distance by which a whole-value entry must win
+_WHOLE_REACH = 0.4  # of the entry's length: how far its nearer read may be
+_JOIN_COST = 0.5  # one look-alike glyph (`lexicon.distance`)
 
 
 def near_list(word: str, vocabulary: frozenset[str]) -> bool:
@@ -40,3 +45,66 @@ def thin_extra(ocr: str, icr: str) -> bool:
         ocr[a0:a1].upper() for tag, a0, a1, b0, b1 in sm.get_opcodes() if a1 - a0 > b1 - b0
     )
     return any(c in THIN_DIGITS for c in extra)
+
+
+def snap_both(ocr: str, icr: str, vocabulary: frozenset[str]) -> str | None:
+    """The entry both reads of a word are nearest to together, where each alone is
+    nearer another ("DANY" / "DMILY": DAY and DAILY tie for the nearer read, DAILY is
+    far the nearer to the two): the summed distance decides, by `_BOTH_MARGIN`; None
+    when that is no clear call, or the entry is beyond tolerance of both reads."""
+    if not vocabulary or any(c.isdigit() for c in ocr + icr):
+        return None
+    o, i = (_letters(t) for t in (ocr, icr))
+    if not (o and i):
+        return None
+    table = tuple(e for e in vocabulary if abs(len(e) - max(len(o), len(i))) <= 2)
+    if len(table) < 2:
+        return None
+    total = lexicon.distances(o, table) + lexicon.distances(i, table)
+    order = total.argsort()
+    best, second = table[order[0]], float(total[order[1]])
+    if second - float(total[order[0]]) < _BOTH_MARGIN:
+        return None
+    near = min(lexicon.distance(o, best), lexicon.distance(i, best))
+    return best if near <= lexicon.tolerance(best) else None
+
+
+def _letters(word: str) -> str:
+    """A hand-printed word's letters, its symbols read as the letters they are drawn like
+    ("(ARTNEN" -> "CARTNEN", "M/CHELLE" -> "MICHELLE") or dropped ("ELI.TAH")."""
+    return re.sub(r"[^A-Z]", "", word.upper().replace("(", "C").replace("/", "I"))
+
+
+def rejoined(words: list[str], vocabulary: frozenset[str]) -> list[str]:
+    """Two neighbouring words of a settled line, neither a word of the list, joined where
+    together they are one look-alike from exactly one entry ("SER7 RALINE" ->
+    "SERTRALINE"): a word gap a hand-printed word does not have."""
+    out: list[str] = []
+    for w in words:
+        prev = out[-1].upper() if out else ""
+        if prev and prev not in vocabulary and w.upper() not in vocabulary and len(prev + w) >= 6:
+            s = lexicon.snap([prev + w.upper()], vocabulary)
+            if s is not None and s.distances[0] <= _JOIN_COST:
+                out[-1] = s.entry
+                continue
+        out.append(w)
+    return out
+
+
+def whole_both(ocr: str, icr: str, vocabulary: frozenset[str]) -> str | None:
+    """The entry of a whole-value list (an insurer, a language) nearest both reads
+    summed, spaces and symbols dropped ("ACT N&" / "METNG" -> AETNA, "COACH N" /
+    "K.ORCAN" -> KOREAN), where it wins by `_WHOLE_MARGIN` and one read is within
+    `_WHOLE_REACH` of its length; None otherwise."""
+    a, b = (re.sub(r"[^A-Z0-9]", "", t.upper()) for t in (ocr, icr))
+    if not (a and b and vocabulary):
+        return None
+    table = tuple(sorted(vocabulary))
+    bare = tuple(e.replace(" ", "") for e in table)
+    total = lexicon.distances(a, bare) + lexicon.distances(b, bare)
+    order = total.argsort()
+    if len(order) < 2 or float(total[order[1]] - total[order[0]]) < _WHOLE_MARGIN:
+        return None
+    k = int(order[0])
+    near = min(lexicon.distance(a, bare[k]), lexicon.distance(b, bare[k]))
+    return table[k] if near <= _WHOLE_REACH * len(bare[k]) else None

@@ -1,0 +1,92 @@
+"""The visit date and the date beside the patient's signature: one day, read twice.
+
+An intake form is filled in and signed at the visit, so the two dates are written alike;
+a hand-printed digit the ICR misreads in one ("2021" for "2026", "15" for "12") is
+usually read right in the other. Where the two reads differ, digit by digit the more
+confident read's digit is taken (`merge`), and a date whose value that changes is
+proposed below the accept threshold: a person confirms it, and a patient who did sign
+on another day is seen there. A date left unreadable (ink, no valid date) is proposed
+from the other the same way; a date left blank stays blank.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from taskmaster.reading.result import EMPTY_CONFIDENCE, FieldReading
+
+PROPOSED_CAP = 0.6  # a date taken from the other date's read is proposed, never accepted
+UNREAD_CAP = 0.5  # a date copied whole into a field whose own read gave none
+PAIRS = (("visit_date", "signature_date"),)
+
+
+def _digits(r: FieldReading) -> list[tuple[str, float]] | None:
+    """The date's digits in the order written (DDMMYYYY), each with its confidence (the
+    field's where the reader gave none per character)."""
+    if not isinstance(r.value, str) or len(r.value) != 10:
+        return None
+    y, m, d = r.value.split("-")
+    written = d + m + y
+    chars = r.char_confidences if len(r.char_confidences) == 8 else (r.confidence,) * 8
+    return list(zip(written, chars, strict=True))
+
+
+def merge(a: FieldReading, b: FieldReading) -> str | None:
+    """The date both reads of one day make, digit by digit the more confident one's;
+    None where they agree already, either has no date, or the digits make no date."""
+    da, db = _digits(a), _digits(b)
+    if da is None or db is None or a.value == b.value:
+        return None
+    written = "".join(x if cx >= cy else y for (x, cx), (y, cy) in zip(da, db, strict=True))
+    try:
+        day = dt.date(int(written[4:]), int(written[2:4]), int(written[:2]))
+    except ValueError:
+        return str(a.value if a.confidence >= b.confidence else b.value)
+    return day.isoformat()
+
+
+def _unread(r: FieldReading) -> bool:
+    """Ink in the zone but no date made of it (a blank zone scores `EMPTY_CONFIDENCE`)."""
+    return r.value is None and (r.raw is not None or r.confidence < EMPTY_CONFIDENCE)
+
+
+def _proposed(r: FieldReading, value: str, confidence: float, why: str) -> FieldReading:
+    return replace(
+        r,
+        value=value,
+        confidence=confidence,
+        char_confidences=(),
+        messages=[*r.messages, why],
+    )
+
+
+def settle(
+    a: FieldReading, b: FieldReading, names: tuple[str, str]
+) -> tuple[FieldReading, FieldReading]:
+    """The two reads of one day settled against each other (see the module)."""
+    if _unread(a) and isinstance(b.value, str):
+        why = f"unread; proposed from {names[1]}: {b.value}"
+        return _proposed(a, b.value, min(UNREAD_CAP, b.confidence), why), b
+    if _unread(b) and isinstance(a.value, str):
+        why = f"unread; proposed from {names[0]}: {a.value}"
+        return a, _proposed(b, a.value, min(UNREAD_CAP, a.confidence), why)
+    value = merge(a, b)
+    if value is None:
+        return a, b
+    out = []
+    for r, other in ((a, names[1]), (b, names[0])):
+        if r.value != value:
+            why = f"differs from {other}; the two dates' surer digits make {value}"
+            r = _proposed(r, value, min(r.confidence, PROPOSED_CAP), why)
+        out.append(r)
+    return out[0], out[1]
+
+
+def settle_page(readings: dict[str, FieldReading]) -> dict[str, FieldReading]:
+    """Every pair of dates of one day this page has, settled (`settle`)."""
+    out = dict(readings)
+    for x, y in PAIRS:
+        if x in out and y in out:
+            out[x], out[y] = settle(out[x], out[y], (x, y))
+    return out
