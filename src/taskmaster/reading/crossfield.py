@@ -16,6 +16,7 @@ from taskmaster.reading import lexicon
 from taskmaster.reading.recognise import AGREED_DOUBTFUL
 from taskmaster.reading.repair import EMAIL_DOMAINS
 from taskmaster.reading.result import FieldReading
+from taskmaster.reading.typedtext import EMAIL_AGREED
 
 ACCEPT = 0.9
 PROPOSED_CAP = 0.6  # a value built from other fields is proposed, never accepted alone
@@ -123,12 +124,18 @@ def settle_email(email: FieldReading, first: FieldReading, last: FieldReading) -
 
 
 def _vouched(email: FieldReading, first: FieldReading, last: FieldReading, domain: str) -> bool:
-    """The e-mail line was typed, its reads agree character by character (only its word
-    confidence was low: `AGREED_DOUBTFUL`), nothing repaired it, its domain is a common
-    one and both names were read confidently."""
+    """The e-mail line was typed, its domain is a common one, both names were read
+    confidently, and either its reads agree character by character (only its word
+    confidence was low: `AGREED_DOUBTFUL`) and nothing repaired it, or they agree once
+    the domain is put right and its local part was read surely, as is (`EMAIL_AGREED`:
+    "x@gmailcom" and "x@gmail.com"; on fresh typed seeds 7601 and 7602 five right
+    addresses at 0.00-0.23 alone)."""
+    raw = "".join((email.raw or "").split()).lower()
+    as_read = AGREED_DOUBTFUL in email.messages and raw == email.value
+    local = str(email.value).rpartition("@")[0]
+    domain_fixed = EMAIL_AGREED in email.messages and raw.rpartition("@")[0] == local
     return (
-        AGREED_DOUBTFUL in email.messages
-        and "".join((email.raw or "").split()).lower() == email.value
+        (as_read or domain_fixed)
         and domain in EMAIL_DOMAINS
         and min(first.confidence, last.confidence) >= ACCEPT
     )
