@@ -8,7 +8,7 @@ from functools import partial
 
 from taskmaster.apps.schema import FieldDef
 from taskmaster.reading import text
-from taskmaster.reading.crossfield import VOUCHED, settle_email
+from taskmaster.reading.crossfield import NAMED_READ, VOUCHED, settle_email
 from taskmaster.reading.recognise import Recognised
 from taskmaster.reading.result import FieldReading
 from taskmaster.reading.typedtext import (
@@ -115,3 +115,28 @@ def test_names_vouch_for_an_address_whose_reads_agree_once_its_domain_is_put_rig
     assert settle_email(changed, first, last).confidence < VOUCHED
     unsure = FieldReading("Donna", "Donna", 0.6, "ocr", BOX)
     assert settle_email(email("dmcintyre@gmailcom", EMAIL_AGREED), unsure, last).confidence == 0.0
+
+
+def test_a_typed_read_spelt_exactly_from_the_names_is_taken() -> None:
+    first = FieldReading("Wendy", "Wendy", 0.95, "ocr", BOX)
+    last = FieldReading("Bautista", "Bautista", 0.95, "ocr", BOX)
+
+    def email(value: str, reads: tuple[str, ...], confidence: float = 0.6) -> FieldReading:
+        return FieldReading(value, value, confidence, "icr", BOX, reads=reads)
+
+    reads = ("wbautista@yahoo.com", "whautista@yahoo.com", "whautista@yahoo.com")
+    out = settle_email(email("wbautlsq@yahoo.com", reads), first, last)
+    assert out.value == "wbautista@yahoo.com" and out.confidence == NAMED_READ
+    # No read is the spelling; two reads are two spellings (the surname alone too); a
+    # read far from it; a doubtful name; a confident read that says otherwise; no reads
+    # (not a typed page).
+    for got in (
+        email("whautista@yahoo.com", ("whautista@yahoo.com",) * 2),
+        email("bautista@yahoo.com", ("wbautista@yahoo.com", "bautista@yahoo.com")),
+        email("wbautista@yahoo.com", ("wbautista@yahoo.com", "xyzzy@yahoo.com")),
+        email("whautista@yahoo.com", reads, confidence=0.97),
+        email("whautista@yahoo.com", ()),
+    ):
+        assert settle_email(got, first, last).confidence != NAMED_READ, got
+    unsure = FieldReading("Wendy", "Wendy", 0.6, "ocr", BOX)
+    assert settle_email(email("wbautlsq@yahoo.com", reads), unsure, last).confidence < 0.9

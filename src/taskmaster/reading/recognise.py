@@ -46,7 +46,7 @@ class Recognised:
     typed: bool = True
     reads: tuple[str, ...] = ()  # hand print: (Tesseract's text, the ICR's text)
     agreed: float | None = None  # `agreed_score` of typed reads that agree (`agreement`)
-    texts: tuple[str, ...] = ()  # typed: every read of the line's vote, in order
+    texts: tuple[str, ...] = ()  # every Tesseract read of the line's vote, in order
 
 
 def recognise(
@@ -133,12 +133,14 @@ def recognise(
         and charset
         and (any_case or not _mostly_lower(ocr.text))
     ):
-        return _hand(
+        hand = _hand(
             ocr,
             engines.icr.read_line(zone, charset=icr_charset or charset),
             valid,
             digits_only=charset.isdigit(),
         )
+        hand.texts = vote.texts
+        return hand
     out = _from(ocr, "ocr", typed=False)
     out.confidence = min(out.confidence, HAND_CAP)
     out.messages.append("hand-print: low confidence")

@@ -134,6 +134,7 @@ def read(
             messages.append(f"repaired from {raw!r}")
         if typed_page and len(recs) == 1 and len(texts) == 1:
             confidence = _typed_line(field, recs[0], value, confidence, messages)
+    one = typed_page and field.type == "email" and len(recs) == 1
     return FieldReading(
         value=value,
         raw=raw or None,
@@ -142,6 +143,7 @@ def read(
         bbox=field.bbox,
         messages=messages,
         char_confidences=tuple(chars) if len(chars) == len(raw) else (),
+        reads=tuple(canonical(field, t) for t in recs[0].texts) if one else (),
     )
 
 
