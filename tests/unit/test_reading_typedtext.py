@@ -15,6 +15,7 @@ from taskmaster.reading.typedtext import (
     EMAIL_AGREED,
     STREET_AGREED_CAP,
     email_agreed,
+    street_near_miss,
     street_score,
 )
 
@@ -140,3 +141,13 @@ def test_a_typed_read_spelt_exactly_from_the_names_is_taken() -> None:
         assert settle_email(got, first, last).confidence != NAMED_READ, got
     unsure = FieldReading("Wendy", "Wendy", 0.6, "ocr", BOX)
     assert settle_email(email("wbautlsq@yahoo.com", reads), unsure, last).confidence < 0.9
+
+
+def test_a_two_letter_street_word_one_look_alike_from_the_list_is_a_near_miss() -> None:
+    assert street_near_miss(STREET, "1214 UR DR") == ("UR", "DR")
+    assert street_near_miss(STREET, "500 N SI") == ("SI", "ST")
+    # Listed words, a word two entries are that close to (PO, RD), longer words (the
+    # list's own near-miss check), the house number, and other fields: nothing.
+    for value in ("1214 DR DR", "12 RO ST", "12 MAIN ST", "12 ELMX ST", "0R MAIN ST"):
+        assert street_near_miss(STREET, value) is None, value
+    assert street_near_miss(FieldDef(name="city", kind="text", bbox=BOX), "12 UR DR") is None

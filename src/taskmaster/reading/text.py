@@ -159,6 +159,10 @@ def _typed_line(
         ):
             messages.append(typedtext.EMAIL_AGREED)
         return confidence
+    miss = typedtext.street_near_miss(field, value)
+    if miss is not None:
+        messages.append(f"{miss[0]!r} is one look-alike from {miss[1]!r} of the list")
+        return min(confidence, NEAR_MISS_CAP)
     score = typedtext.street_score(field, rec, value, partial(repaired_line, field))
     if score is None or score <= confidence:
         return confidence
