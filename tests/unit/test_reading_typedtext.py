@@ -8,7 +8,7 @@ from functools import partial
 
 from taskmaster.apps.schema import FieldDef
 from taskmaster.reading import text
-from taskmaster.reading.crossfield import NAMED_READ, VOUCHED, settle_email
+from taskmaster.reading.crossfield import NAMED_DIGITS, NAMED_READ, VOUCHED, settle_email
 from taskmaster.reading.recognise import Recognised
 from taskmaster.reading.result import FieldReading
 from taskmaster.reading.typedtext import (
@@ -151,3 +151,17 @@ def test_a_two_letter_street_word_one_look_alike_from_the_list_is_a_near_miss() 
     for value in ("1214 DR DR", "12 RO ST", "12 MAIN ST", "12 ELMX ST", "0R MAIN ST"):
         assert street_near_miss(STREET, value) is None, value
     assert street_near_miss(FieldDef(name="city", kind="text", bbox=BOX), "12 UR DR") is None
+
+
+def test_a_name_made_read_with_a_number_needs_every_read_to_give_it() -> None:
+    first = FieldReading("Jane", "Jane", 0.95, "ocr", BOX)
+    last = FieldReading("Barber", "Barber", 0.95, "ocr", BOX)
+
+    def email(reads: tuple[str, ...]) -> FieldReading:
+        return FieldReading("jbarbe@icloud.com", "jbarbe@icloud.com", 0.5, "icr", BOX, reads=reads)
+
+    alike = ("jbarber31@icloud.com", "jbarber31l@icloud.com", "jbarber31@icloud.com")
+    out = settle_email(email(alike), first, last)
+    assert out.value == "jbarber31@icloud.com" and out.confidence == NAMED_DIGITS < NAMED_READ
+    differ = ("jbarber31@icloud.com", "jbarberg1@icloud.com", "jbarber31@icloud.com")
+    assert settle_email(email(differ), first, last).confidence not in (NAMED_DIGITS, NAMED_READ)
