@@ -274,3 +274,32 @@ def test_a_ghost_of_the_first_digit_after_the_letters_is_dropped() -> None:
             fd, Consensus(_read(texts[0]), 1, len(texts), texts), 12, line, engines
         )
         assert got is None, texts
+
+
+def test_a_ghost_whose_digit_one_read_gives_as_its_letter_alone() -> None:
+    # Two reads with the ghost and its digit, one with the digit read as the letter
+    # alone: every read gives one value; no letters-only read is made.
+    fd = _member_field()
+    line = comb._side_by_side(comb.cells(_page("WUK872671361"), fd))
+    texts = ("WUKB72671361", "WUKB872671361", "WUKB872671361")
+    out = combtyped.without_ghost(fd, Consensus(_read(texts[0]), 1, 3, texts), 12, line, _engines())
+    assert out is not None and out.text == "WUK872671361"
+    assert out.score == combtyped.GHOST_ALONE_SCORE < combtyped.GHOST_SCORE
+    # The lone read's letter is not the ghosts' digit's look-alike: left for review.
+    other = ("WUKS72671361", "WUKB872671361", "WUKB872671361")
+    vote = Consensus(_read(other[0]), 1, 3, other)
+    assert combtyped.without_ghost(fd, vote, 12, line, _engines()) is None
+
+
+def test_typed_letters_read_as_a_lone_i_score_in_a_bin_of_their_own() -> None:
+    fd = _member_field()
+    score, note = combtyped.lone_i(fd, "IMW250102404", 0.989)
+    assert score == combtyped.LONE_I_CAP and note is not None
+    # An I among the digits' look-alikes is not a letter; a field not letters-then-digits.
+    assert combtyped.lone_i(fd, "JMW250102404", 0.989) == (0.989, None)
+    state = FieldDef(name="state", kind="comb", type="state", bbox=(0, 0, 10, 10), boxes=BOXES[:2])
+    assert combtyped.lone_i(state, "WI", 0.93) == (0.93, None)
+    # Through the reader: a typed member number with an I, on a typed page.
+    got = comb.read(_page("XGI640643771"), fd, _engines(), typed_page=True)
+    assert got.value == "XGI640643771" and got.confidence == combtyped.LONE_I_CAP
+    assert "lone I" in got.messages[-1]

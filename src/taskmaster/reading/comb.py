@@ -7,6 +7,7 @@ combs the cells are laid side by side on white paper, so Tesseract reads one cle
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import numpy as np
 
@@ -82,6 +83,19 @@ def canonical(field: FieldDef, text: str) -> tuple[object, list[str]]:
 
 
 def read(
+    page: Gray, field: FieldDef, engines: Engines, *, typed_page: bool = False
+) -> FieldReading:
+    """Read a comb (`read_comb`); on a typed page, typed letters read as a lone I score
+    in a bin of their own (`combtyped.lone_i`)."""
+    out = read_comb(page, field, engines, typed_page=typed_page)
+    if typed_page and out.source == "ocr" and isinstance(out.value, str):
+        score, note = combtyped.lone_i(field, out.value, out.confidence)
+        if note is not None:
+            out = replace(out, confidence=score, messages=[*out.messages, note])
+    return out
+
+
+def read_comb(
     page: Gray, field: FieldDef, engines: Engines, *, typed_page: bool = False
 ) -> FieldReading:
     """Read a comb: typed -> Tesseract on the cells side by side (per cell if that

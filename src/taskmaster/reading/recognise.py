@@ -46,6 +46,7 @@ class Recognised:
     typed: bool = True
     reads: tuple[str, ...] = ()  # hand print: (Tesseract's text, the ICR's text)
     agreed: float | None = None  # `agreed_score` of typed reads that agree (`agreement`)
+    texts: tuple[str, ...] = ()  # every Tesseract read of the line's vote, in order
 
 
 def recognise(
@@ -88,12 +89,16 @@ def recognise(
     """
     vote = read_typed(zone, engines, charset=charset, multiline=multiline, valid=valid)
     ocr = vote.reading
-    typed = (ocr.confidence >= TYPED_MIN or (typed_page and vote.agreed)) and bool(ocr.text.strip())
     alike = (
         typed_page
         and agreement is not None
         and len(vote.texts) >= 2
         and len({agreement(t) for t in vote.texts}) == 1
+    )
+    # Reads alike in the field's form ("x@gmailcom" and "x@gmail.com") are typed reads
+    # too: the ICR would only merge in its reading of glyphs it never learnt.
+    typed = (ocr.confidence >= TYPED_MIN or (typed_page and (vote.agreed or alike))) and bool(
+        ocr.text.strip()
     )
     settled = (
         typed_page
@@ -107,6 +112,7 @@ def recognise(
         alike = True
     if typed:
         out = _from(ocr, "ocr", typed=True)
+        out.texts = vote.texts
         if alike and ocr.confidence >= TYPED_MIN:
             out.agreed = agreed_score(ocr.char_confidences)
         if ocr.confidence < TYPED_MIN:
@@ -127,12 +133,14 @@ def recognise(
         and charset
         and (any_case or not _mostly_lower(ocr.text))
     ):
-        return _hand(
+        hand = _hand(
             ocr,
             engines.icr.read_line(zone, charset=icr_charset or charset),
             valid,
             digits_only=charset.isdigit(),
         )
+        hand.texts = vote.texts
+        return hand
     out = _from(ocr, "ocr", typed=False)
     out.confidence = min(out.confidence, HAND_CAP)
     out.messages.append("hand-print: low confidence")

@@ -324,7 +324,7 @@ def _cut(words: list[str], items: frozenset[str]) -> list[str] | None:
 # A street address's direction after the house number, and the glyphs a typed one is
 # read as on a fax or a phone photo (E's middle bar lost: F; S as 5 or $; W as VV).
 _DIRECTION_LOOKALIKES = {"F": "E", "5": "S", "$": "S", "VV": "W"}
-_STREET_SUFFIXES = frozenset(
+STREET_SUFFIXES = frozenset(
     [
         "ST",
         "STREET",
@@ -357,7 +357,7 @@ def street_direction(text: str) -> tuple[str, bool]:
     if (
         m is None
         or m.group(2).upper() not in _DIRECTION_LOOKALIKES
-        or m.group(4).upper() in _STREET_SUFFIXES
+        or m.group(4).upper() in STREET_SUFFIXES
     ):
         return text, False
     return f"{m.group(1)} {_DIRECTION_LOOKALIKES[m.group(2).upper()]}{m.group(3)}", True

@@ -28,6 +28,9 @@ class FieldReading:
     bbox: BBox
     messages: list[str] = field(default_factory=list)
     char_confidences: tuple[float, ...] = ()
+    # A typed page's line: every Tesseract read of it, in the field's canonical form
+    # (`crossfield.settle_email` looks for the one its names make).
+    reads: tuple[str, ...] = ()
 
 
 def empty(bbox: BBox, source: str, value: object = None) -> FieldReading:

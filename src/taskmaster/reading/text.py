@@ -8,8 +8,8 @@ from functools import partial
 
 from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import BBox, Engines, Gray
-from taskmaster.reading import handtext, lexicon, repair
-from taskmaster.reading.recognise import recognise
+from taskmaster.reading import handtext, lexicon, repair, typedtext
+from taskmaster.reading.recognise import Recognised, recognise
 from taskmaster.reading.repair import REPAIRED_CAP
 from taskmaster.reading.result import FieldReading, empty
 from taskmaster.reading.zones import clean_paper, despeckle, erase_lines, flat_crop, ink_ratio
@@ -77,6 +77,7 @@ def read(
     chars: list[float] = []
     messages: list[str] = []
     sources: set[str] = set()
+    recs: list[Recognised] = []
     for band in line_bands(field):
         z = zone(page, band, field.style)
         if ink_ratio(z) < EMPTY_INK:
@@ -92,6 +93,7 @@ def read(
             agreement=partial(canonical, field),
             confirm=partial(listed, field),
         )
+        recs.append(rec)
         r = handtext.resolve(field.name, rec)
         if rec.agreed is not None and r.text == rec.text and checked(field):
             # Reads that agree, which the field's list did not move: scored by agreement.
@@ -130,6 +132,9 @@ def read(
         if repaired:
             confidence = min(confidence, REPAIRED_CAP)
             messages.append(f"repaired from {raw!r}")
+        if typed_page and len(recs) == 1 and len(texts) == 1:
+            confidence = _typed_line(field, recs[0], value, confidence, messages)
+    one = typed_page and field.type == "email" and len(recs) == 1
     return FieldReading(
         value=value,
         raw=raw or None,
@@ -138,7 +143,37 @@ def read(
         bbox=field.bbox,
         messages=messages,
         char_confidences=tuple(chars) if len(chars) == len(raw) else (),
+        reads=tuple(canonical(field, t) for t in recs[0].texts) if one else (),
     )
+
+
+def _typed_line(
+    field: FieldDef, rec: Recognised, value: str, confidence: float, messages: list[str]
+) -> float:
+    """A typed line's score where its reads agree once the field's usual misreads are
+    put right (`typedtext`): a street address scored by that agreement; an e-mail
+    address noted for `crossfield.settle_email` to vouch for."""
+    if field.type == "email":
+        if confidence < typedtext.STREET_AGREED_CAP and typedtext.email_agreed(
+            rec, partial(canonical, field)
+        ):
+            messages.append(typedtext.EMAIL_AGREED)
+        return confidence
+    miss = typedtext.street_near_miss(field, value)
+    if miss is not None:
+        messages.append(f"{miss[0]!r} is one look-alike from {miss[1]!r} of the list")
+        return min(confidence, NEAR_MISS_CAP)
+    score = typedtext.street_score(field, rec, value, partial(repaired_line, field))
+    if score is None or score <= confidence:
+        return confidence
+    messages[:] = [m for m in messages if not m.startswith("reads disagree")]
+    messages.append(f"typed page: reads agree once repaired: {' | '.join(rec.texts)}")
+    return score
+
+
+def repaired_line(field: FieldDef, read: str) -> str:
+    """One read of a line as the field's value would be made of it (`_repair`)."""
+    return _repair(field, strip_debris(read))[0]
 
 
 def canonical(field: FieldDef, read: str) -> str:
