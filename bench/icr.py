@@ -159,13 +159,13 @@ def main() -> None:
         help="also read the held-out characters as degraded comb cells",
     )
     ap.add_argument(
-        "--no-tta", action="store_true", help="do not read doubtful characters again from variants"
+        "--tta", action="store_true", help="read doubtful characters again from variants"
     )
     ap.add_argument("--chars-only", action="store_true", help="skip the intake pages")
     args = ap.parse_args()
     if not FORM.exists():
         sys.exit(f"no shared data at {SHARED}")
-    engine = IcrModelEngine(args.model, augment_doubtful=not args.no_tta)
+    engine = IcrModelEngine(args.model, augment_doubtful=args.tta)
     accept = engine.accept_threshold
     res: dict[str, Any] = {"model": engine.version()}
     if not args.skip_chars:

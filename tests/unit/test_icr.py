@@ -274,7 +274,7 @@ def test_variants_change_stroke_size_and_place() -> None:
 
 def test_only_doubtful_characters_are_read_again() -> None:
     plain = IcrModelEngine(augment_doubtful=False)
-    tta = IcrModelEngine()
+    tta = IcrModelEngine(augment_doubtful=True)
     shapes = []
     for flag in range(4, 40, 3):  # from a '1' to a '7': somewhere the model doubts
         m = np.zeros((70, 56), bool)
