@@ -12,6 +12,8 @@ and an acceptance threshold on the validation split, reports accuracy on the hel
 test split (never trained on) and writes `model.onnx` plus `model.json` (classes,
 temperature, threshold, figures). The engine's first model, `model.onnx` (36 classes),
 was trained by this script as of commit 2469372; see docs/icr.md.
+`--classes 36 --init-seed N` trains a 36-class model with other initial weights,
+sampling and augmentation on the same seed-1234 split (the tried third member, docs/icr.md).
 """
 
 from __future__ import annotations
