@@ -60,6 +60,19 @@ def test_stroke_crossing_line_survives() -> None:
     assert out[2:5, 26:30].all() and not out[2:5, :20].any()
 
 
+def test_seven_written_against_the_box_keeps_its_bar() -> None:
+    # A box line crosses the whole cell; a 7's bar at the top stops short of one side
+    # (erased as a line, the 7 was read as a 1).
+    mask = np.zeros((56, 42), bool)
+    mask[6:11, 4:41] = True  # the bar, 37 of 42 columns: as full as a line
+    mask[6:50, 30:35] = True  # the stem
+    out = erase_box_lines(mask)
+    assert out[6:11, 4:30].all()
+    mask[:2, :] = True  # a box line's remnant along the top edge
+    out = erase_box_lines(mask)
+    assert not out[:2, :].any() and out[6:11, 4:30].all()
+
+
 def test_empty_cell_with_box_remnants_and_specks() -> None:
     cell = np.full((66, 52), 250, np.uint8)
     cell[:, :2] = 0

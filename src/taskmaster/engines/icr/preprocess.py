@@ -25,6 +25,7 @@ EMPTY_INK_RATIO = 0.013
 # Edge band (share of the cell size) in which straight runs are taken for box lines.
 EDGE_BAND = 0.28
 LINE_FILL = 0.72  # a row/column at least this full of ink is a line, not a stroke
+END_SHARE = 0.06  # a line reaches this close to both ends of its row/column
 
 
 def binarise(gray: Gray) -> Mask:
@@ -68,6 +69,8 @@ def erase_box_lines(mask: Mask) -> Mask:
     for group, axis in ((rows, 0), (cols, 1)):
         for run in _runs(group):
             r0, r1 = run[0], run[-1]
+            if not _spans(mask[r0 : r1 + 1, :] if axis == 0 else mask[:, r0 : r1 + 1].T):
+                continue  # a 7's or a 5's bar near the edge, not the box line
             if axis == 0:
                 out[r0 : r1 + 1, :] = False
                 if r0 > 0 and r1 < h - 1:
@@ -79,6 +82,13 @@ def erase_box_lines(mask: Mask) -> Mask:
                     keep = mask[:, r0 - 1] & mask[:, r1 + 1]
                     out[keep, r0 : r1 + 1] = True
     return out
+
+
+def _spans(band: Mask) -> bool:
+    """True when a band of rows holds ink at both of its ends, as a box line across the
+    whole cell does; a character's bar (a 7 written up against the box) stops short."""
+    k = max(2, round(END_SHARE * band.shape[1]))
+    return bool(band[:, :k].any() and band[:, -k:].any())
 
 
 def _runs(idx: list[int]) -> list[list[int]]:
