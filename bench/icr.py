@@ -90,6 +90,39 @@ def characters(engine: IcrModelEngine) -> dict[str, Any]:
     return res
 
 
+def degraded_characters(engine: IcrModelEngine, seed: int = 2) -> dict[str, Any]:
+    """The held-out characters as comb cells degraded by the training augmentation
+    (scan, fax, phone; fixed seed), read through the runtime's cell path: accuracy,
+    and how many characters the engine would accept (>= its threshold) wrong."""
+    from augment import render_cell
+
+    from data import CLASSES, load_all
+
+    meta = json.loads(MODEL.with_suffix(".json").read_text())
+    x, y = load_all(SHARED, int(meta["seed"]))["test"]
+    rng = np.random.default_rng(seed)
+    cells = [render_cell(t, rng) for t in x]
+    res: dict[str, Any] = {"seed": seed}
+    for name, allowed in (("digits", DIGITS), ("letters", LETTERS)):
+        sel = [i for i in range(len(y)) if CLASSES[y[i]] in allowed]
+        t = time.perf_counter()
+        probs = engine.cell_probabilities([cells[i] for i in sel], allowed)
+        dt = time.perf_counter() - t
+        best = [max(p.items(), key=lambda kv: kv[1]) if p else ("", 0.0) for p in probs]
+        ok = np.array([c == CLASSES[y[i]] for (c, _), i in zip(best, sel, strict=True)])
+        conf = np.array([v for _, v in best])
+        acc = conf >= engine.accept_threshold
+        res[name] = {
+            "n": len(sel),
+            "accuracy": float(ok.mean()),
+            "accepted": float(acc.mean()),
+            "wrong_accepted": int((acc & ~ok).sum()),
+            "wrong_accepted_share": float((acc & ~ok).sum() / max(acc.sum(), 1)),
+            "ms_per_char": 1000 * dt / max(len(sel), 1),
+        }
+    return res
+
+
 def read_comb(engine: IcrModelEngine, page: np.ndarray, spec: dict[str, Any]) -> Reading:
     # the cells as the comb reader cuts them (reading.comb.cells)
     cells = comb.cells(
@@ -120,15 +153,29 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=None)
     ap.add_argument("--model", type=Path, default=MODEL)
     ap.add_argument("--skip-chars", action="store_true")
+    ap.add_argument(
+        "--degraded",
+        action="store_true",
+        help="also read the held-out characters as degraded comb cells",
+    )
+    ap.add_argument(
+        "--tta", action="store_true", help="read doubtful characters again from variants"
+    )
+    ap.add_argument("--chars-only", action="store_true", help="skip the intake pages")
     args = ap.parse_args()
     if not FORM.exists():
         sys.exit(f"no shared data at {SHARED}")
-    engine = IcrModelEngine(args.model)
+    engine = IcrModelEngine(args.model, augment_doubtful=args.tta)
     accept = engine.accept_threshold
     res: dict[str, Any] = {"model": engine.version()}
     if not args.skip_chars:
         res["held_out_characters"] = characters(engine)
         print(json.dumps(res, indent=1), flush=True)
+    if args.degraded:
+        res["held_out_degraded_cells"] = degraded_characters(engine)
+        print(json.dumps(res["held_out_degraded_cells"], indent=1), flush=True)
+    if args.chars_only:
+        return
     specs = {s["name"]: s for s in field_map()["fields"]}
     per: dict[str, list[bool]] = defaultdict(list)
     accepted_wrong: dict[str, list[bool]] = defaultdict(list)

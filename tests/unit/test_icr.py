@@ -17,7 +17,13 @@ from taskmaster.engines.icr import (
     decode_lexicon,
     decode_mixed,
 )
-from taskmaster.engines.icr.preprocess import clean_cell, erase_box_lines, is_empty, normalise
+from taskmaster.engines.icr.preprocess import (
+    clean_cell,
+    erase_box_lines,
+    is_empty,
+    normalise,
+    variants,
+)
 from taskmaster.reading import comb
 from taskmaster.validation.lexicons import US_STATES
 from tests.conftest import INTAKE, SHARED, needs_shared, read_gray
@@ -52,6 +58,19 @@ def test_stroke_crossing_line_survives() -> None:
     mask[0:40, 26:30] = True  # a stroke written through it
     out = erase_box_lines(mask)
     assert out[2:5, 26:30].all() and not out[2:5, :20].any()
+
+
+def test_seven_written_against_the_box_keeps_its_bar() -> None:
+    # A box line crosses the whole cell; a 7's bar at the top stops short of one side
+    # (erased as a line, the 7 was read as a 1).
+    mask = np.zeros((56, 42), bool)
+    mask[6:11, 4:41] = True  # the bar, 37 of 42 columns: as full as a line
+    mask[6:50, 30:35] = True  # the stem
+    out = erase_box_lines(mask)
+    assert out[6:11, 4:30].all()
+    mask[:2, :] = True  # a box line's remnant along the top edge
+    out = erase_box_lines(mask)
+    assert not out[:2, :].any() and out[6:11, 4:30].all()
 
 
 def test_empty_cell_with_box_remnants_and_specks() -> None:
@@ -247,3 +266,44 @@ def test_lower_case_charset_reads_lower_case_letters_and_at(icr: IcrModelEngine)
     table = [one_hot(c, 0.6, cs) for c in "jo@ab"]
     table[1] = {**table[1], "0": 0.35, "o": 0.45}
     assert decode_mixed(table).text == "jo@ab"
+
+
+# -- doubtful characters read again ------------------------------------------------
+
+
+def test_variants_change_stroke_size_and_place() -> None:
+    mask = np.zeros((70, 56), bool)
+    mask[10:60, 24:31] = True  # a '1', 7 px wide
+    mask[10:16, 14:31] = True  # with a flag: a 7 or a 1
+    base = normalise(mask)
+    out = variants(mask)
+    assert all(v.shape == (28, 28) and v.dtype == np.float32 for v in out)
+    ink = [float(v.sum()) for v in out]
+    assert ink[0] > base.sum() > ink[1]  # thicker, thinner
+    sizes = [int(np.ptp(np.nonzero((v > 0.5).any(axis=1))[0])) + 1 for v in out[2:4]]
+    assert sizes == [18, 22]  # fitted smaller and larger than the 20 px of training
+    assert any(np.array_equal(v, np.roll(base, 1, axis=1)) for v in out[4:])
+
+
+def test_only_doubtful_characters_are_read_again() -> None:
+    plain = IcrModelEngine(augment_doubtful=False)
+    tta = IcrModelEngine(augment_doubtful=True)
+    shapes = []
+    for flag in range(4, 40, 3):  # from a '1' to a '7': somewhere the model doubts
+        m = np.zeros((70, 56), bool)
+        m[10:60, 26:32] = True
+        m[10:16, 32 - flag : 32] = True
+        shapes.append(m)
+    before = plain.probabilities(shapes, "0123456789")
+    after = tta.probabilities(shapes, "0123456789")
+    sure = [i for i, p in enumerate(before) if max(p.values()) >= tta.accept_threshold]
+    doubtful = [i for i, p in enumerate(before) if max(p.values()) < tta.accept_threshold]
+    assert sure and doubtful
+    for i in sure:
+        assert after[i] == before[i]
+    for i in doubtful:
+        assert after[i] != before[i]
+        assert abs(sum(after[i].values()) - 1) < 1e-6
+        again = plain._vote(variants(shapes[i]), "0123456789")
+        want = {c: (before[i][c] + sum(r[c] for r in again)) / (1 + len(again)) for c in before[i]}
+        assert all(abs(after[i][c] - want[c]) < 1e-9 for c in want)

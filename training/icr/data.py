@@ -82,13 +82,17 @@ def split(n: int, seed: int, test: float = 0.10, val: float = 0.05
     return perm[n_test + n_val:], perm[n_test:n_test + n_val], perm[:n_test]
 
 
-def load_all(shared: Path, seed: int) -> dict[str, tuple[U8, I64]]:
-    """{'train', 'val', 'test'} -> (tiles, labels), each source split on its own."""
+def load_all(shared: Path, seed: int, base_only: bool = False
+             ) -> dict[str, tuple[U8, I64]]:
+    """{'train', 'val', 'test'} -> (tiles, labels), each source split on its own;
+    `base_only`: the 36 base classes only (EMNIST base + MNIST, same split)."""
     parts: dict[str, list[tuple[U8, I64]]] = {"train": [], "val": [], "test": []}
     from symbols import render_symbols
     emnist = shared / "datasets/emnist_byclass"
-    for x, y in (load_emnist(emnist), load_mnist(shared / "datasets/mnist_test"),
-                 load_emnist(emnist, lower=True), render_symbols(seed)):
+    sources = [load_emnist(emnist), load_mnist(shared / "datasets/mnist_test")]
+    if not base_only:
+        sources += [load_emnist(emnist, lower=True), render_symbols(seed)]
+    for x, y in sources:
         tr, va, te = split(len(y), seed)
         for name, idx in (("train", tr), ("val", va), ("test", te)):
             parts[name].append((x[idx], y[idx]))

@@ -14,7 +14,14 @@ import numpy as np
 
 from taskmaster.engines.base import Gray, Reading
 from taskmaster.engines.icr.decode import CharProbs, decode_best, decode_mixed
-from taskmaster.engines.icr.preprocess import Mask, clean_cell, is_empty, normalise
+from taskmaster.engines.icr.preprocess import (
+    Mask,
+    Tensor,
+    clean_cell,
+    is_empty,
+    normalise,
+    variants,
+)
 from taskmaster.engines.icr.segment import Glyph, segment_line
 from taskmaster.errors import EngineError
 
@@ -41,11 +48,12 @@ class IcrModelEngine:
 
     name = "icr"
 
-    def __init__(self, model: Path = MODEL) -> None:
+    def __init__(self, model: Path = MODEL, *, augment_doubtful: bool = False) -> None:
         session, meta = _open(model)
         self.classes: str = meta["classes"]
         self.temperature = float(meta.get("temperature", 1.0))
         self.accept_threshold = float(meta.get("accept_threshold", 0.9))
+        self.augment_doubtful = augment_doubtful
         self._members = [_Member(session, self.classes, self.temperature)]
         digest = hashlib.sha256(model.read_bytes())
         # Models listed under "ensemble" beside this one vote with it (`probabilities`).
@@ -64,10 +72,29 @@ class IcrModelEngine:
 
     def probabilities(self, masks: Sequence[Mask], charset: str) -> list[CharProbs]:
         """Per ink mask, the probability of each character of `charset` (others masked),
-        averaged over the models that know every character the charset asks for."""
+        averaged over the models that know every character the charset asks for.
+
+        With `augment_doubtful` (off by default: on fresh hand pages it changed nothing
+        measurable, docs/icr.md) a doubtful character (best probability under the accept
+        threshold) is read again from a few variants of its mask (`preprocess.variants`)
+        and the readings are averaged; a sure character costs nothing more.
+        """
         if not masks:
             return []
-        batch = np.stack([normalise(m) for m in masks])[:, None]
+        out = self._vote([normalise(m) for m in masks], charset)
+        doubtful = [i for i, p in enumerate(out) if max(p.values()) < self.accept_threshold]
+        if not self.augment_doubtful or not doubtful:
+            return out
+        groups = [variants(masks[i]) for i in doubtful]
+        again = iter(self._vote([t for g in groups for t in g], charset))
+        for i, g in zip(doubtful, groups, strict=True):
+            reads = [out[i]] + [next(again) for _ in g]
+            out[i] = {c: sum(r[c] for r in reads) / len(reads) for c in out[i]}
+        return out
+
+    def _vote(self, tensors: Sequence[Tensor], charset: str) -> list[CharProbs]:
+        """The models' masked probabilities for 28x28 inputs, averaged."""
+        batch = np.stack(tensors)[:, None]
         tables = []
         for member in self._members:
             allowed = _allowed(member.classes, charset)
@@ -82,7 +109,7 @@ class IcrModelEngine:
         voting = [t for t in tables if len(t[0]) == widest]
         return [
             {c: sum(t[i][c] for t in voting) / len(voting) for c in voting[0][i]}
-            for i in range(len(masks))
+            for i in range(len(tensors))
         ]
 
     def cell_probabilities(self, cells: Sequence[Gray], charset: str) -> list[CharProbs | None]:

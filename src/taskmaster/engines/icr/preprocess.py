@@ -25,6 +25,7 @@ EMPTY_INK_RATIO = 0.013
 # Edge band (share of the cell size) in which straight runs are taken for box lines.
 EDGE_BAND = 0.28
 LINE_FILL = 0.72  # a row/column at least this full of ink is a line, not a stroke
+END_SHARE = 0.06  # a line reaches this close to both ends of its row/column
 
 
 def binarise(gray: Gray) -> Mask:
@@ -68,6 +69,8 @@ def erase_box_lines(mask: Mask) -> Mask:
     for group, axis in ((rows, 0), (cols, 1)):
         for run in _runs(group):
             r0, r1 = run[0], run[-1]
+            if not _spans(mask[r0 : r1 + 1, :] if axis == 0 else mask[:, r0 : r1 + 1].T):
+                continue  # a 7's or a 5's bar near the edge, not the box line
             if axis == 0:
                 out[r0 : r1 + 1, :] = False
                 if r0 > 0 and r1 < h - 1:
@@ -79,6 +82,13 @@ def erase_box_lines(mask: Mask) -> Mask:
                     keep = mask[:, r0 - 1] & mask[:, r1 + 1]
                     out[keep, r0 : r1 + 1] = True
     return out
+
+
+def _spans(band: Mask) -> bool:
+    """True when a band of rows holds ink at both of its ends, as a box line across the
+    whole cell does; a character's bar (a 7 written up against the box) stops short."""
+    k = max(2, round(END_SHARE * band.shape[1]))
+    return bool(band[:, :k].any() and band[:, -k:].any())
 
 
 def _runs(idx: list[int]) -> list[list[int]]:
@@ -129,8 +139,9 @@ def is_empty(mask: Mask) -> bool:
     return bool(max(ys[-1] - ys[0] + 1, xs[-1] - xs[0] + 1) < 0.18 * max(h, w))
 
 
-def normalise(mask: Mask) -> Tensor:
-    """MNIST-style 28x28 float32 in 0..1 (1 = ink) from an ink mask."""
+def normalise(mask: Mask, box: int = BOX) -> Tensor:
+    """MNIST-style 28x28 float32 in 0..1 (1 = ink) from an ink mask, fitted in `box`
+    pixels (20 in training; other sizes only to read a doubtful character again)."""
     out = np.zeros((SIZE, SIZE), dtype=np.float32)
     ys = np.nonzero(mask.any(axis=1))[0]
     xs = np.nonzero(mask.any(axis=0))[0]
@@ -138,7 +149,7 @@ def normalise(mask: Mask) -> Tensor:
         return out
     crop = mask[ys[0] : ys[-1] + 1, xs[0] : xs[-1] + 1].astype(np.float32)
     h, w = crop.shape
-    scale = BOX / max(h, w)
+    scale = box / max(h, w)
     nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     small = cv2.resize(crop, (nw, nh), interpolation=interp)
@@ -153,4 +164,20 @@ def normalise(mask: Mask) -> Tensor:
     y0 = min(max(y0, 0), SIZE - nh)
     x0 = min(max(x0, 0), SIZE - nw)
     out[y0 : y0 + nh, x0 : x0 + nw] = small
+    return out
+
+
+def variants(mask: Mask) -> list[Tensor]:
+    """The character read a little differently: thicker and thinner strokes, fitted
+    smaller and larger, shifted by a pixel each way (for a doubtful character only)."""
+    base = normalise(mask)
+    ys = np.nonzero(mask.any(axis=1))[0]
+    k = max(2, round((ys[-1] - ys[0] + 1) / 24)) if ys.size else 2
+    kernel = np.ones((k, k), np.uint8)
+    out = [normalise(cv2.dilate(mask.astype(np.uint8), kernel) > 0)]
+    thin = cv2.erode(mask.astype(np.uint8), kernel) > 0
+    if thin.sum() >= 0.4 * mask.sum():
+        out.append(normalise(thin))
+    out += [normalise(mask, BOX - 2), normalise(mask, BOX + 2)]
+    out += [np.roll(base, d, axis=a) for a in (0, 1) for d in (-1, 1)]
     return out
