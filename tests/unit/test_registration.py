@@ -129,7 +129,9 @@ def test_forms_that_differ_are_distinct_and_versions_of_one_form_are_not(
     v2 = build_fingerprint("intake-v2", _version(intake.reference), MARKS)
     assert not distinct(intake, v2)
     # Another paper size is not compared: both are tried.
-    small = build_fingerprint("small", cv2.resize(intake.reference, (1700, 2200)))
+    small = build_fingerprint(
+        "small", np.asarray(cv2.resize(intake.reference, (1700, 2200)), np.uint8)
+    )
     assert not distinct(intake, small)
 
 
