@@ -4,6 +4,7 @@ that came another way (hot folder, `process`) is decoded by ingest, with the sam
 from __future__ import annotations
 
 import io
+import threading
 import zipfile
 from pathlib import Path
 
@@ -113,5 +114,24 @@ def test_ingest_builds_the_batch_forms_fingerprints_while_it_decodes(home: Path)
         disk = FileStore(home)
         for page in _pages(svc, batch_id):
             assert disk.get_image(page.image).shape == (page.height, page.width)
+    finally:
+        svc.close()
+
+
+def test_the_decoder_and_engines_do_not_wait_for_a_fingerprint_being_built(home: Path) -> None:
+    """Ingest builds the batch's fingerprints on a thread while it decodes
+    (`warm_fingerprints`): reaching the decoder, the engines or the fits meanwhile must
+    not wait for that build."""
+    svc = Services.create(Settings(home=home, hot_folder=False))
+    got: list[object] = []
+    try:
+        with svc._fingerprint_lock:  # a fingerprint is being built
+            reach = threading.Thread(
+                target=lambda: got.extend([svc.decoder, svc.engines, svc.fits])
+            )
+            reach.start()
+            reach.join(timeout=30)
+            assert not reach.is_alive() and len(got) == 3
+        assert svc.fingerprint("intake", "intake-v1").page_type == "intake-v1"
     finally:
         svc.close()

@@ -10,9 +10,12 @@ from taskmaster.reading import typed_page
 from taskmaster.reading.comb import CELL_EMPTY_INK
 from taskmaster.reading.result import FieldReading
 from taskmaster.reading.zones import (
+    FLAT_MARGIN,
     INK,
     MIN_BLOB,
     clean_paper,
+    crop,
+    flat_crop,
     flatten,
     ink_mask,
     ink_ratio,
@@ -128,3 +131,40 @@ def test_typed_page_from_its_other_fields() -> None:
         "e": _read("P1", "barcode"),
     }
     assert not typed_page(few)
+
+
+def _phone_page(seed: int) -> np.ndarray:
+    """A grey, unevenly lit page with dark and faint strokes (what `flatten` is for)."""
+    rng = np.random.default_rng(seed)
+    light = np.linspace(150, 220, 600, dtype=np.float32)[None, :] * np.ones((400, 1))
+    page = light + rng.normal(0, 4, (400, 600))
+    for _ in range(30):
+        x, y = int(rng.integers(40, 560)), int(rng.integers(40, 360))
+        page[y : y + 18, x : x + 3] = rng.uniform(60, 140)
+    return np.asarray(np.clip(page, 0, 255), np.uint8)
+
+
+def test_a_zone_cut_again_is_the_same_zone_whatever_was_done_to_the_first() -> None:
+    def expected(page: np.ndarray, bbox: tuple[int, int, int, int], inset: int) -> np.ndarray:
+        x0, y0, x1, y1 = bbox
+        ox, oy = max(0, x0 - FLAT_MARGIN), max(0, y0 - FLAT_MARGIN)
+        flat = flatten(page[oy : y1 + FLAT_MARGIN, ox : x1 + FLAT_MARGIN])
+        return crop(flat, (x0 - ox, y0 - oy, x1 - ox, y1 - oy), inset)
+
+    page, other = _phone_page(1), _phone_page(2)
+    bbox = (100, 100, 400, 160)
+    first = flat_crop(page, bbox)
+    assert np.array_equal(first, expected(page, bbox, 0))
+    first[:] = 0  # a reader that draws on its zone
+    assert np.array_equal(flat_crop(page, bbox), expected(page, bbox, 0))
+    assert np.array_equal(flat_crop(page, bbox, 4), expected(page, bbox, 4))
+    # Another page with the same zone at the same place is that page's zone.
+    assert np.array_equal(flat_crop(other, bbox), expected(other, bbox, 0))
+    assert not np.array_equal(flat_crop(other, bbox), expected(page, bbox, 0))
+    # A zone at the page's edge (its margin cut short) too, and one as wide as the
+    # page, whose rows are the remembered region's own.
+    edge = (0, 0, 200, 50)
+    assert np.array_equal(flat_crop(page, edge, 2), expected(page, edge, 2))
+    wide = (0, 200, 600, 260)
+    flat_crop(page, wide)[:] = 0
+    assert np.array_equal(flat_crop(page, wide), expected(page, wide, 0))

@@ -13,9 +13,11 @@ import cv2
 import numpy as np
 import pytest
 
+from taskmaster.imaging import registration
 from taskmaster.imaging.registration import (
     Fingerprint,
     build_fingerprint,
+    distinct,
     identify,
     warp_to_reference,
 )
@@ -109,6 +111,52 @@ def test_consent_page_is_told_apart_from_the_intake_page(fingerprints: list[Fing
     assert match.homography is not None and _error_px(match.homography, t) < 2.5
     # Against the intake fingerprint alone it shares only the header: far below accepting.
     assert identify(page, fingerprints[:1]).page_type is None
+
+
+def _version(ref: np.ndarray) -> np.ndarray:
+    """A second version of the form: the same page with two boxes added at the bottom."""
+    out = ref.copy()
+    cv2.rectangle(out, (300, 2700), (1200, 2900), 0, 4)
+    cv2.rectangle(out, (1400, 2700), (2200, 2900), 0, 4)
+    return out
+
+
+def test_forms_that_differ_are_distinct_and_versions_of_one_form_are_not(
+    fingerprints: list[Fingerprint],
+) -> None:
+    intake, consent = fingerprints
+    assert distinct(intake, consent) and distinct(consent, intake)
+    v2 = build_fingerprint("intake-v2", _version(intake.reference), MARKS)
+    assert not distinct(intake, v2)
+    # Another paper size is not compared: both are tried.
+    small = build_fingerprint(
+        "small", np.asarray(cv2.resize(intake.reference, (1700, 2200)), np.uint8)
+    )
+    assert not distinct(intake, small)
+
+
+def test_early_accept_picks_what_trying_every_form_picks(
+    fingerprints: list[Fingerprint], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    intake = fingerprints[0]
+    v2 = build_fingerprint("intake-v2", _version(intake.reference), MARKS)
+    t = _similarity(1.2, scale=0.99, tx=-15, ty=25)
+    cases = [
+        (_apply(intake.reference, t), [*fingerprints, v2], "intake-v1"),
+        (_apply(fingerprints[1].reference, t), fingerprints, "intake-v1-consent"),
+        # A page of the new version matches the old one well enough to accept it early,
+        # but the version is tried too, and matches better.
+        (_apply(_version(intake.reference), t), [intake, fingerprints[1], v2], "intake-v2"),
+    ]
+    for page, fps, expected in cases:
+        early = identify(page, fps)
+        monkeypatch.setattr(registration, "EARLY_ACCEPT", 2.0)  # never: every form tried
+        full = identify(page, fps)
+        monkeypatch.undo()
+        assert early.page_type == full.page_type == expected
+        assert early.score == full.score
+        assert early.homography is not None and full.homography is not None
+        assert np.allclose(early.homography, full.homography)
 
 
 def test_warp_puts_the_page_back_onto_the_reference(fingerprints: list[Fingerprint]) -> None:

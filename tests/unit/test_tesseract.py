@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from taskmaster.engines import tesseract
 from taskmaster.engines.base import OcrEngine
 from taskmaster.engines.tesseract import TesseractEngine
 
@@ -82,3 +83,21 @@ def test_one_api_per_thread(engine: TesseractEngine) -> None:
     with ThreadPoolExecutor(max_workers=2) as pool:
         texts = list(pool.map(lambda im: engine.read_zone(im).text, imgs))
     assert texts == [f"INVOICE {n:04d}" for n in range(8)]
+
+
+def test_a_zone_read_again_is_not_read_twice(
+    engine: TesseractEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    zone = _render(["PHILIP SIMON"])
+    first = engine.read_zone(zone)
+    assert first.text == "PHILIP SIMON"
+    assert engine.read_zone(zone.copy()) is first  # the same pixels: the reading remembered
+    digits = engine.read_zone(zone, charset="0123456789")
+    assert digits is not first and set(digits.text) <= set("0123456789 ")
+    assert engine.read_zone(zone, multiline=True) is not first
+    # The memory is bounded: the oldest reading goes first.
+    monkeypatch.setattr(tesseract, "_MEMO_SIZE", 2)
+    others = [engine.read_zone(_render([w])) for w in ("ALPHA", "BRAVO")]
+    assert [r.text for r in others] == ["ALPHA", "BRAVO"]
+    again = engine.read_zone(zone)
+    assert again is not first and again == first

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from collections.abc import Sequence
@@ -86,6 +87,9 @@ def process(
     results: list[dict[str, object]] = []
     if inputs:
         svc.decoder.prestart(1)  # the decoder process starts while the batch is set up
+        # What start-up made (modules, settings, the applications) lives as long as the
+        # process: the cyclic collector's full passes need not walk it again and again.
+        gc.freeze()
         # Leased to this process from birth, so a server's pool sharing the database
         # never claims it; if this process dies the lease runs out and a server resumes it.
         policy, owner = Policy(), worker_name("cli")

@@ -2,12 +2,17 @@
 
 One `PyTessBaseAPI` per thread: the API object is not thread-safe and creating one loads
 the language model (~100 ms), so each worker thread builds its own lazily and keeps it.
+Each thread also remembers its last `_MEMO_SIZE` zone reads: readers that prepare the
+same zone alike (a date's part read for the date and again alone, a comb re-read) get
+the same reading without a second LSTM pass (LSTM_ONLY reads are deterministic).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +33,7 @@ PSM_SINGLE_LINE = tesserocr.PSM.SINGLE_LINE
 PSM_BLOCK = tesserocr.PSM.SINGLE_BLOCK
 PSM_AUTO = tesserocr.PSM.AUTO
 _MIN_INK_PIXELS = 12
+_MEMO_SIZE = 256  # zone reads remembered per thread (a Reading is a few hundred bytes)
 
 
 def default_tessdata() -> str:
@@ -107,6 +113,27 @@ class TesseractEngine:
         if image.size == 0 or int(np.count_nonzero(image < 128)) < _MIN_INK_PIXELS:
             return Reading("", 0.0, engine=self.name)
         psm = PSM_BLOCK if multiline else PSM_SINGLE_LINE
+        pixels = np.ascontiguousarray(image, dtype=np.uint8)
+        key = hashlib.blake2b(pixels.tobytes(), digest_size=16)
+        key.update(repr((pixels.shape, charset, int(psm))).encode())
+        memo = self._memo()
+        known = memo.get(key.digest())
+        if known is not None:
+            memo.move_to_end(key.digest())
+            return known
+        reading = self._read(pixels, psm, charset)
+        memo[key.digest()] = reading
+        while len(memo) > _MEMO_SIZE:
+            memo.popitem(last=False)
+        return reading
+
+    def _memo(self) -> OrderedDict[bytes, Reading]:
+        memo: OrderedDict[bytes, Reading] | None = getattr(self._local, "memo", None)
+        if memo is None:
+            memo = self._local.memo = OrderedDict()
+        return memo
+
+    def _read(self, image: Gray, psm: int, charset: str | None) -> Reading:
         lines: list[list[tuple[str, float, list[float]]]] = []
         with self._session(image, psm, charset) as api:
             it = api.GetIterator()
