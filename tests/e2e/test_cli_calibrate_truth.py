@@ -34,3 +34,18 @@ def test_truth_sample_without_ground_truth_is_named(home: Path, tmp_path: Path) 
     proc = run("calibrate", "intake", "--truth", truth)
     assert proc.returncode != 0
     assert "lonely" in proc.stderr and "no ground truth" in proc.stderr
+
+
+def test_a_truth_set_none_of_which_reads_as_the_app_writes_no_fit(
+    home: Path, tmp_path: Path
+) -> None:
+    # A fit built from nothing would replace the one in use (a full disk failed every page).
+    truth = tmp_path / "truth"
+    truth.mkdir()
+    w9 = INTAKE.parent / "w9" / "samples"
+    for ext in (".png", ".json"):
+        shutil.copy(w9 / f"w9_0001{ext}", truth / f"w9_0001{ext}")
+    proc = run("calibrate", "intake", "--fresh", "--truth", truth)
+    assert proc.returncode != 0
+    assert "none of the 1 truth pages was read as 'intake'" in proc.stderr, proc.stderr
+    assert not (home / "calibration" / "intake.json").exists()

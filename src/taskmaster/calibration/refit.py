@@ -32,7 +32,8 @@ from taskmaster.calibration.labels import (
 from taskmaster.calibration.procedure import Label
 from taskmaster.calibration.store import SHIPPED, read_fit, save_fit
 from taskmaster.db.engine import Database
-from taskmaster.db.models import Document, InputFile
+from taskmaster.db.models import Batch, Document, InputFile
+from taskmaster.db.status import BatchStatus
 from taskmaster.errors import TaskmasterError
 from taskmaster.pipeline.context import TaskContext
 from taskmaster.pipeline.runner import run_batch
@@ -83,6 +84,12 @@ def truth_labels(
             run_batch(scratch, TaskContext(batch_id=batch_id, worker="calibrate"))
         labels: list[Label] = []
         with scratch.db.session() as session:
+            batch = session.get(Batch, batch_id)
+            if batch is not None and batch.status == BatchStatus.FAILED:
+                # A fit from none of the truth set would replace the one in use.
+                raise TaskmasterError(
+                    f"the truth set's batch failed, no fit written: {batch.error}"
+                )
             docs = session.scalars(select(Document).where(Document.batch_id == batch_id))
             # .all(): dict() of a Result takes it for a mapping (it has keys()).
             names = dict(
@@ -110,6 +117,10 @@ def truth_labels(
                         len(mine),
                         [d.type for d in mine],
                     )
+        if not labels:
+            raise TaskmasterError(
+                f"none of the {len(samples)} truth pages was read as {app!r}, no fit written"
+            )
         return labels
     finally:
         scratch.close()
