@@ -23,6 +23,7 @@ from taskmaster.engines.icr.preprocess import (
     is_empty,
     normalise,
     variants,
+    with_top_line,
 )
 from taskmaster.reading import comb
 from taskmaster.validation.lexicons import US_STATES
@@ -71,6 +72,31 @@ def test_seven_written_against_the_box_keeps_its_bar() -> None:
     mask[:2, :] = True  # a box line's remnant along the top edge
     out = erase_box_lines(mask)
     assert not out[:2, :].any() and out[6:11, 4:30].all()
+
+
+def _seven_in_the_line() -> np.ndarray:
+    """A comb cell (grey) whose 7 has its bar in the box's top line, as a faxed phone
+    number of the fresh pages had: erased with the line, the stem alone is a 1."""
+    cell = np.full((56, 42), 250, np.uint8)
+    cell[7:14, :] = 0  # the box line and the bar in it, across the whole cell
+    for y in range(16, 52):  # the stem, from under the line's right end down to the left
+        x = 32 - (y - 16) * 14 // 36
+        cell[y, x - 2 : x + 3] = 0
+    return cell
+
+
+def test_a_character_under_the_top_line_is_read_with_it_too(icr: IcrModelEngine) -> None:
+    cell = _seven_in_the_line()
+    cleaned = clean_cell(cell)
+    assert not cleaned[7:14].any()  # the line (and the bar) erased
+    again = with_top_line(cell, cleaned)
+    assert again is not None and again[7:14].all()
+    (probs,) = icr.cell_probabilities([cell], "0123456789")
+    assert probs is not None
+    assert probs["1"] < 0.9  # never a sure 1: a 7 or a 1, for a person to say
+    apart = cell.copy()
+    apart[14:24] = 250  # the same stem well under the line: nothing to read again
+    assert with_top_line(apart, clean_cell(apart)) is None
 
 
 def test_empty_cell_with_box_remnants_and_specks() -> None:

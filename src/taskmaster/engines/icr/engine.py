@@ -21,6 +21,7 @@ from taskmaster.engines.icr.preprocess import (
     is_empty,
     normalise,
     variants,
+    with_top_line,
 )
 from taskmaster.engines.icr.segment import Glyph, segment_line
 from taskmaster.errors import EngineError
@@ -115,9 +116,20 @@ class IcrModelEngine:
     def cell_probabilities(self, cells: Sequence[Gray], charset: str) -> list[CharProbs | None]:
         """Per comb cell its probability table, or None where the cell is empty."""
         masks = [clean_cell(c) for c in cells]
-        full = [m for m in masks if not is_empty(m)]
-        probs = iter(self.probabilities(full, charset))
-        return [None if is_empty(m) else next(probs) for m in masks]
+        full = [i for i, m in enumerate(masks) if not is_empty(m)]
+        probs = self.probabilities([masks[i] for i in full], charset)
+        # A character touching the top line is read again with the line left in
+        # (`with_top_line`: a 7's bar or a box line) and the two readings averaged.
+        topped = [(k, with_top_line(cells[i], masks[i])) for k, i in enumerate(full)]
+        again = [(k, m) for k, m in topped if m is not None]
+        if again:
+            second = self.probabilities([m for _, m in again], charset)
+            for (k, _), p in zip(again, second, strict=True):
+                probs[k] = {c: (probs[k][c] + p[c]) / 2 for c in probs[k]}
+        out: list[CharProbs | None] = [None] * len(masks)
+        for k, i in enumerate(full):
+            out[i] = probs[k]
+        return out
 
     # -- IcrEngine -------------------------------------------------------------------
 
