@@ -25,6 +25,7 @@ from taskmaster.db.models import AuditEntry, Batch, Document, FieldValue, InputF
 from taskmaster.pipeline import validate
 from taskmaster.pipeline.context import TaskContext
 from taskmaster.pipeline.services import Services
+from taskmaster.reading.result import PROPOSED
 from taskmaster.settings import Settings
 from tests.conftest import BLANK
 
@@ -206,6 +207,21 @@ def test_a_fit_with_styles_accepts_only_the_pages_of_a_style_it_certified(
 def test_a_field_the_fit_has_no_threshold_for_goes_to_review(svc: Services) -> None:
     save_fit(svc.settings.home, _fit({"consent": 0.5, "signature": 0.5}))
     assert _status(_validated(svc, GOOD))["last_name"] == "needs_review"
+
+
+def test_a_value_a_rule_proposed_waits_for_a_person_whatever_its_score(svc: Services) -> None:
+    # A fit learnt from generated pages can rate a rule's proposals as always right.
+    save_fit(svc.settings.home, _fit({"last_name": 0.5, "consent": 0.5, "signature": 0.5}))
+    batch_id, doc_id = _document(svc, GOOD)
+    with svc.db.session() as s:
+        fv = next(f for f in s.get_one(Document, doc_id).fields if f.name == "last_name")
+        fv.messages = [PROPOSED + "taken from the other field"]
+        s.commit()
+    validate.run(TaskContext(batch_id=batch_id), svc)
+    with svc.db.session() as s:
+        doc = s.get_one(Document, doc_id)
+        assert _status(doc) == {"last_name": "needs_review", "consent": "ok", "signature": "ok"}
+        assert doc.status == "needs_review"
 
 
 @pytest.mark.parametrize("field", ["consent", "signature"])

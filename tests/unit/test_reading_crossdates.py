@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from taskmaster.reading import crossfield
 from taskmaster.reading.crossdates import PROPOSED_CAP, UNREAD_CAP, merge, settle
-from taskmaster.reading.result import FieldReading
+from taskmaster.reading.result import PROPOSED, FieldReading
 
 BOX = (0, 0, 10, 10)
 
@@ -51,3 +51,18 @@ def test_agreeing_dates_are_untouched_and_the_page_settles_them() -> None:
     page = crossfield.settle_page({"visit_date": visit, "signature_date": _date("2022-03-09", 0.5)})
     assert page["signature_date"].value == "2025-03-09"
     assert page["visit_date"] is visit
+
+
+def test_two_dates_read_surely_apart_are_two_days() -> None:
+    # A patient who signed on another day (the samples' intake_0019: visit 05, signed 03).
+    visit = _date("2024-03-05", 0.99, (0.99,) * 8)
+    sig = _date("2024-03-03", 0.99, (0.98,) * 8)
+    assert merge(visit, sig) is None
+    assert settle(visit, sig, ("visit_date", "signature_date")) == (visit, sig)
+
+
+def test_a_proposed_date_says_so_for_validate() -> None:
+    visit = _date("2026-05-01", 0.7, (0.9, 0.5) + (0.99,) * 6)
+    sig = _date("2026-05-05", 0.8, (0.99,) * 8)
+    a, _ = settle(visit, sig, ("visit_date", "signature_date"))
+    assert a.value == "2026-05-05" and a.messages[-1].startswith(PROPOSED)

@@ -6,7 +6,8 @@ threshold of the application's calibration fit for that field, source and style 
 document was filled in: typed or by hand; docs/calibration.md); its shown confidence
 becomes the fit's measured P(right). Without a fit, the application's bare
 `accept_confidence` applies if it sets one; otherwise nothing is accepted (a new
-application starts strict). With a fit, a share of the
+application starts strict). A value a reading rule proposed rather than read
+(`reading.result.PROPOSED`) waits for a person whatever its score. With a fit, a share of the
 documents that would go straight through (`Settings.qa_share`) is sent to verify anyway
 as QA samples (`Document.qa_sample`).
 """
@@ -23,6 +24,7 @@ from taskmaster.db.models import Document, FieldValue
 from taskmaster.db.status import DocumentStatus, FieldStatus
 from taskmaster.pipeline.context import TaskContext
 from taskmaster.pipeline.services import Services
+from taskmaster.reading.result import PROPOSED
 from taskmaster.validation import absent, check_value, field_status
 
 ABSENT = "optional page not present"
@@ -62,6 +64,8 @@ def validate_field(fv: FieldValue, fdef: FieldDef, threshold: float | None) -> N
         return
     score = fv.machine_score if fv.machine_score is not None else fv.confidence
     fv.status = field_status(fdef, fv.value, score, threshold, problems)
+    if fv.status == FieldStatus.OK and any(m.startswith(PROPOSED) for m in reader_msgs):
+        fv.status = FieldStatus.NEEDS_REVIEW  # a value a rule proposed is for a person
 
 
 def _pool(fv: FieldValue) -> str:

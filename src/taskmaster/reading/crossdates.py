@@ -14,11 +14,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from taskmaster.reading.result import EMPTY_CONFIDENCE, FieldReading
+from taskmaster.reading.result import EMPTY_CONFIDENCE, PROPOSED, FieldReading
 
 PROPOSED_CAP = 0.6  # a date taken from the other date's read is proposed, never accepted
 UNREAD_CAP = 0.5  # a date copied whole into a field whose own read gave none
 PAIRS = (("visit_date", "signature_date"),)
+SURE_DIGIT = 0.9  # two different digits both read this surely: the dates really differ
 
 
 def _digits(r: FieldReading) -> list[tuple[str, float]] | None:
@@ -38,6 +39,8 @@ def merge(a: FieldReading, b: FieldReading) -> str | None:
     da, db = _digits(a), _digits(b)
     if da is None or db is None or a.value == b.value:
         return None
+    if any(x != y and min(cx, cy) >= SURE_DIGIT for (x, cx), (y, cy) in zip(da, db, strict=True)):
+        return None  # a patient who signed on another day (the samples' intake_0019)
     written = "".join(x if cx >= cy else y for (x, cx), (y, cy) in zip(da, db, strict=True))
     try:
         day = dt.date(int(written[4:]), int(written[2:4]), int(written[:2]))
@@ -57,7 +60,7 @@ def _proposed(r: FieldReading, value: str, confidence: float, why: str) -> Field
         value=value,
         confidence=confidence,
         char_confidences=(),
-        messages=[*r.messages, why],
+        messages=[*r.messages, PROPOSED + why],
     )
 
 

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from taskmaster.reading import crossdates, lexicon, repair
 from taskmaster.reading.recognise import AGREED_DOUBTFUL
-from taskmaster.reading.result import FieldReading
+from taskmaster.reading.result import PROPOSED, FieldReading
 from taskmaster.reading.typedtext import EMAIL_AGREED
 
 ACCEPT = 0.9
@@ -143,7 +143,10 @@ def settle_email(email: FieldReading, first: FieldReading, last: FieldReading) -
         value=value,
         confidence=min(email.confidence, PROPOSED_CAP),
         char_confidences=chars,
-        messages=[*email.messages, f"local part from the names: {cand!r} (read {local!r})"],
+        messages=[
+            *email.messages,
+            f"{PROPOSED}local part from the names: {cand!r} (read {local!r})",
+        ],
     )
 
 

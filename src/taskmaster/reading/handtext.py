@@ -28,6 +28,7 @@ from taskmaster.reading.handwords import (
     whole_both,
 )
 from taskmaster.reading.recognise import HAND_CAP, Recognised, fuse
+from taskmaster.reading.result import PROPOSED as PROPOSED_NOTE
 
 SNAP_AGREE = 0.93  # both engines' reads snap to one vocabulary entry (or agree word by word)
 PROPOSED = 0.6  # a value only the two reads together point at: for a person to confirm
@@ -318,7 +319,7 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
                 text=whole,
                 confidence=min(r.confidence, PROPOSED),
                 char_confidences=(DOUBT_CHAR,) * len(whole),
-                messages=[*r.messages, f"both reads together nearest {whole!r} in the list"],
+                messages=[*r.messages, f"{PROPOSED_NOTE}both reads nearest {whole!r} of the list"],
             )
     if mode == "words" and vocabulary:
         # A word either engine split ("DAVENP ORT") joined first, so the two reads align.

@@ -9,6 +9,12 @@ from taskmaster.engines.base import BBox
 # Confidence given to a zone with no ink at all: blank paper is the easiest call there is,
 # but a very faint entry can hide under the speckle filter, so not 1.0.
 EMPTY_CONFIDENCE = 0.97
+# The start of the message of a value a rule proposed rather than read (taken from another
+# field, or guessed between two reads): validate sends it to a person whatever a
+# calibration fit says of its score. A fit learns from truth sets, and a generated one
+# can make a rule look always right (its visit and signature dates are always one day;
+# a real form's are not).
+PROPOSED = "proposed, for a person to confirm: "
 
 
 @dataclass
