@@ -66,3 +66,13 @@ def test_a_proposed_date_says_so_for_validate() -> None:
     sig = _date("2026-05-05", 0.8, (0.99,) * 8)
     a, _ = settle(visit, sig, ("visit_date", "signature_date"))
     assert a.value == "2026-05-05" and a.messages[-1].startswith(PROPOSED)
+
+
+def test_two_dates_read_surely_years_apart_both_go_to_a_person() -> None:
+    # One visit: a year apart is a misread year (fresh pages: 2022 for 2026 at 0.97).
+    visit = _date("2022-06-16", 0.99, (0.99,) * 8)
+    sig = _date("2026-06-16", 0.99, (0.99,) * 8)
+    a, b = settle(visit, sig, ("visit_date", "signature_date"))
+    assert (a.value, b.value) == ("2022-06-16", "2026-06-16")  # as read
+    assert a.messages[-1].startswith(PROPOSED) and b.messages[-1].startswith(PROPOSED)
+    assert "1461 days from signature_date" in a.messages[-1]

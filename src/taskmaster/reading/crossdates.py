@@ -20,6 +20,9 @@ PROPOSED_CAP = 0.6  # a date taken from the other date's read is proposed, never
 UNREAD_CAP = 0.5  # a date copied whole into a field whose own read gave none
 PAIRS = (("visit_date", "signature_date"),)
 SURE_DIGIT = 0.9  # two different digits both read this surely: the dates really differ
+# A form is signed at the visit or a few days before it (the samples: 7 of 42 signed 1-2
+# days earlier); dates further apart than this are a misread one, not two days.
+APART_DAYS = 31
 
 
 def _digits(r: FieldReading) -> list[tuple[str, float]] | None:
@@ -49,6 +52,18 @@ def merge(a: FieldReading, b: FieldReading) -> str | None:
     return day.isoformat()
 
 
+def _days_apart(a: FieldReading, b: FieldReading) -> int | None:
+    try:
+        return abs((dt.date.fromisoformat(str(a.value)) - dt.date.fromisoformat(str(b.value))).days)
+    except ValueError:
+        return None
+
+
+def _flagged(r: FieldReading, why: str) -> FieldReading:
+    """The reading as it is, for a person to confirm (`PROPOSED`)."""
+    return replace(r, messages=[*r.messages, PROPOSED + why])
+
+
 def _unread(r: FieldReading) -> bool:
     """Ink in the zone but no date made of it (a blank zone scores `EMPTY_CONFIDENCE`)."""
     return r.value is None and (r.raw is not None or r.confidence < EMPTY_CONFIDENCE)
@@ -76,6 +91,13 @@ def settle(
         return a, _proposed(b, a.value, min(UNREAD_CAP, a.confidence), why)
     value = merge(a, b)
     if value is None:
+        gap = _days_apart(a, b)
+        if gap is not None and gap > APART_DAYS:
+            # Both read surely, too far apart for one visit: one of them is misread.
+            return (
+                _flagged(a, f"{gap} days from {names[1]} ({b.value}); one of them is misread"),
+                _flagged(b, f"{gap} days from {names[0]} ({a.value}); one of them is misread"),
+            )
         return a, b
     out = []
     for r, other in ((a, names[1]), (b, names[0])):
