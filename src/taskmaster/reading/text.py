@@ -24,6 +24,8 @@ CHARSETS = {
     "string": _UPPER + _UPPER.lower() + _DIGITS + " .,-'/&#()@:+%",
     "email": _UPPER + _UPPER.lower() + _DIGITS + "@._%+-",
     "integer": _DIGITS,
+    # An identifier (a group number): capitals and digits, no spaces (`canonical`).
+    "alnum": _UPPER + _DIGITS,
     # What the ICR reads in an e-mail address: hand print in lower case, and `@`.
     "email_hand": _UPPER.lower() + _DIGITS + "@._-",
     "amount": _DIGITS + ".,",
@@ -181,6 +183,8 @@ def canonical(field: FieldDef, read: str) -> str:
     normalised; an e-mail address without spaces, in lower case, its domain put right."""
     if field.type == "email":
         return repair.email("".join(read.split()).lower())[0]
+    if field.type == "alnum":
+        return "".join(read.split()).upper()
     return " ".join(read.split())
 
 
@@ -228,6 +232,8 @@ def _repair(field: FieldDef, value: str) -> tuple[str, bool]:
     """The value with the field type's usual misreads undone (see `repair`)."""
     if field.type == "email":
         return repair.email(re.sub(r"\s+", "", value).lower())
+    if field.type == "alnum":
+        return canonical(field, value), False
     if field.type == "string":
         spec = lexicon.for_field(field.name)
         changed = False
