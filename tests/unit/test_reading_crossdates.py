@@ -76,3 +76,20 @@ def test_two_dates_read_surely_years_apart_both_go_to_a_person() -> None:
     assert (a.value, b.value) == ("2022-06-16", "2026-06-16")  # as read
     assert a.messages[-1].startswith(PROPOSED) and b.messages[-1].startswith(PROPOSED)
     assert "1461 days from signature_date" in a.messages[-1]
+
+
+def test_dates_read_surely_years_apart_take_the_surer_digit_and_both_go_to_a_person() -> None:
+    # Fresh hand pages (tuning seed 8433): the signature's year 2026 read 2021 at 0.96,
+    # the visit's 6 read surer: the visit's year is taken, and both are proposed.
+    visit = _date("2026-08-06", 0.99, (0.99,) * 8)
+    sig = _date("2021-08-06", 0.96, (0.99,) * 7 + (0.96,))
+    assert merge(visit, sig) == "2026-08-06"
+    a, b = settle(visit, sig, ("visit_date", "signature_date"))
+    assert a.value == b.value == "2026-08-06"
+    assert a.confidence == 0.99  # the read itself is not changed, only sent to a person
+    assert a.messages[-1].startswith(PROPOSED) and "1826 days apart" in a.messages[-1]
+    assert b.confidence <= PROPOSED_CAP and b.messages[-1].startswith(PROPOSED)
+    # A few days apart, both sure: two days, as before (`merge` keeps out of it).
+    near = _date("2026-08-04", 0.99, (0.95,) + (0.99,) * 7)
+    assert merge(visit, near) is None
+    assert settle(visit, near, ("visit_date", "signature_date")) == (visit, near)

@@ -42,7 +42,7 @@ def merge(a: FieldReading, b: FieldReading) -> str | None:
     da, db = _digits(a), _digits(b)
     if da is None or db is None or a.value == b.value:
         return None
-    if any(x != y and min(cx, cy) >= SURE_DIGIT for (x, cx), (y, cy) in zip(da, db, strict=True)):
+    if _surely_apart(a, b) and (_days_apart(a, b) or 0) <= APART_DAYS:
         return None  # a patient who signed on another day (the samples' intake_0019)
     written = "".join(x if cx >= cy else y for (x, cx), (y, cy) in zip(da, db, strict=True))
     try:
@@ -50,6 +50,23 @@ def merge(a: FieldReading, b: FieldReading) -> str | None:
     except ValueError:
         return str(a.value if a.confidence >= b.confidence else b.value)
     return day.isoformat()
+
+
+def _surely_apart(a: FieldReading, b: FieldReading) -> bool:
+    """Whether the two reads differ in a digit each read surely (`SURE_DIGIT`)."""
+    da, db = _digits(a), _digits(b)
+    if da is None or db is None:
+        return False
+    pairs = zip(da, db, strict=True)
+    return any(x != y and min(cx, cy) >= SURE_DIGIT for (x, cx), (y, cy) in pairs)
+
+
+def _tied(a: FieldReading, b: FieldReading) -> bool:
+    """Whether a digit the two reads differ in is read as surely in both."""
+    da, db = _digits(a), _digits(b)
+    if da is None or db is None:
+        return False
+    return any(x != y and cx == cy for (x, cx), (y, cy) in zip(da, db, strict=True))
 
 
 def _days_apart(a: FieldReading, b: FieldReading) -> int | None:
@@ -91,17 +108,24 @@ def settle(
         return a, _proposed(b, a.value, min(UNREAD_CAP, a.confidence), why)
     value = merge(a, b)
     if value is None:
-        gap = _days_apart(a, b)
-        if gap is not None and gap > APART_DAYS:
-            # Both read surely, too far apart for one visit: one of them is misread.
-            return (
-                _flagged(a, f"{gap} days from {names[1]} ({b.value}); one of them is misread"),
-                _flagged(b, f"{gap} days from {names[0]} ({a.value}); one of them is misread"),
-            )
         return a, b
+    # Read surely but too far apart for one visit: one of them is misread. The surer
+    # digit of each makes the date (a year's 6 read 1 in one of them, "2021" against
+    # "2026", is read right in the other), and both go to a person; as read where the
+    # digits they differ in are read alike surely (nothing tells which is right).
+    sure = _surely_apart(a, b)
+    if sure and _tied(a, b):
+        gap = _days_apart(a, b)
+        return (
+            _flagged(a, f"{gap} days from {names[1]} ({b.value}); one of them is misread"),
+            _flagged(b, f"{gap} days from {names[0]} ({a.value}); one of them is misread"),
+        )
     out = []
     for r, other in ((a, names[1]), (b, names[0])):
-        if r.value != value:
+        if r.value == value and sure:
+            read = (b if r is a else a).value
+            r = _flagged(r, f"{other} read {read}, {_days_apart(a, b)} days apart; one is misread")
+        elif r.value != value:
             why = f"differs from {other}; the two dates' surer digits make {value}"
             r = _proposed(r, value, min(r.confidence, PROPOSED_CAP), why)
         out.append(r)

@@ -25,6 +25,9 @@ EMPTY_INK = 0.004
 _DIGITS = "0123456789"
 JOINT_DIFFERS_CAP = 0.6  # the joint decoding contradicts the engines' value: review (9 of 52 wrong)
 RECENT_YEARS = 10  # a visit or signature date lies at most this many years back
+# ... and is not dated after the day it is read, give or take this much (time zones, a
+# form dated the next morning): a form is captured after it is filled in.
+AHEAD = dt.timedelta(days=7)
 OUT_OF_RANGE_CAP = 0.3  # a date outside the field's years: review (with the invalid ones)
 
 Mask = npt.NDArray[np.bool_]
@@ -190,11 +193,11 @@ def tighten(zone: Gray) -> Gray:
 
 def years(field: FieldDef) -> tuple[int, int]:
     """The years a date field can hold: a birth date any time since 1900, other dates
-    (visit, signature) recent ones."""
-    today = dt.date.today().year
+    (visit, signature) recent ones, none of them in a year still to come (`AHEAD`)."""
+    today = dt.date.today()
     if "birth" in field.name:
-        return 1900, today
-    return today - RECENT_YEARS, today + 1
+        return 1900, today.year
+    return today.year - RECENT_YEARS, (today + AHEAD).year
 
 
 def _joint(zones: list[Gray], field: FieldDef, icr: IcrEngine | None) -> Reading | None:
