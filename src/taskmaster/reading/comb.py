@@ -30,6 +30,11 @@ from taskmaster.reading.zones import (
 )
 
 CELL_INSET = 8  # past the 3 px grid line plus registration slack
+# The hand-printed character read by the ICR is cut closer to the box: a wide 0 written
+# up to the box line lost its side at CELL_INSET and read 2, 3, 5 or 6 (fresh hand pages,
+# tuning seeds 7921 and 8433: 12 of 30 misread comb characters). What is left of the line
+# the erasers take (`erase_lines` here, `preprocess.erase_box_lines` in the ICR).
+HAND_INSET = 4
 CELL_EMPTY_INK = 0.004  # share of ink under which a cell is blank (a thin faint 1: 0.005)
 # Darker than the cell's paper by this much is ink too. On 84 fresh pages the 480 empty
 # cells (lines erased) hold none; every written cell holds >= 3.5%.
@@ -50,10 +55,10 @@ CHARSETS = {
 }
 
 
-def cells(page: Gray, field: FieldDef) -> list[Gray]:
-    """One cleaned image per box of the comb, grid lines left out."""
+def cells(page: Gray, field: FieldDef, inset: int = CELL_INSET) -> list[Gray]:
+    """One cleaned image per box of the comb, `inset` px inside it, grid lines left out."""
     return [
-        despeckle(erase_lines(stretch(flat_crop(page, box, CELL_INSET)), depth=6, row_frac=0.8))
+        despeckle(erase_lines(stretch(flat_crop(page, box, inset)), depth=6, row_frac=0.8))
         for box in field.boxes
     ]
 
@@ -113,7 +118,10 @@ def read_comb(
     used = [c for c, f in zip(imgs, filled, strict=True) if f]
     looks = typed_page or looks_typed(used)
     if not looks and engines.icr is not None:
-        ir = combdecode.read_cells(field, used, engines.icr, charset)
+        # The filled boxes (decided above, on the cells as cut for every engine) read
+        # from cells cut closer to the box (`HAND_INSET`).
+        near = [c for c, f in zip(cells(page, field, HAND_INSET), filled, strict=True) if f]
+        ir = combdecode.read_cells(field, near, engines.icr, charset)
         return _finish(field, filled, ir.text, list(ir.char_confidences), ir.confidence, "icr", [])
     if looks:
         valid, key = combtyped.length(len(used)), combtyped.form(field, len(used))
