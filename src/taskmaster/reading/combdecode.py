@@ -44,6 +44,12 @@ CHAR_ACCEPT = 0.98  # per-character accept threshold when the engine states none
 DOUBT_BASE = 0.5
 DOUBT_SLOPE = 0.25
 OLDEST = 1900  # earliest year of birth taken for a date-of-birth comb
+# A 10-digit phone number is a North American one (the validator's `^\d{10}$`): its area
+# code starts 2-9, has no 9 in the middle (N9X codes are kept for expansion) and is no
+# N11 service code (411, 911). Only the area code: the exchange's own rule does not hold
+# for every number people write (and the bench's filler draws it freely).
+AREA_FIRST = "23456789"
+AREA_SECOND = "012345678"
 
 
 @runtime_checkable
@@ -82,6 +88,29 @@ def decode_pattern(cells: Sequence[CharProbs], allowed: list[str]) -> Reading:
         raw.append(v)
     conf = min(math.prod(probs), math.prod(raw) ** 0.5)
     return Reading("".join(chars), conf, tuple(probs), "icr")
+
+
+def decode_phone(cells: Sequence[CharProbs]) -> Reading:
+    """A 10-digit phone number whose area code is a North American one (`AREA_FIRST`,
+    `AREA_SECOND`, not N11): each cell's likeliest allowed digit; where that makes N11,
+    the likelier of the two ways out (the second digit or the third not a 1)."""
+    digits = "0123456789"
+    rest = [digits] * 8
+    r = decode_pattern(cells, [AREA_FIRST, AREA_SECOND, *rest])
+    if r.text[1:3] != "11":
+        return r
+    ways = [
+        decode_pattern(cells, [AREA_FIRST, AREA_SECOND.replace("1", ""), *rest]),
+        decode_pattern(cells, [AREA_FIRST, AREA_SECOND, digits.replace("1", ""), *rest[1:]]),
+    ]
+    return max(ways, key=lambda w: _likelihood(w.text, cells))
+
+
+def _likelihood(text: str, cells: Sequence[CharProbs]) -> float:
+    """The probability of `text` read from `cells` (0 where it has no character per cell)."""
+    if len(text) != len(cells):
+        return 0.0
+    return math.prod(p.get(c, 0.0) for c, p in zip(text, cells, strict=True))
 
 
 def read_cells(field: FieldDef, cells: list[Gray], icr: IcrEngine, charset: str) -> Reading:
@@ -131,6 +160,8 @@ def _decode(field: FieldDef, cells: list[Gray], icr: IcrEngine, charset: str) ->
             if r.text
             else Reading(best.text, min(best.confidence, 0.3), best.char_confidences, "icr")
         )
+    if field.type == "phone" and len(written) == 10:
+        return decode_phone(written)
     if field.pattern:
         allowed = position_charsets(field.pattern, len(written))
         if allowed is not None:
