@@ -124,9 +124,11 @@ def degraded_characters(engine: IcrModelEngine, seed: int = 2) -> dict[str, Any]
 
 
 def read_comb(engine: IcrModelEngine, page: np.ndarray, spec: dict[str, Any]) -> Reading:
-    # the cells as the comb reader cuts them (reading.comb.cells)
+    # the cells as the comb reader cuts them for the ICR (reading.comb.cells, HAND_INSET)
     cells = comb.cells(
-        page, FieldDef(name="comb", kind="comb", bbox=spec["bbox"], boxes=spec["boxes"])
+        page,
+        FieldDef(name="comb", kind="comb", bbox=spec["bbox"], boxes=spec["boxes"]),
+        comb.HAND_INSET,
     )
     kind = spec["type"]
     charset = {"alnum": DIGITS + LETTERS, "state": LETTERS}.get(kind, DIGITS)
