@@ -113,13 +113,16 @@ def decode_fixed(cells: Sequence[CharProbs | None], length: int, charset: str = 
     return r
 
 
-def decode_mixed(cells: Sequence[CharProbs | None]) -> Reading:
+def decode_mixed(cells: Sequence[CharProbs | None], *, prefix: bool = False) -> Reading:
     """Letters and digits, preferring runs: switching class inside a word is penalised.
 
     A two-state (letter / digit) Viterbi: it reads 'RCM597952683' rather than
     'RCM5979S2683' when the 5 and the S are close, and removes most O/0, I/1, Z/2 errors.
     Letters of either case count as letters; a symbol (`@`, `#`) is a third state that
-    costs nothing to enter or leave ('jsmith@mail' reads as two runs).
+    costs nothing to enter or leave ('jsmith@mail' reads as two runs). `prefix`: the
+    letters a word starts with (a fourth state, "P") run into its digits at no cost, an
+    identifier's letter prefix ('A9520420', not '49520420' to save the switch); letters
+    after digits cost the switch as before.
     """
     written = [p for p in cells if p]
     if not written:
@@ -129,19 +132,29 @@ def decode_mixed(cells: Sequence[CharProbs | None]) -> Reading:
         nxt: dict[str, tuple[float, list[str], list[float]]] = {}
         letters = "".join(c for c in p if c.isalpha())
         symbols = "".join(c for c in p if not c.isalnum())
-        for state, allowed in (("L", letters), ("D", DIGITS), ("S", symbols)):
+        states = [("L", letters), ("D", DIGITS), ("S", symbols)]
+        if prefix:
+            states.append(("P", letters))
+        for state, allowed in states:
             top = _top(p, 1, allowed) if allowed else []
             if not top:
                 continue
             c, v = top[0]
             if i == 0:
-                nxt[state] = (math.log(max(v, 1e-12)), [c], [v])
+                if state != "L" or not prefix:
+                    nxt[state] = (math.log(max(v, 1e-12)), [c], [v])
                 continue
             cands = []
             for prev, (score, chars, probs) in best.items():
-                pen = 0.0 if prev == state or "S" in (prev, state) else math.log(SWITCH_PENALTY)
+                if state == "P" and prev != "P":
+                    continue  # the leading letters: only from the start
+                if prefix and prev == "P" and state == "L":
+                    continue
+                same = prev == state or (prev == "P" and state == "D")
+                pen = 0.0 if same or "S" in (prev, state) else math.log(SWITCH_PENALTY)
                 cands.append((score + pen + math.log(max(v, 1e-12)), chars + [c], probs + [v]))
-            nxt[state] = max(cands, key=lambda t: t[0])
+            if cands:
+                nxt[state] = max(cands, key=lambda t: t[0])
         best = nxt
     _, chars, probs = max(best.values(), key=lambda t: t[0])
     return _reading(chars, probs)

@@ -150,7 +150,7 @@ class IcrModelEngine:
             if g.space_before and words[-1]:
                 words.append([])
             words[-1].append(g)
-        parts = [self._read_word(w, line.char_h, charset) for w in words]
+        parts = [self._read_word(w, line.char_h, charset, k == 0) for k, w in enumerate(words)]
         text = " ".join(r.text for r in parts)
         chars: list[float] = []
         for i, r in enumerate(parts):
@@ -160,14 +160,16 @@ class IcrModelEngine:
         conf = float(np.prod([r.confidence for r in parts]))
         return Reading(text, conf, tuple(chars), self.name)
 
-    def _read_word(self, glyphs: list[Glyph], char_h: float, charset: str) -> Reading:
+    def _read_word(
+        self, glyphs: list[Glyph], char_h: float, charset: str, lead: bool = False
+    ) -> Reading:
         """Join neighbouring pieces where the classifier is surer of the whole.
 
         Dynamic programming over ways to group 1-3 adjacent pieces into one character,
         maximising the sum of log-probabilities of the best class of each group.
         """
         if any(g.punct for g in glyphs):
-            return self._with_punct(glyphs, char_h, charset)
+            return self._with_punct(glyphs, char_h, charset, lead)
         n = len(glyphs)
         # Only pieces that (nearly) touch may be one character: a normal letter gap
         # (median 0.15 x height) means two letters, or the join would swallow an 'I'.
@@ -209,9 +211,11 @@ class IcrModelEngine:
                 score = best[i][0] + math.log(max(p, 1e-9)) + CHAR_COST
                 if score > best[j][0]:
                     best[j] = (score, best[i][1] + [(i, j)])
-        return _decode([table[s] for s in best[n][1]], charset)
+        return _decode([table[s] for s in best[n][1]], charset, lead=lead)
 
-    def _with_punct(self, glyphs: list[Glyph], char_h: float, charset: str) -> Reading:
+    def _with_punct(
+        self, glyphs: list[Glyph], char_h: float, charset: str, lead: bool = False
+    ) -> Reading:
         """Read the runs between punctuation as words, keep the marks the charset allows."""
         parts: list[Reading] = []
         run: list[Glyph] = []
@@ -220,12 +224,12 @@ class IcrModelEngine:
                 run.append(g)
                 continue
             if run:
-                parts.append(self._read_word(run, char_h, charset))
+                parts.append(self._read_word(run, char_h, charset, lead and not parts))
                 run = []
             if g.punct in charset:
                 parts.append(Reading(g.punct, PUNCT_CONFIDENCE, (PUNCT_CONFIDENCE,), self.name))
         if run:
-            parts.append(self._read_word(run, char_h, charset))
+            parts.append(self._read_word(run, char_h, charset, lead and not parts))
         text = "".join(r.text for r in parts)
         chars = tuple(c for r in parts for c in r.char_confidences)
         return Reading(text, float(np.prod([r.confidence for r in parts])), chars, self.name)
@@ -299,7 +303,12 @@ def _is_stroke(g: Glyph, char_h: float) -> bool:
     return bool(height >= 0.8 * char_h and g.x1 - g.x0 <= 0.3 * char_h)
 
 
-def _decode(table: Sequence[CharProbs | None], charset: str) -> Reading:
+def _decode(table: Sequence[CharProbs | None], charset: str, *, lead: bool = False) -> Reading:
+    """The characters of one word (`decode_mixed` where `charset` mixes letters and
+    digits). `lead`: the line's first word; in an identifier's charset (capitals and
+    digits only, `reading.text.CHARSETS["alnum"]`: a group number) its leading letters
+    run into its digits at no cost (`A9520420`, `GR5161593`: a letter prefix, not an A
+    taken for a 4 to save a switch)."""
     if any(c.isalpha() for c in charset) and any(c in charset for c in DIGITS):
-        return decode_mixed(table)
+        return decode_mixed(table, prefix=lead and set(charset) == set(DIGITS + LETTERS))
     return decode_best(table)
