@@ -102,6 +102,9 @@ def word(ocr: str, icr: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
         both = snap_both(ocr, icr, vocabulary)
         if both is not None:
             return both, False
+    if i in UNITS and o in UNITS:
+        # Two units of a dose: the ICR's ("50 G" / "50 MG"), which reads hand print better.
+        return icr, False
     if i in UNITS and len(i) > 1 and o.isdigit():
         # The ICR's unit of a dose where Tesseract made digits of its glyphs ("10 76" /
         # "10 MG"): the ICR does not read a hand-printed number as a unit.

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from taskmaster.reading import handstreet, lexicon
+from taskmaster.reading import handgrammar, handstreet, lexicon
 from taskmaster.reading.handdose import doses
 from taskmaster.reading.handmail import address
 from taskmaster.reading.handpair import align, word
@@ -47,6 +47,10 @@ def _agreed(field_name: str, r: Recognised) -> Recognised:
         return r
     vocabulary = spec[0]
     words = r.text.split()
+    if field_name in handgrammar.FIELDS and handgrammar.dotless(words, vocabulary) != words:
+        # A full stop both read after a word of the list: a speck or a habit, not the value.
+        words = handgrammar.dotless(words, vocabulary)
+        r = replace(r, text=" ".join(words), char_confidences=())
     doubt = [w.upper() not in vocabulary and near_list(w.upper(), vocabulary) for w in words]
     if not any(doubt):
         return r
@@ -80,9 +84,11 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
         return _agreed(field_name, r)
     if not ocr or not icr:
         return r
-    if "@" in icr + ocr:
-        return address(r, ocr, icr)
     spec = lexicon.for_field(field_name)
+    if "@" in icr or ("@" in ocr and spec is None):
+        # The ICR reads an '@' only in an e-mail field; Tesseract makes one of a
+        # hand-printed "10" or "MG" on a list field's line ("GLIPRVE 1@ YIWG").
+        return address(r, ocr, icr)
     vocabulary, mode = spec if spec else (frozenset(), "words")
     if mode == "whole":
         s = lexicon.snap([ocr, icr], vocabulary)
@@ -115,7 +121,9 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
     undosed = dosed != icr.split()
     made = {d for d, w in zip(dosed, icr.split(), strict=True) if d != w}
     words = [
-        (o, False) if o.isdigit() and i.isdigit() and i in made else word(o, i, vocabulary)
+        (_dose(o, i), False)
+        if o.isdigit() and i.isdigit() and i in made
+        else word(o, i, vocabulary)
         for o, i in align(ocr.split(), dosed)
     ]
     words = [(w, ok) for w, ok in words if w]
@@ -132,6 +140,8 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
         last = handstreet.suffix([w for w, _ in words], _last(ocr), _last(icr))
         if last is not None and last != words[-1][0].upper():
             words[-1] = (last, False)
+    if vocabulary and mode == "words":
+        words = _reshaped(field_name, words, ocr, icr, vocabulary)
     text = " ".join(w for w, _ in words)
     chars: list[float] = []
     for k, (w, ok) in enumerate(words):
@@ -151,3 +161,29 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
         source="icr",
         messages=messages,
     )
+
+
+def _dose(ocr: str, made: str) -> str:
+    """A dose Tesseract read as digits where the ICR's look-alikes made a number: the
+    ICR's where Tesseract's is its tail, a glyph lost ("0" / "SO" -> 50), else Tesseract's."""
+    return made if len(made) > len(ocr) and made.endswith(ocr) else ocr
+
+
+def _reshaped(
+    field_name: str, words: list[tuple[str, bool]], ocr: str, icr: str, vocabulary: frozenset[str]
+) -> list[tuple[str, bool]]:
+    """The settled words put into the shape of the field's line (`handgrammar`): full
+    stops after listed words dropped, a medication's frequency, or the ICR's read where
+    only it is a well-formed line. A word changed is no longer agreed."""
+    if field_name not in handgrammar.FIELDS:
+        return words
+    settled = [w for w, _ in words]
+    out = handgrammar.dotless(settled, vocabulary)
+    if field_name == handgrammar.MEDICATIONS:
+        out = handgrammar.frequency(out, ocr, icr)
+    out = handgrammar.explained(field_name, out, ocr, icr, vocabulary) or out
+    if out == settled:
+        return words
+    if len(out) != len(settled):
+        return [(w, False) for w in out]
+    return [(w, ok and w == s) for w, (s, ok) in zip(out, words, strict=True)]

@@ -1,0 +1,121 @@
+"""The shape of hand-printed list lines (`reading.handgrammar`, through
+`handtext.resolve`): a medication's frequency, full stops after listed words, the ICR's
+read where only it is a well-formed line, a dose's lost digit, two units, an '@' on a
+list line. Reads the two engines gave on fresh tuning pages (bench/fresh_forms.py, seeds
+7931 and 8413). Pure functions."""
+
+from __future__ import annotations
+
+from taskmaster.reading import handgrammar, handstreet, handtext, lexicon
+from taskmaster.reading.recognise import HAND_CAP, Recognised
+
+MEDS = lexicon.for_field("medications")[0]  # type: ignore[index]
+STREETS = lexicon.for_field("address_street")[0]  # type: ignore[index]
+ALLERGIES = lexicon.for_field("allergy_details")[0]  # type: ignore[index]
+
+
+def _resolve(field: str, ocr: str, icr: str) -> Recognised:
+    r = Recognised(text=icr, confidence=0.5, source="icr", typed=False, reads=(ocr, icr))
+    return handtext.resolve(field, r)
+
+
+def test_a_medications_frequency_is_the_phrase_nearest_all_its_reads() -> None:
+    cases = [
+        ("LAMOTR/IGINC BO ML 47 NIGHT", "LAMOTRIGINC 50 MG AT NIGHT", "AT NIGHT"),
+        ("CLOAN/IINE 5 Me PAIN", "CLONIDINE S MG DAILY", "DAILY"),
+        ("CIPFOFLOXACIN S M6 TWICE DAL Y", "CIPROT-LOXACIN 5 MG TWLCE DALL Y", "TWICE DAILY"),
+        ("AT ORVASTATN 5 mb ZT NIGHT", "ATORVASTATIN 5 MG MT NIGHT", "AT NIGHT"),
+        ("CLAN/DINE /O MG &T NEdT", "CLQNIDINE 10 MG GT NIGHT", "AT NIGHT"),
+    ]
+    for ocr, icr, tail in cases:
+        r = _resolve("medications", ocr, icr)
+        assert r.text.endswith(" MG " + tail), (ocr, r.text)
+        assert r.confidence <= HAND_CAP
+    # No phrase is a clear call: the words stay as settled.
+    words = ["ASPIRIN", "5", "MG", "WITH", "FOOD"]
+    assert handgrammar.frequency(words, "ASPIRIN 5 MG WITH FOOD", "ASPIRIN 5 MG WITH FOOD") == words
+    # No unit after a number: no frequency to find.
+    assert handgrammar.frequency(["DAILY", "DAIN"], "DAILY DAIN", "DAILY DAIN") == ["DAILY", "DAIN"]
+
+
+def test_a_full_stop_after_a_listed_word_or_a_number_is_dropped() -> None:
+    assert handgrammar.dotless(["4484.", "N", "WAY", "CT"], STREETS) == ["4484", "N", "WAY", "CT"]
+    assert handgrammar.dotless(["ASPIRIN,", "CODEINE."], ALLERGIES) == ["ASPIRIN,", "CODEINE"]
+    # A word in no list keeps its full stop: it may be an abbreviation.
+    assert handgrammar.dotless(["JR."], STREETS) == ["JR."]
+    r = _resolve("address_street", "8317. S LENTH OT:", "8314. S TENTH CT")
+    assert r.text == "8314 S TENTH CT"
+    assert r.confidence <= HAND_CAP
+    r = _resolve(
+        "medications", "SUL/AMETHOXAICLE 50 MG #T all&6HT", "SULFAMETHOXAZOLE. 5 O MG AT NIGHT"
+    )
+    assert r.text == "SULFAMETHOXAZOLE 50 MG AT NIGHT"
+    # Both engines read the full stop: dropped all the same, the line otherwise as read.
+    both = Recognised(
+        text="ASPIRIN, CODEINE.",
+        confidence=0.93,
+        source="icr",
+        typed=False,
+        reads=("ASPIRIN, CODEINE.", "ASPIRIN, CODEINE."),
+    )
+    assert handtext.resolve("allergy_details", both).text == "ASPIRIN, CODEINE"
+
+
+def test_the_icr_read_where_only_it_is_a_well_formed_line() -> None:
+    cases = [
+        ("address_street", "3oVIT AVE", "635 E UNIT AUC", "635 E UNIT AVE"),
+        ("address_street", "231DRIENE IN", "5237 E DRIVE LN", "5237 E DRIVE LN"),
+        ("address_street", "525%WAWLZT RO", "5255 E WALNUT RD", "5255 E WALNUT RD"),
+        ("address_street", "HI48 HWY 87", "4148 C HWY ST", "4148 E HWY ST"),
+        ("address_street", "2A C (LoOR FD", "992 C FLOOR RD", "992 E FLOOR RD"),
+        ("medications", "CAPSULE S MAG #7 N/GHT", "CAPSULF 5 MG AT NIGHT", "CAPSULE 5 MG AT NIGHT"),
+    ]
+    for field, ocr, icr, want in cases:
+        r = _resolve(field, ocr, icr)
+        assert r.text == want, (icr, r.text)
+        assert r.confidence <= HAND_CAP
+    # A line that parses as settled is left alone; a read that does not parse is no proposal.
+    assert (
+        handgrammar.explained("address_street", ["12", "OAK", "ST"], "", "12 OAK ST", STREETS)
+        is None
+    )
+    assert (
+        handgrammar.explained("address_street", ["1X", "ZZQ", "ST"], "", "12 ZZQ ST", STREETS)
+        is None
+    )
+    assert handgrammar.explained("first_name", ["MPRK"], "MPRK", "MARK", STREETS) is None
+
+
+def test_what_a_line_of_each_list_field_is() -> None:
+    assert handgrammar.parses("address_street", ["518", "S", "LAKE", "ST"], STREETS)
+    assert not handgrammar.parses("address_street", ["4148", "HWY", "87"], STREETS)
+    assert not handgrammar.parses("address_street", ["LAKE", "ST"], STREETS)
+    assert handgrammar.parses("medications", ["METFORMIN", "500", "MG", "DAILY"], MEDS)
+    assert not handgrammar.parses("medications", ["CAPSULES", "MG", "AT", "NIGHT"], MEDS)
+    assert not handgrammar.parses("medications", ["METFORMIN", "500", "DAILY"], MEDS)
+    assert handgrammar.parses("allergy_details", ["ASPIRIN,", "CODEINE"], ALLERGIES)
+    assert not handgrammar.parses("allergy_details", ["ASPIRIN", "5"], ALLERGIES)
+    assert handstreet.nearest_suffix(["AUC", "AVE"]) == "AVE"
+    assert handstreet.nearest_suffix(["QQQQ"]) is None
+
+
+def test_a_dose_tesseract_read_short_is_the_icrs_and_two_units_are_the_icrs() -> None:
+    r = _resolve("medications", "INTELTVNON 0 MG 7WICE DR/LY", "INJECTION SO MG TWICE DAILY")
+    assert r.text == "INJECTION 50 MG TWICE DAILY"
+    assert r.confidence <= HAND_CAP
+    r = _resolve("medications", "MON TELUKAST 30 G RT NIGHT", "MONTELUKAST 50 MG AT NIGHT")
+    assert r.text.startswith("MONTELUKAST") and " MG AT NIGHT" in r.text
+    assert r.confidence <= HAND_CAP
+
+
+def test_an_at_sign_tesseract_read_on_a_list_line_is_no_email_address() -> None:
+    r = _resolve(
+        "medications", "VWETHOCARBAMOL @ ME TWICE DAILY", "METHOCARBAMOL 10 MG TWICE DAILY"
+    )
+    assert r.text == "METHOCARBAMOL 10 MG TWICE DAILY"
+    assert r.confidence <= HAND_CAP
+    r = _resolve("medications", "GLIPRVE 1@ YIWG AT MIGHT", "GLIPIZIDE 10 MG AT NIGHT")
+    assert r.text == "GLIPIZIDE 10 MG AT NIGHT"
+    # In an e-mail field (no word list) Tesseract's '@' still makes an address of the line.
+    mail = _resolve("email", "jorr@gmail.com", "jorrgmail.com")
+    assert "@" in mail.text
