@@ -49,9 +49,15 @@ def test_the_local_part_weighs_the_other_reads_spelling_of_the_name() -> None:
     out = settle_email(email, _field("MICHELLE", 0.95), _field("SHORT", 0.95))
     assert out.value == "mshort62@yahoo.com"
     assert out.confidence <= 0.6
-    # Without the other read, "short62" is as near as "mshort62": no call.
+    # Without the other read, the glyph before the surname is the initial the ICR misread
+    # ("r" for "m", `crossfield.local_distance`), not a glyph too many: "mshort62",
+    # proposed all the same.
     alone = settle_email(_field("rshart62@yahoo.com"), _field("MICHELLE"), _field("SHORT"))
-    assert alone.value == "rshart62@yahoo.com"
+    assert alone.value == "mshort62@yahoo.com"
+    assert alone.confidence <= 0.6
+    # With no spelling of the names near, nothing is proposed.
+    far = settle_email(_field("qqzzxx77@yahoo.com"), _field("MICHELLE"), _field("SHORT"))
+    assert far.value == "qqzzxx77@yahoo.com"
 
 
 def test_a_number_of_ones_read_as_ls() -> None:
