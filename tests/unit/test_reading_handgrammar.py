@@ -119,3 +119,29 @@ def test_an_at_sign_tesseract_read_on_a_list_line_is_no_email_address() -> None:
     # In an e-mail field (no word list) Tesseract's '@' still makes an address of the line.
     mail = _resolve("email", "jorr@gmail.com", "jorrgmail.com")
     assert "@" in mail.text
+
+
+def test_a_house_number_with_a_full_stop_and_a_glyph_after_it() -> None:
+    assert handgrammar.house_number(["1151.I", "W", "THIRD", "LN"]) == ["1151", "W", "THIRD", "LN"]
+    # A number with digits after its full stop, or a word, is left alone.
+    assert handgrammar.house_number(["11.51", "W", "LN"]) == ["11.51", "W", "LN"]
+    assert handgrammar.house_number(["APT.", "4"]) == ["APT.", "4"]
+    r = _resolve("address_street", "//SE &W TRIRD LN", "1151.I W THIRD LN")
+    assert r.text == "1151 W THIRD LN"
+    assert r.confidence <= HAND_CAP
+
+
+def test_a_line_only_tesseract_read_one_glyph_from_one_name_or_with_symbols() -> None:
+    def typed(field: str, text: str, confidence: float = 0.78) -> Recognised:
+        r = Recognised(text=text, confidence=confidence, source="ocr", typed=True)
+        return handtext.resolve(field, r)
+
+    r = typed("first_name", "MPRK")
+    assert r.text == "MARK"
+    assert r.confidence <= handtext.SNAP_ONE
+    r = typed("emergency_relationship", "W/ EE")
+    assert r.text == "WIFE"
+    assert r.confidence <= handtext.SNAP_ONE
+    # Read confidently, or far from every entry, a line stays as read.
+    assert typed("first_name", "MPRK", 0.95).text == "MPRK"
+    assert typed("emergency_relationship", "Q/ ZZ").text == "Q/ ZZ"

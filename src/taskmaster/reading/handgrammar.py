@@ -47,6 +47,7 @@ FREQUENCY_REACH = 0.35  # of the phrase's length: how far its nearest read may b
 # A lone glyph where a street's direction stands, read as the direction it is drawn like
 # ("992 C FLOOR RD": a hand E whose arms the scan lost).
 _DIRECTION_LIKE = {"C": "E", "F": "E", "L": "E", "U": "W", "V": "W", "H": "N", "M": "N", "5": "S"}
+_HOUSE = re.compile(r"^(\d{2,})\.[^\d\s]?$")
 _WORD_CORE = re.compile(r"^(.*?)([.,]*)$")
 
 
@@ -87,6 +88,14 @@ def dotless(words: list[str], vocabulary: frozenset[str]) -> list[str]:
         else:
             out.append(w)
     return out
+
+
+def house_number(words: list[str]) -> list[str]:
+    """A street line whose house number is followed by a full stop and one glyph
+    ("1151.I W THIRD LN"): the number; a house number holds no full stop, and the glyph
+    after a speck the ICR took for one is a stroke of it."""
+    found = _HOUSE.match(words[0]) if words else None
+    return [found.group(1), *words[1:]] if found else words
 
 
 def parses(field_name: str, words: list[str], vocabulary: frozenset[str]) -> bool:

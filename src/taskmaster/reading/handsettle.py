@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from taskmaster.reading import lexicon
-from taskmaster.reading.handwords import join_split, unglued
+from taskmaster.reading.handwords import join_split, letters, one_off, unglued
 from taskmaster.reading.recognise import Recognised
 
 SNAP_ONE = 0.8  # one engine's read explains the entry: likely, but a person confirms
@@ -40,6 +40,9 @@ def settle_typed(field_name: str, r: Recognised) -> Recognised:
         if text.upper() in vocabulary:
             return r
         s = lexicon.snap([text], vocabulary)
+        if s is None and letters(text) not in ("", text.upper()):
+            # Symbols read as the letters they are drawn like ("W/ EE" -> WIEE -> WIFE).
+            s = lexicon.snap([letters(text)], vocabulary)
         out = s.entry if s is not None else text
     else:
         out = " ".join(_fix_word(w, vocabulary) for w in join_split(text.split(), vocabulary))
@@ -56,13 +59,15 @@ def settle_typed(field_name: str, r: Recognised) -> Recognised:
 
 def _fix_word(word: str, vocabulary: frozenset[str]) -> str:
     """A word of a line only Tesseract read, moved onto the vocabulary where it misses an
-    entry narrowly ("SLVA") or holds a symbol no word has ("Mc&" -> "MCG"). Punctuation
+    entry narrowly ("SLVA", "MPRK") or holds a symbol no word has ("Mc&" -> "MCG"). Punctuation
     after the word is written, not misread: "CODEINE," keeps its comma."""
     core = word.rstrip(",;:")
     if core and core != word:
         return _fix_word(core, vocabulary) + word[len(core) :]
-    miss = lexicon.near_miss(word, vocabulary)
+    miss = lexicon.near_miss(word, vocabulary) or one_off(word.upper(), vocabulary)
     if miss:
+        # One look-alike or thin stroke from one entry, or one glyph of any kind from
+        # the one entry of its length ("MPRK" -> MARK).
         return miss
     if any(not (c.isalnum() or c in "'.-") for c in word) and not word.isdigit():
         s = lexicon.snap([word], vocabulary)

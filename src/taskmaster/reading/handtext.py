@@ -179,6 +179,8 @@ def _reshaped(
         return words
     settled = [w for w, _ in words]
     out = handgrammar.dotless(settled, vocabulary)
+    if field_name == handgrammar.STREET:
+        out = handgrammar.house_number(out)
     if field_name == handgrammar.MEDICATIONS:
         out = handgrammar.frequency(out, ocr, icr)
     out = handgrammar.explained(field_name, out, ocr, icr, vocabulary) or out

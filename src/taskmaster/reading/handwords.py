@@ -54,7 +54,7 @@ def snap_both(ocr: str, icr: str, vocabulary: frozenset[str]) -> str | None:
     when that is no clear call, or the entry is beyond tolerance of both reads."""
     if not vocabulary or any(c.isdigit() for c in ocr + icr):
         return None
-    o, i = (_letters(t) for t in (ocr, icr))
+    o, i = (letters(t) for t in (ocr, icr))
     if not (o and i):
         return None
     table = tuple(e for e in vocabulary if abs(len(e) - max(len(o), len(i))) <= 2)
@@ -69,7 +69,7 @@ def snap_both(ocr: str, icr: str, vocabulary: frozenset[str]) -> str | None:
     return best if near <= lexicon.tolerance(best) else None
 
 
-def _letters(word: str) -> str:
+def letters(word: str) -> str:
     """A hand-printed word's letters, its symbols read as the letters they are drawn like
     ("(ARTNEN" -> "CARTNEN", "M/CHELLE" -> "MICHELLE") or dropped ("ELI.TAH")."""
     return re.sub(r"[^A-Z]", "", word.upper().replace("(", "C").replace("/", "I"))
