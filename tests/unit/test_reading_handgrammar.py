@@ -6,7 +6,7 @@ list line. Reads the two engines gave on fresh tuning pages (bench/fresh_forms.p
 
 from __future__ import annotations
 
-from taskmaster.reading import handgrammar, handstreet, handtext, lexicon
+from taskmaster.reading import handdose, handgrammar, handstreet, handtext, lexicon
 from taskmaster.reading.recognise import HAND_CAP, Recognised
 
 MEDS = lexicon.for_field("medications")[0]  # type: ignore[index]
@@ -123,9 +123,11 @@ def test_an_at_sign_tesseract_read_on_a_list_line_is_no_email_address() -> None:
 
 def test_a_house_number_with_a_full_stop_and_a_glyph_after_it() -> None:
     assert handgrammar.house_number(["1151.I", "W", "THIRD", "LN"]) == ["1151", "W", "THIRD", "LN"]
-    # A number with digits after its full stop, or a word, is left alone.
-    assert handgrammar.house_number(["11.51", "W", "LN"]) == ["11.51", "W", "LN"]
+    # A full stop inside the number is a speck: "870.9" is 8709 (seed 7402).
+    assert handgrammar.house_number(["870.9", "N", "PARKWAY", "CT"])[0] == "8709"
+    # A word, or a number with no full stop, is left alone.
     assert handgrammar.house_number(["APT.", "4"]) == ["APT.", "4"]
+    assert handgrammar.house_number(["4", "N", "OAK", "ST"]) == ["4", "N", "OAK", "ST"]
     r = _resolve("address_street", "//SE &W TRIRD LN", "1151.I W THIRD LN")
     assert r.text == "1151 W THIRD LN"
     assert r.confidence <= HAND_CAP
@@ -145,3 +147,42 @@ def test_a_line_only_tesseract_read_one_glyph_from_one_name_or_with_symbols() ->
     # Read confidently, or far from every entry, a line stays as read.
     assert typed("first_name", "MPRK", 0.95).text == "MPRK"
     assert typed("emergency_relationship", "Q/ ZZ").text == "Q/ ZZ"
+
+
+def test_a_frequency_the_reads_split_into_more_words_than_the_settled_line() -> None:
+    # Tesseract "TWEET DAT LY", the ICR "TW CC DAFLY": their words after the unit, not
+    # as many last words as the settled line has (seed 7402).
+    r = _resolve("medications", "CABNENTIN /O Me TWEET DAT LY", "GABAPENTIN 10 MG TW CC DAFLY")
+    assert r.text == "GABAPENTIN 10 MG TWICE DAILY"
+    assert r.confidence <= HAND_CAP
+
+
+def test_a_number_the_icr_cut_in_two_before_a_unit() -> None:
+    assert handdose.split_number(["IRBESARTAN", "S", "0", "MG"]) == ["IRBESARTAN", "S0", "MG"]
+    # Two letters, or no unit after them, are no number.
+    assert handdose.split_number(["A", "S", "MG"]) == ["A", "S", "MG"]
+    assert handdose.split_number(["5", "0", "DAILY"]) == ["5", "0", "DAILY"]
+    r = _resolve("medications", "TRBELRFT AN SO Ma TWICE DAILY", "IRBESARTAN S 0 MG TWICE DAILY")
+    assert r.text == "IRBESARTAN 50 MG TWICE DAILY"
+    assert r.confidence <= HAND_CAP
+
+
+def test_a_listed_word_the_icr_read_where_tesseract_made_digits() -> None:
+    r = _resolve("emergency_name", "208 MURrH/", "ZOE MURPHY")
+    assert r.text == "ZOE MURPHY"
+    assert r.confidence <= HAND_CAP
+
+
+def test_a_direction_only_the_icr_read() -> None:
+    r = _resolve("address_street", "HI48 HWY 87", "4148 C HWY ST")
+    assert r.text == "4148 E HWY ST"
+    assert handgrammar.explained(
+        "address_street", ["12", "OAK", "ST"], "12 OAK ST", "12 N OAK ST", STREETS
+    ) == ["12", "N", "OAK", "ST"]
+    # A word other than a direction is not added so.
+    assert (
+        handgrammar.explained(
+            "address_street", ["12", "OAK", "ST"], "12 OAK ST", "12 OAK PARK ST", STREETS
+        )
+        is None
+    )

@@ -46,8 +46,9 @@ FREQUENCY_MARGIN = 1.0  # summed distance by which the nearest phrase must beat 
 FREQUENCY_REACH = 0.35  # of the phrase's length: how far its nearest read may be
 # A lone glyph where a street's direction stands, read as the direction it is drawn like
 # ("992 C FLOOR RD": a hand E whose arms the scan lost).
+DIRECTIONS = frozenset({"N", "S", "E", "W", "NE", "NW", "SE", "SW"})
 _DIRECTION_LIKE = {"C": "E", "F": "E", "L": "E", "U": "W", "V": "W", "H": "N", "M": "N", "5": "S"}
-_HOUSE = re.compile(r"^(\d{2,})\.[^\d\s]?$")
+_HOUSE = re.compile(r"^(\d{2,})\.(\d*)[^\d\s]?$")
 _WORD_CORE = re.compile(r"^(.*?)([.,]*)$")
 
 
@@ -62,9 +63,7 @@ def frequency(words: list[str], ocr: str, icr: str) -> list[str]:
     tail = words[k + 1 :]
     if " ".join(tail).upper() in FREQUENCIES:
         return words
-    n = len(tail)
-    reads = [_letters(" ".join(tail))]
-    reads += [_letters(" ".join(t.split()[-n:])) for t in (ocr, icr) if len(t.split()) > n]
+    reads = [_letters(" ".join(tail)), *(_letters(_after_unit(t, len(tail))) for t in (ocr, icr))]
     reads = [r for r in reads if r]
     total = np.sum([lexicon.distances(r, _BARE) for r in reads], axis=0)
     order = total.argsort()
@@ -91,11 +90,11 @@ def dotless(words: list[str], vocabulary: frozenset[str]) -> list[str]:
 
 
 def house_number(words: list[str]) -> list[str]:
-    """A street line whose house number is followed by a full stop and one glyph
-    ("1151.I W THIRD LN"): the number; a house number holds no full stop, and the glyph
-    after a speck the ICR took for one is a stroke of it."""
+    """A street line whose house number holds a full stop ("870.9 N PARKWAY CT") or
+    ends in one and one glyph ("1151.I W THIRD LN"): its digits; a house number holds no
+    full stop, and the glyph after a speck the ICR took for one is a stroke of it."""
     found = _HOUSE.match(words[0]) if words else None
-    return [found.group(1), *words[1:]] if found else words
+    return [found.group(1) + found.group(2), *words[1:]] if found else words
 
 
 def parses(field_name: str, words: list[str], vocabulary: frozenset[str]) -> bool:
@@ -128,13 +127,21 @@ def explained(
     field_name: str, words: list[str], ocr: str, icr: str, vocabulary: frozenset[str]
 ) -> list[str] | None:
     """The ICR's read of the line, its words put onto the field's list, where the line
-    settled from both reads (`words`) does not parse and that read does; None
-    otherwise. The ICR reads hand print far better than Tesseract, whose read spoils a
-    word-by-word merge ("VWETHOCARBAMOL @ ME" / "METHOCARBAMOL 10 MG")."""
-    if field_name not in FIELDS or parses(field_name, words, vocabulary):
+    settled from both reads (`words`) does not parse and that read does, or is that
+    line with a direction only the ICR read; None otherwise. The ICR reads hand print
+    far better than Tesseract, whose read spoils a word-by-word merge
+    ("VWETHOCARBAMOL @ ME" / "METHOCARBAMOL 10 MG")."""
+    if field_name not in FIELDS:
         return None
     mine = fitted(field_name, icr.split(), ocr, vocabulary)
-    return mine if parses(field_name, mine, vocabulary) else None
+    if not parses(field_name, mine, vocabulary):
+        return None
+    if not parses(field_name, words, vocabulary):
+        return mine
+    if field_name == STREET and [mine[0], *mine[2:]] == words and mine[1] in DIRECTIONS:
+        # A direction only the ICR read ("4148 C HWY ST" / "HI48 HWY 87").
+        return mine
+    return None
 
 
 def fitted(field_name: str, words: list[str], ocr: str, vocabulary: frozenset[str]) -> list[str]:
@@ -164,6 +171,18 @@ def _fix(word: str, vocabulary: frozenset[str]) -> str:
 
 def _core(word: str) -> str:
     return word.rstrip(".,")
+
+
+def _after_unit(read: str, n: int) -> str:
+    """What follows the first word of `read` that is a unit or one glyph from one (the
+    read's own frequency, however many words it made of it: "TWEET DAT LY"); its last
+    `n` words where none is."""
+    words = read.split()
+    for k in range(1, len(words) - 1):
+        w = words[k].upper()
+        if len(w) <= 3 and any(lexicon.distance(w, u) <= 1.0 for u in UNITS if len(u) > 1):
+            return " ".join(words[k + 1 :])
+    return " ".join(words[-n:]) if len(words) > n else ""
 
 
 def _unit_at(words: list[str]) -> int | None:

@@ -109,6 +109,10 @@ def word(ocr: str, icr: str, vocabulary: frozenset[str]) -> tuple[str, bool]:
         # The ICR's unit of a dose where Tesseract made digits of its glyphs ("10 76" /
         # "10 MG"): the ICR does not read a hand-printed number as a unit.
         return icr, False
+    if o.isdigit() and i.isalpha() and i in vocabulary and len(i) > 1:
+        # A word of the list the ICR read where Tesseract made digits of it ("208" /
+        # "ZOE"): the list has no numbers.
+        return icr, False
     if o.isdigit() and not i.isdigit() and len(o) == len(i):
         # A number Tesseract read as one, where the ICR took a digit for a letter ("5D").
         return ocr, False

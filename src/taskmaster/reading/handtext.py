@@ -14,7 +14,7 @@ import re
 from dataclasses import replace
 
 from taskmaster.reading import handgrammar, handstreet, lexicon
-from taskmaster.reading.handdose import doses
+from taskmaster.reading.handdose import doses, split_number
 from taskmaster.reading.handmail import address
 from taskmaster.reading.handpair import align, word
 from taskmaster.reading.handsettle import ACCEPT, SNAP_ONE, settle_typed
@@ -117,8 +117,10 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
         ocr = " ".join(join_split(ocr.split(), vocabulary))
         icr = " ".join(join_split(icr.split(), vocabulary))
     # The ICR's "S MG" is "5 MG" before it meets Tesseract's "Ss W&" (never agreed).
-    dosed = doses(icr.split(), vocabulary)
+    cut = split_number(icr.split())
+    dosed = doses(cut, vocabulary)
     undosed = dosed != icr.split()
+    icr = " ".join(cut)
     made = {d for d, w in zip(dosed, icr.split(), strict=True) if d != w}
     words = [
         (_dose(o, i), False)
