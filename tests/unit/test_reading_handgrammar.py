@@ -186,3 +186,20 @@ def test_a_direction_only_the_icr_read() -> None:
         )
         is None
     )
+
+
+def test_lines_both_engines_read_alike_a_doses_look_alikes_or_near_one_entry() -> None:
+    def alike(field: str, text: str) -> Recognised:
+        r = Recognised(text=text, confidence=0.93, source="icr", typed=False, reads=(text, text))
+        return handtext.resolve(field, r)
+
+    r = alike("medications", "NAPROXEN SO MG DAILY")
+    assert r.text == "NAPROXEN 50 MG DAILY"
+    assert r.confidence <= handtext.SNAP_ONE
+    r = alike("emergency_relationship", "SISTER INLA")
+    assert r.text == "SISTER-IN-LAW"
+    assert r.confidence <= handtext.SNAP_ONE
+    # A listed value, or one near no entry, stays as both read it.
+    assert alike("emergency_relationship", "SISTER").confidence == 0.93
+    assert alike("emergency_relationship", "QQXZ VB").text == "QQXZ VB"
+    assert alike("medications", "NAPROXEN 50 MG DAILY").confidence == 0.93

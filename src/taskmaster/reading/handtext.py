@@ -43,10 +43,22 @@ def _agreed(field_name: str, r: Recognised) -> Recognised:
     from a list word ("SUMOERS") goes to review, as that word where only one is so
     close; the engines share look-alike slips on the same ink."""
     spec = lexicon.for_field(field_name)
-    if spec is None or spec[1] != "words":
+    if spec is None:
         return r
+    if spec[1] == "whole":
+        return _agreed_whole(r, spec[0])
     vocabulary = spec[0]
     words = r.text.split()
+    dosed = doses(words, vocabulary)
+    if dosed != words:
+        # Both engines read a dose's look-alikes alike ("NAPROXEN SO MG"): the number.
+        return replace(
+            r,
+            text=" ".join(dosed),
+            confidence=min(r.confidence, SNAP_ONE),
+            char_confidences=(),
+            messages=[*r.messages, f"both read {r.text!r}, a dose's look-alikes"],
+        )
     if field_name in handgrammar.FIELDS and handgrammar.dotless(words, vocabulary) != words:
         # A full stop both read after a word of the list: a speck or a habit, not the value.
         words = handgrammar.dotless(words, vocabulary)
@@ -63,6 +75,24 @@ def _agreed(field_name: str, r: Recognised) -> Recognised:
         confidence=min(r.confidence, SNAP_ONE),
         char_confidences=(),
         messages=[*r.messages, f"both read {r.text!r}, one glyph from a word of the list"],
+    )
+
+
+def _agreed_whole(r: Recognised, vocabulary: frozenset[str]) -> Recognised:
+    """A whole-value line both engines read alike, in no list but near one entry
+    ("SISTER INLA", its hyphens and a glyph lost alike): that entry, for review."""
+    text = " ".join(r.text.split())
+    if not text or text.upper() in vocabulary:
+        return r
+    s = lexicon.snap([text], vocabulary)
+    if s is None:
+        return r
+    return replace(
+        r,
+        text=s.entry,
+        confidence=min(r.confidence, SNAP_ONE),
+        char_confidences=(),
+        messages=[*r.messages, f"both read {text!r}, matched {s.entry!r} in the field's list"],
     )
 
 
