@@ -203,3 +203,16 @@ def test_lines_both_engines_read_alike_a_doses_look_alikes_or_near_one_entry() -
     assert alike("emergency_relationship", "SISTER").confidence == 0.93
     assert alike("emergency_relationship", "QQXZ VB").text == "QQXZ VB"
     assert alike("medications", "NAPROXEN 50 MG DAILY").confidence == 0.93
+
+
+def test_a_name_has_no_digits_and_no_full_stop_after_a_listed_name() -> None:
+    assert handgrammar.no_digits(["MARY", "4"]) == ["MARY"]
+    assert handgrammar.no_digits(["4"]) == ["4"]  # nothing else: left for a person
+    r = _resolve("first_name", "VAY 4", "MARY")
+    assert r.text == "MARY"
+    assert r.confidence <= HAND_CAP
+    r = _resolve("last_name", "HH RRFEF", "HARPEA.")
+    assert r.text == "HARPER"
+    assert r.confidence <= HAND_CAP
+    # A street keeps its numbers.
+    assert _resolve("address_street", "518 S LAKE ST", "518 S LAKE ST").text == "518 S LAKE ST"

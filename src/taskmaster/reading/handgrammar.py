@@ -9,7 +9,8 @@ put onto the list, is one, the ICR's read is the proposal (`explained`). A medic
 line's frequency is the phrase nearest all its reads together (`frequency`: "47 NIGHT"
 / "AT NIGHT" -> AT NIGHT), and a full stop after a word of the list or a number is a
 speck, not writing (`dotless`). Nothing here makes a line sure: every line it changes
-stays below the accept threshold, for a person to confirm.
+stays below the accept threshold, for a person to confirm. A name has no digits
+(`no_digits`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from taskmaster.reading.handwords import join_split, one_off
 STREET = "address_street"
 MEDICATIONS = "medications"
 FIELDS = frozenset({STREET, MEDICATIONS, "allergy_details"})
+NAMES = frozenset({"first_name", "last_name", "emergency_name", "patient_name"})
 FREQUENCIES = (
     "DAILY",
     "ONCE DAILY",
@@ -87,6 +89,13 @@ def dotless(words: list[str], vocabulary: frozenset[str]) -> list[str]:
         else:
             out.append(w)
     return out
+
+
+def no_digits(words: list[str]) -> list[str]:
+    """A name's words without those made of digits alone ("MARY 4": a speck Tesseract
+    alone read as a digit); unchanged where nothing else would be left."""
+    kept = [w for w in words if not w.strip(".,").isdigit()]
+    return kept if kept else words
 
 
 def house_number(words: list[str]) -> list[str]:

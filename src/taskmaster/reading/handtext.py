@@ -59,7 +59,7 @@ def _agreed(field_name: str, r: Recognised) -> Recognised:
             char_confidences=(),
             messages=[*r.messages, f"both read {r.text!r}, a dose's look-alikes"],
         )
-    if field_name in handgrammar.FIELDS and handgrammar.dotless(words, vocabulary) != words:
+    if handgrammar.dotless(words, vocabulary) != words:
         # A full stop both read after a word of the list: a speck or a habit, not the value.
         words = handgrammar.dotless(words, vocabulary)
         r = replace(r, text=" ".join(words), char_confidences=())
@@ -205,12 +205,13 @@ def _reshaped(
     field_name: str, words: list[tuple[str, bool]], ocr: str, icr: str, vocabulary: frozenset[str]
 ) -> list[tuple[str, bool]]:
     """The settled words put into the shape of the field's line (`handgrammar`): full
-    stops after listed words dropped, a medication's frequency, or the ICR's read where
-    only it is a well-formed line. A word changed is no longer agreed."""
-    if field_name not in handgrammar.FIELDS:
-        return words
+    stops after listed words dropped, a name's digits dropped, a medication's frequency,
+    or the ICR's read where only it is a well-formed line. A word changed is no longer
+    agreed."""
     settled = [w for w, _ in words]
     out = handgrammar.dotless(settled, vocabulary)
+    if field_name in handgrammar.NAMES:
+        out = handgrammar.no_digits(out)
     if field_name == handgrammar.STREET:
         out = handgrammar.house_number(out)
     if field_name == handgrammar.MEDICATIONS:
