@@ -91,3 +91,35 @@ def test_the_icr_read_made_an_address_by_the_joint_domain_wins_over_tesseracts()
         reads=("emily66@yahoocom", "amll 56@ ahdd com"),
     )
     assert handtext.resolve("email", typed).source == "ocr"
+
+
+def test_a_read_that_lost_its_at_sign_still_spells_the_domain_at_its_end() -> None:
+    """Fresh tuning pages, seeds 7404, 7931 and 8413: the ICR lost the '@'."""
+    assert joint_domain(["awlse@vahep.cam", "awiseq. yahod.com"]) == "yahoo.com"
+    assert joint_domain(["nelani@arma.sl.com", "jnolantqqmafl com"]) == "gmail.com"
+    # Its tail weighs half: a shorter, rarer domain it ends like does not win a tie
+    # ("lmail.com" ends like mail.com).
+    assert joint_domain(["WWEFvmsa@amall.com", "mw 88 n.51 s a lmail.com"]) == "gmail.com"
+    # With no read's tail near any domain, no call.
+    assert joint_domain(["x@qqqqzz.xx", "zzzzzzzzzzzzz"]) is None
+    r = Recognised(
+        text="awlse@vahep.cam",
+        confidence=0.5,
+        source="ocr",
+        typed=False,
+        reads=("awlse@vahep.cam", "awiseq. yahod.com"),
+    )
+    out = handtext.resolve("email", r)
+    assert out.text == "awlse@yahoo.com"
+    assert out.confidence <= HAND_CAP
+
+
+def test_a_full_stop_before_an_address_is_a_speck() -> None:
+    r = Recognised(
+        text=".choltuq@ cloud.lqm",
+        confidence=0.5,
+        source="icr",
+        typed=False,
+        reads=("cholte9@icloud.com", ".choltuq@ cloud.lqm"),
+    )
+    assert not handtext.resolve("email", r).text.startswith(".")
