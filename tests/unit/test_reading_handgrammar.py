@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from taskmaster.reading import handdose, handgrammar, handstreet, handtext, lexicon
 from taskmaster.reading.recognise import HAND_CAP, Recognised
+from taskmaster.reading.result import PROPOSED
 
 MEDS = lexicon.for_field("medications")[0]  # type: ignore[index]
 STREETS = lexicon.for_field("address_street")[0]  # type: ignore[index]
@@ -216,3 +217,24 @@ def test_a_name_has_no_digits_and_no_full_stop_after_a_listed_name() -> None:
     assert r.confidence <= HAND_CAP
     # A street keeps its numbers.
     assert _resolve("address_street", "518 S LAKE ST", "518 S LAKE ST").text == "518 S LAKE ST"
+
+
+def test_every_line_a_shape_rule_changed_waits_for_a_person() -> None:
+    """`reading.result.PROPOSED` sends a value to review whatever a calibration fit says
+    of its score: the shape rules' values carry it; a line they leave alone does not."""
+
+    def proposed(r: Recognised) -> bool:
+        return any(m.startswith(PROPOSED) for m in r.messages)
+
+    assert proposed(_resolve("medications", "CLOAN/IINE 5 Me PAIN", "CLONIDINE S MG DAILY"))
+    assert proposed(_resolve("address_street", "3oVIT AVE", "635 E UNIT AUC"))
+    both = Recognised(
+        text="SISTER INLA", confidence=0.93, source="icr", typed=False, reads=("SISTER INLA",) * 2
+    )
+    assert proposed(handtext.resolve("emergency_relationship", both))
+    typed = Recognised(text="MPRK", confidence=0.78, source="ocr", typed=True)
+    assert proposed(handtext.resolve("first_name", typed))
+    # A near miss of the list (an old rule, no guess) and a line left alone: no proposal.
+    typed = Recognised(text="SLVA", confidence=0.78, source="ocr", typed=True)
+    assert not proposed(handtext.resolve("last_name", typed))
+    assert not proposed(_resolve("address_street", "518 S LAKE ST", "518 S LAKE ST"))

@@ -8,6 +8,7 @@ from dataclasses import replace
 from taskmaster.reading import lexicon
 from taskmaster.reading.handwords import join_split, letters, one_off, unglued
 from taskmaster.reading.recognise import Recognised
+from taskmaster.reading.result import PROPOSED
 
 SNAP_ONE = 0.8  # one engine's read explains the entry: likely, but a person confirms
 ACCEPT = 0.9  # the accept threshold a settled value must stay under
@@ -36,6 +37,7 @@ def settle_typed(field_name: str, r: Recognised) -> Recognised:
             )
     if r.confidence >= ACCEPT:
         return r
+    guessed = False  # a rule's guess, not a near miss: a person confirms it (`PROPOSED`)
     if mode == "whole":
         if text.upper() in vocabulary:
             return r
@@ -43,28 +45,34 @@ def settle_typed(field_name: str, r: Recognised) -> Recognised:
         if s is None and letters(text) not in ("", text.upper()):
             # Symbols read as the letters they are drawn like ("W/ EE" -> WIEE -> WIFE).
             s = lexicon.snap([letters(text)], vocabulary)
+            guessed = s is not None
         out = s.entry if s is not None else text
     else:
-        out = " ".join(_fix_word(w, vocabulary) for w in join_split(text.split(), vocabulary))
+        words = join_split(text.split(), vocabulary)
+        out = " ".join(_fix_word(w, vocabulary, guess=True) for w in words)
+        guessed = out != " ".join(_fix_word(w, vocabulary, guess=False) for w in words)
     if out.upper() == text.upper():
         return r
+    note = f"matched {out!r} in the field's list"
     return replace(
         r,
         text=out,
         confidence=min(r.confidence, SNAP_ONE),
         char_confidences=(),
-        messages=[*r.messages, f"matched {out!r} in the field's list"],
+        messages=[*r.messages, PROPOSED + note if guessed else note],
     )
 
 
-def _fix_word(word: str, vocabulary: frozenset[str]) -> str:
+def _fix_word(word: str, vocabulary: frozenset[str], *, guess: bool) -> str:
     """A word of a line only Tesseract read, moved onto the vocabulary where it misses an
-    entry narrowly ("SLVA", "MPRK") or holds a symbol no word has ("Mc&" -> "MCG"). Punctuation
-    after the word is written, not misread: "CODEINE," keeps its comma."""
+    entry narrowly ("SLVA", "MPRK") or holds a symbol no word has ("Mc&" -> "MCG").
+    Punctuation
+    after the word is written, not misread: "CODEINE," keeps its comma. `guess`: also
+    one glyph of any kind from the one entry of its length."""
     core = word.rstrip(",;:")
     if core and core != word:
-        return _fix_word(core, vocabulary) + word[len(core) :]
-    miss = lexicon.near_miss(word, vocabulary) or one_off(word.upper(), vocabulary)
+        return _fix_word(core, vocabulary, guess=guess) + word[len(core) :]
+    miss = lexicon.near_miss(word, vocabulary) or (guess and one_off(word.upper(), vocabulary))
     if miss:
         # One look-alike or thin stroke from one entry, or one glyph of any kind from
         # the one entry of its length ("MPRK" -> MARK).

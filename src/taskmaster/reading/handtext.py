@@ -57,7 +57,7 @@ def _agreed(field_name: str, r: Recognised) -> Recognised:
             text=" ".join(dosed),
             confidence=min(r.confidence, SNAP_ONE),
             char_confidences=(),
-            messages=[*r.messages, f"both read {r.text!r}, a dose's look-alikes"],
+            messages=[*r.messages, f"{PROPOSED_NOTE}both read {r.text!r}, a dose's look-alikes"],
         )
     if handgrammar.dotless(words, vocabulary) != words:
         # A full stop both read after a word of the list: a speck or a habit, not the value.
@@ -92,7 +92,10 @@ def _agreed_whole(r: Recognised, vocabulary: frozenset[str]) -> Recognised:
         text=s.entry,
         confidence=min(r.confidence, SNAP_ONE),
         char_confidences=(),
-        messages=[*r.messages, f"both read {text!r}, matched {s.entry!r} in the field's list"],
+        messages=[
+            *r.messages,
+            f"{PROPOSED_NOTE}both read {text!r}, nearest {s.entry!r} of the list",
+        ],
     )
 
 
@@ -172,8 +175,11 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
         last = handstreet.suffix([w for w, _ in words], _last(ocr), _last(icr))
         if last is not None and last != words[-1][0].upper():
             words[-1] = (last, False)
+    reshaped = words
     if vocabulary and mode == "words":
-        words = _reshaped(field_name, words, ocr, icr, vocabulary)
+        reshaped = _reshaped(field_name, words, ocr, icr, vocabulary)
+    guessed = [w for w, _ in reshaped] != [w for w, _ in words]
+    words = reshaped
     text = " ".join(w for w, _ in words)
     chars: list[float] = []
     for k, (w, ok) in enumerate(words):
@@ -185,6 +191,8 @@ def resolve(field_name: str, r: Recognised) -> Recognised:
     messages = list(r.messages)
     if text != r.text:
         messages.append(f"word by word: {text!r}")
+    if guessed:
+        messages.append(f"{PROPOSED_NOTE}the line's shape ({field_name}): {text!r}")
     return replace(
         r,
         text=text,
