@@ -123,3 +123,19 @@ def test_a_full_stop_before_an_address_is_a_speck() -> None:
         reads=("cholte9@icloud.com", ".choltuq@ cloud.lqm"),
     )
     assert not handtext.resolve("email", r).text.startswith(".")
+
+
+def test_a_read_with_no_at_sign_does_not_choose_the_icrs_read() -> None:
+    """Development sample 0006: Tesseract's read, with no '@' but shaped like an address
+    once repaired, stays the one taken (the names then spell its local part); the other
+    read's tail only settles the domain of the read taken."""
+    r = Recognised(
+        text="x",
+        confidence=0.5,
+        source="icr",
+        typed=False,
+        reads=("ANGOYENeOUTLOOK.cOM", "fvqyen@ajtlakcom"),
+    )
+    out = handtext.resolve("email", r)
+    assert out.source == "ocr"
+    assert "fvqyen" not in out.text

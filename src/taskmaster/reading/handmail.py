@@ -35,11 +35,13 @@ def address(r: Recognised, ocr: str, icr: str) -> Recognised:
     it, the line was typed (a fax it was unsure of). The domain is the one both reads
     point at (`joint_domain`), where they point at one."""
     domain = joint_domain([ocr, icr])
-    # The ICR's read with the domain both reads point at ("smattrvaws62@idloud com"),
-    # unless Tesseract read a common domain but for one letter or its dots (a typed
-    # "yahoocom", "lcloud.com").
-    icr_at = f"{''.join(icr.split()).partition('@')[0]}@{domain}"
-    joint = domain is not None and not clean_domain(ocr) and shaped(icr_at)
+    # The ICR's read with the domain both reads' domains point at ("smattrvaws62@idloud
+    # com"), unless Tesseract read a common domain but for one letter or its dots (a
+    # typed "yahoocom", "lcloud.com"). A read with no '@' settles the domain of the read
+    # taken, not which read is taken ("ANGOYENeOUTLOOK.cOM" / "fvqyen@ajtlakcom").
+    spelt = joint_domain([t for t in (ocr, icr) if "@" in t])
+    icr_at = f"{''.join(icr.split()).partition('@')[0]}@{spelt}"
+    joint = spelt is not None and not clean_domain(ocr) and shaped(icr_at)
     by_icr = "@" in icr and (shaped(icr) or joint or not shaped(ocr))
     # A local part never starts with a full stop: a speck before the address (".choltuq").
     text = "".join((icr if by_icr else ocr).split()).lstrip(".,")
