@@ -3,8 +3,16 @@ and hand-print slips in common e-mail domains. Pure functions, no engines."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from taskmaster.reading import repair
-from taskmaster.reading.crossfield import VOUCHED, settle_email, settle_page
+from taskmaster.reading.crossfield import (
+    VOUCHED,
+    local_distance,
+    other_distance,
+    settle_email,
+    settle_page,
+)
 from taskmaster.reading.recognise import AGREED_DOUBTFUL
 from taskmaster.reading.result import FieldReading
 
@@ -114,3 +122,30 @@ def test_typed_reads_that_agree_on_a_name_made_address_are_vouched_for() -> None
         messages=[AGREED_DOUBTFUL],
     )
     assert settle_email(repaired, first, last).confidence == 0.434
+
+
+def test_a_lone_initial_misread_or_lost_before_the_surname() -> None:
+    """The ICR misreads a hand-printed lower-case initial and Tesseract drops it (fresh
+    tuning pages, seeds 7931 and 8413): the spelling with the first name's initial is
+    proposed, not the surname alone."""
+    differ = "hand-print: engines differ ('orr@agwmatl.com' / 'd orr@qmail.com')"
+    email = FieldReading(
+        value="dorr@gmail.com",
+        raw="dorr@gmail.com",
+        confidence=0.5,
+        source="icr",
+        bbox=BOX,
+        messages=[differ],
+    )
+    out = settle_email(email, _r("JAMAL"), _r("ORR"))
+    assert out.value == "jorr@gmail.com"
+    assert out.confidence <= 0.6
+    differ = "hand-print: engines differ ('wals@amatZ.com' / 'iwalls@gma li.com')"
+    email = replace(email, value="iwalls@gmail.com", raw="iwalls@gmail.com", messages=[differ])
+    assert settle_email(email, _r("JACK"), _r("WALLS")).value == "jwalls@gmail.com"
+    # The distances themselves: a first glyph other than the initial costs a look-alike;
+    # Tesseract's read without the initial costs nothing more.
+    assert local_distance("dorr", "jorr", "jamal") == 0.5
+    assert local_distance("dorr", "orr", "jamal") == 1.0
+    assert other_distance("orr", "jorr", "jamal") == 0.0
+    assert other_distance("orr", "jorr", "kim") == 1.0

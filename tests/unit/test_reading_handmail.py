@@ -49,9 +49,15 @@ def test_the_local_part_weighs_the_other_reads_spelling_of_the_name() -> None:
     out = settle_email(email, _field("MICHELLE", 0.95), _field("SHORT", 0.95))
     assert out.value == "mshort62@yahoo.com"
     assert out.confidence <= 0.6
-    # Without the other read, "short62" is as near as "mshort62": no call.
+    # Without the other read, the glyph before the surname is the initial the ICR misread
+    # ("r" for "m", `crossfield.local_distance`), not a glyph too many: "mshort62",
+    # proposed all the same.
     alone = settle_email(_field("rshart62@yahoo.com"), _field("MICHELLE"), _field("SHORT"))
-    assert alone.value == "rshart62@yahoo.com"
+    assert alone.value == "mshort62@yahoo.com"
+    assert alone.confidence <= 0.6
+    # With no spelling of the names near, nothing is proposed.
+    far = settle_email(_field("qqzzxx77@yahoo.com"), _field("MICHELLE"), _field("SHORT"))
+    assert far.value == "qqzzxx77@yahoo.com"
 
 
 def test_a_number_of_ones_read_as_ls() -> None:
@@ -85,3 +91,51 @@ def test_the_icr_read_made_an_address_by_the_joint_domain_wins_over_tesseracts()
         reads=("emily66@yahoocom", "amll 56@ ahdd com"),
     )
     assert handtext.resolve("email", typed).source == "ocr"
+
+
+def test_a_read_that_lost_its_at_sign_still_spells_the_domain_at_its_end() -> None:
+    """Fresh tuning pages, seeds 7404, 7931 and 8413: the ICR lost the '@'."""
+    assert joint_domain(["awlse@vahep.cam", "awiseq. yahod.com"]) == "yahoo.com"
+    assert joint_domain(["nelani@arma.sl.com", "jnolantqqmafl com"]) == "gmail.com"
+    # Its tail weighs half: a shorter, rarer domain it ends like does not win a tie
+    # ("lmail.com" ends like mail.com).
+    assert joint_domain(["WWEFvmsa@amall.com", "mw 88 n.51 s a lmail.com"]) == "gmail.com"
+    # With no read's tail near any domain, no call.
+    assert joint_domain(["x@qqqqzz.xx", "zzzzzzzzzzzzz"]) is None
+    r = Recognised(
+        text="awlse@vahep.cam",
+        confidence=0.5,
+        source="ocr",
+        typed=False,
+        reads=("awlse@vahep.cam", "awiseq. yahod.com"),
+    )
+    out = handtext.resolve("email", r)
+    assert out.text == "awlse@yahoo.com"
+    assert out.confidence <= HAND_CAP
+
+
+def test_a_full_stop_before_an_address_is_a_speck() -> None:
+    r = Recognised(
+        text=".choltuq@ cloud.lqm",
+        confidence=0.5,
+        source="icr",
+        typed=False,
+        reads=("cholte9@icloud.com", ".choltuq@ cloud.lqm"),
+    )
+    assert not handtext.resolve("email", r).text.startswith(".")
+
+
+def test_a_read_with_no_at_sign_does_not_choose_the_icrs_read() -> None:
+    """Development sample 0006: Tesseract's read, with no '@' but shaped like an address
+    once repaired, stays the one taken (the names then spell its local part); the other
+    read's tail only settles the domain of the read taken."""
+    r = Recognised(
+        text="x",
+        confidence=0.5,
+        source="icr",
+        typed=False,
+        reads=("ANGOYENeOUTLOOK.cOM", "fvqyen@ajtlakcom"),
+    )
+    out = handtext.resolve("email", r)
+    assert out.source == "ocr"
+    assert "fvqyen" not in out.text

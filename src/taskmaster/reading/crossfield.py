@@ -22,6 +22,7 @@ PROPOSED_CAP = 0.6  # a value built from other fields is proposed, never accepte
 _TOLERANCE = 0.3  # of the candidate's length, in `lexicon.distance` units
 _MARGIN = 0.25  # the runner-up must be this much further from the read
 _LOOK_ALIKE = 0.5  # one look-alike glyph, in `lexicon.distance` units
+_INITIAL = 0.5  # a lone initial read as another glyph (`local_distance`)
 _OTHER_WEIGHT = 0.5  # of the other read's distance to a spelling's name part
 _DIFFER = re.compile(r"hand-print: engines differ \('(.*)' / '(.*)'\)")
 _DOUBT_CHAR = 0.4
@@ -108,9 +109,9 @@ def settle_email(email: FieldReading, first: FieldReading, last: FieldReading) -
     cands = email_candidates(f, la, local)
     scored = sorted(
         (
-            lexicon.distance(local, c)
+            local_distance(local, c, f)
             + prior
-            + (_OTHER_WEIGHT * lexicon.distance(other, _stem(c)) if other else 0.0),
+            + (_OTHER_WEIGHT * other_distance(other, _stem(c), f) if other else 0.0),
             c,
         )
         for c, prior in cands.items()
@@ -118,7 +119,7 @@ def settle_email(email: FieldReading, first: FieldReading, last: FieldReading) -
     best, cand = scored[0]
     if other:
         # Both hand-printed reads weigh in; the one taken must still be near the value.
-        best = lexicon.distance(local, cand) + cands[cand]
+        best = local_distance(local, cand, f) + cands[cand]
     if cand == local and best == 0.0 and _vouched(email, first, last, domain):
         return replace(
             email,
@@ -148,6 +149,27 @@ def settle_email(email: FieldReading, first: FieldReading, last: FieldReading) -
             f"{PROPOSED}local part from the names: {cand!r} (read {local!r})",
         ],
     )
+
+
+def local_distance(local: str, cand: str, first: str) -> float:
+    """`lexicon.distance` of a read local part and a spelling of the names, where a
+    first glyph read as another before the rest of a spelling that starts with the first
+    name's initial costs a look-alike: a lone hand-printed lower-case initial ("jorr",
+    "rwashington") is the glyph the ICR reads worst ("dorr", "hwashington")."""
+    d = lexicon.distance(local, cand)
+    if len(local) > 1 and len(cand) > 1 and cand[0] == first[:1] and local[0] != cand[0]:
+        d = min(d, _INITIAL + lexicon.distance(local[1:], cand[1:]))
+    return d
+
+
+def other_distance(other: str, stem: str, first: str) -> float:
+    """`lexicon.distance` of the other read's local part and a spelling's stem, where a
+    stem starting with the first name's initial may have lost it: Tesseract drops a
+    hand-printed lower-case initial ("orr" for "jorr", "wals" for "jwalls")."""
+    d = lexicon.distance(other, stem)
+    if len(stem) > 1 and stem[0] == first[:1]:
+        d = min(d, lexicon.distance(other, stem[1:]))
+    return d
 
 
 def _stem(local: str) -> str:

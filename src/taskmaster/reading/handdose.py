@@ -56,3 +56,20 @@ def doses(words: list[str], vocabulary: frozenset[str] = frozenset()) -> list[st
 def _dose_like(word: str) -> bool:
     """A word that may be a hand-printed dose: digits and their look-alikes."""
     return 0 < len(word) <= 4 and all(c.isdigit() or c in _AS_DIGIT for c in word)
+
+
+def split_number(words: list[str]) -> list[str]:
+    """Two short dose-like words before a unit joined ("S 0 MG" -> "S0 MG"): the ICR
+    cuts a hand-printed number in two; `doses` then reads the look-alikes as digits."""
+    out = list(words)
+    for k in range(len(out) - 2, 0, -1):
+        a, b = out[k - 1].upper(), out[k].upper()
+        if (
+            out[k + 1].upper() in UNITS
+            and len(a) == len(b) == 1
+            and _dose_like(a)
+            and _dose_like(b)
+            and (a.isdigit() or b.isdigit())
+        ):
+            out[k - 1 : k + 1] = [a + b]
+    return out

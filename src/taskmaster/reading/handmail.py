@@ -24,6 +24,7 @@ COMMON = frozenset({"gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "icl
 RARE_COST = 1.5
 MARGIN = 1.0  # summed distance by which the nearest domain must beat the next
 REACH = 0.35  # of the domain's length: how far the nearer read may be from it
+BARE_WEIGHT = 0.5  # a read with no '@': its tail may end a shorter domain's look-alike
 _ADDRESS = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$")
 
 
@@ -34,13 +35,16 @@ def address(r: Recognised, ocr: str, icr: str) -> Recognised:
     it, the line was typed (a fax it was unsure of). The domain is the one both reads
     point at (`joint_domain`), where they point at one."""
     domain = joint_domain([ocr, icr])
-    # The ICR's read with the domain both reads point at ("smattrvaws62@idloud com"),
-    # unless Tesseract read a common domain but for one letter or its dots (a typed
-    # "yahoocom", "lcloud.com").
-    icr_at = f"{''.join(icr.split()).partition('@')[0]}@{domain}"
-    joint = domain is not None and not clean_domain(ocr) and shaped(icr_at)
+    # The ICR's read with the domain both reads' domains point at ("smattrvaws62@idloud
+    # com"), unless Tesseract read a common domain but for one letter or its dots (a
+    # typed "yahoocom", "lcloud.com"). A read with no '@' settles the domain of the read
+    # taken, not which read is taken ("ANGOYENeOUTLOOK.cOM" / "fvqyen@ajtlakcom").
+    spelt = joint_domain([t for t in (ocr, icr) if "@" in t])
+    icr_at = f"{''.join(icr.split()).partition('@')[0]}@{spelt}"
+    joint = spelt is not None and not clean_domain(ocr) and shaped(icr_at)
     by_icr = "@" in icr and (shaped(icr) or joint or not shaped(ocr))
-    text = "".join((icr if by_icr else ocr).split())
+    # A local part never starts with a full stop: a speck before the address (".choltuq").
+    text = "".join((icr if by_icr else ocr).split()).lstrip(".,")
     who = "the ICR" if by_icr else "Tesseract"
     if domain is not None and "@" in text:
         # Neither read's domain is whole; together they point at one common domain.
@@ -73,23 +77,28 @@ def domain_of(read: str) -> str | None:
 
 
 def joint_domain(reads: list[str]) -> str | None:
-    """The common domain the reads' domains point at together; None when no read has
-    a domain, one already is a known domain, or no domain is a clear call."""
+    """The common domain the reads' domains point at together (and the tail of a read
+    with no '@'); None when no read has a domain, one already is a known domain, or no
+    domain is a clear call."""
     domains = [d for d in map(domain_of, reads) if d]
     if not domains or any(d in EMAIL_DOMAINS for d in domains):
         return None
+    # A read with no '@' (the ICR lost it: "awiseq. yahod.com") still spells a domain
+    # at its end: its tail as long as each domain weighs in.
+    bare = ["".join(r.split()).lower() for r in reads if "@" not in r]
+
+    def far(e: str, weight: float) -> list[float]:
+        return [lexicon.distance(d, e) for d in domains] + [
+            weight * lexicon.distance(b[-len(e) :], e) for b in bare if len(b) > len(e)
+        ]
+
     scored = sorted(
-        (
-            sum(lexicon.distance(d, e) for d in domains) + (0.0 if e in COMMON else RARE_COST),
-            e,
-        )
-        for e in EMAIL_DOMAINS
+        (sum(far(e, BARE_WEIGHT)) + (0.0 if e in COMMON else RARE_COST), e) for e in EMAIL_DOMAINS
     )
     (best, entry), (second, _) = scored[0], scored[1]
     if second - best < MARGIN:
         return None
-    nearest = min(lexicon.distance(d, entry) for d in domains)
-    return entry if nearest <= REACH * len(entry) else None
+    return entry if min(far(entry, 1.0)) <= REACH * len(entry) else None
 
 
 def clean_domain(read: str) -> bool:

@@ -31,7 +31,15 @@ def suffix(words: list[str], ocr_last: str, icr_last: str) -> str | None:
         return None
     if words[-2].upper() in _UNIT_WORDS or words[-2].startswith("#"):
         return None
-    reads = [r.upper() for r in (ocr_last, icr_last, words[-1]) if r]
+    return nearest_suffix([ocr_last, icr_last, words[-1]])
+
+
+def nearest_suffix(reads: list[str]) -> str | None:
+    """The suffix nearest the reads of a line's last word summed, where it is a clear
+    call within one glyph of the nearest read; None otherwise."""
+    reads = [r.upper() for r in reads if r]
+    if not reads:
+        return None
     table = tuple(sorted(SUFFIXES))
     total = np.sum([lexicon.distances(r, table) for r in reads], axis=0)
     order = total.argsort()

@@ -54,7 +54,7 @@ def snap_both(ocr: str, icr: str, vocabulary: frozenset[str]) -> str | None:
     when that is no clear call, or the entry is beyond tolerance of both reads."""
     if not vocabulary or any(c.isdigit() for c in ocr + icr):
         return None
-    o, i = (_letters(t) for t in (ocr, icr))
+    o, i = (letters(t) for t in (ocr, icr))
     if not (o and i):
         return None
     table = tuple(e for e in vocabulary if abs(len(e) - max(len(o), len(i))) <= 2)
@@ -69,7 +69,7 @@ def snap_both(ocr: str, icr: str, vocabulary: frozenset[str]) -> str | None:
     return best if near <= lexicon.tolerance(best) else None
 
 
-def _letters(word: str) -> str:
+def letters(word: str) -> str:
     """A hand-printed word's letters, its symbols read as the letters they are drawn like
     ("(ARTNEN" -> "CARTNEN", "M/CHELLE" -> "MICHELLE") or dropped ("ELI.TAH")."""
     return re.sub(r"[^A-Z]", "", word.upper().replace("(", "C").replace("/", "I"))
@@ -108,3 +108,36 @@ def whole_both(ocr: str, icr: str, vocabulary: frozenset[str]) -> str | None:
     k = int(order[0])
     near = min(lexicon.distance(a, bare[k]), lexicon.distance(b, bare[k]))
     return table[k] if near <= _WHOLE_REACH * len(bare[k]) else None
+
+
+def unglued(word: str, vocabulary: frozenset[str]) -> str | None:
+    """Two vocabulary entries read as one word, a word gap lost ("EMMAKERR" -> "EMMA
+    KERR"), when exactly one split explains it; a house number glued to a word of the
+    list ("5832N" -> "5832 N"); None otherwise."""
+    number = re.fullmatch(r"(\d+)([A-Z]{1,2})", word.upper())
+    if number and number.group(2) in vocabulary:
+        return f"{number.group(1)} {number.group(2)}"
+    if len(word) < 5 or word in vocabulary or not word.isalpha():
+        return None
+    splits = [
+        f"{word[:k]} {word[k:]}"
+        for k in range(2, len(word) - 1)
+        if word[:k] in vocabulary and word[k:] in vocabulary
+    ]
+    return splits[0] if len(splits) == 1 else None
+
+
+def join_split(words: list[str], vocabulary: frozenset[str]) -> list[str]:
+    """Neighbouring words joined where not both are words of the vocabulary and the
+    two together are ("GLARG INE" -> "GLARGINE", "LAW RENCE" -> "LAWRENCE")."""
+    out: list[str] = []
+    for w in words:
+        if (
+            out
+            and not (out[-1].upper() in vocabulary and w.upper() in vocabulary)
+            and (out[-1] + w).upper() in vocabulary
+        ):
+            out[-1] = (out[-1] + w).upper()
+        else:
+            out.append(w)
+    return out
