@@ -14,7 +14,7 @@ import numpy as np
 from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import Engines, Gray, Reading
 from taskmaster.imaging.quantiles import percentile
-from taskmaster.reading import combdecode, combtyped
+from taskmaster.reading import combcell, combdecode, combtyped
 from taskmaster.reading.consensus import Consensus, read_typed
 from taskmaster.reading.recognise import DISAGREE_CAP, HAND_CAP, TYPED_MIN, calibrate_ocr
 from taskmaster.reading.repair import REPAIRED_CAP, state, to_pattern
@@ -124,6 +124,8 @@ def read_comb(
             done = combtyped.state_with_bars(vote, used) or done
         if typed_page and done is None:
             done = combtyped.without_ghost(field, vote, len(used), line, engines)
+        if typed_page and done is None and set(charset) <= set(_DIGITS):
+            done = combcell.settle_by_cell(vote, valid, key, used, engines, charset, _side_by_side)
         if done is not None:
             return _finish(field, filled, done.text, done.confs, done.score, "ocr", done.messages)
     else:  # hand print and no ICR: one read, for the person who will check it

@@ -103,7 +103,7 @@ def settle(
     text = key(vote.reading.text)
     k = _letters(fd, len(text))
     if score is not None:
-        out = _typed(vote.reading, key, score)
+        out = as_typed(vote.reading, key, score)
         letters = _read(line, engines, UPPER)[:k] if k else ""
         if letters != text[:k]:
             out.score = min(out.score, LETTERS_DIFFER_CAP)
@@ -120,7 +120,7 @@ def settle(
     base = agreement_score(agreed, valid, key)
     if base is None:
         return None
-    out = _typed(vote.reading, key, base - SETTLED_COST)
+    out = as_typed(vote.reading, key, base - SETTLED_COST)
     out.messages.append("reads settled by letters and digits read alone: " + " | ".join(vote.texts))
     return out
 
@@ -134,7 +134,7 @@ def repaired_cap(raw: str, fixed: str, cap: float) -> float:
     return cap if letters <= 1 else MULTI_REPAIR_CAP
 
 
-def _typed(r: Reading, key: Key, score: float) -> Typed:
+def as_typed(r: Reading, key: Key, score: float) -> Typed:
     raw = "".join(r.text.split())
     text = key(r.text)
     confs = [c for c, ch in zip(r.char_confidences, r.text, strict=False) if ch.strip()]
