@@ -8,7 +8,7 @@ from functools import partial
 
 from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import BBox, Engines, Gray
-from taskmaster.reading import handtext, lexicon, repair, typedtext
+from taskmaster.reading import handtext, identifier, lexicon, repair, typedtext
 from taskmaster.reading.recognise import Recognised, recognise
 from taskmaster.reading.repair import REPAIRED_CAP
 from taskmaster.reading.result import FieldReading, empty
@@ -134,6 +134,10 @@ def read(
             messages.append(f"repaired from {raw!r}")
         if typed_page and len(recs) == 1 and len(texts) == 1:
             confidence = _typed_line(field, recs[0], value, confidence, messages)
+        why = identifier.doubtful(value) if free_identifier(field) else None
+        if why is not None:
+            messages.append(why)
+            confidence = min(confidence, NEAR_MISS_CAP)
     one = typed_page and field.type == "email" and len(recs) == 1
     return FieldReading(
         value=value,
@@ -196,6 +200,12 @@ def checked(field: FieldDef) -> bool:
     )
 
 
+def free_identifier(field: FieldDef) -> bool:
+    """Whether a value of `field` may be an identifier nothing checks: free text with
+    no pattern and no word list (a group number; `identifier`)."""
+    return field.type == "string" and not field.pattern and lexicon.for_field(field.name) is None
+
+
 def listed(field: FieldDef, read: str) -> bool:
     """Whether the field's vocabulary has `read`: the whole value (a city), or every word
     but numbers (a name, a street address, a medication line); False without one."""
@@ -248,6 +258,9 @@ def _repair(field: FieldDef, value: str) -> tuple[str, bool]:
         if field.pattern:
             value, by_pattern = repair.to_pattern(value, field.pattern)
             changed = changed or by_pattern
+        if free_identifier(field):
+            value, inner = identifier.inner_digits(value)
+            changed = changed or inner
         if field.list_format is not None:
             fmt = field.list_format
             value, guessed = repair.list_items(value, fmt.separator, lexicon.load(fmt.items))
