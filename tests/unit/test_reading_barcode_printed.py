@@ -16,22 +16,22 @@ from taskmaster.reading import barcode
 PATTERN = r"^P\d{8}$"
 
 
-def test_the_code_every_read_gives_is_agreed() -> None:
-    texts = ["RIVERSIDE MRN P12948279", "MRN P12948279 DOB"]
-    assert barcode.printed_code(texts, PATTERN) == ("P12948279", texts[1], True)
+def test_a_code_two_reads_give_and_none_contradicts_is_agreed() -> None:
+    texts = ["RIVERSIDE MRN P12948279", "noise", "MRN P12948279 DOB"]
+    assert barcode.printed_code(texts, PATTERN) == ("P12948279", texts[0], True)
+    assert barcode.printed_code([texts[0]] * 3, PATTERN) == ("P12948279", texts[0], True)
 
 
-def test_reads_that_differ_keep_the_last_and_are_not_agreed() -> None:
-    texts = ["MRN P12048279", "MRN P12948279"]
-    assert barcode.printed_code(texts, PATTERN) == ("P12948279", texts[1], False)
-    # One read finds no code (or two): the other's, not agreed.
-    for first in ("MRN P1204", "P12048279 P12948279"):
-        assert barcode.printed_code([first, texts[1]], PATTERN) == ("P12948279", texts[1], False)
-    assert barcode.printed_code(["P12948279", "noise"], PATTERN) == (
-        "P12948279",
-        "P12948279",
-        False,
-    )
+def test_a_code_one_read_gives_or_reads_contradict_is_not_agreed() -> None:
+    # Two alike and a third with another code: the two's code, not agreed.
+    texts = ["MRN P12948279", "MRN P12048279", "MRN P12948279"]
+    assert barcode.printed_code(texts, PATTERN) == ("P12948279", texts[0], False)
+    # Two reads that differ: the earlier read's code, not agreed.
+    assert barcode.printed_code(texts[1:], PATTERN) == ("P12048279", texts[1], False)
+    # One read with a code; reads with none or several codes count for nothing.
+    for other in ("MRN P1204", "P12048279 P12948279"):
+        got = barcode.printed_code([other, texts[0], "noise"], PATTERN)
+        assert got == ("P12948279", texts[0], False), other
     assert barcode.printed_code(["noise", "MRN"], PATTERN) is None
 
 
