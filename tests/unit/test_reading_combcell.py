@@ -96,3 +96,43 @@ def test_a_typed_phone_on_a_typed_page_goes_through_the_cell_rule() -> None:
     r = comb.read(_page("3097847794"), _phone_field(), _engines(), typed_page=True)
     assert r.value == "3097847794" and r.confidence >= AGREED_FLOOR - 0.05
     assert not any("read again in its cell" in m for m in r.messages)
+
+
+MEMBER_BOXES = [(170 + 58 * i, 1842, 228 + 58 * i, 1914) for i in range(12)]
+
+
+def _member_cells(text: str) -> list[Gray]:
+    img = Image.new("L", (1000, 2000), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.load_default(size=34)
+    for ch, (x0, y0, x1, y1) in zip(text, MEMBER_BOXES, strict=True):
+        draw.rectangle((x0, y0, x1, y1), outline=0, width=3)
+        draw.text(((x0 + x1) / 2, (y0 + y1) / 2), ch, fill=0, font=font, anchor="mm")
+    fd = FieldDef(
+        name="member_id",
+        kind="comb",
+        type="alnum",
+        bbox=(170, 1842, 866, 1914),
+        boxes=MEMBER_BOXES,
+        pattern=r"^[A-Z]{3}\d{9}$",
+    )
+    return comb.cells(np.asarray(img, dtype=np.uint8), fd)
+
+
+def test_a_lone_i_read_again_in_its_cell_as_a_letter_that_lost_its_bars() -> None:
+    # The line read the J as a bare I; its cell alone is a J.
+    used = _member_cells("JMW788478281")
+    assert combcell.lone_i_by_cell("IMW788478281", 3, used, _engines()) == "JMW788478281"
+
+
+def test_a_lone_i_that_is_an_i_in_its_cell_stays_for_review() -> None:
+    used = _member_cells("IMW788478281")
+    assert combcell.lone_i_by_cell("IMW788478281", 3, used, _engines()) is None
+    # A cell read as a letter no I is left of (an M): not settled either.
+    assert (
+        combcell.lone_i_by_cell("MIW788478281", 3, _member_cells("MMW788478281"), _engines())
+        is None
+    )
+    # No I among the letters, or cells that are not the text's.
+    assert combcell.lone_i_by_cell("JMW788478281", 3, used, _engines()) is None
+    assert combcell.lone_i_by_cell("IMW788478281", 3, used[:11], _engines()) is None

@@ -85,14 +85,27 @@ def canonical(field: FieldDef, text: str) -> tuple[object, list[str]]:
 def read(
     page: Gray, field: FieldDef, engines: Engines, *, typed_page: bool = False
 ) -> FieldReading:
-    """Read a comb (`read_comb`); on a typed page, typed letters read as a lone I score
-    in a bin of their own (`combtyped.lone_i`)."""
+    """Read a comb (`read_comb`); on a typed page, typed letters read as a lone I are
+    read again in their cells (`combcell.lone_i_by_cell`), and score in a bin of their
+    own where that does not settle them (`combtyped.lone_i`)."""
     out = read_comb(page, field, engines, typed_page=typed_page)
     if typed_page and out.source == "ocr" and isinstance(out.value, str):
         score, note = combtyped.lone_i(field, out.value, out.confidence)
-        if note is not None:
-            out = replace(out, confidence=score, messages=[*out.messages, note])
+        if note is None:
+            return out
+        k = combtyped.letter_count(field, len(out.value))
+        fixed = combcell.lone_i_by_cell(out.value, k, _filled(page, field), engines)
+        if fixed is not None:
+            note = f"a lone I among the letters read again in its cell: {fixed[:k]!r}"
+            score = min(out.confidence, combcell.LONE_I_SETTLED)
+            out = replace(out, value=fixed, raw=fixed)
+        out = replace(out, confidence=score, messages=[*out.messages, note])
     return out
+
+
+def _filled(page: Gray, field: FieldDef) -> list[Gray]:
+    """The comb's cells that hold a character."""
+    return [c for c in cells(page, field) if max(ink_ratio(c), _faint_ink(c)) >= CELL_EMPTY_INK]
 
 
 def read_comb(
