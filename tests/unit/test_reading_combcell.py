@@ -48,7 +48,7 @@ def _settle(truth: str, texts: tuple[str, ...]) -> combtyped.Typed | None:
     used = comb.cells(_page(truth), fd)
     valid, key = combtyped.length(10), combtyped.form(fd, 10)
     return combcell.settle_by_cell(
-        _vote(texts), valid, key, used, _engines(), DIGITS, comb._side_by_side
+        _vote(texts), valid, key, used, _engines(), [DIGITS] * 10, comb._side_by_side
     )
 
 
@@ -136,3 +136,25 @@ def test_a_lone_i_that_is_an_i_in_its_cell_stays_for_review() -> None:
     # No I among the letters, or cells that are not the text's.
     assert combcell.lone_i_by_cell("JMW788478281", 3, used, _engines()) is None
     assert combcell.lone_i_by_cell("IMW788478281", 3, used[:11], _engines()) is None
+
+
+def test_a_member_numbers_digit_split_is_read_again_but_not_its_letters() -> None:
+    fd = FieldDef(
+        name="member_id",
+        kind="comb",
+        type="alnum",
+        bbox=(170, 1842, 866, 1914),
+        boxes=MEMBER_BOXES,
+        pattern=r"^[A-Z]{3}\d{9}$",
+    )
+    used = _member_cells("NYH452161950")
+    valid, key = combtyped.length(12), combtyped.form(fd, 12)
+    per = [combtyped.UPPER] * 3 + [DIGITS] * 9
+    digit = _vote(("NYH452161950", "NYH4R2161950", "NYH452161950"))
+    out = combcell.settle_by_cell(digit, valid, key, used, _engines(), per, comb._side_by_side)
+    assert out is not None and out.text == "NYH452161950"
+    letter = _vote(("NYH452161950", "NXH452161950", "NYH452161950"))
+    assert (
+        combcell.settle_by_cell(letter, valid, key, used, _engines(), per, comb._side_by_side)
+        is None
+    )

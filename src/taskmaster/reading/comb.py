@@ -103,6 +103,14 @@ def read(
     return out
 
 
+def _cell_charsets(field: FieldDef, charset: str, n: int) -> list[str] | None:
+    """The characters each of the comb's `n` filled cells may hold: by its pattern, or
+    the field type's for every cell; None where the pattern does not say."""
+    if field.pattern:
+        return combdecode.position_charsets(field.pattern, n)
+    return [charset] * n
+
+
 def _filled(page: Gray, field: FieldDef) -> list[Gray]:
     """The comb's cells that hold a character."""
     return [c for c in cells(page, field) if max(ink_ratio(c), _faint_ink(c)) >= CELL_EMPTY_INK]
@@ -137,8 +145,9 @@ def read_comb(
             done = combtyped.state_with_bars(vote, used) or done
         if typed_page and done is None:
             done = combtyped.without_ghost(field, vote, len(used), line, engines)
-        if typed_page and done is None and set(charset) <= set(_DIGITS):
-            done = combcell.settle_by_cell(vote, valid, key, used, engines, charset, _side_by_side)
+        per = _cell_charsets(field, charset, len(used))
+        if typed_page and done is None and per is not None:
+            done = combcell.settle_by_cell(vote, valid, key, used, engines, per, _side_by_side)
         if done is not None:
             return _finish(field, filled, done.text, done.confs, done.score, "ocr", done.messages)
     else:  # hand print and no ICR: one read, for the person who will check it

@@ -38,6 +38,7 @@ from taskmaster.reading.zones import pad
 
 # Under reads that agreed at once (0.95-1.0 less the wrong-length reads' cost); the fit
 # decides what these bins are worth.
+DIGITS = frozenset("0123456789")
 MAJORITY_COST = 0.05  # the cell reads side with the two line reads
 MINORITY_COST = 0.08  # the cell reads side with the one dissenting line read
 
@@ -76,19 +77,20 @@ def settle_by_cell(
     key: Key,
     used: list[Gray],
     engines: Engines,
-    charset: str,
+    charsets: list[str],
     join: Callable[[list[Gray]], Gray],
 ) -> Typed | None:
-    """The comb's reading where its reads split two against one on one character and
-    that character read again in its cell (`cell_char`) is the majority's or the
-    dissenting read's; None otherwise."""
+    """The comb's reading where its reads split two against one on one character, a
+    digit by the cell's `charsets` (one per cell: a member number's letters are left to
+    `combtyped`), and that character read again in its cell (`cell_char`) is the
+    majority's or the dissenting read's; None otherwise."""
     found = disputed(vote, valid, key)
     if found is None:
         return None
     major, minor, i = found
-    if len(major) != len(used):
+    if len(major) != len(used) or len(charsets) != len(used) or not set(charsets[i]) <= DIGITS:
         return None
-    c = cell_char(used, i, engines, charset, join)
+    c = cell_char(used, i, engines, charsets[i], join)
     if c not in (major[i], minor[i]):
         return None
     side = major if c == major[i] else minor
