@@ -3,6 +3,8 @@ and hand-print slips in common e-mail domains. Pure functions, no engines."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from taskmaster.reading import repair
 from taskmaster.reading.crossfield import (
     NAMED_LOOK_ALIKE,
@@ -148,3 +150,9 @@ def test_a_read_more_than_one_look_alike_away_or_read_as_hand_print_is_proposed(
     assert not one_look_alike("rhales", "rhale")  # a letter more
     assert not one_look_alike("appck7", "apeck7")  # p and e are no look-alikes
     assert not one_look_alike("sfosterll", "sfoster11")  # two places
+
+
+def test_an_icr_read_one_look_alike_from_the_names_is_still_proposed() -> None:
+    icr = replace(_typed("sfosterl@gmail.com", 0.98), source="icr")
+    out = settle_email(icr, _r("Sam", 0.95), _r("FOSTER", 0.95))
+    assert out.value == "sfoster1@gmail.com" and out.confidence <= 0.6

@@ -247,10 +247,11 @@ def one_look_alike(read: str, spelling: str) -> bool:
 
 
 def _typed_alike(email: FieldReading, first: FieldReading, last: FieldReading, domain: str) -> bool:
-    """The e-mail line was read as type whose reads did not disagree, at a common domain,
-    and both names were read confidently."""
+    """The e-mail line was read by Tesseract as type whose reads did not disagree, at a
+    common domain, and both names were read confidently."""
     return (
-        not any(m.startswith(("hand-print", "reads disagree")) for m in email.messages)
+        email.source == "ocr"
+        and not any(m.startswith(("hand-print", "reads disagree")) for m in email.messages)
         and domain in repair.EMAIL_DOMAINS
         and min(first.confidence, last.confidence) >= ACCEPT
     )
