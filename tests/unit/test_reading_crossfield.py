@@ -7,14 +7,16 @@ from dataclasses import replace
 
 from taskmaster.reading import repair
 from taskmaster.reading.crossfield import (
+    NAMED_LOOK_ALIKE,
     VOUCHED,
     local_distance,
+    one_look_alike,
     other_distance,
     settle_email,
     settle_page,
 )
 from taskmaster.reading.recognise import AGREED_DOUBTFUL
-from taskmaster.reading.result import FieldReading
+from taskmaster.reading.result import PROPOSED, FieldReading
 
 BOX = (0, 0, 10, 10)
 
@@ -149,3 +151,37 @@ def test_a_lone_initial_misread_or_lost_before_the_surname() -> None:
     assert local_distance("dorr", "orr", "jamal") == 1.0
     assert other_distance("orr", "jorr", "jamal") == 0.0
     assert other_distance("orr", "jorr", "kim") == 1.0
+
+
+def test_a_typed_read_one_look_alike_from_the_names_spelling_is_taken() -> None:
+    first, last = _r("Sam", 0.95), _r("FOSTER", 0.95)
+    out = settle_email(_typed("sfosterl@gmail.com", 0.98), first, last)
+    assert out.value == "sfoster1@gmail.com"
+    assert out.confidence == NAMED_LOOK_ALIKE
+    assert not any(m.startswith(PROPOSED) for m in out.messages)
+    letter = settle_email(_typed("inguyen@outlook.com", 0.98), _r("Lan", 0.95), _r("Nguyen", 0.95))
+    assert letter.value == "lnguyen@outlook.com" and letter.confidence == NAMED_LOOK_ALIKE
+
+
+def test_a_read_more_than_one_look_alike_away_or_read_as_hand_print_is_proposed() -> None:
+    first, last = _r("Sam", 0.95), _r("FOSTER", 0.95)
+    for read, messages in (
+        ("sfosterl@gmail.com", ("hand-print: engines differ ('a' / 'b')",)),
+        ("sfosterl@gmail.com", ("reads disagree: a | b",)),
+        ("sfosterl@mail.example", ()),  # an uncommon domain
+    ):
+        out = settle_email(_typed(read, 0.6, *messages), first, last)
+        assert out.confidence <= 0.6, (read, messages)
+    # Names read doubtfully vouch for nothing.
+    doubtful = settle_email(_typed("sfosterl@gmail.com", 0.98), _r("Sam"), _r("FOSTER"))
+    assert doubtful.confidence <= 0.6
+    assert one_look_alike("sfosterl", "sfoster1") and one_look_alike("tolivers3", "toliver53")
+    assert not one_look_alike("rhales", "rhale")  # a letter more
+    assert not one_look_alike("appck7", "apeck7")  # p and e are no look-alikes
+    assert not one_look_alike("sfosterll", "sfoster11")  # two places
+
+
+def test_an_icr_read_one_look_alike_from_the_names_is_still_proposed() -> None:
+    icr = replace(_typed("sfosterl@gmail.com", 0.98), source="icr")
+    out = settle_email(icr, _r("Sam", 0.95), _r("FOSTER", 0.95))
+    assert out.value == "sfoster1@gmail.com" and out.confidence <= 0.6

@@ -14,7 +14,7 @@ import numpy as np
 from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import Engines, Gray, Reading
 from taskmaster.imaging.quantiles import percentile
-from taskmaster.reading import combdecode, combtyped
+from taskmaster.reading import combcell, combdecode, combtyped
 from taskmaster.reading.consensus import Consensus, read_typed
 from taskmaster.reading.recognise import DISAGREE_CAP, HAND_CAP, TYPED_MIN, calibrate_ocr
 from taskmaster.reading.repair import REPAIRED_CAP, state, to_pattern
@@ -90,14 +90,35 @@ def canonical(field: FieldDef, text: str) -> tuple[object, list[str]]:
 def read(
     page: Gray, field: FieldDef, engines: Engines, *, typed_page: bool = False
 ) -> FieldReading:
-    """Read a comb (`read_comb`); on a typed page, typed letters read as a lone I score
-    in a bin of their own (`combtyped.lone_i`)."""
+    """Read a comb (`read_comb`); on a typed page, typed letters read as a lone I are
+    read again in their cells (`combcell.lone_i_by_cell`), and score in a bin of their
+    own where that does not settle them (`combtyped.lone_i`)."""
     out = read_comb(page, field, engines, typed_page=typed_page)
     if typed_page and out.source == "ocr" and isinstance(out.value, str):
         score, note = combtyped.lone_i(field, out.value, out.confidence)
-        if note is not None:
-            out = replace(out, confidence=score, messages=[*out.messages, note])
+        if note is None:
+            return out
+        k = combtyped.letter_count(field, len(out.value))
+        fixed = combcell.lone_i_by_cell(out.value, k, _filled(page, field), engines)
+        if fixed is not None:
+            note = f"a lone I among the letters read again in its cell: {fixed[:k]!r}"
+            score = min(out.confidence, combcell.LONE_I_SETTLED)
+            out = replace(out, value=fixed, raw=fixed)
+        out = replace(out, confidence=score, messages=[*out.messages, note])
     return out
+
+
+def _cell_charsets(field: FieldDef, charset: str, n: int) -> list[str] | None:
+    """The characters each of the comb's `n` filled cells may hold: by its pattern, or
+    the field type's for every cell; None where the pattern does not say."""
+    if field.pattern:
+        return combdecode.position_charsets(field.pattern, n)
+    return [charset] * n
+
+
+def _filled(page: Gray, field: FieldDef) -> list[Gray]:
+    """The comb's cells that hold a character."""
+    return [c for c in cells(page, field) if max(ink_ratio(c), _faint_ink(c)) >= CELL_EMPTY_INK]
 
 
 def read_comb(
@@ -132,6 +153,9 @@ def read_comb(
             done = combtyped.state_with_bars(vote, used) or done
         if typed_page and done is None:
             done = combtyped.without_ghost(field, vote, len(used), line, engines)
+        per = _cell_charsets(field, charset, len(used))
+        if typed_page and done is None and per is not None:
+            done = combcell.settle_by_cell(vote, valid, key, used, engines, per, _side_by_side)
         if done is not None:
             return _finish(field, filled, done.text, done.confs, done.score, "ocr", done.messages)
     else:  # hand print and no ICR: one read, for the person who will check it

@@ -101,9 +101,9 @@ def settle(
     where they do not: the caller reads it as before, for review."""
     score = agreement_score(vote, valid, key)
     text = key(vote.reading.text)
-    k = _letters(fd, len(text))
+    k = letter_count(fd, len(text))
     if score is not None:
-        out = _typed(vote.reading, key, score)
+        out = as_typed(vote.reading, key, score)
         letters = _read(line, engines, UPPER)[:k] if k else ""
         if letters != text[:k]:
             out.score = min(out.score, LETTERS_DIFFER_CAP)
@@ -120,7 +120,7 @@ def settle(
     base = agreement_score(agreed, valid, key)
     if base is None:
         return None
-    out = _typed(vote.reading, key, base - SETTLED_COST)
+    out = as_typed(vote.reading, key, base - SETTLED_COST)
     out.messages.append("reads settled by letters and digits read alone: " + " | ".join(vote.texts))
     return out
 
@@ -134,7 +134,7 @@ def repaired_cap(raw: str, fixed: str, cap: float) -> float:
     return cap if letters <= 1 else MULTI_REPAIR_CAP
 
 
-def _typed(r: Reading, key: Key, score: float) -> Typed:
+def as_typed(r: Reading, key: Key, score: float) -> Typed:
     raw = "".join(r.text.split())
     text = key(r.text)
     confs = [c for c, ch in zip(r.char_confidences, r.text, strict=False) if ch.strip()]
@@ -145,7 +145,7 @@ def _typed(r: Reading, key: Key, score: float) -> Typed:
     return Typed(text, confs, score, messages)
 
 
-def _letters(fd: FieldDef, n: int) -> int:
+def letter_count(fd: FieldDef, n: int) -> int:
     """How many letters a pattern of letters then digits starts with; 0 for any other."""
     allowed = combdecode.position_charsets(fd.pattern, n) if fd.pattern else None
     if not allowed:
@@ -205,7 +205,7 @@ def without_ghost(
     just before the first digit that is that digit's look-alike ("WO0", "UB8"), dropped.
     None unless such a read is among them, at least two reads then give the one value
     the pattern has, none another, and the letters read alone agree (one more read)."""
-    k = _letters(fd, n)
+    k = letter_count(fd, n)
     if not k or not fd.pattern:
         return None
 
@@ -245,7 +245,7 @@ def without_ghost(
 def lone_i(fd: FieldDef, text: str, score: float) -> tuple[float, str | None]:
     """The score of a typed letters-then-digits comb read with an I among its letters:
     at most `LONE_I_CAP`, with a note; any other as it was."""
-    k = _letters(fd, len(text))
+    k = letter_count(fd, len(text))
     if not k or "I" not in text[:k] or score <= LONE_I_CAP:
         return score, None
     return LONE_I_CAP, f"a lone I among the letters {text[:k]!r}: J, F, L and T lose bars to it"

@@ -8,7 +8,7 @@ from functools import partial
 
 from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import BBox, Engines, Gray
-from taskmaster.reading import handtext, lexicon, repair, typedtext
+from taskmaster.reading import handtext, identifier, lexicon, repair, typedtext
 from taskmaster.reading.recognise import Recognised, recognise
 from taskmaster.reading.repair import REPAIRED_CAP
 from taskmaster.reading.result import FieldReading, empty
@@ -136,6 +136,10 @@ def read(
             messages.append(f"repaired from {raw!r}")
         if typed_page and len(recs) == 1 and len(texts) == 1:
             confidence = _typed_line(field, recs[0], value, confidence, messages)
+        why = identifier.doubtful(value) if free_identifier(field) else None
+        if why is not None:
+            messages.append(why)
+            confidence = min(confidence, NEAR_MISS_CAP)
     one = typed_page and field.type == "email" and len(recs) == 1
     return FieldReading(
         value=value,
@@ -200,6 +204,17 @@ def checked(field: FieldDef) -> bool:
     )
 
 
+def free_identifier(field: FieldDef) -> bool:
+    """Whether a value of `field` may be an identifier nothing checks: free text with
+    no pattern and no word list: free text, or an `alnum` line (a group number;
+    `identifier`)."""
+    return (
+        field.type in ("string", "alnum")
+        and not field.pattern
+        and lexicon.for_field(field.name) is None
+    )
+
+
 def listed(field: FieldDef, read: str) -> bool:
     """Whether the field's vocabulary has `read`: the whole value (a city), or every word
     but numbers (a name, a street address, a medication line); False without one."""
@@ -233,7 +248,8 @@ def _repair(field: FieldDef, value: str) -> tuple[str, bool]:
     if field.type == "email":
         return repair.email(re.sub(r"\s+", "", value).lower())
     if field.type == "alnum":
-        return canonical(field, value), False
+        value = canonical(field, value)
+        return identifier.inner_digits(value) if free_identifier(field) else (value, False)
     if field.type == "string":
         spec = lexicon.for_field(field.name)
         changed = False
@@ -254,6 +270,9 @@ def _repair(field: FieldDef, value: str) -> tuple[str, bool]:
         if field.pattern:
             value, by_pattern = repair.to_pattern(value, field.pattern)
             changed = changed or by_pattern
+        if free_identifier(field):
+            value, inner = identifier.inner_digits(value)
+            changed = changed or inner
         if field.list_format is not None:
             fmt = field.list_format
             value, guessed = repair.list_items(value, fmt.separator, lexicon.load(fmt.items))
