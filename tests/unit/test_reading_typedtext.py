@@ -46,6 +46,10 @@ def test_street_reads_alike_once_repaired_score_by_agreement() -> None:
         _rec("8247 EST CT", space=0.32),  # word confidence low: no dictionary has EST
     ):
         assert _street(rec) == STREET_AGREED_CAP, rec.texts
+    # A read that lost the gap before an S and took the S for its 5, beside two with
+    # the gap (a fax, seed 8801): the same address.
+    glued = _rec("381 S MAPLE LN", "381 S MAPLE LN", "3815 MAPLE LN", "381 5 MAPLE LN")
+    assert _street(glued) == STREET_AGREED_CAP
     # Every character only just sure: lower, still by agreement.
     low = _street(_rec("232 N PKWY DR", char=0.85))
     assert low is not None and 0.9 <= low < STREET_AGREED_CAP
@@ -55,6 +59,9 @@ def test_street_not_scored_without_agreement_list_or_sure_characters() -> None:
     for rec in (
         # The repaired reads still differ.
         _rec("3265 S STE DR", "3265 S STE DR", "3285 S STEDR .", "3265 STE DR"),
+        # The glued read beside only one with the gap: 3815 may be the number.
+        _rec("381 S MAPLE LN", "381 S MAPLE LN", "3815 MAPLE LN"),
+        _rec("3815 MAPLE LN", "3815 MAPLE LN", "3815 MAPLE LN", "381 S MAPLE LN"),
         # One read only (a sure first read stops the vote: it is scored as before).
         _rec("2530 SFIRST ST", "2530 SFIRST ST"),
         # A word the street list lacks, no number first, no suffix last.
