@@ -78,6 +78,8 @@ def test_glued_words_split_where_the_vocabulary_explains_them() -> None:
         ("1952 EAPT CT", "1952 E APT CT"),
         ("3165N ELM LN", "3165 N ELM LN"),
         ("4565 N VIEWCT", "4565 N VIEW CT"),
+        # Two cuts, one with fewer words: S STE, not S ST E (a typed scan, seed 8802).
+        ("6933 SSTE CT", "6933 S STE CT"),
     ):
         assert repair.glued_words(read, streets[0], number_first=True) == (want, True)
     assert repair.glued_words("DIGOXIN50 MG\nFERROUS 5 MG TWICEDAILY", meds[0]) == (

@@ -168,7 +168,8 @@ def glued_words(
     text: str, vocabulary: frozenset[str], *, number_first: bool = False
 ) -> tuple[str, bool]:
     """Words whose gap was lost put apart where the field's vocabulary explains the run
-    in exactly one way: "ESTECT" -> "E STE CT", "VIEWCT" -> "VIEW CT", "DIGOXIN50" ->
+    in exactly one way with the fewest words: "ESTECT" -> "E STE CT", "SSTE" -> "S STE"
+    (not "S ST E"), "VIEWCT" -> "VIEW CT", "DIGOXIN50" ->
     "DIGOXIN 50"; with `number_first` (a street address) also a house number glued to
     the word after it, "3165N" -> "3165 N". Words of the vocabulary, and runs it splits
     in no way or in several, stay as read.
@@ -203,6 +204,8 @@ def _unglue(word: str, vocabulary: frozenset[str], number_first: bool) -> str | 
     if not w.isalpha() or len(w) < 3:
         return None
     found = _segments(w, vocabulary)
+    fewest = min((len(f) for f in found), default=0)
+    found = [f for f in found if len(f) == fewest]
     if len(found) != 1:
         return None
     cuts, start = [], 0
