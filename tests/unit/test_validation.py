@@ -20,6 +20,8 @@ F = {f.name: f for _, f in APP.fields_of(APP.document_types[0])}
         ("date_of_birth", "1787-01-01", False),
         ("phone_mobile", "3129788718", True),
         ("phone_mobile", "312978871", False),
+        ("phone_mobile", "1732187877", False),  # no area code starts with 1 (NANP)
+        ("phone_mobile", "0312978871", False),
         ("zip", "60687", True),
         ("zip", "6068A", False),
         ("state", "IL", True),

@@ -16,7 +16,12 @@ from taskmaster.db.status import FieldStatus
 from taskmaster.validation.lexicons import US_STATES
 
 _FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
-    "phone": (re.compile(r"^\d{10}$"), "a phone number has 10 digits"),
+    # North American numbers: no area code starts with 0 or 1 (NANP), so `1732187877`,
+    # every read of a fax agreeing on a 7 read as 1, is no number.
+    "phone": (
+        re.compile(r"^[2-9]\d{9}$"),
+        "a phone number has 10 digits, its area code starting with 2-9",
+    ),
     "zip": (re.compile(r"^\d{5}$"), "a ZIP code has 5 digits"),
     "alnum": (re.compile(r"^[A-Z0-9]+$"), "only capital letters and digits"),
     "email": (re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$"), "not an e-mail address"),
