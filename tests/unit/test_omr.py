@@ -144,3 +144,24 @@ def test_half_filled_box_stays_ambiguous(omr: InkOmrEngine) -> None:
     img = box()
     cv2.rectangle(img, (14, 14), (55, 33), 0, -1)  # the top half filled, solid
     assert omr.mark(img).state == "ambiguous"
+
+
+@pytest.mark.parametrize(("radius", "pen"), [(12, 8), (13, 6), (13, 8), (14, 6), (14, 8)])
+def test_a_heavy_circle_in_a_box_whose_top_line_a_fax_split_is_marked(
+    omr: InkOmrEngine, radius: int, pen: int
+) -> None:
+    """A fax at 100 dpi set half the top line a few rows higher (seed 404's faxed
+    `drug_allergies`): the line's outer row covers half the side, and the circle's ring
+    drew a smaller, fully covered square, taken for the box: the mark read empty at 0.99."""
+    img = np.full((60, 60), 255, np.uint8)
+    img[7:10, 5:50] = 0
+    img[4:7, 26:50] = 0  # the top line's right half, three rows higher
+    img[49:52, 5:52] = 0
+    img[7:52, 5:8] = 0
+    img[4:52, 47:50] = 0
+    empty = omr.mark(img.copy())
+    assert empty.state == "empty"
+    cv2.circle(img, (28, 29), radius, 0, pen)
+    found = find_square(binarise(img))
+    assert found is not None and found[0][0] <= 6  # the printed square, not the ring
+    assert omr.mark(img).state == "marked"

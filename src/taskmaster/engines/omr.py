@@ -81,8 +81,9 @@ def find_square(mask: Mask) -> tuple[Rect, int] | None:
     k = max(6, int(0.35 * min(h, w)))
     vert = cv2.morphologyEx(m, cv2.MORPH_OPEN, np.ones((k, 1), np.uint8))
     horiz = cv2.morphologyEx(m, cv2.MORPH_OPEN, np.ones((1, k), np.uint8))
-    cols = _line_positions(vert.sum(axis=0))
-    rows = _line_positions(horiz.sum(axis=1))
+    col_prof, row_prof = vert.sum(axis=0), horiz.sum(axis=1)
+    cols = _line_positions(col_prof)
+    rows = _line_positions(row_prof)
     best: tuple[float, Rect, int] | None = None
     for i, a in enumerate(cols):
         for b in cols[i + 1 :]:
@@ -95,7 +96,18 @@ def find_square(mask: Mask) -> tuple[Rect, int] | None:
                     if not 0.75 <= side_w / side_h <= 1.33:
                         continue
                     rect = (a[0], c[0], b[1] + 1, d[1] + 1)
-                    cover = _perimeter_cover(mask, rect)
+                    # Cover is taken along each line's most inked row or column: a
+                    # line a fax split across two rows runs wider than it is, and its
+                    # outer row alone covers only part of the side.
+                    cover = _perimeter_cover(
+                        mask,
+                        (
+                            _peak(col_prof, a),
+                            _peak(row_prof, c),
+                            _peak(col_prof, b) + 1,
+                            _peak(row_prof, d) + 1,
+                        ),
+                    )
                     off = abs((a[0] + b[1]) / 2 - w / 2) + abs((c[0] + d[1]) / 2 - h / 2)
                     # The printed square is the largest well-covered rectangle: a mark
                     # inside (a heavy circle, a fill) can draw a smaller one.
@@ -110,6 +122,11 @@ def find_square(mask: Mask) -> tuple[Rect, int] | None:
                     if cover >= 0.7 and (best is None or score > best[0]):
                         best = (score, rect, thick)
     return (best[1], best[2]) if best else None
+
+
+def _peak(prof: npt.NDArray[np.int64], run: tuple[int, int]) -> int:
+    """The row (or column) of `run` that carries the most of its line."""
+    return run[0] + int(np.argmax(prof[run[0] : run[1] + 1]))
 
 
 def _perimeter_cover(mask: Mask, rect: Rect) -> float:
