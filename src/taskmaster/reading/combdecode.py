@@ -24,7 +24,7 @@ from taskmaster.engines.icr import (
     decode_lexicon,
     decode_mixed,
 )
-from taskmaster.validation.lexicons import US_STATES
+from taskmaster.validation.lexicons import AREA_FIRST, AREA_SECOND, US_STATES
 
 CharProbs = dict[str, float]
 _CLASSES = {
@@ -44,12 +44,6 @@ CHAR_ACCEPT = 0.98  # per-character accept threshold when the engine states none
 DOUBT_BASE = 0.5
 DOUBT_SLOPE = 0.25
 OLDEST = 1900  # earliest year of birth taken for a date-of-birth comb
-# A 10-digit phone number is a North American one (the validator's `^\d{10}$`): its area
-# code starts 2-9, has no 9 in the middle (N9X codes are kept for expansion) and is no
-# N11 service code (411, 911). Only the area code: the exchange's own rule does not hold
-# for every number people write (and the bench's filler draws it freely).
-AREA_FIRST = "23456789"
-AREA_SECOND = "012345678"
 
 
 @runtime_checkable
@@ -91,9 +85,10 @@ def decode_pattern(cells: Sequence[CharProbs], allowed: list[str]) -> Reading:
 
 
 def decode_phone(cells: Sequence[CharProbs]) -> Reading:
-    """A 10-digit phone number whose area code is a North American one (`AREA_FIRST`,
-    `AREA_SECOND`, not N11): each cell's likeliest allowed digit; where that makes N11,
-    the likelier of the two ways out (the second digit or the third not a 1)."""
+    """A 10-digit phone number whose area code is a North American one (`AREA_FIRST`
+    and `AREA_SECOND` of `validation.lexicons`, not N11): each cell's likeliest allowed
+    digit; where that makes N11, the likelier of the two ways out (the second digit or
+    the third not a 1)."""
     digits = "0123456789"
     rest = [digits] * 8
     r = decode_pattern(cells, [AREA_FIRST, AREA_SECOND, *rest])

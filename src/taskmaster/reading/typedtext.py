@@ -48,8 +48,8 @@ def street_score(
     if not field.name.startswith("address") or spec is None or not _typed_reads(rec):
         return None
     reads = [repaired(t) for t in rec.texts]
-    alike = sum(r == value for r in reads)
-    if alike < 2 or any(r != value and r != _glued_direction(value) for r in reads):
+    glued = _glued_direction(value)
+    if reads.count(value) < 2 or any(r not in (value, glued) for r in reads):
         return None
     words = value.split()
     if (

@@ -13,13 +13,13 @@ from typing import Any
 
 from taskmaster.apps.schema import FieldDef
 from taskmaster.db.status import FieldStatus
-from taskmaster.validation.lexicons import US_STATES
+from taskmaster.validation.lexicons import AREA_FIRST, US_STATES
 
 _FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
-    # North American numbers: no area code starts with 0 or 1 (NANP), so `1732187877`,
-    # every read of a fax agreeing on a 7 read as 1, is no number.
+    # North American numbers (`AREA_FIRST`): `1732187877`, every read of a fax agreeing
+    # on a 7 read as 1, is no number.
     "phone": (
-        re.compile(r"^[2-9]\d{9}$"),
+        re.compile(rf"^[{AREA_FIRST}]\d{{9}}$"),
         "a phone number has 10 digits, its area code starting with 2-9",
     ),
     "zip": (re.compile(r"^\d{5}$"), "a ZIP code has 5 digits"),
