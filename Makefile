@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 # tests, PostgreSQL for the scale-out tests, Ghostscript for the PDF/A ghostscript backend,
 # Dovecot for the IMAP intake tests (a throwaway server on a high port), systemd-analyze for
 # the service unit's check.
-export TASKMASTER_TEST_DEBS = chromium postgresql ghostscript dovecot-imapd systemd
+export TASKMASTER_TEST_DEBS = chromium postgresql ghostscript dovecot-imapd systemd fonts-liberation
 
 .PHONY: run test test-unit lint typecheck bench clean system-deps lock calibrate-intake
 

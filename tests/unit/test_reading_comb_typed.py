@@ -3,6 +3,7 @@ high while reads that differ do not."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
@@ -303,3 +304,27 @@ def test_typed_letters_read_as_a_lone_i_score_in_a_bin_of_their_own() -> None:
     got = comb.read(_page("XGI640643771"), fd, _engines(), typed_page=True)
     assert got.value == "XGI640643771" and got.confidence == combtyped.LONE_I_CAP
     assert "lone I" in got.messages[-1]
+
+
+def _serif_page(text: str) -> Gray:
+    """The member comb typed in a serif face, grey and blurred as a phone photo leaves
+    it: the bars of T and E thin and lighter than ink."""
+    img = Image.new("L", (1000, 2000), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(SERIF, 30)
+    for ch, (x0, y0, x1, y1) in zip(text, BOXES, strict=True):
+        draw.rectangle((x0, y0, x1, y1), outline=0, width=3)
+        draw.text(((x0 + x1) / 2, (y0 + y1) / 2), ch, fill=60, font=font, anchor="mm")
+    return np.asarray(cv2.GaussianBlur(np.asarray(img), (0, 0), 1.3), np.uint8)
+
+
+SERIF = "/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf"  # fonts-liberation
+
+
+def test_a_blurred_serif_t_or_e_in_a_member_number_is_not_read_as_an_i() -> None:
+    # A serif T's light bar was cut off its stem (and its dark tips whitened as specks):
+    # BTN, GEB and NST read BIN, GIB and NSI by every read.
+    fd = _member_field()
+    for truth in ("BTN890152865", "GEB184949444", "NST308806341"):
+        r = comb.read(_serif_page(truth), fd, _engines(), typed_page=True)
+        assert r.value == truth

@@ -15,8 +15,10 @@ from taskmaster.reading.zones import (
     MIN_BLOB,
     clean_paper,
     crop,
+    despeckle,
     flat_crop,
     flatten,
+    ink_bbox,
     ink_mask,
     ink_ratio,
     stretch,
@@ -168,3 +170,39 @@ def test_a_zone_cut_again_is_the_same_zone_whatever_was_done_to_the_first() -> N
     wide = (0, 200, 600, 260)
     flat_crop(page, wide)[:] = 0
     assert np.array_equal(flat_crop(page, wide), expected(page, wide, 0))
+
+
+def _serif_t() -> np.ndarray:
+    """A blurred serif T as a phone photo leaves it: a dark stem, a bar lighter than ink,
+    and the bar's serifs dark again at its ends, joined to the stem by the grey only."""
+    img = np.full((56, 42), 255, np.uint8)
+    img[14:17, 8:34] = 170  # bar, grey
+    img[17:44, 19:23] = 30  # stem
+    img[12:18, 8:11] = 90  # left serif tip, ink (18 px)
+    img[12:18, 31:34] = 90  # right serif tip
+    return img
+
+
+def test_despeckle_keeps_a_serifs_tip_that_grey_joins_to_its_letter() -> None:
+    t = _serif_t()
+    assert ink_mask(t, min_blob=20)[12:18, 8:11].sum() == 0  # too small alone: the old speck
+    out = despeckle(t, min_blob=20)
+    assert (out[12:18, 8:11] == 90).all() and (out[12:18, 31:34] == 90).all()
+
+
+def test_despeckle_whitens_a_speck_grey_joins_to_nothing() -> None:
+    img = _serif_t()
+    img[40:43, 34:37] = 40  # a fax speck, 9 px
+    img[39:44, 33:38] = np.minimum(img[39:44, 33:38], 180)  # with its grey halo
+    img[40:43, 34:37] = 40
+    out = despeckle(img)
+    assert (out[40:43, 34:37] == 255).all()
+    assert (out[17:44, 19:23] == 30).all()
+
+
+def test_a_glyphs_box_is_as_wide_as_its_grey_bar() -> None:
+    t = _serif_t()
+    t[12:18, 8:11] = 170  # serif tips as grey as the bar
+    t[12:18, 31:34] = 170
+    assert ink_bbox(t) == (19, 17, 23, 44)  # the stem alone: a T cut down to an I
+    assert ink_bbox(t, glyphs=True) == (8, 12, 34, 44)

@@ -273,7 +273,7 @@ def _side_by_side(imgs: list[Gray]) -> Gray:
     for img in imgs:
         col = np.full((h, img.shape[1]), 255, np.uint8)
         col[: img.shape[0]] = img
-        box = ink_bbox(col)
+        box = ink_bbox(col, glyphs=True)
         if box is not None:
             col = col[:, max(0, box[0] - 2) : box[2] + 2]
         parts += [col, np.full((h, _GAP), 255, np.uint8)]

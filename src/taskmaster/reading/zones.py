@@ -19,6 +19,7 @@ from taskmaster.imaging.quantiles import median, median_distance, percentile
 
 INK = 128  # darker than this is ink: scans put paper at 200-255 and ink under 90
 MIN_BLOB = 12  # connected components smaller than this (px) are scanner or fax speckle
+SPECK_GREY = 200  # a speck is small still counting this grey as ink (paper is over 200)
 PAD = 16  # white margin around a zone handed to Tesseract, which wants a quiet border
 FLAT_MARGIN = 24  # px of context around a zone for the paper-level estimate
 FLAT_KERNEL = 25  # max-filter size: wider than any pen or typed stroke
@@ -193,11 +194,33 @@ def erase_lines(
     return out
 
 
+def glyph_mask(img: Gray, min_blob: int = MIN_BLOB) -> np.ndarray:
+    """Boolean mask of the glyphs: where the grey around ink counts too (`SPECK_GREY`),
+    the blobs holding at least `min_blob` px of ink. A typed serif's thin bar or arm is
+    lighter than ink on a blurred photo or scan but is its letter's all the same."""
+    ink = img < INK
+    grey = (img < SPECK_GREY).astype(np.uint8)
+    if not grey.any():
+        return grey.astype(bool)
+    _, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
+        grey, 8, cv2.CV_32S, cv2.CCL_GRANA
+    )
+    dark = np.bincount(labels[ink], minlength=len(stats))
+    keep = dark >= min_blob
+    keep[0] = False
+    return np.asarray(keep[labels], dtype=bool)
+
+
 def despeckle(img: Gray, min_blob: int = MIN_BLOB) -> Gray:
-    """Whiten isolated specks (fax noise) so Tesseract does not read them as dots."""
-    speck = (img < INK) & ~ink_mask(img, min_blob)
+    """Whiten isolated specks (fax noise) so Tesseract does not read them as dots.
+
+    A speck is ink outside every glyph (`glyph_mask`): the dark tip of a typed serif,
+    joined to its stroke by grey on a blurred photo or scan, is its letter's (whitened,
+    an E's arms and a T's bar came out with white holes Tesseract read as an I)."""
     out = img.copy()
-    out[speck] = 255
+    ink = img < INK
+    if ink.any():
+        out[ink & ~glyph_mask(img, min_blob)] = 255
     return out
 
 
@@ -206,9 +229,10 @@ def pad(img: Gray, margin: int = PAD) -> Gray:
     return np.pad(img, margin, constant_values=255)
 
 
-def ink_bbox(img: Gray) -> BBox | None:
-    """Bounding box of the ink in `img` (its own pixels), None when blank."""
-    ys, xs = np.nonzero(ink_mask(img))
+def ink_bbox(img: Gray, *, glyphs: bool = False) -> BBox | None:
+    """Bounding box of the ink in `img` (its own pixels), None when blank; with `glyphs`,
+    of its glyphs' grey as well (`glyph_mask`: a serif T's light bar is its width)."""
+    ys, xs = np.nonzero(glyph_mask(img) if glyphs else ink_mask(img))
     if xs.size == 0:
         return None
     return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
