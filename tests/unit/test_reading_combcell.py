@@ -158,3 +158,46 @@ def test_a_member_numbers_digit_split_is_read_again_but_not_its_letters() -> Non
         combcell.settle_by_cell(letter, valid, key, used, _engines(), per, comb._side_by_side)
         is None
     )
+
+
+STATE_BOXES = [(170 + 58 * i, 1244, 228 + 58 * i, 1316) for i in range(2)]
+
+
+def _state_line(code: str) -> Gray:
+    fd = FieldDef(
+        name="state", kind="comb", type="state", bbox=(170, 1244, 286, 1316), boxes=STATE_BOXES
+    )
+    img = Image.new("L", (1000, 1500), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.load_default(size=34)
+    for ch, (x0, y0, x1, y1) in zip(code, STATE_BOXES, strict=True):
+        draw.rectangle((x0, y0, x1, y1), outline=0, width=3)
+        draw.text(((x0 + x1) / 2, (y0 + y1) / 2), ch, fill=0, font=font, anchor="mm")
+    return comb._side_by_side(comb.cells(np.asarray(img, dtype=np.uint8), fd))
+
+
+def _blank_vote(texts: tuple[str, ...]) -> Consensus:
+    best = max((t for t in texts if t), key=texts.count)
+    return Consensus(Reading(best, 0.9, (0.99,) * len(best), "tesseract"), 1, 3, texts)
+
+
+def test_a_comb_with_blank_line_reads_is_read_again_shrunk() -> None:
+    valid, key = combtyped.length(2), combtyped.form(_phone_field(), 2)
+    line = _state_line("IN")
+    out = combcell.settle_blank(
+        _blank_vote(("", "", "IN")), valid, key, line, _engines(), combtyped.UPPER
+    )
+    assert out is not None and out.text == "IN" and 0.8 < out.score < 1.0
+    # Reads that differ, none blank, or a line that reads otherwise shrunk: not settled.
+    for texts in (("", "IN", "IA"), ("IN", "IN", "IA")):
+        assert (
+            combcell.settle_blank(_blank_vote(texts), valid, key, line, _engines(), combtyped.UPPER)
+            is None
+        )
+    other = _state_line("IA")
+    assert (
+        combcell.settle_blank(
+            _blank_vote(("", "", "IN")), valid, key, other, _engines(), combtyped.UPPER
+        )
+        is None
+    )

@@ -172,3 +172,26 @@ def test_a_name_made_read_with_a_number_needs_every_read_to_give_it() -> None:
     assert out.value == "jbarber31@icloud.com" and out.confidence == NAMED_DIGITS < NAMED_READ
     differ = ("jbarber31@icloud.com", "jbarberg1@icloud.com", "jbarber31@icloud.com")
     assert settle_email(email(differ), first, last).confidence not in (NAMED_DIGITS, NAMED_READ)
+
+
+def test_a_read_may_give_the_number_as_its_digits_typed_look_alikes() -> None:
+    # Tesseract reads a typed 1 among lower-case letters as l, a 4 as d, a 5 as s (fresh
+    # typed scans and photos): the reads end in the number all the same.
+    first = FieldReading("Kathryn", "Kathryn", 0.95, "ocr", BOX)
+    last = FieldReading("Chavez", "Chavez", 0.95, "ocr", BOX)
+
+    def email(*reads: str) -> FieldReading:
+        return FieldReading(
+            "kchavezi3@outlook.com", "kchavezi3@outlook.com", 0.6, "icr", BOX, reads=reads
+        )
+
+    out = settle_email(
+        email("kchavez13@outlook.com", "kchavezl3@outlook.com", "kchavezl3@outlook.com"),
+        first,
+        last,
+    )
+    assert out.value == "kchavez13@outlook.com" and out.confidence == NAMED_DIGITS
+    four = email("kchavez45@outlook.com", "kchavezd5@outlook.com", "kchavezs5@outlook.com")
+    assert settle_email(four, first, last).confidence != NAMED_DIGITS  # s is no 4
+    more = email("kchavez13@outlook.com", "kchavez113@outlook.com", "kchavez13@outlook.com")
+    assert settle_email(more, first, last).confidence != NAMED_DIGITS  # a digit too many

@@ -156,6 +156,8 @@ def read_comb(
         per = _cell_charsets(field, charset, len(used))
         if typed_page and done is None and per is not None:
             done = combcell.settle_by_cell(vote, valid, key, used, engines, per, _side_by_side)
+        if typed_page and done is None:
+            done = combcell.settle_blank(vote, valid, key, line, engines, charset)
         if done is not None:
             return _finish(field, filled, done.text, done.confs, done.score, "ocr", done.messages)
     else:  # hand print and no ICR: one read, for the person who will check it

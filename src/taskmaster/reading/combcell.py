@@ -20,7 +20,11 @@ A member number whose letters were read with a lone I (`lone_i_by_cell`): J, F, 
 lose their bars to a bare stroke on a fax or a phone photo, and every read of the line
 shares that; the I's cell read alone, smoothed, keeps enough of a bar to tell.
 
-Two small OCR calls per disputed comb or lone I, none elsewhere.
+A comb (a state) some of whose line reads came back blank, Tesseract seeing no text in
+two capitals, and whose other reads agree (`'' | '' | 'IN'`): the line read again
+shrunk twice (`settle_blank`).
+
+Two small OCR calls per disputed comb, lone I or comb with a blank read, none elsewhere.
 """
 
 from __future__ import annotations
@@ -41,6 +45,10 @@ from taskmaster.reading.zones import pad
 DIGITS = frozenset("0123456789")
 MAJORITY_COST = 0.05  # the cell reads side with the two line reads
 MINORITY_COST = 0.08  # the cell reads side with the one dissenting line read
+BLANK_COST = 0.08  # line reads that saw nothing, the line read shrunk as the others
+# Tesseract sees no text in a short line of two bold capitals at one size and reads it
+# at another: on fresh typed photos `'' | '' | 'IN'` read IN at 0.75 and 0.5 of it.
+BLANK_SCALES = (0.75, 0.5)
 
 
 def disputed(vote: Consensus, valid: Valid, key: Key) -> tuple[str, str, int] | None:
@@ -143,3 +151,33 @@ def lone_i_by_cell(text: str, k: int, used: list[Gray], engines: Engines) -> str
             return None
         chars[i] = c
     return "".join(chars)
+
+
+def settle_blank(
+    vote: Consensus, valid: Valid, key: Key, line: Gray, engines: Engines, charset: str
+) -> Typed | None:
+    """A comb's reading where some line reads are blank and the others give one valid
+    value, and the line read again shrunk (`BLANK_SCALES`) gives that value each time;
+    None otherwise."""
+    texts = ["".join(t.split()) for t in vote.texts]
+    seen = {key(t) for t in texts if t}
+    if "" not in texts or len(seen) != 1:
+        return None
+    value = seen.pop()
+    if not any(valid(t) and key(t) == value for t in texts):
+        return None
+    for scale in BLANK_SCALES:
+        small = cv2.resize(line, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        again = engines.ocr.read_zone(pad(np.asarray(small, np.uint8)), charset=charset).text
+        if key("".join(again.split())) != value:
+            return None
+    r = vote.reading
+    chosen = Reading(value, r.confidence, (r.confidence,) * len(value), r.engine)
+    base = agreement_score(Consensus(chosen, 2, 2, (value, value)), valid, key)
+    if base is None:
+        return None
+    out = as_typed(chosen, key, base - BLANK_COST)
+    out.messages.append(
+        "line reads blank; read again shrunk, as the others: " + " | ".join(vote.texts)
+    )
+    return out

@@ -46,6 +46,9 @@ NAMED_LOOK_ALIKE = 0.88
 _TYPED_LOOK_ALIKES = frozenset(
     frozenset(p) for p in ("il", "l1", "i1", "s5", "o0", "z2", "b6", "g9", "q9")
 )
+# A typed digit as Tesseract reads it among lower-case letters (fresh typed photos and
+# scans, seeds 8801+8802: `kchavezl3` for kchavez13, `bfrosts3`, `klongd5`, `ithompsonbd`).
+_TAIL_LOOKS = {"0": "o", "1": "li", "2": "z", "4": "d", "5": "s", "6": "b", "8": "b", "9": "gq"}
 # Lower-case look-alikes of digits in a hand-printed address's trailing number.
 _AS_DIGIT = {"o": "0", "l": "1", "i": "1", "z": "2", "s": "5", "b": "6", "q": "9", "g": "9"}
 
@@ -218,8 +221,9 @@ def _named_read(
     names make, at a common domain, and no read another such spelling, the names read
     confidently and every read close to it: that read, at `NAMED_READ` (a misread that
     makes exactly the spelling the names make is rare; "whautista | wbautista" for
-    W. Bautista), `NAMED_DIGITS` where it has a number, which every read must give
-    alike. None where the chosen read is confident and says otherwise."""
+    W. Bautista), `NAMED_DIGITS` where it has a number, which every read must give,
+    as its digits or at its end in their typed look-alikes (`_gives`). None where the chosen read is
+    confident and says otherwise."""
     if not email.reads or min(first.confidence, last.confidence) < ACCEPT:
         return None
     found = set()
@@ -245,7 +249,7 @@ def _named_read(
     if value != email.value and email.confidence >= ACCEPT:
         return None
     digits = _digits_of(cand)
-    if digits and any(_digits_of(r.rpartition("@")[0]) != digits for r in email.reads):
+    if digits and not all(_gives(r.rpartition("@")[0], digits) for r in email.reads):
         return None
     return replace(
         email,
@@ -281,6 +285,21 @@ def _typed_alike(email: FieldReading, first: FieldReading, last: FieldReading, d
 
 def _digits_of(local: str) -> str:
     return "".join(c for c in local if c.isdigit())
+
+
+def _gives(local: str, digits: str) -> bool:
+    """Whether a read local part gives the number `digits`: as its digits (`cscott91l`),
+    or as its end, each digit read as itself or as its typed look-alike (`_TAIL_LOOKS`:
+    `kchavezl3`, `bfrosts3`, `klongd5`), after a letter. Every read of a line must give
+    it for the names to vouch for the rest."""
+    if _digits_of(local) == digits:
+        return True
+    n = len(digits)
+    if len(local) <= n or local[-n - 1].isdigit():
+        return False
+    return all(
+        r == d or r in _TAIL_LOOKS.get(d, "") for r, d in zip(local[-n:], digits, strict=True)
+    )
 
 
 def _vouched(email: FieldReading, first: FieldReading, last: FieldReading, domain: str) -> bool:

@@ -142,6 +142,7 @@ def recognise(
         hand.texts = vote.texts
         return hand
     out = _from(ocr, "ocr", typed=False)
+    out.texts = vote.texts
     out.confidence = min(out.confidence, HAND_CAP)
     out.messages.append("hand-print: low confidence")
     return out
