@@ -105,8 +105,16 @@ def test_a_direction_read_as_its_look_alike_is_put_right() -> None:
     assert repair.street_direction("6944 F ELM LN") == ("6944 E ELM LN", True)
     assert repair.street_direction("12 5 MAIN ST") == ("12 S MAIN ST", True)
     assert repair.street_direction("4 VV OAK AVE") == ("4 W OAK AVE", True)
+    assert repair.street_direction("8393 5 TER DR") == ("8393 S TER DR", True)  # TER, DR
     # A direction, a street named F, or no street name after it: as read.
-    for kept in ("6944 E ELM LN", "500 F ST NW", "55 F STREET", "12 F", "100 F 2ND ST"):
+    for kept in (
+        "6944 E ELM LN",
+        "500 F ST NW",
+        "55 F STREET",
+        "12 F",
+        "100 F 2ND ST",
+        "9 F CT NW",
+    ):
         assert repair.street_direction(kept) == (kept, False)
 
 

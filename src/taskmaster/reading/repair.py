@@ -355,12 +355,12 @@ STREET_SUFFIXES = frozenset(
 def street_direction(text: str) -> tuple[str, bool]:
     """A street address whose word after the house number is a look-alike of a
     direction put right ("6944 F ELM LN" -> "6944 E ELM LN"), when a street name and its
-    suffix follow; anything else as read ("500 F ST NW": F is the street's name)."""
+    suffix follow; anything else as read ("500 F ST NW": F is the street's name). A
+    name that is a suffix too is a name where a suffix comes later ("8393 5 TER DR")."""
     m = re.fullmatch(r"(\d+) (\S+)( ([A-Za-z]\S*) \S.*)", text)
-    if (
-        m is None
-        or m.group(2).upper() not in _DIRECTION_LOOKALIKES
-        or m.group(4).upper() in STREET_SUFFIXES
-    ):
+    if m is None or m.group(2).upper() not in _DIRECTION_LOOKALIKES:
+        return text, False
+    later = m.group(3).upper().split()[1:]
+    if m.group(4).upper() in STREET_SUFFIXES and not STREET_SUFFIXES.intersection(later):
         return text, False
     return f"{m.group(1)} {_DIRECTION_LOOKALIKES[m.group(2).upper()]}{m.group(3)}", True
