@@ -165,8 +165,11 @@ def _distance(code: str, read: str) -> int:
 
 
 def _codes(text: str, pattern: str) -> list[str]:
-    """The codes `pattern` finds in a read of the label's print (spaces dropped)."""
-    return re.findall(pattern.removeprefix("^").removesuffix("$"), text.replace(" ", ""))
+    """The codes `pattern` finds in a read of the label's print (spaces dropped), each
+    a whole run of digits: a read with a digit too many (`P535389391` for `P53538991`)
+    gives none, not the code its first digits spell."""
+    bare = pattern.removeprefix("^").removesuffix("$")
+    return re.findall(rf"(?:{bare})(?!\d)", text.replace(" ", ""))
 
 
 def _found(field: FieldDef, value: str, confidence: float, message: str) -> FieldReading:

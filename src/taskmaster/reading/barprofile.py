@@ -42,7 +42,7 @@ _STARTS = (103, 104, 105)  # start A, B, C
 _STOP = 106
 _SUB = 8  # sub-samples a pixel when a pattern is drawn on the grid
 _MODULE = (1.2, 8.0)  # module widths (pixels) tried
-_GAP = 12  # a gap this wide (pixels) ends the bars (the quiet zone is 10 modules)
+_GAPS = (12, 24)  # pixels: gaps that end the bars
 _TOP = 3  # candidates a slot keeps for the check-symbol search
 
 
@@ -56,9 +56,10 @@ def _bits(widths: str) -> npt.NDArray[np.float64]:
 _PATTERNS = np.stack([_bits(w) for w in _WIDTHS])  # (107, 13): 1 = bar
 
 
-def profile(zone: Gray) -> tuple[npt.NDArray[np.float64], int, int] | None:
+def profile(zone: Gray) -> tuple[npt.NDArray[np.float64], list[tuple[int, int]]] | None:
     """The ink profile (share of dark pixels per column) of the band of rows that holds
-    the bars, and the columns where the bars start and end; None without such a band."""
+    the bars, and the spans of columns where the bars may start and end; None without
+    such a band."""
     dark = zone < 128
     rows = (dark[:, 1:] != dark[:, :-1]).sum(1) >= 16
     best, start = (0, 0, 0), None
@@ -75,9 +76,14 @@ def profile(zone: Gray) -> tuple[npt.NDArray[np.float64], int, int] | None:
     cols = np.flatnonzero(ink > 0.3)
     if len(cols) < 20:
         return None
-    runs = np.split(cols, np.flatnonzero(np.diff(cols) >= _GAP) + 1)
-    widest = max(runs, key=lambda r: int(r[-1] - r[0]))
-    return ink.astype(np.float64), int(widest[0]), int(widest[-1]) + 1
+    # Bars end at a gap wider than any space inside a code (4 modules; the quiet zone
+    # is 10): for modules of 2 px (a fax's label), and of 3-5 px.
+    spans = []
+    for gap in _GAPS:
+        runs = np.split(cols, np.flatnonzero(np.diff(cols) >= gap) + 1)
+        widest = max(runs, key=lambda r: int(r[-1] - r[0]))
+        spans.append((int(widest[0]), int(widest[-1]) + 1))
+    return ink.astype(np.float64), sorted(set(spans))
 
 
 def _costs(
@@ -143,7 +149,16 @@ def profile_codes(zone: Gray) -> list[tuple[str, bool]]:
     found = profile(zone)
     if found is None:
         return []
-    ink, left, right = found
+    ink, spans = found
+    fits: list[tuple[float, str, bool]] = []
+    for left, right in spans:
+        fits += _fits(ink, left, right)
+    return [(text, firm) for _, text, firm in sorted(fits)]
+
+
+def _fits(ink: npt.NDArray[np.float64], left: int, right: int) -> list[tuple[float, str, bool]]:
+    """(cost a column, text, firm) for every symbol count whose likeliest sequence on the
+    bars from `left` to `right` spells a text with its check symbol holding."""
     data_symbols = np.arange(106)
     fits: list[tuple[float, str, bool]] = []
     for n in range(3, 40):
@@ -167,4 +182,4 @@ def profile_codes(zone: Gray) -> list[tuple[str, bool]]:
         if text is not None:
             firm = best[1] == costs.argmin(1).tolist()
             fits.append((best[0] / (right - left), text, firm))
-    return [(text, firm) for _, text, firm in sorted(fits)]
+    return fits
