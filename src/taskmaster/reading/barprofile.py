@@ -18,8 +18,6 @@ reads the same code.
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import numpy.typing as npt
 
@@ -44,6 +42,7 @@ _SUB = 8  # sub-samples a pixel when a pattern is drawn on the grid
 _MODULE = (1.2, 8.0)  # module widths (pixels) tried
 _GAPS = (12, 24)  # pixels: gaps that end the bars
 _TOP = 3  # candidates a slot keeps for the check-symbol search
+_SLOTS = 10  # data slots at most (a code of up to 20 digits)
 
 
 def _bits(widths: str) -> npt.NDArray[np.float64]:
@@ -161,25 +160,43 @@ def _fits(ink: npt.NDArray[np.float64], left: int, right: int) -> list[tuple[flo
     bars from `left` to `right` spells a text with its check symbol holding."""
     data_symbols = np.arange(106)
     fits: list[tuple[float, str, bool]] = []
-    for n in range(3, 40):
+    for n in range(3, _SLOTS + 3):  # start, data slots, check symbol
         m = (right - left) / (11 * n + 13)
         if not _MODULE[0] <= m <= _MODULE[1]:
             continue
         x0, m, start = _fit(ink, left, m, n)
         costs = np.stack([_costs(ink, x0, m, s, data_symbols) for s in range(1, n)])
-        top = np.argsort(costs[:-1], axis=1)[:, :_TOP]
-        if _TOP ** len(top) > 100_000:
-            continue
-        best: tuple[float, list[int]] | None = None
-        for combo in itertools.product(*top.tolist()):
-            check = (start + sum((i + 1) * v for i, v in enumerate(combo))) % 103
-            cost = float(sum(costs[i, v] for i, v in enumerate(combo)) + costs[-1, check])
-            if best is None or cost < best[0]:
-                best = (cost, [*combo, check])
-        if best is None:
-            continue
+        best = _likeliest(costs, np.argsort(costs[:-1], axis=1)[:, :_TOP], start)
         text = _text(best[1][:-1], start)
         if text is not None:
             firm = best[1] == costs.argmin(1).tolist()
             fits.append((best[0] / (right - left), text, firm))
     return fits
+
+
+def _likeliest(
+    costs: npt.NDArray[np.float64], top: npt.NDArray[np.int_], start: int
+) -> tuple[float, list[int]]:
+    """The cheapest sequence of one of `top` symbols a data slot and the check symbol
+    their checksum gives (`costs`: slot x symbol), with its cost: the data slots are
+    walked keeping the cheapest way to each checksum residue."""
+    residues = np.arange(103)
+    best = np.full(103, np.inf)
+    best[start % 103] = 0.0
+    back: list[tuple[npt.NDArray[np.int_], npt.NDArray[np.int_]]] = []
+    for i, symbols in enumerate(top):
+        nxt, via, came = np.full(103, np.inf), np.zeros(103, int), np.zeros(103, int)
+        for v in symbols.tolist():
+            to = (residues + (i + 1) * v) % 103
+            cost = best + costs[i, v]
+            better = cost < nxt[to]
+            nxt[to[better]], via[to[better]], came[to[better]] = cost[better], v, residues[better]
+        back.append((via, came))
+        best = nxt
+    total = best + costs[-1, :103]
+    residue = int(total.argmin())
+    sequence = [residue]
+    for via, came in reversed(back):
+        sequence.insert(0, int(via[residue]))
+        residue = int(came[residue])
+    return float(total.min()), sequence
