@@ -36,7 +36,9 @@ def _faxed_label(code: str, printed: str, threshold: int, shift: int) -> Gray:
     page = np.full((600, 2550), 255, np.uint8)
     made = zxingcpp.create_barcode(code, zxingcpp.BarcodeFormat.Code128).to_image(scale=2)
     bars = np.asarray(made, dtype=np.uint8)
-    bars = cv2.resize(bars, (bars.shape[1], 90), interpolation=cv2.INTER_NEAREST)
+    bars = np.asarray(
+        cv2.resize(bars, (bars.shape[1], 90), interpolation=cv2.INTER_NEAREST), np.uint8
+    )
     y, x = 200 + shift % 3, 1900 + shift
     page[y : y + 90, x : x + bars.shape[1]] = bars
     if printed:
