@@ -14,7 +14,7 @@ import numpy as np
 from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import Engines, Gray, Reading
 from taskmaster.imaging.quantiles import percentile
-from taskmaster.reading import combcell, combdecode, combtyped
+from taskmaster.reading import combalign, combcell, combdecode, combtyped
 from taskmaster.reading.consensus import Consensus, read_typed
 from taskmaster.reading.recognise import DISAGREE_CAP, HAND_CAP, TYPED_MIN, calibrate_ocr
 from taskmaster.reading.repair import REPAIRED_CAP, state, to_pattern
@@ -156,6 +156,8 @@ def read_comb(
         per = _cell_charsets(field, charset, len(used))
         if typed_page and done is None and per is not None:
             done = combcell.settle_by_cell(vote, valid, key, used, engines, per, _side_by_side)
+            if done is None:
+                done = combalign.settle_by_cells(vote, key, used, engines, per, _side_by_side)
         if typed_page and done is None:
             done = combcell.settle_blank(vote, valid, key, line, engines, charset)
         if done is not None:
