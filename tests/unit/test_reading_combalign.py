@@ -55,3 +55,14 @@ def test_a_read_its_cells_contradict_is_left_for_review() -> None:
     assert _settle(truth, (truth, "", "30698074507")) is None
     assert _settle(truth, (truth, "3012345678", "30698074507")) is None
     assert _settle(truth, (truth, truth, truth)) is None
+
+
+def test_a_cell_is_read_among_neighbours_either_side_where_the_comb_has_them() -> None:
+    assert combalign.window(10, 4, 3) == (3, 6)
+    assert combalign.window(10, 4, 5) == (2, 7)
+    # A first or last cell: the window shifted in, so it still has two neighbours.
+    assert combalign.window(10, 0, 3) == (0, 3)
+    assert combalign.window(10, 9, 5) == (5, 10)
+    assert combalign.window(5, 4, 3) == (2, 5)
+    # A comb shorter than the window: all of it.
+    assert combalign.window(2, 1, 5) == (0, 2)

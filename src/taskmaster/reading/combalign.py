@@ -26,17 +26,17 @@ from taskmaster.reading.consensus import Consensus, Key, smooth
 from taskmaster.reading.zones import pad
 
 # A typed digit comb whose line reads disagree on more than one character or came back a
-# glyph long or short (a fax glyph doubled, split or lost: `03091954 | 03621954 |
-# 0360921954`): a read of the comb's length that explains every other read (`_doubts`),
-# each cell where they part read again between its neighbours three ways (`cell_votes`).
-# A cell read alone is no help on a fax: Tesseract sees nothing in half of them. Of the
-# three, none is right on every cell of the fresh typed faxes (seeds 8801, 8802, 8911,
-# 8912): a 1 and a 4, a 6 and an 8 part them, so two must give the read's character and
-# none another. Scored in a bin of its own, under the readings their reads or one cell
-# settled; the fit decides what it is worth.
+# glyph long or short: a read of the comb's length that explains every other read
+# (`_doubts`), each cell where they part read again among its neighbours four ways
+# (`cell_votes`). A cell read alone is no help on a fax: Tesseract sees nothing in half
+# of them. Each of the four reads errs on 10-25% of the 49 cells in doubt of held typed
+# fax combs (seeds 8801, 8802, 8911-8914: a 1 and a 4, a 6 and an 8, a 5 and a 3); three
+# of them giving one character and none another was right on 21 of 21 (two of three,
+# as is, smoothed and at 1.5 size, three cells each: 23 right, 4 wrong). Scored in a bin
+# of its own, under the readings their reads or one cell settled; the fit decides.
 CELLS_SETTLED = 0.82
-MAX_DOUBTS = 4  # cells in doubt read again at most (three small OCR calls each)
-WIDER = 1.5  # the window's third read: smoothed at this size
+MAX_DOUBTS = 4  # cells in doubt read again at most (four small OCR calls each)
+AGREE = 3  # of a cell's four reads (`cell_votes`) that give its character, none other
 MAX_EXTRA = 2  # glyphs a read may have too many (doubled, split) or 1 too few (lost)
 
 
@@ -123,25 +123,41 @@ def settle_by_cells(
     return out
 
 
+def window(n: int, i: int, width: int) -> tuple[int, int]:
+    """The `width` cells around cell `i` of `n`, shifted in at the comb's ends (a last
+    cell between one neighbour only sided wrong: `combcell`), fewer where n is."""
+    lo = min(max(0, i - width // 2), max(0, n - width))
+    return lo, min(n, lo + width)
+
+
 def cell_votes(
     used: list[Gray], i: int, engines: Engines, charset: str, join: Callable[[list[Gray]], Gray]
 ) -> list[str | None]:
-    """Cell `i`'s character in three reads of it between its neighbours (`join` sets
-    cells side by side): smoothed, as is, and smoothed at `WIDER` times the size; None
-    for a read that does not give one character per cell."""
-    lo, hi = max(0, i - 1), min(len(used), i + 2)
-    window = join(used[lo:hi])
-    wide = cv2.resize(window, None, fx=WIDER, fy=WIDER, interpolation=cv2.INTER_CUBIC)
+    """Cell `i`'s character in four reads of it among its neighbours (`join` sets cells
+    side by side): three cells as is and smoothed, five smoothed and smoothed at twice
+    the size (`window`); None for a read that does not give one character per cell."""
     out: list[str | None] = []
-    for img in (smooth(window), window, smooth(np.asarray(wide, np.uint8))):
-        text = _read(img, engines, charset)
-        out.append(text[i - lo] if len(text) == hi - lo else None)
+    for width, scales in ((3, (0.0, 1.0)), (5, (1.0, 2.0))):
+        lo, hi = window(len(used), i, width)
+        line = join(used[lo:hi])
+        for scale in scales:  # 0: as is; else smoothed at that size
+            img = line if not scale else smooth(_scaled(line, scale))
+            text = _read(img, engines, charset)
+            out.append(text[i - lo] if len(text) == hi - lo else None)
     return out
 
 
+def _scaled(img: Gray, scale: float) -> Gray:
+    if scale == 1.0:
+        return img
+    return np.asarray(
+        cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC), np.uint8
+    )
+
+
 def _backs(votes: list[str | None], c: str) -> bool:
-    """Whether at least two of a cell's reads give `c` and none another character."""
-    return votes.count(c) >= 2 and all(v in (None, c) for v in votes)
+    """Whether `AGREE` of a cell's reads give `c` and none another character."""
+    return votes.count(c) >= AGREE and all(v in (None, c) for v in votes)
 
 
 def _read(img: Gray, engines: Engines, charset: str) -> str:
