@@ -32,7 +32,9 @@ def test_doubts_are_where_reads_part_or_hold_a_glyph_more_or_less() -> None:
     # A glyph lost beside its twin: either of the two 7s.
     assert combalign._doubts("7732295324", ["7732295324", "732295324"]) == {0, 1}
     # A read no glyph doubled, split or lost explains.
-    for other in ("5436", "64365666", "643", ""):
+    # A glyph split in two others (fresh typed fax 8915_032's 9 read 03).
+    assert combalign._doubts("18041988", ["18041988", "180410388"]) == {4, 5, 6}
+    for other in ("5431", "64365666", "643", "", "9431"):
         assert combalign._doubts("64365", ["64365", other]) is None, other
     # One of the comb's length is explained by its differing cells, each then in doubt.
     assert combalign._doubts("64365", ["64365", "71111"]) == {0, 1, 2, 3, 4}

@@ -14,7 +14,6 @@ Three small OCR calls per cell in doubt (four cells at most), only for such comb
 from __future__ import annotations
 
 from collections.abc import Callable
-from itertools import combinations
 
 import cv2
 import numpy as np
@@ -40,32 +39,47 @@ AGREE = 3  # of a cell's four reads (`cell_votes`) that give its character, none
 MAX_EXTRA = 2  # glyphs a read may have too many (doubled, split) or 1 too few (lost)
 
 
-def _gaps(long: str, short: str, extra: int) -> set[int] | None:
-    """The positions of `short` beside which `long` holds its `extra` characters more,
-    over every way of dropping them to give `short`; None where no way does."""
+def _edits(text: str, read: str, limit: int) -> set[int] | None:
+    """The cells of `text` a read of another length parts from, over every cheapest way
+    to edit `text` into it: a cell whose glyph it lost or read otherwise, the two beside
+    a glyph it has more (doubled or split); None where that takes over `limit` edits."""
+    n, m = len(text), len(read)
+    # cost[i][j]: edits that make text[:i] into read[:j].
+    cost = [[i + j if not i or not j else 0 for j in range(m + 1)] for i in range(n + 1)]
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            same = text[i - 1] == read[j - 1]
+            cost[i][j] = min(
+                cost[i - 1][j - 1] + (not same), cost[i - 1][j] + 1, cost[i][j - 1] + 1
+            )
+    if cost[n][m] > limit:
+        return None
     found: set[int] = set()
-    ok = False
-    for drop in combinations(range(len(long)), extra):
-        kept = [c for j, c in enumerate(long) if j not in drop]
-        if "".join(kept) != short:
+    seen: set[tuple[int, int]] = set()
+    todo = [(n, m)]
+    while todo:  # back along every cheapest path
+        i, j = todo.pop()
+        if (i, j) in seen or not (i or j):
             continue
-        ok = True
-        for j in drop:
-            at = j - sum(d < j for d in drop)  # the kept characters before it
-            found |= {p for p in (at - 1, at) if 0 <= p < len(short)}
-    return found if ok else None
-
-
-def _lost(text: str, short: str) -> set[int] | None:
-    """The cells of `text` whose glyph, lost, leaves `short`; None where none does."""
-    found = {j for j in range(len(text)) if text[:j] + text[j + 1 :] == short}
-    return found or None
+        seen.add((i, j))
+        c = cost[i][j]
+        if i and j and cost[i - 1][j - 1] + (text[i - 1] != read[j - 1]) == c:
+            if text[i - 1] != read[j - 1]:
+                found.add(i - 1)
+            todo.append((i - 1, j - 1))
+        if i and cost[i - 1][j] + 1 == c:
+            found.add(i - 1)  # lost
+            todo.append((i - 1, j))
+        if j and cost[i][j - 1] + 1 == c:
+            found |= {k for k in (i - 1, i) if 0 <= k < n}  # one more, after cell i - 1
+            todo.append((i, j - 1))
+    return found
 
 
 def _doubts(text: str, reads: list[str]) -> set[int] | None:
     """The cells of `text` some read parts from: where a read of its length differs, and
-    beside the characters a longer read has more or a shorter one lacks (`_gaps`); None
-    where a read is explained by none of these."""
+    where one a glyph or two longer or one shorter needs editing (`_edits`: its glyphs
+    more or fewer, and one more read otherwise); None where a read is none of these."""
     n = len(text)
     out: set[int] = set()
     for r in reads:
@@ -73,12 +87,12 @@ def _doubts(text: str, reads: list[str]) -> set[int] | None:
             out |= {i for i, (a, b) in enumerate(zip(text, r, strict=True)) if a != b}
             continue
         extra = len(r) - n
-        if not (-1 <= extra <= MAX_EXTRA) or extra == 0:
+        if not -1 <= extra <= MAX_EXTRA:
             return None
-        gaps = _gaps(r, text, extra) if extra > 0 else _lost(text, r)
-        if gaps is None:
+        cells = _edits(text, r, abs(extra) + 1)
+        if cells is None:
             return None
-        out |= gaps
+        out |= cells
     return out
 
 
