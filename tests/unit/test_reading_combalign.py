@@ -5,8 +5,10 @@ its cells, read again between their neighbours, give its characters."""
 from __future__ import annotations
 
 from taskmaster.engines.base import Reading
-from taskmaster.reading import comb, combalign, combtyped
+from taskmaster.reading import comb, combalign, combdecode, combtyped
 from taskmaster.reading.consensus import Consensus
+from tests.unit.test_reading_comb_typed import PATTERN, _member_field
+from tests.unit.test_reading_comb_typed import _page as _member_page
 from tests.unit.test_reading_combcell import DIGITS, _engines, _page, _phone_field
 
 
@@ -68,3 +70,27 @@ def test_a_cell_is_read_among_neighbours_either_side_where_the_comb_has_them() -
     assert combalign.window(5, 4, 3) == (2, 5)
     # A comb shorter than the window: all of it.
     assert combalign.window(2, 1, 5) == (0, 2)
+
+
+def test_a_member_number_whose_reads_hold_a_ghost_digit_is_settled_by_its_cells() -> None:
+    # Fresh typed photo 8801_013: two reads see a 6 between the last 9 and 0.
+    fd = _member_field()
+    truth = "FRF781877890"
+    used = comb.cells(_member_page(truth), fd)
+    per = combdecode.position_charsets(PATTERN, 12)
+    assert per is not None
+    texts = ("FRF7818778960", truth, "FRF7818778960")
+    vote = Consensus(Reading(truth, 0.6, (0.9,) * 12, "tesseract"), 1, 3, texts)
+    out = combalign.settle_by_cells(
+        vote, combtyped.form(fd, 12), used, _engines(), per, comb._side_by_side
+    )
+    assert out is not None and out.text == truth and out.score == combalign.CELLS_SETTLED
+    # A letter in doubt that its cell does not give: not settled.
+    wrong = ("FRF7818778960", "FRE781877890", "FRF7818778960")
+    vote = Consensus(Reading("FRE781877890", 0.6, (0.9,) * 12, "tesseract"), 1, 3, wrong)
+    assert (
+        combalign.settle_by_cells(
+            vote, combtyped.form(fd, 12), used, _engines(), per, comb._side_by_side
+        )
+        is None
+    )

@@ -104,16 +104,18 @@ def settle_by_cells(
     charsets: list[str],
     join: Callable[[list[Gray]], Gray],
 ) -> Typed | None:
-    """A digit comb's reading where its line reads disagree beyond one character between
+    """A digit comb's reading, or a member number's (letters then digits), where its
+    line reads disagree beyond one character between
     two against one: a read of the comb's length that explains every read (`_doubts`:
     `MAX_DOUBTS` cells at most, none of them blank) and whose every cell in doubt, read
     again (`cell_votes`), is its character; None where no read, or more than one, is so.
     Reads of one text each, or all alike, are left to the other rules."""
     n = len(used)
-    if len(charsets) != n or not all(set(c) <= DIGITS for c in charsets):
+    if len(charsets) != n or not set(charsets[-1]) <= DIGITS:
         return None
+    known_chars = set("".join(charsets))
     reads = ["".join(key(t).split()) for t in vote.texts if t != "cell by cell"]
-    if len(reads) < 3 or any(not r.isdigit() for r in reads):
+    if len(reads) < 3 or any(not set(r) <= known_chars for r in reads):
         return None
     settled: list[tuple[str, list[int]]] = []
     known: dict[int, list[str | None]] = {}
@@ -122,7 +124,7 @@ def settle_by_cells(
         if not doubts or len(doubts) > MAX_DOUBTS:
             continue
         for i in sorted(doubts - known.keys()):
-            known[i] = cell_votes(used, i, engines, charsets[i], join)
+            known[i] = cell_votes(used, i, engines, charsets, join)
         if all(_backs(known[i], text[i]) for i in doubts):
             settled.append((text, sorted(doubts)))
     if len(settled) != 1:
@@ -145,19 +147,27 @@ def window(n: int, i: int, width: int) -> tuple[int, int]:
 
 
 def cell_votes(
-    used: list[Gray], i: int, engines: Engines, charset: str, join: Callable[[list[Gray]], Gray]
+    used: list[Gray],
+    i: int,
+    engines: Engines,
+    charsets: list[str],
+    join: Callable[[list[Gray]], Gray],
 ) -> list[str | None]:
     """Cell `i`'s character in four reads of it among its neighbours (`join` sets cells
-    side by side): three cells as is and smoothed, five smoothed and smoothed at twice
-    the size (`window`); None for a read that does not give one character per cell."""
+    side by side; read with the characters any of them may hold, `charsets` per cell):
+    three cells as is and smoothed, five smoothed and smoothed at twice the size
+    (`window`); None for a read that does not give one character per cell, or gives
+    cell `i` a character it may not hold."""
     out: list[str | None] = []
     for width, scales in ((3, (0.0, 1.0)), (5, (1.0, 2.0))):
         lo, hi = window(len(used), i, width)
         line = join(used[lo:hi])
+        charset = "".join(sorted(set("".join(charsets[lo:hi]))))
         for scale in scales:  # 0: as is; else smoothed at that size
             img = line if not scale else smooth(_scaled(line, scale))
             text = _read(img, engines, charset)
-            out.append(text[i - lo] if len(text) == hi - lo else None)
+            ok = len(text) == hi - lo and text[i - lo] in charsets[i]
+            out.append(text[i - lo] if ok else None)
     return out
 
 
