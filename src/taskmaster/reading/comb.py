@@ -14,7 +14,7 @@ import numpy as np
 from taskmaster.apps.schema import FieldDef
 from taskmaster.engines.base import Engines, Gray, Reading
 from taskmaster.imaging.quantiles import percentile
-from taskmaster.reading import combcell, combdecode, combtyped
+from taskmaster.reading import combalign, combcell, combdecode, combtyped
 from taskmaster.reading.consensus import Consensus, read_typed
 from taskmaster.reading.recognise import DISAGREE_CAP, HAND_CAP, TYPED_MIN, calibrate_ocr
 from taskmaster.reading.repair import REPAIRED_CAP, state, to_pattern
@@ -42,6 +42,7 @@ FAINT_CONTRAST = 60
 TYPED_JITTER = 3  # px of top/bottom spread typed characters stay within
 ACCEPT = 0.9  # the accept threshold: a typed state under it is looked at again (bars)
 _GAP = 8  # white px between characters laid side by side (a typed letter gap)
+BAR_REACH = 4  # px a light stroke reaches out of a glyph's ink to be the glyph's
 _DIGITS = "0123456789"
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 CHARSETS = {
@@ -156,6 +157,8 @@ def read_comb(
         per = _cell_charsets(field, charset, len(used))
         if typed_page and done is None and per is not None:
             done = combcell.settle_by_cell(vote, valid, key, used, engines, per, _side_by_side)
+            if done is None:
+                done = combalign.settle_by_cells(vote, key, used, engines, per, _side_by_side)
         if typed_page and done is None:
             done = combcell.settle_blank(vote, valid, key, line, engines, charset)
         if done is not None:
@@ -269,14 +272,22 @@ def looks_typed(imgs: list[Gray]) -> bool:
 def _side_by_side(imgs: list[Gray]) -> Gray:
     """The cells' characters set as one word: each cut to its ink columns and placed a
     normal letter-gap apart, on the cells' common rows (so the baseline survives).
-    Wide white gaps make Tesseract's LSTM repeat or invent characters."""
+    Wide white gaps make Tesseract's LSTM repeat or invent characters. A light stroke
+    reaching out of the ink (`BAR_REACH`: a blurred serif T's bar, an E's arms) is kept,
+    or the T is cut down to an I; a blur's grey rim is not (its 1-2 px made the LSTM
+    see a ghost 6 between a 9 and a 0)."""
     h = max(i.shape[0] for i in imgs)
     parts: list[Gray] = []
     for img in imgs:
         col = np.full((h, img.shape[1]), 255, np.uint8)
         col[: img.shape[0]] = img
-        box = ink_bbox(col, glyphs=True)
+        box = ink_bbox(col)
         if box is not None:
-            col = col[:, max(0, box[0] - 2) : box[2] + 2]
+            x0, x1 = box[0], box[2]
+            grey = ink_bbox(col, glyphs=True)
+            if grey is not None:
+                x0 = grey[0] if x0 - grey[0] >= BAR_REACH else x0
+                x1 = grey[2] if grey[2] - x1 >= BAR_REACH else x1
+            col = col[:, max(0, x0 - 2) : x1 + 2]
         parts += [col, np.full((h, _GAP), 255, np.uint8)]
     return np.hstack(parts[:-1])
