@@ -105,11 +105,11 @@ def settle_by_cells(
     join: Callable[[list[Gray]], Gray],
 ) -> Typed | None:
     """A digit comb's reading, or a member number's (letters then digits), where its
-    line reads disagree beyond one character between
-    two against one: a read of the comb's length that explains every read (`_doubts`:
-    `MAX_DOUBTS` cells at most, none of them blank) and whose every cell in doubt, read
-    again (`cell_votes`), is its character; None where no read, or more than one, is so.
-    Reads of one text each, or all alike, are left to the other rules."""
+    line reads disagree beyond one character between two against one: a read of the
+    comb's length that explains every read (`_doubts`: `MAX_DOUBTS` cells at most, none
+    of them blank) and whose every cell in doubt, read again (`cell_votes`), is its
+    character; None where no read, or more than one, is so. Reads of one text each, or
+    all alike, are left to the other rules."""
     n = len(used)
     if len(charsets) != n or not set(charsets[-1]) <= DIGITS:
         return None
