@@ -8,7 +8,11 @@ other two part from it in ways that rule does not cover: `64365 | 643656 | 64368
 the comb's length that explains every other read (a character apart, or a glyph more
 or less) is taken where the cells in doubt, read again, give its characters.
 
-Three small OCR calls per cell in doubt (four cells at most), only for such combs.
+A member number's reads part so too, where a blur makes the LSTM see a ghost digit
+(`FRF7818778960 | FRF781877890`): its cells are read with the characters their window
+may hold, and a cell's vote counts only with a character that cell may hold.
+
+Four small OCR calls per cell in doubt (four cells at most), only for such combs.
 """
 
 from __future__ import annotations
