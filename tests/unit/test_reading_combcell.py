@@ -24,14 +24,19 @@ def _phone_field() -> FieldDef:
     )
 
 
-def _page(text: str) -> Gray:
-    img = Image.new("L", (1000, 1500), 255)
+def _drawn(text: str, boxes: list[tuple[int, int, int, int]]) -> Gray:
+    """A page with `boxes` drawn and `text` typed one character per box."""
+    img = Image.new("L", (1000, 2000), 255)
     draw = ImageDraw.Draw(img)
     font = ImageFont.load_default(size=34)
-    for ch, (x0, y0, x1, y1) in zip(text, BOXES, strict=True):
+    for ch, (x0, y0, x1, y1) in zip(text, boxes, strict=True):
         draw.rectangle((x0, y0, x1, y1), outline=0, width=3)
         draw.text(((x0 + x1) / 2, (y0 + y1) / 2), ch, fill=0, font=font, anchor="mm")
     return np.asarray(img, dtype=np.uint8)
+
+
+def _page(text: str) -> Gray:
+    return _drawn(text, BOXES)
 
 
 def _engines() -> Engines:
@@ -101,22 +106,18 @@ def test_a_typed_phone_on_a_typed_page_goes_through_the_cell_rule() -> None:
 MEMBER_BOXES = [(170 + 58 * i, 1842, 228 + 58 * i, 1914) for i in range(12)]
 
 
+MEMBER_FIELD = FieldDef(
+    name="member_id",
+    kind="comb",
+    type="alnum",
+    bbox=(170, 1842, 866, 1914),
+    boxes=MEMBER_BOXES,
+    pattern=r"^[A-Z]{3}\d{9}$",
+)
+
+
 def _member_cells(text: str) -> list[Gray]:
-    img = Image.new("L", (1000, 2000), 255)
-    draw = ImageDraw.Draw(img)
-    font = ImageFont.load_default(size=34)
-    for ch, (x0, y0, x1, y1) in zip(text, MEMBER_BOXES, strict=True):
-        draw.rectangle((x0, y0, x1, y1), outline=0, width=3)
-        draw.text(((x0 + x1) / 2, (y0 + y1) / 2), ch, fill=0, font=font, anchor="mm")
-    fd = FieldDef(
-        name="member_id",
-        kind="comb",
-        type="alnum",
-        bbox=(170, 1842, 866, 1914),
-        boxes=MEMBER_BOXES,
-        pattern=r"^[A-Z]{3}\d{9}$",
-    )
-    return comb.cells(np.asarray(img, dtype=np.uint8), fd)
+    return comb.cells(_drawn(text, MEMBER_BOXES), MEMBER_FIELD)
 
 
 def test_a_lone_i_read_again_in_its_cell_as_a_letter_that_lost_its_bars() -> None:
@@ -139,16 +140,8 @@ def test_a_lone_i_that_is_an_i_in_its_cell_stays_for_review() -> None:
 
 
 def test_a_member_numbers_digit_split_is_read_again_but_not_its_letters() -> None:
-    fd = FieldDef(
-        name="member_id",
-        kind="comb",
-        type="alnum",
-        bbox=(170, 1842, 866, 1914),
-        boxes=MEMBER_BOXES,
-        pattern=r"^[A-Z]{3}\d{9}$",
-    )
     used = _member_cells("NYH452161950")
-    valid, key = combtyped.length(12), combtyped.form(fd, 12)
+    valid, key = combtyped.length(12), combtyped.form(MEMBER_FIELD, 12)
     per = [combtyped.UPPER] * 3 + [DIGITS] * 9
     digit = _vote(("NYH452161950", "NYH4R2161950", "NYH452161950"))
     out = combcell.settle_by_cell(digit, valid, key, used, _engines(), per, comb._side_by_side)
@@ -167,13 +160,7 @@ def _state_line(code: str) -> Gray:
     fd = FieldDef(
         name="state", kind="comb", type="state", bbox=(170, 1244, 286, 1316), boxes=STATE_BOXES
     )
-    img = Image.new("L", (1000, 1500), 255)
-    draw = ImageDraw.Draw(img)
-    font = ImageFont.load_default(size=34)
-    for ch, (x0, y0, x1, y1) in zip(code, STATE_BOXES, strict=True):
-        draw.rectangle((x0, y0, x1, y1), outline=0, width=3)
-        draw.text(((x0 + x1) / 2, (y0 + y1) / 2), ch, fill=0, font=font, anchor="mm")
-    return comb._side_by_side(comb.cells(np.asarray(img, dtype=np.uint8), fd))
+    return comb._side_by_side(comb.cells(_drawn(code, STATE_BOXES), fd))
 
 
 def _blank_vote(texts: tuple[str, ...]) -> Consensus:
@@ -183,21 +170,16 @@ def _blank_vote(texts: tuple[str, ...]) -> Consensus:
 
 def test_a_comb_with_blank_line_reads_is_read_again_shrunk() -> None:
     valid, key = combtyped.length(2), combtyped.form(_phone_field(), 2)
-    line = _state_line("IN")
-    out = combcell.settle_blank(
-        _blank_vote(("", "", "IN")), valid, key, line, _engines(), combtyped.UPPER
-    )
+
+    def settle(texts: tuple[str, ...], code: str) -> combtyped.Typed | None:
+        vote = _blank_vote(texts)
+        return combcell.settle_blank(
+            vote, valid, key, _state_line(code), _engines(), combtyped.UPPER
+        )
+
+    out = settle(("", "", "IN"), "IN")
     assert out is not None and out.text == "IN" and 0.8 < out.score < 1.0
     # Reads that differ, none blank, or a line that reads otherwise shrunk: not settled.
-    for texts in (("", "IN", "IA"), ("IN", "IN", "IA")):
-        assert (
-            combcell.settle_blank(_blank_vote(texts), valid, key, line, _engines(), combtyped.UPPER)
-            is None
-        )
-    other = _state_line("IA")
-    assert (
-        combcell.settle_blank(
-            _blank_vote(("", "", "IN")), valid, key, other, _engines(), combtyped.UPPER
-        )
-        is None
-    )
+    assert settle(("", "IN", "IA"), "IN") is None
+    assert settle(("IN", "IN", "IA"), "IN") is None
+    assert settle(("", "", "IN"), "IA") is None
